@@ -1,0 +1,46 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// config is brine.yaml: the masterless.conf of the seed article (file_roots
+// and pillar_roots, read by compile.LoadConfig) plus roster_defaults.
+type config struct {
+	RosterDefaults map[string]any `yaml:"roster_defaults"`
+}
+
+func loadConfig(path string, explicit bool) (*config, error) {
+	c := &config{}
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) && !explicit {
+		return c, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("config %s: %w", path, err)
+	}
+	if err := yaml.Unmarshal(b, c); err != nil {
+		return nil, fmt.Errorf("config %s: %w", path, err)
+	}
+	return c, nil
+}
+
+// parseValue reads a command-line value the way Salt does (YAML scalars).
+func parseValue(s string) any {
+	var v any
+	if err := yaml.Unmarshal([]byte(s), &v); err != nil || v == nil {
+		return s
+	}
+	switch t := v.(type) {
+	case string:
+		return t
+	case bool, int, float64, []any, map[string]any:
+		return t
+	}
+	return strings.TrimSpace(s)
+}

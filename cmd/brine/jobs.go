@@ -1,0 +1,207 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"brine/provision/compile"
+	"brine/provision/execute"
+	"brine/provision/lowstate"
+)
+
+// buildJob turns FUNCTION ARGS key=value into a job; state functions get a
+// compiler bound to the state tree.
+func buildJob(c *cli.Context, cfg *config, fun string, args []string, kw map[string]any) (execute.Job, error) {
+	job := execute.Job{Fun: fun, Args: args, Kwargs: kw, Failhard: c.Bool("failhard"),
+		LockTimeout: time.Duration(c.Float64("lock-timeout") * float64(time.Second))}
+	if fun == "cmd.raw" {
+		job.Raw = true
+		if len(args) == 0 {
+			return job, usagef("-r needs a shell command, e.g. brine '*' -r 'uptime'")
+		}
+		return job, nil
+	}
+	switch fun {
+	case "test.ping", "grains.items":
+		return job, nil
+	case "grains.get", "cmd.run", "cmd.run_all", "cmd.retcode":
+		if len(args) == 0 {
+			return job, usagef("%s needs an argument, e.g. brine '*' %s %s", fun, fun, map[bool]string{true: "os", false: "'uname -a'"}[fun == "grains.get"])
+		}
+		return job, nil
+	}
+	if !strings.HasPrefix(fun, "state.") {
+		return job, usagef("unknown function %q: brine knows test.ping, cmd.run, cmd.run_all, cmd.retcode, grains.items, grains.get and the state.* functions", fun)
+	}
+	test, err := boolKwarg(kw, "test")
+	if err != nil {
+		return job, err
+	}
+	job.Test = test || fun == "state.test"
+	pillar, err := pillarKwarg(kw)
+	if err != nil {
+		return job, err
+	}
+	saltenv := "base"
+	if s, ok := kw["saltenv"].(string); ok && s != "" {
+		saltenv = s
+	}
+	delete(kw, "saltenv")
+	comp, err := newCompiler(c)
+	if err != nil {
+		return job, err
+	}
+	host := func(id string, g map[string]any) compile.Host {
+		return compile.Host{ID: id, Grains: g, Pillar: pillar, Opts: map[string]any{"test": job.Test}}
+	}
+	var names []string
+	for _, a := range args {
+		for _, n := range strings.Split(a, ",") {
+			if n = strings.TrimSpace(n); n != "" {
+				names = append(names, n)
+			}
+		}
+	}
+	compileFor := func(ctx context.Context, id string, g map[string]any) (*compile.Result, error) {
+		if len(names) > 0 {
+			return comp.SLS(ctx, host(id, g), saltenv, names)
+		}
+		return comp.Highstate(ctx, host(id, g))
+	}
+	switch fun {
+	case "state.apply", "state.highstate", "state.sls", "state.test":
+		if fun == "state.sls" && len(names) == 0 {
+			return job, usagef("state.sls needs SLS names, e.g. brine '*' state.sls ssh,timezone")
+		}
+		if fun == "state.highstate" {
+			names = nil
+		}
+		job.Compile = func(ctx context.Context, id string, g map[string]any) (*lowstate.Bundle, error) {
+			res, err := compileFor(ctx, id, g)
+			if err != nil {
+				return nil, err
+			}
+			return &lowstate.Bundle{Chunks: res.Low, Files: res.Files, Pillar: res.Pillar}, nil
+		}
+	case "state.show_top":
+		job.Show = func(ctx context.Context, id string, g map[string]any) (any, error) {
+			return comp.Top(ctx, host(id, g))
+		}
+	case "state.show_sls", "state.show_highstate", "state.show_lowstate":
+		if fun == "state.show_sls" && len(names) == 0 {
+			return job, usagef("state.show_sls needs SLS names")
+		}
+		if fun == "state.show_highstate" {
+			names = nil
+		}
+		job.Show = func(ctx context.Context, id string, g map[string]any) (any, error) {
+			res, err := compileFor(ctx, id, g)
+			if err != nil {
+				return nil, err
+			}
+			if fun == "state.show_lowstate" {
+				low := make([]lowstate.Chunk, len(res.Low))
+				for i, ch := range res.Low {
+					low[i] = ch.Public()
+				}
+				return generic(low)
+			}
+			return generic(res.High)
+		}
+	case "state.show_pillar", "pillar.items":
+		job.Show = func(ctx context.Context, id string, g map[string]any) (any, error) {
+			return comp.Pillar(ctx, host(id, g))
+		}
+	default:
+		return job, usagef("unknown state function %q: use state.apply, state.highstate, state.sls, state.test or state.show_top/show_sls/show_highstate/show_lowstate", fun)
+	}
+	return job, nil
+}
+
+// generic turns a typed value into plain maps and lists, as the executor's
+// JSON would be, so every outputter treats it alike.
+func generic(v any) (any, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	var out any
+	return out, json.Unmarshal(b, &out)
+}
+
+func newCompiler(c *cli.Context) (*compile.Compiler, error) {
+	tree, err := compile.LoadConfig(c.String("config"))
+	if err != nil {
+		return nil, usageError{err}
+	}
+	if tree.FileRoots == nil {
+		tree.FileRoots = map[string][]string{}
+	}
+	if fr := c.String("file-root"); fr != "" {
+		tree.FileRoots["base"] = []string{fr}
+	} else if len(tree.FileRoots) == 0 {
+		tree.FileRoots["base"] = []string{"states"}
+	}
+	for env, roots := range tree.FileRoots {
+		for _, r := range roots {
+			if fi, err := os.Stat(r); err != nil || !fi.IsDir() {
+				return nil, usagef("file root %q of saltenv %q is not a directory (set --file-root or file_roots in %s)", r, env, c.String("config"))
+			}
+		}
+	}
+	if pr := c.String("pillar-root"); pr != "" {
+		tree.PillarRoots = map[string][]string{"base": {pr}}
+	} else if len(tree.PillarRoots) == 0 {
+		if fi, err := os.Stat("pillar"); err == nil && fi.IsDir() {
+			tree.PillarRoots = map[string][]string{"base": {"pillar"}}
+		}
+	}
+	return compile.New(tree), nil
+}
+
+func boolKwarg(kw map[string]any, k string) (bool, error) {
+	v, ok := kw[k]
+	if !ok {
+		return false, nil
+	}
+	delete(kw, k)
+	switch t := v.(type) {
+	case bool:
+		return t, nil
+	case string:
+		switch strings.ToLower(t) {
+		case "yes", "y", "on", "1":
+			return true, nil
+		case "no", "n", "off", "0", "":
+			return false, nil
+		}
+	case int:
+		return t != 0, nil
+	}
+	return false, usagef("%s=%v: want True or False", k, v)
+}
+
+func pillarKwarg(kw map[string]any) (map[string]any, error) {
+	v, ok := kw["pillar"]
+	if !ok {
+		return nil, nil
+	}
+	delete(kw, "pillar")
+	switch t := v.(type) {
+	case map[string]any:
+		return t, nil
+	case string:
+		var m map[string]any
+		if err := json.Unmarshal([]byte(t), &m); err != nil {
+			return nil, usagef("pillar=%s: want a JSON or YAML map, e.g. pillar='{\"k\": \"v\"}' (%v)", t, err)
+		}
+		return m, nil
+	}
+	return nil, usagef("pillar=%v: want a map, e.g. pillar='{\"k\": \"v\"}'", v)
+}
+

@@ -1,0 +1,128 @@
+// Command brine is an agentless SSH push provisioner in the shape of
+// salt-ssh: `brine [flags] TARGET FUNCTION [ARGS...] [key=value...]`.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/urfave/cli/v2"
+)
+
+// Exit codes (salt-ssh's aggregate code for host failures).
+const (
+	exitOK      = 0
+	exitError   = 1
+	exitUsage   = 2
+	exitFailure = 20
+)
+
+// usageError marks a mistake in the command line, roster or config.
+type usageError struct{ err error }
+
+func (u usageError) Error() string { return u.err.Error() }
+func (u usageError) Unwrap() error { return u.err }
+
+func usagef(format string, a ...any) error { return usageError{fmt.Errorf(format, a...)} }
+
+// exitCode carries a run's aggregate status out of the cli action.
+type exitCode int
+
+func (e exitCode) Error() string { return fmt.Sprintf("exit %d", int(e)) }
+
+func main() {
+	os.Exit(run(os.Args, os.Stdin, os.Stdout, os.Stderr))
+}
+
+func run(argv []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	app := newApp(stdin, stdout, stderr)
+	args := append([]string{argv[0]}, hoistFlags(argv[1:], app.Flags)...)
+	err := app.RunContext(ctx, args)
+	var code exitCode
+	var uerr usageError
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.As(err, &code):
+		return int(code)
+	case errors.As(err, &uerr):
+		fmt.Fprintf(stderr, "brine: %v\n", err)
+		return exitUsage
+	default:
+		fmt.Fprintf(stderr, "brine: %v\n", err)
+		return exitError
+	}
+}
+
+func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
+	app := &cli.App{
+		Name:      "brine",
+		Usage:     "agentless SSH push provisioner for Salt state trees (a salt-ssh analogue)",
+		UsageText: "brine [flags] TARGET FUNCTION [ARGS...] [key=value...]\n   brine --local FUNCTION [ARGS...] [key=value...]\n   brine [flags] TARGET -r 'shell command'",
+		Description: "Functions: test.ping, cmd.run CMD, cmd.run_all CMD, grains.items, grains.get KEY,\n" +
+			"state.apply [SLS,...], state.highstate, state.sls SLS[,SLS], state.show_top, state.show_sls SLS,\n" +
+			"state.show_highstate, state.show_lowstate. key=value arguments: test=True, pillar='{\"k\": \"v\"}', saltenv=base.\n" +
+			"Exit status: 0 all hosts fine; 20 any host failed or was unreachable; 2 usage error; 1 internal error.",
+		Version:         versionString(),
+		Reader:          stdin,
+		Writer:          stdout,
+		ErrWriter:       stderr,
+		HideHelpCommand: true,
+		Flags:           flags(),
+		Action: func(c *cli.Context) error {
+			return action(c, stdin, stdout, stderr)
+		},
+		OnUsageError: func(c *cli.Context, err error, isSubcommand bool) error {
+			return usageError{err}
+		},
+		ExitErrHandler: func(*cli.Context, error) {},
+	}
+	return app
+}
+
+func versionString() string { return "0.1.0" }
+
+func flags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "roster-file", Value: "roster.yaml", Usage: "salt-ssh flat roster `FILE`"},
+		&cli.StringFlag{Name: "config", Value: "brine.yaml", Usage: "config `FILE` (file_roots, pillar_roots, roster_defaults)"},
+		&cli.BoolFlag{Name: "pcre", Aliases: []string{"E"}, Usage: "TARGET is a regular expression"},
+		&cli.BoolFlag{Name: "list", Aliases: []string{"L"}, Usage: "TARGET is a comma or space separated list of ids"},
+		&cli.IntFlag{Name: "max-procs", Value: 25, Usage: "at most `N` hosts in flight"},
+		&cli.StringFlag{Name: "user", Usage: "remote user when the roster gives none (default root)"},
+		&cli.StringSliceFlag{Name: "priv", Usage: "private key `FILE` (repeatable)"},
+		&cli.StringFlag{Name: "priv-passwd", EnvVars: []string{"BRINE_PRIV_PASSWD"}, Usage: "passphrase for encrypted keys"},
+		&cli.StringFlag{Name: "passwd", EnvVars: []string{"BRINE_PASSWD"}, Usage: "SSH password (also the sudo password)"},
+		&cli.BoolFlag{Name: "askpass", Usage: "ask for the SSH/sudo password on the terminal"},
+		&cli.BoolFlag{Name: "no-agent", Usage: "do not use the ssh-agent at SSH_AUTH_SOCK"},
+		&cli.BoolFlag{Name: "sudo", Usage: "run on the target through sudo"},
+		&cli.StringFlag{Name: "sudo-user", Usage: "run as this user through sudo (default root)"},
+		&cli.StringFlag{Name: "known-hosts", Usage: "known_hosts `FILE` (default ~/.ssh/known_hosts)"},
+		&cli.StringFlag{Name: "host-key-policy", Value: "strict", Usage: "strict, accept-new or ignore"},
+		&cli.BoolFlag{Name: "ignore-host-keys", Aliases: []string{"i"}, Usage: "do not check host keys (unsafe)"},
+		&cli.StringFlag{Name: "ssh-config", Usage: "OpenSSH client config `FILE` (default ~/.ssh/config; \"none\" to skip)"},
+		&cli.Float64Flag{Name: "timeout", Value: 10, Usage: "connect timeout in `SECONDS`"},
+		&cli.StringFlag{Name: "out", Usage: "output: highstate, nested, json, yaml or txt"},
+		&cli.BoolFlag{Name: "static", Usage: "print all hosts at the end in one document"},
+		&cli.BoolFlag{Name: "no-color", Usage: "never colour the output"},
+		&cli.BoolFlag{Name: "force-color", Usage: "colour the output even when not on a terminal"},
+		&cli.StringFlag{Name: "state-output", Value: "full", Usage: "full, terse, mixed or changes"},
+		&cli.BoolFlag{Name: "state-verbose", Value: true, Usage: "show states that succeeded without changes"},
+		&cli.BoolFlag{Name: "raw", Aliases: []string{"r"}, Usage: "run a raw shell command, no executor"},
+		&cli.BoolFlag{Name: "local", Usage: "run on this machine, without SSH (salt-call --local)"},
+		&cli.StringFlag{Name: "id", Usage: "minion id for --local (default the hostname)"},
+		&cli.BoolFlag{Name: "refresh", Usage: "collect grains again instead of using the cache"},
+		&cli.BoolFlag{Name: "failhard", Usage: "stop a state run at the first failure"},
+		&cli.Float64Flag{Name: "lock-timeout", Value: 300, Usage: "wait up to `SECONDS` for another run's lock on a host"},
+		&cli.StringFlag{Name: "file-root", Usage: "state tree `DIR` for saltenv base (default ./states)"},
+		&cli.StringFlag{Name: "pillar-root", Usage: "pillar `DIR` (default ./pillar when it exists)"},
+		&cli.StringFlag{Name: "cache-dir", Usage: "controller cache `DIR` (default ~/.cache/brine)"},
+	}
+}

@@ -1,0 +1,336 @@
+// Package e2e runs the real brine binary against a fleet of real OpenSSH
+// hosts on this machine. Each host is a Debian 12 root filesystem (an
+// overlayfs over one cached debootstrap image, without Python), its own PID,
+// mount and UTS namespaces, and sshd listening on a loopback address
+// 127.0.1.N:22. Root only; traffic stays on loopback.
+package e2e
+
+import (
+	"bytes"
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"golang.org/x/crypto/ssh"
+	"golang.org/x/crypto/ssh/knownhosts"
+)
+
+// BaseVersion names the cached base image layout; bump it when the package
+// list or the customisation changes.
+const BaseVersion = "bookworm-v1"
+
+// BasePackages are added to debootstrap's minbase: sshd, sudo for the sudo
+// tests, cron for cron states, procps for service checks. No Python.
+const BasePackages = "openssh-server,sudo,cron,procps"
+
+// Users created in the base image for the sudo tests.
+const (
+	// SudoNoPass may sudo without a password.
+	SudoNoPass = "deploy"
+	// SudoPass must give SudoPassword to sudo.
+	SudoPass     = "ops"
+	SudoPassword = "s3cret-ops-pw"
+)
+
+// Mirror returns the Debian mirror from the machine's apt sources.
+func Mirror() string {
+	for _, f := range []string{"/etc/apt/sources.list.d/debian.sources", "/etc/apt/sources.list"} {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			continue
+		}
+		for _, l := range strings.Split(string(b), "\n") {
+			l = strings.TrimSpace(l)
+			if u, ok := strings.CutPrefix(l, "URIs:"); ok && strings.Contains(u, "debian") && !strings.Contains(u, "security") {
+				return strings.Fields(u)[0]
+			}
+			if strings.HasPrefix(l, "deb ") && !strings.Contains(l, "security") {
+				if f := strings.Fields(l); len(f) >= 2 && strings.Contains(f[1], "debian") {
+					return f[1]
+				}
+			}
+		}
+	}
+	return "http://deb.debian.org/debian"
+}
+
+// EnsureBase builds (once) and returns the base root filesystem under
+// cacheDir. A half-built image is never used: it is built in a temp dir and
+// renamed when complete.
+func EnsureBase(cacheDir string, logf func(string, ...any)) (string, error) {
+	base := filepath.Join(cacheDir, BaseVersion)
+	stamp := filepath.Join(base, ".brine-base-ok")
+	if _, err := os.Stat(stamp); err == nil {
+		return base, nil
+	}
+	if _, err := os.Stat(filepath.Join(base, "usr/sbin/sshd")); err != nil {
+		tmp := base + ".tmp"
+		os.RemoveAll(tmp)
+		if err := os.MkdirAll(cacheDir, 0o755); err != nil {
+			return "", err
+		}
+		logf("e2e: debootstrap %s into %s (once; cached afterwards)", BaseVersion, base)
+		cmd := exec.Command("debootstrap", "--variant=minbase", "--include="+BasePackages, "bookworm", tmp, Mirror())
+		if out, err := cmd.CombinedOutput(); err != nil {
+			return "", fmt.Errorf("debootstrap: %v\n%s", err, tail(out, 2000))
+		}
+		os.RemoveAll(base)
+		if err := os.Rename(tmp, base); err != nil {
+			return "", err
+		}
+	}
+	// Customise: users for the sudo tests, no Python anywhere.
+	script := fmt.Sprintf(`set -e
+id %[1]s >/dev/null 2>&1 || useradd -m -s /bin/sh %[1]s
+id %[2]s >/dev/null 2>&1 || useradd -m -s /bin/sh %[2]s
+echo '%[2]s:%[3]s' | chpasswd
+echo '%[1]s ALL=(ALL) NOPASSWD: ALL' > /etc/sudoers.d/%[1]s
+echo '%[2]s ALL=(ALL) ALL' > /etc/sudoers.d/%[2]s
+chmod 440 /etc/sudoers.d/%[1]s /etc/sudoers.d/%[2]s
+mkdir -p /run/sshd
+rm -f /etc/ssh/ssh_host_*
+`, SudoNoPass, SudoPass, SudoPassword)
+	cmd := exec.Command("chroot", base, "/bin/sh", "-c", script)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("customise base: %v\n%s", err, out)
+	}
+	if m, _ := filepath.Glob(filepath.Join(base, "usr/bin/python*")); len(m) > 0 {
+		return "", fmt.Errorf("base image has Python (%v): the no-Python claim would be untested", m)
+	}
+	if err := os.WriteFile(stamp, []byte(time.Now().UTC().Format(time.RFC3339)+"\n"), 0o644); err != nil {
+		return "", err
+	}
+	return base, nil
+}
+
+func tail(b []byte, n int) []byte {
+	if len(b) > n {
+		return b[len(b)-n:]
+	}
+	return b
+}
+
+// Host is one test host.
+type Host struct {
+	ID   string
+	Addr string // 127.0.1.N
+	// Root is the merged overlay: the host's filesystem seen from outside.
+	Root    string
+	dir     string
+	noSFTP  bool
+	hostKey ssh.Signer
+	cmd     *exec.Cmd
+	exited  chan struct{}
+}
+
+// Fleet is a set of hosts sharing one client key.
+type Fleet struct {
+	Base  string
+	Dir   string
+	Hosts []*Host
+	// ClientKey is the private key file authorised for root and the test users.
+	ClientKey  string
+	clientPub  ssh.PublicKey
+	KnownHosts string
+}
+
+// NewFleet prepares a work dir and a client key.
+func NewFleet(base, dir string) (*Fleet, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, err
+	}
+	pub, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		return nil, err
+	}
+	blk, err := ssh.MarshalPrivateKey(priv, "brine-e2e")
+	if err != nil {
+		return nil, err
+	}
+	f := &Fleet{Base: base, Dir: dir, ClientKey: filepath.Join(dir, "id_ed25519"), KnownHosts: filepath.Join(dir, "known_hosts")}
+	if err := os.WriteFile(f.ClientKey, pem.EncodeToMemory(blk), 0o600); err != nil {
+		return nil, err
+	}
+	if f.clientPub, err = ssh.NewPublicKey(pub); err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+// Add creates and starts host id at 127.0.1.n.
+func (f *Fleet) Add(id string, n int, noSFTP bool) (*Host, error) {
+	h := &Host{ID: id, Addr: fmt.Sprintf("127.0.1.%d", n), dir: filepath.Join(f.Dir, id), noSFTP: noSFTP}
+	h.Root = filepath.Join(h.dir, "root")
+	for _, d := range []string{"upper", "work", "root"} {
+		if err := os.MkdirAll(filepath.Join(h.dir, d), 0o755); err != nil {
+			return nil, err
+		}
+	}
+	opts := fmt.Sprintf("lowerdir=%s,upperdir=%s,workdir=%s", f.Base, filepath.Join(h.dir, "upper"), filepath.Join(h.dir, "work"))
+	if err := syscall.Mount("overlay", h.Root, "overlay", 0, opts); err != nil {
+		return nil, fmt.Errorf("mount overlay for %s: %w", id, err)
+	}
+	f.Hosts = append(f.Hosts, h)
+	auth := ssh.MarshalAuthorizedKey(f.clientPub)
+	for _, u := range []struct{ home, user string }{{"/root", "root"}, {"/home/" + SudoNoPass, SudoNoPass}, {"/home/" + SudoPass, SudoPass}} {
+		sshDir := filepath.Join(h.Root, u.home, ".ssh")
+		if err := os.MkdirAll(sshDir, 0o700); err != nil {
+			return nil, err
+		}
+		if err := os.WriteFile(filepath.Join(sshDir, "authorized_keys"), auth, 0o600); err != nil {
+			return nil, err
+		}
+		if u.user != "root" {
+			if out, err := exec.Command("chroot", h.Root, "chown", "-R", u.user+":"+u.user, u.home+"/.ssh").CombinedOutput(); err != nil {
+				return nil, fmt.Errorf("chown: %v: %s", err, out)
+			}
+		}
+	}
+	if err := os.WriteFile(filepath.Join(h.Root, "etc/hostname"), []byte(id+"\n"), 0o644); err != nil {
+		return nil, err
+	}
+	if err := h.NewHostKey(); err != nil {
+		return nil, err
+	}
+	if err := h.Start(); err != nil {
+		return nil, err
+	}
+	return h, nil
+}
+
+// NewHostKey gives the host a fresh ed25519 host key (a rebuilt host, as far
+// as clients can tell); it takes effect at the next Start.
+func (h *Host) NewHostKey() error {
+	_, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		return err
+	}
+	blk, err := ssh.MarshalPrivateKey(priv, "")
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(h.Root, "etc/ssh/ssh_host_ed25519_key"), pem.EncodeToMemory(blk), 0o600); err != nil {
+		return err
+	}
+	h.hostKey, err = ssh.NewSignerFromKey(priv)
+	return err
+}
+
+// PublicKey is the host's current public host key.
+func (h *Host) PublicKey() ssh.PublicKey { return h.hostKey.PublicKey() }
+
+// KnownHostsLine is the known_hosts line for the host's current key.
+func (h *Host) KnownHostsLine() string {
+	return knownhosts.Line([]string{h.Addr}, h.PublicKey())
+}
+
+func (h *Host) sshdConfig() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "ListenAddress %s\nPort 22\nHostKey /etc/ssh/ssh_host_ed25519_key\n", h.Addr)
+	b.WriteString("PermitRootLogin prohibit-password\nPasswordAuthentication yes\nKbdInteractiveAuthentication no\n" +
+		"UsePAM no\nPidFile none\nStrictModes no\nLogLevel ERROR\nMaxSessions 50\nMaxStartups 100:30:200\n")
+	if !h.noSFTP {
+		b.WriteString("Subsystem sftp /usr/lib/openssh/sftp-server\n")
+	}
+	return b.String()
+}
+
+// Start starts the host's sshd in new PID, mount and UTS namespaces and
+// waits until it accepts connections.
+func (h *Host) Start() error {
+	if err := os.WriteFile(filepath.Join(h.Root, "etc/ssh/sshd_config"), []byte(h.sshdConfig()), 0o644); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Join(h.Root, "run/sshd"), 0o755); err != nil {
+		return err
+	}
+	script := fmt.Sprintf("hostname %s && exec chroot %s /usr/sbin/sshd -D -e", h.ID, h.Root)
+	cmd := exec.Command("unshare", "--pid", "--fork", "--kill-child", "--mount", "--uts",
+		"--mount-proc="+filepath.Join(h.Root, "proc"), "/bin/sh", "-c", script)
+	var logBuf bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &logBuf, &logBuf
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("start sshd for %s: %w", h.ID, err)
+	}
+	h.cmd = cmd
+	h.exited = make(chan struct{})
+	go func() { cmd.Wait(); close(h.exited) }()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		c, err := net.DialTimeout("tcp", h.Addr+":22", 200*time.Millisecond)
+		if err == nil {
+			c.Close()
+			return nil
+		}
+		select {
+		case <-h.exited:
+			return fmt.Errorf("sshd for %s exited: %s", h.ID, logBuf.String())
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	h.Stop()
+	return fmt.Errorf("sshd for %s did not listen on %s:22 within 10s: %s", h.ID, h.Addr, logBuf.String())
+}
+
+// Stop kills the host's namespace init (and so every process in it), by pid.
+func (h *Host) Stop() {
+	if h.cmd == nil || h.cmd.Process == nil {
+		return
+	}
+	_ = syscall.Kill(-h.cmd.Process.Pid, syscall.SIGKILL)
+	select {
+	case <-h.exited:
+	case <-time.After(5 * time.Second):
+	}
+	h.cmd = nil
+}
+
+// Close stops every host and unmounts its filesystem.
+func (f *Fleet) Close() error {
+	var errs []error
+	for _, h := range f.Hosts {
+		h.Stop()
+	}
+	for _, h := range f.Hosts {
+		if err := unmount(h.Root); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if len(errs) == 0 {
+		os.RemoveAll(f.Dir)
+	}
+	return errors.Join(errs...)
+}
+
+func unmount(p string) error {
+	var err error
+	for i := 0; i < 50; i++ {
+		if err = syscall.Unmount(p, 0); err == nil || errors.Is(err, syscall.EINVAL) {
+			return nil
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if err = syscall.Unmount(p, syscall.MNT_DETACH); err != nil {
+		return fmt.Errorf("unmount %s: %w", p, err)
+	}
+	return nil
+}
+
+// WriteKnownHosts writes a known_hosts file with every host's current key.
+func (f *Fleet) WriteKnownHosts() error {
+	var b strings.Builder
+	for _, h := range f.Hosts {
+		b.WriteString(h.KnownHostsLine() + "\n")
+	}
+	return os.WriteFile(f.KnownHosts, []byte(b.String()), 0o600)
+}

@@ -1,0 +1,230 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// env is the fleet and binaries shared by every test in the package.
+type env struct {
+	fleet *Fleet
+	bin   string // the brine binary
+	work  string
+}
+
+// suite is set up once in TestMain; tests only read it.
+var suite *env
+
+const fleetSize = 10
+
+func TestMain(m *testing.M) {
+	os.Exit(runMain(m))
+}
+
+func runMain(m *testing.M) int {
+	ci := os.Getenv("CI") == "true"
+	if os.Geteuid() != 0 {
+		if ci {
+			fmt.Fprintln(os.Stderr, "e2e: CI=true but not root: the e2e hosts need root (overlayfs, namespaces, chroot)")
+			return 1
+		}
+		fmt.Println("e2e: SKIPPING end-to-end tests: they need root (overlayfs, namespaces, chroot); run as root or in CI")
+		return 0
+	}
+	for _, tool := range []string{"debootstrap", "unshare", "chroot"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			fmt.Fprintf(os.Stderr, "e2e: %s is missing (apt-get install -y debootstrap util-linux coreutils)\n", tool)
+			return 1
+		}
+	}
+	work, err := os.MkdirTemp("", "brine-e2e-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer os.RemoveAll(work)
+	bin, err := buildBinaries(filepath.Join(work, "bin"))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "e2e:", err)
+		return 1
+	}
+	cache := os.Getenv("BRINE_E2E_CACHE")
+	if cache == "" {
+		cache = "/var/cache/brine-e2e"
+	}
+	t0 := time.Now()
+	base, err := EnsureBase(cache, func(f string, a ...any) { fmt.Printf(f+"\n", a...) })
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "e2e:", err)
+		return 1
+	}
+	fleet, err := NewFleet(base, filepath.Join(work, "fleet"))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "e2e:", err)
+		return 1
+	}
+	defer func() {
+		if err := fleet.Close(); err != nil {
+			fmt.Fprintln(os.Stderr, "e2e: cleanup:", err)
+		}
+	}()
+	for i := 1; i <= fleetSize; i++ {
+		if _, err := fleet.Add(fmt.Sprintf("h%02d", i), 10+i, false); err != nil {
+			fmt.Fprintln(os.Stderr, "e2e:", err)
+			return 1
+		}
+	}
+	if _, err := fleet.Add("nosftp", 30, true); err != nil {
+		fmt.Fprintln(os.Stderr, "e2e:", err)
+		return 1
+	}
+	if err := fleet.WriteKnownHosts(); err != nil {
+		fmt.Fprintln(os.Stderr, "e2e:", err)
+		return 1
+	}
+	fmt.Printf("e2e: %d hosts up in %s\n", len(fleet.Hosts), time.Since(t0).Round(time.Millisecond))
+	suite = &env{fleet: fleet, bin: bin, work: work}
+	return m.Run()
+}
+
+// buildBinaries builds brine and the amd64 executor beside it (where brine
+// looks for executors when none is embedded).
+func buildBinaries(dir string) (string, error) {
+	root, err := filepath.Abs("..")
+	if err != nil {
+		return "", err
+	}
+	bin := filepath.Join(dir, "brine")
+	builds := []struct {
+		out, pkg string
+		env      []string
+	}{
+		{bin, "./cmd/brine", nil},
+		{filepath.Join(dir, "brine-exec-linux-amd64"), "./cmd/brine-exec", []string{"CGO_ENABLED=0", "GOOS=linux", "GOARCH=amd64"}},
+	}
+	for _, b := range builds {
+		cmd := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", b.out, b.pkg)
+		cmd.Dir = root
+		cmd.Env = append(os.Environ(), b.env...)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			return "", fmt.Errorf("go build %s: %v\n%s", b.pkg, err, out)
+		}
+	}
+	return bin, nil
+}
+
+// client is one user's view: a home, a cache, a roster and known_hosts.
+type client struct {
+	t      *testing.T
+	home   string
+	roster string
+	known  string
+	cache  string
+}
+
+// newClient makes a fresh controller environment (empty caches).
+func newClient(t *testing.T) *client {
+	t.Helper()
+	if suite == nil {
+		t.Skip("no fleet")
+	}
+	home := t.TempDir()
+	c := &client{t: t, home: home, roster: filepath.Join(home, "roster.yaml"), known: filepath.Join(home, "known_hosts"), cache: filepath.Join(home, "cache")}
+	b, err := os.ReadFile(suite.fleet.KnownHosts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(c.known, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c.writeRoster(nil)
+	return c
+}
+
+// writeRoster writes a roster with every fleet host; extra adds or replaces
+// per-host YAML bodies.
+func (c *client) writeRoster(extra map[string]string) {
+	var b strings.Builder
+	for _, h := range suite.fleet.Hosts {
+		if body, ok := extra[h.ID]; ok {
+			fmt.Fprintf(&b, "%s:\n%s\n", h.ID, body)
+			continue
+		}
+		fmt.Fprintf(&b, "%s:\n  host: %s\n  user: root\n", h.ID, h.Addr)
+	}
+	for id, body := range extra {
+		if !strings.HasPrefix(id, "h") && id != "nosftp" {
+			fmt.Fprintf(&b, "%s:\n%s\n", id, body)
+		}
+	}
+	if err := os.WriteFile(c.roster, []byte(b.String()), 0o600); err != nil {
+		c.t.Fatal(err)
+	}
+}
+
+type result struct {
+	stdout, stderr string
+	code           int
+}
+
+// run runs brine with the client's roster, key, known_hosts and cache.
+func (c *client) run(args ...string) result {
+	c.t.Helper()
+	full := append([]string{"--roster-file", c.roster, "--known-hosts", c.known, "--cache-dir", c.cache,
+		"--priv", suite.fleet.ClientKey, "--no-agent", "--ssh-config", "none"}, args...)
+	return c.runRaw(full...)
+}
+
+func (c *client) runRaw(args ...string) result {
+	c.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, suite.bin, args...)
+	cmd.Env = append(os.Environ(), "HOME="+c.home, "SSH_AUTH_SOCK=", "NO_COLOR=1")
+	var so, se bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &so, &se
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		c.t.Fatalf("brine %v: %v", args, err)
+	}
+	return result{so.String(), se.String(), code}
+}
+
+// jsonOut parses `--out json --static` output: {host_id: return}.
+func jsonOut(t *testing.T, r result) map[string]any {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal([]byte(r.stdout), &m); err != nil {
+		t.Fatalf("output is not one JSON object: %v\nstdout:\n%s\nstderr:\n%s", err, r.stdout, r.stderr)
+	}
+	return m
+}
+
+func hostIDs(n int) []string {
+	var ids []string
+	for i := 1; i <= n; i++ {
+		ids = append(ids, fmt.Sprintf("h%02d", i))
+	}
+	return ids
+}
+
+func hostByID(t *testing.T, id string) *Host {
+	for _, h := range suite.fleet.Hosts {
+		if h.ID == id {
+			return h
+		}
+	}
+	t.Fatalf("no host %s", id)
+	return nil
+}

@@ -1,0 +1,162 @@
+// Package lowstate holds the data that crosses the wire between the compiler
+// on the controller and the state engine on the target: Salt's lowstate
+// chunks, the files they reference, and the per-state results.
+package lowstate
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// Chunk is one compiled state, shaped like a Salt lowstate chunk: a flat map
+// with "state", "fun", "name", "__id__", "__sls__", "__env__", "order", the
+// requisites ("require": [{"file": "x"}], ...) and the state's own arguments.
+// Keys starting with "__brine_" are private to brine (for example the content
+// hash of a file resolved on the controller) and are hidden from show_* output.
+type Chunk map[string]any
+
+// Private chunk keys filled in by the compiler and read by the engine.
+const (
+	// KeyFile is the sha256 of the (rendered) file content a state's source
+	// resolved to; the bytes travel in Bundle.Files.
+	KeyFile = "__brine_file__"
+	// KeyFiles maps relative paths to content hashes for states that take a
+	// directory (file.recurse).
+	KeyFiles = "__brine_files__"
+	// KeyDirs lists relative directory paths (file.recurse), so empty
+	// directories survive.
+	KeyDirs = "__brine_dirs__"
+	// KeySource is the salt:// URL the source resolved to (for comments).
+	KeySource = "__brine_source__"
+)
+
+// ID returns the chunk's "__id__".
+func (c Chunk) ID() string { return c.Str("__id__") }
+
+// Name returns the chunk's "name".
+func (c Chunk) Name() string { return c.Str("name") }
+
+// State returns the state module, e.g. "file".
+func (c Chunk) State() string { return c.Str("state") }
+
+// Fun returns the state function, e.g. "managed".
+func (c Chunk) Fun() string { return c.Str("fun") }
+
+// SLS returns the chunk's "__sls__".
+func (c Chunk) SLS() string { return c.Str("__sls__") }
+
+// Str returns the string value of key k ("" when absent); numbers and booleans
+// are formatted the way Salt's YAML loader would show them.
+func (c Chunk) Str(k string) string {
+	v, ok := c[k]
+	if !ok || v == nil {
+		return ""
+	}
+	switch t := v.(type) {
+	case string:
+		return t
+	case float64:
+		if t == float64(int64(t)) {
+			return fmt.Sprintf("%d", int64(t))
+		}
+		return fmt.Sprint(t)
+	default:
+		return fmt.Sprint(t)
+	}
+}
+
+// Tag is the key Salt uses for a state's return: state_|-ID_|-NAME_|-FUN.
+func (c Chunk) Tag() string {
+	return Tag(c.State(), c.ID(), c.Name(), c.Fun())
+}
+
+// Tag builds Salt's state return key.
+func Tag(state, id, name, fun string) string {
+	return state + "_|-" + id + "_|-" + name + "_|-" + fun
+}
+
+// SplitTag splits a state return key into state, id, name and function.
+func SplitTag(tag string) (state, id, name, fun string) {
+	p := strings.Split(tag, "_|-")
+	if len(p) != 4 {
+		return "", tag, tag, ""
+	}
+	return p[0], p[1], p[2], p[3]
+}
+
+// Public returns a copy of the chunk without brine's private keys, for the
+// show_* functions.
+func (c Chunk) Public() Chunk {
+	out := make(Chunk, len(c))
+	for k, v := range c {
+		if !strings.HasPrefix(k, "__brine_") {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// Result is the return of one state, keyed by Tag in Results.
+type Result struct {
+	ID      string         `json:"__id__"`
+	Name    string         `json:"name"`
+	Result  *bool          `json:"result"`
+	Comment string         `json:"comment"`
+	Changes map[string]any `json:"changes"`
+	SLS     string         `json:"__sls__"`
+	RunNum  int            `json:"__run_num__"`
+	Start   string         `json:"start_time"`
+	// Duration is in milliseconds, as Salt reports it.
+	Duration float64 `json:"duration"`
+	// Extra carries optional keys Salt sometimes adds (pchanges, warnings).
+	Warnings []string `json:"warnings,omitempty"`
+	// OnfailHandled is set on a failed state whose onfail handlers all ran
+	// without failing: as in Salt, such a failure does not fail the run.
+	OnfailHandled bool `json:"__onfail_handled__,omitempty"`
+}
+
+// Failed reports whether the state failed in a way that fails the run
+// (result False and not handled by onfail).
+func (r *Result) Failed() bool {
+	return r != nil && r.Result != nil && !*r.Result && !r.OnfailHandled
+}
+
+// Results maps state tags to their results.
+type Results map[string]*Result
+
+// Ordered returns the tags sorted by run number.
+func (r Results) Ordered() []string {
+	keys := make([]string, 0, len(r))
+	for k := range r {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		a, b := r[keys[i]], r[keys[j]]
+		if a.RunNum != b.RunNum {
+			return a.RunNum < b.RunNum
+		}
+		return keys[i] < keys[j]
+	})
+	return keys
+}
+
+// Bool returns a pointer to b, for Result.Result.
+func Bool(b bool) *bool { return &b }
+
+// Bundle is what the controller compiles for one host and the executor runs:
+// the ordered chunks and the file contents they reference, by sha256.
+type Bundle struct {
+	Chunks []Chunk `json:"chunks"`
+	// Files maps the hex sha256 of a content to the content itself.
+	Files map[string][]byte `json:"-"`
+	// Pillar is the host's rendered pillar (for contents_pillar and friends).
+	Pillar map[string]any `json:"pillar,omitempty"`
+}
+
+// MarshalChunks is a helper for tests and debugging: indent-encoded chunks.
+func MarshalChunks(c []Chunk) string {
+	b, _ := json.MarshalIndent(c, "", "  ")
+	return string(b)
+}

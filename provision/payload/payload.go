@@ -1,0 +1,156 @@
+// Package payload finds the brine-exec executor for a target architecture:
+// embedded in the brine binary (release builds, after `go generate`), in
+// $BRINE_EXEC_DIR or beside the brine binary, or, in a source checkout,
+// built on the spot with the Go toolchain (so `go run ./cmd/brine` works from
+// a fresh clone).
+package payload
+
+//go:generate sh build.sh
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+)
+
+//go:embed bin
+var embedded embed.FS
+
+// Executor is one executor binary.
+type Executor struct {
+	Arch string // Go arch: amd64, arm64
+	Data []byte
+	// SHA is the hex sha256 of Data; the executor is cached on targets under it.
+	SHA string
+	// From says where it came from, for messages.
+	From string
+}
+
+// Arches are the architectures brine ships executors for.
+func Arches() []string { return []string{"amd64", "arm64"} }
+
+// ArchFromUname maps `uname -m` output to a Go arch ("" if unsupported).
+func ArchFromUname(m string) string {
+	switch strings.TrimSpace(m) {
+	case "x86_64", "amd64":
+		return "amd64"
+	case "aarch64", "arm64", "armv8l":
+		return "arm64"
+	}
+	return ""
+}
+
+// Store loads executors once per run; safe for concurrent use.
+type Store struct {
+	mu    sync.Mutex
+	cache map[string]*Executor
+	errs  map[string]error
+}
+
+// NewStore returns an empty store.
+func NewStore() *Store {
+	return &Store{cache: map[string]*Executor{}, errs: map[string]error{}}
+}
+
+// Get returns the executor for arch, loading or building it on first use.
+func (s *Store) Get(ctx context.Context, arch string) (*Executor, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if e, ok := s.cache[arch]; ok {
+		return e, nil
+	}
+	if err, ok := s.errs[arch]; ok {
+		return nil, err
+	}
+	e, err := load(ctx, arch)
+	if err != nil {
+		s.errs[arch] = err
+		return nil, err
+	}
+	s.cache[arch] = e
+	return e, nil
+}
+
+func load(ctx context.Context, arch string) (*Executor, error) {
+	name := "brine-exec-linux-" + arch
+	if gz, err := embedded.ReadFile("bin/" + name + ".gz"); err == nil {
+		zr, err := gzip.NewReader(bytes.NewReader(gz))
+		if err != nil {
+			return nil, fmt.Errorf("embedded %s: %w", name, err)
+		}
+		data, err := io.ReadAll(zr)
+		if err != nil {
+			return nil, fmt.Errorf("embedded %s: %w", name, err)
+		}
+		return newExecutor(arch, data, "embedded"), nil
+	}
+	var dirs []string
+	if d := os.Getenv("BRINE_EXEC_DIR"); d != "" {
+		dirs = append(dirs, d)
+	}
+	if exe, err := os.Executable(); err == nil {
+		dirs = append(dirs, filepath.Dir(exe))
+	}
+	for _, d := range dirs {
+		p := filepath.Join(d, name)
+		if data, err := os.ReadFile(p); err == nil {
+			return newExecutor(arch, data, p), nil
+		}
+	}
+	return build(ctx, arch)
+}
+
+func newExecutor(arch string, data []byte, from string) *Executor {
+	sum := sha256.Sum256(data)
+	return &Executor{Arch: arch, Data: data, SHA: hex.EncodeToString(sum[:]), From: from}
+}
+
+// build compiles the executor from the module source in the working
+// directory (a checkout of brine), caching the result in the user cache.
+func build(ctx context.Context, arch string) (*Executor, error) {
+	name := "brine-exec-linux-" + arch
+	hint := fmt.Sprintf("no %s executor: build a release binary with `go generate ./provision/payload && go build ./cmd/brine`, "+
+		"or put %s beside brine or in $BRINE_EXEC_DIR", arch, name)
+	goBin, err := exec.LookPath("go")
+	if err != nil {
+		return nil, fmt.Errorf("%s", hint)
+	}
+	mod, err := exec.CommandContext(ctx, goBin, "list", "-m", "-f", "{{.Path}} {{.Dir}}").Output()
+	if err != nil {
+		return nil, fmt.Errorf("%s", hint)
+	}
+	f := strings.Fields(string(mod))
+	if len(f) != 2 || f[0] != "brine" {
+		return nil, fmt.Errorf("%s", hint)
+	}
+	cache, err := os.UserCacheDir()
+	if err != nil {
+		cache = os.TempDir()
+	}
+	outDir := filepath.Join(cache, "brine", "exec")
+	if err := os.MkdirAll(outDir, 0o700); err != nil {
+		return nil, err
+	}
+	out := filepath.Join(outDir, name)
+	cmd := exec.CommandContext(ctx, goBin, "build", "-trimpath", "-ldflags=-s -w -buildid=", "-o", out, "./cmd/brine-exec")
+	cmd.Dir = f[1]
+	cmd.Env = append(os.Environ(), "GOOS=linux", "GOARCH="+arch, "CGO_ENABLED=0")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		return nil, fmt.Errorf("building %s from %s: %v\n%s", name, f[1], err, b)
+	}
+	data, err := os.ReadFile(out)
+	if err != nil {
+		return nil, err
+	}
+	return newExecutor(arch, data, "built from "+f[1]), nil
+}

@@ -1,0 +1,90 @@
+// Package wire defines the executor protocol: one JSON request line on the
+// executor's stdin (followed by the bundle bytes, if any) and one JSON
+// response on its stdout.
+package wire
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+)
+
+// Version is the protocol version; controller and executor must agree.
+const Version = 1
+
+// Ready is the line the executor prints first when started with -ready, so a
+// controller that had to answer a sudo prompt knows when to send the request.
+const Ready = "BRINE-EXEC-READY"
+
+// Request is what the controller asks of the executor.
+type Request struct {
+	V int `json:"v"`
+	// ID is the roster id, reported as the "id" grain.
+	ID string `json:"id"`
+	// Fun is the function: test.ping, cmd.run, grains.items, state.apply...
+	Fun    string         `json:"fun"`
+	Args   []string       `json:"args,omitempty"`
+	Kwargs map[string]any `json:"kwargs,omitempty"`
+	// Grains are roster grains; they override collected grains.
+	Grains map[string]any `json:"grains,omitempty"`
+	// Test is test=True for state functions.
+	Test     bool `json:"test,omitempty"`
+	Failhard bool `json:"failhard,omitempty"`
+	// LockTimeout is how long a state run waits for another run's lock, in seconds.
+	LockTimeout float64 `json:"lock_timeout,omitempty"`
+	// BundleSize and BundleSHA describe the bundle bytes that follow the
+	// request line on stdin (state functions only).
+	BundleSize int64  `json:"bundle_size,omitempty"`
+	BundleSHA  string `json:"bundle_sha256,omitempty"`
+	// ExecSHA is the executor's own expected hash; it verifies itself.
+	ExecSHA string `json:"exec_sha256,omitempty"`
+}
+
+// Response is what the executor answers.
+type Response struct {
+	V int `json:"v"`
+	// Return is the function's return (for state functions, the results map).
+	Return json.RawMessage `json:"return"`
+	// Retcode is 0 on success; non-zero when the function or a state failed.
+	Retcode int `json:"retcode"`
+	// Error is set when the function could not run at all.
+	Error string `json:"error,omitempty"`
+	// Grains are the collected grains (with roster grains on top).
+	Grains map[string]any `json:"grains,omitempty"`
+	// Duration of the run on the target, in seconds.
+	Duration float64 `json:"duration"`
+}
+
+// WriteRequest writes the request line and the bundle.
+func WriteRequest(w io.Writer, r *Request, bundle []byte) error {
+	r.V = Version
+	b, err := json.Marshal(r)
+	if err != nil {
+		return err
+	}
+	b = append(b, '\n')
+	if _, err := w.Write(b); err != nil {
+		return err
+	}
+	if len(bundle) > 0 {
+		_, err = w.Write(bundle)
+	}
+	return err
+}
+
+// ReadRequest reads the request line; the bundle (if any) follows on br.
+func ReadRequest(br *bufio.Reader) (*Request, error) {
+	line, err := br.ReadBytes('\n')
+	if err != nil && len(line) == 0 {
+		return nil, fmt.Errorf("read request: %w", err)
+	}
+	var r Request
+	if err := json.Unmarshal(line, &r); err != nil {
+		return nil, fmt.Errorf("decode request: %w", err)
+	}
+	if r.V != Version {
+		return nil, fmt.Errorf("protocol version %d, this executor speaks %d", r.V, Version)
+	}
+	return &r, nil
+}
