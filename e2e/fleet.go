@@ -68,7 +68,7 @@ func Mirror() string {
 // renamed when complete.
 func EnsureBase(cacheDir string, logf func(string, ...any)) (string, error) {
 	base := filepath.Join(cacheDir, BaseVersion)
-	stamp := filepath.Join(base, ".brine-base-ok")
+	stamp := filepath.Join(base, ".brine-base-ok-v2")
 	if _, err := os.Stat(stamp); err == nil {
 		return base, nil
 	}
@@ -91,6 +91,7 @@ func EnsureBase(cacheDir string, logf func(string, ...any)) (string, error) {
 	// Customise: users for the sudo tests, no Python anywhere.
 	script := fmt.Sprintf(`set -e
 id %[1]s >/dev/null 2>&1 || useradd -m -s /bin/sh %[1]s
+usermod -p '*' %[1]s
 id %[2]s >/dev/null 2>&1 || useradd -m -s /bin/sh %[2]s
 echo '%[2]s:%[3]s' | chpasswd
 echo '%[1]s ALL=(ALL) NOPASSWD: ALL' > /etc/sudoers.d/%[1]s

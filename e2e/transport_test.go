@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -134,7 +135,7 @@ func TestUnreachableHost(t *testing.T) {
 		}
 	}
 	down, _ := m["h10"].(map[string]any)
-	if down == nil || !strings.Contains(strings.ToLower(down["_error"].(string)), "refused") {
+	if down == nil || down["retcode"] != float64(255) || !strings.Contains(fmt.Sprint(down["stderr"]), "refused") {
 		t.Errorf("h10 should be reported unreachable with the reason: %#v", m["h10"])
 	}
 }

@@ -287,17 +287,12 @@ func newOutput(c *cli.Context, fun string, w io.Writer) (*output, error) {
 	name := c.String("out")
 	if name == "" {
 		name = "nested"
-		if isStateRun(fun) {
+		if report.IsStateFun(fun) {
 			name = "highstate"
 		}
 	}
 	color := c.Bool("force-color") || (!c.Bool("no-color") && os.Getenv("NO_COLOR") == "" && isTerminal(w))
 	o := report.Options{Color: color, StateOutput: c.String("state-output"), StateVerbose: c.Bool("state-verbose"), Static: c.Bool("static")}
-	switch o.StateOutput {
-	case "full", "terse", "mixed", "changes":
-	default:
-		return nil, usagef("--state-output must be full, terse, mixed or changes, not %q", o.StateOutput)
-	}
 	p, err := report.New(w, name, o)
 	if err != nil {
 		return nil, usageError{err}
@@ -327,12 +322,4 @@ func (o *output) finish(body func(report.Printer)) error {
 func isTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)
 	return ok && term.IsTerminal(int(f.Fd()))
-}
-
-func isStateRun(fun string) bool {
-	switch fun {
-	case "state.apply", "state.highstate", "state.sls", "state.test":
-		return true
-	}
-	return false
 }

@@ -204,4 +204,3 @@ func pillarKwarg(kw map[string]any) (map[string]any, error) {
 	}
 	return nil, usagef("pillar=%v: want a map, e.g. pillar='{\"k\": \"v\"}'", v)
 }
-

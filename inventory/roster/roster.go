@@ -138,11 +138,11 @@ func Parse(path string, data []byte, defaults map[string]any) (*Roster, error) {
 // entry is a roster entry under construction; nil pointers mean "not set".
 type entry struct {
 	Host, User, Passwd, Priv, PrivPasswd, SudoUser, ThinDir string
-	Port                                                     int
-	Sudo                                                     bool
-	Timeout                                                  time.Duration
-	SSHOptions                                               []string
-	Grains                                                   map[string]any
+	Port                                                    int
+	Sudo                                                    bool
+	Timeout                                                 time.Duration
+	SSHOptions                                              []string
+	Grains                                                  map[string]any
 }
 
 func (e entry) clone() entry {

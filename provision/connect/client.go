@@ -218,10 +218,25 @@ func (c *Client) Start(cmd string, stdin io.Reader, stdout, stderr io.Writer) (*
 	if err != nil {
 		return nil, fmt.Errorf("open session: %w", err)
 	}
-	s.Stdin, s.Stdout, s.Stderr = stdin, stdout, stderr
+	s.Stdout, s.Stderr = stdout, stderr
+	// Feed stdin ourselves: a command may exit before reading all of it (the
+	// "executor missing" answer does), and that is not an error of the run.
+	var w io.WriteCloser
+	if stdin != nil {
+		if w, err = s.StdinPipe(); err != nil {
+			s.Close()
+			return nil, err
+		}
+	}
 	if err := s.Start(cmd); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("start remote command: %w", err)
+	}
+	if w != nil {
+		go func() {
+			_, _ = io.Copy(w, stdin)
+			w.Close()
+		}()
 	}
 	return &Session{s: s}, nil
 }

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -282,22 +283,16 @@ func (hs *hostSession) candidates(ctx context.Context, hc *HostCache) ([]*payloa
 			return []*payload.Executor{e}, nil
 		}
 	}
-	var out []*payload.Executor
-	var firstErr error
-	for _, a := range payload.Arches() {
-		e, err := hs.r.Store.Get(ctx, a)
-		if err != nil {
-			if firstErr == nil {
-				firstErr = err
-			}
-			continue
-		}
-		out = append(out, e)
+	if ready := hs.r.Store.Ready(ctx); len(ready) > 0 {
+		return ready, nil
 	}
-	if len(out) == 0 {
-		return nil, firstErr
+	// Nothing prebuilt: build the controller's own arch, the likeliest guess;
+	// a host that reports another arch gets its executor built on demand.
+	e, err := hs.r.Store.Get(ctx, runtime.GOARCH)
+	if err != nil {
+		return nil, err
 	}
-	return out, nil
+	return []*payload.Executor{e}, nil
 }
 
 func shas(es []*payload.Executor) []string {

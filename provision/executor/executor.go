@@ -69,10 +69,9 @@ func Serve(ctx context.Context, o Options, stdin io.Reader, stdout, stderr io.Wr
 			return code
 		}
 	}
-	g := grains.Collect(ctx, o.Root)
-	g["brine_version"] = Version
+	g := grains.CollectWith(ctx, grains.Options{Root: o.Root, Version: Version})
 	if req.ID != "" {
-		g["id"] = req.ID
+		grains.SetID(g, req.ID)
 	}
 	for k, v := range req.Grains {
 		g[k] = v

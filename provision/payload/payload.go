@@ -64,6 +64,22 @@ func NewStore() *Store {
 
 // Get returns the executor for arch, loading or building it on first use.
 func (s *Store) Get(ctx context.Context, arch string) (*Executor, error) {
+	return s.get(ctx, arch, true)
+}
+
+// Ready returns the executors that need no build (embedded or on disk): the
+// candidates a host of unknown architecture may already have cached.
+func (s *Store) Ready(ctx context.Context) []*Executor {
+	var out []*Executor
+	for _, a := range Arches() {
+		if e, err := s.get(ctx, a, false); err == nil {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+func (s *Store) get(ctx context.Context, arch string, allowBuild bool) (*Executor, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if e, ok := s.cache[arch]; ok {
@@ -72,16 +88,28 @@ func (s *Store) Get(ctx context.Context, arch string) (*Executor, error) {
 	if err, ok := s.errs[arch]; ok {
 		return nil, err
 	}
-	e, err := load(ctx, arch)
+	e, err := find(arch)
+	if err != nil && allowBuild {
+		e, err = build(ctx, arch)
+	}
 	if err != nil {
-		s.errs[arch] = err
+		if allowBuild {
+			s.errs[arch] = err
+		}
 		return nil, err
 	}
 	s.cache[arch] = e
 	return e, nil
 }
 
-func load(ctx context.Context, arch string) (*Executor, error) {
+// errNotFound means no prebuilt executor exists for an arch.
+type errNotFound string
+
+func (e errNotFound) Error() string { return "no prebuilt executor for " + string(e) }
+
+// find looks for a prebuilt executor: embedded, $BRINE_EXEC_DIR, or beside
+// the brine binary.
+func find(arch string) (*Executor, error) {
 	name := "brine-exec-linux-" + arch
 	if gz, err := embedded.ReadFile("bin/" + name + ".gz"); err == nil {
 		zr, err := gzip.NewReader(bytes.NewReader(gz))
@@ -107,7 +135,7 @@ func load(ctx context.Context, arch string) (*Executor, error) {
 			return newExecutor(arch, data, p), nil
 		}
 	}
-	return build(ctx, arch)
+	return nil, errNotFound(arch)
 }
 
 func newExecutor(arch string, data []byte, from string) *Executor {
