@@ -35,9 +35,9 @@ const BasePackages = "openssh-server,sudo,cron,procps"
 // Users created in the base image for the sudo tests.
 const (
 	// SudoNoPass may sudo without a password.
-	SudoNoPass = "deploy"
+	SudoNoPass = "brnopw"
 	// SudoPass must give SudoPassword to sudo.
-	SudoPass     = "ops"
+	SudoPass     = "brpw"
 	SudoPassword = "s3cret-ops-pw"
 )
 
@@ -68,7 +68,7 @@ func Mirror() string {
 // renamed when complete.
 func EnsureBase(cacheDir string, logf func(string, ...any)) (string, error) {
 	base := filepath.Join(cacheDir, BaseVersion)
-	stamp := filepath.Join(base, ".brine-base-ok-v2")
+	stamp := filepath.Join(base, ".brine-base-ok-v3")
 	if _, err := os.Stat(stamp); err == nil {
 		return base, nil
 	}
