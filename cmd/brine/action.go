@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -112,6 +113,14 @@ func action(c *cli.Context, stdin io.Reader, stdout, stderr io.Writer) error {
 	runner := &execute.Runner{
 		Dialer: dialer, Store: store, Cache: execute.Cache{Dir: cacheDir},
 		MaxProcs: c.Int("max-procs"), Refresh: c.Bool("refresh"), Target: targetFor,
+	}
+	if c.Bool("trace") {
+		var mu sync.Mutex
+		runner.Trace = func(id, step string, d time.Duration) {
+			mu.Lock()
+			defer mu.Unlock()
+			fmt.Fprintf(stderr, "brine: trace: %s: %s %s\n", id, step, d.Round(10*time.Microsecond))
+		}
 	}
 	return out.finish(func(p report.Printer) {
 		out.all = runner.Run(ctx, hosts, job, func(h report.HostReturn) {

@@ -124,5 +124,6 @@ func flags() []cli.Flag {
 		&cli.StringFlag{Name: "file-root", Usage: "state tree `DIR` for saltenv base (default ./states)"},
 		&cli.StringFlag{Name: "pillar-root", Usage: "pillar `DIR` (default ./pillar when it exists)"},
 		&cli.StringFlag{Name: "cache-dir", Usage: "controller cache `DIR` (default ~/.cache/brine)"},
+		&cli.BoolFlag{Name: "trace", Usage: "print each host's network steps (dial, exec, upload) with timings to stderr"},
 	}
 }

@@ -54,6 +54,10 @@ type Runner struct {
 	Refresh bool
 	// Target turns a roster host into connection settings.
 	Target func(h *roster.Host) connect.Target
+	// Trace, when set, is told each network step per host (dial, exec,
+	// upload) with its duration: the round trips a run costs. It never sees
+	// secrets or payloads.
+	Trace func(id, step string, d time.Duration)
 }
 
 // Run runs job on hosts, calling emit as each host finishes (serialised),
@@ -96,7 +100,9 @@ func (r *Runner) Run(ctx context.Context, hosts []*roster.Host, job Job, emit fu
 // one runs the job on one host; every failure becomes the host's result.
 func (r *Runner) one(ctx context.Context, h *roster.Host, job Job) report.HostReturn {
 	t := r.Target(h)
+	t0 := time.Now()
 	c, err := r.Dialer.Dial(ctx, t)
+	r.trace(h.ID, "dial "+t.Addr(), t0)
 	if err != nil {
 		return report.HostReturn{Unreachable: true, Retcode: 255, Error: err.Error()}
 	}
@@ -124,6 +130,12 @@ func (r *Runner) one(ctx context.Context, h *roster.Host, job Job) report.HostRe
 		return report.HostReturn{Retcode: 1, Error: err.Error()}
 	}
 	return hs.call(ctx, job, b)
+}
+
+func (r *Runner) trace(id, step string, start time.Time) {
+	if r.Trace != nil {
+		r.Trace(id, step, time.Since(start))
+	}
 }
 
 // hostSession is one host's connection and what we learnt about it.
@@ -233,7 +245,9 @@ func (hs *hostSession) exec(ctx context.Context, req *wire.Request, data []byte)
 		if err := wire.WriteRequest(&stdin, req, data); err != nil {
 			return nil, err
 		}
+		t0 := time.Now()
 		out, status, err := hs.remote(ctx, runScript(hs.thinDir(), shas(cands), hs.sudo(), hs.sudoPassword() != ""), stdin.Bytes())
+		hs.r.trace(hs.h.ID, fmt.Sprintf("exec %s (%d bytes in, %d out)", req.Fun, stdin.Len(), len(out)), t0)
 		if err != nil {
 			return nil, err
 		}
@@ -312,7 +326,9 @@ func (hs *hostSession) probe(ctx context.Context, cands []*payload.Executor) (st
 		fmt.Fprintf(&b, "[ -x \"$d/brine-exec-%s\" ] && exit 0; ", e.SHA)
 	}
 	fmt.Fprintf(&b, "echo \"%s $(uname -m)\"", markMissing)
+	t0 := time.Now()
 	out, _, _, err := hs.c.Run(ctx, b.String(), nil)
+	hs.r.trace(hs.h.ID, "exec probe", t0)
 	if err != nil {
 		return "", err
 	}
@@ -334,6 +350,8 @@ func (hs *hostSession) upload(ctx context.Context, arch string) ([]*payload.Exec
 	if err != nil {
 		return nil, err
 	}
+	t0 := time.Now()
+	defer func() { hs.r.trace(hs.h.ID, fmt.Sprintf("upload executor %s (%d bytes)", e.SHA[:12], len(e.Data)), t0) }()
 	if err := uploadSFTP(hs.c, hs.thinDir(), e); err != nil {
 		if !errors.Is(err, errNoSFTP) {
 			return nil, fmt.Errorf("upload executor: %w", err)
@@ -513,6 +531,7 @@ func (hs *hostSession) raw(ctx context.Context, cmd string) report.HostReturn {
 	var stdout, stderr []byte
 	var status int
 	var err error
+	defer func(t0 time.Time) { hs.r.trace(hs.h.ID, "exec raw", t0) }(time.Now())
 	if pw := hs.sudoPassword(); pw != "" {
 		// sudo reads the password from stdin before the command starts.
 		stdout, stderr, status, err = hs.c.Run(ctx, strings.Replace(line, "-p "+quote(markPrompt), "-p ''", 1), []byte(pw+"\n"))

@@ -283,7 +283,7 @@ func runState(ctx context.Context, o Options, req *wire.Request, br *bufio.Reade
 	res := state.Run(ctx, b.Chunks, state.Options{Test: req.Test, Failhard: req.Failhard, Registry: builtin.Registry(), Env: env})
 	rc := 0
 	for _, r := range res {
-		if r.Result != nil && !*r.Result {
+		if r.Failed() {
 			rc = 2
 		}
 	}

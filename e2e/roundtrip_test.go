@@ -1,0 +1,93 @@
+package e2e
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// steps returns the traced network steps of one host, without timings.
+func steps(stderr, id string) []string {
+	re := regexp.MustCompile(`^brine: trace: ` + regexp.QuoteMeta(id) + `: (\S+ \S+)`)
+	var out []string
+	for _, l := range strings.Split(stderr, "\n") {
+		if m := re.FindStringSubmatch(l); m != nil {
+			out = append(out, m[1])
+		}
+	}
+	return out
+}
+
+// TestRoundTrips pins the cost of a run: one connection per host, one exec
+// once the executor is cached, and the bundle never sent twice.
+func TestRoundTrips(t *testing.T) {
+	c := newClient(t)
+	h := hostByID(t, "h02")
+	tree, _ := filepath.Abs("../states")
+	os.RemoveAll(filepath.Join(h.Root, "var/tmp/.brine_root"))
+
+	// First contact, executor missing: the ping request goes with the exec
+	// that finds the executor missing, then upload, then the real exec.
+	r := c.run("h02", "test.ping", "--trace")
+	want := []string{"dial 127.0.1.12:22", "exec test.ping", "upload executor", "exec test.ping"}
+	if got := steps(r.stderr, "h02"); strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("first contact: got %q, want %q", got, want)
+	}
+	// Warm: one dial, one exec.
+	r = c.run("h02", "test.ping", "--trace")
+	if got := steps(r.stderr, "h02"); strings.Join(got, "|") != "dial 127.0.1.12:22|exec test.ping" {
+		t.Errorf("warm ping: %q", got)
+	}
+	// A state run with cached grains: compile on the controller, one exec
+	// carrying the bundle.
+	r = c.run("h02", "state.apply", "test=True", "--file-root", tree, "--trace")
+	if got := steps(r.stderr, "h02"); strings.Join(got, "|") != "dial 127.0.1.12:22|exec state.apply" {
+		t.Errorf("warm state.apply: %q\n%s", got, r.stderr)
+	}
+	// Thin dir wiped behind our back while the cache says the executor is
+	// there: brine sent the request optimistically, learns it is missing,
+	// uploads and sends again (the one case where the bundle travels twice;
+	// /var/tmp survives reboots, so this is rare).
+	os.RemoveAll(filepath.Join(h.Root, "var/tmp/.brine_root"))
+	r = c.run("h02", "state.apply", "test=True", "--file-root", tree, "--trace")
+	want = []string{"dial 127.0.1.12:22", "exec state.apply", "upload executor", "exec state.apply"}
+	if got := steps(r.stderr, "h02"); strings.Join(got, "|") != strings.Join(want, "|") || r.code != 0 {
+		t.Errorf("state.apply after wipe: exit %d, got %q, want %q", r.code, got, want)
+	}
+	// The cache names another executor (brine was upgraded): a cheap probe
+	// runs before the bundle is sent, so the bundle travels once.
+	cacheFile := filepath.Join(c.cache, "hosts", "h02.json")
+	b, err := os.ReadFile(cacheFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b = regexp.MustCompile(`"exec_sha256":"[0-9a-f]+"`).ReplaceAll(b, []byte(`"exec_sha256":"0000"`))
+	if err := os.WriteFile(cacheFile, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r = c.run("h02", "state.apply", "test=True", "--file-root", tree, "--trace")
+	want = []string{"dial 127.0.1.12:22", "exec probe", "exec state.apply"}
+	if got := steps(r.stderr, "h02"); strings.Join(got, "|") != strings.Join(want, "|") || r.code != 0 {
+		t.Errorf("state.apply after an upgrade: exit %d, got %q, want %q", r.code, got, want)
+	}
+	// Raw needs no executor: dial and one exec.
+	r = c.run("h02", "-r", "true", "--trace")
+	if got := steps(r.stderr, "h02"); strings.Join(got, "|") != "dial 127.0.1.12:22|exec raw" {
+		t.Errorf("raw: %q", got)
+	}
+}
+
+// TestProxyJump reaches a host through another one (roster ssh_options).
+func TestProxyJump(t *testing.T) {
+	c := newClient(t)
+	jump, dst := hostByID(t, "h01"), hostByID(t, "h03")
+	c.writeRoster(map[string]string{
+		"h03": "  host: " + dst.Addr + "\n  ssh_options:\n    - ProxyJump=root@" + jump.Addr + ":22",
+	})
+	r := c.run("h03", "cmd.run", "hostname", "--out", "json", "--static", "--trace")
+	if r.code != 0 || jsonOut(t, r)["h03"] != "h03" {
+		t.Fatalf("through the jump host: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+}

@@ -1,0 +1,204 @@
+// Package grains collects Salt-style grains (static facts about the host) on
+// the target. It runs inside the small static executor, so it uses only the
+// standard library, reads files instead of running commands, and never does
+// network lookups (the fqdn comes from /etc/hosts, not DNS).
+package grains
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+)
+
+// Options tunes a collection.
+type Options struct {
+	// Root prefixes every file read ("" or "/" is the real root); tests point
+	// it at a fake tree with etc/os-release, proc/cpuinfo...
+	Root string
+	// Version is reported as the "brine_version" grain.
+	Version string
+}
+
+// Collect returns the grains of the host whose file system is at root ("" is
+// the real "/"). The "id" grain defaults to the fqdn; callers set the roster
+// id with SetID.
+func Collect(ctx context.Context, root string) map[string]any {
+	return CollectWith(ctx, Options{Root: root})
+}
+
+// CollectWith is Collect with options (the executor's version).
+func CollectWith(ctx context.Context, o Options) map[string]any {
+	return newSystem(o.Root).collect(ctx, o.Version)
+}
+
+// SetID sets the "id" grain and the "server_id" derived from it, the way
+// Salt derives it (sha256 of the id, modulo 2^31).
+func SetID(g map[string]any, id string) {
+	g["id"] = id
+	g["server_id"] = serverID(id)
+}
+
+func serverID(id string) int64 {
+	// The hash modulo 2^31 is its low 31 bits.
+	sum := sha256.Sum256([]byte(id))
+	return int64(binary.BigEndian.Uint32(sum[28:]) & 0x7fffffff)
+}
+
+// unameInfo is the part of uname(2) grains need.
+type unameInfo struct {
+	Sysname, Nodename, Release, Version, Machine string
+}
+
+// iface is one network interface with its addresses.
+type iface struct {
+	Name   string
+	HWAddr string
+	Addrs  []net.IP
+}
+
+// system is the collector's view of the host; tests replace the parts that
+// do not come from files under root.
+type system struct {
+	root   string
+	uname  func() unameInfo
+	ifaces func() []iface
+	getenv func(string) string
+	uid    int
+	gid    int
+	pid    int
+}
+
+func newSystem(root string) *system {
+	return &system{
+		root:   root,
+		uname:  realUname,
+		ifaces: realIfaces,
+		getenv: os.Getenv,
+		uid:    os.Getuid(),
+		gid:    os.Getgid(),
+		pid:    os.Getpid(),
+	}
+}
+
+// collect gathers every grain; each step is a few file reads, and ctx is
+// checked between steps so a cancelled run returns what it has.
+func (s *system) collect(ctx context.Context, version string) map[string]any {
+	g := map[string]any{}
+	if version == "" {
+		version = "unknown"
+	}
+	g["brine_version"] = version
+	steps := []func(map[string]any){
+		s.kernelGrains,
+		s.osGrains,
+		s.hostGrains,
+		s.netGrains,
+		s.dnsGrains,
+		s.cpuGrains,
+		s.memGrains,
+		s.initGrains,
+		s.virtualGrains,
+		s.userGrains,
+		s.miscGrains,
+	}
+	for _, step := range steps {
+		if ctx.Err() != nil {
+			break
+		}
+		step(g)
+	}
+	return g
+}
+
+// path maps an absolute path into root.
+func (s *system) path(p string) string {
+	if s.root == "" || s.root == "/" {
+		return p
+	}
+	return filepath.Join(s.root, p)
+}
+
+// read returns the content of p under root, "" when unreadable.
+func (s *system) read(p string) string {
+	b, err := os.ReadFile(s.path(p))
+	if err != nil {
+		return ""
+	}
+	return string(b)
+}
+
+// exists reports whether p exists under root.
+func (s *system) exists(p string) bool {
+	_, err := os.Lstat(s.path(p))
+	return err == nil
+}
+
+func realUname() unameInfo {
+	var u syscall.Utsname
+	if err := syscall.Uname(&u); err != nil {
+		return unameInfo{Sysname: "Linux"}
+	}
+	return unameInfo{
+		Sysname:  utsString(u.Sysname[:]),
+		Nodename: utsString(u.Nodename[:]),
+		Release:  utsString(u.Release[:]),
+		Version:  utsString(u.Version[:]),
+		Machine:  utsString(u.Machine[:]),
+	}
+}
+
+// utsString converts a NUL-terminated utsname field (int8 or uint8 depending
+// on the architecture) to a string.
+func utsString[T int8 | uint8](f []T) string {
+	var b strings.Builder
+	for _, c := range f {
+		if c == 0 {
+			break
+		}
+		b.WriteByte(byte(c))
+	}
+	return b.String()
+}
+
+func realIfaces() []iface {
+	list, err := net.Interfaces()
+	if err != nil {
+		return nil
+	}
+	out := make([]iface, 0, len(list))
+	for _, in := range list {
+		it := iface{Name: in.Name, HWAddr: in.HardwareAddr.String()}
+		if it.HWAddr == "" {
+			it.HWAddr = "00:00:00:00:00:00"
+		}
+		addrs, err := in.Addrs()
+		if err == nil {
+			for _, a := range addrs {
+				if ipn, ok := a.(*net.IPNet); ok {
+					it.Addrs = append(it.Addrs, ipn.IP)
+				}
+			}
+		}
+		out = append(out, it)
+	}
+	return out
+}
+
+func (s *system) kernelGrains(g map[string]any) {
+	u := s.uname()
+	if u.Sysname == "" {
+		u.Sysname = "Linux"
+	}
+	g["kernel"] = u.Sysname
+	g["kernelrelease"] = u.Release
+	g["kernelversion"] = u.Version
+	g["cpuarch"] = u.Machine
+	g["nodename"] = u.Nodename
+}
+
+func readlink(p string) (string, error) { return os.Readlink(p) }

@@ -1,0 +1,312 @@
+// Package report prints host returns on the controller the way Salt's
+// outputters do: highstate (state runs), nested (other functions), json,
+// yaml and txt, streaming one host at a time or, with Options.Static, all
+// hosts in one document at the end; Recap sums up the fleet.
+//
+// Data documents (json, yaml, txt) carry each host's return unchanged. A
+// host without a clean return gets salt-ssh's error shape instead:
+// unreachable hosts {"_error": "Host unreachable", "retcode": 255,
+// "stderr": reason, "stdout": ""}, other failures the same with "_error":
+// "Failed to return clean data", and state functions that failed to compile
+// the list of error strings Salt returns (when states ran before an error,
+// their results are kept and the error shows only in human output). See
+// Data.
+package report
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"time"
+)
+
+// HostReturn is one host's answer to a function call.
+type HostReturn struct {
+	// ID is the roster id of the host.
+	ID string
+	// Fun is the function that ran, e.g. "state.apply" or "test.ping".
+	Fun string
+	// Return is the decoded return: for state functions a map of tag to
+	// result (lowstate.Results when typed, or decoded JSON), else any value.
+	Return any
+	// Retcode is the exit code the executor reported.
+	Retcode int
+	// Unreachable is true when the host could not be reached or run.
+	Unreachable bool
+	// Error is the unreachable reason or a compile error (may be multi-line).
+	Error string
+	// Duration is the wall time the host took.
+	Duration time.Duration
+}
+
+// Options tune the human outputters.
+type Options struct {
+	// Color turns on Salt's ANSI colours.
+	Color bool
+	// StateOutput is full (default), terse, mixed or changes, as Salt's
+	// --state-output; mixed prints only failures in full, changes prints
+	// failures and changes in full. A "_id" suffix (terse_id) shows the
+	// state ID in place of the name, as in Salt.
+	StateOutput string
+	// StateVerbose shows states that succeeded without changes; false hides
+	// them (Salt's --state-verbose=false).
+	StateVerbose bool
+	// Static prints all hosts in one document from Finish instead of one
+	// host per Host call.
+	Static bool
+}
+
+// Printer prints host returns in one output format.
+type Printer interface {
+	// Host prints one host as it finishes (nothing with Options.Static).
+	Host(r HostReturn) error
+	// Finish prints all hosts in one document with Options.Static; without
+	// it, Finish prints nothing.
+	Finish(all []HostReturn) error
+}
+
+// Outputters lists the names New accepts.
+func Outputters() []string {
+	return []string{"highstate", "nested", "json", "yaml", "txt"}
+}
+
+// New returns the printer for output format out ("" means highstate, which
+// prints non-state functions with the nested format, as Salt does).
+func New(w io.Writer, out string, o Options) (Printer, error) {
+	switch strings.TrimSuffix(o.StateOutput, "_id") {
+	case "":
+		o.StateOutput = "full"
+	case "full", "terse", "mixed", "changes":
+	default:
+		return nil, fmt.Errorf("unknown state output %q: use full, terse, mixed or changes (optionally with _id)", o.StateOutput)
+	}
+	var f func(HostReturn) string
+	switch out {
+	case "", "highstate":
+		f = func(r HostReturn) string {
+			if IsStateFun(r.Fun) {
+				return formatHighstate(r, o)
+			}
+			return formatNested(r, o)
+		}
+	case "nested":
+		f = func(r HostReturn) string { return formatNested(r, o) }
+	case "txt":
+		f = formatTxt
+	case "json":
+		return &docPrinter{w: w, static: o.Static, enc: encodeJSON}, nil
+	case "yaml":
+		return &docPrinter{w: w, static: o.Static, enc: encodeYAML}, nil
+	default:
+		return nil, fmt.Errorf("unknown outputter %q: use one of %s", out, strings.Join(Outputters(), ", "))
+	}
+	return &linePrinter{w: w, static: o.Static, format: f}, nil
+}
+
+// IsStateFun reports whether fun returns state results (the functions Salt
+// prints with the highstate outputter).
+func IsStateFun(fun string) bool {
+	switch fun {
+	case "state.apply", "state.highstate", "state.sls", "state.sls_id", "state.single",
+		"state.top", "state.pkg", "state.template", "state.template_str", "state.test",
+		"state.request", "state.check_request", "state.run_request":
+		return true
+	}
+	return false
+}
+
+// linePrinter prints the human formats: each host's text ends in a newline.
+type linePrinter struct {
+	w      io.Writer
+	static bool
+	format func(HostReturn) string
+}
+
+func (p *linePrinter) Host(r HostReturn) error {
+	if p.static {
+		return nil
+	}
+	return p.write(r)
+}
+
+func (p *linePrinter) Finish(all []HostReturn) error {
+	if !p.static {
+		return nil
+	}
+	for _, r := range all {
+		if err := p.write(r); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (p *linePrinter) write(r HostReturn) error {
+	if _, err := io.WriteString(p.w, p.format(r)+"\n"); err != nil {
+		return fmt.Errorf("write output for %s: %w", r.ID, err)
+	}
+	return nil
+}
+
+// Data returns what a host contributes to a data document (json, yaml,
+// txt): the return itself; for a state function that failed to compile, the
+// list of errors (Salt's shape); for an unreachable host or any other
+// error, salt-ssh's error shape {"_error", "retcode", "stderr", "stdout"}.
+func Data(r HostReturn) any {
+	if r.Unreachable {
+		rc := r.Retcode
+		if rc == 0 {
+			rc = 255
+		}
+		return map[string]any{"_error": "Host unreachable", "retcode": rc, "stderr": r.Error, "stdout": ""}
+	}
+	if r.Error == "" {
+		return r.Return
+	}
+	if IsStateFun(r.Fun) {
+		if rows, _ := stateRows(r.Return); len(rows) > 0 {
+			return r.Return // states ran: keep Salt's shape
+		}
+		return compileErrors(r)
+	}
+	rc := r.Retcode
+	if rc == 0 {
+		rc = 1
+	}
+	stdout := ""
+	if s, ok := r.Return.(string); ok {
+		stdout = s
+	}
+	return map[string]any{"_error": "Failed to return clean data", "retcode": rc, "stderr": r.Error, "stdout": stdout}
+}
+
+// compileErrors returns a state function's errors as a list of strings:
+// the Return when it already is one, else the Error.
+func compileErrors(r HostReturn) []string {
+	return errorList(r.Return, r.Error)
+}
+
+// errorList returns v as a list of strings when it is one, else
+// []string{fallback}.
+func errorList(v any, fallback string) []string {
+	list, ok := generic(v).([]any)
+	if !ok || len(list) == 0 {
+		return []string{fallback}
+	}
+	out := make([]string, 0, len(list))
+	for _, e := range list {
+		s, ok := e.(string)
+		if !ok {
+			return []string{fallback}
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// Recap prints the fleet summary after all hosts: hosts targeted,
+// succeeded, failed and unreachable (with names), states changed and the
+// three slowest hosts.
+func Recap(w io.Writer, all []HostReturn, o Options) error {
+	c := colors(o.Color)
+	var ok, failed, unreachable []string
+	changed := 0
+	for _, r := range all {
+		st := hostStatus(r)
+		changed += st.changed
+		switch {
+		case r.Unreachable:
+			unreachable = append(unreachable, r.ID)
+		case st.failed:
+			failed = append(failed, r.ID)
+		default:
+			ok = append(ok, r.ID)
+		}
+	}
+	slow := make([]HostReturn, 0, len(all))
+	for _, r := range all {
+		if r.Duration > 0 {
+			slow = append(slow, r)
+		}
+	}
+	sort.SliceStable(slow, func(i, j int) bool { return slow[i].Duration > slow[j].Duration })
+	if len(slow) > 3 {
+		slow = slow[:3]
+	}
+
+	line := func(color, label string, n int, names []string) string {
+		s := fmt.Sprintf("%s%-16s%5d%s", color, label+":", n, c.endc)
+		if len(names) > 0 {
+			s += "  (" + nameList(names, 10) + ")"
+		}
+		return s
+	}
+	failColor := func(n int) string {
+		if n > 0 {
+			return c.red
+		}
+		return c.cyan
+	}
+	lines := []string{
+		"",
+		c.cyan + "Fleet recap" + c.endc,
+		c.cyan + strings.Repeat("-", 21) + c.endc,
+		line(c.cyan, "Hosts targeted", len(all), nil),
+		line(c.green, "Succeeded", len(ok), nil),
+		line(failColor(len(failed)), "Failed", len(failed), failed),
+		line(failColor(len(unreachable)), "Unreachable", len(unreachable), unreachable),
+		line(c.cyan, "States changed", changed, nil),
+	}
+	if len(slow) > 0 {
+		parts := make([]string, len(slow))
+		for i, r := range slow {
+			parts[i] = fmt.Sprintf("%s (%s)", r.ID, seconds(r.Duration))
+		}
+		lines = append(lines, fmt.Sprintf("%s%-16s%s %s", c.cyan, "Slowest hosts:", c.endc, strings.Join(parts, ", ")))
+	}
+	if _, err := io.WriteString(w, strings.Join(lines, "\n")+"\n"); err != nil {
+		return fmt.Errorf("write recap: %w", err)
+	}
+	return nil
+}
+
+// nameList joins up to max names, then says how many more there are.
+func nameList(names []string, max int) string {
+	if len(names) <= max {
+		return strings.Join(names, ", ")
+	}
+	return strings.Join(names[:max], ", ") + fmt.Sprintf(", and %d more", len(names)-max)
+}
+
+func seconds(d time.Duration) string {
+	return fmt.Sprintf("%.3f s", d.Seconds())
+}
+
+// status is what Recap needs to know about one host.
+type status struct {
+	failed  bool
+	changed int
+}
+
+// hostStatus tells whether a host failed (error, non-zero retcode or a
+// False state result) and how many of its states changed something.
+func hostStatus(r HostReturn) status {
+	st := status{failed: r.Error != "" || r.Retcode != 0}
+	if !IsStateFun(r.Fun) || r.Error != "" {
+		return st
+	}
+	rows, ok := stateRows(r.Return)
+	if !ok {
+		return st
+	}
+	for _, row := range rows {
+		if row.result != nil && !*row.result {
+			st.failed = true
+		}
+		if row.changed {
+			st.changed++
+		}
+	}
+	return st
+}

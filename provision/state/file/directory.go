@@ -1,0 +1,388 @@
+package file
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"brine/provision/lowstate"
+	"brine/provision/state"
+)
+
+// contentPlan compares the file at hp (fi nil: missing) with want and perms
+// and returns the file.managed-style changes (diff, user, group, mode).
+func contentPlan(c lowstate.Chunk, hp string, fi os.FileInfo, want []byte, p perms) (map[string]any, error) {
+	ch := map[string]any{}
+	if fi == nil {
+		ch["diff"] = "New file"
+		return merge(ch, p.changes(nil)), nil
+	}
+	old, err := os.ReadFile(hp)
+	if err != nil {
+		return nil, err
+	}
+	if string(old) != string(want) {
+		ch["diff"] = diffOrHidden(c, old, want)
+	}
+	return merge(ch, p.changes(fi)), nil
+}
+
+// applyContent writes want to hp when the plan has a diff, else fixes perms.
+func applyContent(hp string, ch map[string]any, want []byte, p perms) error {
+	if _, ok := ch["diff"]; ok {
+		return state.WriteHostFile(hp, want, p.mode, p.uid, p.gid)
+	}
+	return p.apply(hp)
+}
+
+// dirPerms returns the perms for directories (dir_mode, or mode) and files
+// (file_mode) of a directory-like state.
+func dirPerms(env *state.Env, c lowstate.Chunk) (perms, perms, *lowstate.Result) {
+	key := "dir_mode"
+	if !state.HasArg(c, key) {
+		key = "mode"
+	}
+	dp, fail := getPerms(env, c, key)
+	if fail != nil {
+		return dp, dp, fail
+	}
+	fp, fail := getPerms(env, c, "file_mode")
+	return dp, fp, fail
+}
+
+// keepPaths returns the paths named by this state's `require: - file: X`
+// entries (Salt's clean keeps them and their parents).
+func keepPaths(c lowstate.Chunk) map[string]bool {
+	keep := map[string]bool{}
+	reqs, _ := c["require"].([]any)
+	for _, r := range reqs {
+		m, ok := r.(map[string]any)
+		if !ok {
+			continue
+		}
+		for k, v := range m {
+			if k == "file" || strings.HasPrefix(k, "file.") {
+				p := filepath.Clean(state.Scalar(v))
+				for p != "/" && p != "." {
+					keep[p] = true
+					p = filepath.Dir(p)
+				}
+			}
+		}
+	}
+	return keep
+}
+
+// excluded reports whether base name matches exclude_pat (glob, or E@regex
+// is treated as a glob here).
+func excluded(c lowstate.Chunk, base string) bool {
+	pat := state.ArgStr(c, "exclude_pat")
+	if pat == "" {
+		return false
+	}
+	ok, _ := filepath.Match(strings.TrimPrefix(pat, "E@"), base)
+	return ok
+}
+
+// cleanPlan lists the target paths under dir that clean would remove:
+// everything not in keep and not excluded.
+func cleanPlan(env *state.Env, c lowstate.Chunk, dir string, keep map[string]bool) []string {
+	var out []string
+	hroot := state.HostPath(env, dir)
+	_ = filepath.Walk(hroot, func(hp string, fi os.FileInfo, err error) error {
+		if err != nil || hp == hroot {
+			return nil
+		}
+		rel, _ := filepath.Rel(hroot, hp)
+		tp := filepath.Join(dir, rel)
+		if excluded(c, fi.Name()) {
+			if fi.IsDir() {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !keep[tp] {
+			out = append(out, tp)
+			if fi.IsDir() {
+				return filepath.SkipDir
+			}
+		}
+		return nil
+	})
+	sort.Strings(out)
+	return out
+}
+
+func directory(_ context.Context, env *state.Env, c lowstate.Chunk) *lowstate.Result {
+	name := filepath.Clean(c.Name())
+	if r := checkAbs(name); r != nil {
+		return r
+	}
+	dp, fp, fail := dirPerms(env, c)
+	if fail != nil {
+		return fail
+	}
+	hp := state.HostPath(env, name)
+	fi, err := os.Stat(hp)
+	if err == nil && !fi.IsDir() {
+		return state.Failed(fmt.Sprintf("Specified location %s exists and is a file", name))
+	}
+	ch := map[string]any{}
+	parents := missingParents(env, name)
+	if err != nil {
+		if len(parents) > 0 && !state.ArgBool(c, "makedirs", false) && !env.Test {
+			return state.Failed(fmt.Sprintf("No directory to create %s in", name))
+		}
+		ch[name] = "New Dir"
+	} else {
+		merge(ch, dp.changes(fi))
+	}
+	// recurse: children owners/modes
+	recurse := map[string]bool{}
+	for _, r := range state.ArgList(c, "recurse") {
+		recurse[r] = true
+	}
+	type fix struct {
+		hp string
+		p  perms
+	}
+	var fixes []fix
+	if fi != nil && len(recurse) > 0 {
+		_ = filepath.Walk(hp, func(cp string, cfi os.FileInfo, err error) error {
+			if err != nil || cp == hp || cfi.Mode()&os.ModeSymlink != 0 {
+				return nil
+			}
+			if cfi.IsDir() && recurse["ignore_dirs"] {
+				return nil
+			}
+			if !cfi.IsDir() && recurse["ignore_files"] {
+				return nil
+			}
+			src := fp
+			if cfi.IsDir() {
+				src = dp
+			}
+			want := perms{uid: -1, gid: -1}
+			if recurse["user"] {
+				want.user, want.uid = src.user, src.uid
+			}
+			if recurse["group"] {
+				want.group, want.gid = src.group, src.gid
+			}
+			if recurse["mode"] {
+				want.mode, want.modeStr = src.mode, src.modeStr
+			}
+			if cc := want.changes(cfi); len(cc) > 0 {
+				rel, _ := filepath.Rel(hp, cp)
+				if !recurse["silent"] {
+					ch[filepath.Join(name, rel)] = cc
+				} else {
+					ch["recursion"] = "Changes silenced"
+				}
+				fixes = append(fixes, fix{cp, want})
+			}
+			return nil
+		})
+	}
+	var removed []string
+	if fi != nil && state.ArgBool(c, "clean", false) {
+		removed = cleanPlan(env, c, name, keepPaths(c))
+		if len(removed) > 0 {
+			ch["removed"] = toAny(removed)
+		}
+	}
+	if len(ch) == 0 {
+		return state.OK(fmt.Sprintf("Directory %s is in the correct state", name))
+	}
+	if env.Test {
+		return state.Pending(fmt.Sprintf("The directory %s is set to be changed", name), ch)
+	}
+	if fi == nil {
+		m := dp.mode
+		if dp.modeStr == "" {
+			m = 0o755
+		}
+		if err := makeDirs(env, parents, dp, m); err != nil {
+			return state.Failed(err.Error())
+		}
+		if err := os.Mkdir(hp, 0o755); err != nil && !os.IsExist(err) {
+			return state.Failed(fmt.Sprintf("Unable to create directory %s: %v", name, err))
+		}
+	}
+	if err := dp.apply(hp); err != nil {
+		return state.Failed(err.Error())
+	}
+	for _, f := range fixes {
+		if err := f.p.apply(f.hp); err != nil {
+			return state.Failed(err.Error())
+		}
+	}
+	for _, r := range removed {
+		if err := os.RemoveAll(state.HostPath(env, r)); err != nil {
+			return state.Failed(fmt.Sprintf("Unable to clean %s: %v", r, err))
+		}
+	}
+	return state.Changed(fmt.Sprintf("Directory %s updated", name), ch)
+}
+
+func toAny(s []string) []any {
+	out := make([]any, len(s))
+	for i, v := range s {
+		out[i] = v
+	}
+	return out
+}
+
+// recurse mirrors a bundled directory tree (lowstate.KeyFiles, KeyDirs)
+// into name.
+func recurse(_ context.Context, env *state.Env, c lowstate.Chunk) *lowstate.Result {
+	name := filepath.Clean(c.Name())
+	if r := checkAbs(name); r != nil {
+		return r
+	}
+	dp, fp, fail := dirPerms(env, c)
+	if fail != nil {
+		return fail
+	}
+	files := state.ArgStrMap(c, lowstate.KeyFiles)
+	dirs := state.ArgList(c, lowstate.KeyDirs)
+	if files == nil && dirs == nil {
+		return state.Failed(fmt.Sprintf("Recurse failed: source %s was not resolved into the bundle", state.ArgStr(c, "source")))
+	}
+	if env.File == nil && len(files) > 0 {
+		return state.Failed("No bundle to read the source files from")
+	}
+	hp := state.HostPath(env, name)
+	fi, err := os.Stat(hp)
+	if err == nil && !fi.IsDir() {
+		return state.Failed(fmt.Sprintf("The path %s exists and is not a directory", name))
+	}
+	parents := missingParents(env, name)
+	if err != nil && len(parents) > 0 && !state.ArgBool(c, "makedirs", false) {
+		return state.Failed(fmt.Sprintf("No directory to create %s in", name))
+	}
+	ch := map[string]any{}
+	keep := map[string]bool{}
+	// directories, outermost first
+	allDirs := map[string]bool{}
+	for _, d := range dirs {
+		allDirs[filepath.Clean(d)] = true
+	}
+	for rel := range files {
+		for d := filepath.Dir(filepath.Clean(rel)); d != "." && d != "/"; d = filepath.Dir(d) {
+			allDirs[d] = true
+		}
+	}
+	var dirList []string
+	for d := range allDirs {
+		if d != "." {
+			dirList = append(dirList, d)
+		}
+	}
+	sort.Strings(dirList)
+	var newDirs []string
+	if fi == nil {
+		ch[name] = map[string]any{name: "New Dir"}
+		newDirs = append(newDirs, name)
+	} else if cc := dp.changes(fi); len(cc) > 0 {
+		ch[name] = cc
+	}
+	for _, d := range dirList {
+		if strings.HasPrefix(d, "..") || filepath.IsAbs(d) {
+			return state.Failed(fmt.Sprintf("Bad path %q in the bundle for %s", d, name))
+		}
+		tp := filepath.Join(name, d)
+		keep[tp] = true
+		dfi, err := os.Stat(state.HostPath(env, tp))
+		if err != nil {
+			ch[tp] = map[string]any{tp: "New Dir"}
+			newDirs = append(newDirs, tp)
+		} else if !dfi.IsDir() {
+			return state.Failed(fmt.Sprintf("The path %s exists and is not a directory", tp))
+		} else if cc := dp.changes(dfi); len(cc) > 0 {
+			ch[tp] = cc
+		}
+	}
+	type write struct {
+		hp   string
+		want []byte
+		ch   map[string]any
+	}
+	var writes []write
+	rels := make([]string, 0, len(files))
+	for rel := range files {
+		rels = append(rels, rel)
+	}
+	sort.Strings(rels)
+	for _, rel := range rels {
+		rel = filepath.Clean(rel)
+		if strings.HasPrefix(rel, "..") || filepath.IsAbs(rel) {
+			return state.Failed(fmt.Sprintf("Bad path %q in the bundle for %s", rel, name))
+		}
+		tp := filepath.Join(name, rel)
+		keep[tp] = true
+		data, err := env.File(files[rel])
+		if err != nil {
+			return state.Failed(fmt.Sprintf("Unable to read %s from the bundle: %v", rel, err))
+		}
+		fhp := state.HostPath(env, tp)
+		ffi, err := os.Stat(fhp)
+		if err != nil {
+			ffi = nil
+		}
+		cc, err := contentPlan(c, fhp, ffi, data, fp)
+		if err != nil {
+			return state.Failed(fmt.Sprintf("Unable to read %s: %v", tp, err))
+		}
+		if len(cc) > 0 {
+			ch[tp] = cc
+			writes = append(writes, write{fhp, data, cc})
+		}
+	}
+	var removed []string
+	if fi != nil && state.ArgBool(c, "clean", false) {
+		for k := range keepPaths(c) {
+			keep[k] = true
+		}
+		removed = cleanPlan(env, c, name, keep)
+		if len(removed) > 0 {
+			ch["removed"] = toAny(removed)
+		}
+	}
+	if len(ch) == 0 {
+		return state.OK(fmt.Sprintf("The directory %s is in the correct state", name))
+	}
+	if env.Test {
+		return state.Pending(fmt.Sprintf("The directory %s is set to be changed", name), ch)
+	}
+	if err := makeDirs(env, parents, dp, 0o755); err != nil {
+		return state.Failed(err.Error())
+	}
+	for _, d := range newDirs {
+		if err := os.Mkdir(state.HostPath(env, d), 0o755); err != nil && !os.IsExist(err) {
+			return state.Failed(fmt.Sprintf("Unable to create directory %s: %v", d, err))
+		}
+	}
+	for _, d := range dirList {
+		if err := dp.apply(state.HostPath(env, filepath.Join(name, d))); err != nil {
+			return state.Failed(err.Error())
+		}
+	}
+	if err := dp.apply(hp); err != nil {
+		return state.Failed(err.Error())
+	}
+	for _, w := range writes {
+		if err := applyContent(w.hp, w.ch, w.want, fp); err != nil {
+			return state.Failed(fmt.Sprintf("Unable to manage file: %v", err))
+		}
+	}
+	for _, r := range removed {
+		if err := os.RemoveAll(state.HostPath(env, r)); err != nil {
+			return state.Failed(fmt.Sprintf("Unable to clean %s: %v", r, err))
+		}
+	}
+	return state.Changed(fmt.Sprintf("Recursively updated %s", name), ch)
+}

@@ -1,0 +1,310 @@
+// Package file implements Salt's file state module: managed, directory,
+// absent, symlink, recurse, replace, append, line, blockreplace, comment,
+// uncomment, touch, copy, rename and serialize. Every function computes its
+// changes first and then either reports them (test=True, Result nil) or
+// applies them, so a dry run predicts exactly what the real run does.
+package file
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/pmezard/go-difflib/difflib"
+
+	"brine/provision/lowstate"
+	"brine/provision/state"
+)
+
+// Module returns the file state module.
+func Module() *state.Module {
+	return &state.Module{
+		Funcs: map[string]state.Func{
+			"managed":      managed,
+			"directory":    directory,
+			"absent":       absent,
+			"symlink":      symlink,
+			"recurse":      recurse,
+			"replace":      replace,
+			"append":       appendFn,
+			"line":         line,
+			"blockreplace": blockreplace,
+			"comment":      comment,
+			"uncomment":    uncomment,
+			"touch":        touch,
+			"copy":         copyFn,
+			"rename":       rename,
+			"serialize":    serialize,
+			"exists":       exists,
+			"missing":      missing,
+		},
+		ModWatch:    nil,
+		OwnKeywords: []string{"check_cmd"},
+	}
+}
+
+// perms is the wanted ownership and mode of a path; uid/gid -1 and modeStr
+// "" mean unmanaged.
+type perms struct {
+	user, group string
+	uid, gid    int
+	mode        os.FileMode
+	modeStr     string
+}
+
+// getPerms reads user/group and the mode argument modeKey from c.
+func getPerms(env *state.Env, c lowstate.Chunk, modeKey string) (perms, *lowstate.Result) {
+	p := perms{uid: -1, gid: -1}
+	if u := state.ArgStr(c, "user"); u != "" {
+		usr, err := state.LookupUser(env, u)
+		if err != nil {
+			return p, state.Failed(fmt.Sprintf("User %s is not available", u))
+		}
+		p.user, p.uid = usr.Name, usr.UID
+	}
+	if g := state.ArgStr(c, "group"); g != "" {
+		grp, err := state.LookupGroup(env, g)
+		if err != nil {
+			return p, state.Failed(fmt.Sprintf("Group %s is not available", g))
+		}
+		p.group, p.gid = grp.Name, grp.GID
+	}
+	if modeKey != "" {
+		m, s, err := state.ArgMode(c, modeKey)
+		if err != nil {
+			return p, state.Failed(fmt.Sprintf("%s: %v", modeKey, err))
+		}
+		p.mode, p.modeStr = m, s
+	}
+	return p, nil
+}
+
+// changes compares the perms with fi (nil: a path about to be created with
+// the process's owner) and returns Salt's user/group/mode change keys.
+func (p perms) changes(fi os.FileInfo) map[string]any {
+	ch := map[string]any{}
+	uid, gid := os.Geteuid(), os.Getegid()
+	var mode os.FileMode
+	if fi != nil {
+		uid, gid = state.FileOwner(fi)
+		mode = fi.Mode()
+	}
+	if p.uid >= 0 && uid != p.uid {
+		ch["user"] = p.user
+	}
+	if p.gid >= 0 && gid != p.gid {
+		ch["group"] = p.group
+	}
+	if p.modeStr != "" && (fi == nil || state.PermBits(mode) != state.PermBits(p.mode)) {
+		ch["mode"] = p.modeStr
+	}
+	return ch
+}
+
+// apply sets owner and mode on host path hp (without following a symlink
+// for the owner).
+func (p perms) apply(hp string) error {
+	if p.uid >= 0 || p.gid >= 0 {
+		if err := os.Lchown(hp, p.uid, p.gid); err != nil {
+			return fmt.Errorf("chown %s: %w", hp, err)
+		}
+	}
+	if p.modeStr != "" {
+		if err := os.Chmod(hp, p.mode); err != nil {
+			return fmt.Errorf("chmod %s: %w", hp, err)
+		}
+	}
+	return nil
+}
+
+// merge copies src into dst.
+func merge(dst, src map[string]any) map[string]any {
+	for k, v := range src {
+		dst[k] = v
+	}
+	return dst
+}
+
+// unifiedDiff returns Salt's diff of two contents ("Replace binary file"
+// for binary data).
+func unifiedDiff(old, new []byte) string {
+	if bytes.IndexByte(old, 0) >= 0 || bytes.IndexByte(new, 0) >= 0 {
+		return "Replace binary file"
+	}
+	d := difflib.UnifiedDiff{
+		A:       diffLines(string(old)),
+		B:       diffLines(string(new)),
+		Context: 3,
+	}
+	s, err := difflib.GetUnifiedDiffString(d)
+	if err != nil {
+		return "Replace file"
+	}
+	return "--- \n+++ \n" + stripHeader(s)
+}
+
+// stripHeader removes difflib's own ---/+++ lines (printed only when file
+// names are set; kept defensive).
+func stripHeader(s string) string {
+	for strings.HasPrefix(s, "--- ") || strings.HasPrefix(s, "+++ ") {
+		i := strings.IndexByte(s, '\n')
+		if i < 0 {
+			return ""
+		}
+		s = s[i+1:]
+	}
+	return s
+}
+
+// diffLines splits s for the diff; a last line without a newline is marked
+// the way diff(1) does.
+func diffLines(s string) []string {
+	lines := splitLinesKeep(s)
+	if n := len(lines); n > 0 && !strings.HasSuffix(lines[n-1], "\n") {
+		lines[n-1] += "\n\\ No newline at end of file\n"
+	}
+	return lines
+}
+
+// splitLinesKeep splits s into lines keeping the newline (difflib style).
+func splitLinesKeep(s string) []string {
+	if s == "" {
+		return nil
+	}
+	lines := strings.SplitAfter(s, "\n")
+	if lines[len(lines)-1] == "" {
+		lines = lines[:len(lines)-1]
+	}
+	return lines
+}
+
+// diffOrHidden returns the diff, or Salt's placeholder when show_changes is
+// off.
+func diffOrHidden(c lowstate.Chunk, old, new []byte) string {
+	if !state.ArgBool(c, "show_changes", true) {
+		return "<show_changes=False>"
+	}
+	return unifiedDiff(old, new)
+}
+
+// backup copies the file at host path hp to the minion-style backup dir
+// <Root>/var/cache/brine/file_backup/<path>_<timestamp> when backup is
+// "minion".
+func backup(env *state.Env, c lowstate.Chunk, name, hp string) error {
+	if state.ArgStr(c, "backup") != "minion" {
+		return nil
+	}
+	ts := time.Now().UTC().Format("Mon_Jan_02_15:04:05.000000_2006")
+	dst := state.HostPath(env, filepath.Join("/var/cache/brine/file_backup", filepath.Dir(name), filepath.Base(name)+"_"+ts))
+	if err := os.MkdirAll(filepath.Dir(dst), 0o700); err != nil {
+		return fmt.Errorf("backup %s: %w", name, err)
+	}
+	return copyFile(hp, dst)
+}
+
+// copyFile copies a regular file with its mode.
+func copyFile(src, dst string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	fi, err := in.Stat()
+	if err != nil {
+		return err
+	}
+	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, fi.Mode().Perm())
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
+}
+
+// checkAbs fails a state whose name is not an absolute path.
+func checkAbs(name string) *lowstate.Result {
+	if !filepath.IsAbs(name) {
+		return state.Failed(fmt.Sprintf("Specified file %s is not an absolute path", name))
+	}
+	return nil
+}
+
+// mkParents creates the parent directories of target path name (with
+// dir_mode and the state's user/group) or fails when makedirs is off.
+// It returns the list of directories it would create.
+func missingParents(env *state.Env, name string) []string {
+	var out []string
+	d := filepath.Dir(name)
+	for d != "/" && d != "." {
+		if _, err := os.Stat(state.HostPath(env, d)); err == nil {
+			break
+		}
+		out = append([]string{d}, out...)
+		d = filepath.Dir(d)
+	}
+	return out
+}
+
+// makeDirs creates dirs (outermost first) with mode and perms.
+func makeDirs(env *state.Env, dirs []string, p perms, mode os.FileMode) error {
+	for _, d := range dirs {
+		hp := state.HostPath(env, d)
+		if err := os.Mkdir(hp, 0o755); err != nil && !os.IsExist(err) {
+			return fmt.Errorf("create directory %s: %w", d, err)
+		}
+		dp := perms{user: p.user, group: p.group, uid: p.uid, gid: p.gid}
+		if mode != 0 {
+			dp.mode, dp.modeStr = mode, state.FormatMode(mode)
+		}
+		if err := dp.apply(hp); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// dirMode returns the dir_mode argument for created parents (0755 default).
+func dirMode(c lowstate.Chunk) (os.FileMode, error) {
+	m, _, err := state.ArgMode(c, "dir_mode")
+	if err != nil {
+		return 0, err
+	}
+	if m == 0 {
+		m = 0o755
+	}
+	return m, nil
+}
+
+// finish builds the result: Pending in test mode, Changed/OK otherwise.
+func finish(env *state.Env, ch map[string]any, changed, same string) *lowstate.Result {
+	if len(ch) == 0 {
+		return state.OK(same)
+	}
+	if env.Test {
+		return state.Pending(changed, ch)
+	}
+	return state.Changed(changed, ch)
+}
+
+// lookupPath reads a colon path ("a:b:c") in a nested map.
+func lookupPath(m map[string]any, path string) (any, bool) {
+	var cur any = m
+	for _, k := range strings.Split(path, ":") {
+		mm, ok := cur.(map[string]any)
+		if !ok {
+			return nil, false
+		}
+		cur, ok = mm[k]
+		if !ok {
+			return nil, false
+		}
+	}
+	return cur, true
+}

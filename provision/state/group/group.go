@@ -1,0 +1,253 @@
+// Package group implements Salt's group states (present, absent) with
+// groupadd/groupmod/gpasswd/groupdel, reading <Root>/etc/group.
+package group
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+
+	"brine/provision/lowstate"
+	"brine/provision/state"
+	"brine/provision/state/hostcmd"
+)
+
+// Module returns the group state module.
+func Module() *state.Module {
+	return &state.Module{Funcs: map[string]state.Func{
+		"present": present,
+		"absent":  absent,
+	}}
+}
+
+// LoginDefs reads the numeric settings of <Root>/etc/login.defs (UID_MIN,
+// SYS_GID_MAX...), with the shadow-utils defaults for missing keys.
+func LoginDefs(env *state.Env) map[string]int {
+	m := map[string]int{
+		"UID_MIN": 1000, "UID_MAX": 60000, "SYS_UID_MIN": 101, "SYS_UID_MAX": 999,
+		"GID_MIN": 1000, "GID_MAX": 60000, "SYS_GID_MIN": 101, "SYS_GID_MAX": 999,
+	}
+	b, err := os.ReadFile(state.HostPath(env, "/etc/login.defs"))
+	if err != nil {
+		return m
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		f := strings.Fields(l)
+		if len(f) != 2 || strings.HasPrefix(f[0], "#") {
+			continue
+		}
+		if _, known := m[f[0]]; known {
+			if n, err := strconv.Atoi(f[1]); err == nil {
+				m[f[0]] = n
+			}
+		}
+	}
+	return m
+}
+
+// NextFree predicts the id useradd/groupadd will allocate: the lowest id
+// above the highest used one in [min, max] for normal accounts, the highest
+// free one counting down from max for system accounts.
+func NextFree(used map[int]bool, min, max int, system bool) int {
+	if system {
+		for id := max; id >= min; id-- {
+			if !used[id] {
+				return id
+			}
+		}
+		return -1
+	}
+	hi := min - 1
+	for id := range used {
+		if id >= min && id <= max && id > hi {
+			hi = id
+		}
+	}
+	if hi+1 <= max {
+		return hi + 1
+	}
+	for id := min; id <= max; id++ {
+		if !used[id] {
+			return id
+		}
+	}
+	return -1
+}
+
+// UsedGIDs returns the gids in <Root>/etc/group.
+func UsedGIDs(env *state.Env) map[int]bool {
+	gs, _ := state.Groups(env)
+	m := map[int]bool{}
+	for _, g := range gs {
+		m[g.GID] = true
+	}
+	return m
+}
+
+func find(env *state.Env, name string) (*state.Group, error) {
+	gs, err := state.Groups(env)
+	if err != nil {
+		return nil, err
+	}
+	for i := range gs {
+		if gs[i].Name == name {
+			return &gs[i], nil
+		}
+	}
+	return nil, nil
+}
+
+func sorted(s []string) []string {
+	out := append([]string{}, s...)
+	sort.Strings(out)
+	return out
+}
+
+func sameSet(a, b []string) bool {
+	a, b = sorted(a), sorted(b)
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// wantMembers computes the final member list from members / addusers /
+// delusers (nil: leave members alone).
+func wantMembers(c lowstate.Chunk, cur []string) []string {
+	if state.HasArg(c, "members") {
+		return state.ArgList(c, "members")
+	}
+	add, del := state.ArgList(c, "addusers"), state.ArgList(c, "delusers")
+	if len(add) == 0 && len(del) == 0 {
+		return nil
+	}
+	set := map[string]bool{}
+	for _, m := range cur {
+		set[m] = true
+	}
+	for _, m := range add {
+		set[m] = true
+	}
+	for _, m := range del {
+		delete(set, m)
+	}
+	out := []string{}
+	for m := range set {
+		out = append(out, m)
+	}
+	return sorted(out)
+}
+
+func info(g *state.Group) map[string]any {
+	mem := []any{}
+	for _, m := range sorted(g.Members) {
+		mem = append(mem, m)
+	}
+	return map[string]any{"name": g.Name, "gid": g.GID, "passwd": "x", "members": mem}
+}
+
+func present(ctx context.Context, env *state.Env, c lowstate.Chunk) *lowstate.Result {
+	name := c.Name()
+	cur, err := find(env, name)
+	if err != nil {
+		return state.Failed(err.Error())
+	}
+	gid := state.ArgInt(c, "gid", -1)
+	if state.HasArg(c, "gid") && gid < 0 {
+		return state.Failedf("gid %q is not a number", c.Str("gid"))
+	}
+	if cur == nil {
+		members := wantMembers(c, nil)
+		if env.Test {
+			pg := gid
+			if pg < 0 {
+				d := LoginDefs(env)
+				if state.ArgBool(c, "system", false) {
+					pg = NextFree(UsedGIDs(env), d["SYS_GID_MIN"], d["SYS_GID_MAX"], true)
+				} else {
+					pg = NextFree(UsedGIDs(env), d["GID_MIN"], d["GID_MAX"], false)
+				}
+			}
+			return state.Pending(fmt.Sprintf("Group %s set to be added", name), info(&state.Group{Name: name, GID: pg, Members: members}))
+		}
+		argv := []string{"groupadd"}
+		if gid >= 0 {
+			argv = append(argv, "-g", strconv.Itoa(gid))
+		}
+		if state.ArgBool(c, "system", false) {
+			argv = append(argv, "-r")
+		}
+		if _, err := hostcmd.Output(ctx, env, nil, append(argv, name)...); err != nil {
+			return state.Failedf("Failed to create new group %s: %v", name, err)
+		}
+		if len(members) > 0 {
+			if _, err := hostcmd.Output(ctx, env, nil, "gpasswd", "-M", strings.Join(members, ","), name); err != nil {
+				return state.Failedf("Created group %s but failed to set its members: %v", name, err)
+			}
+		}
+		g, err := find(env, name)
+		if err != nil || g == nil {
+			return state.Failedf("Group %s is not present after groupadd", name)
+		}
+		return state.Changed(fmt.Sprintf("New group %s created", name), info(g))
+	}
+	ch := map[string]any{}
+	var lines []string
+	if gid >= 0 && gid != cur.GID {
+		ch["gid"] = gid
+		lines = append(lines, fmt.Sprintf("gid: %d", gid))
+	}
+	members := wantMembers(c, cur.Members)
+	if members != nil && !sameSet(members, cur.Members) {
+		l := []any{}
+		for _, m := range members {
+			l = append(l, m)
+		}
+		ch["members"] = l
+		lines = append(lines, "members: "+strings.Join(members, ", "))
+	}
+	if len(ch) == 0 {
+		return state.OK(fmt.Sprintf("Group %s is present and up to date", name))
+	}
+	if env.Test {
+		return state.Pending("The following group attributes are set to be changed:\n"+strings.Join(lines, "\n"), ch)
+	}
+	if _, ok := ch["gid"]; ok {
+		if _, err := hostcmd.Output(ctx, env, nil, "groupmod", "-g", strconv.Itoa(gid), name); err != nil {
+			return state.Failedf("Failed to change gid of group %s: %v", name, err)
+		}
+	}
+	if _, ok := ch["members"]; ok {
+		if _, err := hostcmd.Output(ctx, env, nil, "gpasswd", "-M", strings.Join(members, ","), name); err != nil {
+			return state.Failedf("Failed to set members of group %s: %v", name, err)
+		}
+	}
+	return state.Changed(fmt.Sprintf("Updated group %s", name), ch)
+}
+
+func absent(ctx context.Context, env *state.Env, c lowstate.Chunk) *lowstate.Result {
+	name := c.Name()
+	cur, err := find(env, name)
+	if err != nil {
+		return state.Failed(err.Error())
+	}
+	if cur == nil {
+		return state.OK("Group not present")
+	}
+	ch := map[string]any{name: ""}
+	if env.Test {
+		return state.Pending(fmt.Sprintf("Group %s is set for removal", name), ch)
+	}
+	if _, err := hostcmd.Output(ctx, env, nil, "groupdel", name); err != nil {
+		return state.Failedf("Failed to remove group %s: %v", name, err)
+	}
+	return state.Changed(fmt.Sprintf("Removed group %s", name), ch)
+}

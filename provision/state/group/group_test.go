@@ -1,0 +1,101 @@
+package group
+
+import (
+	"context"
+	"fmt"
+	"reflect"
+	"testing"
+
+	"brine/provision/lowstate"
+	"brine/provision/state"
+	"brine/provision/state/hostcmd"
+	"brine/provision/state/internal/shadowfake"
+)
+
+func setup(t *testing.T) (*state.Env, *hostcmd.Fake) {
+	root := t.TempDir()
+	h := shadowfake.New(root)
+	fx := &hostcmd.Fake{Handler: func(c state.Cmd, _ string) (state.CmdResult, bool) { return h.Handle(c) }}
+	return &state.Env{Root: root, Exec: fx}, fx
+}
+
+func res(r *lowstate.Result) string {
+	if r.Result == nil {
+		return "None"
+	}
+	return fmt.Sprint(*r.Result)
+}
+
+func call(env *state.Env, fun string, c lowstate.Chunk) *lowstate.Result {
+	return Module().Funcs[fun](context.Background(), env, c)
+}
+
+func TestPresentNewWithMembers(t *testing.T) {
+	env, fx := setup(t)
+	c := lowstate.Chunk{"name": "web", "members": []any{"daemon", "root"}}
+	env.Test = true
+	pred := call(env, "present", c)
+	env.Test = false
+	if pred.Result != nil || len(fx.Lines()) != 0 {
+		t.Fatalf("test mode %s %v", res(pred), fx.Lines())
+	}
+	r := call(env, "present", c)
+	want := map[string]any{"name": "web", "gid": 1000, "passwd": "x", "members": []any{"daemon", "root"}}
+	if res(r) != "true" || !reflect.DeepEqual(r.Changes, want) || !reflect.DeepEqual(pred.Changes, want) {
+		t.Fatalf("%s %v pred %v", res(r), r.Changes, pred.Changes)
+	}
+	if got := fx.Lines(); !reflect.DeepEqual(got, []string{"groupadd web", "gpasswd -M daemon,root web"}) {
+		t.Errorf("commands %v", got)
+	}
+	if r := call(env, "present", c); res(r) != "true" || len(r.Changes) != 0 {
+		t.Errorf("second %v", r.Changes)
+	}
+}
+
+func TestPresentSystemGIDAndUsers(t *testing.T) {
+	env, fx := setup(t)
+	env.Test = true
+	pred := call(env, "present", lowstate.Chunk{"name": "svc", "system": true})
+	env.Test = false
+	r := call(env, "present", lowstate.Chunk{"name": "svc", "system": true})
+	if r.Changes["gid"] != 999 || pred.Changes["gid"] != 999 || fx.Lines()[0] != "groupadd -r svc" {
+		t.Errorf("system: %v %v %v", r.Changes, pred.Changes, fx.Lines())
+	}
+	fx.Reset()
+	r = call(env, "present", lowstate.Chunk{"name": "adm", "gid": 44, "addusers": []any{"root"}, "delusers": []any{"daemon"}})
+	want := map[string]any{"gid": 44, "members": []any{"root"}}
+	if res(r) != "true" || !reflect.DeepEqual(r.Changes, want) {
+		t.Fatalf("%v %q", r.Changes, r.Comment)
+	}
+	if got := fx.Lines(); !reflect.DeepEqual(got, []string{"groupmod -g 44 adm", "gpasswd -M root adm"}) {
+		t.Errorf("commands %v", got)
+	}
+	g, _ := state.LookupGroup(env, "adm")
+	if g.GID != 44 || !reflect.DeepEqual(g.Members, []string{"root"}) {
+		t.Errorf("group file: %+v", g)
+	}
+}
+
+func TestAbsent(t *testing.T) {
+	env, fx := setup(t)
+	r := call(env, "absent", lowstate.Chunk{"name": "sudo"})
+	if res(r) != "true" || !reflect.DeepEqual(r.Changes, map[string]any{"sudo": ""}) || fx.Lines()[0] != "groupdel sudo" {
+		t.Fatalf("%v %v", r.Changes, fx.Lines())
+	}
+	if r := call(env, "absent", lowstate.Chunk{"name": "sudo"}); res(r) != "true" || len(r.Changes) != 0 || r.Comment != "Group not present" {
+		t.Errorf("second %v %q", r.Changes, r.Comment)
+	}
+}
+
+func TestNextFree(t *testing.T) {
+	used := map[int]bool{0: true, 1000: true, 1001: true, 1005: true, 999: true, 998: true, 65534: true}
+	if n := NextFree(used, 1000, 60000, false); n != 1006 {
+		t.Errorf("normal %d", n)
+	}
+	if n := NextFree(used, 101, 999, true); n != 997 {
+		t.Errorf("system %d", n)
+	}
+	if n := NextFree(map[int]bool{}, 1000, 60000, false); n != 1000 {
+		t.Errorf("empty %d", n)
+	}
+}

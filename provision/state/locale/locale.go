@@ -1,0 +1,164 @@
+// Package locale implements Salt's locale states: present (generate a
+// locale via /etc/locale.gen and locale-gen) and system (LANG in
+// /etc/default/locale).
+package locale
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"regexp"
+	"strings"
+
+	"brine/provision/lowstate"
+	"brine/provision/state"
+	"brine/provision/state/hostcmd"
+)
+
+// Module returns the locale state module.
+func Module() *state.Module {
+	return &state.Module{Funcs: map[string]state.Func{"present": present, "system": system}}
+}
+
+// Normalize turns a locale name into the form `locale -a` prints:
+// "en_US.UTF-8" -> "en_US.utf8".
+func Normalize(name string) string {
+	f := strings.Fields(name)
+	if len(f) == 0 {
+		return ""
+	}
+	name = f[0]
+	lang, rest, ok := strings.Cut(name, ".")
+	if !ok {
+		return name
+	}
+	cs, mod, hasMod := strings.Cut(rest, "@")
+	cs = strings.ToLower(strings.ReplaceAll(cs, "-", ""))
+	if hasMod {
+		return lang + "." + cs + "@" + mod
+	}
+	return lang + "." + cs
+}
+
+// genLine is the /etc/locale.gen line for a name: "en_US.UTF-8 UTF-8".
+func genLine(name string) string {
+	f := strings.Fields(name)
+	if len(f) >= 2 {
+		return f[0] + " " + f[1]
+	}
+	if _, cs, ok := strings.Cut(f[0], "."); ok {
+		return f[0] + " " + strings.SplitN(cs, "@", 2)[0]
+	}
+	return f[0] + " ISO-8859-1"
+}
+
+// enable returns locale.gen with the line for name uncommented (appended
+// when missing).
+func enable(cur, name string) string {
+	line := genLine(name)
+	f := strings.Fields(line)
+	re := regexp.MustCompile(`^#?\s*` + regexp.QuoteMeta(f[0]) + `\s+` + regexp.QuoteMeta(f[1]) + `\s*$`)
+	lines := strings.Split(strings.TrimSuffix(cur, "\n"), "\n")
+	if cur == "" {
+		lines = nil
+	}
+	for i, l := range lines {
+		if re.MatchString(l) {
+			lines[i] = line
+			return strings.Join(lines, "\n") + "\n"
+		}
+	}
+	return strings.Join(append(lines, line), "\n") + "\n"
+}
+
+func available(ctx context.Context, env *state.Env, name string) (bool, error) {
+	out, err := hostcmd.Output(ctx, env, nil, "locale", "-a")
+	if err != nil {
+		return false, err
+	}
+	want := Normalize(name)
+	for _, l := range strings.Split(out, "\n") {
+		if Normalize(strings.TrimSpace(l)) == want {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+func present(ctx context.Context, env *state.Env, c lowstate.Chunk) *lowstate.Result {
+	name := strings.TrimSpace(c.Name())
+	if name == "" {
+		return state.Failed("locale.present needs a name such as en_US.UTF-8")
+	}
+	ok, err := available(ctx, env, name)
+	if err != nil {
+		return state.Failedf("Failed to list the available locales: %v", err)
+	}
+	if ok {
+		return state.OK(fmt.Sprintf("Locale %s is already present", name))
+	}
+	ch := map[string]any{"locale": name}
+	if env.Test {
+		return state.Pending(fmt.Sprintf("Locale %s is set to be generated", name), ch)
+	}
+	if !hostcmd.Has(env, "locale-gen") {
+		return state.Failedf("Cannot generate locale %s: locale-gen is not installed (install the locales package)", name)
+	}
+	cur, err := os.ReadFile(state.HostPath(env, "/etc/locale.gen"))
+	if err != nil && !os.IsNotExist(err) {
+		return state.Failedf("Failed to read /etc/locale.gen: %v", err)
+	}
+	if next := enable(string(cur), name); next != string(cur) {
+		if err := state.WriteFile(env, "/etc/locale.gen", []byte(next), 0, -1, -1); err != nil {
+			return state.Failedf("Failed to enable locale %s: %v", name, err)
+		}
+	}
+	if _, err := hostcmd.Output(ctx, env, nil, "locale-gen"); err != nil {
+		return state.Failedf("Failed to generate locale %s: %v", name, err)
+	}
+	if ok, _ := available(ctx, env, name); !ok {
+		return state.Failedf("Failed to generate locale %s: locale-gen ran but `locale -a` does not list it", name)
+	}
+	return state.Changed(fmt.Sprintf("Generated locale %s", name), ch)
+}
+
+func system(ctx context.Context, env *state.Env, c lowstate.Chunk) *lowstate.Result {
+	name := strings.TrimSpace(c.Name())
+	if name == "" {
+		return state.Failed("locale.system needs a name such as en_US.UTF-8")
+	}
+	const file = "/etc/default/locale"
+	cur, err := os.ReadFile(state.HostPath(env, file))
+	if err != nil && !os.IsNotExist(err) {
+		return state.Failedf("Failed to read %s: %v", file, err)
+	}
+	lines := strings.Split(strings.TrimSuffix(string(cur), "\n"), "\n")
+	if len(cur) == 0 {
+		lines = nil
+	}
+	found, same := false, false
+	for i, l := range lines {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(l), "LANG="); ok {
+			found = true
+			same = strings.Trim(v, `"'`) == name
+			lines[i] = "LANG=" + name
+		}
+	}
+	if found && same {
+		return state.OK(fmt.Sprintf("System locale %s already set", name))
+	}
+	if !found {
+		lines = append(lines, "LANG="+name)
+	}
+	ch := map[string]any{"locale": name}
+	if env.Test {
+		return state.Pending(fmt.Sprintf("System locale %s needs to be set", name), ch)
+	}
+	if err := os.MkdirAll(state.HostPath(env, "/etc/default"), 0o755); err != nil {
+		return state.Failedf("Failed to set system locale %s: %v", name, err)
+	}
+	if err := state.WriteFile(env, file, []byte(strings.Join(lines, "\n")+"\n"), 0, -1, -1); err != nil {
+		return state.Failedf("Failed to set system locale %s: %v", name, err)
+	}
+	return state.Changed(fmt.Sprintf("Set system locale %s", name), ch)
+}

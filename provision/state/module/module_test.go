@@ -1,0 +1,106 @@
+package module_test
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"testing"
+
+	"brine/provision/lowstate"
+	"brine/provision/state"
+	"brine/provision/state/module"
+)
+
+// recorder is an Executor that records argv and runs nothing: it stands for
+// the host's `service` command, which the test machine does not have.
+type recorder struct {
+	mu    sync.Mutex
+	calls [][]string
+	rc    int
+}
+
+func (r *recorder) Run(_ context.Context, c state.Cmd) state.CmdResult {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.calls = append(r.calls, c.Argv)
+	return state.CmdResult{Retcode: r.rc}
+}
+
+func mk(fun string, kv ...any) lowstate.Chunk {
+	c := lowstate.Chunk{"state": "module", "fun": fun, "name": "id1", "__id__": "id1", "__sls__": "t"}
+	for i := 0; i+1 < len(kv); i += 2 {
+		c[kv[i].(string)] = kv[i+1]
+	}
+	return c
+}
+
+func run(env *state.Env, c lowstate.Chunk) *lowstate.Result {
+	return module.Module().Funcs[c.Fun()](context.Background(), env, c)
+}
+
+func TestNewStyle(t *testing.T) {
+	env := &state.Env{Exec: state.NewHostExecutor()}
+	r := run(env, mk("run", "test.true", []any{}, "cmd.run", []any{map[string]any{"cmd": "echo hi"}}))
+	if r.Result == nil || !*r.Result || r.Changes["test.true"] != true || r.Changes["cmd.run"] != "hi" {
+		t.Errorf("%+v", r)
+	}
+	if !strings.Contains(r.Comment, "cmd.run: Success") || !strings.Contains(r.Comment, "test.true: Success") {
+		t.Errorf("comment %q", r.Comment)
+	}
+	r = run(env, mk("run", "test.false", []any{}))
+	if r.Result == nil || *r.Result {
+		t.Errorf("test.false must fail: %+v", r)
+	}
+	r = run(env, mk("run", "pkg.refresh_db", []any{}))
+	if r.Result == nil || *r.Result || !strings.Contains(r.Comment, "not available") {
+		t.Errorf("unsupported: %+v", r)
+	}
+}
+
+func TestServiceViaExec(t *testing.T) {
+	rec := &recorder{}
+	env := &state.Env{Exec: rec}
+	r := run(env, mk("run", "service.restart", []any{map[string]any{"name": "nginx"}}))
+	if r.Result == nil || !*r.Result || r.Changes["service.restart"] != true {
+		t.Errorf("%+v", r)
+	}
+	// old style
+	r = run(env, lowstate.Chunk{"state": "module", "fun": "run", "name": "service.reload", "__id__": "x", "m_name": "nginx"})
+	if r.Result == nil || !*r.Result || r.Comment != "Module function service.reload executed" || r.Changes["ret"] != true {
+		t.Errorf("old style %+v", r)
+	}
+	want := [][]string{{"service", "nginx", "restart"}, {"service", "nginx", "reload"}}
+	if len(rec.calls) != 2 || strings.Join(rec.calls[0], " ") != strings.Join(want[0], " ") || strings.Join(rec.calls[1], " ") != strings.Join(want[1], " ") {
+		t.Errorf("calls %v", rec.calls)
+	}
+	rec.rc = 1
+	r = run(env, mk("run", "service.restart", []any{map[string]any{"name": "nginx"}}))
+	if r.Result == nil || *r.Result {
+		t.Errorf("failed restart must fail: %+v", r)
+	}
+}
+
+func TestTestModeAndWait(t *testing.T) {
+	rec := &recorder{}
+	env := &state.Env{Exec: rec, Test: true}
+	r := run(env, mk("run", "service.restart", []any{map[string]any{"name": "nginx"}}))
+	if r.Result != nil || r.Comment != "Function service.restart to be executed." {
+		t.Errorf("%+v", r)
+	}
+	r = run(env, lowstate.Chunk{"state": "module", "fun": "run", "name": "test.true", "__id__": "x"})
+	if r.Result != nil || r.Comment != "Module function test.true is set to be executed" {
+		t.Errorf("%+v", r)
+	}
+	if len(rec.calls) != 0 {
+		t.Error("test mode executed something")
+	}
+	env.Test = false
+	r = run(env, mk("wait", "service.restart", []any{map[string]any{"name": "nginx"}}))
+	if len(rec.calls) != 0 || r.Result == nil || !*r.Result {
+		t.Errorf("module.wait must not run by itself: %+v", r)
+	}
+	r = module.Module().ModWatch(context.Background(), env, mk("wait", "service.restart", []any{map[string]any{"name": "nginx"}}))
+	if len(rec.calls) != 1 || r.Result == nil || !*r.Result {
+		t.Errorf("mod_watch must run: %+v %v", r, rec.calls)
+	}
+}

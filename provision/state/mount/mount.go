@@ -1,0 +1,227 @@
+// Package mount implements Salt's mount.swap (swapon, persisted in fstab)
+// and a basic mount.mounted (fstab entry and mount).
+package mount
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+
+	"brine/provision/lowstate"
+	"brine/provision/state"
+	"brine/provision/state/hostcmd"
+)
+
+// Module returns the mount state module.
+func Module() *state.Module {
+	return &state.Module{Funcs: map[string]state.Func{"swap": swap, "mounted": mounted}}
+}
+
+// Entry is one fstab line.
+type Entry struct {
+	Device, Dir, Type, Opts string
+	Dump, Pass              string
+}
+
+// String renders the entry as an fstab line.
+func (e Entry) String() string {
+	return strings.Join([]string{e.Device, e.Dir, e.Type, e.Opts, e.Dump, e.Pass}, "\t")
+}
+
+func parseEntry(l string) (Entry, bool) {
+	f := strings.Fields(l)
+	if len(f) < 4 || strings.HasPrefix(f[0], "#") {
+		return Entry{}, false
+	}
+	for len(f) < 6 {
+		f = append(f, "0")
+	}
+	return Entry{f[0], f[1], f[2], f[3], f[4], f[5]}, true
+}
+
+func sameEntry(a, b Entry) bool {
+	return a.Device == b.Device && a.Dir == b.Dir && a.Type == b.Type && a.Opts == b.Opts && a.Dump == b.Dump && a.Pass == b.Pass
+}
+
+// fstab returns the new content of config with want in it, keyed by match,
+// and "new", "change" or "" (nothing to do).
+func fstab(env *state.Env, config string, want Entry, match func(Entry) bool) (string, string, error) {
+	b, err := os.ReadFile(state.HostPath(env, config))
+	if err != nil && !os.IsNotExist(err) {
+		return "", "", err
+	}
+	s := strings.TrimSuffix(string(b), "\n")
+	var lines []string
+	if s != "" {
+		lines = strings.Split(s, "\n")
+	}
+	status := "new"
+	for i, l := range lines {
+		e, ok := parseEntry(l)
+		if !ok || !match(e) {
+			continue
+		}
+		if sameEntry(e, want) {
+			return "", "", nil
+		}
+		lines[i], status = want.String(), "change"
+		break
+	}
+	if status == "new" {
+		lines = append(lines, want.String())
+	}
+	return strings.Join(lines, "\n") + "\n", status, nil
+}
+
+// column returns column col of every line of a /proc table.
+func column(env *state.Env, file string, col int) map[string]bool {
+	b, _ := os.ReadFile(state.HostPath(env, file))
+	m := map[string]bool{}
+	for _, l := range strings.Split(string(b), "\n") {
+		if f := strings.Fields(l); len(f) > col {
+			m[strings.ReplaceAll(f[col], `\040`, " ")] = true
+		}
+	}
+	return m
+}
+
+func config(c lowstate.Chunk) string {
+	if v := c.Str("config"); v != "" {
+		return v
+	}
+	return "/etc/fstab"
+}
+
+func swap(ctx context.Context, env *state.Env, c lowstate.Chunk) *lowstate.Result {
+	name := c.Name()
+	active := column(env, "/proc/swaps", 0)[name]
+	ch := map[string]any{}
+	var comments []string
+	if !active {
+		if _, err := os.Stat(state.HostPath(env, name)); err != nil {
+			return state.Failedf("Swap %s does not exist", name)
+		}
+		ch["swap"] = name
+		comments = append(comments, fmt.Sprintf("Swap %s activated", name))
+	} else {
+		comments = append(comments, fmt.Sprintf("Swap %s already active", name))
+	}
+	var newTab, fsStatus string
+	if state.ArgBool(c, "persist", true) {
+		var err error
+		newTab, fsStatus, err = fstab(env, config(c), Entry{name, "none", "swap", "sw", "0", "0"}, func(e Entry) bool {
+			return e.Device == name && e.Type == "swap"
+		})
+		if err != nil {
+			return state.Failedf("Failed to read %s: %v", config(c), err)
+		}
+		if fsStatus != "" {
+			ch["persist"] = fsStatus
+			comments = append(comments, fmt.Sprintf("Added swap entry to %s", config(c)))
+		}
+	}
+	cm := strings.Join(comments, ". ")
+	if len(ch) == 0 {
+		return state.OK(cm)
+	}
+	if env.Test {
+		return state.Pending(strings.Replace(strings.Replace(cm, "activated", "is set to be activated", 1), "Added", "Would add", 1), ch)
+	}
+	if !active {
+		if _, err := hostcmd.Output(ctx, env, nil, "swapon", name); err != nil {
+			return state.Failedf("Swap %s failed to activate: %v", name, err)
+		}
+	}
+	if fsStatus != "" {
+		if err := state.WriteFile(env, config(c), []byte(newTab), 0, -1, -1); err != nil {
+			r := state.Failedf("Failed to persist swap %s in %s: %v", name, config(c), err)
+			delete(ch, "persist")
+			r.Changes = ch
+			return r
+		}
+	}
+	return state.Changed(cm, ch)
+}
+
+func mounted(ctx context.Context, env *state.Env, c lowstate.Chunk) *lowstate.Result {
+	name := strings.TrimRight(c.Name(), "/")
+	if name == "" {
+		name = "/"
+	}
+	device, fstype := c.Str("device"), c.Str("fstype")
+	if device == "" || fstype == "" {
+		return state.Failed("mount.mounted needs name (the mount point), device and fstype")
+	}
+	opts := strings.Join(state.ArgList(c, "opts"), ",")
+	if opts == "" {
+		opts = "defaults"
+	}
+	want := Entry{device, name, fstype, opts, c.Str("dump"), c.Str("pass_num")}
+	if want.Dump == "" {
+		want.Dump = "0"
+	}
+	if want.Pass == "" {
+		want.Pass = "0"
+	}
+	ch := map[string]any{}
+	var comments []string
+	isMounted := column(env, "/proc/mounts", 1)[name]
+	mkdir := false
+	if !isMounted {
+		if _, err := os.Stat(state.HostPath(env, name)); os.IsNotExist(err) {
+			if !state.ArgBool(c, "mkmnt", false) {
+				return state.Failedf("Mount directory %s is not present (set mkmnt: True to create it)", name)
+			}
+			mkdir = true
+		}
+		ch["mount"] = true
+		comments = append(comments, "Target was successfully mounted")
+	} else {
+		comments = append(comments, "Target was already mounted")
+	}
+	var newTab, fsStatus string
+	if state.ArgBool(c, "persist", true) {
+		var err error
+		newTab, fsStatus, err = fstab(env, config(c), want, func(e Entry) bool { return strings.TrimRight(e.Dir, "/") == name || e.Dir == name })
+		if err != nil {
+			return state.Failedf("Failed to read %s: %v", config(c), err)
+		}
+		if fsStatus != "" {
+			ch["persist"] = fsStatus
+			comments = append(comments, fmt.Sprintf("Added new entry to %s", config(c)))
+			if fsStatus == "change" {
+				comments[len(comments)-1] = fmt.Sprintf("Updated the entry in %s", config(c))
+			}
+		}
+	}
+	cm := strings.Join(comments, ". ")
+	if len(ch) == 0 {
+		return state.OK(cm)
+	}
+	if env.Test {
+		if !isMounted {
+			comments[0] = fmt.Sprintf("%s would be mounted", name)
+		}
+		return state.Pending(strings.Join(comments, ". "), ch)
+	}
+	if mkdir {
+		if err := os.MkdirAll(state.HostPath(env, name), 0o755); err != nil {
+			return state.Failedf("Failed to create mount point %s: %v", name, err)
+		}
+	}
+	if !isMounted {
+		if _, err := hostcmd.Output(ctx, env, nil, "mount", "-t", fstype, "-o", opts, device, name); err != nil {
+			return state.Failedf("Failed to mount %s on %s: %v", device, name, err)
+		}
+	}
+	if fsStatus != "" {
+		if err := state.WriteFile(env, config(c), []byte(newTab), 0, -1, -1); err != nil {
+			r := state.Failedf("Mounted, but failed to persist %s in %s: %v", name, config(c), err)
+			delete(ch, "persist")
+			r.Changes = ch
+			return r
+		}
+	}
+	return state.Changed(cm, ch)
+}

@@ -1,0 +1,101 @@
+package mount
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"brine/provision/lowstate"
+	"brine/provision/state"
+	"brine/provision/state/hostcmd"
+)
+
+func call(env *state.Env, fun string, c lowstate.Chunk) *lowstate.Result {
+	return Module().Funcs[fun](context.Background(), env, c)
+}
+
+func setup(t *testing.T) (*state.Env, *hostcmd.Fake) {
+	root := t.TempDir()
+	os.MkdirAll(filepath.Join(root, "proc"), 0o755)
+	os.MkdirAll(filepath.Join(root, "etc"), 0o755)
+	os.WriteFile(filepath.Join(root, "proc/swaps"), []byte("Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n"), 0o444)
+	os.WriteFile(filepath.Join(root, "proc/mounts"), []byte("/dev/sda1 / ext4 rw,relatime 0 0\n"), 0o444)
+	os.WriteFile(filepath.Join(root, "etc/fstab"), []byte("# <file system> <mount point> <type> <options> <dump> <pass>\nUUID=abc / ext4 errors=remount-ro 0 1\n"), 0o644)
+	fx := &hostcmd.Fake{}
+	fx.Handler = func(c state.Cmd, line string) (state.CmdResult, bool) {
+		switch c.Argv[0] {
+		case "swapon":
+			f, _ := os.OpenFile(filepath.Join(root, "proc/swaps"), os.O_APPEND|os.O_WRONLY, 0)
+			f.WriteString(c.Argv[1] + "\t\t\t\tfile\t\t1048572\t\t0\t\t-2\n")
+			f.Close()
+		case "mount":
+			f, _ := os.OpenFile(filepath.Join(root, "proc/mounts"), os.O_APPEND|os.O_WRONLY, 0)
+			f.WriteString(c.Argv[5] + " " + c.Argv[6] + " " + c.Argv[2] + " rw 0 0\n")
+			f.Close()
+		}
+		return state.CmdResult{}, true
+	}
+	return &state.Env{Root: root, Exec: fx}, fx
+}
+
+func TestSwap(t *testing.T) {
+	env, fx := setup(t)
+	if r := call(env, "swap", lowstate.Chunk{"name": "/swapfile"}); *r.Result != false || !strings.Contains(r.Comment, "does not exist") {
+		t.Errorf("missing swapfile: %q", r.Comment)
+	}
+	os.WriteFile(filepath.Join(env.Root, "swapfile"), make([]byte, 16), 0o600)
+	env.Test = true
+	pred := call(env, "swap", lowstate.Chunk{"name": "/swapfile"})
+	env.Test = false
+	if pred.Result != nil || len(fx.Lines()) != 0 {
+		t.Fatalf("test: %v", fx.Lines())
+	}
+	r := call(env, "swap", lowstate.Chunk{"name": "/swapfile"})
+	want := map[string]any{"swap": "/swapfile", "persist": "new"}
+	if *r.Result != true || !reflect.DeepEqual(r.Changes, want) || !reflect.DeepEqual(pred.Changes, want) {
+		t.Fatalf("%v %q", r.Changes, r.Comment)
+	}
+	if got := fx.Lines(); !reflect.DeepEqual(got, []string{"swapon /swapfile"}) {
+		t.Errorf("commands %v", got)
+	}
+	b, _ := os.ReadFile(filepath.Join(env.Root, "etc/fstab"))
+	if !strings.HasSuffix(string(b), "UUID=abc / ext4 errors=remount-ro 0 1\n/swapfile\tnone\tswap\tsw\t0\t0\n") {
+		t.Errorf("fstab %q", b)
+	}
+	if r := call(env, "swap", lowstate.Chunk{"name": "/swapfile"}); len(r.Changes) != 0 {
+		t.Errorf("second %v", r.Changes)
+	}
+}
+
+func TestMounted(t *testing.T) {
+	env, fx := setup(t)
+	c := lowstate.Chunk{"name": "/mnt/data", "device": "/dev/sdb1", "fstype": "ext4", "opts": []any{"noatime", "nofail"}}
+	if r := call(env, "mounted", c); *r.Result != false || !strings.Contains(r.Comment, "mkmnt") {
+		t.Fatalf("no mount point: %q", r.Comment)
+	}
+	c["mkmnt"] = true
+	r := call(env, "mounted", c)
+	if *r.Result != true || !reflect.DeepEqual(r.Changes, map[string]any{"mount": true, "persist": "new"}) {
+		t.Fatalf("%v %q", r.Changes, r.Comment)
+	}
+	if got := fx.Lines(); !reflect.DeepEqual(got, []string{"mount -t ext4 -o noatime,nofail /dev/sdb1 /mnt/data"}) {
+		t.Errorf("commands %v", got)
+	}
+	if fi, err := os.Stat(filepath.Join(env.Root, "mnt/data")); err != nil || !fi.IsDir() {
+		t.Error("mount point not created")
+	}
+	if r := call(env, "mounted", c); len(r.Changes) != 0 {
+		t.Errorf("second %v", r.Changes)
+	}
+	c["opts"] = "defaults"
+	if r := call(env, "mounted", c); !reflect.DeepEqual(r.Changes, map[string]any{"persist": "change"}) {
+		t.Errorf("opts change %v", r.Changes)
+	}
+	b, _ := os.ReadFile(filepath.Join(env.Root, "etc/fstab"))
+	if strings.Count(string(b), "/mnt/data") != 1 || !strings.Contains(string(b), "/dev/sdb1\t/mnt/data\text4\tdefaults\t0\t0\n") {
+		t.Errorf("fstab %q", b)
+	}
+}

@@ -1,0 +1,383 @@
+package state
+
+import (
+	"container/heap"
+	"fmt"
+	"path"
+	"sort"
+	"strings"
+
+	"brine/provision/lowstate"
+)
+
+// Requisite types the engine knows, in Salt's spelling.
+const (
+	reqRequire      = "require"
+	reqRequireAny   = "require_any"
+	reqWatch        = "watch"
+	reqWatchAny     = "watch_any"
+	reqOnchanges    = "onchanges"
+	reqOnchangesAny = "onchanges_any"
+	reqOnfail       = "onfail"
+	reqOnfailAny    = "onfail_any"
+	reqOnfailAll    = "onfail_all"
+	reqPrereq       = "prereq"
+	reqPrerequired  = "prerequired" // implicit: the prereq target requires the prereq holder
+	reqListen       = "listen"
+)
+
+// orderedReqTypes returns the requisite keywords that create run-time edges.
+func orderedReqTypes() []string {
+	return []string{reqRequire, reqRequireAny, reqWatch, reqWatchAny, reqOnchanges, reqOnchangesAny,
+		reqOnfail, reqOnfailAny, reqOnfailAll, reqPrereq}
+}
+
+// edge is one requisite of a node: the requisite type and the node it points to.
+type edge struct {
+	typ string
+	to  int
+}
+
+// node is one chunk (or the test-mode prereq check of a chunk) in the run graph.
+type node struct {
+	idx   int // index in runner.nodes
+	chunk lowstate.Chunk
+	tag   string
+	// check is true for the test-mode pre-run of a prereq target; of is the
+	// real node it checks.
+	check bool
+	of    int
+	order float64
+	deps  []edge
+	// errs are requisite resolution errors; the state fails with them.
+	errs []string
+}
+
+// reqRef is one requisite reference: {"file": "/etc/x"} or a bare id.
+type reqRef struct{ key, val string }
+
+// parseReqs reads the requisite list under key k of chunk c.
+func parseReqs(c lowstate.Chunk, k string) []reqRef {
+	v, ok := c[k]
+	if !ok || v == nil {
+		return nil
+	}
+	var items []any
+	switch t := v.(type) {
+	case []any:
+		items = t
+	case []map[string]any:
+		for _, m := range t {
+			items = append(items, m)
+		}
+	default:
+		items = []any{t}
+	}
+	var out []reqRef
+	for _, it := range items {
+		switch t := it.(type) {
+		case string:
+			out = append(out, reqRef{"id", t})
+		case map[string]any:
+			keys := make([]string, 0, len(t))
+			for k := range t {
+				keys = append(keys, k)
+			}
+			sort.Strings(keys)
+			for _, k := range keys {
+				if t[k] == nil {
+					continue
+				}
+				key := k
+				if i := strings.IndexByte(key, '.'); i >= 0 {
+					key = key[:i] // pkg.installed: x -> pkg: x
+				}
+				out = append(out, reqRef{key, Scalar(t[k])})
+			}
+		}
+	}
+	return out
+}
+
+func isGlob(s string) bool { return strings.ContainsAny(s, "*?[]") }
+
+func globMatch(pat, s string) bool {
+	ok, err := path.Match(pat, s)
+	if err != nil {
+		return pat == s
+	}
+	return ok
+}
+
+// matcher resolves requisite references to chunk indices, as Salt does:
+// by state module + id or name, by "id" (id or name, any module), by "sls",
+// with glob patterns.
+type matcher struct{ chunks []lowstate.Chunk }
+
+func (m matcher) match(r reqRef) []int {
+	var out []int
+	glob := isGlob(r.val)
+	for i, c := range m.chunks {
+		if matches(c, r, glob) {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+func matches(c lowstate.Chunk, r reqRef, glob bool) bool {
+	eq := func(s string) bool {
+		if glob {
+			return globMatch(r.val, s)
+		}
+		return s == r.val
+	}
+	switch r.key {
+	case "sls":
+		if eq(c.SLS()) {
+			return true
+		}
+		if inc, ok := c["__sls_included_from__"]; ok {
+			for _, s := range ToStrings(inc) {
+				if eq(s) {
+					return true
+				}
+			}
+		}
+		return false
+	case "id":
+		return eq(c.ID()) || eq(c.Name())
+	default:
+		return c.State() == r.key && (eq(c.ID()) || eq(c.Name()))
+	}
+}
+
+// orderValue turns a chunk's "order" into a number the way Salt does: first
+// is 0, last is after everything, absent is cap, negative counts from the end.
+func orderValue(c lowstate.Chunk, capv float64) float64 {
+	v, ok := c["order"]
+	if !ok || v == nil {
+		return capv
+	}
+	switch t := v.(type) {
+	case float64:
+		if t < 0 {
+			return t + capv + 1e6
+		}
+		return t
+	case int:
+		if t < 0 {
+			return float64(t) + capv + 1e6
+		}
+		return float64(t)
+	case int64:
+		if t < 0 {
+			return float64(t) + capv + 1e6
+		}
+		return float64(t)
+	case string:
+		switch t {
+		case "first":
+			return 0
+		case "last":
+			return capv + 1e6
+		}
+	}
+	return capv
+}
+
+func orderCap(chunks []lowstate.Chunk) float64 {
+	capv := 1.0
+	for _, c := range chunks {
+		switch t := c["order"].(type) {
+		case float64:
+			if t >= capv {
+				capv = t + 1
+			}
+		case int:
+			if float64(t) >= capv {
+				capv = float64(t) + 1
+			}
+		case int64:
+			if float64(t) >= capv {
+				capv = float64(t) + 1
+			}
+		}
+	}
+	return capv
+}
+
+// buildGraph creates one node per chunk plus one check node per prereq
+// target, resolves requisites into edges and returns the nodes.
+func buildGraph(chunks []lowstate.Chunk, reg Registry) []*node {
+	m := matcher{chunks}
+	capv := orderCap(chunks)
+	nodes := make([]*node, len(chunks))
+	for i, c := range chunks {
+		nodes[i] = &node{idx: i, chunk: c, tag: c.Tag(), of: i, order: orderValue(c, capv)}
+	}
+	checkOf := map[int]int{} // prereq target -> its check node
+	for i, c := range chunks {
+		n := nodes[i]
+		hasModWatch := false
+		if mod := reg[c.State()]; mod != nil && mod.ModWatch != nil {
+			hasModWatch = true
+		}
+		for _, typ := range orderedReqTypes() {
+			for _, r := range parseReqs(c, typ) {
+				targets := m.match(r)
+				if len(targets) == 0 {
+					n.errs = append(n.errs, fmt.Sprintf("Referenced state does not exist for requisite [%s: (%s: %s)] in state [%s] in SLS [%s]",
+						typ, r.key, r.val, c.Name(), c.SLS()))
+					continue
+				}
+				et := typ
+				// watch on a state without mod_watch behaves like require (Salt).
+				if !hasModWatch && typ == reqWatch {
+					et = reqRequire
+				} else if !hasModWatch && typ == reqWatchAny {
+					et = reqRequireAny
+				}
+				for _, t := range targets {
+					if t == i {
+						continue
+					}
+					if typ != reqPrereq {
+						n.deps = append(n.deps, edge{et, t})
+						continue
+					}
+					ci, ok := checkOf[t]
+					if !ok {
+						ci = len(nodes)
+						checkOf[t] = ci
+						nodes = append(nodes, &node{idx: ci, chunk: chunks[t], tag: chunks[t].Tag(), check: true, of: t, order: nodes[t].order})
+					}
+					n.deps = append(n.deps, edge{reqPrereq, ci})
+					nodes[t].deps = append(nodes[t].deps, edge{reqPrerequired, i})
+				}
+			}
+		}
+	}
+	// A check node carries the requisites of the chunk it checks, except the
+	// prereq relations themselves.
+	for t, ci := range checkOf {
+		for _, e := range nodes[t].deps {
+			if e.typ != reqPrerequired && e.typ != reqPrereq {
+				nodes[ci].deps = append(nodes[ci].deps, e)
+			}
+		}
+	}
+	return nodes
+}
+
+// topoOrder sorts nodes so that every node comes after its requisites; among
+// ready nodes the lowest key wins, where a node's key is the lowest order of
+// itself and everything that (transitively) depends on it, so requisites pull
+// their targets earlier. Nodes in a cycle are returned in cyclic.
+func topoOrder(nodes []*node) (order []int, cyclic []int) {
+	n := len(nodes)
+	dependents := make([][]int, n)
+	indeg := make([]int, n)
+	for _, nd := range nodes {
+		seen := map[int]bool{}
+		for _, e := range nd.deps {
+			if seen[e.to] {
+				continue
+			}
+			seen[e.to] = true
+			dependents[e.to] = append(dependents[e.to], nd.idx)
+			indeg[nd.idx]++
+		}
+	}
+	// effective key: min (order, definition index) over the node and its
+	// transitive dependents.
+	type okey struct {
+		order float64
+		idx   int
+	}
+	lessKey := func(a, b okey) bool {
+		if a.order != b.order {
+			return a.order < b.order
+		}
+		return a.idx < b.idx
+	}
+	key := make([]okey, n)
+	state := make([]int8, n) // 0 new, 1 visiting, 2 done
+	var visit func(i int) okey
+	visit = func(i int) okey {
+		own := okey{nodes[i].order, nodes[i].of}
+		switch state[i] {
+		case 1:
+			return own
+		case 2:
+			return key[i]
+		}
+		state[i] = 1
+		k := own
+		for _, d := range dependents[i] {
+			if dk := visit(d); lessKey(dk, k) {
+				k = dk
+			}
+		}
+		key[i] = k
+		state[i] = 2
+		return k
+	}
+	for i := range nodes {
+		visit(i)
+	}
+	less := func(a, b int) bool {
+		if key[a] != key[b] {
+			return lessKey(key[a], key[b])
+		}
+		if nodes[a].order != nodes[b].order {
+			return nodes[a].order < nodes[b].order
+		}
+		ia, ib := nodes[a].of, nodes[b].of
+		if ia != ib {
+			return ia < ib
+		}
+		// a prereq check runs before the chunk it checks
+		return nodes[a].check && !nodes[b].check
+	}
+	ready := &nodeHeap{less: less}
+	for i := range nodes {
+		if indeg[i] == 0 {
+			heap.Push(ready, i)
+		}
+	}
+	done := make([]bool, n)
+	for ready.Len() > 0 {
+		cur := heap.Pop(ready).(int)
+		order = append(order, cur)
+		done[cur] = true
+		for _, d := range dependents[cur] {
+			indeg[d]--
+			if indeg[d] == 0 {
+				heap.Push(ready, d)
+			}
+		}
+	}
+	for i := range nodes {
+		if !done[i] {
+			cyclic = append(cyclic, i)
+		}
+	}
+	return order, cyclic
+}
+
+// nodeHeap is the ready queue of topoOrder, ordered by less.
+type nodeHeap struct {
+	items []int
+	less  func(a, b int) bool
+}
+
+func (h *nodeHeap) Len() int           { return len(h.items) }
+func (h *nodeHeap) Less(i, j int) bool { return h.less(h.items[i], h.items[j]) }
+func (h *nodeHeap) Swap(i, j int)      { h.items[i], h.items[j] = h.items[j], h.items[i] }
+func (h *nodeHeap) Push(x any)         { h.items = append(h.items, x.(int)) }
+func (h *nodeHeap) Pop() any {
+	x := h.items[len(h.items)-1]
+	h.items = h.items[:len(h.items)-1]
+	return x
+}

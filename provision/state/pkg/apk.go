@@ -1,0 +1,164 @@
+package pkg
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"regexp"
+	"strings"
+
+	"brine/provision/state"
+	"brine/provision/state/hostcmd"
+)
+
+// APK is the Alpine provider.
+type APK struct{ env *state.Env }
+
+// NewAPK returns the apk provider.
+func NewAPK(env *state.Env) *APK { return &APK{env: env} }
+
+// Name implements Provider.
+func (a *APK) Name() string { return "apk" }
+
+var (
+	reAPKName    = regexp.MustCompile(`^(.+)-([0-9][^-]*-r[0-9]+)$`)
+	reAPKInstall = regexp.MustCompile(`(?:Installing|Upgrading|Downgrading) (\S+) \((?:\S+ -> )?(\S+)\)`)
+	reAPKPurge   = regexp.MustCompile(`(?:Purging|Deleting) (\S+) \((\S+)\)`)
+)
+
+// splitAPK splits "musl-1.2.4-r2" into name and version.
+func splitAPK(s string) (string, string, bool) {
+	m := reAPKName.FindStringSubmatch(strings.TrimSpace(s))
+	if m == nil {
+		return "", "", false
+	}
+	return m[1], m[2], true
+}
+
+// List implements Provider with apk info -v.
+func (a *APK) List(ctx context.Context) (map[string]Info, error) {
+	out, err := hostcmd.Output(ctx, a.env, nil, "apk", "info", "-v")
+	if err != nil {
+		return nil, err
+	}
+	m := map[string]Info{}
+	for _, l := range strings.Split(out, "\n") {
+		if n, v, ok := splitAPK(l); ok {
+			m[n] = Info{Version: v}
+		}
+	}
+	return m, nil
+}
+
+// NeedsRefresh implements Provider: no APKINDEX in the cache.
+func (a *APK) NeedsRefresh() bool {
+	got, _ := filepath.Glob(state.HostPath(a.env, "/var/cache/apk") + "/APKINDEX*")
+	return len(got) == 0
+}
+
+// Preview implements Provider: nothing to prepare.
+func (a *APK) Preview(context.Context) (func(), error) { return func() {}, nil }
+
+// Refresh implements Provider with apk update.
+func (a *APK) Refresh(ctx context.Context) error {
+	_, err := hostcmd.Output(ctx, a.env, nil, "apk", "update", "-q")
+	return err
+}
+
+func apkTargets(t []Target) []string {
+	out := make([]string, 0, len(t))
+	for _, x := range t {
+		if x.Version != "" {
+			out = append(out, x.Name+"="+x.Version)
+		} else {
+			out = append(out, x.Name)
+		}
+	}
+	return out
+}
+
+func apkRepo(fromrepo string) []string {
+	if fromrepo == "" {
+		return nil
+	}
+	return []string{"--repository", fromrepo}
+}
+
+// Install implements Provider with one apk add.
+func (a *APK) Install(ctx context.Context, t []Target, fromrepo string) error {
+	argv := append([]string{"apk", "add", "-q"}, apkRepo(fromrepo)...)
+	_, err := hostcmd.Output(ctx, a.env, nil, append(argv, apkTargets(t)...)...)
+	return err
+}
+
+// Remove implements Provider with apk del (--purge to purge).
+func (a *APK) Remove(ctx context.Context, names []string, purge bool) error {
+	argv := []string{"apk", "del", "-q"}
+	if purge {
+		argv = append(argv, "--purge")
+	}
+	_, err := hostcmd.Output(ctx, a.env, nil, append(argv, names...)...)
+	return err
+}
+
+// Candidates implements Provider with apk search -e.
+func (a *APK) Candidates(ctx context.Context, names []string, fromrepo string) (map[string]string, error) {
+	argv := append([]string{"apk", "search", "-e"}, apkRepo(fromrepo)...)
+	out, err := hostcmd.Output(ctx, a.env, nil, append(argv, names...)...)
+	if err != nil {
+		return nil, err
+	}
+	m := map[string]string{}
+	for _, n := range names {
+		m[n] = ""
+	}
+	for _, l := range strings.Split(out, "\n") {
+		if n, v, ok := splitAPK(l); ok {
+			if _, want := m[n]; want {
+				m[n] = v
+			}
+		}
+	}
+	return m, nil
+}
+
+// Simulate implements Provider with apk add -s.
+func (a *APK) Simulate(ctx context.Context, t []Target, fromrepo string) (map[string]string, error) {
+	argv := append([]string{"apk", "add", "-s"}, apkRepo(fromrepo)...)
+	out, err := hostcmd.Output(ctx, a.env, nil, append(argv, apkTargets(t)...)...)
+	if err != nil {
+		return nil, err
+	}
+	m := map[string]string{}
+	for _, s := range reAPKInstall.FindAllStringSubmatch(out, -1) {
+		m[s[1]] = s[2]
+	}
+	return m, nil
+}
+
+// SimulateRemove implements Provider with apk del -s.
+func (a *APK) SimulateRemove(ctx context.Context, names []string, purge bool) (map[string]string, error) {
+	argv := []string{"apk", "del", "-s"}
+	if purge {
+		argv = append(argv, "--purge")
+	}
+	out, err := hostcmd.Output(ctx, a.env, nil, append(argv, names...)...)
+	if err != nil {
+		return nil, err
+	}
+	m := map[string]string{}
+	for _, s := range reAPKPurge.FindAllStringSubmatch(out, -1) {
+		m[s[1]] = s[2]
+	}
+	return m, nil
+}
+
+// Held implements Provider: apk pins live in /etc/apk/world as name=version.
+func (a *APK) Held(ctx context.Context) (map[string]bool, error) {
+	return map[string]bool{}, nil
+}
+
+// SetHold implements Provider: not supported by apk.
+func (a *APK) SetHold(ctx context.Context, names []string, hold bool) error {
+	return fmt.Errorf("hold is not supported by apk (pin a version instead)")
+}

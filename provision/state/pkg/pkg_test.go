@@ -1,0 +1,498 @@
+package pkg
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"sort"
+	"strings"
+	"testing"
+
+	"brine/provision/lowstate"
+	"brine/provision/state"
+	"brine/provision/state/hostcmd"
+)
+
+// fakeApt simulates dpkg/apt: pkgs is the dpkg database, repo the candidate
+// versions, deps the packages an install pulls in.
+type fakeApt struct {
+	pkgs map[string]string // name -> "ii\tversion" style status+version
+	repo map[string]string
+	deps map[string][]string
+	held map[string]bool
+	fail bool
+}
+
+func (f *fakeApt) dpkg() string {
+	var b strings.Builder
+	keys := sortedKeys(f.pkgs)
+	for _, k := range keys {
+		st, ver, _ := strings.Cut(f.pkgs[k], "\t")
+		fmt.Fprintf(&b, "%s\t%s \t%s\n", k, st, ver)
+	}
+	return b.String()
+}
+
+func (f *fakeApt) handler(c state.Cmd, line string) (state.CmdResult, bool) {
+	a := c.Argv
+	switch {
+	case a[0] == "dpkg-query":
+		return state.CmdResult{Stdout: f.dpkg()}, true
+	case a[0] == "apt-get" && (a[1] == "install" || a[1] == "remove" || a[1] == "purge"):
+		sim := a[2] == "-s"
+		var out strings.Builder
+		for i := 2; i < len(a); i++ {
+			arg := a[i]
+			if arg == "-t" || arg == "-o" {
+				i++
+				continue
+			}
+			if strings.HasPrefix(arg, "-") {
+				continue
+			}
+			name, ver, _ := strings.Cut(arg, "=")
+			if a[1] != "install" {
+				st, old, _ := strings.Cut(f.pkgs[name], "\t")
+				if st != "ii" && a[1] == "remove" {
+					continue
+				}
+				if sim {
+					fmt.Fprintf(&out, "Remv %s [%s]\n", name, old)
+					continue
+				}
+				if a[1] == "purge" {
+					delete(f.pkgs, name)
+				} else {
+					f.pkgs[name] = "rc\t"
+				}
+				continue
+			}
+			if ver == "" {
+				ver = f.repo[name]
+			}
+			if ver == "" || f.fail {
+				return state.CmdResult{Retcode: 100, Stderr: "E: Unable to locate package " + name}, true
+			}
+			for _, n := range append([]string{name}, f.deps[name]...) {
+				v := ver
+				if n != name {
+					v = f.repo[n]
+				}
+				if sim {
+					fmt.Fprintf(&out, "Inst %s (%s Debian:12.5/stable [amd64])\nConf %s (%s Debian:12.5/stable [amd64])\n", n, v, n, v)
+				} else {
+					f.pkgs[n] = "ii\t" + v
+				}
+			}
+		}
+		return state.CmdResult{Stdout: out.String()}, true
+	case a[0] == "apt-cache":
+		var out strings.Builder
+		for _, n := range a[2:] {
+			cand := f.repo[n]
+			if cand == "" {
+				cand = "(none)"
+			}
+			_, inst, _ := strings.Cut(f.pkgs[n], "\t")
+			if inst == "" {
+				inst = "(none)"
+			}
+			fmt.Fprintf(&out, "%s:\n  Installed: %s\n  Candidate: %s\n  Version table:\n *** %s 500\n        500 http://deb.debian.org/debian bookworm/main amd64 Packages\n", n, inst, cand, cand)
+		}
+		return state.CmdResult{Stdout: out.String()}, true
+	case a[0] == "apt-mark" && a[1] == "showhold":
+		return state.CmdResult{Stdout: strings.Join(sortedKeys(f.held), "\n")}, true
+	case a[0] == "apt-mark":
+		for _, n := range a[2:] {
+			if a[1] == "hold" {
+				f.held[n] = true
+			} else {
+				delete(f.held, n)
+			}
+		}
+		return state.CmdResult{}, true
+	}
+	return state.CmdResult{}, false
+}
+
+func newApt(t *testing.T, lists bool) (*state.Env, *fakeApt, *hostcmd.Fake) {
+	t.Helper()
+	root := t.TempDir()
+	if lists {
+		d := filepath.Join(root, "var/lib/apt/lists")
+		os.MkdirAll(d, 0o755)
+		os.WriteFile(filepath.Join(d, "deb.debian.org_debian_dists_bookworm_main_binary-amd64_Packages.lz4"), []byte("x"), 0o644)
+	}
+	fa := &fakeApt{
+		pkgs: map[string]string{"bash": "ii\t5.2.15-2+b2", "libc6": "ii\t2.36-9+deb12u4", "oldconf": "rc\t"},
+		repo: map[string]string{"curl": "7.88.1-10+deb12u5", "libcurl4": "7.88.1-10+deb12u5", "bash": "5.2.15-2+b7", "tree": "2.1.0-1"},
+		deps: map[string][]string{"curl": {"libcurl4"}},
+		held: map[string]bool{},
+	}
+	fx := &hostcmd.Fake{Handler: fa.handler}
+	return &state.Env{Root: root, Exec: fx, Grains: map[string]any{"os_family": "Debian"}}, fa, fx
+}
+
+func ok(r *lowstate.Result) string {
+	if r.Result == nil {
+		return "None"
+	}
+	return fmt.Sprint(*r.Result)
+}
+
+func run(env *state.Env, fun string, c lowstate.Chunk) *lowstate.Result {
+	return Module().Funcs[fun](context.Background(), env, c)
+}
+
+func TestAptInstallBatchWithDeps(t *testing.T) {
+	env, _, fx := newApt(t, true)
+	c := lowstate.Chunk{"name": "tools", "pkgs": []any{"curl", "tree", "bash"}}
+	r := run(env, "installed", c)
+	if ok(r) != "true" {
+		t.Fatalf("result %s: %s", ok(r), r.Comment)
+	}
+	want := map[string]any{
+		"curl":     map[string]any{"old": "", "new": "7.88.1-10+deb12u5"},
+		"libcurl4": map[string]any{"old": "", "new": "7.88.1-10+deb12u5"},
+		"tree":     map[string]any{"old": "", "new": "2.1.0-1"},
+	}
+	if !reflect.DeepEqual(r.Changes, want) {
+		t.Errorf("changes = %v, want %v", r.Changes, want)
+	}
+	wantCmds := []string{
+		"dpkg-query -W '-f=${Package}\t${db:Status-Abbrev}\t${Version}\n'",
+		"DEBIAN_FRONTEND=noninteractive apt-get install -y -q -o DPkg::Options::=--force-confold -o DPkg::Options::=--force-confdef curl tree",
+		"dpkg-query -W '-f=${Package}\t${db:Status-Abbrev}\t${Version}\n'",
+	}
+	if got := fx.Lines(); !reflect.DeepEqual(got, wantCmds) {
+		t.Errorf("commands:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(wantCmds, "\n"))
+	}
+	// second run: nothing to do, no package manager call
+	fx.Reset()
+	r = run(env, "installed", c)
+	if ok(r) != "true" || len(r.Changes) != 0 || r.Comment != "All specified packages are already installed" {
+		t.Errorf("second run: %s %q %v", ok(r), r.Comment, r.Changes)
+	}
+	if len(fx.Lines()) != 1 {
+		t.Errorf("second run ran %v", fx.Lines())
+	}
+}
+
+func TestAptTestModePredictsRealChanges(t *testing.T) {
+	env, fa, fx := newApt(t, true)
+	env.Test = true
+	c := lowstate.Chunk{"name": "curl"}
+	r := run(env, "installed", c)
+	if r.Result != nil {
+		t.Fatalf("test mode result %s", ok(r))
+	}
+	if _, inst := fa.pkgs["curl"]; inst {
+		t.Fatal("test mode installed curl")
+	}
+	for _, l := range fx.Lines() {
+		if strings.HasPrefix(l, "DEBIAN_FRONTEND=noninteractive apt-get install -y") {
+			t.Errorf("test mode ran %s", l)
+		}
+	}
+	env.Test = false
+	real := run(env, "installed", c)
+	if !reflect.DeepEqual(r.Changes, real.Changes) {
+		t.Errorf("predicted %v, real %v", r.Changes, real.Changes)
+	}
+}
+
+func TestAptRefreshWhenListsEmpty(t *testing.T) {
+	env, _, fx := newApt(t, false)
+	r := run(env, "installed", lowstate.Chunk{"name": "tree"})
+	if ok(r) != "true" {
+		t.Fatal(r.Comment)
+	}
+	if got := fx.Lines()[0]; got != "DEBIAN_FRONTEND=noninteractive apt-get update -q" {
+		t.Errorf("first command %q", got)
+	}
+	// explicit refresh with lists present
+	env2, _, fx2 := newApt(t, true)
+	run(env2, "installed", lowstate.Chunk{"name": "tree", "refresh": true})
+	if got := fx2.Lines()[0]; got != "DEBIAN_FRONTEND=noninteractive apt-get update -q" {
+		t.Errorf("refresh: first command %q", got)
+	}
+	env3, _, fx3 := newApt(t, true)
+	run(env3, "installed", lowstate.Chunk{"name": "tree"})
+	for _, l := range fx3.Lines() {
+		if strings.Contains(l, "update") {
+			t.Errorf("unexpected refresh %s", l)
+		}
+	}
+}
+
+func TestAptVersionFromrepoHoldAndFailure(t *testing.T) {
+	env, fa, fx := newApt(t, true)
+	r := run(env, "installed", lowstate.Chunk{"name": "bash", "version": "5.2.15-2+b7", "fromrepo": "bookworm-backports", "hold": true})
+	if ok(r) != "true" {
+		t.Fatal(r.Comment)
+	}
+	want := map[string]any{"bash": map[string]any{"old": "5.2.15-2+b2", "new": "5.2.15-2+b7", "hold": map[string]any{"old": "install", "new": "hold"}}}
+	if !reflect.DeepEqual(r.Changes, want) {
+		t.Errorf("changes %v", r.Changes)
+	}
+	lines := strings.Join(fx.Lines(), "\n")
+	for _, w := range []string{"-t bookworm-backports bash=5.2.15-2+b7", "apt-mark showhold", "apt-mark hold bash"} {
+		if !strings.Contains(lines, w) {
+			t.Errorf("missing %q in\n%s", w, lines)
+		}
+	}
+	if !fa.held["bash"] {
+		t.Error("not held")
+	}
+	// glob version already satisfied, hold already set -> no change
+	r = run(env, "installed", lowstate.Chunk{"name": "bash", "version": "5.2.15-2*", "hold": true})
+	if ok(r) != "true" || len(r.Changes) != 0 {
+		t.Errorf("glob: %s %v %q", ok(r), r.Changes, r.Comment)
+	}
+	// unknown package fails with a clear comment
+	r = run(env, "installed", lowstate.Chunk{"name": "nosuchpkg"})
+	if ok(r) != "false" || !strings.Contains(r.Comment, "nosuchpkg") || !strings.Contains(r.Comment, "Unable to locate package") {
+		t.Errorf("failure: %s %q", ok(r), r.Comment)
+	}
+}
+
+func TestAptLatest(t *testing.T) {
+	env, _, fx := newApt(t, true)
+	r := run(env, "latest", lowstate.Chunk{"name": "bash"})
+	if ok(r) != "true" || !reflect.DeepEqual(r.Changes, map[string]any{"bash": map[string]any{"old": "5.2.15-2+b2", "new": "5.2.15-2+b7"}}) {
+		t.Fatalf("%s %v %q", ok(r), r.Changes, r.Comment)
+	}
+	if !strings.Contains(strings.Join(fx.Lines(), "\n"), "apt-cache policy bash") {
+		t.Errorf("no policy query: %v", fx.Lines())
+	}
+	r = run(env, "latest", lowstate.Chunk{"name": "bash"})
+	if ok(r) != "true" || len(r.Changes) != 0 || r.Comment != "Package bash is already up-to-date" {
+		t.Errorf("second: %s %v %q", ok(r), r.Changes, r.Comment)
+	}
+	r = run(env, "latest", lowstate.Chunk{"name": "ghost"})
+	if ok(r) != "false" || r.Comment != "No information found for 'ghost'" {
+		t.Errorf("ghost: %s %q", ok(r), r.Comment)
+	}
+}
+
+func TestAptRemovePurge(t *testing.T) {
+	env, fa, fx := newApt(t, true)
+	env.Test = true
+	r := run(env, "removed", lowstate.Chunk{"name": "bash"})
+	if r.Result != nil || !reflect.DeepEqual(r.Changes, map[string]any{"bash": map[string]any{"old": "5.2.15-2+b2", "new": ""}}) {
+		t.Fatalf("test remove %s %v", ok(r), r.Changes)
+	}
+	env.Test = false
+	real := run(env, "removed", lowstate.Chunk{"name": "bash"})
+	if ok(real) != "true" || !reflect.DeepEqual(real.Changes, r.Changes) {
+		t.Fatalf("remove %s %v %q", ok(real), real.Changes, real.Comment)
+	}
+	if fa.pkgs["bash"] != "rc\t" {
+		t.Errorf("bash state %q", fa.pkgs["bash"])
+	}
+	if r := run(env, "removed", lowstate.Chunk{"name": "bash"}); ok(r) != "true" || len(r.Changes) != 0 {
+		t.Errorf("second remove %v", r.Changes)
+	}
+	// purge a config-only package
+	fx.Reset()
+	r = run(env, "purged", lowstate.Chunk{"pkgs": []any{"bash", "oldconf"}})
+	if ok(r) != "true" || len(r.Changes) != 2 {
+		t.Fatalf("purge %s %v %q", ok(r), r.Changes, r.Comment)
+	}
+	if !strings.Contains(strings.Join(fx.Lines(), "\n"), "DEBIAN_FRONTEND=noninteractive apt-get purge -y -q bash oldconf") {
+		t.Errorf("commands %v", fx.Lines())
+	}
+	if r := run(env, "purged", lowstate.Chunk{"pkgs": []any{"bash", "oldconf"}}); ok(r) != "true" || len(r.Changes) != 0 {
+		t.Errorf("second purge %v", r.Changes)
+	}
+}
+
+func TestRPMProvider(t *testing.T) {
+	db := map[string]string{"bash": "(none)\t5.1.8-6.el9", "shadow-utils": "2\t4.9-8.el9"}
+	var cmds []string
+	fx := &hostcmd.Fake{Handler: func(c state.Cmd, line string) (state.CmdResult, bool) {
+		cmds = append(cmds, line)
+		switch c.Argv[0] {
+		case "rpm":
+			var b strings.Builder
+			for _, k := range sortedKeys(db) {
+				e, v, _ := strings.Cut(db[k], "\t")
+				fmt.Fprintf(&b, "%s\t%s\t%s\n", k, e, v)
+			}
+			b.WriteString("gpg-pubkey\t(none)\t3228467c-613798eb\n")
+			return state.CmdResult{Stdout: b.String()}, true
+		case "dnf":
+			if c.Argv[1] == "install" {
+				db["nginx"] = "1\t1.20.1-14.el9"
+			}
+			if c.Argv[1] == "repoquery" {
+				return state.CmdResult{Stdout: "nginx\t1\t1.20.1-14.el9\n"}, true
+			}
+		}
+		return state.CmdResult{}, false
+	}}
+	env := &state.Env{Root: t.TempDir(), Exec: fx, Grains: map[string]any{"os_family": "RedHat"}}
+	r := run(env, "installed", lowstate.Chunk{"name": "nginx"})
+	if ok(r) != "true" || !reflect.DeepEqual(r.Changes, map[string]any{"nginx": map[string]any{"old": "", "new": "1:1.20.1-14.el9"}}) {
+		t.Fatalf("%s %v %q", ok(r), r.Changes, r.Comment)
+	}
+	if cmds[1] != "dnf install -y -q nginx" {
+		t.Errorf("install cmd %q", cmds[1])
+	}
+	if cmds[0] != `rpm -qa --qf '%{NAME}\t%{EPOCH}\t%{VERSION}-%{RELEASE}\n'` {
+		t.Errorf("list cmd %q", cmds[0])
+	}
+	if r := run(env, "installed", lowstate.Chunk{"name": "shadow-utils", "version": "4.9-8.el9"}); ok(r) != "true" || len(r.Changes) != 0 {
+		t.Errorf("epoch-less version should match: %v %q", r.Changes, r.Comment)
+	}
+	env.Test = true
+	delete(db, "nginx")
+	r = run(env, "installed", lowstate.Chunk{"name": "nginx"})
+	if r.Result != nil || !reflect.DeepEqual(r.Changes, map[string]any{"nginx": map[string]any{"old": "", "new": "1:1.20.1-14.el9"}}) {
+		t.Errorf("test mode %s %v", ok(r), r.Changes)
+	}
+}
+
+func TestAPKProvider(t *testing.T) {
+	installed := []string{"musl-1.2.4-r2", "busybox-1.36.1-r15"}
+	fx := &hostcmd.Fake{Handler: func(c state.Cmd, line string) (state.CmdResult, bool) {
+		switch line {
+		case "apk info -v":
+			return state.CmdResult{Stdout: strings.Join(installed, "\n") + "\n"}, true
+		case "apk add -q curl":
+			installed = append(installed, "libcurl-8.5.0-r0", "curl-8.5.0-r0")
+			return state.CmdResult{}, true
+		case "apk add -s curl":
+			return state.CmdResult{Stdout: "(1/2) Installing libcurl (8.5.0-r0)\n(2/2) Installing curl (8.5.0-r0)\nOK: 10 MiB in 17 packages\n"}, true
+		case "apk update -q":
+			return state.CmdResult{}, true
+		}
+		return state.CmdResult{Retcode: 1, Stderr: "unexpected " + line}, true
+	}}
+	env := &state.Env{Root: t.TempDir(), Exec: fx, Grains: map[string]any{"os_family": "Alpine"}}
+	env.Test = true
+	pred := run(env, "installed", lowstate.Chunk{"name": "curl"})
+	env.Test = false
+	r := run(env, "installed", lowstate.Chunk{"name": "curl"})
+	want := map[string]any{"curl": map[string]any{"old": "", "new": "8.5.0-r0"}, "libcurl": map[string]any{"old": "", "new": "8.5.0-r0"}}
+	if ok(r) != "true" || !reflect.DeepEqual(r.Changes, want) || !reflect.DeepEqual(pred.Changes, want) {
+		t.Fatalf("%s %v %q (pred %v)", ok(r), r.Changes, r.Comment, pred.Changes)
+	}
+	if got := fx.Lines(); got[2] != "apk update -q" || len(got) != 6 {
+		t.Errorf("empty APKINDEX should refresh first: %v", got)
+	}
+}
+
+func TestChooseProbesBinaries(t *testing.T) {
+	root := t.TempDir()
+	env := &state.Env{Root: root}
+	if _, err := Choose(env); err == nil || !strings.Contains(err.Error(), "no supported package manager") {
+		t.Errorf("empty root: %v", err)
+	}
+	os.MkdirAll(filepath.Join(root, "usr/bin"), 0o755)
+	os.WriteFile(filepath.Join(root, "usr/bin/yum"), []byte("#!/bin/sh\n"), 0o755)
+	p, err := Choose(env)
+	if err != nil || p.Name() != "yum" {
+		t.Errorf("yum: %v %v", p, err)
+	}
+	env.Grains = map[string]any{"os_family": "Debian"}
+	if p, _ := Choose(env); p.Name() != "apt" {
+		t.Errorf("grain: %s", p.Name())
+	}
+}
+
+func TestParsers(t *testing.T) {
+	got := parseDpkg("bash\tii \t5.2\nfoo\trc \t1.0\nbar\tun \t\nlibc6\tii \t2.36\nlibc6\tii \t2.36\nhalf\tiH \t1\n")
+	want := map[string]Info{"bash": {Version: "5.2"}, "foo": {ConfigOnly: true}, "libc6": {Version: "2.36"}}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("parseDpkg = %v", got)
+	}
+	n, v, okk := splitAPK("py3-setuptools-70.3.0-r0")
+	if !okk || n != "py3-setuptools" || v != "70.3.0-r0" {
+		t.Errorf("splitAPK %q %q", n, v)
+	}
+	cases := []struct {
+		inst, want string
+		ok         bool
+	}{{"1:2.3-4", "2.3-4", true}, {"2.3-4", "2.3-5", false}, {"2.3-4", "2.3*", true}, {"", "", false}, {"1.0", "", true}}
+	for _, c := range cases {
+		if Satisfies(c.inst, c.want) != c.ok {
+			t.Errorf("Satisfies(%q,%q) != %v", c.inst, c.want, c.ok)
+		}
+	}
+	keys := sortedKeys(map[string]int{"b": 1, "a": 2})
+	if !sort.StringsAreSorted(keys) {
+		t.Error(keys)
+	}
+}
+
+func TestAptTestModePreviewsEmptyListsPrivately(t *testing.T) {
+	env, _, fx := newApt(t, false)
+	env.Test = true
+	r := run(env, "installed", lowstate.Chunk{"name": "curl"})
+	if r.Result != nil || len(r.Changes) != 2 {
+		t.Fatalf("%s %v %q", ok(r), r.Changes, r.Comment)
+	}
+	lines := fx.Lines()
+	var lists string
+	for _, l := range lines {
+		if strings.HasPrefix(l, "DEBIAN_FRONTEND=noninteractive apt-get update") {
+			i := strings.Index(l, "Dir::State::Lists=")
+			if i < 0 {
+				t.Fatalf("test mode refreshed the host's lists: %s", l)
+			}
+			lists = strings.Fields(l[i+len("Dir::State::Lists="):])[0]
+		}
+	}
+	if lists == "" {
+		t.Fatalf("no preview refresh in %v", lines)
+	}
+	sim := lines[len(lines)-1]
+	if !strings.Contains(sim, "apt-get install -s") || !strings.Contains(sim, "Dir::State::Lists="+lists) {
+		t.Errorf("simulation does not use the preview lists: %s", sim)
+	}
+	if _, err := os.Stat(lists); !os.IsNotExist(err) {
+		t.Errorf("preview lists %s left behind", lists)
+	}
+}
+
+func TestAptVersionSpec(t *testing.T) {
+	env, _, fx := newApt(t, true)
+	if r := run(env, "installed", lowstate.Chunk{"name": "bash", "version": ">=5.2"}); ok(r) != "true" || len(r.Changes) != 0 {
+		t.Errorf("satisfied spec: %v %q", r.Changes, r.Comment)
+	}
+	r := run(env, "installed", lowstate.Chunk{"name": "bash", "version": ">=5.2.15-2+b5"})
+	if ok(r) != "true" || !reflect.DeepEqual(r.Changes, map[string]any{"bash": map[string]any{"old": "5.2.15-2+b2", "new": "5.2.15-2+b7"}}) {
+		t.Fatalf("upgrade to candidate: %v %q", r.Changes, r.Comment)
+	}
+	if !strings.Contains(strings.Join(fx.Lines(), "\n"), "apt-get install -y -q -o DPkg::Options::=--force-confold -o DPkg::Options::=--force-confdef bash=5.2.15-2+b7") {
+		t.Errorf("commands %v", fx.Lines())
+	}
+	r = run(env, "installed", lowstate.Chunk{"name": "tree", "version": ">=3"})
+	if ok(r) != "false" || !strings.Contains(r.Comment, "No version matching '>=3'") {
+		t.Errorf("unavailable spec: %q", r.Comment)
+	}
+}
+
+// TestParseRealAptOutput uses output captured from apt 2.6 on Debian 12.
+func TestParseRealAptOutput(t *testing.T) {
+	sim := "NOTE: This is only a simulation!\n" +
+		"Inst jq [1.6-2.1+deb12u1] (1.6-2.1+deb12u3 Debian-Security:12/oldstable-security [amd64]) []\n" +
+		"Inst libjq1 [1.6-2.1+deb12u1] (1.6-2.1+deb12u3 Debian-Security:12/oldstable-security [amd64])\n" +
+		"Inst tree (2.1.0-1 Debian:12.15/oldstable [amd64])\n" +
+		"Conf jq (1.6-2.1+deb12u3 Debian-Security:12/oldstable-security [amd64])\n"
+	want := map[string]string{"jq": "1.6-2.1+deb12u3", "libjq1": "1.6-2.1+deb12u3", "tree": "2.1.0-1"}
+	if got := parseSim(sim, reInst); !reflect.DeepEqual(got, want) {
+		t.Errorf("install sim %v", got)
+	}
+	if got := parseSim("Remv polkitd [122-3]\nRemv sed [4.9-1]\nPurg libfoo:amd64 [1.0]\n", reRemv); !reflect.DeepEqual(got, map[string]string{"polkitd": "122-3", "sed": "4.9-1", "libfoo": "1.0"}) {
+		t.Errorf("remove sim %v", got)
+	}
+	pol := "tree:\n  Installed: (none)\n  Candidate: 2.1.0-1\n  Version table:\n     2.1.0-1 500\n        500 http://deb.debian.org/debian bookworm/main amd64 Packages\n" +
+		"jq:\n  Installed: 1.6-2.1+deb12u1\n  Candidate: 1.6-2.1+deb12u3\n  Version table:\n     1.6-2.1+deb12u3 500\n"
+	if got := parsePolicy(pol); !reflect.DeepEqual(got, map[string]string{"tree": "2.1.0-1", "jq": "1.6-2.1+deb12u3"}) {
+		t.Errorf("policy %v", got)
+	}
+}

@@ -1,0 +1,185 @@
+package pkg
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strings"
+
+	"brine/provision/state"
+	"brine/provision/state/hostcmd"
+)
+
+// RPM is the RedHat-family provider: rpm -q for state, dnf or yum to act.
+type RPM struct {
+	env *state.Env
+	bin string // "dnf" or "yum"
+}
+
+// NewRPM returns the rpm provider acting through bin ("dnf" or "yum").
+func NewRPM(env *state.Env, bin string) *RPM { return &RPM{env: env, bin: bin} }
+
+// Name implements Provider.
+func (r *RPM) Name() string { return r.bin }
+
+// rpmVersion joins epoch, version and release the way Salt reports them:
+// "1.2-3.el9", or "2:1.2-3.el9" with a non-zero epoch.
+func rpmVersion(epoch, vr string) string {
+	if epoch == "" || epoch == "(none)" || epoch == "0" {
+		return vr
+	}
+	return epoch + ":" + vr
+}
+
+// List implements Provider with rpm -qa --qf.
+func (r *RPM) List(ctx context.Context) (map[string]Info, error) {
+	out, err := hostcmd.Output(ctx, r.env, nil, "rpm", "-qa", "--qf", `%{NAME}\t%{EPOCH}\t%{VERSION}-%{RELEASE}\n`)
+	if err != nil {
+		return nil, err
+	}
+	m := map[string]Info{}
+	for _, l := range strings.Split(out, "\n") {
+		f := strings.Split(l, "\t")
+		if len(f) < 3 || f[0] == "" || f[0] == "gpg-pubkey" {
+			continue
+		}
+		m[f[0]] = Info{Version: rpmVersion(f[1], strings.TrimSpace(f[2]))}
+	}
+	return m, nil
+}
+
+// NeedsRefresh implements Provider: dnf and yum fetch metadata themselves.
+func (r *RPM) NeedsRefresh() bool { return false }
+
+// Preview implements Provider: nothing to prepare.
+func (r *RPM) Preview(context.Context) (func(), error) { return func() {}, nil }
+
+// Refresh implements Provider with makecache.
+func (r *RPM) Refresh(ctx context.Context) error {
+	_, err := hostcmd.Output(ctx, r.env, nil, r.bin, "makecache", "-q")
+	return err
+}
+
+func rpmTargets(t []Target) []string {
+	out := make([]string, 0, len(t))
+	for _, x := range t {
+		if x.Version != "" {
+			out = append(out, x.Name+"-"+x.Version)
+		} else {
+			out = append(out, x.Name)
+		}
+	}
+	return out
+}
+
+func (r *RPM) repoArgs(fromrepo string) []string {
+	if fromrepo == "" {
+		return nil
+	}
+	return []string{"--disablerepo=*", "--enablerepo=" + fromrepo}
+}
+
+// Install implements Provider with one dnf/yum install.
+func (r *RPM) Install(ctx context.Context, t []Target, fromrepo string) error {
+	argv := append([]string{r.bin, "install", "-y", "-q"}, r.repoArgs(fromrepo)...)
+	_, err := hostcmd.Output(ctx, r.env, nil, append(argv, rpmTargets(t)...)...)
+	return err
+}
+
+// Remove implements Provider with dnf/yum remove (rpm has no purge).
+func (r *RPM) Remove(ctx context.Context, names []string, _ bool) error {
+	_, err := hostcmd.Output(ctx, r.env, nil, append([]string{r.bin, "remove", "-y", "-q"}, names...)...)
+	return err
+}
+
+// Candidates implements Provider with repoquery --latest-limit 1.
+func (r *RPM) Candidates(ctx context.Context, names []string, fromrepo string) (map[string]string, error) {
+	argv := append([]string{r.bin, "repoquery", "-q", "--latest-limit=1"}, r.repoArgs(fromrepo)...)
+	argv = append(argv, "--qf", `%{name}\t%{epoch}\t%{version}-%{release}\n`)
+	out, err := hostcmd.Output(ctx, r.env, nil, append(argv, names...)...)
+	if err != nil {
+		return nil, err
+	}
+	m := map[string]string{}
+	for _, n := range names {
+		m[n] = ""
+	}
+	for _, l := range strings.Split(out, "\n") {
+		f := strings.Split(l, "\t")
+		if len(f) < 3 || f[0] == "" {
+			continue
+		}
+		m[f[0]] = rpmVersion(f[1], strings.TrimSpace(f[2]))
+	}
+	return m, nil
+}
+
+// Simulate implements Provider: rpm tools have no cheap dry run, so the
+// prediction is the requested or candidate version of each target.
+func (r *RPM) Simulate(ctx context.Context, t []Target, fromrepo string) (map[string]string, error) {
+	var ask []string
+	m := map[string]string{}
+	for _, x := range t {
+		if x.Version != "" {
+			m[x.Name] = x.Version
+		} else {
+			ask = append(ask, x.Name)
+		}
+	}
+	if len(ask) > 0 {
+		c, err := r.Candidates(ctx, ask, fromrepo)
+		if err != nil {
+			return nil, err
+		}
+		for _, n := range ask {
+			if c[n] == "" {
+				return nil, fmt.Errorf("no package %q available from the %s repositories", n, r.bin)
+			}
+			m[n] = c[n]
+		}
+	}
+	return m, nil
+}
+
+// SimulateRemove implements Provider: the named packages themselves.
+func (r *RPM) SimulateRemove(ctx context.Context, names []string, _ bool) (map[string]string, error) {
+	cur, err := r.List(ctx)
+	if err != nil {
+		return nil, err
+	}
+	m := map[string]string{}
+	for _, n := range names {
+		if v := cur[n].Version; v != "" {
+			m[n] = v
+		}
+	}
+	return m, nil
+}
+
+var reLock = regexp.MustCompile(`^(.+?)-(?:\d+:)?[^-]+-[^-]+$`)
+
+// Held implements Provider with versionlock list.
+func (r *RPM) Held(ctx context.Context) (map[string]bool, error) {
+	out, err := hostcmd.Output(ctx, r.env, nil, r.bin, "versionlock", "list")
+	if err != nil {
+		return nil, err
+	}
+	m := map[string]bool{}
+	for _, l := range strings.Split(out, "\n") {
+		l = strings.TrimSuffix(strings.TrimSpace(l), ".*")
+		if s := reLock.FindStringSubmatch(l); s != nil {
+			m[s[1]] = true
+		}
+	}
+	return m, nil
+}
+
+// SetHold implements Provider with versionlock add/delete.
+func (r *RPM) SetHold(ctx context.Context, names []string, hold bool) error {
+	verb := "delete"
+	if hold {
+		verb = "add"
+	}
+	_, err := hostcmd.Output(ctx, r.env, nil, append([]string{r.bin, "versionlock", verb}, names...)...)
+	return err
+}

@@ -1,0 +1,90 @@
+package sysctl
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"brine/provision/lowstate"
+	"brine/provision/state"
+	"brine/provision/state/hostcmd"
+)
+
+func call(env *state.Env, c lowstate.Chunk) *lowstate.Result {
+	return Module().Funcs["present"](context.Background(), env, c)
+}
+
+func TestPersistUnderRoot(t *testing.T) {
+	root := t.TempDir()
+	fx := &hostcmd.Fake{}
+	env := &state.Env{Root: root, Exec: fx}
+	c := lowstate.Chunk{"name": "vm.swappiness", "value": float64(10)}
+	env.Test = true
+	pred := call(env, c)
+	if pred.Result != nil {
+		t.Fatal("test mode should predict")
+	}
+	if _, err := os.Stat(filepath.Join(root, DefaultConfig)); !os.IsNotExist(err) {
+		t.Fatal("test mode wrote the config")
+	}
+	env.Test = false
+	r := call(env, c)
+	if *r.Result != true || !reflect.DeepEqual(r.Changes, map[string]any{"vm.swappiness": "10"}) || !reflect.DeepEqual(pred.Changes, r.Changes) {
+		t.Fatalf("%v %q", r.Changes, r.Comment)
+	}
+	b, _ := os.ReadFile(filepath.Join(root, DefaultConfig))
+	if string(b) != "vm.swappiness = 10\n" {
+		t.Errorf("config %q", b)
+	}
+	if len(fx.Lines()) != 0 {
+		t.Errorf("sysctl -w must not run under a test root: %v", fx.Lines())
+	}
+	if r := call(env, c); len(r.Changes) != 0 {
+		t.Errorf("second %v", r.Changes)
+	}
+	// update in place in a custom config, keeping other lines
+	conf := "/etc/sysctl.d/10-net.conf"
+	os.WriteFile(filepath.Join(root, conf), []byte("# net\nnet.ipv4.ip_forward=0\nnet.core.somaxconn = 1024\n"), 0o644)
+	r = call(env, lowstate.Chunk{"name": "net.ipv4.ip_forward", "value": "1", "config": conf})
+	b, _ = os.ReadFile(filepath.Join(root, conf))
+	if *r.Result != true || string(b) != "# net\nnet.ipv4.ip_forward = 1\nnet.core.somaxconn = 1024\n" {
+		t.Errorf("custom config %q", b)
+	}
+}
+
+func TestPersistMultiValue(t *testing.T) {
+	got, changed := persist("net.ipv4.tcp_rmem = 4096\t87380   6291456\n", "net.ipv4.tcp_rmem", "4096 87380 6291456")
+	if changed || got != "net.ipv4.tcp_rmem = 4096\t87380   6291456\n" {
+		t.Errorf("whitespace-only difference counted as change: %q", got)
+	}
+}
+
+func TestApplyOnRealRoot(t *testing.T) {
+	live, ok := running(&state.Env{}, "kernel.pid_max")
+	if !ok {
+		t.Skip("no /proc/sys/kernel/pid_max")
+	}
+	want := live + "1"
+	conf := filepath.Join(t.TempDir(), "99-test.conf") // absolute: Root "" keeps it as is
+	fx := &hostcmd.Fake{}
+	fx.Responses = append(fx.Responses, hostcmd.Response{Prefix: "sysctl -w", Result: state.CmdResult{Retcode: 255,
+		Stderr: "sysctl: setting key \"kernel.pid_max\": Read-only file system"}})
+	env := &state.Env{Exec: fx}
+	r := call(env, lowstate.Chunk{"name": "kernel.pid_max", "value": want, "config": conf})
+	if *r.Result != false || !strings.Contains(r.Comment, "Read-only file system") || !strings.Contains(r.Comment, "persisted in "+conf) {
+		t.Errorf("%q", r.Comment)
+	}
+	if got := fx.Lines(); len(got) != 1 || got[0] != "sysctl -w kernel.pid_max="+want {
+		t.Errorf("commands %v", got)
+	}
+	if b, _ := os.ReadFile(conf); string(b) != "kernel.pid_max = "+want+"\n" {
+		t.Errorf("config %q", b)
+	}
+	r = call(env, lowstate.Chunk{"name": "kernel.nosuchkey", "value": "1", "config": conf})
+	if *r.Result != false || !strings.Contains(r.Comment, "not known to the running kernel") {
+		t.Errorf("%q", r.Comment)
+	}
+}
