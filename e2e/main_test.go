@@ -123,7 +123,7 @@ func buildBinaries(dir string) (string, error) {
 
 // client is one user's view: a home, a cache, a roster and known_hosts.
 type client struct {
-	t      *testing.T
+	t      testing.TB
 	home   string
 	roster string
 	known  string
@@ -131,7 +131,7 @@ type client struct {
 }
 
 // newClient makes a fresh controller environment (empty caches).
-func newClient(t *testing.T) *client {
+func newClient(t testing.TB) *client {
 	t.Helper()
 	if suite == nil {
 		t.Skip("no fleet")
@@ -188,7 +188,7 @@ func (c *client) runRaw(args ...string) result {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, suite.bin, args...)
-	cmd.Env = append(os.Environ(), "HOME="+c.home, "SSH_AUTH_SOCK=", "NO_COLOR=1")
+	cmd.Env = append(os.Environ(), "HOME="+c.home, "SSH_AUTH_SOCK=", "NO_COLOR=1", "BRINE_EXEC_DIR="+filepath.Dir(suite.bin))
 	var so, se bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &so, &se
 	err := cmd.Run()
@@ -202,7 +202,7 @@ func (c *client) runRaw(args ...string) result {
 }
 
 // jsonOut parses `--out json --static` output: {host_id: return}.
-func jsonOut(t *testing.T, r result) map[string]any {
+func jsonOut(t testing.TB, r result) map[string]any {
 	t.Helper()
 	var m map[string]any
 	if err := json.Unmarshal([]byte(r.stdout), &m); err != nil {

@@ -102,11 +102,15 @@ func (l *Local) executable(ctx context.Context) (string, error) {
 	if _, err := os.Stat(p); err == nil {
 		return p, nil
 	}
+	data, err := e.Data()
+	if err != nil {
+		return "", err
+	}
 	f, err := os.CreateTemp(dir, ".tmp-*")
 	if err != nil {
 		return "", err
 	}
-	if _, err := f.Write(e.Data); err != nil {
+	if _, err := f.Write(data); err != nil {
 		f.Close()
 		os.Remove(f.Name())
 		return "", err

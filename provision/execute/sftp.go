@@ -9,7 +9,6 @@ import (
 	"path"
 
 	"brine/provision/connect"
-	"brine/provision/payload"
 )
 
 // errNoSFTP means the server offers no sftp subsystem; the caller streams.
@@ -18,7 +17,7 @@ var errNoSFTP = errors.New("no sftp subsystem")
 // uploadSFTP writes the executor to thinDir/brine-exec-<sha> through a temp
 // file and a rename, creating thinDir with mode 0700 and refusing a thin dir
 // that is a symlink or open to others.
-func uploadSFTP(c *connect.Client, thinDir string, e *payload.Executor) error {
+func uploadSFTP(c *connect.Client, thinDir, sha string, data []byte) error {
 	sc, err := c.SFTP()
 	if err != nil {
 		return errNoSFTP
@@ -44,13 +43,13 @@ func uploadSFTP(c *connect.Client, thinDir string, e *payload.Executor) error {
 	}
 	var rnd [6]byte
 	_, _ = rand.Read(rnd[:])
-	final := path.Join(thinDir, "brine-exec-"+e.SHA)
-	tmp := path.Join(thinDir, ".brine-exec-"+e.SHA+".tmp-"+hex.EncodeToString(rnd[:]))
+	final := path.Join(thinDir, "brine-exec-"+sha)
+	tmp := path.Join(thinDir, ".brine-exec-"+sha+".tmp-"+hex.EncodeToString(rnd[:]))
 	f, err := sc.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL)
 	if err != nil {
 		return fmt.Errorf("create %s: %w", tmp, err)
 	}
-	if _, err := f.Write(e.Data); err != nil {
+	if _, err := f.Write(data); err != nil {
 		f.Close()
 		sc.Remove(tmp)
 		return fmt.Errorf("write %s: %w", tmp, err)

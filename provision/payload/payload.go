@@ -1,6 +1,6 @@
 // Package payload finds the brine-exec executor for a target architecture:
-// embedded in the brine binary (release builds, after `go generate`), in
-// $BRINE_EXEC_DIR or beside the brine binary, or, in a source checkout,
+// in $BRINE_EXEC_DIR, embedded in the brine binary (release builds, after
+// `go generate`), or beside the brine binary, or, in a source checkout,
 // built on the spot with the Go toolchain (so `go run ./cmd/brine` works from
 // a fresh clone).
 package payload
@@ -29,11 +29,27 @@ var embedded embed.FS
 // Executor is one executor binary.
 type Executor struct {
 	Arch string // Go arch: amd64, arm64
-	Data []byte
-	// SHA is the hex sha256 of Data; the executor is cached on targets under it.
+	// SHA is the hex sha256 of the binary; the executor is cached on
+	// targets under it.
 	SHA string
 	// From says where it came from, for messages.
 	From string
+
+	once sync.Once
+	data []byte
+	err  error
+	load func() ([]byte, error)
+}
+
+// Data returns the binary. An embedded executor is decompressed only when a
+// host needs an upload: a warm run only needs its SHA.
+func (e *Executor) Data() ([]byte, error) {
+	e.once.Do(func() {
+		if e.load != nil {
+			e.data, e.err = e.load()
+		}
+	})
+	return e.data, e.err
 }
 
 // Arches are the architectures brine ships executors for.
@@ -107,25 +123,32 @@ type errNotFound string
 
 func (e errNotFound) Error() string { return "no prebuilt executor for " + string(e) }
 
-// find looks for a prebuilt executor: embedded, $BRINE_EXEC_DIR, or beside
-// the brine binary.
+// find looks for a prebuilt executor: in $BRINE_EXEC_DIR, embedded, or
+// beside the brine binary.
 func find(arch string) (*Executor, error) {
 	name := "brine-exec-linux-" + arch
-	if gz, err := embedded.ReadFile("bin/" + name + ".gz"); err == nil {
-		zr, err := gzip.NewReader(bytes.NewReader(gz))
-		if err != nil {
-			return nil, fmt.Errorf("embedded %s: %w", name, err)
+	// An explicit directory wins over what is embedded.
+	if d := os.Getenv("BRINE_EXEC_DIR"); d != "" {
+		if data, err := os.ReadFile(filepath.Join(d, name)); err == nil {
+			return newExecutor(arch, data, filepath.Join(d, name)), nil
 		}
-		data, err := io.ReadAll(zr)
-		if err != nil {
-			return nil, fmt.Errorf("embedded %s: %w", name, err)
+	}
+	if sha, err := embedded.ReadFile("bin/" + name + ".sha256"); err == nil {
+		if _, err := embedded.Open("bin/" + name + ".gz"); err == nil {
+			return &Executor{Arch: arch, SHA: strings.TrimSpace(string(sha)), From: "embedded", load: func() ([]byte, error) {
+				gz, err := embedded.ReadFile("bin/" + name + ".gz")
+				if err != nil {
+					return nil, err
+				}
+				zr, err := gzip.NewReader(bytes.NewReader(gz))
+				if err != nil {
+					return nil, fmt.Errorf("embedded %s: %w", name, err)
+				}
+				return io.ReadAll(zr)
+			}}, nil
 		}
-		return newExecutor(arch, data, "embedded"), nil
 	}
 	var dirs []string
-	if d := os.Getenv("BRINE_EXEC_DIR"); d != "" {
-		dirs = append(dirs, d)
-	}
 	if exe, err := os.Executable(); err == nil {
 		dirs = append(dirs, filepath.Dir(exe))
 	}
@@ -140,7 +163,9 @@ func find(arch string) (*Executor, error) {
 
 func newExecutor(arch string, data []byte, from string) *Executor {
 	sum := sha256.Sum256(data)
-	return &Executor{Arch: arch, Data: data, SHA: hex.EncodeToString(sum[:]), From: from}
+	e := &Executor{Arch: arch, SHA: hex.EncodeToString(sum[:]), From: from, data: data}
+	e.once.Do(func() {})
+	return e
 }
 
 // build compiles the executor from the module source in the working
