@@ -1,0 +1,258 @@
+package compile
+
+import (
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+
+	"brine/provision/compile/match"
+	"brine/provision/lowstate"
+)
+
+// resolveFiles resolves salt:// sources of the states that take files,
+// renders templates and packs the bytes into r.files by sha256.
+func (r *run) resolveFiles(chunks []*chunk) {
+	for _, c := range chunks {
+		st, fun := c.State(), c.Fun()
+		switch {
+		case st == "file" && fun == "managed":
+			r.resolveSource(c.Chunk, "source", true)
+		case st == "file" && fun == "recurse":
+			r.resolveRecurse(c.Chunk)
+		case st == "cmd" && (fun == "script" || fun == "wait_script"):
+			if _, ok := c.Chunk["source"]; ok {
+				r.resolveSource(c.Chunk, "source", true)
+			} else if strings.HasPrefix(c.Name(), "salt://") {
+				r.resolveSource(c.Chunk, "name", true)
+			}
+		case st == "archive" && fun == "extracted":
+			r.resolveSource(c.Chunk, "source", false)
+		}
+	}
+}
+
+// sourceCandidates lists a source argument's URLs: a string, or a list of
+// strings and {url: hash} maps.
+func sourceCandidates(v any) []string {
+	switch t := v.(type) {
+	case string:
+		return []string{t}
+	case []any:
+		var out []string
+		for _, e := range t {
+			switch x := e.(type) {
+			case string:
+				out = append(out, x)
+			case map[string]any:
+				keys := make([]string, 0, len(x))
+				for k := range x {
+					keys = append(keys, k)
+				}
+				sort.Strings(keys)
+				out = append(out, keys...)
+			}
+		}
+		return out
+	}
+	return nil
+}
+
+// saltURL splits salt://path?saltenv=env.
+func saltURL(u, env string) (rel, saltenv string) {
+	rest := strings.TrimPrefix(u, "salt://")
+	if p, q, ok := strings.Cut(rest, "?"); ok {
+		rest = p
+		for _, kv := range strings.Split(q, "&") {
+			if k, v, _ := strings.Cut(kv, "="); k == "saltenv" || k == "env" {
+				env = v
+			}
+		}
+	}
+	return rest, env
+}
+
+func (r *run) chunkErr(c lowstate.Chunk, format string, args ...any) {
+	r.errorf("ID '%s' in SLS '%s:%s' (%s.%s): %s", c.ID(), c.Str("__env__"), c.SLS(), c.State(), c.Fun(), fmt.Sprintf(format, args...))
+}
+
+// resolveSource picks the first existing source and packs its (rendered)
+// content.
+func (r *run) resolveSource(c lowstate.Chunk, key string, templ bool) {
+	env := c.Str("__env__")
+	cands := sourceCandidates(c[key])
+	if len(cands) == 0 {
+		return
+	}
+	for _, u := range cands {
+		if !strings.HasPrefix(u, "salt://") {
+			// http(s), ftp, file:// and local paths are the target's job.
+			return
+		}
+		rel, senv := saltURL(u, env)
+		full, data, ok := r.c.find(r.c.tree.FileRoots[senv], rel)
+		if !ok {
+			continue
+		}
+		if templ {
+			out, ok := r.renderFileTemplate(c, senv, cleanRel(rel), full, data)
+			if !ok {
+				return
+			}
+			data = out
+		}
+		h := hashBytes(data)
+		r.files[h] = data
+		c[lowstate.KeyFile] = h
+		c[lowstate.KeySource] = u
+		return
+	}
+	if len(cands) == 1 {
+		r.chunkErr(c, "Source file %s not found in saltenv '%s'", cands[0], env)
+	} else {
+		r.chunkErr(c, "none of the specified sources were found: %s", strings.Join(cands, ", "))
+	}
+}
+
+// renderFileTemplate renders a file with the chunk's template engine.
+func (r *run) renderFileTemplate(c lowstate.Chunk, env, rel, full string, data []byte) ([]byte, bool) {
+	engine := c.Str("template")
+	if engine == "" {
+		return data, true
+	}
+	if engine != "jinja" {
+		r.chunkErr(c, "template engine '%s' is not supported by brine (only jinja)", engine)
+		return nil, false
+	}
+	vars := r.baseVars(env)
+	slsVars(vars, c.SLS(), rel, full)
+	vars["sls"] = c.SLS()
+	vars["source"] = full
+	extra := map[string]any{}
+	for _, k := range []string{"defaults", "context"} {
+		v, ok := c[k]
+		if !ok || v == nil {
+			continue
+		}
+		m, ok := v.(map[string]any)
+		if !ok {
+			r.chunkErr(c, "%s must be a dictionary", k)
+			return nil, false
+		}
+		for kk, vv := range m {
+			extra[kk] = vv
+		}
+	}
+	for k, v := range extra {
+		vars[k] = v
+	}
+	key := contextKey(r.key, env, c.SLS(), extra)
+	out, err := r.c.render(r.c.envRenderer(env, false), full, data, vars, key)
+	if err != nil {
+		r.chunkErr(c, "Unable to manage file: Jinja error: %v", err)
+		return nil, false
+	}
+	return []byte(out), true
+}
+
+// resolveRecurse packs every file under a salt:// directory (first root
+// that has a relative path wins) into KeyFiles and KeyDirs.
+func (r *run) resolveRecurse(c lowstate.Chunk) {
+	env := c.Str("__env__")
+	cands := sourceCandidates(c["source"])
+	if len(cands) == 0 {
+		return
+	}
+	u := cands[0]
+	if !strings.HasPrefix(u, "salt://") {
+		r.chunkErr(c, "Invalid source %q: file.recurse needs a salt:// directory", u)
+		return
+	}
+	rel, senv := saltURL(u, env)
+	rel = strings.Trim(cleanRel(rel), "/")
+	incl := c.Str("include_pat")
+	excl := c.Str("exclude_pat")
+	files := map[string]any{}
+	dirSet := map[string]bool{}
+	found := false
+	for _, root := range r.c.tree.FileRoots[senv] {
+		base := filepath.Join(root, filepath.FromSlash(rel))
+		st, err := os.Stat(base)
+		if err != nil || !st.IsDir() {
+			continue
+		}
+		found = true
+		err = filepath.WalkDir(base, func(p string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			relp, _ := filepath.Rel(base, p)
+			relp = filepath.ToSlash(relp)
+			if relp == "." {
+				return nil
+			}
+			if d.IsDir() {
+				dirSet[relp] = true
+				return nil
+			}
+			if !d.Type().IsRegular() {
+				return nil
+			}
+			if _, seen := files[relp]; seen || !patOK(relp, incl, true) || !patOK(relp, excl, false) {
+				return nil
+			}
+			data, ok := r.c.readFile(p)
+			if !ok {
+				return nil
+			}
+			out, ok := r.renderFileTemplate(c, senv, path.Join(rel, relp), p, data)
+			if !ok {
+				return fs.SkipAll
+			}
+			h := hashBytes(out)
+			r.files[h] = out
+			files[relp] = h
+			return nil
+		})
+		if err != nil {
+			r.chunkErr(c, "reading %s: %v", base, err)
+			return
+		}
+	}
+	if !found {
+		r.chunkErr(c, "Recurse failed: none of the specified sources were found: %s", u)
+		return
+	}
+	dirs := make([]any, 0, len(dirSet))
+	keys := make([]string, 0, len(dirSet))
+	for d := range dirSet {
+		keys = append(keys, d)
+	}
+	sort.Strings(keys)
+	for _, d := range keys {
+		dirs = append(dirs, d)
+	}
+	c[lowstate.KeyFiles] = files
+	c[lowstate.KeyDirs] = dirs
+	c[lowstate.KeySource] = u
+}
+
+// patOK applies include_pat (want true) / exclude_pat (want false): a glob
+// (fnmatch, '*' crosses '/') or "E@regex" on the path relative to the source.
+func patOK(rel, pat string, include bool) bool {
+	if pat == "" {
+		return true
+	}
+	var m bool
+	if strings.HasPrefix(pat, "E@") {
+		re, err := regexp.Compile(pat[2:])
+		m = err == nil && re.MatchString(rel)
+	} else {
+		m = match.Glob(pat, rel)
+	}
+	return m == include
+}

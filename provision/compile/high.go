@@ -1,0 +1,208 @@
+package compile
+
+import (
+	"bytes"
+	"encoding/json"
+)
+
+// High is the highstate: id declarations in definition order. It marshals to
+// JSON as Salt's show_highstate:
+// {id: {state: [fun, {arg: value}, ...], "__sls__": ..., "__env__": ...}}.
+type High struct {
+	ids   []string
+	decls map[string]*IDDecl
+}
+
+// IDDecl is one id declaration: its state declarations and origin.
+type IDDecl struct {
+	ID     string
+	SLS    string
+	Env    string
+	File   string // display path of the SLS file
+	Line   int
+	States []*StateDecl
+}
+
+// StateDecl is one state declaration under an id: module, function and
+// arguments in order.
+type StateDecl struct {
+	Module string
+	Funs   []string // exactly one after validation
+	Args   []Arg
+}
+
+// Arg is one argument of a state declaration.
+type Arg struct {
+	Key   string
+	Value any
+}
+
+// Fun returns the declaration's function ("" when none).
+func (s *StateDecl) Fun() string {
+	if len(s.Funs) == 0 {
+		return ""
+	}
+	return s.Funs[0]
+}
+
+// Get returns the value of argument k.
+func (s *StateDecl) Get(k string) (any, bool) {
+	for _, a := range s.Args {
+		if a.Key == k {
+			return a.Value, true
+		}
+	}
+	return nil, false
+}
+
+func (s *StateDecl) clone() *StateDecl {
+	n := &StateDecl{Module: s.Module, Funs: append([]string(nil), s.Funs...)}
+	for _, a := range s.Args {
+		n.Args = append(n.Args, Arg{a.Key, deepCopy(a.Value)})
+	}
+	return n
+}
+
+// state returns the declaration for module mod.
+func (d *IDDecl) state(mod string) *StateDecl {
+	for _, s := range d.States {
+		if s.Module == mod {
+			return s
+		}
+	}
+	return nil
+}
+
+// IDs returns the ids in definition order.
+func (h *High) IDs() []string { return append([]string(nil), h.ids...) }
+
+// Get returns the declaration of id.
+func (h *High) Get(id string) (*IDDecl, bool) {
+	d, ok := h.decls[id]
+	return d, ok
+}
+
+// Len is the number of ids.
+func (h *High) Len() int { return len(h.ids) }
+
+func (h *High) add(d *IDDecl) {
+	if h.decls == nil {
+		h.decls = map[string]*IDDecl{}
+	}
+	if _, ok := h.decls[d.ID]; !ok {
+		h.ids = append(h.ids, d.ID)
+	}
+	h.decls[d.ID] = d
+}
+
+func (h *High) remove(id string) {
+	if _, ok := h.decls[id]; !ok {
+		return
+	}
+	delete(h.decls, id)
+	for i, x := range h.ids {
+		if x == id {
+			h.ids = append(h.ids[:i:i], h.ids[i+1:]...)
+			break
+		}
+	}
+}
+
+// MarshalJSON writes the highstate with ids in definition order.
+func (h High) MarshalJSON() ([]byte, error) {
+	var b bytes.Buffer
+	b.WriteByte('{')
+	for i, id := range h.ids {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		k, _ := json.Marshal(id)
+		b.Write(k)
+		b.WriteByte(':')
+		v, err := json.Marshal(h.decls[id])
+		if err != nil {
+			return nil, err
+		}
+		b.Write(v)
+	}
+	b.WriteByte('}')
+	return b.Bytes(), nil
+}
+
+// MarshalJSON writes {state: [fun, {arg: value}...], "__sls__", "__env__"}.
+func (d *IDDecl) MarshalJSON() ([]byte, error) {
+	var b bytes.Buffer
+	b.WriteByte('{')
+	for _, s := range d.States {
+		k, _ := json.Marshal(s.Module)
+		b.Write(k)
+		b.WriteByte(':')
+		list := make([]any, 0, len(s.Args)+1)
+		for _, f := range s.Funs {
+			list = append(list, f)
+		}
+		for _, a := range s.Args {
+			list = append(list, map[string]any{a.Key: a.Value})
+		}
+		v, err := json.Marshal(list)
+		if err != nil {
+			return nil, err
+		}
+		b.Write(v)
+		b.WriteByte(',')
+	}
+	sls, _ := json.Marshal(d.SLS)
+	env, _ := json.Marshal(d.Env)
+	b.WriteString(`"__sls__":`)
+	b.Write(sls)
+	b.WriteString(`,"__env__":`)
+	b.Write(env)
+	b.WriteByte('}')
+	return b.Bytes(), nil
+}
+
+// deepCopy copies maps and lists of plain values.
+func deepCopy(v any) any {
+	switch t := v.(type) {
+	case map[string]any:
+		m := make(map[string]any, len(t))
+		for k, x := range t {
+			m[k] = deepCopy(x)
+		}
+		return m
+	case []any:
+		l := make([]any, len(t))
+		for i, x := range t {
+			l[i] = deepCopy(x)
+		}
+		return l
+	}
+	return v
+}
+
+// mergeDict merges src into dst recursively (Salt's dictupdate.update):
+// nested maps merge, other values (lists included) are replaced unless
+// mergeLists is set, in which case lists are concatenated.
+func mergeDict(dst, src map[string]any, mergeLists bool) map[string]any {
+	if dst == nil {
+		dst = map[string]any{}
+	}
+	for k, v := range src {
+		sm, sok := v.(map[string]any)
+		dm, dok := dst[k].(map[string]any)
+		if sok && dok {
+			dst[k] = mergeDict(dm, sm, mergeLists)
+			continue
+		}
+		if mergeLists {
+			sl, sok := v.([]any)
+			dl, dok := dst[k].([]any)
+			if sok && dok {
+				dst[k] = append(append([]any(nil), dl...), sl...)
+				continue
+			}
+		}
+		dst[k] = deepCopy(v)
+	}
+	return dst
+}

@@ -1,0 +1,136 @@
+package jinja
+
+import (
+	"crypto/sha256"
+	"fmt"
+	"runtime/debug"
+	"strings"
+	"sync"
+)
+
+// Loader resolves template names used by {% import %}, {% from %}, {% include %},
+// {% import_yaml %} and {% import_json %}; it returns the source and a display name for errors.
+type Loader interface {
+	Load(name string) (src []byte, display string, err error)
+}
+
+// Callable is a Go function callable from templates, e.g. salt['pillar.get']('a:b', 'x').
+type Callable func(args []any, kwargs map[string]any) (any, error)
+
+// Getter lets Go values answer attribute (x.name) and item (x[key]) access from templates.
+type Getter interface {
+	GetAttr(name string) (any, bool)
+	GetItem(key any) (any, bool)
+}
+
+// Error is a template syntax or runtime error, located by file and line.
+type Error struct {
+	File string
+	Line int
+	Msg  string
+}
+
+// Error formats the error as "File:Line: Msg".
+func (e *Error) Error() string { return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg) }
+
+// maxCacheEntries bounds the parse cache; when exceeded the cache is reset.
+const maxCacheEntries = 4096
+
+// Env is a configured template environment; safe for concurrent Render calls.
+type Env struct {
+	loader  Loader
+	filters map[string]filterFunc
+	tests   map[string]testFunc
+
+	mu    sync.RWMutex
+	cache map[cacheKey]*template
+}
+
+type cacheKey struct {
+	name string
+	sum  [32]byte
+}
+
+// New builds an environment with Salt's filters and tests and the given loader (nil: no imports).
+func New(loader Loader) *Env {
+	return &Env{
+		loader:  loader,
+		filters: builtinFilters(),
+		tests:   builtinTests(),
+		cache:   map[cacheKey]*template{},
+	}
+}
+
+// Render renders src (template name `name`, used in errors as "name:LINE: message") with vars
+// as the context. Errors are *Error; Render never panics.
+func (e *Env) Render(name string, src []byte, vars map[string]any) (out string, err error) {
+	r := &renderer{env: e}
+	defer func() {
+		if p := recover(); p != nil {
+			out = ""
+			err = r.recovered(p)
+		}
+	}()
+	tpl, err := e.parse(name, name, src)
+	if err != nil {
+		return "", err
+	}
+	globals := newFrame(nil, tpl)
+	for k, v := range vars {
+		globals.set(k, fromGo(v))
+	}
+	r.globals = globals
+	var sb strings.Builder
+	r.out = &sb
+	f := newFrame(globals, tpl)
+	r.execBody(tpl.body, f)
+	if tpl.trailingNewline {
+		sb.WriteByte('\n')
+	}
+	return sb.String(), nil
+}
+
+// recovered turns a panic value from the evaluator into an *Error.
+func (r *renderer) recovered(p any) error {
+	switch v := p.(type) {
+	case *Error:
+		return v
+	default:
+		file, line := "", 0
+		if r.cur != nil {
+			file = r.cur.tpl.display
+		}
+		line = r.line
+		return &Error{File: file, Line: line, Msg: fmt.Sprintf("internal template engine error: %v\n%s", v, firstLines(string(debug.Stack()), 12))}
+	}
+}
+
+func firstLines(s string, n int) string {
+	lines := strings.SplitN(s, "\n", n+1)
+	if len(lines) > n {
+		lines = lines[:n]
+	}
+	return strings.Join(lines, "\n")
+}
+
+// parse returns the cached AST for (name, src) or parses and caches it.
+func (e *Env) parse(name, display string, src []byte) (*template, error) {
+	key := cacheKey{name: name + "\x00" + display, sum: sha256.Sum256(src)}
+	e.mu.RLock()
+	t, ok := e.cache[key]
+	e.mu.RUnlock()
+	if ok {
+		return t, nil
+	}
+	t, err := parseTemplate(name, display, string(src))
+	if err != nil {
+		return nil, err
+	}
+	e.mu.Lock()
+	if len(e.cache) >= maxCacheEntries {
+		e.cache = map[cacheKey]*template{}
+	}
+	e.cache[key] = t
+	e.mu.Unlock()
+	return t, nil
+}

@@ -1,0 +1,743 @@
+package jinja
+
+import (
+	"fmt"
+	"math"
+	"math/bits"
+	"sort"
+	"strings"
+)
+
+func sortStrings(s []string) { sort.Strings(s) }
+
+func (r *renderer) eval(e expr, f *frame) any {
+	ln := e.exprLine()
+	r.line = ln
+	switch e := e.(type) {
+	case *constExpr:
+		return e.v
+	case *nameExpr:
+		if v, ok := f.lookup(e.name); ok {
+			return v
+		}
+		if v, ok := builtinGlobal(e.name); ok {
+			return v
+		}
+		return Undefined{name: e.name}
+	case *listExpr:
+		l := &List{items: make([]any, len(e.items))}
+		for i, it := range e.items {
+			l.items[i] = r.eval(it, f)
+		}
+		return l
+	case *tupleExpr:
+		t := make(Tuple, len(e.items))
+		for i, it := range e.items {
+			t[i] = r.eval(it, f)
+		}
+		return t
+	case *dictExpr:
+		d := newDict()
+		for i, k := range e.keys {
+			kv := r.eval(k, f)
+			vv := r.eval(e.vals[i], f)
+			if !d.Set(kv, vv) {
+				r.line = ln
+				r.fail("unhashable type: '%s'", typeName(kv))
+			}
+		}
+		return d
+	case *unaryExpr:
+		x := r.eval(e.x, f)
+		r.line = ln
+		switch e.op {
+		case "not":
+			return !truthy(x)
+		case "-":
+			switch v := x.(type) {
+			case int:
+				if v == math.MinInt {
+					return -float64(v)
+				}
+				return -v
+			case float64:
+				return -v
+			case bool:
+				if v {
+					return -1
+				}
+				return 0
+			}
+			r.undefinedCheck(x)
+			r.fail("bad operand type for unary -: '%s'", typeName(x))
+		case "+":
+			if isNumber(x) {
+				if b, ok := x.(bool); ok {
+					if b {
+						return 1
+					}
+					return 0
+				}
+				return x
+			}
+			r.undefinedCheck(x)
+			r.fail("bad operand type for unary +: '%s'", typeName(x))
+		}
+	case *binExpr:
+		switch e.op {
+		case "and":
+			l := r.eval(e.l, f)
+			if !truthy(l) {
+				return l
+			}
+			return r.eval(e.r, f)
+		case "or":
+			l := r.eval(e.l, f)
+			if truthy(l) {
+				return l
+			}
+			return r.eval(e.r, f)
+		}
+		l := r.eval(e.l, f)
+		rv := r.eval(e.r, f)
+		r.line = ln
+		return r.binop(e.op, l, rv)
+	case *compareExpr:
+		l := r.eval(e.first, f)
+		for i, op := range e.ops {
+			rv := r.eval(e.rest[i], f)
+			r.line = ln
+			if !r.compare(op, l, rv) {
+				return false
+			}
+			l = rv
+		}
+		return true
+	case *condExpr:
+		if truthy(r.eval(e.cond, f)) {
+			return r.eval(e.a, f)
+		}
+		if e.b == nil {
+			return Undefined{name: "<conditional>", hint: "the inline if-expression evaluated to false and no else section was defined"}
+		}
+		return r.eval(e.b, f)
+	case *attrExpr:
+		x := r.eval(e.x, f)
+		r.line = ln
+		return r.getAttr(x, e.name)
+	case *itemExpr:
+		x := r.eval(e.x, f)
+		k := r.eval(e.key, f)
+		r.line = ln
+		return r.getItem(x, k)
+	case *sliceExpr:
+		x := r.eval(e.x, f)
+		var lo, hi, st any
+		if e.lo != nil {
+			lo = r.eval(e.lo, f)
+		}
+		if e.hi != nil {
+			hi = r.eval(e.hi, f)
+		}
+		if e.step != nil {
+			st = r.eval(e.step, f)
+		}
+		r.line = ln
+		return r.slice(x, lo, hi, st)
+	case *callExpr:
+		fn := r.eval(e.fn, f)
+		args, kw := r.evalArgs(e.args, e.kwnames, e.kwvals, e.starArgs, e.starKw, f)
+		r.line = ln
+		return r.callValue(fn, args, kw)
+	case *filterExpr:
+		v := r.eval(e.x, f)
+		return r.applyFilter(e, v, f)
+	case *testExpr:
+		v := r.eval(e.x, f)
+		fn, ok := r.env.tests[e.name]
+		if !ok {
+			r.line = ln
+			r.fail("No test named '%s'.", e.name)
+		}
+		args := make([]any, len(e.args))
+		for i, a := range e.args {
+			args[i] = r.eval(a, f)
+		}
+		r.line = ln
+		res := fn(r, v, args)
+		if e.negate {
+			return !res
+		}
+		return res
+	}
+	r.fail("cannot evaluate %T", e)
+	return nil
+}
+
+// undefinedCheck fails with the undefined message when v is Undefined.
+func (r *renderer) undefinedCheck(vs ...any) {
+	for _, v := range vs {
+		if u, ok := v.(Undefined); ok {
+			r.fail("%s", u.msg())
+		}
+	}
+}
+
+func (r *renderer) compare(op string, a, b any) bool {
+	switch op {
+	case "==":
+		return valuesEqual(a, b)
+	case "!=":
+		return !valuesEqual(a, b)
+	case "in":
+		return r.contains(b, a)
+	case "not in":
+		return !r.contains(b, a)
+	}
+	c, err := compareValues(a, b)
+	if err != nil {
+		r.undefinedCheck(a, b)
+		r.fail("%s", strings.Replace(err.Error(), "'<'", "'"+op+"'", 1))
+	}
+	switch op {
+	case "<":
+		return c < 0
+	case "<=":
+		return c <= 0
+	case ">":
+		return c > 0
+	case ">=":
+		return c >= 0
+	}
+	return false
+}
+
+func (r *renderer) contains(container, item any) bool {
+	switch c := container.(type) {
+	case string:
+		s, ok := item.(string)
+		if !ok {
+			r.undefinedCheck(item)
+			r.fail("'in <string>' requires string as left operand, not %s", typeName(item))
+		}
+		return strings.Contains(c, s)
+	case *List:
+		for _, it := range c.items {
+			if valuesEqual(it, item) {
+				return true
+			}
+		}
+		return false
+	case Tuple:
+		for _, it := range c {
+			if valuesEqual(it, item) {
+				return true
+			}
+		}
+		return false
+	case *Dict:
+		_, ok := c.Get(item)
+		return ok
+	case *namespace:
+		_, ok := c.d.Get(item)
+		return ok
+	case Undefined:
+		return false
+	case Getter:
+		_, ok := c.GetItem(toGo(item))
+		return ok
+	}
+	r.fail("argument of type '%s' is not iterable", typeName(container))
+	return false
+}
+
+func (r *renderer) binop(op string, a, b any) any {
+	switch op {
+	case "~":
+		return r.checkLen(pyStr(a) + pyStr(b))
+	case "+":
+		switch x := a.(type) {
+		case string:
+			if y, ok := b.(string); ok {
+				return r.checkLen(x + y)
+			}
+		case *List:
+			if y, ok := b.(*List); ok {
+				r.checkItems(len(x.items)+len(y.items), len(x.items)+len(y.items))
+				out := make([]any, 0, len(x.items)+len(y.items))
+				return &List{items: append(append(out, x.items...), y.items...)}
+			}
+		case Tuple:
+			if y, ok := b.(Tuple); ok {
+				r.checkItems(len(x)+len(y), len(x)+len(y))
+				return append(append(Tuple{}, x...), y...)
+			}
+		}
+	case "*":
+		if s, n, ok := seqTimes(a, b); ok {
+			return r.repeat(s, n)
+		}
+	case "%":
+		if s, ok := a.(string); ok {
+			out, err := percentFormat(s, b)
+			if err != nil {
+				r.fail("%v", err)
+			}
+			return r.checkLen(out)
+		}
+	}
+	if isNumber(a) && isNumber(b) {
+		return r.arith(op, a, b)
+	}
+	r.undefinedCheck(a, b)
+	r.fail("unsupported operand type(s) for %s: '%s' and '%s'", op, typeName(a), typeName(b))
+	return nil
+}
+
+func (r *renderer) checkLen(s string) string {
+	if len(s) > maxStringLen {
+		r.fail("string too long (more than %d bytes)", maxStringLen)
+	}
+	r.alloc(len(s))
+	return s
+}
+
+// checkItems checks a list's new length n and charges the added slots.
+func (r *renderer) checkItems(n, added int) {
+	if n > maxItems {
+		r.fail("sequence too long (more than %d items)", maxItems)
+	}
+	r.alloc(added * 16)
+}
+
+func seqTimes(a, b any) (any, int, bool) {
+	if n, ok := b.(int); ok {
+		switch a.(type) {
+		case string, *List, Tuple:
+			return a, n, true
+		}
+	}
+	if n, ok := a.(int); ok {
+		switch b.(type) {
+		case string, *List, Tuple:
+			return b, n, true
+		}
+	}
+	return nil, 0, false
+}
+
+func (r *renderer) repeat(s any, n int) any {
+	if n < 0 {
+		n = 0
+	}
+	switch x := s.(type) {
+	case string:
+		if len(x) > 0 && n > maxStringLen/len(x) {
+			r.fail("string too long (more than %d bytes)", maxStringLen)
+		}
+		r.alloc(len(x) * n)
+		return strings.Repeat(x, n)
+	case *List:
+		if len(x.items) > 0 && n > maxItems/len(x.items) {
+			r.fail("sequence too long (more than %d items)", maxItems)
+		}
+		r.alloc(len(x.items) * n * 16)
+		out := make([]any, 0, len(x.items)*n)
+		for i := 0; i < n; i++ {
+			out = append(out, x.items...)
+		}
+		return &List{items: out}
+	case Tuple:
+		if len(x) > 0 && n > maxItems/len(x) {
+			r.fail("sequence too long (more than %d items)", maxItems)
+		}
+		r.alloc(len(x) * n * 16)
+		out := make(Tuple, 0, len(x)*n)
+		for i := 0; i < n; i++ {
+			out = append(out, x...)
+		}
+		return out
+	}
+	return nil
+}
+
+func boolToInt(v any) any {
+	if b, ok := v.(bool); ok {
+		if b {
+			return 1
+		}
+		return 0
+	}
+	return v
+}
+
+func (r *renderer) arith(op string, a, b any) any {
+	a, b = boolToInt(a), boolToInt(b)
+	ai, aInt := a.(int)
+	bi, bInt := b.(int)
+	if aInt && bInt {
+		switch op {
+		case "+":
+			s := ai + bi
+			if (s > ai) == (bi > 0) {
+				return s
+			}
+			return float64(ai) + float64(bi)
+		case "-":
+			s := ai - bi
+			if (s < ai) == (bi > 0) {
+				return s
+			}
+			return float64(ai) - float64(bi)
+		case "*":
+			if ai == 0 || bi == 0 {
+				return 0
+			}
+			hi, lo := bits.Mul64(uint64(abs(ai)), uint64(abs(bi)))
+			if hi == 0 && lo <= math.MaxInt64 && ai != math.MinInt && bi != math.MinInt {
+				p := int(lo)
+				if (ai < 0) != (bi < 0) {
+					p = -p
+				}
+				return p
+			}
+			return float64(ai) * float64(bi)
+		case "/":
+			if bi == 0 {
+				r.fail("division by zero")
+			}
+			return float64(ai) / float64(bi)
+		case "//":
+			if bi == 0 {
+				r.fail("integer division or modulo by zero")
+			}
+			if ai == math.MinInt && bi == -1 {
+				return -float64(ai)
+			}
+			q := ai / bi
+			if (ai%bi != 0) && ((ai < 0) != (bi < 0)) {
+				q--
+			}
+			return q
+		case "%":
+			if bi == 0 {
+				r.fail("integer division or modulo by zero")
+			}
+			if bi == -1 {
+				return 0
+			}
+			m := ai % bi
+			if m != 0 && ((m < 0) != (bi < 0)) {
+				m += bi
+			}
+			return m
+		case "**":
+			if bi < 0 {
+				return math.Pow(float64(ai), float64(bi))
+			}
+			res := 1
+			base := ai
+			e := bi
+			for e > 0 {
+				if e&1 == 1 {
+					nr, ok := mulCheck(res, base)
+					if !ok {
+						return math.Pow(float64(ai), float64(bi))
+					}
+					res = nr
+				}
+				e >>= 1
+				if e > 0 {
+					nb, ok := mulCheck(base, base)
+					if !ok {
+						return math.Pow(float64(ai), float64(bi))
+					}
+					base = nb
+				}
+			}
+			return res
+		}
+	}
+	fa, _ := toNumber(a)
+	fb, _ := toNumber(b)
+	switch op {
+	case "+":
+		return fa + fb
+	case "-":
+		return fa - fb
+	case "*":
+		return fa * fb
+	case "/":
+		if fb == 0 {
+			r.fail("float division by zero")
+		}
+		return fa / fb
+	case "//":
+		if fb == 0 {
+			r.fail("float floor division by zero")
+		}
+		return math.Floor(fa / fb)
+	case "%":
+		if fb == 0 {
+			r.fail("float modulo")
+		}
+		m := math.Mod(fa, fb)
+		if m != 0 && ((m < 0) != (fb < 0)) {
+			m += fb
+		}
+		return m
+	case "**":
+		if fa == 0 && fb < 0 {
+			r.fail("0.0 cannot be raised to a negative power")
+		}
+		return math.Pow(fa, fb)
+	}
+	r.fail("unsupported operator %s", op)
+	return nil
+}
+
+func abs(i int) int {
+	if i < 0 {
+		return -i
+	}
+	return i
+}
+
+func mulCheck(a, b int) (int, bool) {
+	if a == 0 || b == 0 {
+		return 0, true
+	}
+	if a == math.MinInt || b == math.MinInt {
+		return 0, false
+	}
+	hi, lo := bits.Mul64(uint64(abs(a)), uint64(abs(b)))
+	if hi != 0 || lo > math.MaxInt64 {
+		return 0, false
+	}
+	p := int(lo)
+	if (a < 0) != (b < 0) {
+		p = -p
+	}
+	return p, true
+}
+
+var dictMethods = map[string]bool{"get": true, "items": true, "keys": true, "values": true, "update": true, "setdefault": true, "pop": true, "copy": true, "popitem": true, "clear": true, "iteritems": true, "iterkeys": true, "itervalues": true, "has_key": true}
+var listMethods = map[string]bool{"append": true, "extend": true, "pop": true, "insert": true, "index": true, "count": true, "remove": true, "reverse": true, "sort": true, "copy": true, "clear": true}
+var strMethods = map[string]bool{"split": true, "rsplit": true, "strip": true, "lstrip": true, "rstrip": true, "format": true, "startswith": true, "endswith": true, "replace": true, "lower": true, "upper": true, "join": true, "splitlines": true, "title": true, "capitalize": true, "find": true, "rfind": true, "isdigit": true, "isalpha": true, "isalnum": true, "isspace": true, "islower": true, "isupper": true, "count": true, "index": true, "partition": true, "rpartition": true, "zfill": true, "ljust": true, "rjust": true, "center": true, "swapcase": true, "casefold": true, "isnumeric": true, "isdecimal": true, "encode": true, "decode": true, "removeprefix": true, "removesuffix": true, "expandtabs": true, "istitle": true, "isidentifier": true}
+
+func (r *renderer) getAttr(x any, name string) any {
+	switch v := x.(type) {
+	case Undefined:
+		r.fail("%s", v.msg())
+	case *Dict:
+		if dictMethods[name] {
+			return &boundMethod{recv: v, name: name}
+		}
+		if it, ok := v.Get(name); ok {
+			return it
+		}
+		return Undefined{name: name, hint: fmt.Sprintf("'dict object' has no attribute '%s'", name)}
+	case *List:
+		if listMethods[name] {
+			return &boundMethod{recv: v, name: name}
+		}
+	case Tuple:
+		if name == "index" || name == "count" {
+			return &boundMethod{recv: v, name: name}
+		}
+	case string:
+		if strMethods[name] {
+			return &boundMethod{recv: v, name: name}
+		}
+	case Getter:
+		if it, ok := v.GetAttr(name); ok {
+			return fromGo(it)
+		}
+		return Undefined{name: name, hint: fmt.Sprintf("'%s' has no attribute '%s'", typeName(x), name)}
+	case *module:
+		if it, ok := v.vars[name]; ok {
+			return it
+		}
+		return Undefined{name: name, hint: fmt.Sprintf("the template %s does not export '%s'", pyRepr(v.name), name)}
+	case *loopObj:
+		if it, ok := v.attr(name); ok {
+			return it
+		}
+	case *namespace:
+		if it, ok := v.d.Get(name); ok {
+			return it
+		}
+	case *macro:
+		switch name {
+		case "name":
+			return v.name
+		case "arguments":
+			t := make(Tuple, len(v.params))
+			for i, p := range v.params {
+				t[i] = p
+			}
+			return t
+		}
+	case int, float64:
+		switch name {
+		case "real":
+			return x
+		case "imag":
+			return 0
+		}
+	}
+	return Undefined{name: name, hint: fmt.Sprintf("'%s' has no attribute '%s'", objDesc(x), name)}
+}
+
+func objDesc(x any) string {
+	if x == nil {
+		return "None"
+	}
+	return typeName(x) + " object"
+}
+
+func (r *renderer) getItem(x any, key any) any {
+	switch v := x.(type) {
+	case Undefined:
+		r.fail("%s", v.msg())
+	case *Dict:
+		if it, ok := v.Get(key); ok {
+			return it
+		}
+	case *List:
+		if i, ok := indexOf(key, len(v.items)); ok {
+			return v.items[i]
+		}
+	case Tuple:
+		if i, ok := indexOf(key, len(v)); ok {
+			return v[i]
+		}
+	case string:
+		if _, isInt := key.(int); isInt {
+			rs := []rune(v)
+			if i, ok := indexOf(key, len(rs)); ok {
+				return string(rs[i])
+			}
+		}
+	case Getter:
+		if it, ok := v.GetItem(toGo(key)); ok {
+			return fromGo(it)
+		}
+		return Undefined{name: pyStr(key), hint: fmt.Sprintf("'%s' has no item %s", typeName(x), pyRepr(key))}
+	case *module, *loopObj, *namespace, *macro:
+		if s, ok := key.(string); ok {
+			return r.getAttr(x, s)
+		}
+	}
+	if s, ok := key.(string); ok {
+		if _, isDict := x.(*Dict); isDict && dictMethods[s] {
+			return &boundMethod{recv: x, name: s}
+		}
+		return Undefined{name: s, hint: fmt.Sprintf("'%s' has no attribute '%s'", objDesc(x), s)}
+	}
+	return Undefined{name: pyStr(key), hint: fmt.Sprintf("'%s' has no attribute %s", objDesc(x), pyRepr(key))}
+}
+
+func indexOf(key any, n int) (int, bool) {
+	i, ok := boolToInt(key).(int)
+	if !ok {
+		return 0, false
+	}
+	if i < 0 {
+		i += n
+	}
+	return i, i >= 0 && i < n
+}
+
+func (r *renderer) slice(x, lo, hi, st any) any {
+	var n int
+	switch v := x.(type) {
+	case *List:
+		n = len(v.items)
+	case Tuple:
+		n = len(v)
+	case string:
+		n = len([]rune(v))
+	case Undefined:
+		r.fail("%s", v.msg())
+	default:
+		r.fail("'%s' object is not subscriptable", typeName(x))
+	}
+	step := 1
+	if st != nil {
+		s, ok := boolToInt(st).(int)
+		if !ok {
+			r.fail("slice indices must be integers or None")
+		}
+		if s == 0 {
+			r.fail("slice step cannot be zero")
+		}
+		step = s
+	}
+	bound := func(v any, def int) int {
+		if v == nil {
+			return def
+		}
+		i, ok := boolToInt(v).(int)
+		if !ok {
+			r.fail("slice indices must be integers or None")
+		}
+		if i < 0 {
+			i += n
+			if i < 0 {
+				if step < 0 {
+					return -1
+				}
+				return 0
+			}
+		}
+		if i >= n {
+			if step < 0 {
+				return n - 1
+			}
+			return n
+		}
+		return i
+	}
+	var start, stop int
+	if step > 0 {
+		start, stop = bound(lo, 0), bound(hi, n)
+	} else {
+		start, stop = bound(lo, n-1), bound(hi, -1)
+		if hi == nil {
+			stop = -1
+		}
+	}
+	var idx []int
+	if step > 0 {
+		for i := start; i < stop; i += step {
+			idx = append(idx, i)
+		}
+	} else {
+		for i := start; i > stop; i += step {
+			idx = append(idx, i)
+		}
+	}
+	switch v := x.(type) {
+	case *List:
+		out := make([]any, len(idx))
+		for j, i := range idx {
+			out[j] = v.items[i]
+		}
+		return &List{items: out}
+	case Tuple:
+		out := make(Tuple, len(idx))
+		for j, i := range idx {
+			out[j] = v[i]
+		}
+		return out
+	case string:
+		rs := []rune(v)
+		out := make([]rune, len(idx))
+		for j, i := range idx {
+			out[j] = rs[i]
+		}
+		return string(out)
+	}
+	return nil
+}

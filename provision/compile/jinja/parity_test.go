@@ -1,0 +1,55 @@
+package jinja
+
+import "testing"
+
+// TestPythonParity holds cases whose expected output was cross-checked against Python's Jinja2 3.1.6
+// (with Salt's json/yaml/load_yaml filter definitions) during development.
+func TestPythonParity(t *testing.T) {
+	runCases(t, New(nil), []rcase{
+		{name: "py float reprs", src: "{{ 1/3 }} {{ 2/3 }} {{ 100.0 }} {{ 1e16 }} {{ 1e15 }} {{ -0.0 }} {{ 3.0 * 1.1 }}", want: "0.3333333333333333 0.6666666666666666 100.0 1e+16 1000000000000000.0 -0.0 3.3000000000000003"},
+		{name: "py float overflow literal", src: "{{ 1e400 }} {{ -1e400 }} {{ 'nan'|float }}", want: "inf -inf nan"},
+		{name: "py percent flags", src: `{{ "%5.2f|%-6d|%+d|% d|%05d|%x|%X|%#x|%o|%e|%g|%G" % (3.14159, 42, 5, 7, -42, 255, 255, 255, 8, 12345.678, 0.00001234, 1e20) }}`, want: " 3.14|42    |+5| 7|-0042|ff|FF|0xff|10|1.234568e+04|1.234e-05|1E+20"},
+		{name: "py percent misc", src: `{{ "%s %r %s" % (none, 'x', [1, 'a']) }} {{ "%10s|%-10s|" % ('hi', 'hi') }} {{ "%.3s" % 'abcdef' }} {{ "%c%c" % (65, 'b') }} {{ "%i" % 3.9 }} {{ "%d" % true }}`, want: "None 'x' [1, 'a']         hi|hi        | abc Ab 3 1"},
+		{name: "py format specs", src: "{{ '{:<6}|{:^6}|{:>6}|{:*^7}'.format('a', 'b', 'c', 'd') }} {{ '{:+d} {: d} {:x} {:#b} {:o} {:e} {:.3g} {:%}'.format(5, 5, 255, 5, 8, 1234.5, 0.000123456, 0.25) }}", want: "a     |  b   |     c|***d*** +5  5 ff 0b101 10 1.234500e+03 0.000123 25.000000%"},
+		{name: "py format grouping and conversions", src: "{{ '{:,}'.format(1234567) }} {{ '{:_}'.format(1234567) }} {{ '{:010.3f}'.format(-3.14159) }} {{ '{!r} {!s}'.format('a', 'b') }} {{ '{0}{0}'.format('x') }}", want: "1,234,567 1_234_567 -00003.142 'a' b xx"},
+		{name: "py format scalars", src: "{{ '{}'.format(none) }} {{ '{}'.format(true) }} {{ '{:>5}'.format(true) }} {{ '{}'.format(1.0) }} {{ '{:.2}'.format(3.14159) }} {{ '{:g}'.format(100000000.0) }}", want: "None True     1 1.0 3.1 1e+08"},
+		{name: "py nested format spec", src: "{{ '{0[0]}-{0[1]}'.format(['a', 'b']) }} {{ '{:>{}}'.format('a', 4) }}", want: "a-b    a"},
+		{name: "py split variants", src: "{{ 'a b  c'.split(' ') }} {{ 'a\tb\nc'.split() }} {{ '  a b c  '.split(None, 1) }} {{ '  a b c  '.rsplit(None, 1) }} {{ ''.split() }}", want: "['a', 'b', '', 'c'] ['a', 'b', 'c'] ['a', 'b c  '] ['  a b', 'c'] []"},
+		{name: "py center ljust zfill", src: "{{ 'hello'.center(10, '*') }} {{ 'hello'.center(11) }}| {{ 'ab'.center(7) }}| {{ 'ab'.ljust(5, '-') }} {{ 'ab'.rjust(5) }} {{ '-42'.zfill(6) }}", want: "**hello***    hello   |    ab  | ab---    ab -00042"},
+		{name: "py title capitalize swapcase", src: "{{ 'Hello'.swapcase() }} {{ \"they're bill's\".title() }} {{ 'a1b'.title() }} {{ 'ABC'.capitalize() }}", want: "hELLO They'Re Bill'S A1B Abc"},
+		{name: "py partition and find", src: "{{ 'abc'.partition('b') }} {{ 'abc'.rpartition('x') }} {{ 'aaa'.count('a') }} {{ 'abc'.index('c') }} {{ 'abcabc'.rfind('b') }}", want: "('a', 'b', 'c') ('', '', 'abc') 3 2 4"},
+		{name: "py splitlines crlf", src: "{{ 'a\\nb\\r\\nc'.splitlines() }} {{ 'a\\n\\nb\\n'.splitlines() }}", want: "['a', 'b', 'c'] ['a', '', 'b']"},
+		{name: "py is predicates", src: "{{ 'ABC'.islower() }} {{ 'abc'.islower() }} {{ '123'.islower() }} {{ 'A1'.isupper() }} {{ ''.isdigit() }} {{ ' '.isspace() }} {{ 'ab1'.isalnum() }}", want: "False True False True False True True"},
+		{name: "py sequence comparisons", src: "{{ [1, 2] < [1, 3] }} {{ (1, 'a') < (1, 'b') }} {{ 'B' < 'a' }} {{ [] < [1] }} {{ {1: 'a'} == {1.0: 'a'} }}", want: "True True True True True"},
+		{name: "py dict key normalization", src: "{{ {1: 2}.get(1.0) }} {{ {true: 1}.get(1) }} {{ {'k': none, 1: true, 2.5: [], (1, 2): 'tuple'} }}", want: "2 1 {'k': None, 1: True, 2.5: [], (1, 2): 'tuple'}"},
+		{name: "py repr escapes", src: `{{ ['\\', '\t', '\x01', 'é', '\u2028'] }}`, want: `['\\', '\t', '\x01', 'é', '\u2028']`},
+		{name: "py nested unpack", src: "{% for a, (b, c) in [(1, (2, 3))] %}{{ a }}{{ b }}{{ c }}{% endfor %}", want: "123"},
+		{name: "py int ops", src: "{{ 7 // -2 }} {{ -7 % -2 }} {{ 7.5 // 2 }} {{ -7.5 % 2 }} {{ 2 ** 62 }} {{ 3 ** -1 }} {{ (-8) ** 2 }} {{ 123456789 * 987654321 }}", want: "-4 -1 3.0 0.5 4611686018427387904 0.3333333333333333 64 121932631112635269"},
+		{name: "py bool arithmetic", src: "{{ 1 + true }} {{ true + true }} {{ 2 - true }} {{ -1 * 'ab' }}|{{ (1,) * 2 }}", want: "2 2 1 |(1, 1)"},
+		{name: "py truncate", src: "{{ 'hello'|truncate(3) }} {{ 'hello world foo bar baz'|truncate(12) }} {{ 'hello world foo bar baz'|truncate(12, true) }}", want: "hello hello... hello wor..."},
+		{name: "py dictsort variants", src: "{{ {'b': 1, 'a': 2}|dictsort(reverse=true) }} {{ {'b': 1, 'a': 2}|dictsort(false, 'value') }} {{ {'B': 1, 'a': 2}|dictsort(true) }}", want: "[('b', 1), ('a', 2)] [('b', 1), ('a', 2)] [('B', 1), ('a', 2)]"},
+		{name: "py slice and batch", src: "{{ range(5)|slice(2)|list }} {{ range(7)|slice(3)|list }} {{ 'abcdef'|batch(4)|list }}", want: "[[0, 1, 2], [3, 4]] [[0, 1, 2], [3, 4], [5, 6]] [['a', 'b', 'c', 'd'], ['e', 'f']]"},
+		{name: "py round", src: "{{ 2.5|round }} {{ 3.14159|round(3) }} {{ 2.5|round(0, 'floor') }} {{ 42|round }} {{ -0.5|round }} {{ 1.005|round(2) }}", want: "2.0 3.142 2.0 42 -0.0 1.0"},
+		{name: "py indent variants", src: "{{ 'a\\n  \\nb'|indent(2, blank=true) }}|{{ '\\na'|indent(first=true) }}|{{ 'a\\nb\\n'|indent(3) }}|", want: "a\n    \n  b|    \n    a|a\n   b\n|"},
+		{name: "py unique lists", src: "{{ [1, 2, 2, 3, 1]|unique|list }} {{ [[1], [1], [2]]|unique|list }}", want: "[1, 2, 3] [[1], [2]]"},
+		{name: "py join non strings", src: "{{ [1, none, 'x']|join }} {{ users|join(', ', attribute='uid') }} {{ {'a': 1, 'b': 2}|join(',') }}", want: "1Nonex 1001, 1000 a,b"},
+		{name: "py regex filters", src: "{{ 'abcd'|regex_search('^(.*)BC(.*)$', ignorecase=true) }} {{ 'abcd'|regex_match('(b)') }} {{ 'x1y2'|regex_search('(\\\\d)') }} {{ 'abc'|regex_search('z') }}", want: "('a', 'd') None ('1',) None"},
+		{name: "py yaml ambiguous numbers", src: "{{ ['0', '00', '07', '08', '0x1F', '0o17', '0b101', '1_000'] |yaml }}", want: "['0', '00', '07', 08, '0x1F', 0o17, '0b101', '1_000']"},
+		{name: "py yaml ambiguous floats", src: "{{ ['1:30', '1.5', '.5', '1.', '1e5', '1.0e+5', '.inf', '+1'] |yaml }}", want: "['1:30', '1.5', '.5', '1.', 1e5, '1.0e+5', '.inf', '+1']"},
+		{name: "py yaml dates and indicators", src: "{{ ['2024-01-01', '2024-1-1', '12:30', 'a b', ' a', '-a', '- a', '?'] |yaml }}", want: "['2024-01-01', 2024-1-1, '12:30', a b, ' a', -a, '- a', '?']"},
+		{name: "py yaml more indicators", src: "{{ [':a', 'a:', 'a,b', 'a#b', 'a #b', '=', '<<', '---', 'a...'] |yaml }}", want: "[':a', 'a:', 'a,b', a#b, 'a #b', '=', '<<', '---', a...]"},
+		{name: "py yaml numbers and nesting", src: "{{ [1, 1.5, true, none, -1, 0.1, 1e20, 1e-7, 100.0] |yaml }} {{ 'é ü'|yaml }} {{ {3: 'a', 1: 'b'}|yaml }} {{ {'b': 1, 'C': 3, '_': 4, '1': 5}|yaml }}", want: "[1, 1.5, true, null, -1, 0.1, 1.0e+20, 1.0e-07, 100.0] é ü {1: b, 3: a} {'1': 5, C: 3, _: 4, b: 1}"},
+		{name: "py json nesting", src: "{{ {'z': 1, 'a': {'y': [], 'b': {}}}|json }} {{ 1.0|json }} {{ [1e20, 1e-5]|json }}", want: `{"a": {"b": {}, "y": []}, "z": 1} 1.0 [1e+20, 1e-05]`},
+		{name: "py load_yaml scalars", src: "{{ '1e3'|load_yaml }} {{ '1.5e3'|load_yaml }} {{ '0x1F'|load_yaml }} {{ '1:30'|load_yaml }} {{ '+12'|load_yaml }} {{ '0b101'|load_yaml }} {{ '1_000'|load_yaml }} {{ '.5'|load_yaml }} {{ 'Off'|load_yaml }} {{ \"'yes'\"|load_yaml }}", want: "1e3 1.5e3 31 90 12 5 1000 0.5 False yes"},
+		{name: "py load_yaml merge and blocks", src: "{{ 'base: &b {x: 1, y: 2}\\nd:\\n  <<: *b\\n  y: 3'|load_yaml }} {{ 'k: |\\n  line1\\n  line2\\n'|load_yaml }} {{ 'k: >\\n  folded\\n  text\\n'|load_yaml }}", want: "{'base': {'x': 1, 'y': 2}, 'd': {'x': 1, 'y': 3}} {'k': 'line1\\nline2\\n'} {'k': 'folded text\\n'}"},
+		{name: "py list methods", src: "{% set l2 = [3, 1, 2] %}{% do l2.sort() %}{{ l2 }}{% do l2.sort(reverse=true) %}{{ l2 }}{% do l2.insert(1, 9) %}{{ l2 }}{% do l2.insert(-1, 8) %}{{ l2 }}{% do l2.insert(100, 7) %}{{ l2 }}", want: "[1, 2, 3][3, 2, 1][3, 9, 2, 1][3, 9, 2, 8, 1][3, 9, 2, 8, 1, 7]"},
+		{name: "py dict methods", src: "{% set d3 = {'a': 1} %}{{ d3.setdefault('a', 5) }}{{ d3.setdefault('b', 6) }}{{ d3.setdefault('c') }}{{ d3 }}{{ d3.popitem() }}{{ d3 }}", want: "16None{'a': 1, 'b': 6, 'c': None}('c', None){'a': 1, 'b': 6}"},
+		{name: "py dict update forms", src: "{% set d4 = {'x': 1} %}{% do d4.update([('y', 2)]) %}{% do d4.update({'x': 3}, z=4) %}{{ d4 }}{{ d4.copy() is sameas d4 }}", want: "{'x': 3, 'y': 2, 'z': 4}False"},
+		{name: "py str edge methods", src: "{{ 'hello'.startswith('') }} {{ 'abc'.replace('', '-') }} {{ 'a'.join('xyz') }} {{ 'abc'.find('') }} {{ 'a.b.c'.rsplit('.', 5) }}", want: "True -a-b-c- xayaz 0 ['a', 'b', 'c']"},
+		{name: "py with and filter blocks", src: "{% with x = 5 %}{% set y = x * 2 %}{{ y }}{% endwith %}{{ y }}\n{% filter indent(2) %}a\nb{% endfilter %}\n{% filter replace('a', 'b')|upper %}aaa{% endfilter %}", want: "10\na\n  b\nBBB"},
+		{name: "py whitespace mix", src: "{%- for i in range(3) -%}\n  {{ i }}\n{%- endfor %}\n{% for i in range(3) %}\n  {{ i }}\n{% endfor %}\na {#- c #} b {# c -#} c\n  {%- if true %}\n    x\n  {%- endif %}\n{{- '  lead' }}\n{% raw %}  {% if %} {{ }} {# #}  {% endraw %}\n{{ 'x' }}{# trailing #}\n", want: "012\n\n  0\n\n  1\n\n  2\n\na b c\n    x  lead\n  {% if %} {{ }} {# #}  \nx\n"},
+		{name: "py macro default list is fresh per call", src: "{% macro m(a, b=[]) %}{% do b.append(a) %}{{ b }}{% endmacro %}{{ m(1) }}{{ m(2) }}", want: "[1][2]"},
+		{name: "py macro closure sees later value", src: "{% set a = 1 %}{% macro m() %}{{ a }}{% endmacro %}{% set a = 2 %}{{ m() }}", want: "2"},
+		{name: "py loop depth", src: "{% for x in [1, 2, 3] %}{{ loop.revindex0 }}{{ loop.depth }}{{ loop.depth0 }}|{% endfor %}", want: "210|110|010|"},
+	})
+}

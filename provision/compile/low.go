@@ -1,0 +1,772 @@
+package compile
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"brine/provision/compile/match"
+	"brine/provision/lowstate"
+)
+
+// requisites are the requisite keywords kept on chunks (normalised to lists
+// of single-key {type: target} maps).
+func requisites() map[string]bool {
+	return map[string]bool{
+		"require": true, "require_any": true, "watch": true, "watch_any": true,
+		"prereq": true, "onfail": true, "onfail_any": true, "onfail_all": true,
+		"onchanges": true, "onchanges_any": true, "listen": true, "use": true,
+		"prerequired": true,
+	}
+}
+
+// requisiteIns maps the _in forms to the requisite they add to the target.
+func requisiteIns() map[string]string {
+	return map[string]string{
+		"require_in": "require", "watch_in": "watch", "prereq_in": "prereq",
+		"onfail_in": "onfail", "onchanges_in": "onchanges", "listen_in": "listen",
+		"use_in": "use",
+	}
+}
+
+// isRequisiteKey reports keys whose values extend merges by appending.
+func (c *Compiler) isRequisiteKey(k string) bool {
+	if c.reqs[k] {
+		return true
+	}
+	_, ok := c.ins[k]
+	return ok
+}
+
+// reqRef is one requisite target.
+type reqRef struct{ typ, name string }
+
+// reqList reads a requisite value: a list of "id" strings and single-key
+// {type: name} maps. strict rejects a non-list value.
+func reqList(v any, strict bool) ([]reqRef, bool) {
+	var items []any
+	switch t := v.(type) {
+	case []any:
+		items = t
+	case string, map[string]any:
+		if strict {
+			return nil, false
+		}
+		items = []any{t}
+	default:
+		return nil, false
+	}
+	var out []reqRef
+	for _, it := range items {
+		switch t := it.(type) {
+		case string:
+			out = append(out, reqRef{"id", t})
+		case map[string]any:
+			keys := make([]string, 0, len(t))
+			for k := range t {
+				keys = append(keys, k)
+			}
+			sort.Strings(keys)
+			for _, k := range keys {
+				out = append(out, reqRef{k, match.Str(t[k])})
+			}
+		default:
+			out = append(out, reqRef{"id", match.Str(t)})
+		}
+	}
+	return out, true
+}
+
+// finish runs the call_high steps on the collected highstate: extend,
+// verification, requisite_in, exclude; then builds, checks and orders the
+// lowstate and resolves files.
+func (r *run) finish() (*Result, error) {
+	h := r.high
+	r.reconcileExtend(h, h.extends)
+	r.verify(h)
+	if len(r.errs) > 0 {
+		return nil, &Errors{Msgs: r.errs}
+	}
+	r.requisiteIn(h)
+	if len(r.errs) > 0 {
+		return nil, &Errors{Msgs: r.errs}
+	}
+	r.applyExclude(h)
+	chunks := r.compileChunks(h)
+	r.checkRequisites(chunks)
+	if len(r.errs) > 0 {
+		return nil, &Errors{Msgs: r.errs}
+	}
+	orderChunks(chunks)
+	r.resolveFiles(chunks)
+	if len(r.errs) > 0 {
+		return nil, &Errors{Msgs: r.errs}
+	}
+	low := make([]lowstate.Chunk, len(chunks))
+	for i, c := range chunks {
+		low[i] = c.Chunk
+	}
+	res := &Result{High: High{ids: h.ids, decls: h.decls}, Low: low, Files: r.files, Pillar: r.pillar}
+	return res, nil
+}
+
+// findName finds the ids whose declaration of module mod has id or name
+// (or one of names) matching pattern (Salt's find_name, with globs).
+func findName(h *fileState, pattern, mod string) []string {
+	var out []string
+	for _, id := range h.ids {
+		d := h.decls[id]
+		s := d.state(mod)
+		if s == nil {
+			continue
+		}
+		if match.Glob(pattern, id) || nameMatches(s, pattern) {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+func nameMatches(s *StateDecl, pattern string) bool {
+	if v, ok := s.Get("name"); ok {
+		if n, ok := v.(string); ok && match.Glob(pattern, n) {
+			return true
+		}
+	}
+	if v, ok := s.Get("names"); ok {
+		if l, ok := v.([]any); ok {
+			for _, e := range l {
+				n := ""
+				switch t := e.(type) {
+				case string:
+					n = t
+				case map[string]any:
+					for k := range t {
+						n = k
+					}
+				}
+				if n != "" && match.Glob(pattern, n) {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// cannotExtend is Salt's message for an extend or _in to a missing id.
+func cannotExtend(id, env, sls string) string {
+	return fmt.Sprintf("Cannot extend ID '%[1]s' in '%[2]s:%[3]s'. It is not part of the high state.\n"+
+		"This is likely due to a missing include statement or an incorrectly typed ID.\n"+
+		"Ensure that a state with an ID of '%[1]s' is available\n"+
+		"in environment '%[2]s' and to SLS '%[3]s'", id, env, sls)
+}
+
+// reconcileExtend applies extend declarations (Salt's reconcile_extend):
+// requisites are appended, other arguments replaced, functions swapped, new
+// state modules added.
+func (r *run) reconcileExtend(h *fileState, exts []*extendDecl) {
+	for _, ext := range exts {
+		id := ext.ID
+		if _, ok := h.decls[id]; !ok {
+			mod := ""
+			if len(ext.States) > 0 {
+				mod = ext.States[0].Module
+			}
+			ids := findName(h, id, mod)
+			if len(ids) != 1 || strings.ContainsAny(id, "*?[") {
+				r.errs = append(r.errs, cannotExtend(ext.ID, ext.Env, ext.SLS))
+				continue
+			}
+			id = ids[0]
+		}
+		d := h.decls[id]
+		for _, es := range ext.States {
+			s := d.state(es.Module)
+			if s == nil {
+				d.States = append(d.States, es.clone())
+				continue
+			}
+			if len(es.Funs) > 0 {
+				s.Funs = append([]string(nil), es.Funs...)
+			}
+			for _, a := range es.Args {
+				r.c.extendArg(s, a)
+			}
+		}
+	}
+}
+
+// extendArg merges one argument into a state declaration.
+func (c *Compiler) extendArg(s *StateDecl, a Arg) {
+	for i, old := range s.Args {
+		if old.Key == a.Key {
+			if c.isRequisiteKey(a.Key) {
+				ol, _ := reqList(old.Value, false)
+				nl, _ := reqList(a.Value, false)
+				s.Args[i].Value = refsToList(append(ol, nl...))
+			} else {
+				s.Args[i].Value = deepCopy(a.Value)
+			}
+			return
+		}
+		if a.Key == "name" && old.Key == "names" {
+			s.Args[i] = Arg{a.Key, deepCopy(a.Value)}
+			return
+		}
+	}
+	s.Args = append(s.Args, Arg{a.Key, deepCopy(a.Value)})
+}
+
+// refsToList renders requisite refs as Salt's normalised list.
+func refsToList(refs []reqRef) []any {
+	out := make([]any, len(refs))
+	for i, rf := range refs {
+		out[i] = map[string]any{rf.typ: rf.name}
+	}
+	return out
+}
+
+// verify checks the structure of the highstate (Salt's verify_high).
+func (r *run) verify(h *fileState) {
+	for _, id := range h.ids {
+		d := h.decls[id]
+		for _, s := range d.States {
+			for _, f := range s.Funs {
+				if hasInnerSpace(f) {
+					r.errorf(`The function "%s" in state "%s" in SLS "%s" has whitespace, a function with whitespace is not supported, perhaps this is an argument that is missing a ":"`, f, id, d.SLS)
+				}
+			}
+			switch {
+			case len(s.Funs) == 0:
+				r.errorf("No function declared in state '%s' in SLS '%s'", s.Module, d.SLS)
+			case len(s.Funs) > 1:
+				r.errorf("Too many functions declared in state '%s' in SLS '%s'", s.Module, d.SLS)
+			}
+			for _, a := range s.Args {
+				if !r.c.reqs[a.Key] || a.Key == "prerequired" {
+					continue
+				}
+				refs, ok := reqList(a.Value, true)
+				if !ok {
+					r.errorf("The %s statement in state '%s' in SLS '%s' needs to be formed as a list", a.Key, id, d.SLS)
+					continue
+				}
+				for _, it := range a.Value.([]any) {
+					if m, ok := it.(map[string]any); ok && len(m) != 1 {
+						r.errorf("Requisite declaration %s in SLS %s is not formed as a single key dictionary", pyRepr(m), d.SLS)
+					}
+					if _, ok := it.([]any); ok {
+						r.errorf("Requisite declaration %s in SLS %s is not formed as a single key dictionary", pyRepr(it), d.SLS)
+					}
+				}
+				for _, rf := range refs {
+					if i := strings.IndexByte(rf.typ, '.'); i >= 0 {
+						r.errorf("Invalid requisite type '%s' in state '%s', in SLS '%s'. Requisite types must not contain dots, did you mean '%s'?", rf.typ, id, d.SLS, rf.typ[:i])
+					}
+				}
+			}
+		}
+	}
+}
+
+// pyRepr formats a value roughly like Python's repr, for messages.
+func pyRepr(v any) string {
+	switch t := v.(type) {
+	case string:
+		return "'" + t + "'"
+	case map[string]any:
+		keys := make([]string, 0, len(t))
+		for k := range t {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		parts := make([]string, len(keys))
+		for i, k := range keys {
+			parts[i] = "'" + k + "': " + pyRepr(t[k])
+		}
+		return "{" + strings.Join(parts, ", ") + "}"
+	case []any:
+		parts := make([]string, len(t))
+		for i, e := range t {
+			parts[i] = pyRepr(e)
+		}
+		return "[" + strings.Join(parts, ", ") + "]"
+	}
+	return match.Str(v)
+}
+
+// target is one (id, module) a requisite_in applies to.
+type target struct{ id, mod string }
+
+// resolveIn finds the declarations a requisite_in ref points at.
+func resolveIn(h *fileState, rf reqRef) []target {
+	var out []target
+	switch rf.typ {
+	case "sls":
+		for _, id := range h.ids {
+			d := h.decls[id]
+			if match.Glob(rf.name, d.SLS) {
+				for _, s := range d.States {
+					out = append(out, target{id, s.Module})
+				}
+			}
+		}
+	case "id":
+		// A bare id targets the first state declaration of that id, or the
+		// state whose name it is (Salt's requisite_in).
+		if d, ok := h.decls[rf.name]; ok {
+			if len(d.States) > 0 {
+				out = append(out, target{rf.name, d.States[0].Module})
+			}
+			return out
+		}
+		for _, id := range h.ids {
+			for _, s := range h.decls[id].States {
+				if v, ok := s.Get("name"); ok && v == rf.name {
+					out = append(out, target{id, s.Module})
+				}
+			}
+		}
+	default:
+		for _, id := range findName(h, rf.name, rf.typ) {
+			out = append(out, target{id, rf.typ})
+		}
+	}
+	return out
+}
+
+// requisiteIn turns _in requisites into requisites on their targets, adds
+// prerequired markers and resolves `use` (Salt's requisite_in).
+func (r *run) requisiteIn(h *fileState) {
+	ins := r.c.ins
+	var pending []*extendDecl
+	add := func(id, mod string, a Arg) {
+		pending = append(pending, &extendDecl{ID: id, States: []*StateDecl{{Module: mod, Args: []Arg{a}}}})
+	}
+	for _, id := range h.ids {
+		d := h.decls[id]
+		for _, s := range d.States {
+			for _, a := range s.Args {
+				rkey, isIn := ins[a.Key]
+				if !isIn && a.Key != "use" && a.Key != "prereq" {
+					continue
+				}
+				refs, ok := reqList(a.Value, false)
+				if !ok {
+					r.errorf("The %s statement in state '%s' in SLS '%s' needs to be formed as a list", a.Key, id, d.SLS)
+					continue
+				}
+				for _, rf := range refs {
+					tgts := resolveIn(h, rf)
+					if isIn && len(tgts) == 0 && rf.typ != "id" {
+						// (Salt skips bare ids that match nothing)
+						r.errs = append(r.errs, cannotExtend(rf.name, d.Env, d.SLS))
+						continue
+					}
+					for _, t := range tgts {
+						switch a.Key {
+						case "use_in":
+							r.c.useArgs(h, t.id, t.mod, id, s.Module, add)
+						case "use":
+							r.c.useArgs(h, id, s.Module, t.id, t.mod, add)
+						case "prereq":
+							add(t.id, t.mod, Arg{"prerequired", []any{map[string]any{s.Module: id}}})
+						default:
+							add(t.id, t.mod, Arg{rkey, []any{map[string]any{s.Module: id}}})
+							if a.Key == "prereq_in" {
+								add(id, s.Module, Arg{"prerequired", []any{map[string]any{rf.typ: rf.name}}})
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+	r.reconcileExtend(h, pending)
+}
+
+// useArgs copies the arguments of (fromID, fromMod) that (toID, toMod) does
+// not set itself, except name, names and requisites.
+func (c *Compiler) useArgs(h *fileState, toID, toMod, fromID, fromMod string, add func(string, string, Arg)) {
+	to := h.decls[toID].state(toMod)
+	from := h.decls[fromID].state(fromMod)
+	if to == nil || from == nil {
+		return
+	}
+	for _, a := range from.Args {
+		if a.Key == "name" || a.Key == "names" || a.Key == "order" || c.isRequisiteKey(a.Key) {
+			continue
+		}
+		if _, has := to.Get(a.Key); has {
+			continue
+		}
+		add(toID, toMod, Arg{a.Key, deepCopy(a.Value)})
+	}
+}
+
+// applyExclude removes excluded ids and the ids of excluded SLS.
+func (r *run) applyExclude(h *fileState) {
+	var drop []string
+	for _, ex := range h.excludes {
+		for _, id := range h.ids {
+			d := h.decls[id]
+			if ex.kind == "id" && id == ex.val || ex.kind == "sls" && match.Glob(ex.val, d.SLS) {
+				drop = append(drop, id)
+			}
+		}
+	}
+	for _, id := range drop {
+		h.ids = removeID(h.ids, id)
+		delete(h.decls, id)
+	}
+}
+
+func removeID(ids []string, id string) []string {
+	for i, x := range ids {
+		if x == id {
+			return append(ids[:i:i], ids[i+1:]...)
+		}
+	}
+	return ids
+}
+
+// chunk is a lowstate chunk with its sort keys.
+type chunk struct {
+	lowstate.Chunk
+	nameOrder int
+	seq       int
+}
+
+// compileChunks builds the lowstate (Salt's compile_high_data): one chunk
+// per state declaration and name.
+func (r *run) compileChunks(h *fileState) []*chunk {
+	reqs := r.c.reqs
+	var out []*chunk
+	for _, id := range h.ids {
+		d := h.decls[id]
+		for _, s := range d.States {
+			base := lowstate.Chunk{"state": s.Module, "name": id, "__sls__": d.SLS, "__env__": d.Env, "__id__": id}
+			var names []any
+			for _, a := range s.Args {
+				switch {
+				case a.Key == "names":
+					l, ok := a.Value.([]any)
+					if !ok {
+						r.errorf("The names statement in state '%s' in SLS '%s' needs to be formed as a list", id, d.SLS)
+						continue
+					}
+					names = append(names, l...)
+				case a.Key == "state":
+				case a.Key == "name":
+					// like Salt, a name that is not a string falls back to the id
+					if n, ok := a.Value.(string); ok {
+						base["name"] = n
+					}
+				case reqs[a.Key]:
+					refs, _ := reqList(a.Value, false)
+					base[a.Key] = refsToList(refs)
+				default:
+					base[a.Key] = a.Value
+				}
+			}
+			fun := s.Fun()
+			if len(names) == 0 {
+				// values are shared with the highstate, which is read-only
+				// from here on
+				c := base
+				c["fun"] = fun
+				out = append(out, &chunk{Chunk: c, seq: len(out)})
+				continue
+			}
+			seen := map[string]bool{}
+			n := 0
+			for _, e := range names {
+				c := cloneChunk(base)
+				switch t := e.(type) {
+				case map[string]any:
+					for k, v := range t {
+						c["name"] = k
+						applyNameArgs(c, v, reqs)
+					}
+				default:
+					c["name"] = match.Str(t)
+				}
+				nm := c["name"].(string)
+				if seen[nm] {
+					continue
+				}
+				seen[nm] = true
+				n++
+				c["fun"] = fun
+				out = append(out, &chunk{Chunk: c, nameOrder: n, seq: len(out)})
+			}
+		}
+	}
+	return out
+}
+
+// applyNameArgs applies per-name arguments from `names: [{name: [{k: v}]}]`.
+func applyNameArgs(c lowstate.Chunk, v any, reqs map[string]bool) {
+	set := func(k string, x any) {
+		if reqs[k] {
+			refs, _ := reqList(x, false)
+			x = refsToList(refs)
+		}
+		c[k] = x
+	}
+	switch t := v.(type) {
+	case []any:
+		for _, e := range t {
+			if m, ok := e.(map[string]any); ok {
+				for k, x := range m {
+					set(k, x)
+				}
+			}
+		}
+	case map[string]any:
+		for k, x := range t {
+			set(k, x)
+		}
+	}
+}
+
+func cloneChunk(c lowstate.Chunk) lowstate.Chunk {
+	out := make(lowstate.Chunk, len(c)+2)
+	for k, v := range c {
+		out[k] = deepCopy(v)
+	}
+	return out
+}
+
+// chunkRefs lists a chunk's requisites of the given keys.
+func chunkRefs(c lowstate.Chunk, key string) []reqRef {
+	refs, _ := reqList(c[key], false)
+	return refs
+}
+
+// refMatches reports whether chunk c is a target of requisite ref rf.
+func refMatches(rf reqRef, c lowstate.Chunk) bool {
+	switch rf.typ {
+	case "sls":
+		return match.Glob(rf.name, c.SLS())
+	case "id":
+		return match.Glob(rf.name, c.ID()) || match.Glob(rf.name, c.Name())
+	}
+	return c.State() == rf.typ && (match.Glob(rf.name, c.ID()) || match.Glob(rf.name, c.Name()))
+}
+
+// checkedRequisites are the requisites whose targets must exist.
+func checkedRequisites() []string {
+	return []string{"require", "require_any", "watch", "watch_any", "prereq", "onfail", "onfail_any", "onfail_all", "onchanges", "onchanges_any", "listen", "use"}
+}
+
+// orderingRequisites are the requisites that force their target to run
+// first; a cycle through them can never run.
+func orderingRequisites() map[string]bool {
+	return map[string]bool{"require": true, "require_any": true, "watch": true, "watch_any": true,
+		"onfail": true, "onfail_any": true, "onfail_all": true, "onchanges": true, "onchanges_any": true}
+}
+
+// chunkIndex finds requisite targets: exact ids, names and SLS through maps,
+// globs by scanning.
+type chunkIndex struct {
+	chunks []*chunk
+	byID   map[string][]int
+	byName map[string][]int
+	bySLS  map[string][]int
+}
+
+func newChunkIndex(chunks []*chunk) *chunkIndex {
+	x := &chunkIndex{chunks: chunks, byID: map[string][]int{}, byName: map[string][]int{}, bySLS: map[string][]int{}}
+	for i, c := range chunks {
+		x.byID[c.ID()] = append(x.byID[c.ID()], i)
+		if n := c.Name(); n != c.ID() {
+			x.byName[n] = append(x.byName[n], i)
+		}
+		x.bySLS[c.SLS()] = append(x.bySLS[c.SLS()], i)
+	}
+	return x
+}
+
+// targets returns the indexes of the chunks rf points at, in order.
+func (x *chunkIndex) targets(rf reqRef) []int {
+	if strings.ContainsAny(rf.name, "*?[") {
+		var out []int
+		for i, c := range x.chunks {
+			if refMatches(rf, c.Chunk) {
+				out = append(out, i)
+			}
+		}
+		return out
+	}
+	var cand []int
+	if rf.typ == "sls" {
+		cand = x.bySLS[rf.name]
+	} else {
+		cand = append(append([]int(nil), x.byID[rf.name]...), x.byName[rf.name]...)
+		sort.Ints(cand)
+	}
+	var out []int
+	for i, j := range cand {
+		if i > 0 && cand[i-1] == j {
+			continue
+		}
+		if rf.typ == "sls" || rf.typ == "id" || x.chunks[j].State() == rf.typ {
+			out = append(out, j)
+		}
+	}
+	return out
+}
+
+// checkRequisites reports requisites that point at nothing (Salt's wording)
+// and requisite cycles.
+func (r *run) checkRequisites(chunks []*chunk) {
+	x := newChunkIndex(chunks)
+	ordering := orderingRequisites()
+	edges := make([][]int, len(chunks))
+	for i, c := range chunks {
+		var b strings.Builder
+		seen := map[int]bool{}
+		for _, key := range checkedRequisites() {
+			var missing []reqRef
+			for _, rf := range chunkRefs(c.Chunk, key) {
+				t := x.targets(rf)
+				if len(t) == 0 {
+					missing = append(missing, rf)
+				}
+				if ordering[key] {
+					for _, j := range t {
+						if !seen[j] {
+							seen[j] = true
+							edges[i] = append(edges[i], j)
+						}
+					}
+				}
+			}
+			if len(missing) == 0 {
+				continue
+			}
+			fmt.Fprintf(&b, "\n                   %s:", key)
+			for _, m := range missing {
+				fmt.Fprintf(&b, "\n                       %s: %s", m.typ, m.name)
+			}
+		}
+		if b.Len() > 0 {
+			r.errorf("ID '%s' in SLS '%s:%s' (%s.%s, name '%s'): The following requisites were not found:%s",
+				c.ID(), c.Str("__env__"), c.SLS(), c.State(), c.Fun(), c.Name(), b.String())
+		}
+	}
+	r.checkCycles(chunks, edges)
+}
+
+// checkCycles reports requisite cycles: Salt's verify_high message for a
+// direct A<->B loop, "Recursive requisite found" for the others.
+func (r *run) checkCycles(chunks []*chunk, edges [][]int) {
+	state := make([]int, len(chunks)) // 0 new, 1 on stack, 2 done
+	var stack []int
+	reported := map[string]bool{}
+	var visit func(i int)
+	visit = func(i int) {
+		state[i] = 1
+		stack = append(stack, i)
+		for _, j := range edges[i] {
+			switch state[j] {
+			case 0:
+				visit(j)
+			case 1:
+				k := len(stack) - 1
+				for stack[k] != j {
+					k--
+				}
+				r.reportCycle(chunks, stack[k:], reported)
+			}
+		}
+		stack = stack[:len(stack)-1]
+		state[i] = 2
+	}
+	for i := range chunks {
+		if state[i] == 0 {
+			visit(i)
+		}
+	}
+}
+
+func (r *run) reportCycle(chunks []*chunk, cyc []int, reported map[string]bool) {
+	ids := make([]string, 0, len(cyc)+1)
+	for _, i := range cyc {
+		ids = append(ids, chunks[i].ID())
+	}
+	key := strings.Join(sortedCopy(ids), "\x00")
+	if reported[key] {
+		return
+	}
+	reported[key] = true
+	last := chunks[cyc[len(cyc)-1]]
+	if len(cyc) == 2 && last.ID() != chunks[cyc[0]].ID() {
+		r.errorf(`A recursive requisite was found, SLS "%s" ID "%s" ID "%s"`, last.SLS(), last.ID(), chunks[cyc[0]].ID())
+		return
+	}
+	ids = append(ids, ids[0])
+	r.errorf("Recursive requisite found: ID '%s' in SLS '%s:%s'", strings.Join(ids, "' -> ID '"), last.Str("__env__"), last.SLS())
+}
+
+func sortedCopy(s []string) []string {
+	c := append([]string(nil), s...)
+	sort.Strings(c)
+	return c
+}
+
+// orderChunks assigns numeric orders and sorts (Salt's order_chunks):
+// "first" is 0, "last" and negative orders go after everything, the
+// tie-break is name order then "state+name+fun".
+func orderChunks(chunks []*chunk) {
+	capOrder := 1
+	for _, c := range chunks {
+		if o, ok := asInt(c.Chunk["order"]); ok && o > capOrder-1 && o > 0 {
+			capOrder = o + 100
+		}
+	}
+	for _, c := range chunks {
+		v, has := c.Chunk["order"]
+		o, isInt := asInt(v)
+		switch {
+		case !has:
+			o = capOrder
+		case isInt:
+		case v == "last":
+			o = capOrder + 1000000
+		case v == "first":
+			o = 0
+		default:
+			o = capOrder
+		}
+		if o < 0 {
+			o = capOrder + 1000000 + o
+		}
+		c.Chunk["order"] = o
+	}
+	sort.SliceStable(chunks, func(i, j int) bool {
+		a, b := chunks[i], chunks[j]
+		oa := float64(a.Chunk["order"].(int)) + float64(a.nameOrder)/10000
+		ob := float64(b.Chunk["order"].(int)) + float64(b.nameOrder)/10000
+		if oa != ob {
+			return oa < ob
+		}
+		return a.State()+a.Name()+a.Fun() < b.State()+b.Name()+b.Fun()
+	})
+}
+
+func asInt(v any) (int, bool) {
+	switch t := v.(type) {
+	case int:
+		return t, true
+	case int64:
+		return int(t), true
+	case float64:
+		if t == float64(int(t)) {
+			return int(t), true
+		}
+	}
+	return 0, false
+}

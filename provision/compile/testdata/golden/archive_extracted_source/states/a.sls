@@ -1,0 +1,4 @@
+/opt/app:
+  archive.extracted:
+    - source: salt://dist/app.tar.gz
+    - enforce_toplevel: False

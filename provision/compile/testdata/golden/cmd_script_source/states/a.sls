@@ -1,0 +1,4 @@
+setup.sh:
+  cmd.script:
+    - source: salt://scripts/setup.sh
+    - creates: /opt/done

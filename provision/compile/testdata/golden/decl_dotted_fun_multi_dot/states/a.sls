@@ -1,0 +1,4 @@
+restart:
+  module.run:
+    - name: service.restart
+    - m_name: ssh

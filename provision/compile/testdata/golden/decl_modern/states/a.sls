@@ -1,0 +1,6 @@
+vim:
+  pkg.installed: []
+/etc/motd:
+  file.managed:
+    - contents: hello
+    - user: root

@@ -1,0 +1,5 @@
+apache:
+  pkg.installed:
+    - name: apache2
+/srv/www:
+  file.directory: []

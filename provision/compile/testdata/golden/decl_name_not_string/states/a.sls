@@ -1,0 +1,3 @@
+web:
+  group.present:
+    - name: 2000

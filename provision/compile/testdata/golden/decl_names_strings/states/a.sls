@@ -1,0 +1,6 @@
+tools:
+  pkg.installed:
+    - names:
+      - zsh
+      - git
+      - curl

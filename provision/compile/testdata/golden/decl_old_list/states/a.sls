@@ -1,0 +1,10 @@
+vim:
+  pkg:
+    - installed
+    - version: 2:9.0
+/etc/vimrc:
+  file:
+    - managed
+    - contents: set nocompatible
+    - require:
+      - pkg: vim

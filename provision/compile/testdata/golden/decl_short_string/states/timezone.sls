@@ -1,0 +1,2 @@
+GMT: timezone.system
+ntp-pkg: pkg.installed

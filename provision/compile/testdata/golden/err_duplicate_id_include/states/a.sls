@@ -1,0 +1,4 @@
+include:
+  - b
+vim:
+  pkg.installed: []

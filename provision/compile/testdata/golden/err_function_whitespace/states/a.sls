@@ -1,0 +1,4 @@
+/etc/motd:
+  file:
+    - managed
+    - user root

@@ -1,0 +1,4 @@
+/etc/motd:
+  file.managed:
+    - contents: hi
+      user: root

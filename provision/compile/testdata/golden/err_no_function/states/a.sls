@@ -1,0 +1,3 @@
+vim:
+  pkg:
+    - version: 1

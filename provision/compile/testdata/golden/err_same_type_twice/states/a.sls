@@ -1,0 +1,5 @@
+/etc/redis.conf:
+  file.managed:
+    - contents: x
+  file.comment:
+    - regex: ^requirepass

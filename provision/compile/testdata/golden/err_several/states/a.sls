@@ -1,0 +1,3 @@
+one: bar
+two:
+  pkg.installed:

@@ -1,0 +1,4 @@
+vim:
+  pkg:
+    - installed
+    - latest

@@ -1,0 +1,3 @@
+exclude:
+  - id: vim
+git: pkg.installed

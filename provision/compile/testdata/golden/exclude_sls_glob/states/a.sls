@@ -1,0 +1,3 @@
+exclude:
+  - sls: web.*
+a: pkg.installed

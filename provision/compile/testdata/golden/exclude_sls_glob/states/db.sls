@@ -1,0 +1,1 @@
+db: pkg.installed

@@ -1,0 +1,6 @@
+base:
+  '*':
+    - a
+    - web.one
+    - web.two
+    - db

@@ -1,0 +1,5 @@
+include:
+  - b
+exclude:
+  - b
+a: pkg.installed

@@ -1,0 +1,6 @@
+include:
+  - b
+extend:
+  /etc/httpd.conf:
+    file:
+      - mode: 600

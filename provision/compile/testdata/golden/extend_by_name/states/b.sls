@@ -1,0 +1,4 @@
+httpd-conf:
+  file.managed:
+    - name: /etc/httpd.conf
+    - contents: x

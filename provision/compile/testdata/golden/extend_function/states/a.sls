@@ -1,0 +1,6 @@
+include:
+  - b
+extend:
+  ssh:
+    service:
+      - dead

@@ -1,0 +1,3 @@
+ssh:
+  service.running:
+    - name: sshd

@@ -1,0 +1,4 @@
+extend:
+  apache:
+    service:
+      - enable: True

@@ -1,0 +1,6 @@
+include:
+  - b
+extend:
+  pkgs:
+    pkg:
+      - name: c

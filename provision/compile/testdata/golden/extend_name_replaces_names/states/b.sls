@@ -1,0 +1,5 @@
+pkgs:
+  pkg.installed:
+    - names:
+      - a
+      - b

@@ -1,0 +1,6 @@
+include:
+  - b
+extend:
+  nginx:
+    service.running:
+      - enable: True

@@ -1,0 +1,4 @@
+/var/www:
+  file.recurse:
+    - source: salt://site
+    - user: www-data

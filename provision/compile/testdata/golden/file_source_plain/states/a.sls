@@ -1,0 +1,4 @@
+/etc/motd:
+  file.managed:
+    - source: salt://files/motd
+    - mode: 644

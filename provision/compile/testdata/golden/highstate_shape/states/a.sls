@@ -1,0 +1,5 @@
+vim:
+  pkg:
+    - installed
+    - version: '9.0'
+GMT: timezone.system

@@ -1,0 +1,5 @@
+include:
+  - b
+a:
+  cmd.run:
+    - name: echo a

@@ -1,0 +1,5 @@
+include:
+  - a
+b:
+  cmd.run:
+    - name: echo b

@@ -1,0 +1,5 @@
+include:
+  - d
+b:
+  cmd.run:
+    - name: echo b

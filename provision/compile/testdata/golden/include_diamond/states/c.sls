@@ -1,0 +1,5 @@
+include:
+  - d
+c:
+  cmd.run:
+    - name: echo c

@@ -1,0 +1,3 @@
+d:
+  cmd.run:
+    - name: echo d

@@ -1,0 +1,5 @@
+include:
+  - nope
+a:
+  cmd.run:
+    - name: echo a

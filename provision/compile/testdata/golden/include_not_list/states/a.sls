@@ -1,0 +1,4 @@
+include: b
+a:
+  cmd.run:
+    - name: echo a

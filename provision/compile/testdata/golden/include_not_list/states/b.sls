@@ -1,0 +1,3 @@
+b:
+  cmd.run:
+    - name: echo b

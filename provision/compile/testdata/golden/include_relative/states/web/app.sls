@@ -1,0 +1,6 @@
+include:
+  - .common
+  - ..base
+app:
+  cmd.run:
+    - name: echo app

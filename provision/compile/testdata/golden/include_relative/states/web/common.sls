@@ -1,0 +1,3 @@
+common:
+  cmd.run:
+    - name: echo common

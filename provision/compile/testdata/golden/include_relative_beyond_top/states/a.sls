@@ -1,0 +1,5 @@
+include:
+  - ...x
+a:
+  cmd.run:
+    - name: echo a

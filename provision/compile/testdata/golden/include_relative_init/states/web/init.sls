@@ -1,0 +1,4 @@
+include:
+  - .sub
+web:
+  pkg.installed: []

@@ -1,0 +1,3 @@
+sub:
+  cmd.run:
+    - name: echo sub

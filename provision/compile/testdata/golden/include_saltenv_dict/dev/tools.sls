@@ -1,0 +1,3 @@
+devtools:
+  pkg.installed:
+    - names: [strace, gdb]

@@ -1,0 +1,5 @@
+include:
+  - dev: tools
+a:
+  cmd.run:
+    - name: echo a

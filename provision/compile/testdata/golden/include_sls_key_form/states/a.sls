@@ -1,0 +1,4 @@
+include:
+  - sls: b
+  - sls: c
+    saltenv: prod

@@ -1,0 +1,1 @@
+b: pkg.installed

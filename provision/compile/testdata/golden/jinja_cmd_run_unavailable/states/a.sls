@@ -1,0 +1,4 @@
+{% set out = salt['cmd.run']('hostname') %}
+x:
+  test.nop:
+    - out: {{ out }}

@@ -1,0 +1,5 @@
+o:
+  test.nop:
+    - minion_id: {{ opts.id }}
+    - test: {{ opts.test }}
+    - root: {{ tplroot }}

@@ -1,0 +1,9 @@
+vars:
+  test.nop:
+    - sls: {{ sls }}
+    - slspath: {{ slspath }}
+    - slsdotpath: {{ slsdotpath }}
+    - slscolonpath: {{ slscolonpath }}
+    - tpldir: {{ tpldir }}
+    - tplfile: {{ tplfile }}
+    - saltenv: {{ saltenv }}

@@ -1,0 +1,6 @@
+base:
+  '*':
+    - common
+{% if grains['os'] == 'Debian' %}
+    - debian
+{% endif %}

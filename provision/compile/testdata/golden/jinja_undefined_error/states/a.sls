@@ -1,0 +1,4 @@
+x:
+  test.nop:
+    - a: 1
+{{ nothere.attr }}

@@ -1,0 +1,5 @@
+include:
+  - b
+a-state:
+  cmd.run:
+    - name: echo a

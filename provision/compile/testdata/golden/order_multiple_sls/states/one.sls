@@ -1,0 +1,3 @@
+x:
+  cmd.run:
+    - name: echo x

@@ -1,0 +1,3 @@
+y:
+  cmd.run:
+    - name: echo y

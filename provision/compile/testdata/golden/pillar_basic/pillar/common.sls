@@ -1,0 +1,4 @@
+ntp:
+  server: pool.ntp.org
+users:
+  - alice

@@ -1,0 +1,4 @@
+ntp:
+  server: web.ntp.example
+nginx:
+  workers: 4

@@ -1,0 +1,5 @@
+ntp:
+  server: pool.ntp.org
+  iburst: true
+users:
+  - alice

@@ -1,0 +1,5 @@
+base:
+  '*':
+    - here
+    - gone
+    - ignore_missing: True

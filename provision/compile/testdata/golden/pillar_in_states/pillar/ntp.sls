@@ -1,0 +1,3 @@
+ntp:
+  server: time.example.org
+owner: ntp

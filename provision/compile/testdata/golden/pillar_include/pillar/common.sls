@@ -1,0 +1,6 @@
+include:
+  - users
+  - sub:
+      key: nested:deep
+users:
+  admin: carol

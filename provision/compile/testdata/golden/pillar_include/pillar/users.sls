@@ -1,0 +1,3 @@
+users:
+  admin: alice
+  ops: bob

@@ -1,0 +1,7 @@
+vim:
+  pkg.installed: []
+/etc/vimrc:
+  file.managed:
+    - contents: x
+    - require:
+      - vim

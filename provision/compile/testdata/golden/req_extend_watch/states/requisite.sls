@@ -1,0 +1,7 @@
+include:
+  - b
+extend:
+  svc:
+    service:
+      - watch:
+        - file: cfg2

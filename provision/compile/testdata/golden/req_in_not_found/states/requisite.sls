@@ -1,0 +1,5 @@
+A:
+  cmd.run:
+    - name: echo A
+    - require_in:
+      - foobar: W

@@ -1,0 +1,6 @@
+x:
+  cmd.run:
+    - name: echo x
+y:
+  cmd.run:
+    - name: echo y

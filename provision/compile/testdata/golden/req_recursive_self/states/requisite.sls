@@ -1,0 +1,6 @@
+a:
+  file.managed:
+    - name: /etc/a
+    - contents: x
+    - require:
+      - file: /etc/a

@@ -1,0 +1,7 @@
+vim:
+  pkg.installed:
+    - require_in:
+      - file: /etc/vimrc
+/etc/vimrc:
+  file.managed:
+    - contents: x

@@ -1,0 +1,6 @@
+B:
+  cmd.run:
+    - name: echo B
+C:
+  cmd.run:
+    - name: echo C

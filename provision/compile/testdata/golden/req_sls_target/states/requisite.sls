@@ -1,0 +1,7 @@
+include:
+  - fullsls
+A:
+  cmd.run:
+    - name: echo A
+    - require:
+      - sls: fullsls

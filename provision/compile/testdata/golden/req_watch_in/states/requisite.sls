@@ -1,0 +1,7 @@
+nginx:
+  service.running: []
+/etc/nginx/nginx.conf:
+  file.managed:
+    - contents: x
+    - watch_in:
+      - service: nginx

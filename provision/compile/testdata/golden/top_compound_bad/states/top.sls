@@ -1,0 +1,4 @@
+base:
+  'G@os:Debian and':
+    - match: compound
+    - x

@@ -1,0 +1,6 @@
+dev:
+  '*':
+    - devtools
+base:
+  '*':
+    - ignored

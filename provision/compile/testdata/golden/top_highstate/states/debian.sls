@@ -1,0 +1,2 @@
+apt-utils:
+  pkg.installed: []

@@ -1,0 +1,9 @@
+base:
+  '*':
+    - common
+  'os:Debian':
+    - match: grain
+    - debian
+dev:
+  '*':
+    - tools

@@ -1,0 +1,7 @@
+base:
+  'a,web01,b':
+    - match: list
+    - listed
+  'a,b':
+    - match: list
+    - other

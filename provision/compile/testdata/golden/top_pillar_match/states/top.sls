@@ -1,0 +1,7 @@
+base:
+  'role:web':
+    - match: pillar
+    - web
+  'role:db':
+    - match: pillar
+    - db

@@ -1,0 +1,1 @@
+postgresql: pkg.installed

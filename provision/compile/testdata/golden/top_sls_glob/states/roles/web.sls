@@ -1,0 +1,1 @@
+nginx: pkg.installed

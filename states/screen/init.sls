@@ -1,0 +1,7 @@
+screen:
+  pkg:
+    - installed
+
+/etc/screenrc.d:
+  file:
+    - absent

@@ -1,0 +1,2 @@
+# Modern short form: "ID: module.function", the id is the name.
+UTC: timezone.system

@@ -1,0 +1,4 @@
+# Old list syntax (seed article: pkg.latest).
+wget:
+  pkg:
+    - latest
