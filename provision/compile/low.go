@@ -38,43 +38,10 @@ func (c *Compiler) isRequisiteKey(k string) bool {
 	return ok
 }
 
-// reqRef is one requisite target.
-type reqRef struct{ typ, name string }
-
 // reqList reads a requisite value: a list of "id" strings and single-key
 // {type: name} maps. strict rejects a non-list value.
-func reqList(v any, strict bool) ([]reqRef, bool) {
-	var items []any
-	switch t := v.(type) {
-	case []any:
-		items = t
-	case string, map[string]any:
-		if strict {
-			return nil, false
-		}
-		items = []any{t}
-	default:
-		return nil, false
-	}
-	var out []reqRef
-	for _, it := range items {
-		switch t := it.(type) {
-		case string:
-			out = append(out, reqRef{"id", t})
-		case map[string]any:
-			keys := make([]string, 0, len(t))
-			for k := range t {
-				keys = append(keys, k)
-			}
-			sort.Strings(keys)
-			for _, k := range keys {
-				out = append(out, reqRef{k, match.Str(t[k])})
-			}
-		default:
-			out = append(out, reqRef{"id", match.Str(t)})
-		}
-	}
-	return out, true
+func reqList(v any, strict bool) ([]lowstate.Ref, bool) {
+	return lowstate.ParseRequisites(v, lowstate.RefOptions{Strict: strict, Str: match.Str})
 }
 
 // finish runs the call_high steps on the collected highstate: extend,
@@ -219,10 +186,10 @@ func (c *Compiler) extendArg(s *StateDecl, a Arg) {
 }
 
 // refsToList renders requisite refs as Salt's normalised list.
-func refsToList(refs []reqRef) []any {
+func refsToList(refs []lowstate.Ref) []any {
 	out := make([]any, len(refs))
 	for i, rf := range refs {
-		out[i] = map[string]any{rf.typ: rf.name}
+		out[i] = map[string]any{rf.Kind: rf.Target}
 	}
 	return out
 }
@@ -261,8 +228,8 @@ func (r *run) verify(h *fileState) {
 					}
 				}
 				for _, rf := range refs {
-					if i := strings.IndexByte(rf.typ, '.'); i >= 0 {
-						r.errorf("Invalid requisite type '%s' in state '%s', in SLS '%s'. Requisite types must not contain dots, did you mean '%s'?", rf.typ, id, d.SLS, rf.typ[:i])
+					if i := strings.IndexByte(rf.Kind, '.'); i >= 0 {
+						r.errorf("Invalid requisite type '%s' in state '%s', in SLS '%s'. Requisite types must not contain dots, did you mean '%s'?", rf.Kind, id, d.SLS, rf.Kind[:i])
 					}
 				}
 			}
@@ -300,13 +267,13 @@ func pyRepr(v any) string {
 type target struct{ id, mod string }
 
 // resolveIn finds the declarations a requisite_in ref points at.
-func resolveIn(h *fileState, rf reqRef) []target {
+func resolveIn(h *fileState, rf lowstate.Ref) []target {
 	var out []target
-	switch rf.typ {
+	switch rf.Kind {
 	case "sls":
 		for _, id := range h.ids {
 			d := h.decls[id]
-			if match.Glob(rf.name, d.SLS) {
+			if match.Glob(rf.Target, d.SLS) {
 				for _, s := range d.States {
 					out = append(out, target{id, s.Module})
 				}
@@ -315,22 +282,22 @@ func resolveIn(h *fileState, rf reqRef) []target {
 	case "id":
 		// A bare id targets the first state declaration of that id, or the
 		// state whose name it is (Salt's requisite_in).
-		if d, ok := h.decls[rf.name]; ok {
+		if d, ok := h.decls[rf.Target]; ok {
 			if len(d.States) > 0 {
-				out = append(out, target{rf.name, d.States[0].Module})
+				out = append(out, target{rf.Target, d.States[0].Module})
 			}
 			return out
 		}
 		for _, id := range h.ids {
 			for _, s := range h.decls[id].States {
-				if v, ok := s.Get("name"); ok && v == rf.name {
+				if v, ok := s.Get("name"); ok && v == rf.Target {
 					out = append(out, target{id, s.Module})
 				}
 			}
 		}
 	default:
-		for _, id := range findName(h, rf.name, rf.typ) {
-			out = append(out, target{id, rf.typ})
+		for _, id := range findName(h, rf.Target, rf.Kind) {
+			out = append(out, target{id, rf.Kind})
 		}
 	}
 	return out
@@ -359,9 +326,9 @@ func (r *run) requisiteIn(h *fileState) {
 				}
 				for _, rf := range refs {
 					tgts := resolveIn(h, rf)
-					if isIn && len(tgts) == 0 && rf.typ != "id" {
+					if isIn && len(tgts) == 0 && rf.Kind != "id" {
 						// (Salt skips bare ids that match nothing)
-						r.errs = append(r.errs, cannotExtend(rf.name, d.Env, d.SLS))
+						r.errs = append(r.errs, cannotExtend(rf.Target, d.Env, d.SLS))
 						continue
 					}
 					for _, t := range tgts {
@@ -375,7 +342,7 @@ func (r *run) requisiteIn(h *fileState) {
 						default:
 							add(t.id, t.mod, Arg{rkey, []any{map[string]any{s.Module: id}}})
 							if a.Key == "prereq_in" {
-								add(id, s.Module, Arg{"prerequired", []any{map[string]any{rf.typ: rf.name}}})
+								add(id, s.Module, Arg{"prerequired", []any{map[string]any{rf.Kind: rf.Target}}})
 							}
 						}
 					}
@@ -540,20 +507,20 @@ func cloneChunk(c lowstate.Chunk) lowstate.Chunk {
 }
 
 // chunkRefs lists a chunk's requisites of the given keys.
-func chunkRefs(c lowstate.Chunk, key string) []reqRef {
+func chunkRefs(c lowstate.Chunk, key string) []lowstate.Ref {
 	refs, _ := reqList(c[key], false)
 	return refs
 }
 
 // refMatches reports whether chunk c is a target of requisite ref rf.
-func refMatches(rf reqRef, c lowstate.Chunk) bool {
-	switch rf.typ {
+func refMatches(rf lowstate.Ref, c lowstate.Chunk) bool {
+	switch rf.Kind {
 	case "sls":
-		return match.Glob(rf.name, c.SLS())
+		return match.Glob(rf.Target, c.SLS())
 	case "id":
-		return match.Glob(rf.name, c.ID()) || match.Glob(rf.name, c.Name())
+		return match.Glob(rf.Target, c.ID()) || match.Glob(rf.Target, c.Name())
 	}
-	return c.State() == rf.typ && (match.Glob(rf.name, c.ID()) || match.Glob(rf.name, c.Name()))
+	return c.State() == rf.Kind && (match.Glob(rf.Target, c.ID()) || match.Glob(rf.Target, c.Name()))
 }
 
 // checkedRequisites are the requisites whose targets must exist.
@@ -590,8 +557,8 @@ func newChunkIndex(chunks []*chunk) *chunkIndex {
 }
 
 // targets returns the indexes of the chunks rf points at, in order.
-func (x *chunkIndex) targets(rf reqRef) []int {
-	if strings.ContainsAny(rf.name, "*?[") {
+func (x *chunkIndex) targets(rf lowstate.Ref) []int {
+	if strings.ContainsAny(rf.Target, "*?[") {
 		var out []int
 		for i, c := range x.chunks {
 			if refMatches(rf, c.Chunk) {
@@ -601,10 +568,10 @@ func (x *chunkIndex) targets(rf reqRef) []int {
 		return out
 	}
 	var cand []int
-	if rf.typ == "sls" {
-		cand = x.bySLS[rf.name]
+	if rf.Kind == "sls" {
+		cand = x.bySLS[rf.Target]
 	} else {
-		cand = append(append([]int(nil), x.byID[rf.name]...), x.byName[rf.name]...)
+		cand = append(append([]int(nil), x.byID[rf.Target]...), x.byName[rf.Target]...)
 		sort.Ints(cand)
 	}
 	var out []int
@@ -612,7 +579,7 @@ func (x *chunkIndex) targets(rf reqRef) []int {
 		if i > 0 && cand[i-1] == j {
 			continue
 		}
-		if rf.typ == "sls" || rf.typ == "id" || x.chunks[j].State() == rf.typ {
+		if rf.Kind == "sls" || rf.Kind == "id" || x.chunks[j].State() == rf.Kind {
 			out = append(out, j)
 		}
 	}
@@ -629,7 +596,7 @@ func (r *run) checkRequisites(chunks []*chunk) {
 		var b strings.Builder
 		seen := map[int]bool{}
 		for _, key := range checkedRequisites() {
-			var missing []reqRef
+			var missing []lowstate.Ref
 			for _, rf := range chunkRefs(c.Chunk, key) {
 				t := x.targets(rf)
 				if len(t) == 0 {
@@ -649,7 +616,7 @@ func (r *run) checkRequisites(chunks []*chunk) {
 			}
 			fmt.Fprintf(&b, "\n                   %s:", key)
 			for _, m := range missing {
-				fmt.Fprintf(&b, "\n                       %s: %s", m.typ, m.name)
+				fmt.Fprintf(&b, "\n                       %s: %s", m.Kind, m.Target)
 			}
 		}
 		if b.Len() > 0 {

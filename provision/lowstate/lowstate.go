@@ -50,11 +50,14 @@ func (c Chunk) SLS() string { return c.Str("__sls__") }
 // Str returns the string value of key k ("" when absent); numbers and booleans
 // are formatted the way Salt's YAML loader would show them.
 func (c Chunk) Str(k string) string {
-	v, ok := c[k]
-	if !ok || v == nil {
-		return ""
-	}
+	return scalar(c[k])
+}
+
+// scalar formats a chunk value as Chunk.Str does ("" for nil).
+func scalar(v any) string {
 	switch t := v.(type) {
+	case nil:
+		return ""
 	case string:
 		return t
 	case float64:
@@ -65,6 +68,88 @@ func (c Chunk) Str(k string) string {
 	default:
 		return fmt.Sprint(t)
 	}
+}
+
+// Ref is one requisite reference, e.g. `require: [{file: /etc/x}]`: Kind is
+// a state module, "id" (an id or name of any module) or "sls"; Target is what
+// it names and may be a glob.
+type Ref struct{ Kind, Target string }
+
+// RefOptions tunes ParseRequisites to its reader.
+type RefOptions struct {
+	// Strict accepts only a list (the compiler's verify step); otherwise a
+	// lone id or {kind: target} map is read as a one-item list.
+	Strict bool
+	// Compiled reads a compiled chunk's value forgivingly, as the engine does:
+	// nil is no requisite, a lone value of any type or a []map[string]any is a
+	// list, items that are neither ids nor maps and entries with a nil target
+	// are skipped, and a kind like "pkg.installed" is cut to "pkg".
+	Compiled bool
+	// Str formats a target that is not a string; nil means Chunk.Str's way.
+	Str func(any) string
+}
+
+// ParseRequisites reads a requisite value: a list of bare ids ("id" refs) and
+// {kind: target} maps (one ref per key, keys sorted), in order. ok is false
+// for a value of a shape o does not accept.
+func ParseRequisites(v any, o RefOptions) (refs []Ref, ok bool) {
+	var items []any
+	switch t := v.(type) {
+	case []any:
+		items = t
+	case string, map[string]any:
+		if o.Strict {
+			return nil, false
+		}
+		items = []any{t}
+	case nil:
+		return nil, o.Compiled
+	case []map[string]any:
+		if !o.Compiled {
+			return nil, false
+		}
+		for _, m := range t {
+			items = append(items, m)
+		}
+	default:
+		if !o.Compiled {
+			return nil, false
+		}
+		items = []any{t}
+	}
+	str := o.Str
+	if str == nil {
+		str = scalar
+	}
+	for _, it := range items {
+		switch t := it.(type) {
+		case string:
+			refs = append(refs, Ref{"id", t})
+		case map[string]any:
+			keys := make([]string, 0, len(t))
+			for k := range t {
+				keys = append(keys, k)
+			}
+			sort.Strings(keys)
+			for _, k := range keys {
+				kind := k
+				if o.Compiled {
+					if t[k] == nil {
+						continue
+					}
+					if i := strings.IndexByte(kind, '.'); i >= 0 {
+						kind = kind[:i]
+					}
+				}
+				refs = append(refs, Ref{kind, str(t[k])})
+			}
+		default:
+			if !o.Compiled {
+				refs = append(refs, Ref{"id", str(t)})
+			}
+		}
+	}
+	return refs, true
 }
 
 // Tag is the key Salt uses for a state's return: state_|-ID_|-NAME_|-FUN.

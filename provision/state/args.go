@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -451,17 +452,55 @@ func GroupName(env *Env, gid int) string {
 	return strconv.Itoa(gid)
 }
 
-// SupplementaryGIDs returns the gids of the groups listing user as a member.
-func SupplementaryGIDs(env *Env, user string) []int {
-	groups, _ := Groups(env)
-	var out []int
-	for _, g := range groups {
-		for _, m := range g.Members {
-			if m == user {
-				out = append(out, g.GID)
-				break
-			}
+// FindUser returns the user named name in <Root>/etc/passwd, or nil when
+// there is none (unlike LookupUser, a number is not read as a uid).
+func FindUser(env *Env, name string) (*User, error) {
+	users, err := Users(env)
+	if err != nil {
+		return nil, err
+	}
+	for i := range users {
+		if users[i].Name == name {
+			return &users[i], nil
 		}
+	}
+	return nil, nil
+}
+
+// FindGroup returns the group named name in <Root>/etc/group, or nil when
+// there is none (unlike LookupGroup, a number is not read as a gid).
+func FindGroup(env *Env, name string) (*Group, error) {
+	groups, err := Groups(env)
+	if err != nil {
+		return nil, err
+	}
+	for i := range groups {
+		if groups[i].Name == name {
+			return &groups[i], nil
+		}
+	}
+	return nil, nil
+}
+
+// MemberGroups returns the groups of <Root>/etc/group that list user as a
+// member, in file order (none when the file cannot be read).
+func MemberGroups(env *Env, user string) []Group {
+	groups, _ := Groups(env)
+	var out []Group
+	for _, g := range groups {
+		if slices.Contains(g.Members, user) {
+			out = append(out, g)
+		}
+	}
+	return out
+}
+
+// SupplementaryGIDs returns the sorted gids of the groups listing user as a
+// member.
+func SupplementaryGIDs(env *Env, user string) []int {
+	var out []int
+	for _, g := range MemberGroups(env, user) {
+		out = append(out, g.GID)
 	}
 	sort.Ints(out)
 	return out

@@ -100,6 +100,30 @@ func TestLookupUserGroup(t *testing.T) {
 	}
 }
 
+func TestFindUserGroupByNameOnly(t *testing.T) {
+	root := t.TempDir()
+	writeIDFiles(t, root)
+	env := &state.Env{Root: root}
+	if u, err := state.FindUser(env, "web"); err != nil || u == nil || u.UID != 1500 {
+		t.Errorf("FindUser web = %+v, %v", u, err)
+	}
+	if u, err := state.FindUser(env, "1500"); err != nil || u != nil {
+		t.Errorf("FindUser must not read a number as a uid: %+v, %v", u, err)
+	}
+	if g, err := state.FindGroup(env, "adm"); err != nil || g == nil || g.GID != 4 {
+		t.Errorf("FindGroup adm = %+v, %v", g, err)
+	}
+	if g, err := state.FindGroup(env, "ghost"); err != nil || g != nil {
+		t.Errorf("FindGroup ghost = %+v, %v", g, err)
+	}
+	if _, err := state.FindGroup(&state.Env{Root: t.TempDir()}, "adm"); err == nil {
+		t.Error("an unreadable /etc/group must be an error")
+	}
+	if gs := state.MemberGroups(env, "root"); len(gs) != 1 || gs[0].Name != "adm" {
+		t.Errorf("MemberGroups root = %+v", gs)
+	}
+}
+
 func TestWriteFileAtomic(t *testing.T) {
 	root := t.TempDir()
 	env := &state.Env{Root: root}

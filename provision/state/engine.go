@@ -423,14 +423,14 @@ func (r *runner) listen() {
 		fire := false
 		for _, ref := range refs {
 			targets := m.match(ref)
-			if len(targets) == 0 && ref.key == "id" {
+			if len(targets) == 0 && ref.Kind == "id" {
 				continue // Salt ignores a bare listen target it cannot find
 			}
 			if len(targets) == 0 {
-				tag := lowstate.Tag("Listen_Error", "listen_"+ref.val, "listen_"+ref.key, "Listen_Error")
-				res := Failed(fmt.Sprintf("Referenced state %s: %s does not exist", ref.key, ref.val))
-				res.Name = "listen_" + ref.key + ":" + ref.val
-				res.ID = "listen_" + ref.val
+				tag := lowstate.Tag("Listen_Error", "listen_"+ref.Target, "listen_"+ref.Kind, "Listen_Error")
+				res := Failed(fmt.Sprintf("Referenced state %s: %s does not exist", ref.Kind, ref.Target))
+				res.Name = "listen_" + ref.Kind + ":" + ref.Target
+				res.ID = "listen_" + ref.Target
 				res.RunNum = r.runNum
 				r.runNum++
 				res.Start = r.now().Format("15:04:05.000000")

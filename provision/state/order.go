@@ -4,7 +4,6 @@ import (
 	"container/heap"
 	"fmt"
 	"path"
-	"sort"
 	"strings"
 
 	"brine/provision/lowstate"
@@ -53,50 +52,11 @@ type node struct {
 	errs []string
 }
 
-// reqRef is one requisite reference: {"file": "/etc/x"} or a bare id.
-type reqRef struct{ key, val string }
-
-// parseReqs reads the requisite list under key k of chunk c.
-func parseReqs(c lowstate.Chunk, k string) []reqRef {
-	v, ok := c[k]
-	if !ok || v == nil {
-		return nil
-	}
-	var items []any
-	switch t := v.(type) {
-	case []any:
-		items = t
-	case []map[string]any:
-		for _, m := range t {
-			items = append(items, m)
-		}
-	default:
-		items = []any{t}
-	}
-	var out []reqRef
-	for _, it := range items {
-		switch t := it.(type) {
-		case string:
-			out = append(out, reqRef{"id", t})
-		case map[string]any:
-			keys := make([]string, 0, len(t))
-			for k := range t {
-				keys = append(keys, k)
-			}
-			sort.Strings(keys)
-			for _, k := range keys {
-				if t[k] == nil {
-					continue
-				}
-				key := k
-				if i := strings.IndexByte(key, '.'); i >= 0 {
-					key = key[:i] // pkg.installed: x -> pkg: x
-				}
-				out = append(out, reqRef{key, Scalar(t[k])})
-			}
-		}
-	}
-	return out
+// parseReqs reads the requisite list under key k of chunk c, forgivingly
+// (the compiler has checked the shapes).
+func parseReqs(c lowstate.Chunk, k string) []lowstate.Ref {
+	refs, _ := lowstate.ParseRequisites(c[k], lowstate.RefOptions{Compiled: true})
+	return refs
 }
 
 func isGlob(s string) bool { return strings.ContainsAny(s, "*?[]") }
@@ -114,9 +74,9 @@ func globMatch(pat, s string) bool {
 // with glob patterns.
 type matcher struct{ chunks []lowstate.Chunk }
 
-func (m matcher) match(r reqRef) []int {
+func (m matcher) match(r lowstate.Ref) []int {
 	var out []int
-	glob := isGlob(r.val)
+	glob := isGlob(r.Target)
 	for i, c := range m.chunks {
 		if matches(c, r, glob) {
 			out = append(out, i)
@@ -125,14 +85,14 @@ func (m matcher) match(r reqRef) []int {
 	return out
 }
 
-func matches(c lowstate.Chunk, r reqRef, glob bool) bool {
+func matches(c lowstate.Chunk, r lowstate.Ref, glob bool) bool {
 	eq := func(s string) bool {
 		if glob {
-			return globMatch(r.val, s)
+			return globMatch(r.Target, s)
 		}
-		return s == r.val
+		return s == r.Target
 	}
-	switch r.key {
+	switch r.Kind {
 	case "sls":
 		if eq(c.SLS()) {
 			return true
@@ -148,7 +108,7 @@ func matches(c lowstate.Chunk, r reqRef, glob bool) bool {
 	case "id":
 		return eq(c.ID()) || eq(c.Name())
 	default:
-		return c.State() == r.key && (eq(c.ID()) || eq(c.Name()))
+		return c.State() == r.Kind && (eq(c.ID()) || eq(c.Name()))
 	}
 }
 
@@ -228,7 +188,7 @@ func buildGraph(chunks []lowstate.Chunk, reg Registry) []*node {
 				targets := m.match(r)
 				if len(targets) == 0 {
 					n.errs = append(n.errs, fmt.Sprintf("Referenced state does not exist for requisite [%s: (%s: %s)] in state [%s] in SLS [%s]",
-						typ, r.key, r.val, c.Name(), c.SLS()))
+						typ, r.Kind, r.Target, c.Name(), c.SLS()))
 					continue
 				}
 				et := typ

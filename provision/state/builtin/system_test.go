@@ -12,6 +12,7 @@ import (
 	"brine/provision/lowstate"
 	"brine/provision/state"
 	"brine/provision/state/builtin"
+	"brine/provision/state/statetest"
 )
 
 func TestRegistryHasSystemModules(t *testing.T) {
@@ -32,19 +33,6 @@ func TestRegistryHasSystemModules(t *testing.T) {
 	}
 }
 
-// sleeperScript is a start-stop-daemon init script with its pid file under
-// the test root.
-const sleeperScript = `#!/bin/sh
-PIDFILE=@ROOT@/run/sleeper.pid
-case "$1" in
-  start)   start-stop-daemon --start --quiet --background --make-pidfile --pidfile $PIDFILE --exec /bin/sleep -- 300 ;;
-  stop)    start-stop-daemon --stop --quiet --retry 5 --remove-pidfile --pidfile $PIDFILE --exec /bin/sleep; rc=$?; [ $rc -eq 1 ] && exit 0; exit $rc ;;
-  status)  start-stop-daemon --status --pidfile $PIDFILE --exec /bin/sleep ;;
-  restart) "$0" stop && "$0" start ;;
-  *) echo "Usage: $0 {start|stop|status|restart}" >&2; exit 3 ;;
-esac
-`
-
 // TestEngineWatchRestartsSysVService runs the real engine and host executor
 // over a temp root: host.present watched by service.running restarts the
 // service (new pid) only when the hosts entry changed.
@@ -57,7 +45,7 @@ func TestEngineWatchRestartsSysVService(t *testing.T) {
 	os.MkdirAll(filepath.Join(root, "run"), 0o755)
 	os.WriteFile(filepath.Join(root, "etc/hosts"), []byte("127.0.0.1\tlocalhost\n"), 0o644)
 	script := filepath.Join(root, "etc/init.d/sleeper")
-	os.WriteFile(script, []byte(strings.ReplaceAll(sleeperScript, "@ROOT@", root)), 0o755)
+	os.WriteFile(script, []byte(statetest.SleeperInitScript(root)), 0o755)
 	t.Cleanup(func() { exec.Command(script, "stop").Run() })
 	pid := func() string {
 		b, _ := os.ReadFile(filepath.Join(root, "run/sleeper.pid"))

@@ -2,7 +2,6 @@ package cron
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -12,6 +11,7 @@ import (
 	"brine/provision/lowstate"
 	"brine/provision/state"
 	"brine/provision/state/hostcmd"
+	"brine/provision/state/statetest"
 )
 
 // fakeCrontab keeps crontabs as files under root/var/spool/cron/crontabs,
@@ -42,13 +42,6 @@ func fakeCrontab(root string) *hostcmd.Fake {
 	}}
 }
 
-func res(r *lowstate.Result) string {
-	if r.Result == nil {
-		return "None"
-	}
-	return fmt.Sprint(*r.Result)
-}
-
 func call(env *state.Env, fun string, c lowstate.Chunk) *lowstate.Result {
 	return Module().Funcs[fun](context.Background(), env, c)
 }
@@ -66,13 +59,13 @@ func TestPresentWritesSaltFormat(t *testing.T) {
 	env.Test = true
 	r := call(env, "present", job)
 	if r.Result != nil || r.Comment != "Cron /usr/local/bin/backup.sh is set to be added" || strings.Contains(tab(t, env, "app"), "backup") {
-		t.Fatalf("test: %s %q", res(r), r.Comment)
+		t.Fatalf("test: %s %q", statetest.Result(r), r.Comment)
 	}
 	env.Test = false
 	r = call(env, "present", job)
-	if res(r) != "true" || !reflect.DeepEqual(r.Changes, map[string]any{"app": "/usr/local/bin/backup.sh"}) ||
+	if statetest.Result(r) != "true" || !reflect.DeepEqual(r.Changes, map[string]any{"app": "/usr/local/bin/backup.sh"}) ||
 		r.Comment != "Cron /usr/local/bin/backup.sh added to app's crontab" {
-		t.Fatalf("%s %v %q", res(r), r.Changes, r.Comment)
+		t.Fatalf("%s %v %q", statetest.Result(r), r.Changes, r.Comment)
 	}
 	call(env, "env_present", lowstate.Chunk{"name": "MAILTO", "value": "ops@example.com", "user": "app"})
 	call(env, "present", lowstate.Chunk{"name": "/bin/cleanup", "user": "app", "special": "@reboot", "comment": "after boot", "identifier": "cleanup"})
@@ -88,7 +81,7 @@ func TestPresentWritesSaltFormat(t *testing.T) {
 		if c["fun"] == "env" {
 			fun = "env_present"
 		}
-		if r := call(env, fun, c); res(r) != "true" || len(r.Changes) != 0 {
+		if r := call(env, fun, c); statetest.Result(r) != "true" || len(r.Changes) != 0 {
 			t.Errorf("second %s: %v %q", fun, r.Changes, r.Comment)
 		}
 	}
@@ -102,8 +95,8 @@ func TestUpdateByIdentifierAndCommented(t *testing.T) {
 	env := &state.Env{Root: root, Exec: fakeCrontab(root)}
 	call(env, "present", lowstate.Chunk{"name": "/bin/job --old", "identifier": "job", "minute": "5"})
 	r := call(env, "present", lowstate.Chunk{"name": "/bin/job --new", "identifier": "job", "minute": "5", "commented": true})
-	if res(r) != "true" || r.Comment != "Cron /bin/job --new updated" {
-		t.Fatalf("%s %q", res(r), r.Comment)
+	if statetest.Result(r) != "true" || r.Comment != "Cron /bin/job --new updated" {
+		t.Fatalf("%s %q", statetest.Result(r), r.Comment)
 	}
 	want := Tag + "\n# SALT_CRON_IDENTIFIER:job\n#DISABLED#5 * * * * /bin/job --new\n"
 	if got := tab(t, env, "root"); got != want {
@@ -111,11 +104,11 @@ func TestUpdateByIdentifierAndCommented(t *testing.T) {
 	}
 	env.Test = true
 	if r := call(env, "absent", lowstate.Chunk{"name": "/bin/job --new", "identifier": "job"}); r.Result != nil {
-		t.Errorf("test absent %s", res(r))
+		t.Errorf("test absent %s", statetest.Result(r))
 	}
 	env.Test = false
 	r = call(env, "absent", lowstate.Chunk{"name": "/bin/job --new", "identifier": "job"})
-	if res(r) != "true" || r.Comment != "Cron /bin/job --new removed from root's crontab" || tab(t, env, "root") != Tag+"\n" {
+	if statetest.Result(r) != "true" || r.Comment != "Cron /bin/job --new removed from root's crontab" || tab(t, env, "root") != Tag+"\n" {
 		t.Errorf("absent: %q %q", r.Comment, tab(t, env, "root"))
 	}
 	if r := call(env, "absent", lowstate.Chunk{"name": "/bin/job --new", "identifier": "job"}); len(r.Changes) != 0 {
@@ -136,7 +129,7 @@ func TestEnvAbsentAndParseRoundTrip(t *testing.T) {
 		t.Errorf("parsed %+v %+v", tb.Jobs, tb.Special)
 	}
 	r := call(env, "env_absent", lowstate.Chunk{"name": "PATH"})
-	if res(r) != "true" || r.Changes["root"] != "PATH" || strings.Contains(tab(t, env, "root"), "PATH=") {
+	if statetest.Result(r) != "true" || r.Changes["root"] != "PATH" || strings.Contains(tab(t, env, "root"), "PATH=") {
 		t.Errorf("env_absent %v", tab(t, env, "root"))
 	}
 	if !strings.HasPrefix(tab(t, env, "root"), "SHELL=/bin/sh\n") {
@@ -155,14 +148,14 @@ func TestCrontabErrorReported(t *testing.T) {
 	fx.Responses[0].Result.Stderr = "crontab: user `ghost' unknown"
 	env := &state.Env{Root: t.TempDir(), Exec: fx}
 	r := call(env, "present", lowstate.Chunk{"name": "true", "user": "ghost"})
-	if res(r) != "false" || !strings.Contains(r.Comment, "crontab is not installed") || len(fx.Lines()) != 0 {
+	if statetest.Result(r) != "false" || !strings.Contains(r.Comment, "crontab is not installed") || len(fx.Lines()) != 0 {
 		t.Errorf("no crontab binary: %q", r.Comment)
 	}
 	os.MkdirAll(filepath.Join(env.Root, "usr/bin"), 0o755)
 	os.WriteFile(filepath.Join(env.Root, "usr/bin/crontab"), []byte("#!/bin/sh\n"), 0o755)
 	r = call(env, "present", lowstate.Chunk{"name": "true", "user": "ghost"})
-	if res(r) != "false" || !strings.Contains(r.Comment, "ghost' unknown") {
-		t.Errorf("%s %q", res(r), r.Comment)
+	if statetest.Result(r) != "false" || !strings.Contains(r.Comment, "ghost' unknown") {
+		t.Errorf("%s %q", statetest.Result(r), r.Comment)
 	}
 }
 
@@ -170,8 +163,8 @@ func TestRandomFieldsAreStable(t *testing.T) {
 	root := t.TempDir()
 	env := &state.Env{Root: root, Exec: fakeCrontab(root)}
 	c := lowstate.Chunk{"name": "/bin/report", "minute": "random", "hour": "random"}
-	if r := call(env, "present", c); res(r) != "true" || len(r.Changes) != 1 {
-		t.Fatalf("%s %q", res(r), r.Comment)
+	if r := call(env, "present", c); statetest.Result(r) != "true" || len(r.Changes) != 1 {
+		t.Fatalf("%s %q", statetest.Result(r), r.Comment)
 	}
 	tb := Parse(tab(t, env, "root"))
 	j := tb.Jobs[0]

@@ -133,7 +133,7 @@ func directory(_ context.Context, env *state.Env, c lowstate.Chunk) *lowstate.Re
 	ch := map[string]any{}
 	parents := missingParents(env, name)
 	if err != nil {
-		if len(parents) > 0 && !state.ArgBool(c, "makedirs", false) && !env.Test {
+		if cannotMakeParents(env, c, parents) {
 			return state.Failed(fmt.Sprintf("No directory to create %s in", name))
 		}
 		ch[name] = "New Dir"

@@ -38,7 +38,7 @@ func edit(env *state.Env, c lowstate.Chunk, create bool, msgs *editMsgs,
 		return state.Failed(fmt.Sprintf("%s: file not found", name))
 	default:
 		parents := missingParents(env, name)
-		if len(parents) > 0 && !state.ArgBool(c, "makedirs", false) && !env.Test {
+		if cannotMakeParents(env, c, parents) {
 			return state.Failed(fmt.Sprintf("Parent directory not present: %s (set makedirs: True to create it)", name))
 		}
 	}

@@ -236,6 +236,27 @@ func checkAbs(name string) *lowstate.Result {
 	return nil
 }
 
+// absNameAndArg returns the chunk's name, which must be an absolute path,
+// and its required argument k of state function file.<fun>, or the failure.
+func absNameAndArg(c lowstate.Chunk, k, fun string) (name, arg string, fail *lowstate.Result) {
+	name = c.Name()
+	if r := checkAbs(name); r != nil {
+		return name, "", r
+	}
+	arg = state.ArgStr(c, k)
+	if arg == "" {
+		return name, "", state.Failed(fmt.Sprintf("Missing parameter %s for state file.%s", k, fun))
+	}
+	return name, arg, nil
+}
+
+// cannotMakeParents reports that the missing parent directories of a path
+// may not be created: makedirs is off and this is not a dry run (a dry run
+// predicts them).
+func cannotMakeParents(env *state.Env, c lowstate.Chunk, parents []string) bool {
+	return len(parents) > 0 && !state.ArgBool(c, "makedirs", false) && !env.Test
+}
+
 // mkParents creates the parent directories of target path name (with
 // dir_mode and the state's user/group) or fails when makedirs is off.
 // It returns the list of directories it would create.

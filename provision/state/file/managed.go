@@ -132,7 +132,7 @@ func managed(ctx context.Context, env *state.Env, c lowstate.Chunk) *lowstate.Re
 		return state.OK(fmt.Sprintf("File %s is not present and is not set for creation", name))
 	}
 	parents := missingParents(env, name)
-	if fi == nil && len(parents) > 0 && !state.ArgBool(c, "makedirs", false) && !env.Test {
+	if fi == nil && cannotMakeParents(env, c, parents) {
 		return state.Failed(fmt.Sprintf("Parent directory not present: %s (set makedirs: True to create it)", filepath.Dir(name)))
 	}
 	ch := map[string]any{}
@@ -233,7 +233,7 @@ func touch(_ context.Context, env *state.Env, c lowstate.Chunk) *lowstate.Result
 	_, err := os.Stat(hp)
 	exists := err == nil
 	parents := missingParents(env, name)
-	if !exists && len(parents) > 0 && !state.ArgBool(c, "makedirs", false) && !env.Test {
+	if !exists && cannotMakeParents(env, c, parents) {
 		return state.Failed(fmt.Sprintf("Directory not present to touch file %s", name))
 	}
 	if env.Test {
@@ -316,13 +316,9 @@ func missing(_ context.Context, env *state.Env, c lowstate.Chunk) *lowstate.Resu
 }
 
 func symlink(_ context.Context, env *state.Env, c lowstate.Chunk) *lowstate.Result {
-	name := c.Name()
-	if r := checkAbs(name); r != nil {
-		return r
-	}
-	tgt := state.ArgStr(c, "target")
-	if tgt == "" {
-		return state.Failed("Missing parameter target for state file.symlink")
+	name, tgt, fail := absNameAndArg(c, "target", "symlink")
+	if fail != nil {
+		return fail
 	}
 	p, fail := getPerms(env, c, "")
 	if fail != nil {
@@ -333,7 +329,7 @@ func symlink(_ context.Context, env *state.Env, c lowstate.Chunk) *lowstate.Resu
 	ch := map[string]any{}
 	force := state.ArgBool(c, "force", false)
 	parents := missingParents(env, name)
-	if fi == nil && len(parents) > 0 && !state.ArgBool(c, "makedirs", false) && !env.Test {
+	if fi == nil && cannotMakeParents(env, c, parents) {
 		return state.Failed(fmt.Sprintf("Directory %s for symlink is not present", filepath.Dir(name)))
 	}
 	create := false
@@ -393,13 +389,9 @@ func symlink(_ context.Context, env *state.Env, c lowstate.Chunk) *lowstate.Resu
 }
 
 func copyFn(_ context.Context, env *state.Env, c lowstate.Chunk) *lowstate.Result {
-	name := c.Name()
-	if r := checkAbs(name); r != nil {
-		return r
-	}
-	src := state.ArgStr(c, "source")
-	if src == "" {
-		return state.Failed("Missing parameter source for state file.copy")
+	name, src, fail := absNameAndArg(c, "source", "copy")
+	if fail != nil {
+		return fail
 	}
 	p, fail := getPerms(env, c, "mode")
 	if fail != nil {
@@ -425,7 +417,7 @@ func copyFn(_ context.Context, env *state.Env, c lowstate.Chunk) *lowstate.Resul
 		}
 	}
 	parents := missingParents(env, name)
-	if len(parents) > 0 && !state.ArgBool(c, "makedirs", false) && !env.Test {
+	if cannotMakeParents(env, c, parents) {
 		return state.Failed(fmt.Sprintf("The target directory %s is not present", filepath.Dir(name)))
 	}
 	ch := map[string]any{name: src}
@@ -450,13 +442,9 @@ func copyFn(_ context.Context, env *state.Env, c lowstate.Chunk) *lowstate.Resul
 }
 
 func rename(_ context.Context, env *state.Env, c lowstate.Chunk) *lowstate.Result {
-	name := c.Name()
-	if r := checkAbs(name); r != nil {
-		return r
-	}
-	src := state.ArgStr(c, "source")
-	if src == "" {
-		return state.Failed("Missing parameter source for state file.rename")
+	name, src, fail := absNameAndArg(c, "source", "rename")
+	if fail != nil {
+		return fail
 	}
 	hsrc, hdst := state.HostPath(env, src), state.HostPath(env, name)
 	if _, err := os.Lstat(hsrc); err != nil {
@@ -468,7 +456,7 @@ func rename(_ context.Context, env *state.Env, c lowstate.Chunk) *lowstate.Resul
 		}
 	}
 	parents := missingParents(env, name)
-	if len(parents) > 0 && !state.ArgBool(c, "makedirs", false) && !env.Test {
+	if cannotMakeParents(env, c, parents) {
 		return state.Failed(fmt.Sprintf("The target directory %s is not present", filepath.Dir(name)))
 	}
 	ch := map[string]any{name: src}

@@ -70,7 +70,7 @@ func serialize(_ context.Context, env *state.Env, c lowstate.Chunk) *lowstate.Re
 	fi, err := os.Stat(hp)
 	if err != nil {
 		fi = nil
-		if len(missingParents(env, name)) > 0 && !state.ArgBool(c, "makedirs", false) && !env.Test {
+		if cannotMakeParents(env, c, missingParents(env, name)) {
 			return state.Failed(fmt.Sprintf("Parent directory not present: %s (set makedirs: True to create it)", name))
 		}
 	} else if fi.IsDir() {

@@ -87,19 +87,6 @@ func UsedGIDs(env *state.Env) map[int]bool {
 	return m
 }
 
-func find(env *state.Env, name string) (*state.Group, error) {
-	gs, err := state.Groups(env)
-	if err != nil {
-		return nil, err
-	}
-	for i := range gs {
-		if gs[i].Name == name {
-			return &gs[i], nil
-		}
-	}
-	return nil, nil
-}
-
 func sorted(s []string) []string {
 	out := append([]string{}, s...)
 	sort.Strings(out)
@@ -156,7 +143,7 @@ func info(g *state.Group) map[string]any {
 
 func present(ctx context.Context, env *state.Env, c lowstate.Chunk) *lowstate.Result {
 	name := c.Name()
-	cur, err := find(env, name)
+	cur, err := state.FindGroup(env, name)
 	if err != nil {
 		return state.Failed(err.Error())
 	}
@@ -193,7 +180,7 @@ func present(ctx context.Context, env *state.Env, c lowstate.Chunk) *lowstate.Re
 				return state.Failedf("Created group %s but failed to set its members: %v", name, err)
 			}
 		}
-		g, err := find(env, name)
+		g, err := state.FindGroup(env, name)
 		if err != nil || g == nil {
 			return state.Failedf("Group %s is not present after groupadd", name)
 		}
@@ -235,7 +222,7 @@ func present(ctx context.Context, env *state.Env, c lowstate.Chunk) *lowstate.Re
 
 func absent(ctx context.Context, env *state.Env, c lowstate.Chunk) *lowstate.Result {
 	name := c.Name()
-	cur, err := find(env, name)
+	cur, err := state.FindGroup(env, name)
 	if err != nil {
 		return state.Failed(err.Error())
 	}

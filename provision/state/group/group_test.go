@@ -2,58 +2,43 @@ package group
 
 import (
 	"context"
-	"fmt"
 	"reflect"
 	"testing"
 
 	"brine/provision/lowstate"
 	"brine/provision/state"
-	"brine/provision/state/hostcmd"
 	"brine/provision/state/internal/shadowfake"
+	"brine/provision/state/statetest"
 )
-
-func setup(t *testing.T) (*state.Env, *hostcmd.Fake) {
-	root := t.TempDir()
-	h := shadowfake.New(root)
-	fx := &hostcmd.Fake{Handler: func(c state.Cmd, _ string) (state.CmdResult, bool) { return h.Handle(c) }}
-	return &state.Env{Root: root, Exec: fx}, fx
-}
-
-func res(r *lowstate.Result) string {
-	if r.Result == nil {
-		return "None"
-	}
-	return fmt.Sprint(*r.Result)
-}
 
 func call(env *state.Env, fun string, c lowstate.Chunk) *lowstate.Result {
 	return Module().Funcs[fun](context.Background(), env, c)
 }
 
 func TestPresentNewWithMembers(t *testing.T) {
-	env, fx := setup(t)
+	env, fx := shadowfake.Env(t)
 	c := lowstate.Chunk{"name": "web", "members": []any{"daemon", "root"}}
 	env.Test = true
 	pred := call(env, "present", c)
 	env.Test = false
 	if pred.Result != nil || len(fx.Lines()) != 0 {
-		t.Fatalf("test mode %s %v", res(pred), fx.Lines())
+		t.Fatalf("test mode %s %v", statetest.Result(pred), fx.Lines())
 	}
 	r := call(env, "present", c)
 	want := map[string]any{"name": "web", "gid": 1000, "passwd": "x", "members": []any{"daemon", "root"}}
-	if res(r) != "true" || !reflect.DeepEqual(r.Changes, want) || !reflect.DeepEqual(pred.Changes, want) {
-		t.Fatalf("%s %v pred %v", res(r), r.Changes, pred.Changes)
+	if statetest.Result(r) != "true" || !reflect.DeepEqual(r.Changes, want) || !reflect.DeepEqual(pred.Changes, want) {
+		t.Fatalf("%s %v pred %v", statetest.Result(r), r.Changes, pred.Changes)
 	}
 	if got := fx.Lines(); !reflect.DeepEqual(got, []string{"groupadd web", "gpasswd -M daemon,root web"}) {
 		t.Errorf("commands %v", got)
 	}
-	if r := call(env, "present", c); res(r) != "true" || len(r.Changes) != 0 {
+	if r := call(env, "present", c); statetest.Result(r) != "true" || len(r.Changes) != 0 {
 		t.Errorf("second %v", r.Changes)
 	}
 }
 
 func TestPresentSystemGIDAndUsers(t *testing.T) {
-	env, fx := setup(t)
+	env, fx := shadowfake.Env(t)
 	env.Test = true
 	pred := call(env, "present", lowstate.Chunk{"name": "svc", "system": true})
 	env.Test = false
@@ -64,7 +49,7 @@ func TestPresentSystemGIDAndUsers(t *testing.T) {
 	fx.Reset()
 	r = call(env, "present", lowstate.Chunk{"name": "adm", "gid": 44, "addusers": []any{"root"}, "delusers": []any{"daemon"}})
 	want := map[string]any{"gid": 44, "members": []any{"root"}}
-	if res(r) != "true" || !reflect.DeepEqual(r.Changes, want) {
+	if statetest.Result(r) != "true" || !reflect.DeepEqual(r.Changes, want) {
 		t.Fatalf("%v %q", r.Changes, r.Comment)
 	}
 	if got := fx.Lines(); !reflect.DeepEqual(got, []string{"groupmod -g 44 adm", "gpasswd -M root adm"}) {
@@ -77,12 +62,12 @@ func TestPresentSystemGIDAndUsers(t *testing.T) {
 }
 
 func TestAbsent(t *testing.T) {
-	env, fx := setup(t)
+	env, fx := shadowfake.Env(t)
 	r := call(env, "absent", lowstate.Chunk{"name": "sudo"})
-	if res(r) != "true" || !reflect.DeepEqual(r.Changes, map[string]any{"sudo": ""}) || fx.Lines()[0] != "groupdel sudo" {
+	if statetest.Result(r) != "true" || !reflect.DeepEqual(r.Changes, map[string]any{"sudo": ""}) || fx.Lines()[0] != "groupdel sudo" {
 		t.Fatalf("%v %v", r.Changes, fx.Lines())
 	}
-	if r := call(env, "absent", lowstate.Chunk{"name": "sudo"}); res(r) != "true" || len(r.Changes) != 0 || r.Comment != "Group not present" {
+	if r := call(env, "absent", lowstate.Chunk{"name": "sudo"}); statetest.Result(r) != "true" || len(r.Changes) != 0 || r.Comment != "Group not present" {
 		t.Errorf("second %v %q", r.Changes, r.Comment)
 	}
 }

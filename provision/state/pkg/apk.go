@@ -65,18 +65,6 @@ func (a *APK) Refresh(ctx context.Context) error {
 	return err
 }
 
-func apkTargets(t []Target) []string {
-	out := make([]string, 0, len(t))
-	for _, x := range t {
-		if x.Version != "" {
-			out = append(out, x.Name+"="+x.Version)
-		} else {
-			out = append(out, x.Name)
-		}
-	}
-	return out
-}
-
 func apkRepo(fromrepo string) []string {
 	if fromrepo == "" {
 		return nil
@@ -87,7 +75,7 @@ func apkRepo(fromrepo string) []string {
 // Install implements Provider with one apk add.
 func (a *APK) Install(ctx context.Context, t []Target, fromrepo string) error {
 	argv := append([]string{"apk", "add", "-q"}, apkRepo(fromrepo)...)
-	_, err := hostcmd.Output(ctx, a.env, nil, append(argv, apkTargets(t)...)...)
+	_, err := hostcmd.Output(ctx, a.env, nil, append(argv, targetArgs(t, "=")...)...)
 	return err
 }
 
@@ -125,7 +113,7 @@ func (a *APK) Candidates(ctx context.Context, names []string, fromrepo string) (
 // Simulate implements Provider with apk add -s.
 func (a *APK) Simulate(ctx context.Context, t []Target, fromrepo string) (map[string]string, error) {
 	argv := append([]string{"apk", "add", "-s"}, apkRepo(fromrepo)...)
-	out, err := hostcmd.Output(ctx, a.env, nil, append(argv, apkTargets(t)...)...)
+	out, err := hostcmd.Output(ctx, a.env, nil, append(argv, targetArgs(t, "=")...)...)
 	if err != nil {
 		return nil, err
 	}

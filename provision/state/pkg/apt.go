@@ -118,25 +118,13 @@ func (a *Apt) Refresh(ctx context.Context) error {
 	return err
 }
 
-func aptTargets(t []Target) []string {
-	out := make([]string, 0, len(t))
-	for _, x := range t {
-		if x.Version != "" {
-			out = append(out, x.Name+"="+x.Version)
-		} else {
-			out = append(out, x.Name)
-		}
-	}
-	return out
-}
-
 // Install implements Provider with one apt-get install.
 func (a *Apt) Install(ctx context.Context, t []Target, fromrepo string) error {
 	argv := append([]string{"apt-get", "install"}, aptOpts()...)
 	if fromrepo != "" {
 		argv = append(argv, "-t", fromrepo)
 	}
-	argv = append(argv, aptTargets(t)...)
+	argv = append(argv, targetArgs(t, "=")...)
 	_, err := hostcmd.Output(ctx, a.env, aptEnv(), argv...)
 	return err
 }
@@ -199,7 +187,7 @@ func (a *Apt) Simulate(ctx context.Context, t []Target, fromrepo string) (map[st
 	if fromrepo != "" {
 		argv = append(argv, "-t", fromrepo)
 	}
-	out, err := hostcmd.Output(ctx, a.env, aptEnv(), append(argv, aptTargets(t)...)...)
+	out, err := hostcmd.Output(ctx, a.env, aptEnv(), append(argv, targetArgs(t, "=")...)...)
 	if err != nil {
 		return nil, err
 	}

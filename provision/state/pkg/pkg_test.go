@@ -13,6 +13,7 @@ import (
 	"brine/provision/lowstate"
 	"brine/provision/state"
 	"brine/provision/state/hostcmd"
+	"brine/provision/state/statetest"
 )
 
 // fakeApt simulates dpkg/apt: pkgs is the dpkg database, repo the candidate
@@ -135,13 +136,6 @@ func newApt(t *testing.T, lists bool) (*state.Env, *fakeApt, *hostcmd.Fake) {
 	return &state.Env{Root: root, Exec: fx, Grains: map[string]any{"os_family": "Debian"}}, fa, fx
 }
 
-func ok(r *lowstate.Result) string {
-	if r.Result == nil {
-		return "None"
-	}
-	return fmt.Sprint(*r.Result)
-}
-
 func run(env *state.Env, fun string, c lowstate.Chunk) *lowstate.Result {
 	return Module().Funcs[fun](context.Background(), env, c)
 }
@@ -150,8 +144,8 @@ func TestAptInstallBatchWithDeps(t *testing.T) {
 	env, _, fx := newApt(t, true)
 	c := lowstate.Chunk{"name": "tools", "pkgs": []any{"curl", "tree", "bash"}}
 	r := run(env, "installed", c)
-	if ok(r) != "true" {
-		t.Fatalf("result %s: %s", ok(r), r.Comment)
+	if statetest.Result(r) != "true" {
+		t.Fatalf("result %s: %s", statetest.Result(r), r.Comment)
 	}
 	want := map[string]any{
 		"curl":     map[string]any{"old": "", "new": "7.88.1-10+deb12u5"},
@@ -172,8 +166,8 @@ func TestAptInstallBatchWithDeps(t *testing.T) {
 	// second run: nothing to do, no package manager call
 	fx.Reset()
 	r = run(env, "installed", c)
-	if ok(r) != "true" || len(r.Changes) != 0 || r.Comment != "All specified packages are already installed" {
-		t.Errorf("second run: %s %q %v", ok(r), r.Comment, r.Changes)
+	if statetest.Result(r) != "true" || len(r.Changes) != 0 || r.Comment != "All specified packages are already installed" {
+		t.Errorf("second run: %s %q %v", statetest.Result(r), r.Comment, r.Changes)
 	}
 	if len(fx.Lines()) != 1 {
 		t.Errorf("second run ran %v", fx.Lines())
@@ -186,7 +180,7 @@ func TestAptTestModePredictsRealChanges(t *testing.T) {
 	c := lowstate.Chunk{"name": "curl"}
 	r := run(env, "installed", c)
 	if r.Result != nil {
-		t.Fatalf("test mode result %s", ok(r))
+		t.Fatalf("test mode result %s", statetest.Result(r))
 	}
 	if _, inst := fa.pkgs["curl"]; inst {
 		t.Fatal("test mode installed curl")
@@ -206,7 +200,7 @@ func TestAptTestModePredictsRealChanges(t *testing.T) {
 func TestAptRefreshWhenListsEmpty(t *testing.T) {
 	env, _, fx := newApt(t, false)
 	r := run(env, "installed", lowstate.Chunk{"name": "tree"})
-	if ok(r) != "true" {
+	if statetest.Result(r) != "true" {
 		t.Fatal(r.Comment)
 	}
 	if got := fx.Lines()[0]; got != "DEBIAN_FRONTEND=noninteractive apt-get update -q" {
@@ -230,7 +224,7 @@ func TestAptRefreshWhenListsEmpty(t *testing.T) {
 func TestAptVersionFromrepoHoldAndFailure(t *testing.T) {
 	env, fa, fx := newApt(t, true)
 	r := run(env, "installed", lowstate.Chunk{"name": "bash", "version": "5.2.15-2+b7", "fromrepo": "bookworm-backports", "hold": true})
-	if ok(r) != "true" {
+	if statetest.Result(r) != "true" {
 		t.Fatal(r.Comment)
 	}
 	want := map[string]any{"bash": map[string]any{"old": "5.2.15-2+b2", "new": "5.2.15-2+b7", "hold": map[string]any{"old": "install", "new": "hold"}}}
@@ -248,32 +242,32 @@ func TestAptVersionFromrepoHoldAndFailure(t *testing.T) {
 	}
 	// glob version already satisfied, hold already set -> no change
 	r = run(env, "installed", lowstate.Chunk{"name": "bash", "version": "5.2.15-2*", "hold": true})
-	if ok(r) != "true" || len(r.Changes) != 0 {
-		t.Errorf("glob: %s %v %q", ok(r), r.Changes, r.Comment)
+	if statetest.Result(r) != "true" || len(r.Changes) != 0 {
+		t.Errorf("glob: %s %v %q", statetest.Result(r), r.Changes, r.Comment)
 	}
 	// unknown package fails with a clear comment
 	r = run(env, "installed", lowstate.Chunk{"name": "nosuchpkg"})
-	if ok(r) != "false" || !strings.Contains(r.Comment, "nosuchpkg") || !strings.Contains(r.Comment, "Unable to locate package") {
-		t.Errorf("failure: %s %q", ok(r), r.Comment)
+	if statetest.Result(r) != "false" || !strings.Contains(r.Comment, "nosuchpkg") || !strings.Contains(r.Comment, "Unable to locate package") {
+		t.Errorf("failure: %s %q", statetest.Result(r), r.Comment)
 	}
 }
 
 func TestAptLatest(t *testing.T) {
 	env, _, fx := newApt(t, true)
 	r := run(env, "latest", lowstate.Chunk{"name": "bash"})
-	if ok(r) != "true" || !reflect.DeepEqual(r.Changes, map[string]any{"bash": map[string]any{"old": "5.2.15-2+b2", "new": "5.2.15-2+b7"}}) {
-		t.Fatalf("%s %v %q", ok(r), r.Changes, r.Comment)
+	if statetest.Result(r) != "true" || !reflect.DeepEqual(r.Changes, map[string]any{"bash": map[string]any{"old": "5.2.15-2+b2", "new": "5.2.15-2+b7"}}) {
+		t.Fatalf("%s %v %q", statetest.Result(r), r.Changes, r.Comment)
 	}
 	if !strings.Contains(strings.Join(fx.Lines(), "\n"), "apt-cache policy bash") {
 		t.Errorf("no policy query: %v", fx.Lines())
 	}
 	r = run(env, "latest", lowstate.Chunk{"name": "bash"})
-	if ok(r) != "true" || len(r.Changes) != 0 || r.Comment != "Package bash is already up-to-date" {
-		t.Errorf("second: %s %v %q", ok(r), r.Changes, r.Comment)
+	if statetest.Result(r) != "true" || len(r.Changes) != 0 || r.Comment != "Package bash is already up-to-date" {
+		t.Errorf("second: %s %v %q", statetest.Result(r), r.Changes, r.Comment)
 	}
 	r = run(env, "latest", lowstate.Chunk{"name": "ghost"})
-	if ok(r) != "false" || r.Comment != "No information found for 'ghost'" {
-		t.Errorf("ghost: %s %q", ok(r), r.Comment)
+	if statetest.Result(r) != "false" || r.Comment != "No information found for 'ghost'" {
+		t.Errorf("ghost: %s %q", statetest.Result(r), r.Comment)
 	}
 }
 
@@ -282,29 +276,29 @@ func TestAptRemovePurge(t *testing.T) {
 	env.Test = true
 	r := run(env, "removed", lowstate.Chunk{"name": "bash"})
 	if r.Result != nil || !reflect.DeepEqual(r.Changes, map[string]any{"bash": map[string]any{"old": "5.2.15-2+b2", "new": ""}}) {
-		t.Fatalf("test remove %s %v", ok(r), r.Changes)
+		t.Fatalf("test remove %s %v", statetest.Result(r), r.Changes)
 	}
 	env.Test = false
 	real := run(env, "removed", lowstate.Chunk{"name": "bash"})
-	if ok(real) != "true" || !reflect.DeepEqual(real.Changes, r.Changes) {
-		t.Fatalf("remove %s %v %q", ok(real), real.Changes, real.Comment)
+	if statetest.Result(real) != "true" || !reflect.DeepEqual(real.Changes, r.Changes) {
+		t.Fatalf("remove %s %v %q", statetest.Result(real), real.Changes, real.Comment)
 	}
 	if fa.pkgs["bash"] != "rc\t" {
 		t.Errorf("bash state %q", fa.pkgs["bash"])
 	}
-	if r := run(env, "removed", lowstate.Chunk{"name": "bash"}); ok(r) != "true" || len(r.Changes) != 0 {
+	if r := run(env, "removed", lowstate.Chunk{"name": "bash"}); statetest.Result(r) != "true" || len(r.Changes) != 0 {
 		t.Errorf("second remove %v", r.Changes)
 	}
 	// purge a config-only package
 	fx.Reset()
 	r = run(env, "purged", lowstate.Chunk{"pkgs": []any{"bash", "oldconf"}})
-	if ok(r) != "true" || len(r.Changes) != 2 {
-		t.Fatalf("purge %s %v %q", ok(r), r.Changes, r.Comment)
+	if statetest.Result(r) != "true" || len(r.Changes) != 2 {
+		t.Fatalf("purge %s %v %q", statetest.Result(r), r.Changes, r.Comment)
 	}
 	if !strings.Contains(strings.Join(fx.Lines(), "\n"), "DEBIAN_FRONTEND=noninteractive apt-get purge -y -q bash oldconf") {
 		t.Errorf("commands %v", fx.Lines())
 	}
-	if r := run(env, "purged", lowstate.Chunk{"pkgs": []any{"bash", "oldconf"}}); ok(r) != "true" || len(r.Changes) != 0 {
+	if r := run(env, "purged", lowstate.Chunk{"pkgs": []any{"bash", "oldconf"}}); statetest.Result(r) != "true" || len(r.Changes) != 0 {
 		t.Errorf("second purge %v", r.Changes)
 	}
 }
@@ -335,8 +329,8 @@ func TestRPMProvider(t *testing.T) {
 	}}
 	env := &state.Env{Root: t.TempDir(), Exec: fx, Grains: map[string]any{"os_family": "RedHat"}}
 	r := run(env, "installed", lowstate.Chunk{"name": "nginx"})
-	if ok(r) != "true" || !reflect.DeepEqual(r.Changes, map[string]any{"nginx": map[string]any{"old": "", "new": "1:1.20.1-14.el9"}}) {
-		t.Fatalf("%s %v %q", ok(r), r.Changes, r.Comment)
+	if statetest.Result(r) != "true" || !reflect.DeepEqual(r.Changes, map[string]any{"nginx": map[string]any{"old": "", "new": "1:1.20.1-14.el9"}}) {
+		t.Fatalf("%s %v %q", statetest.Result(r), r.Changes, r.Comment)
 	}
 	if cmds[1] != "dnf install -y -q nginx" {
 		t.Errorf("install cmd %q", cmds[1])
@@ -344,14 +338,14 @@ func TestRPMProvider(t *testing.T) {
 	if cmds[0] != `rpm -qa --qf '%{NAME}\t%{EPOCH}\t%{VERSION}-%{RELEASE}\n'` {
 		t.Errorf("list cmd %q", cmds[0])
 	}
-	if r := run(env, "installed", lowstate.Chunk{"name": "shadow-utils", "version": "4.9-8.el9"}); ok(r) != "true" || len(r.Changes) != 0 {
+	if r := run(env, "installed", lowstate.Chunk{"name": "shadow-utils", "version": "4.9-8.el9"}); statetest.Result(r) != "true" || len(r.Changes) != 0 {
 		t.Errorf("epoch-less version should match: %v %q", r.Changes, r.Comment)
 	}
 	env.Test = true
 	delete(db, "nginx")
 	r = run(env, "installed", lowstate.Chunk{"name": "nginx"})
 	if r.Result != nil || !reflect.DeepEqual(r.Changes, map[string]any{"nginx": map[string]any{"old": "", "new": "1:1.20.1-14.el9"}}) {
-		t.Errorf("test mode %s %v", ok(r), r.Changes)
+		t.Errorf("test mode %s %v", statetest.Result(r), r.Changes)
 	}
 }
 
@@ -377,8 +371,8 @@ func TestAPKProvider(t *testing.T) {
 	env.Test = false
 	r := run(env, "installed", lowstate.Chunk{"name": "curl"})
 	want := map[string]any{"curl": map[string]any{"old": "", "new": "8.5.0-r0"}, "libcurl": map[string]any{"old": "", "new": "8.5.0-r0"}}
-	if ok(r) != "true" || !reflect.DeepEqual(r.Changes, want) || !reflect.DeepEqual(pred.Changes, want) {
-		t.Fatalf("%s %v %q (pred %v)", ok(r), r.Changes, r.Comment, pred.Changes)
+	if statetest.Result(r) != "true" || !reflect.DeepEqual(r.Changes, want) || !reflect.DeepEqual(pred.Changes, want) {
+		t.Fatalf("%s %v %q (pred %v)", statetest.Result(r), r.Changes, r.Comment, pred.Changes)
 	}
 	if got := fx.Lines(); got[2] != "apk update -q" || len(got) != 6 {
 		t.Errorf("empty APKINDEX should refresh first: %v", got)
@@ -433,7 +427,7 @@ func TestAptTestModePreviewsEmptyListsPrivately(t *testing.T) {
 	env.Test = true
 	r := run(env, "installed", lowstate.Chunk{"name": "curl"})
 	if r.Result != nil || len(r.Changes) != 2 {
-		t.Fatalf("%s %v %q", ok(r), r.Changes, r.Comment)
+		t.Fatalf("%s %v %q", statetest.Result(r), r.Changes, r.Comment)
 	}
 	lines := fx.Lines()
 	var lists string
@@ -460,18 +454,18 @@ func TestAptTestModePreviewsEmptyListsPrivately(t *testing.T) {
 
 func TestAptVersionSpec(t *testing.T) {
 	env, _, fx := newApt(t, true)
-	if r := run(env, "installed", lowstate.Chunk{"name": "bash", "version": ">=5.2"}); ok(r) != "true" || len(r.Changes) != 0 {
+	if r := run(env, "installed", lowstate.Chunk{"name": "bash", "version": ">=5.2"}); statetest.Result(r) != "true" || len(r.Changes) != 0 {
 		t.Errorf("satisfied spec: %v %q", r.Changes, r.Comment)
 	}
 	r := run(env, "installed", lowstate.Chunk{"name": "bash", "version": ">=5.2.15-2+b5"})
-	if ok(r) != "true" || !reflect.DeepEqual(r.Changes, map[string]any{"bash": map[string]any{"old": "5.2.15-2+b2", "new": "5.2.15-2+b7"}}) {
+	if statetest.Result(r) != "true" || !reflect.DeepEqual(r.Changes, map[string]any{"bash": map[string]any{"old": "5.2.15-2+b2", "new": "5.2.15-2+b7"}}) {
 		t.Fatalf("upgrade to candidate: %v %q", r.Changes, r.Comment)
 	}
 	if !strings.Contains(strings.Join(fx.Lines(), "\n"), "apt-get install -y -q -o DPkg::Options::=--force-confold -o DPkg::Options::=--force-confdef bash=5.2.15-2+b7") {
 		t.Errorf("commands %v", fx.Lines())
 	}
 	r = run(env, "installed", lowstate.Chunk{"name": "tree", "version": ">=3"})
-	if ok(r) != "false" || !strings.Contains(r.Comment, "No version matching '>=3'") {
+	if statetest.Result(r) != "false" || !strings.Contains(r.Comment, "No version matching '>=3'") {
 		t.Errorf("unavailable spec: %q", r.Comment)
 	}
 }

@@ -27,6 +27,21 @@ type Target struct {
 	Version string
 }
 
+// targetArgs renders targets as package manager arguments: the name, or
+// name<sep>version when a version is pinned ("nginx=1.2" for apt and apk,
+// "nginx-1.2" for dnf/yum).
+func targetArgs(t []Target, sep string) []string {
+	out := make([]string, 0, len(t))
+	for _, x := range t {
+		if x.Version != "" {
+			out = append(out, x.Name+sep+x.Version)
+		} else {
+			out = append(out, x.Name)
+		}
+	}
+	return out
+}
+
 // Provider is one package manager (apt, dnf/yum, apk). Every method that
 // changes the host takes the whole batch, so a state makes one call.
 type Provider interface {

@@ -60,18 +60,6 @@ func (r *RPM) Refresh(ctx context.Context) error {
 	return err
 }
 
-func rpmTargets(t []Target) []string {
-	out := make([]string, 0, len(t))
-	for _, x := range t {
-		if x.Version != "" {
-			out = append(out, x.Name+"-"+x.Version)
-		} else {
-			out = append(out, x.Name)
-		}
-	}
-	return out
-}
-
 func (r *RPM) repoArgs(fromrepo string) []string {
 	if fromrepo == "" {
 		return nil
@@ -82,7 +70,7 @@ func (r *RPM) repoArgs(fromrepo string) []string {
 // Install implements Provider with one dnf/yum install.
 func (r *RPM) Install(ctx context.Context, t []Target, fromrepo string) error {
 	argv := append([]string{r.bin, "install", "-y", "-q"}, r.repoArgs(fromrepo)...)
-	_, err := hostcmd.Output(ctx, r.env, nil, append(argv, rpmTargets(t)...)...)
+	_, err := hostcmd.Output(ctx, r.env, nil, append(argv, targetArgs(t, "-")...)...)
 	return err
 }
 

@@ -2,7 +2,6 @@ package service
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -12,6 +11,7 @@ import (
 	"brine/provision/lowstate"
 	"brine/provision/state"
 	"brine/provision/state/hostcmd"
+	"brine/provision/state/statetest"
 )
 
 // fakeSysV is a host with one init script: status answers from running,
@@ -88,13 +88,6 @@ func newSysV(t *testing.T) (*state.Env, *fakeSysV, *hostcmd.Fake) {
 	return &state.Env{Root: root, Exec: fx, Grains: map[string]any{"init": "sysvinit"}}, f, fx
 }
 
-func res(r *lowstate.Result) string {
-	if r.Result == nil {
-		return "None"
-	}
-	return fmt.Sprint(*r.Result)
-}
-
 func call(env *state.Env, fun string, c lowstate.Chunk) *lowstate.Result {
 	if fun == "mod_watch" {
 		return Module().ModWatch(context.Background(), env, c)
@@ -108,13 +101,13 @@ func TestSysVRunningEnable(t *testing.T) {
 	env.Test = true
 	pred := call(env, "running", c)
 	if pred.Result != nil || f.running || len(fx.Lines()) != 1 {
-		t.Fatalf("test mode: %s running=%v cmds=%v", res(pred), f.running, fx.Lines())
+		t.Fatalf("test mode: %s running=%v cmds=%v", statetest.Result(pred), f.running, fx.Lines())
 	}
 	env.Test = false
 	fx.Reset()
 	r := call(env, "running", c)
-	if res(r) != "true" || !reflect.DeepEqual(r.Changes, pred.Changes) || !reflect.DeepEqual(r.Changes, map[string]any{"nginx": true}) {
-		t.Fatalf("run: %s %v %q", res(r), r.Changes, r.Comment)
+	if statetest.Result(r) != "true" || !reflect.DeepEqual(r.Changes, pred.Changes) || !reflect.DeepEqual(r.Changes, map[string]any{"nginx": true}) {
+		t.Fatalf("run: %s %v %q", statetest.Result(r), r.Changes, r.Comment)
 	}
 	s := env.Root + "/etc/init.d/nginx"
 	want := []string{s + " status", s + " start", s + " status", "update-rc.d nginx defaults"}
@@ -125,7 +118,7 @@ func TestSysVRunningEnable(t *testing.T) {
 		t.Errorf("comment %q", r.Comment)
 	}
 	r = call(env, "running", c)
-	if res(r) != "true" || len(r.Changes) != 0 {
+	if statetest.Result(r) != "true" || len(r.Changes) != 0 {
 		t.Errorf("second run %v %q", r.Changes, r.Comment)
 	}
 }
@@ -136,8 +129,8 @@ func TestSysVDeadDisable(t *testing.T) {
 	call(env, "enabled", lowstate.Chunk{"name": "nginx"})
 	fx.Reset()
 	r := call(env, "dead", lowstate.Chunk{"name": "nginx", "enable": false})
-	if res(r) != "true" || f.running || r.Comment != "Service nginx was killed\nService nginx has been disabled, and is dead" {
-		t.Fatalf("%s %q", res(r), r.Comment)
+	if statetest.Result(r) != "true" || f.running || r.Comment != "Service nginx was killed\nService nginx has been disabled, and is dead" {
+		t.Fatalf("%s %q", statetest.Result(r), r.Comment)
 	}
 	if on, _ := (&SysV{env: env}).Enabled(context.Background(), "nginx"); on {
 		t.Error("still enabled")
@@ -146,16 +139,16 @@ func TestSysVDeadDisable(t *testing.T) {
 		t.Errorf("commands %v", l)
 	}
 	r = call(env, "dead", lowstate.Chunk{"name": "nginx", "enable": false})
-	if res(r) != "true" || len(r.Changes) != 0 {
+	if statetest.Result(r) != "true" || len(r.Changes) != 0 {
 		t.Errorf("second %v", r.Changes)
 	}
 	// enabled again uses "enable", not "defaults", once links exist
 	fx.Reset()
 	r = call(env, "enabled", lowstate.Chunk{"name": "nginx"})
-	if res(r) != "true" || fx.Lines()[0] != "update-rc.d nginx enable" {
-		t.Errorf("enable: %s %v", res(r), fx.Lines())
+	if statetest.Result(r) != "true" || fx.Lines()[0] != "update-rc.d nginx enable" {
+		t.Errorf("enable: %s %v", statetest.Result(r), fx.Lines())
 	}
-	if r := call(env, "disabled", lowstate.Chunk{"name": "nginx"}); res(r) != "true" || r.Changes["nginx"] != true {
+	if r := call(env, "disabled", lowstate.Chunk{"name": "nginx"}); statetest.Result(r) != "true" || r.Changes["nginx"] != true {
 		t.Errorf("disabled %v", r.Changes)
 	}
 }
@@ -164,14 +157,14 @@ func TestSysVStartFailureAndMissing(t *testing.T) {
 	env, f, _ := newSysV(t)
 	f.startFail = true
 	r := call(env, "running", lowstate.Chunk{"name": "nginx"})
-	if res(r) != "false" || !strings.Contains(r.Comment, "Service nginx failed to start") || !strings.Contains(r.Comment, "bind()") {
-		t.Errorf("%s %q", res(r), r.Comment)
+	if statetest.Result(r) != "false" || !strings.Contains(r.Comment, "Service nginx failed to start") || !strings.Contains(r.Comment, "bind()") {
+		t.Errorf("%s %q", statetest.Result(r), r.Comment)
 	}
 	r = call(env, "running", lowstate.Chunk{"name": "ghost"})
-	if res(r) != "false" || r.Comment != "The named service ghost is not available (sysvinit)" {
+	if statetest.Result(r) != "false" || r.Comment != "The named service ghost is not available (sysvinit)" {
 		t.Errorf("missing: %q", r.Comment)
 	}
-	if r := call(env, "dead", lowstate.Chunk{"name": "ghost"}); res(r) != "true" {
+	if r := call(env, "dead", lowstate.Chunk{"name": "ghost"}); statetest.Result(r) != "true" {
 		t.Errorf("dead missing should succeed: %q", r.Comment)
 	}
 }
@@ -203,12 +196,12 @@ func TestModWatch(t *testing.T) {
 	c := lowstate.Chunk{"name": "nginx", "fun": "running"}
 	env.Test = true
 	if r := call(env, "mod_watch", c); r.Result != nil || r.Comment != "Service is set to be restarted" || f.pid != 10 {
-		t.Fatalf("test: %s %q", res(r), r.Comment)
+		t.Fatalf("test: %s %q", statetest.Result(r), r.Comment)
 	}
 	env.Test = false
 	r := call(env, "mod_watch", c)
-	if res(r) != "true" || r.Comment != "Service restarted" || f.pid != 11 {
-		t.Fatalf("restart: %s %q pid %d", res(r), r.Comment, f.pid)
+	if statetest.Result(r) != "true" || r.Comment != "Service restarted" || f.pid != 11 {
+		t.Fatalf("restart: %s %q pid %d", statetest.Result(r), r.Comment, f.pid)
 	}
 	fx.Reset()
 	c["reload"] = true
@@ -245,7 +238,7 @@ func TestSystemdAndOpenRCCommands(t *testing.T) {
 	}}
 	env := &state.Env{Root: t.TempDir(), Exec: fx, Grains: map[string]any{"init": "systemd"}}
 	r := call(env, "running", lowstate.Chunk{"name": "nginx", "enable": true})
-	if res(r) != "true" {
+	if statetest.Result(r) != "true" {
 		t.Fatal(r.Comment)
 	}
 	want := []string{"systemctl show -p LoadState --value nginx", "systemctl is-active --quiet nginx", "systemctl is-enabled nginx",
@@ -271,10 +264,10 @@ func TestSystemdAndOpenRCCommands(t *testing.T) {
 		return state.CmdResult{}, true
 	}}
 	oenv := &state.Env{Root: root, Exec: ofx, Grains: map[string]any{"init": "openrc"}}
-	if r := call(oenv, "running", lowstate.Chunk{"name": "sshd", "enable": true}); res(r) != "true" {
+	if r := call(oenv, "running", lowstate.Chunk{"name": "sshd", "enable": true}); statetest.Result(r) != "true" {
 		t.Errorf("openrc: %q", r.Comment)
 	}
-	if r := call(oenv, "running", lowstate.Chunk{"name": "sshd", "enable": true}); res(r) != "true" || len(r.Changes) != 0 {
+	if r := call(oenv, "running", lowstate.Chunk{"name": "sshd", "enable": true}); statetest.Result(r) != "true" || len(r.Changes) != 0 {
 		t.Errorf("openrc second run: %v", r.Changes)
 	}
 	got := strings.Join(ofx.Lines(), "\n")

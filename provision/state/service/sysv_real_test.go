@@ -12,6 +12,7 @@ import (
 
 	"brine/provision/lowstate"
 	"brine/provision/state"
+	"brine/provision/state/statetest"
 )
 
 // shellExec runs commands for real (tests only).
@@ -31,19 +32,6 @@ func (shellExec) Run(ctx context.Context, c state.Cmd) state.CmdResult {
 	return r
 }
 
-// initScript is a start-stop-daemon based init script like the ones on the
-// e2e hosts, with its pid file under the test root.
-const initScript = `#!/bin/sh
-PIDFILE=@ROOT@/run/sleeper.pid
-case "$1" in
-  start)   start-stop-daemon --start --quiet --background --make-pidfile --pidfile $PIDFILE --exec /bin/sleep -- 300 ;;
-  stop)    start-stop-daemon --stop --quiet --retry 5 --remove-pidfile --pidfile $PIDFILE --exec /bin/sleep; rc=$?; [ $rc -eq 1 ] && exit 0; exit $rc ;;
-  status)  start-stop-daemon --status --pidfile $PIDFILE --exec /bin/sleep ;;
-  restart) "$0" stop && "$0" start ;;
-  *) echo "Usage: $0 {start|stop|status|restart}" >&2; exit 3 ;;
-esac
-`
-
 func pid(t *testing.T, root string) int {
 	b, err := os.ReadFile(filepath.Join(root, "run/sleeper.pid"))
 	if err != nil {
@@ -60,15 +48,15 @@ func TestRealSysVInitScript(t *testing.T) {
 	root := t.TempDir()
 	os.MkdirAll(filepath.Join(root, "etc/init.d"), 0o755)
 	os.MkdirAll(filepath.Join(root, "run"), 0o755)
-	os.WriteFile(filepath.Join(root, "etc/init.d/sleeper"), []byte(strings.ReplaceAll(initScript, "@ROOT@", root)), 0o755)
+	os.WriteFile(filepath.Join(root, "etc/init.d/sleeper"), []byte(statetest.SleeperInitScript(root)), 0o755)
 	env := &state.Env{Root: root, Exec: shellExec{}, Grains: map[string]any{"init": "sysvinit"}}
 	t.Cleanup(func() {
 		shellExec{}.Run(context.Background(), state.Cmd{Argv: []string{filepath.Join(root, "etc/init.d/sleeper"), "stop"}})
 	})
 	c := lowstate.Chunk{"name": "sleeper", "fun": "running"}
 	r := call(env, "running", c)
-	if res(r) != "true" || r.Comment != "Started service sleeper" {
-		t.Fatalf("start: %s %q", res(r), r.Comment)
+	if statetest.Result(r) != "true" || r.Comment != "Started service sleeper" {
+		t.Fatalf("start: %s %q", statetest.Result(r), r.Comment)
 	}
 	first := pid(t, root)
 	if first == 0 {
@@ -78,14 +66,14 @@ func TestRealSysVInitScript(t *testing.T) {
 		t.Errorf("second: %v %q", r.Changes, r.Comment)
 	}
 	r = call(env, "mod_watch", c)
-	if res(r) != "true" || r.Comment != "Service restarted" {
+	if statetest.Result(r) != "true" || r.Comment != "Service restarted" {
 		t.Fatalf("restart: %q", r.Comment)
 	}
 	if second := pid(t, root); second == 0 || second == first {
 		t.Errorf("pid after restart %d (was %d)", second, first)
 	}
 	r = call(env, "dead", lowstate.Chunk{"name": "sleeper"})
-	if res(r) != "true" || r.Comment != "Service sleeper was killed" {
+	if statetest.Result(r) != "true" || r.Comment != "Service sleeper was killed" {
 		t.Fatalf("stop: %q", r.Comment)
 	}
 	if r := call(env, "dead", lowstate.Chunk{"name": "sleeper"}); len(r.Changes) != 0 {

@@ -177,19 +177,29 @@ func write(env *state.Env, u state.User, p string, lines []string) error {
 	return state.WriteFile(env, p, []byte(data), 0o600, u.UID, u.GID)
 }
 
-func present(ctx context.Context, env *state.Env, c lowstate.Chunk) *lowstate.Result {
-	name := c.Name()
+// load reads what present and absent work on: the wanted key, the user and
+// authorized_keys path it goes to, and the file's lines; or the failure.
+func load(env *state.Env, c lowstate.Chunk) (want Key, u state.User, p string, lines []string, fail *lowstate.Result) {
 	want, err := wanted(c)
 	if err != nil {
-		return state.Failed(err.Error())
+		return want, u, p, nil, state.Failed(err.Error())
 	}
-	u, p, err := target(env, c)
+	u, p, err = target(env, c)
 	if err != nil {
-		return state.Failed(err.Error())
+		return want, u, p, nil, state.Failed(err.Error())
 	}
-	lines, err := readLines(env, p)
+	lines, err = readLines(env, p)
 	if err != nil {
-		return state.Failedf("Failed to read %s: %v", p, err)
+		return want, u, p, nil, state.Failedf("Failed to read %s: %v", p, err)
+	}
+	return want, u, p, lines, nil
+}
+
+func present(ctx context.Context, env *state.Env, c lowstate.Chunk) *lowstate.Result {
+	name := c.Name()
+	want, u, p, lines, fail := load(env, c)
+	if fail != nil {
+		return fail
 	}
 	status := "New"
 	found := false
@@ -248,17 +258,9 @@ func present(ctx context.Context, env *state.Env, c lowstate.Chunk) *lowstate.Re
 
 func absent(ctx context.Context, env *state.Env, c lowstate.Chunk) *lowstate.Result {
 	name := c.Name()
-	want, err := wanted(c)
-	if err != nil {
-		return state.Failed(err.Error())
-	}
-	u, p, err := target(env, c)
-	if err != nil {
-		return state.Failed(err.Error())
-	}
-	lines, err := readLines(env, p)
-	if err != nil {
-		return state.Failedf("Failed to read %s: %v", p, err)
+	want, u, p, lines, fail := load(env, c)
+	if fail != nil {
+		return fail
 	}
 	var kept []string
 	for _, l := range lines {

@@ -28,19 +28,6 @@ func Module() *state.Module {
 	}}
 }
 
-func findUser(env *state.Env, name string) (*state.User, error) {
-	us, err := state.Users(env)
-	if err != nil {
-		return nil, err
-	}
-	for i := range us {
-		if us[i].Name == name {
-			return &us[i], nil
-		}
-	}
-	return nil, nil
-}
-
 // shadowHash returns the password field of name in <Root>/etc/shadow.
 func shadowHash(env *state.Env, name string) string {
 	b, err := os.ReadFile(state.HostPath(env, "/etc/shadow"))
@@ -56,17 +43,11 @@ func shadowHash(env *state.Env, name string) string {
 	return ""
 }
 
-// memberOf returns the sorted supplementary groups listing user.
+// memberOf returns the sorted names of the supplementary groups listing user.
 func memberOf(env *state.Env, user string) []string {
-	gs, _ := state.Groups(env)
 	var out []string
-	for _, g := range gs {
-		for _, m := range g.Members {
-			if m == user {
-				out = append(out, g.Name)
-				break
-			}
-		}
+	for _, g := range state.MemberGroups(env, user) {
+		out = append(out, g.Name)
 	}
 	sort.Strings(out)
 	return out
@@ -163,7 +144,7 @@ func present(ctx context.Context, env *state.Env, c lowstate.Chunk) *lowstate.Re
 	if name == "" {
 		return state.Failed("user.present needs a name")
 	}
-	cur, err := findUser(env, name)
+	cur, err := state.FindUser(env, name)
 	if err != nil {
 		return state.Failed(err.Error())
 	}
@@ -272,7 +253,7 @@ func create(ctx context.Context, env *state.Env, c lowstate.Chunk, name string, 
 	if _, err := hostcmd.Output(ctx, env, nil, append(argv, name)...); err != nil {
 		return state.Failedf("Failed to create new user %s: %v", name, err)
 	}
-	u, err := findUser(env, name)
+	u, err := state.FindUser(env, name)
 	if err != nil || u == nil {
 		return state.Failedf("User %s is not present after useradd", name)
 	}
@@ -373,7 +354,7 @@ func sortedUnion(a, b []string) []string {
 
 func absent(ctx context.Context, env *state.Env, c lowstate.Chunk) *lowstate.Result {
 	name := c.Name()
-	cur, err := findUser(env, name)
+	cur, err := state.FindUser(env, name)
 	if err != nil {
 		return state.Failed(err.Error())
 	}

@@ -2,7 +2,6 @@ package user
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -11,41 +10,27 @@ import (
 
 	"brine/provision/lowstate"
 	"brine/provision/state"
-	"brine/provision/state/hostcmd"
 	"brine/provision/state/internal/shadowfake"
+	"brine/provision/state/statetest"
 )
-
-func setup(t *testing.T) (*state.Env, *hostcmd.Fake) {
-	root := t.TempDir()
-	h := shadowfake.New(root)
-	fx := &hostcmd.Fake{Handler: func(c state.Cmd, _ string) (state.CmdResult, bool) { return h.Handle(c) }}
-	return &state.Env{Root: root, Exec: fx}, fx
-}
-
-func res(r *lowstate.Result) string {
-	if r.Result == nil {
-		return "None"
-	}
-	return fmt.Sprint(*r.Result)
-}
 
 func call(env *state.Env, fun string, c lowstate.Chunk) *lowstate.Result {
 	return Module().Funcs[fun](context.Background(), env, c)
 }
 
 func TestPresentCreatesAndPredicts(t *testing.T) {
-	env, fx := setup(t)
+	env, fx := shadowfake.Env(t)
 	c := lowstate.Chunk{"name": "deploy", "groups": []any{"sudo"}, "optional_groups": []any{"adm", "nosuch"},
 		"shell": "/bin/bash", "fullname": "Deploy User", "password": "$6$salt$hash"}
 	env.Test = true
 	pred := call(env, "present", c)
 	if pred.Result != nil || len(fx.Lines()) != 0 {
-		t.Fatalf("test mode: %s, ran %v", res(pred), fx.Lines())
+		t.Fatalf("test mode: %s, ran %v", statetest.Result(pred), fx.Lines())
 	}
 	env.Test = false
 	r := call(env, "present", c)
-	if res(r) != "true" || r.Comment != "New user deploy created" {
-		t.Fatalf("%s %q", res(r), r.Comment)
+	if statetest.Result(r) != "true" || r.Comment != "New user deploy created" {
+		t.Fatalf("%s %q", statetest.Result(r), r.Comment)
 	}
 	want := map[string]any{"name": "deploy", "uid": 1000, "gid": 1000, "home": "/home/deploy", "shell": "/bin/bash",
 		"fullname": "Deploy User", "groups": []any{"adm", "sudo"}, "password": redacted}
@@ -67,26 +52,26 @@ func TestPresentCreatesAndPredicts(t *testing.T) {
 	}
 	fx.Reset()
 	r = call(env, "present", c)
-	if res(r) != "true" || len(r.Changes) != 0 || len(fx.Lines()) != 0 {
+	if statetest.Result(r) != "true" || len(r.Changes) != 0 || len(fx.Lines()) != 0 {
 		t.Errorf("second run: %v %q %v", r.Changes, r.Comment, fx.Lines())
 	}
 }
 
 func TestPresentUpdates(t *testing.T) {
-	env, fx := setup(t)
+	env, fx := shadowfake.Env(t)
 	call(env, "present", lowstate.Chunk{"name": "app", "groups": []any{"sudo", "adm"}})
 	fx.Reset()
 	c := lowstate.Chunk{"name": "app", "shell": "/bin/zsh", "home": "/srv/app", "groups": []any{"users"}, "uid": 2001}
 	env.Test = true
 	pred := call(env, "present", c)
 	if pred.Result != nil || !strings.HasPrefix(pred.Comment, "The following user attributes are set to be changed:") {
-		t.Fatalf("test: %s %q", res(pred), pred.Comment)
+		t.Fatalf("test: %s %q", statetest.Result(pred), pred.Comment)
 	}
 	env.Test = false
 	r := call(env, "present", c)
 	want := map[string]any{"uid": 2001, "home": "/srv/app", "shell": "/bin/zsh", "groups": []any{"users"}}
-	if res(r) != "true" || !reflect.DeepEqual(r.Changes, want) || !reflect.DeepEqual(pred.Changes, want) {
-		t.Fatalf("%s %v (pred %v) %q", res(r), r.Changes, pred.Changes, r.Comment)
+	if statetest.Result(r) != "true" || !reflect.DeepEqual(r.Changes, want) || !reflect.DeepEqual(pred.Changes, want) {
+		t.Fatalf("%s %v (pred %v) %q", statetest.Result(r), r.Changes, pred.Changes, r.Comment)
 	}
 	if got := fx.Lines(); len(got) != 1 || got[0] != "usermod -u 2001 -d /srv/app -s /bin/zsh -G users app" {
 		t.Errorf("commands %v", got)
@@ -103,23 +88,23 @@ func TestPresentUpdates(t *testing.T) {
 }
 
 func TestPresentErrors(t *testing.T) {
-	env, fx := setup(t)
+	env, fx := shadowfake.Env(t)
 	r := call(env, "present", lowstate.Chunk{"name": "x", "groups": []any{"wheel"}})
-	if res(r) != "false" || r.Comment != "The following group(s) are not present: wheel" || len(fx.Lines()) != 0 {
-		t.Errorf("%s %q", res(r), r.Comment)
+	if statetest.Result(r) != "false" || r.Comment != "The following group(s) are not present: wheel" || len(fx.Lines()) != 0 {
+		t.Errorf("%s %q", statetest.Result(r), r.Comment)
 	}
 	r = call(env, "present", lowstate.Chunk{"name": "x", "gid": "nogroup"})
-	if res(r) != "false" || !strings.Contains(r.Comment, "nogroup") {
+	if statetest.Result(r) != "false" || !strings.Contains(r.Comment, "nogroup") {
 		t.Errorf("gid: %q", r.Comment)
 	}
 }
 
 func TestExistingUserGroupAndSystem(t *testing.T) {
-	env, fx := setup(t)
+	env, fx := shadowfake.Env(t)
 	// a group named like the user already exists: useradd needs -g
 	r := call(env, "present", lowstate.Chunk{"name": "users", "createhome": false, "system": true})
-	if res(r) != "true" || fx.Lines()[0] != "useradd -g users -M -r users" {
-		t.Fatalf("%s %q %v", res(r), r.Comment, fx.Lines())
+	if statetest.Result(r) != "true" || fx.Lines()[0] != "useradd -g users -M -r users" {
+		t.Fatalf("%s %q %v", statetest.Result(r), r.Comment, fx.Lines())
 	}
 	if r.Changes["gid"] != 100 || r.Changes["uid"] != 999 {
 		t.Errorf("changes %v", r.Changes)
@@ -127,7 +112,7 @@ func TestExistingUserGroupAndSystem(t *testing.T) {
 }
 
 func TestAbsent(t *testing.T) {
-	env, fx := setup(t)
+	env, fx := shadowfake.Env(t)
 	call(env, "present", lowstate.Chunk{"name": "old"})
 	fx.Reset()
 	env.Test = true
@@ -135,8 +120,8 @@ func TestAbsent(t *testing.T) {
 	env.Test = false
 	r := call(env, "absent", lowstate.Chunk{"name": "old", "purge": true})
 	want := map[string]any{"old": "removed", "old group": "removed"}
-	if res(r) != "true" || !reflect.DeepEqual(r.Changes, want) || !reflect.DeepEqual(pred.Changes, want) {
-		t.Fatalf("%s %v %v", res(r), r.Changes, pred.Changes)
+	if statetest.Result(r) != "true" || !reflect.DeepEqual(r.Changes, want) || !reflect.DeepEqual(pred.Changes, want) {
+		t.Fatalf("%s %v %v", statetest.Result(r), r.Changes, pred.Changes)
 	}
 	if fx.Lines()[0] != "userdel -r old" {
 		t.Errorf("commands %v", fx.Lines())
@@ -144,7 +129,7 @@ func TestAbsent(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(env.Root, "home/old")); !os.IsNotExist(err) {
 		t.Error("home not purged")
 	}
-	if r := call(env, "absent", lowstate.Chunk{"name": "old"}); res(r) != "true" || len(r.Changes) != 0 {
+	if r := call(env, "absent", lowstate.Chunk{"name": "old"}); statetest.Result(r) != "true" || len(r.Changes) != 0 {
 		t.Errorf("second %v", r.Changes)
 	}
 }

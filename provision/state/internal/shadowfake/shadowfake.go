@@ -12,9 +12,20 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"testing"
 
 	"brine/provision/state"
+	"brine/provision/state/hostcmd"
 )
+
+// Env returns an Env on a fresh temp root holding New's files, whose commands
+// go to a hostcmd.Fake that runs them against that root.
+func Env(t testing.TB) (*state.Env, *hostcmd.Fake) {
+	root := t.TempDir()
+	h := New(root)
+	fx := &hostcmd.Fake{Handler: func(c state.Cmd, _ string) (state.CmdResult, bool) { return h.Handle(c) }}
+	return &state.Env{Root: root, Exec: fx}, fx
+}
 
 // Host is a fake host rooted at Root.
 type Host struct{ Root string }
