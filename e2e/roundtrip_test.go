@@ -91,3 +91,24 @@ func TestProxyJump(t *testing.T) {
 		t.Fatalf("through the jump host: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
 }
+
+// TestSSHConfig: the roster names an alias; ~/.ssh/config (here --ssh-config)
+// gives the real address, user and key, as ssh(1) would use them.
+func TestSSHConfig(t *testing.T) {
+	c := newClient(t)
+	h := hostByID(t, "h05")
+	cfg := filepath.Join(c.home, "ssh_config")
+	body := "Host web-alias\n  HostName " + h.Addr + "\n  User root\n  IdentityFile " + suite.fleet.ClientKey + "\n"
+	if err := os.WriteFile(cfg, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	roster := filepath.Join(c.home, "alias-roster.yaml")
+	if err := os.WriteFile(roster, []byte("web:\n  host: web-alias\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := c.runRaw("--roster-file", roster, "--known-hosts", c.known, "--cache-dir", c.cache, "--no-agent",
+		"--ssh-config", cfg, "web", "cmd.run", "hostname", "--out", "json", "--static")
+	if r.code != 0 || jsonOut(t, r)["web"] != "h05" {
+		t.Fatalf("through ssh_config: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+}

@@ -174,7 +174,10 @@ func newDialer(c *cli.Context, stderr io.Writer) (*connect.Dialer, func(*roster.
 	targetFor := func(h *roster.Host) connect.Target {
 		t := connect.Target{Host: h.Host, Port: h.Port, User: h.User, Timeout: h.Timeout}
 		alias := h.Host
-		if hn := sshCfg.Get(alias, "HostName"); hn != "" && h.Host == h.ID {
+		// As with ssh(1): the roster's host is what you would type, and a
+		// matching Host block may name the real HostName (%h tokens are
+		// not expanded: skip those).
+		if hn := sshCfg.Get(alias, "HostName"); hn != "" && !strings.Contains(hn, "%") {
 			t.Host = hn
 		}
 		if t.Port == 0 {
