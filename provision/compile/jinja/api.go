@@ -47,8 +47,9 @@ type Env struct {
 }
 
 type cacheKey struct {
-	name string
-	sum  [32]byte
+	name   string
+	loaded bool
+	sum    [32]byte
 }
 
 // New builds an environment with Salt's filters and tests and the given loader (nil: no imports).
@@ -64,14 +65,14 @@ func New(loader Loader) *Env {
 // Render renders src (template name `name`, used in errors as "name:LINE: message") with vars
 // as the context. Errors are *Error; Render never panics.
 func (e *Env) Render(name string, src []byte, vars map[string]any) (out string, err error) {
-	r := &renderer{env: e}
+	r := &renderer{env: e, name: name}
 	defer func() {
 		if p := recover(); p != nil {
 			out = ""
 			err = r.recovered(p)
 		}
 	}()
-	tpl, err := e.parse(name, name, src)
+	tpl, err := e.parse(name, name, src, false)
 	if err != nil {
 		return "", err
 	}
@@ -83,7 +84,7 @@ func (e *Env) Render(name string, src []byte, vars map[string]any) (out string, 
 	var sb strings.Builder
 	r.out = &sb
 	f := newFrame(globals, tpl)
-	r.execBody(tpl.body, f)
+	r.runTemplate(tpl, f)
 	if tpl.trailingNewline {
 		sb.WriteByte('\n')
 	}
@@ -96,7 +97,7 @@ func (r *renderer) recovered(p any) error {
 	case *Error:
 		return v
 	default:
-		file, line := "", 0
+		file, line := r.name, 0
 		if r.cur != nil {
 			file = r.cur.tpl.display
 		}
@@ -113,9 +114,10 @@ func firstLines(s string, n int) string {
 	return strings.Join(lines, "\n")
 }
 
-// parse returns the cached AST for (name, src) or parses and caches it.
-func (e *Env) parse(name, display string, src []byte) (*template, error) {
-	key := cacheKey{name: name + "\x00" + display, sum: sha256.Sum256(src)}
+// parse returns the cached AST for (name, src) or parses and caches it; loaded marks
+// templates that came through the Loader.
+func (e *Env) parse(name, display string, src []byte, loaded bool) (*template, error) {
+	key := cacheKey{name: name + "\x00" + display, loaded: loaded, sum: sha256.Sum256(src)}
 	e.mu.RLock()
 	t, ok := e.cache[key]
 	e.mu.RUnlock()
@@ -126,6 +128,7 @@ func (e *Env) parse(name, display string, src []byte) (*template, error) {
 	if err != nil {
 		return nil, err
 	}
+	t.loaded = loaded
 	e.mu.Lock()
 	if len(e.cache) >= maxCacheEntries {
 		e.cache = map[cacheKey]*template{}

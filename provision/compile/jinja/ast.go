@@ -6,6 +6,7 @@ type template struct {
 	display         string // name shown in errors
 	body            []node
 	trailingNewline bool
+	loaded          bool // loaded through the Loader (name is a tree-relative name)
 }
 
 type node interface{ nodeLine() int }
@@ -113,7 +114,12 @@ type (
 	}
 	blockNode struct {
 		pos
+		name string // "" for the autoescape wrapper
 		body []node
+	}
+	extendsNode struct {
+		pos
+		tmpl expr
 	}
 	loopCtlNode struct {
 		pos

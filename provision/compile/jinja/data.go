@@ -158,7 +158,7 @@ func (c *yamlConv) conv(n *yaml.Node, depth int) (any, error) {
 		}
 		return v, nil
 	case yaml.SequenceNode:
-		l := &List{items: make([]any, 0, len(n.Content))}
+		l := &pyList{items: make([]any, 0, len(n.Content))}
 		if n.Anchor != "" {
 			c.anchors[n] = l
 		}
@@ -176,7 +176,7 @@ func (c *yamlConv) conv(n *yaml.Node, depth int) (any, error) {
 			c.anchors[n] = d
 		}
 		// PyYAML's flatten_mapping: merged keys come first (earlier merges win), explicit keys override.
-		var merges []*Dict
+		var merges []*pyDict
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			kn, vn := n.Content[i], n.Content[i+1]
 			if kn.Kind == yaml.ScalarNode && kn.Value == "<<" && kn.Style == 0 {
@@ -185,11 +185,11 @@ func (c *yamlConv) conv(n *yaml.Node, depth int) (any, error) {
 					return nil, err
 				}
 				switch m := mv.(type) {
-				case *Dict:
+				case *pyDict:
 					merges = append(merges, m)
-				case *List:
+				case *pyList:
 					for _, it := range m.items {
-						if md, ok := it.(*Dict); ok {
+						if md, ok := it.(*pyDict); ok {
 							merges = append(merges, md)
 						}
 					}
@@ -216,8 +216,8 @@ func (c *yamlConv) conv(n *yaml.Node, depth int) (any, error) {
 			if err != nil {
 				return nil, err
 			}
-			if l, ok := k.(*List); ok {
-				k = Tuple(l.items)
+			if l, ok := k.(*pyList); ok {
+				k = pyTuple(l.items)
 			}
 			if !d.Set(k, v) {
 				return nil, fmt.Errorf("line %d: unhashable mapping key", kn.Line)
@@ -270,7 +270,7 @@ func jsonValue(dec *json.Decoder, depth int) (any, error) {
 			_, err := dec.Token()
 			return d, err
 		case '[':
-			l := &List{}
+			l := &pyList{}
 			for dec.More() {
 				v, err := jsonValue(dec, depth+1)
 				if err != nil {
@@ -421,7 +421,7 @@ func writeJSON(sb *strings.Builder, v any, o jsonOpts, depth int) error {
 		sb.WriteString(jsonFloat(x))
 	case string:
 		sb.WriteString(jsonString(x))
-	case *List, Tuple:
+	case *pyList, pyTuple:
 		items, _ := asSeq(x)
 		if len(items) == 0 {
 			sb.WriteString("[]")
@@ -439,8 +439,8 @@ func writeJSON(sb *strings.Builder, v any, o jsonOpts, depth int) error {
 		}
 		nl(depth)
 		sb.WriteByte(']')
-	case *Dict, *namespace:
-		d, ok := x.(*Dict)
+	case *pyDict, *namespace:
+		d, ok := x.(*pyDict)
 		if !ok {
 			d = x.(*namespace).d
 		}
@@ -477,7 +477,7 @@ func writeJSON(sb *strings.Builder, v any, o jsonOpts, depth int) error {
 		}
 		nl(depth)
 		sb.WriteByte('}')
-	case Undefined:
+	case undefined:
 		return fmt.Errorf("%s (Object of type Undefined is not JSON serializable)", x.msg())
 	default:
 		return fmt.Errorf("Object of type %s is not JSON serializable", typeName(v))
@@ -512,11 +512,15 @@ func yamlFloat(f float64) string {
 }
 
 // yamlScalarString renders a string the way PyYAML's emitter would in flow context.
-func yamlScalarString(s string) string {
+func yamlScalarString(s string) string { return yamlScalar(s, true) }
+
+// yamlScalar renders a string like PyYAML's emitter; flow selects flow-context rules
+// (inside [...] or {...}), otherwise block-context rules (top level, block style).
+func yamlScalar(s string, flow bool) string {
 	if s == "" {
 		return "''"
 	}
-	plain := true
+	flowInd, blockInd := false, false
 	special := false
 	for i, r := range s {
 		if r == '\n' || r == '\r' || r == '\u0085' || r == '\u2028' || r == '\u2029' {
@@ -525,24 +529,39 @@ func yamlScalarString(s string) string {
 		if !(r == '\t' || r == '\n' || r >= 0x20 && r <= 0x7e || r == 0x85 || r >= 0xa0 && r <= 0xd7ff || r >= 0xe000 && r <= 0xfffd && r != 0xfeff || r >= 0x10000) || r == utf8.RuneError {
 			special = true
 		}
+		next := i + utf8.RuneLen(r)
+		followedBySpace := next >= len(s) || strings.IndexByte(" \t\r\n", s[next]) >= 0
 		if i == 0 {
 			if strings.ContainsRune("#,[]{}&*!|>'\"%@`", r) {
-				plain = false
+				flowInd, blockInd = true, true
 			}
 			if r == '?' || r == ':' {
-				plain = false
+				flowInd = true
+				if followedBySpace {
+					blockInd = true
+				}
 			}
-			if r == '-' && (len(s) == 1 || s[1] == ' ' || s[1] == '\t') {
-				plain = false
+			if r == '-' && followedBySpace {
+				flowInd, blockInd = true, true
 			}
 		} else {
-			if strings.ContainsRune(",?[]{}:", r) {
-				plain = false
+			if strings.ContainsRune(",?[]{}", r) {
+				flowInd = true
+			}
+			if r == ':' {
+				flowInd = true
+				if followedBySpace {
+					blockInd = true
+				}
 			}
 			if r == '#' && (s[i-1] == ' ' || s[i-1] == '\t') {
-				plain = false
+				flowInd, blockInd = true, true
 			}
 		}
+	}
+	plain := !blockInd
+	if flow {
+		plain = !flowInd
 	}
 	if unicode.IsSpace(rune(s[0])) || unicode.IsSpace(rune(s[len(s)-1])) {
 		plain = false
@@ -608,8 +627,8 @@ func writeYAMLFlow(sb *strings.Builder, v any, depth int) error {
 	case float64:
 		sb.WriteString(yamlFloat(x))
 	case string:
-		sb.WriteString(yamlScalarString(x))
-	case *List, Tuple:
+		sb.WriteString(yamlScalar(x, depth > 0))
+	case *pyList, pyTuple:
 		items, _ := asSeq(x)
 		sb.WriteByte('[')
 		for i, it := range items {
@@ -621,8 +640,8 @@ func writeYAMLFlow(sb *strings.Builder, v any, depth int) error {
 			}
 		}
 		sb.WriteByte(']')
-	case *Dict, *namespace:
-		d, ok := x.(*Dict)
+	case *pyDict, *namespace:
+		d, ok := x.(*pyDict)
 		if !ok {
 			d = x.(*namespace).d
 		}
@@ -646,7 +665,7 @@ func writeYAMLFlow(sb *strings.Builder, v any, depth int) error {
 			}
 		}
 		sb.WriteByte('}')
-	case Undefined:
+	case undefined:
 		return fmt.Errorf("%s (cannot represent an undefined value as YAML)", x.msg())
 	default:
 		return fmt.Errorf("cannot represent an object of type %s as YAML", typeName(v))
@@ -666,11 +685,11 @@ func dumpYAMLBlock(v any) (string, error) {
 
 func isEmptyCollection(v any) bool {
 	switch x := v.(type) {
-	case *List:
+	case *pyList:
 		return len(x.items) == 0
-	case Tuple:
+	case pyTuple:
 		return len(x) == 0
-	case *Dict:
+	case *pyDict:
 		return x.Len() == 0
 	}
 	return false
@@ -678,7 +697,7 @@ func isEmptyCollection(v any) bool {
 
 func isCollection(v any) bool {
 	switch v.(type) {
-	case *List, Tuple, *Dict:
+	case *pyList, pyTuple, *pyDict:
 		return !isEmptyCollection(v)
 	}
 	return false
@@ -692,7 +711,7 @@ func writeYAMLBlock(sb *strings.Builder, v any, indent int, depth int) error {
 	}
 	pad := strings.Repeat(" ", indent)
 	switch x := v.(type) {
-	case *Dict:
+	case *pyDict:
 		if x.Len() == 0 {
 			sb.WriteString("{}\n")
 			return nil
@@ -703,14 +722,14 @@ func writeYAMLBlock(sb *strings.Builder, v any, indent int, depth int) error {
 			if i > 0 || depth == 0 {
 				sb.WriteString(pad)
 			}
-			if err := writeYAMLFlow(sb, k, depth+1); err != nil {
+			if err := writeYAMLBlockScalar(sb, k, depth+1); err != nil {
 				return err
 			}
 			sb.WriteByte(':')
 			val, _ := x.Get(k)
 			switch {
 			case isCollection(val):
-				if _, isList := val.(*Dict); isList {
+				if _, isList := val.(*pyDict); isList {
 					sb.WriteByte('\n')
 					sb.WriteString(strings.Repeat(" ", indent+2))
 					if err := writeYAMLBlock(sb, val, indent+2, depth+1); err != nil {
@@ -725,13 +744,13 @@ func writeYAMLBlock(sb *strings.Builder, v any, indent int, depth int) error {
 				}
 			default:
 				sb.WriteByte(' ')
-				if err := writeYAMLFlow(sb, val, depth+1); err != nil {
+				if err := writeYAMLBlockScalar(sb, val, depth+1); err != nil {
 					return err
 				}
 				sb.WriteByte('\n')
 			}
 		}
-	case *List, Tuple:
+	case *pyList, pyTuple:
 		items, _ := asSeq(x)
 		if len(items) == 0 {
 			sb.WriteString("[]\n")
@@ -748,16 +767,25 @@ func writeYAMLBlock(sb *strings.Builder, v any, indent int, depth int) error {
 				}
 				continue
 			}
-			if err := writeYAMLFlow(sb, it, depth+1); err != nil {
+			if err := writeYAMLBlockScalar(sb, it, depth+1); err != nil {
 				return err
 			}
 			sb.WriteByte('\n')
 		}
 	default:
-		if err := writeYAMLFlow(sb, v, depth+1); err != nil {
+		if err := writeYAMLBlockScalar(sb, v, depth+1); err != nil {
 			return err
 		}
 		sb.WriteByte('\n')
 	}
 	return nil
+}
+
+// writeYAMLBlockScalar writes a scalar (or empty collection) in block context.
+func writeYAMLBlockScalar(sb *strings.Builder, v any, depth int) error {
+	if s, ok := v.(string); ok {
+		sb.WriteString(yamlScalar(s, false))
+		return nil
+	}
+	return writeYAMLFlow(sb, v, depth)
 }

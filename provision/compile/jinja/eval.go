@@ -53,6 +53,8 @@ type renderer struct {
 	globals *frame
 	out     *strings.Builder
 	outLen  int
+	name    string // top-level template name, for errors before any frame runs
+	inherit *inheritance
 	depth   int
 	steps   int
 	alloced int
@@ -74,7 +76,7 @@ type module struct {
 	vars map[string]any
 }
 
-type namespace struct{ d *Dict }
+type namespace struct{ d *pyDict }
 
 type builtinFunc func(r *renderer, args []any, kw map[string]any) any
 
@@ -85,7 +87,7 @@ type boundMethod struct {
 
 // fail aborts rendering with an error at the current line of the current template.
 func (r *renderer) fail(format string, args ...any) {
-	file := ""
+	file := r.name
 	if r.cur != nil {
 		file = r.cur.tpl.display
 	}
@@ -202,7 +204,7 @@ func (r *renderer) exec(n node, f *frame) ctl {
 	case *importDataNode:
 		name := r.templateName(r.eval(n.tmpl, f), f)
 		r.line = n.line
-		text := r.renderImported(name, f, n.withContext, false)
+		text := r.renderImported(name, f, n.withContext)
 		r.line = n.line
 		f.set(n.alias, r.loadData(n.kind, text, name))
 	case *loadDataNode:
@@ -216,7 +218,15 @@ func (r *renderer) exec(n node, f *frame) ctl {
 		}
 		return r.execBody(n.body, inner)
 	case *blockNode:
-		return r.execBody(n.body, f)
+		if n.name == "" || r.inherit == nil {
+			return r.execBody(n.body, f)
+		}
+		if r.inherit.parent != nil {
+			return ctlNone // a child template's output outside the parent's blocks is dropped
+		}
+		r.execBlock(n.name, 0, f)
+	case *extendsNode:
+		r.execExtends(n, f)
 	case *loopCtlNode:
 		if n.brk {
 			return ctlBreak
@@ -275,13 +285,13 @@ func (r *renderer) assign(target expr, v any, f *frame) {
 
 func (r *renderer) unpackable(v any) []any {
 	switch x := v.(type) {
-	case *List:
+	case *pyList:
 		return x.items
-	case Tuple:
+	case pyTuple:
 		return x
 	case string:
 		return stringChars(x)
-	case *Dict:
+	case *pyDict:
 		return dictKeys(x)
 	}
 	r.fail("cannot unpack non-iterable %s object", typeName(v))
@@ -296,7 +306,7 @@ func stringChars(s string) []any {
 	return out
 }
 
-func dictKeys(d *Dict) []any {
+func dictKeys(d *pyDict) []any {
 	out := make([]any, len(d.keys))
 	for i, k := range d.keys {
 		out[i] = d.key(k)
@@ -307,22 +317,16 @@ func dictKeys(d *Dict) []any {
 // iterate returns the items of an iterable value (a snapshot).
 func (r *renderer) iterate(v any) []any {
 	switch x := v.(type) {
-	case *List:
+	case *pyList:
 		return append([]any(nil), x.items...)
-	case Tuple:
+	case pyTuple:
 		return x
-	case *Dict:
+	case *pyDict:
 		return dictKeys(x)
 	case string:
 		return stringChars(x)
-	case Undefined, nil:
-		if u, ok := v.(Undefined); ok || v == nil {
-			_ = u
-			if v == nil {
-				r.fail("'NoneType' object is not iterable")
-			}
-			return nil
-		}
+	case undefined:
+		return nil
 	case *namespace:
 		return dictKeys(x.d)
 	}
@@ -400,12 +404,12 @@ func (l *loopObj) attr(name string) (any, bool) {
 		if l.index0 > 0 {
 			return l.items[l.index0-1], true
 		}
-		return Undefined{name: "previtem", hint: "there is no previous item"}, true
+		return undefined{name: "previtem", hint: "there is no previous item"}, true
 	case "nextitem":
 		if l.index0+1 < n {
 			return l.items[l.index0+1], true
 		}
-		return Undefined{name: "nextitem", hint: "there is no next item"}, true
+		return undefined{name: "nextitem", hint: "there is no next item"}, true
 	case "cycle":
 		return &boundMethod{recv: l, name: "cycle"}, true
 	case "changed":
@@ -417,9 +421,9 @@ func (l *loopObj) attr(name string) (any, bool) {
 func (r *renderer) execInclude(n *includeNode, f *frame) {
 	v := r.eval(n.tmpl, f)
 	names := []any{v}
-	if l, ok := v.(*List); ok {
+	if l, ok := v.(*pyList); ok {
 		names = l.items
-	} else if t, ok := v.(Tuple); ok {
+	} else if t, ok := v.(pyTuple); ok {
 		names = t
 	}
 	r.line = n.line
@@ -436,7 +440,7 @@ func (r *renderer) execInclude(n *includeNode, f *frame) {
 		if n.withContext {
 			parent = f
 		}
-		r.execBody(tpl.body, newFrame(parent, tpl))
+		r.runTemplate(tpl, newFrame(parent, tpl))
 		r.depth--
 		return
 	}
@@ -462,14 +466,25 @@ func (r *renderer) enterCall() {
 func (r *renderer) templateName(v any, f *frame) string {
 	s, ok := v.(string)
 	if !ok {
-		if u, isU := v.(Undefined); isU {
+		if u, isU := v.(undefined); isU {
 			r.fail("template name is undefined: %s", u.msg())
 		}
 		r.fail("template name must be a string, got %s", typeName(v))
 	}
 	s = strings.TrimPrefix(s, "salt://")
 	if strings.HasPrefix(s, "./") || strings.HasPrefix(s, "../") {
-		s = path.Join(path.Dir(f.tpl.name), s)
+		base := path.Dir(f.tpl.name)
+		if !f.tpl.loaded {
+			// The top-level template's name may be a display path; like Salt, resolve
+			// relative names against the tpldir global when the caller provides it.
+			if td, ok := r.globals.vars["tpldir"].(string); ok {
+				base = td
+			}
+		}
+		if base == "." {
+			base = ""
+		}
+		s = path.Join(base, s)
 	}
 	return s
 }
@@ -485,7 +500,7 @@ func (r *renderer) loadTemplate(name string) (*template, error) {
 	if display == "" {
 		display = name
 	}
-	return r.env.parse(name, display, src)
+	return r.env.parse(name, display, src, true)
 }
 
 func (r *renderer) mustLoad(name string) *template {
@@ -523,13 +538,102 @@ func (r *renderer) importFrame(name string, tpl *template, f *frame, withContext
 	return mf
 }
 
+// inheritance tracks {% extends %} for one template execution: the block chains
+// (child-most first) and the parent template still to render.
+type inheritance struct {
+	blocks map[string][]*blockNode
+	parent *template
+	pframe *frame
+}
+
+func collectBlocks(body []node, into map[string][]*blockNode) {
+	for _, n := range body {
+		switch n := n.(type) {
+		case *blockNode:
+			if n.name != "" {
+				into[n.name] = append(into[n.name], n)
+			}
+			collectBlocks(n.body, into)
+		case *ifNode:
+			for _, b := range n.bodies {
+				collectBlocks(b, into)
+			}
+			collectBlocks(n.els, into)
+		case *forNode:
+			collectBlocks(n.body, into)
+			collectBlocks(n.els, into)
+		case *withNode:
+			collectBlocks(n.body, into)
+		}
+	}
+}
+
+// runTemplate executes a template body with template inheritance support.
+func (r *renderer) runTemplate(tpl *template, f *frame) {
+	saved := r.inherit
+	inh := &inheritance{blocks: map[string][]*blockNode{}}
+	collectBlocks(tpl.body, inh.blocks)
+	r.inherit = inh
+	out := r.out
+	defer func() { r.inherit, r.out = saved, out }()
+	r.execBody(tpl.body, f)
+	r.out = out
+	levels := 0
+	defer func() { r.depth -= levels }()
+	for inh.parent != nil {
+		parent := inh.parent
+		inh.parent = nil
+		own := map[string][]*blockNode{}
+		collectBlocks(parent.body, own)
+		for name, chain := range own {
+			inh.blocks[name] = append(inh.blocks[name], chain...)
+		}
+		r.enterCall()
+		levels++
+		r.execBody(parent.body, newFrame(inh.pframe, parent))
+		r.out = out
+	}
+}
+
+func (r *renderer) execExtends(n *extendsNode, f *frame) {
+	if r.inherit == nil {
+		r.fail("extends is only allowed at the top level of a template")
+	}
+	if r.inherit.parent != nil {
+		r.fail("extended multiple times")
+	}
+	name := r.templateName(r.eval(n.tmpl, f), f)
+	r.line = n.line
+	r.inherit.parent = r.mustLoad(name)
+	r.inherit.pframe = f
+	// Like Jinja: once extended, the child's own output is dropped (its statements still run).
+	r.out = &strings.Builder{}
+}
+
+// execBlock renders level i of block name's chain; super() renders level i+1.
+func (r *renderer) execBlock(name string, i int, f *frame) {
+	chain := r.inherit.blocks[name]
+	if i >= len(chain) {
+		r.fail("no parent block %q to call super() on", name)
+	}
+	bf := newFrame(f, f.tpl)
+	inh := r.inherit
+	bf.set("super", builtinFunc(func(r *renderer, args []any, kw map[string]any) any {
+		saved := r.inherit
+		r.inherit = inh
+		defer func() { r.inherit = saved }()
+		return r.capture(func() { r.execBlock(name, i+1, f) })
+	}))
+	r.execBody(chain[i].body, bf)
+}
+
 // renderImported renders template name in a fresh frame and returns its output.
-func (r *renderer) renderImported(name string, f *frame, withContext, _ bool) string {
+func (r *renderer) renderImported(name string, f *frame, withContext bool) string {
 	tpl := r.mustLoad(name)
 	r.enterCall()
 	defer func() { r.depth-- }()
 	mf := r.importFrame(name, tpl, f, withContext)
-	return r.capture(func() { r.execBody(tpl.body, newFrame(mf, tpl)) })
+	return r.capture(func() { r.runTemplate(tpl, newFrame(mf, tpl)) })
 }
 
 func (r *renderer) importModule(name string, f *frame, withContext bool) *module {
@@ -537,7 +641,7 @@ func (r *renderer) importModule(name string, f *frame, withContext bool) *module
 	r.enterCall()
 	defer func() { r.depth-- }()
 	mf := newFrame(r.importFrame(name, tpl, f, withContext), tpl)
-	r.capture(func() { r.execBody(tpl.body, mf) })
+	r.capture(func() { r.runTemplate(tpl, mf) })
 	vars := mf.vars
 	if vars == nil {
 		vars = map[string]any{}
@@ -559,12 +663,12 @@ func (r *renderer) callMacro(m *macro, args []any, kw map[string]any) any {
 		} else if m.defaults[i] != nil {
 			mf.set(p, r.eval(m.defaults[i], mf))
 		} else {
-			mf.set(p, Undefined{name: p, hint: fmt.Sprintf("parameter '%s' was not provided", p)})
+			mf.set(p, undefined{name: p, hint: fmt.Sprintf("parameter '%s' was not provided", p)})
 		}
 	}
-	var extra Tuple
+	var extra pyTuple
 	if len(args) > np {
-		extra = append(Tuple{}, args[np:]...)
+		extra = append(pyTuple{}, args[np:]...)
 	}
 	mf.set("varargs", extra)
 	kwd := newDict()
@@ -589,7 +693,7 @@ func (r *renderer) callMacro(m *macro, args []any, kw map[string]any) any {
 	return r.capture(func() { r.execBody(m.body, mf) })
 }
 
-func sortDictKeys(d *Dict) {
+func sortDictKeys(d *pyDict) {
 	sortValues(d.keys)
 }
 
@@ -606,7 +710,7 @@ func (r *renderer) evalArgs(args []expr, kwn []string, kwv []expr, star, starKw 
 		kw[k] = r.eval(kwv[i], f)
 	}
 	if starKw != nil {
-		d, ok := r.eval(starKw, f).(*Dict)
+		d, ok := r.eval(starKw, f).(*pyDict)
 		if !ok {
 			r.fail("argument after ** must be a mapping")
 		}
@@ -643,7 +747,7 @@ func (r *renderer) callValue(fn any, args []any, kw map[string]any) any {
 		r.enterCall()
 		defer func() { r.depth-- }()
 		return r.capture(func() { r.execFor(c.node, c.frame, args[0], c.depth0+1) })
-	case Undefined:
+	case undefined:
 		r.fail("%s", c.msg())
 	}
 	r.fail("'%s' object is not callable", typeName(fn))
@@ -660,12 +764,22 @@ func (r *renderer) callGo(c Callable, args []any, kw map[string]any) any {
 		gk[k] = toGo(v)
 	}
 	line, cur := r.line, r.cur
-	res, err := c(ga, gk)
+	res, err := safeCall(c, ga, gk)
 	r.line, r.cur = line, cur
 	if err != nil {
 		r.fail("%v", err)
 	}
 	return fromGo(res)
+}
+
+// safeCall runs a Go callback, turning a panic in it into an error.
+func safeCall(c Callable, args []any, kw map[string]any) (res any, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			res, err = nil, fmt.Errorf("function call failed: %v", p)
+		}
+	}()
+	return c(args, kw)
 }
 
 func (r *renderer) applyFilter(fl *filterExpr, v any, f *frame) any {
@@ -689,7 +803,7 @@ func builtinGlobal(name string) (any, bool) {
 		return builtinFunc(fnDict), true
 	case "namespace":
 		return builtinFunc(func(r *renderer, args []any, kw map[string]any) any {
-			d := fnDict(r, args, kw).(*Dict)
+			d := fnDict(r, args, kw).(*pyDict)
 			return &namespace{d: d}
 		}), true
 	case "raise":
@@ -748,7 +862,7 @@ func fnRange(r *renderer, args []any, kw map[string]any) any {
 	for i := range out {
 		out[i] = start + i*stepN
 	}
-	return &List{items: out}
+	return &pyList{items: out}
 }
 
 func fnDict(r *renderer, args []any, kw map[string]any) any {
@@ -771,9 +885,9 @@ func fnDict(r *renderer, args []any, kw map[string]any) any {
 }
 
 // updateDict implements dict.update(other) for dicts and sequences of pairs.
-func (r *renderer) updateDict(d *Dict, other any) {
+func (r *renderer) updateDict(d *pyDict, other any) {
 	switch o := other.(type) {
-	case *Dict:
+	case *pyDict:
 		for _, k := range append([]any(nil), o.keys...) {
 			d.Set(o.key(k), o.m[k])
 		}

@@ -23,15 +23,15 @@ func (r *renderer) eval(e expr, f *frame) any {
 		if v, ok := builtinGlobal(e.name); ok {
 			return v
 		}
-		return Undefined{name: e.name}
+		return undefined{name: e.name}
 	case *listExpr:
-		l := &List{items: make([]any, len(e.items))}
+		l := &pyList{items: make([]any, len(e.items))}
 		for i, it := range e.items {
 			l.items[i] = r.eval(it, f)
 		}
 		return l
 	case *tupleExpr:
-		t := make(Tuple, len(e.items))
+		t := make(pyTuple, len(e.items))
 		for i, it := range e.items {
 			t[i] = r.eval(it, f)
 		}
@@ -118,7 +118,7 @@ func (r *renderer) eval(e expr, f *frame) any {
 			return r.eval(e.a, f)
 		}
 		if e.b == nil {
-			return Undefined{name: "<conditional>", hint: "the inline if-expression evaluated to false and no else section was defined"}
+			return undefined{name: "<conditional>", hint: "the inline if-expression evaluated to false and no else section was defined"}
 		}
 		return r.eval(e.b, f)
 	case *attrExpr:
@@ -177,7 +177,7 @@ func (r *renderer) eval(e expr, f *frame) any {
 // undefinedCheck fails with the undefined message when v is Undefined.
 func (r *renderer) undefinedCheck(vs ...any) {
 	for _, v := range vs {
-		if u, ok := v.(Undefined); ok {
+		if u, ok := v.(undefined); ok {
 			r.fail("%s", u.msg())
 		}
 	}
@@ -221,27 +221,30 @@ func (r *renderer) contains(container, item any) bool {
 			r.fail("'in <string>' requires string as left operand, not %s", typeName(item))
 		}
 		return strings.Contains(c, s)
-	case *List:
+	case *pyList:
 		for _, it := range c.items {
 			if valuesEqual(it, item) {
 				return true
 			}
 		}
 		return false
-	case Tuple:
+	case pyTuple:
 		for _, it := range c {
 			if valuesEqual(it, item) {
 				return true
 			}
 		}
 		return false
-	case *Dict:
+	case *pyDict:
+		if _, hashable := hashKey(item); !hashable {
+			r.fail("unhashable type: '%s'", typeName(item))
+		}
 		_, ok := c.Get(item)
 		return ok
 	case *namespace:
 		_, ok := c.d.Get(item)
 		return ok
-	case Undefined:
+	case undefined:
 		return false
 	case Getter:
 		_, ok := c.GetItem(toGo(item))
@@ -261,16 +264,16 @@ func (r *renderer) binop(op string, a, b any) any {
 			if y, ok := b.(string); ok {
 				return r.checkLen(x + y)
 			}
-		case *List:
-			if y, ok := b.(*List); ok {
+		case *pyList:
+			if y, ok := b.(*pyList); ok {
 				r.checkItems(len(x.items)+len(y.items), len(x.items)+len(y.items))
 				out := make([]any, 0, len(x.items)+len(y.items))
-				return &List{items: append(append(out, x.items...), y.items...)}
+				return &pyList{items: append(append(out, x.items...), y.items...)}
 			}
-		case Tuple:
-			if y, ok := b.(Tuple); ok {
+		case pyTuple:
+			if y, ok := b.(pyTuple); ok {
 				r.checkItems(len(x)+len(y), len(x)+len(y))
-				return append(append(Tuple{}, x...), y...)
+				return append(append(pyTuple{}, x...), y...)
 			}
 		}
 	case "*":
@@ -311,15 +314,16 @@ func (r *renderer) checkItems(n, added int) {
 }
 
 func seqTimes(a, b any) (any, int, bool) {
+	a, b = boolToInt(a), boolToInt(b)
 	if n, ok := b.(int); ok {
 		switch a.(type) {
-		case string, *List, Tuple:
+		case string, *pyList, pyTuple:
 			return a, n, true
 		}
 	}
 	if n, ok := a.(int); ok {
 		switch b.(type) {
-		case string, *List, Tuple:
+		case string, *pyList, pyTuple:
 			return b, n, true
 		}
 	}
@@ -337,7 +341,7 @@ func (r *renderer) repeat(s any, n int) any {
 		}
 		r.alloc(len(x) * n)
 		return strings.Repeat(x, n)
-	case *List:
+	case *pyList:
 		if len(x.items) > 0 && n > maxItems/len(x.items) {
 			r.fail("sequence too long (more than %d items)", maxItems)
 		}
@@ -346,13 +350,13 @@ func (r *renderer) repeat(s any, n int) any {
 		for i := 0; i < n; i++ {
 			out = append(out, x.items...)
 		}
-		return &List{items: out}
-	case Tuple:
+		return &pyList{items: out}
+	case pyTuple:
 		if len(x) > 0 && n > maxItems/len(x) {
 			r.fail("sequence too long (more than %d items)", maxItems)
 		}
 		r.alloc(len(x) * n * 16)
-		out := make(Tuple, 0, len(x)*n)
+		out := make(pyTuple, 0, len(x)*n)
 		for i := 0; i < n; i++ {
 			out = append(out, x...)
 		}
@@ -433,6 +437,9 @@ func (r *renderer) arith(op string, a, b any) any {
 			return m
 		case "**":
 			if bi < 0 {
+				if ai == 0 {
+					r.fail("0.0 cannot be raised to a negative power")
+				}
 				return math.Pow(float64(ai), float64(bi))
 			}
 			res := 1
@@ -485,6 +492,9 @@ func (r *renderer) arith(op string, a, b any) any {
 		if m != 0 && ((m < 0) != (fb < 0)) {
 			m += fb
 		}
+		if m == 0 {
+			m = math.Copysign(0, fb)
+		}
 		return m
 	case "**":
 		if fa == 0 && fb < 0 {
@@ -527,21 +537,21 @@ var strMethods = map[string]bool{"split": true, "rsplit": true, "strip": true, "
 
 func (r *renderer) getAttr(x any, name string) any {
 	switch v := x.(type) {
-	case Undefined:
+	case undefined:
 		r.fail("%s", v.msg())
-	case *Dict:
+	case *pyDict:
 		if dictMethods[name] {
 			return &boundMethod{recv: v, name: name}
 		}
 		if it, ok := v.Get(name); ok {
 			return it
 		}
-		return Undefined{name: name, hint: fmt.Sprintf("'dict object' has no attribute '%s'", name)}
-	case *List:
+		return undefined{name: name, hint: fmt.Sprintf("'dict object' has no attribute '%s'", name)}
+	case *pyList:
 		if listMethods[name] {
 			return &boundMethod{recv: v, name: name}
 		}
-	case Tuple:
+	case pyTuple:
 		if name == "index" || name == "count" {
 			return &boundMethod{recv: v, name: name}
 		}
@@ -553,12 +563,12 @@ func (r *renderer) getAttr(x any, name string) any {
 		if it, ok := v.GetAttr(name); ok {
 			return fromGo(it)
 		}
-		return Undefined{name: name, hint: fmt.Sprintf("'%s' has no attribute '%s'", typeName(x), name)}
+		return undefined{name: name, hint: fmt.Sprintf("'%s' has no attribute '%s'", typeName(x), name)}
 	case *module:
 		if it, ok := v.vars[name]; ok {
 			return it
 		}
-		return Undefined{name: name, hint: fmt.Sprintf("the template %s does not export '%s'", pyRepr(v.name), name)}
+		return undefined{name: name, hint: fmt.Sprintf("the template %s does not export '%s'", pyRepr(v.name), name)}
 	case *loopObj:
 		if it, ok := v.attr(name); ok {
 			return it
@@ -572,7 +582,7 @@ func (r *renderer) getAttr(x any, name string) any {
 		case "name":
 			return v.name
 		case "arguments":
-			t := make(Tuple, len(v.params))
+			t := make(pyTuple, len(v.params))
 			for i, p := range v.params {
 				t[i] = p
 			}
@@ -586,7 +596,7 @@ func (r *renderer) getAttr(x any, name string) any {
 			return 0
 		}
 	}
-	return Undefined{name: name, hint: fmt.Sprintf("'%s' has no attribute '%s'", objDesc(x), name)}
+	return undefined{name: name, hint: fmt.Sprintf("'%s' has no attribute '%s'", objDesc(x), name)}
 }
 
 func objDesc(x any) string {
@@ -598,17 +608,17 @@ func objDesc(x any) string {
 
 func (r *renderer) getItem(x any, key any) any {
 	switch v := x.(type) {
-	case Undefined:
+	case undefined:
 		r.fail("%s", v.msg())
-	case *Dict:
+	case *pyDict:
 		if it, ok := v.Get(key); ok {
 			return it
 		}
-	case *List:
+	case *pyList:
 		if i, ok := indexOf(key, len(v.items)); ok {
 			return v.items[i]
 		}
-	case Tuple:
+	case pyTuple:
 		if i, ok := indexOf(key, len(v)); ok {
 			return v[i]
 		}
@@ -623,19 +633,19 @@ func (r *renderer) getItem(x any, key any) any {
 		if it, ok := v.GetItem(toGo(key)); ok {
 			return fromGo(it)
 		}
-		return Undefined{name: pyStr(key), hint: fmt.Sprintf("'%s' has no item %s", typeName(x), pyRepr(key))}
+		return undefined{name: pyStr(key), hint: fmt.Sprintf("'%s' has no item %s", typeName(x), pyRepr(key))}
 	case *module, *loopObj, *namespace, *macro:
 		if s, ok := key.(string); ok {
 			return r.getAttr(x, s)
 		}
 	}
 	if s, ok := key.(string); ok {
-		if _, isDict := x.(*Dict); isDict && dictMethods[s] {
+		if _, isDict := x.(*pyDict); isDict && dictMethods[s] {
 			return &boundMethod{recv: x, name: s}
 		}
-		return Undefined{name: s, hint: fmt.Sprintf("'%s' has no attribute '%s'", objDesc(x), s)}
+		return undefined{name: s, hint: fmt.Sprintf("'%s' has no attribute '%s'", objDesc(x), s)}
 	}
-	return Undefined{name: pyStr(key), hint: fmt.Sprintf("'%s' has no attribute %s", objDesc(x), pyRepr(key))}
+	return undefined{name: pyStr(key), hint: fmt.Sprintf("'%s' has no attribute %s", objDesc(x), pyRepr(key))}
 }
 
 func indexOf(key any, n int) (int, bool) {
@@ -652,14 +662,16 @@ func indexOf(key any, n int) (int, bool) {
 func (r *renderer) slice(x, lo, hi, st any) any {
 	var n int
 	switch v := x.(type) {
-	case *List:
+	case *pyList:
 		n = len(v.items)
-	case Tuple:
+	case pyTuple:
 		n = len(v)
 	case string:
 		n = len([]rune(v))
-	case Undefined:
+	case undefined:
 		r.fail("%s", v.msg())
+	case *pyDict:
+		r.fail("unhashable type: 'slice'")
 	default:
 		r.fail("'%s' object is not subscriptable", typeName(x))
 	}
@@ -719,14 +731,14 @@ func (r *renderer) slice(x, lo, hi, st any) any {
 		}
 	}
 	switch v := x.(type) {
-	case *List:
+	case *pyList:
 		out := make([]any, len(idx))
 		for j, i := range idx {
 			out[j] = v.items[i]
 		}
-		return &List{items: out}
-	case Tuple:
-		out := make(Tuple, len(idx))
+		return &pyList{items: out}
+	case pyTuple:
+		out := make(pyTuple, len(idx))
 		for j, i := range idx {
 			out[j] = v[i]
 		}

@@ -11,6 +11,7 @@ import (
 	"math"
 	"net"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"unicode"
@@ -22,57 +23,59 @@ type testFunc func(r *renderer, v any, args []any) bool
 
 func builtinFilters() map[string]filterFunc {
 	f := map[string]filterFunc{
-		"json":                 fJSON,
-		"json_encode":          fJSON,
-		"tojson":               fToJSON,
-		"yaml":                 fYAML,
-		"yaml_encode":          fYAMLEncode,
-		"yaml_dquote":          fYAMLDquote,
-		"yaml_squote":          fYAMLSquote,
-		"default":              fDefault,
-		"join":                 fJoin,
-		"lower":                func(r *renderer, v any, a []any, k map[string]any) any { return strings.ToLower(pyStr(v)) },
-		"upper":                func(r *renderer, v any, a []any, k map[string]any) any { return strings.ToUpper(pyStr(v)) },
-		"title":                func(r *renderer, v any, a []any, k map[string]any) any { return pyTitle(pyStr(v)) },
-		"capitalize":           func(r *renderer, v any, a []any, k map[string]any) any { return pyCapitalize(pyStr(v)) },
-		"replace":              fReplace,
-		"unique":               fUnique,
-		"length":               fLength,
-		"indent":               fIndent,
-		"dictsort":             fDictsort,
-		"sort":                 fSort,
-		"reverse":              fReverse,
-		"first":                fFirst,
-		"last":                 fLast,
-		"int":                  fInt,
-		"float":                fFloat,
-		"string":               func(r *renderer, v any, a []any, k map[string]any) any { return pyStr(v) },
-		"list":                 func(r *renderer, v any, a []any, k map[string]any) any { return &List{items: r.iterate(v)} },
-		"regex_replace":        fRegexReplace,
-		"regex_search":         fRegexSearch,
-		"regex_match":          fRegexMatch,
-		"regex_escape":         func(r *renderer, v any, a []any, k map[string]any) any { return regexp.QuoteMeta(pyStr(v)) },
-		"traverse":             fTraverse,
-		"to_bool":              func(r *renderer, v any, a []any, k map[string]any) any { return toBool(v) },
-		"path_join":            fPathJoin,
-		"load_yaml":            fLoadYAML,
-		"load_json":            fLoadJSON,
-		"trim":                 fTrim,
-		"strip":                fTrim,
-		"abs":                  fAbs,
-		"max":                  fMinMax(true),
-		"min":                  fMinMax(false),
-		"sum":                  fSum,
-		"map":                  fMap,
-		"select":               fSelect(false, false),
-		"reject":               fSelect(true, false),
-		"selectattr":           fSelect(false, true),
-		"rejectattr":           fSelect(true, true),
-		"items":                fItems,
-		"batch":                fBatch,
-		"slice":                fSlice,
-		"round":                fRound,
-		"wordcount":            func(r *renderer, v any, a []any, k map[string]any) any { return len(strings.Fields(pyStr(v))) },
+		"json":          fJSON,
+		"json_encode":   fJSON,
+		"tojson":        fToJSON,
+		"yaml":          fYAML,
+		"yaml_encode":   fYAMLEncode,
+		"yaml_dquote":   fYAMLDquote,
+		"yaml_squote":   fYAMLSquote,
+		"default":       fDefault,
+		"join":          fJoin,
+		"lower":         func(r *renderer, v any, a []any, k map[string]any) any { return strings.ToLower(pyStr(v)) },
+		"upper":         func(r *renderer, v any, a []any, k map[string]any) any { return strings.ToUpper(pyStr(v)) },
+		"title":         func(r *renderer, v any, a []any, k map[string]any) any { return jinjaTitle(pyStr(v)) },
+		"capitalize":    func(r *renderer, v any, a []any, k map[string]any) any { return pyCapitalize(pyStr(v)) },
+		"replace":       fReplace,
+		"unique":        fUnique,
+		"length":        fLength,
+		"indent":        fIndent,
+		"dictsort":      fDictsort,
+		"sort":          fSort,
+		"reverse":       fReverse,
+		"first":         fFirst,
+		"last":          fLast,
+		"int":           fInt,
+		"float":         fFloat,
+		"string":        func(r *renderer, v any, a []any, k map[string]any) any { return pyStr(v) },
+		"list":          func(r *renderer, v any, a []any, k map[string]any) any { return &pyList{items: r.iterate(v)} },
+		"regex_replace": fRegexReplace,
+		"regex_search":  fRegexSearch,
+		"regex_match":   fRegexMatch,
+		"regex_escape":  func(r *renderer, v any, a []any, k map[string]any) any { return regexp.QuoteMeta(pyStr(v)) },
+		"traverse":      fTraverse,
+		"to_bool":       func(r *renderer, v any, a []any, k map[string]any) any { return toBool(v) },
+		"path_join":     fPathJoin,
+		"load_yaml":     fLoadYAML,
+		"load_json":     fLoadJSON,
+		"trim":          fTrim,
+		"strip":         fTrim,
+		"abs":           fAbs,
+		"max":           fMinMax(true),
+		"min":           fMinMax(false),
+		"sum":           fSum,
+		"map":           fMap,
+		"select":        fSelect(false, false),
+		"reject":        fSelect(true, false),
+		"selectattr":    fSelect(false, true),
+		"rejectattr":    fSelect(true, true),
+		"items":         fItems,
+		"batch":         fBatch,
+		"slice":         fSlice,
+		"round":         fRound,
+		"wordcount": func(r *renderer, v any, a []any, k map[string]any) any {
+			return len(wordRe.FindAllStringIndex(pyStr(v), -1))
+		},
 		"center":               fCenter,
 		"format":               fFormat,
 		"quote":                fQuote,
@@ -84,7 +87,7 @@ func builtinFilters() map[string]filterFunc {
 		"intersect":            fSetOp("intersect"),
 		"union":                fSetOp("union"),
 		"symmetric_difference": fSetOp("symmetric_difference"),
-		"is_list":              func(r *renderer, v any, a []any, k map[string]any) any { _, ok := v.(*List); return ok },
+		"is_list":              func(r *renderer, v any, a []any, k map[string]any) any { _, ok := v.(*pyList); return ok },
 		"flatten":              fFlatten,
 		"attr":                 fAttr,
 		"truncate":             fTruncate,
@@ -115,17 +118,17 @@ func builtinFilters() map[string]filterFunc {
 		"uuid":           fUUID,
 		"is_iter": func(r *renderer, v any, a []any, k map[string]any) any {
 			switch v.(type) {
-			case *List, Tuple, *Dict:
+			case *pyList, pyTuple, *pyDict:
 				return true
 			}
 			return false
 		},
 		"sorted_ignorecase": func(r *renderer, v any, a []any, k map[string]any) any {
-			return &List{items: r.sortItems(r.iterate(v), false, "", false)}
+			return &pyList{items: r.sortItems(r.iterate(v), false, "", false)}
 		},
 		"substring_in_list": func(r *renderer, v any, a []any, k map[string]any) any {
 			sub := pyStr(v)
-			for _, it := range r.iterate(arg(a, k, 0, "str_list", &List{})) {
+			for _, it := range r.iterate(arg(a, k, 0, "str_list", &pyList{})) {
 				if strings.Contains(pyStr(it), sub) {
 					return true
 				}
@@ -163,13 +166,13 @@ func builtinFilters() map[string]filterFunc {
 			}
 			out := make([]any, n)
 			for i := range out {
-				t := make(Tuple, len(seqs))
+				t := make(pyTuple, len(seqs))
 				for j, sq := range seqs {
 					t[j] = sq[i]
 				}
 				out[i] = t
 			}
-			return &List{items: out}
+			return &pyList{items: out}
 		},
 		"is_hex": func(r *renderer, v any, a []any, k map[string]any) any {
 			s := strings.TrimPrefix(pyStr(v), "0x")
@@ -193,12 +196,6 @@ func builtinFilters() map[string]filterFunc {
 	f["count"] = f["length"]
 	f["e"] = f["escape"]
 	return f
-}
-
-func (r *renderer) filterArgs(name string, args []any, max int) {
-	if len(args) > max {
-		r.fail("%s filter takes at most %d arguments (%d given)", name, max, len(args))
-	}
 }
 
 func fJSON(r *renderer, v any, a []any, k map[string]any) any {
@@ -242,7 +239,7 @@ func fYAML(r *renderer, v any, a []any, k map[string]any) any {
 
 func fYAMLEncode(r *renderer, v any, a []any, k map[string]any) any {
 	switch v.(type) {
-	case *List, Tuple, *Dict:
+	case *pyList, pyTuple, *pyDict:
 		r.fail("yaml_encode only supports scalars (string, number, bool, None)")
 	}
 	s, err := dumpYAMLFlow(v)
@@ -287,7 +284,7 @@ func fYAMLSquote(r *renderer, v any, a []any, k map[string]any) any {
 func fDefault(r *renderer, v any, a []any, k map[string]any) any {
 	def := arg(a, k, 0, "default_value", "")
 	boolean := truthy(arg(a, k, 1, "boolean", false))
-	if _, ok := v.(Undefined); ok {
+	if _, ok := v.(undefined); ok {
 		return def
 	}
 	if boolean && !truthy(v) {
@@ -302,19 +299,19 @@ func (r *renderer) attrGetter(v any, attr string) any {
 	}
 	for _, part := range strings.Split(attr, ".") {
 		if n, err := strconv.Atoi(part); err == nil {
-			if _, isDict := v.(*Dict); !isDict {
+			if _, isDict := v.(*pyDict); !isDict {
 				v = r.getItem(v, n)
 				continue
 			}
 		}
 		switch v.(type) {
-		case *Dict:
-			if it, ok := v.(*Dict).Get(part); ok {
+		case *pyDict:
+			if it, ok := v.(*pyDict).Get(part); ok {
 				v = it
 				continue
 			}
-			v = Undefined{name: part, hint: fmt.Sprintf("'dict object' has no attribute '%s'", part)}
-		case Undefined:
+			v = undefined{name: part, hint: fmt.Sprintf("'dict object' has no attribute '%s'", part)}
+		case undefined:
 			return v
 		default:
 			v = r.getAttr(v, part)
@@ -400,22 +397,22 @@ func fUnique(r *renderer, v any, a []any, k map[string]any) any {
 				out = append(out, it)
 			}
 		}
-		return &List{items: out}
+		return &pyList{items: out}
 	}
-	return &List{items: uniqueItems(items)}
+	return &pyList{items: uniqueItems(items)}
 }
 
 func fLength(r *renderer, v any, a []any, k map[string]any) any {
 	switch x := v.(type) {
 	case string:
 		return len([]rune(x))
-	case *List:
+	case *pyList:
 		return len(x.items)
-	case Tuple:
+	case pyTuple:
 		return len(x)
-	case *Dict:
+	case *pyDict:
 		return x.Len()
-	case Undefined:
+	case undefined:
 		return 0
 	case *namespace:
 		return x.d.Len()
@@ -475,7 +472,7 @@ func (r *renderer) sortItems(items []any, reverse bool, attr string, caseSensiti
 		idx[i] = i
 	}
 	var sortErr error
-	stableSort(idx, func(i, j int) bool {
+	sortSliceStable(idx, func(i, j int) bool {
 		c, err := compareValues(keys[i], keys[j])
 		if err != nil && sortErr == nil {
 			sortErr = err
@@ -495,37 +492,30 @@ func (r *renderer) sortItems(items []any, reverse bool, attr string, caseSensiti
 	return res
 }
 
-func stableSort(idx []int, less func(i, j int) bool) {
-	// insertion-merge via sort.SliceStable semantics on indexes
-	sortSliceStable(idx, less)
-}
-
 func fSort(r *renderer, v any, a []any, k map[string]any) any {
 	reverse := truthy(arg(a, k, 0, "reverse", false))
 	cs := truthy(arg(a, k, 1, "case_sensitive", false))
 	attr := attrName(a, k, 2)
-	return &List{items: r.sortItems(r.iterate(v), reverse, attr, cs)}
+	return &pyList{items: r.sortItems(r.iterate(v), reverse, attr, cs)}
 }
 
 func fDictsort(r *renderer, v any, a []any, k map[string]any) any {
-	d, ok := v.(*Dict)
+	d, ok := v.(*pyDict)
 	if !ok {
-		if _, isU := v.(Undefined); isU {
-			return &List{}
-		}
+		r.undefinedCheck(v)
 		r.fail("dictsort filter needs a dict, got %s", typeName(v))
 	}
 	cs := truthy(arg(a, k, 0, "case_sensitive", false))
 	by := pyStr(arg(a, k, 1, "by", "key"))
 	reverse := truthy(arg(a, k, 2, "reverse", false))
-	pairs := fItems(r, d, nil, nil).(*List).items
+	pairs := fItems(r, d, nil, nil).(*pyList).items
 	attr := "0"
 	if by == "value" {
 		attr = "1"
 	} else if by != "key" {
 		r.fail("You can only sort by either \"key\" or \"value\"")
 	}
-	return &List{items: r.sortItems(pairs, reverse, attr, cs)}
+	return &pyList{items: r.sortItems(pairs, reverse, attr, cs)}
 }
 
 func fReverse(r *renderer, v any, a []any, k map[string]any) any {
@@ -541,13 +531,13 @@ func fReverse(r *renderer, v any, a []any, k map[string]any) any {
 	for i, it := range items {
 		out[len(items)-1-i] = it
 	}
-	return &List{items: out}
+	return &pyList{items: out}
 }
 
 func fFirst(r *renderer, v any, a []any, k map[string]any) any {
 	items := r.iterate(v)
 	if len(items) == 0 {
-		return Undefined{name: "first", hint: "No first item, sequence was empty."}
+		return undefined{name: "first", hint: "No first item, sequence was empty."}
 	}
 	return items[0]
 }
@@ -555,12 +545,13 @@ func fFirst(r *renderer, v any, a []any, k map[string]any) any {
 func fLast(r *renderer, v any, a []any, k map[string]any) any {
 	items := r.iterate(v)
 	if len(items) == 0 {
-		return Undefined{name: "last", hint: "No last item, sequence was empty."}
+		return undefined{name: "last", hint: "No last item, sequence was empty."}
 	}
 	return items[len(items)-1]
 }
 
 func fInt(r *renderer, v any, a []any, k map[string]any) any {
+	r.undefinedCheck(v)
 	def := arg(a, k, 0, "default", 0)
 	base := 10
 	if b := arg(a, k, 1, "base", nil); b != nil {
@@ -612,6 +603,7 @@ func fInt(r *renderer, v any, a []any, k map[string]any) any {
 }
 
 func fFloat(r *renderer, v any, a []any, k map[string]any) any {
+	r.undefinedCheck(v)
 	def := arg(a, k, 0, "default", 0.0)
 	switch x := v.(type) {
 	case int:
@@ -686,7 +678,7 @@ func fRegexReplace(r *renderer, v any, a []any, k map[string]any) any {
 }
 
 func regexGroups(m []string) any {
-	t := make(Tuple, 0, len(m))
+	t := make(pyTuple, 0, len(m))
 	for _, g := range m[1:] {
 		t = append(t, g)
 	}
@@ -726,7 +718,7 @@ func (r *renderer) traverse(data any, key string, def any, delim string) any {
 	cur := data
 	for _, part := range strings.Split(key, delim) {
 		switch c := cur.(type) {
-		case *Dict:
+		case *pyDict:
 			v, ok := c.Get(part)
 			if !ok {
 				if n, err := strconv.Atoi(part); err == nil {
@@ -737,13 +729,13 @@ func (r *renderer) traverse(data any, key string, def any, delim string) any {
 				return def
 			}
 			cur = v
-		case *List:
+		case *pyList:
 			n, err := strconv.Atoi(part)
 			if err != nil {
 				// list of dicts: find first dict with that key
 				found := false
 				for _, it := range c.items {
-					if d, ok := it.(*Dict); ok {
+					if d, ok := it.(*pyDict); ok {
 						if v, ok := d.Get(part); ok {
 							cur, found = v, true
 							break
@@ -777,7 +769,7 @@ func fTraverse(r *renderer, v any, a []any, k map[string]any) any {
 // toBool is Salt's to_bool filter: None false; strings yes/1/true; ints > 0; lists and dicts non-empty.
 func toBool(v any) bool {
 	switch x := v.(type) {
-	case nil, Undefined:
+	case nil, undefined:
 		return false
 	case bool:
 		return x
@@ -789,7 +781,7 @@ func toBool(v any) bool {
 		return false
 	case int:
 		return x > 0
-	case *List, *Dict:
+	case *pyList, *pyDict:
 		return truthy(v)
 	}
 	return false
@@ -816,7 +808,7 @@ func pyPathJoin(parts []string) string {
 func fPathJoin(r *renderer, v any, a []any, k map[string]any) any {
 	var parts []string
 	switch x := v.(type) {
-	case *List, Tuple:
+	case *pyList, pyTuple:
 		items, _ := asSeq(x)
 		for _, it := range items {
 			parts = append(parts, pyStr(it))
@@ -881,7 +873,7 @@ func fMinMax(isMax bool) filterFunc {
 	return func(r *renderer, v any, a []any, k map[string]any) any {
 		items := r.iterate(v)
 		if len(items) == 0 {
-			return Undefined{name: "max", hint: "No aggregated item, sequence was empty."}
+			return undefined{name: "max", hint: "No aggregated item, sequence was empty."}
 		}
 		cs := truthy(arg(a, k, 0, "case_sensitive", true))
 		attr := attrName(a, k, 1)
@@ -912,18 +904,21 @@ func fSum(r *renderer, v any, a []any, k map[string]any) any {
 }
 
 func fMap(r *renderer, v any, a []any, k map[string]any) any {
+	if !truthy(v) {
+		return &pyList{}
+	}
 	items := r.iterate(v)
 	out := make([]any, len(items))
 	if attr, ok := k["attribute"]; ok {
 		def, hasDef := k["default"]
 		for i, it := range items {
 			val := r.attrGetter(it, pyStr(attr))
-			if _, isU := val.(Undefined); isU && hasDef {
+			if _, isU := val.(undefined); isU && hasDef {
 				val = def
 			}
 			out[i] = val
 		}
-		return &List{items: out}
+		return &pyList{items: out}
 	}
 	if len(a) == 0 {
 		r.fail("map filter needs a filter name or attribute=")
@@ -937,11 +932,14 @@ func fMap(r *renderer, v any, a []any, k map[string]any) any {
 		r.step()
 		out[i] = fn(r, it, a[1:], k)
 	}
-	return &List{items: out}
+	return &pyList{items: out}
 }
 
 func fSelect(reject, byAttr bool) filterFunc {
 	return func(r *renderer, v any, a []any, k map[string]any) any {
+		if !truthy(v) {
+			return &pyList{}
+		}
 		items := r.iterate(v)
 		attr := ""
 		if byAttr {
@@ -975,16 +973,16 @@ func fSelect(reject, byAttr bool) filterFunc {
 				out = append(out, it)
 			}
 		}
-		return &List{items: out}
+		return &pyList{items: out}
 	}
 }
 
 func fItems(r *renderer, v any, a []any, k map[string]any) any {
 	switch d := v.(type) {
-	case *Dict:
+	case *pyDict:
 		return r.dictMethod(d, "items", nil, nil)
-	case Undefined:
-		return &List{}
+	case undefined:
+		return &pyList{}
 	}
 	r.fail("can only get item pairs from a mapping, not %s", typeName(v))
 	return nil
@@ -1011,9 +1009,9 @@ func fBatch(r *renderer, v any, a []any, k map[string]any) any {
 		} else {
 			chunk = append(chunk, items[i:end]...)
 		}
-		out = append(out, &List{items: chunk})
+		out = append(out, &pyList{items: chunk})
 	}
-	return &List{items: out}
+	return &pyList{items: out}
 }
 
 func fSlice(r *renderer, v any, a []any, k map[string]any) any {
@@ -1030,10 +1028,10 @@ func fSlice(r *renderer, v any, a []any, k map[string]any) any {
 		if i < extra {
 			n++
 		}
-		out = append(out, &List{items: append([]any(nil), items[off:off+n]...)})
+		out = append(out, &pyList{items: append([]any(nil), items[off:off+n]...)})
 		off += n
 	}
-	return &List{items: out}
+	return &pyList{items: out}
 }
 
 func fRound(r *renderer, v any, a []any, k map[string]any) any {
@@ -1048,8 +1046,25 @@ func fRound(r *renderer, v any, a []any, k map[string]any) any {
 		return f
 	}
 	p := math.Pow(10, float64(prec))
-	if n, isInt := v.(int); isInt && method == "common" && prec >= 0 {
-		return n
+	if n, isInt := boolToInt(v).(int); isInt && method == "common" {
+		if prec >= 0 {
+			return n
+		}
+		if prec < -18 {
+			return 0
+		}
+		p := 1
+		for i := 0; i < -prec; i++ {
+			p *= 10
+		}
+		q, rem := n/p, n%p
+		if rem < 0 {
+			q, rem = q-1, rem+p
+		}
+		if 2*rem > p || (2*rem == p && q%2 != 0) {
+			q++
+		}
+		return q * p
 	}
 	switch method {
 	case "common":
@@ -1087,13 +1102,13 @@ func fFormat(r *renderer, v any, a []any, k map[string]any) any {
 		}
 		arg = d
 	} else if len(a) == 1 {
-		if _, isT := a[0].(Tuple); isT {
-			arg = Tuple{a[0]}
+		if _, isT := a[0].(pyTuple); isT {
+			arg = pyTuple{a[0]}
 		} else {
 			arg = a[0]
 		}
 	} else {
-		arg = Tuple(a)
+		arg = pyTuple(a)
 	}
 	out, err := percentFormat(pyStr(v), arg)
 	if err != nil {
@@ -1130,16 +1145,12 @@ func fDict(r *renderer, v any, a []any, k map[string]any) any {
 	return fnDict(r, []any{v}, nil)
 }
 
-func (r *renderer) seqOrSet(v any) []any {
-	return r.iterate(v)
-}
-
 func fSetOp(op string) filterFunc {
 	return func(r *renderer, v any, a []any, k map[string]any) any {
 		if len(a) < 1 {
 			r.fail("%s filter needs a second sequence", op)
 		}
-		l1, l2 := r.seqOrSet(v), r.seqOrSet(a[0])
+		l1, l2 := r.iterate(v), r.iterate(a[0])
 		in := func(x any, l []any) bool {
 			for _, y := range l {
 				if valuesEqual(x, y) {
@@ -1176,7 +1187,7 @@ func fSetOp(op string) filterFunc {
 				}
 			}
 		}
-		return &List{items: uniqueItems(out)}
+		return &pyList{items: uniqueItems(out)}
 	}
 }
 
@@ -1188,11 +1199,11 @@ func (r *renderer) flatten(items []any, levels int, keepNull bool, depth int, ou
 		if it == nil && !keepNull {
 			continue
 		}
-		if sub, ok := it.(*List); ok && levels != 0 {
+		if sub, ok := it.(*pyList); ok && levels != 0 {
 			out = r.flatten(sub.items, levels-1, keepNull, depth+1, out)
 			continue
 		}
-		if sub, ok := it.(Tuple); ok && levels != 0 {
+		if sub, ok := it.(pyTuple); ok && levels != 0 {
 			out = r.flatten(sub, levels-1, keepNull, depth+1, out)
 			continue
 		}
@@ -1207,7 +1218,7 @@ func fFlatten(r *renderer, v any, a []any, k map[string]any) any {
 		levels = r.wantInt(l, "levels")
 	}
 	keep := truthy(arg(a, k, 1, "preserve_nulls", false))
-	return &List{items: r.flatten(r.iterate(v), levels, keep, 0, nil)}
+	return &pyList{items: r.flatten(r.iterate(v), levels, keep, 0, nil)}
 }
 
 func fAttr(r *renderer, v any, a []any, k map[string]any) any {
@@ -1251,7 +1262,7 @@ func fURLEncode(r *renderer, v any, a []any, k map[string]any) any {
 		}
 		return sb.String()
 	}
-	if d, ok := v.(*Dict); ok {
+	if d, ok := v.(*pyDict); ok {
 		var parts []string
 		for _, kk := range d.keys {
 			parts = append(parts, enc(pyStr(d.key(kk)))+"="+enc(pyStr(d.m[kk])))
@@ -1304,10 +1315,10 @@ func fToNum(r *renderer, v any, a []any, k map[string]any) any {
 
 func fSequence(r *renderer, v any, a []any, k map[string]any) any {
 	switch v.(type) {
-	case *List, Tuple:
+	case *pyList, pyTuple:
 		return v
 	}
-	return &List{items: []any{v}}
+	return &pyList{items: []any{v}}
 }
 
 func fAvg(r *renderer, v any, a []any, k map[string]any) any {
@@ -1355,14 +1366,47 @@ func fGroupby(r *renderer, v any, a []any, k map[string]any) any {
 	var out []any
 	for _, it := range items {
 		key := r.attrGetter(it, attr)
-		if n := len(out); n > 0 && valuesEqual(out[n-1].(Tuple)[0], key) {
-			l := out[n-1].(Tuple)[1].(*List)
+		if n := len(out); n > 0 && valuesEqual(out[n-1].(pyTuple)[0], key) {
+			l := out[n-1].(pyTuple)[1].(*pyList)
 			l.items = append(l.items, it)
 			continue
 		}
-		out = append(out, Tuple{key, &List{items: []any{it}}})
+		out = append(out, pyTuple{key, &pyList{items: []any{it}}})
 	}
-	return &List{items: out}
+	return &pyList{items: out}
+}
+
+// sortSliceStable stably sorts the index slice idx by less over the original positions.
+func sortSliceStable(idx []int, less func(i, j int) bool) {
+	sort.SliceStable(idx, func(a, b int) bool { return less(idx[a], idx[b]) })
+}
+
+// wordRe is Python's \w+ (Unicode letters, digits and underscore), used by wordcount.
+var wordRe = regexp.MustCompile(`[\p{L}\p{N}_]+`)
+
+// titleSplitRe splits before word beginnings like Jinja's do_title.
+var titleSplitRe = regexp.MustCompile(`([-\s({\[<]+)`)
+
+// jinjaTitle is Jinja's title filter: upper-case the first character of each chunk
+// separated by whitespace, '-', '(', '{', '[' or '<', lower-case the rest.
+func jinjaTitle(s string) string {
+	var sb strings.Builder
+	last := 0
+	emit := func(part string) {
+		if part == "" {
+			return
+		}
+		rs := []rune(part)
+		sb.WriteString(strings.ToUpper(string(rs[0])))
+		sb.WriteString(strings.ToLower(string(rs[1:])))
+	}
+	for _, loc := range titleSplitRe.FindAllStringIndex(s, -1) {
+		emit(s[last:loc[0]])
+		emit(s[loc[0]:loc[1]])
+		last = loc[1]
+	}
+	emit(s[last:])
+	return sb.String()
 }
 
 var tagRe = regexp.MustCompile(`(<!--.*?-->|<[^>]*>)`)
@@ -1372,7 +1416,7 @@ func fStriptags(r *renderer, v any, a []any, k map[string]any) any {
 }
 
 func fXMLAttr(r *renderer, v any, a []any, k map[string]any) any {
-	d, ok := v.(*Dict)
+	d, ok := v.(*pyDict)
 	if !ok {
 		r.fail("xmlattr needs a dict")
 	}
@@ -1382,7 +1426,7 @@ func fXMLAttr(r *renderer, v any, a []any, k map[string]any) any {
 		if val == nil {
 			continue
 		}
-		if _, u := val.(Undefined); u {
+		if _, u := val.(undefined); u {
 			continue
 		}
 		parts = append(parts, fmt.Sprintf(`%s="%s"`, pyStr(d.key(kk)), fEscape(r, val, nil, nil)))

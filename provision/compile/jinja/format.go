@@ -10,12 +10,12 @@ import (
 // percentFormat implements Python's "fmt % arg".
 func percentFormat(format string, arg any) (string, error) {
 	var args []any
-	var mapping *Dict
-	if t, ok := arg.(Tuple); ok {
+	var mapping *pyDict
+	if t, ok := arg.(pyTuple); ok {
 		args = t
 	} else {
 		args = []any{arg}
-		if d, ok := arg.(*Dict); ok {
+		if d, ok := arg.(*pyDict); ok {
 			mapping = d
 		}
 	}
@@ -223,7 +223,9 @@ func percentFormat(format string, arg any) (string, error) {
 			return "", fmt.Errorf("string too long")
 		}
 	}
-	if ai < len(args) && !usedMapping && mapping == nil {
+	_, isList := arg.(*pyList)
+	_, isUndef := arg.(undefined)
+	if ai < len(args) && !usedMapping && mapping == nil && !isList && !isUndef {
 		return "", fmt.Errorf("not all arguments converted during string formatting")
 	}
 	return sb.String(), nil
@@ -538,6 +540,13 @@ func formatValue(v any, specStr string) (string, error) {
 
 // strFormat implements str.format(*args, **kwargs).
 func (r *renderer) strFormat(format string, args []any, kw map[string]any) (string, error) {
+	return r.strFormatDepth(format, args, kw, 0)
+}
+
+func (r *renderer) strFormatDepth(format string, args []any, kw map[string]any, depth int) (string, error) {
+	if depth > 1 {
+		return "", fmt.Errorf("Max string recursion exceeded")
+	}
 	var sb strings.Builder
 	auto := 0
 	i := 0
@@ -562,16 +571,16 @@ func (r *renderer) strFormat(format string, args []any, kw map[string]any) (stri
 			continue
 		}
 		// find matching '}' (allowing one level of nested {} in the spec)
-		depth, j := 1, i+1
-		for j < len(format) && depth > 0 {
+		open, j := 1, i+1
+		for j < len(format) && open > 0 {
 			if format[j] == '{' {
-				depth++
+				open++
 			} else if format[j] == '}' {
-				depth--
+				open--
 			}
 			j++
 		}
-		if depth > 0 {
+		if open > 0 {
 			return "", fmt.Errorf("Single '{' encountered in format string")
 		}
 		field := format[i+1 : j-1]
@@ -634,12 +643,12 @@ func (r *renderer) strFormat(format string, args []any, kw map[string]any) (stri
 				}
 				v = r.getItem(v, kv)
 			}
-			if u, ok := v.(Undefined); ok {
+			if u, ok := v.(undefined); ok {
 				return "", fmt.Errorf("%s", u.msg())
 			}
 		}
 		if strings.Contains(spec, "{") {
-			nested, err := r.strFormat(spec, args[auto:], kw)
+			nested, err := r.strFormatDepth(spec, args[auto:], kw, depth+1)
 			if err != nil {
 				return "", err
 			}

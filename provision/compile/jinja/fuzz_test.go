@@ -25,6 +25,8 @@ func FuzzRender(f *testing.F) {
 		"{% set ns = namespace(n=0) %}{% for i in range(3) %}{% set ns.n = ns.n + i %}{% endfor %}{{ ns.n }}",
 		"{{ l[::-1] }} {{ s[1:3] }} {{ 7 // 2 }} {{ 7 / 2 }} {{ -7 % 3 }}",
 		"{% filter upper %}x{% endfilter %}{{ 'a'|regex_replace('a', 'b') }}",
+		"{% extends 'base' %}{% block b %}[{{ super() }}]{% endblock %}",
+		"{% call(x) m(1) %}{{ x }}{% endcall %}",
 	}
 	for _, s := range seeds {
 		f.Add(s)
@@ -33,6 +35,8 @@ func FuzzRender(f *testing.F) {
 		"a.yaml":  "k: {{ 1 + 1 }}\nl: [x, y]\n",
 		"m.jinja": "{% macro mac() %}{{ grains.os }}{% endmacro %}",
 		"self":    "{% include 'self' %}",
+		"base":    "<{% block b %}base{% endblock %}>{% block c %}{% endblock %}",
+		"ext":     "{% extends 'ext' %}",
 	}
 	e := New(loader)
 	f.Fuzz(func(t *testing.T, src string) {

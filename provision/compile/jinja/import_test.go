@@ -147,6 +147,8 @@ func TestLimits(t *testing.T) {
 		{name: "self referencing list prints", src: "{% set a = [] %}{% do a.append(a) %}{{ a }}", want: "[[...]]"},
 		{name: "self referencing dict json errors", src: "{% set a = {} %}{% do a.update({'a': a}) %}{{ a|json }}", err: "circular reference"},
 		{name: "pow overflow goes float", src: "{{ (2 ** 100) > 1 }}", want: "True"},
+		{name: "deeply nested tuple key is unhashable not a crash", src: "{% set ns = namespace(t=1) %}{% for i in range(5000) %}{% set ns.t = (ns.t,) %}{% endfor %}{{ {ns.t: 1} }}", err: "unhashable type: 'tuple'"},
+		{name: "format spec recursion limited", src: "{{ '{:{:{}}}'.format(1, 2, 3) }}", err: "Max string recursion exceeded"},
 	})
 }
 
@@ -214,8 +216,58 @@ func TestImportTplVars(t *testing.T) {
 	})
 }
 
+func TestExtends(t *testing.T) {
+	loader := mapLoader{
+		"base.conf":   "# managed\n{% block main %}default main{% endblock %}\n[{% block extra %}base extra{% endblock %}]\n",
+		"middle.conf": "{% extends 'base.conf' %}{% block extra %}middle+{{ super() }}{% endblock %}",
+		"self.conf":   "{% extends 'self.conf' %}",
+		"nested.conf": "{% block outer %}O[{% block inner %}i{% endblock %}]{% endblock %}",
+	}
+	runCases(t, New(loader), []rcase{
+		{name: "block override", src: "{% extends 'base.conf' %}{% block main %}port {{ 22 }}{% endblock %}", want: "# managed\nport 22\n[base extra]"},
+		{name: "child output outside blocks dropped but statements run", src: "{% extends 'base.conf' %}dropped{% set x = 'X' %}{% block main %}{{ x }}{% endblock %}", want: "# managed\nX\n[base extra]"},
+		{name: "super and multi level", src: "{% extends 'middle.conf' %}{% block extra %}child+{{ super() }}{% endblock %}", want: "# managed\ndefault main\n[child+middle+base extra]"},
+		{name: "nested blocks override inner", src: "{% extends 'nested.conf' %}{% block inner %}I{% endblock %}", want: "O[I]"},
+		{name: "computed parent name", src: "{% set p = 'base' %}{% extends p ~ '.conf' %}", want: "# managed\ndefault main\n[base extra]"},
+		{name: "child trailing newline kept", src: "{% extends 'base.conf' %}\n", want: "# managed\ndefault main\n[base extra]\n"},
+		{name: "block without extends renders inline", src: "a{% block b %}B{% endblock %}c", want: "aBc"},
+		{name: "super without parent block", src: "{% block b %}{{ super() }}{% endblock %}", err: "no parent block"},
+		{name: "extends twice", src: "{% extends 'base.conf' %}{% extends 'base.conf' %}", err: "extended multiple times"},
+		{name: "extends cycle bounded", src: "{% extends 'self.conf' %}", err: "maximum recursion depth exceeded"},
+		{name: "extends missing parent", src: "\n{% extends 'nope.conf' %}", err: "test.sls:2: template 'nope.conf' not found"},
+	})
+}
+
+func TestRelativeImportFromTopLevel(t *testing.T) {
+	loader := mapLoader{"f/map.jinja": "{% set v = 'map' %}", "f/sub/x.jinja": "{% from '../map.jinja' import v %}{% set w = v ~ '+x' %}", "top.jinja": "{% set v = 'top' %}"}
+	e := New(loader)
+	// The compiler names the top-level template by its real path; tpldir carries the tree-relative dir.
+	out, err := e.Render("/srv/salt/f/init.sls", []byte("{% from './map.jinja' import v %}{% from './sub/x.jinja' import w %}{{ v }} {{ w }}"), map[string]any{"tpldir": "f"})
+	if err != nil || out != "map map+x" {
+		t.Fatalf("got %q, %v", out, err)
+	}
+	// Without tpldir the name's directory is used; "." means the tree root.
+	out, err = e.Render("f/init.sls", []byte("{% from './map.jinja' import v %}{{ v }}"), nil)
+	if err != nil || out != "map" {
+		t.Fatalf("got %q, %v", out, err)
+	}
+	out, err = e.Render("/abs/init.sls", []byte("{% from './top.jinja' import v %}{{ v }}"), map[string]any{"tpldir": "."})
+	if err != nil || out != "top" {
+		t.Fatalf("got %q, %v", out, err)
+	}
+}
+
 func TestLoopChanged(t *testing.T) {
 	runCases(t, New(nil), []rcase{
 		{name: "loop changed", src: "{% for x in [1, 1, 2, 2, 1] %}{% if loop.changed(x) %}{{ x }}{% endif %}{% endfor %}", want: "121"},
 	})
+}
+
+func TestGoCallbackPanicIsAnError(t *testing.T) {
+	vars := map[string]any{"boom": Callable(func(a []any, k map[string]any) (any, error) { panic("kaboom") })}
+	_, err := New(nil).Render("p.sls", []byte("\n{{ boom() }}"), vars)
+	fe, ok := err.(*Error)
+	if !ok || fe.Line != 2 || !strings.Contains(fe.Msg, "kaboom") {
+		t.Fatalf("got %v", err)
+	}
 }

@@ -51,11 +51,11 @@ func (r *renderer) wantStr(v any, what string) string {
 
 func (r *renderer) callMethod(recv any, name string, args []any, kw map[string]any) any {
 	switch v := recv.(type) {
-	case *Dict:
+	case *pyDict:
 		return r.dictMethod(v, name, args, kw)
-	case *List:
+	case *pyList:
 		return r.listMethod(v, name, args, kw)
-	case Tuple:
+	case pyTuple:
 		return r.seqMethod(v, name, args)
 	case string:
 		return r.strMethod(v, name, args, kw)
@@ -67,7 +67,7 @@ func (r *renderer) callMethod(recv any, name string, args []any, kw map[string]a
 			}
 			return args[v.index0%len(args)]
 		case "changed":
-			cur := Tuple(args)
+			cur := pyTuple(args)
 			if v.seen && valuesEqual(v.lastSeen, cur) {
 				return false
 			}
@@ -79,7 +79,7 @@ func (r *renderer) callMethod(recv any, name string, args []any, kw map[string]a
 	return nil
 }
 
-func (r *renderer) dictMethod(d *Dict, name string, args []any, kw map[string]any) any {
+func (r *renderer) dictMethod(d *pyDict, name string, args []any, kw map[string]any) any {
 	switch name {
 	case "get":
 		r.wantArgs("get", args, 1, 2)
@@ -90,17 +90,17 @@ func (r *renderer) dictMethod(d *Dict, name string, args []any, kw map[string]an
 	case "items", "iteritems":
 		out := make([]any, len(d.keys))
 		for i, k := range d.keys {
-			out[i] = Tuple{d.key(k), d.m[k]}
+			out[i] = pyTuple{d.key(k), d.m[k]}
 		}
-		return &List{items: out}
+		return &pyList{items: out}
 	case "keys", "iterkeys":
-		return &List{items: dictKeys(d)}
+		return &pyList{items: dictKeys(d)}
 	case "values", "itervalues":
 		out := make([]any, len(d.keys))
 		for i, k := range d.keys {
 			out[i] = d.m[k]
 		}
-		return &List{items: out}
+		return &pyList{items: out}
 	case "update":
 		r.wantArgs("update", args, 0, 1)
 		if len(args) == 1 {
@@ -141,7 +141,7 @@ func (r *renderer) dictMethod(d *Dict, name string, args []any, kw map[string]an
 		k := d.keys[len(d.keys)-1]
 		ok := d.key(k)
 		v, _ := d.Delete(ok)
-		return Tuple{ok, v}
+		return pyTuple{ok, v}
 	case "copy":
 		return d.copy()
 	case "clear":
@@ -156,7 +156,7 @@ func (r *renderer) dictMethod(d *Dict, name string, args []any, kw map[string]an
 	return nil
 }
 
-func (r *renderer) listMethod(l *List, name string, args []any, kw map[string]any) any {
+func (r *renderer) listMethod(l *pyList, name string, args []any, kw map[string]any) any {
 	switch name {
 	case "append":
 		r.wantArgs("append", args, 1, 1)
@@ -219,7 +219,7 @@ func (r *renderer) listMethod(l *List, name string, args []any, kw map[string]an
 		l.items = r.sortItems(l.items, truthy(arg(nil, kw, -1, "reverse", false)), "", false)
 		return nil
 	case "copy":
-		return &List{items: append([]any(nil), l.items...)}
+		return &pyList{items: append([]any(nil), l.items...)}
 	case "clear":
 		l.items = nil
 		return nil
@@ -363,7 +363,7 @@ func (r *renderer) strMethod(s string, name string, args []any, kw map[string]an
 			}
 		}
 		maxs := r.wantInt(arg(args, kw, 1, "maxsplit", -1), "maxsplit")
-		return &List{items: pySplit(s, sep, maxs, name == "rsplit")}
+		return &pyList{items: pySplit(s, sep, maxs, name == "rsplit")}
 	case "strip", "lstrip", "rstrip":
 		chars, ok := stripChars(args)
 		switch {
@@ -388,7 +388,7 @@ func (r *renderer) strMethod(s string, name string, args []any, kw map[string]an
 	case "startswith", "endswith":
 		r.wantArgs(name, args, 1, 1)
 		var cands []any
-		if t, ok := args[0].(Tuple); ok {
+		if t, ok := args[0].(pyTuple); ok {
 			cands = t
 		} else {
 			cands = []any{args[0]}
@@ -462,7 +462,7 @@ func (r *renderer) strMethod(s string, name string, args []any, kw map[string]an
 		if start < len(rs) {
 			out = append(out, string(rs[start:]))
 		}
-		return &List{items: out}
+		return &pyList{items: out}
 	case "title":
 		return pyTitle(s)
 	case "capitalize":
@@ -515,15 +515,15 @@ func (r *renderer) strMethod(s string, name string, args []any, kw map[string]an
 		if name == "partition" {
 			i = strings.Index(s, sep)
 			if i < 0 {
-				return Tuple{s, "", ""}
+				return pyTuple{s, "", ""}
 			}
 		} else {
 			i = strings.LastIndex(s, sep)
 			if i < 0 {
-				return Tuple{"", "", s}
+				return pyTuple{"", "", s}
 			}
 		}
-		return Tuple{s[:i], sep, s[i+len(sep):]}
+		return pyTuple{s[:i], sep, s[i+len(sep):]}
 	case "zfill":
 		r.wantArgs("zfill", args, 1, 1)
 		w := r.wantInt(args[0], "width")

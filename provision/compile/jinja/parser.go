@@ -341,18 +341,20 @@ func (p *parser) parseStatement(kw token) node {
 		body, _ := p.parseBody([]string{"endblock"}, "block", kw.line)
 		p.skipName(name)
 		p.expectBlockEnd()
-		return &blockNode{ps, body}
+		return &blockNode{ps, name, body}
 	case "break", "continue":
 		p.expectBlockEnd()
 		return &loopCtlNode{ps, kw.val == "break"}
 	case "extends":
-		p.fail(kw.line, "'extends' (template inheritance) is not supported by brine's Jinja engine")
+		x := p.parseExpr()
+		p.expectBlockEnd()
+		return &extendsNode{ps, x}
 	case "autoescape":
 		p.parseExpr()
 		p.expectBlockEnd()
 		body, _ := p.parseBody([]string{"endautoescape"}, "autoescape", kw.line)
 		p.expectBlockEnd()
-		return &blockNode{ps, body}
+		return &blockNode{ps, "", body}
 	}
 	p.fail(kw.line, "Encountered unknown tag '%s'.", kw.val)
 	return nil

@@ -95,7 +95,6 @@ func TestStatements(t *testing.T) {
 		{name: "filter block chain", src: "{% filter trim | upper %}  ab  {% endfilter %}", want: "AB"},
 		{name: "with block", src: "{% with a = 1, b = 2 %}{{ a + b }}{% endwith %}[{{ a }}]", want: "3[]"},
 		{name: "block renders inline", src: "{% block x %}in{% endblock %}", want: "in"},
-		{name: "extends unsupported", src: "{% extends 'base' %}", err: "not supported"},
 		{name: "unknown tag", src: "a\n{% frob %}", err: "test.sls:2: Encountered unknown tag 'frob'."},
 		{name: "stray endif", src: "{% endif %}", err: "Encountered unknown tag 'endif'"},
 		{name: "unclosed if", src: "{% if true %}\nabc\n", err: "test.sls:2: Unexpected end of template. Jinja was looking for the following tags: 'elif' or 'else' or 'endif'. The innermost block that needs to be closed is 'if' (opened at line 1)."},

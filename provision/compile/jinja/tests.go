@@ -1,13 +1,6 @@
 package jinja
 
-import (
-	"sort"
-	"strings"
-)
-
-func sortSliceStable(idx []int, less func(i, j int) bool) {
-	sort.SliceStable(idx, func(a, b int) bool { return less(idx[a], idx[b]) })
-}
+import "strings"
 
 func builtinTests() map[string]testFunc {
 	cmp := func(op string) testFunc {
@@ -19,26 +12,26 @@ func builtinTests() map[string]testFunc {
 		}
 	}
 	t := map[string]testFunc{
-		"defined":   func(r *renderer, v any, a []any) bool { _, u := v.(Undefined); return !u },
-		"undefined": func(r *renderer, v any, a []any) bool { _, u := v.(Undefined); return u },
+		"defined":   func(r *renderer, v any, a []any) bool { _, u := v.(undefined); return !u },
+		"undefined": func(r *renderer, v any, a []any) bool { _, u := v.(undefined); return u },
 		"none":      func(r *renderer, v any, a []any) bool { return v == nil },
 		"mapping": func(r *renderer, v any, a []any) bool {
 			switch v.(type) {
-			case *Dict, Getter, *namespace:
+			case *pyDict, Getter, *namespace:
 				return true
 			}
 			return false
 		},
 		"iterable": func(r *renderer, v any, a []any) bool {
 			switch v.(type) {
-			case *Dict, *List, Tuple, string, *namespace:
+			case *pyDict, *pyList, pyTuple, string, *namespace, undefined:
 				return true
 			}
 			return false
 		},
 		"sequence": func(r *renderer, v any, a []any) bool {
 			switch v.(type) {
-			case *Dict, *List, Tuple, string:
+			case *pyDict, *pyList, pyTuple, string, undefined:
 				return true
 			}
 			return false
@@ -63,11 +56,11 @@ func builtinTests() map[string]testFunc {
 			switch x := v.(type) {
 			case nil, bool:
 				return v == a[0]
-			case *List:
-				y, ok := a[0].(*List)
+			case *pyList:
+				y, ok := a[0].(*pyList)
 				return ok && x == y
-			case *Dict:
-				y, ok := a[0].(*Dict)
+			case *pyDict:
+				y, ok := a[0].(*pyDict)
 				return ok && x == y
 			case int, string, float64:
 				return valuesEqual(v, a[0]) && typeName(v) == typeName(a[0])
@@ -93,21 +86,19 @@ func builtinTests() map[string]testFunc {
 			return truthy(r.compare("==", r.binop("%", v, a[0]), 0))
 		},
 		"even": func(r *renderer, v any, a []any) bool {
-			n, ok := boolToInt(v).(int)
-			if !ok {
-				r.fail("even test needs an integer")
-			}
-			return n%2 == 0
+			return valuesEqual(r.binop("%", v, 2), 0)
 		},
 		"odd": func(r *renderer, v any, a []any) bool {
-			n, ok := boolToInt(v).(int)
-			if !ok {
-				r.fail("odd test needs an integer")
-			}
-			return n%2 != 0
+			return valuesEqual(r.binop("%", v, 2), 1)
 		},
-		"lower": func(r *renderer, v any, a []any) bool { s := pyStr(v); return strings.ToLower(s) == s },
-		"upper": func(r *renderer, v any, a []any) bool { s := pyStr(v); return strings.ToUpper(s) == s },
+		"lower": func(r *renderer, v any, a []any) bool {
+			s := pyStr(v)
+			return strings.ToLower(s) == s && strings.ToUpper(s) != s
+		},
+		"upper": func(r *renderer, v any, a []any) bool {
+			s := pyStr(v)
+			return strings.ToUpper(s) == s && strings.ToLower(s) != s
+		},
 		"match": func(r *renderer, v any, a []any) bool {
 			if len(a) < 1 {
 				r.fail("match test needs a pattern")
@@ -130,7 +121,7 @@ func builtinTests() map[string]testFunc {
 			return false
 		},
 		"escaped": func(r *renderer, v any, a []any) bool { return false },
-		"list":    func(r *renderer, v any, a []any) bool { _, ok := v.(*List); return ok },
+		"list":    func(r *renderer, v any, a []any) bool { _, ok := v.(*pyList); return ok },
 	}
 	return t
 }

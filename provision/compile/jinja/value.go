@@ -13,45 +13,45 @@ import (
 // maxDataDepth bounds recursion over nested (possibly self-referencing) values.
 const maxDataDepth = 200
 
-// List is the engine's mutable list (Python list); shared by reference.
-type List struct{ items []any }
+// pyList is the engine's mutable list (Python list); shared by reference.
+type pyList struct{ items []any }
 
-// Tuple is an immutable sequence (Python tuple).
-type Tuple []any
+// pyTuple is an immutable sequence (Python tuple).
+type pyTuple []any
 
-// Dict is the engine's mutable, insertion-ordered dict (Python dict).
-type Dict struct {
+// pyDict is the engine's mutable, insertion-ordered dict (Python dict).
+type pyDict struct {
 	keys []any       // normalized keys, insertion order
 	m    map[any]any // normalized key -> value
 	orig map[any]any // normalized key -> original key, only where they differ (tuples, bools, 1.0)
 }
 
 // key returns the original key for a normalized one.
-func (d *Dict) key(hk any) any {
+func (d *pyDict) key(hk any) any {
 	if o, ok := d.orig[hk]; ok {
 		return o
 	}
 	return hk
 }
 
-// Undefined is the value of a missing variable, attribute or item.
-type Undefined struct {
+// undefined is the value of a missing variable, attribute or item.
+type undefined struct {
 	name string // what was looked up, for messages
 	hint string // full message, e.g. "'dict object' has no attribute 'x'"
 }
 
-func (u Undefined) msg() string {
+func (u undefined) msg() string {
 	if u.hint != "" {
 		return u.hint
 	}
 	return fmt.Sprintf("'%s' is undefined", u.name)
 }
 
-func newDict() *Dict { return &Dict{m: map[any]any{}} }
+func newDict() *pyDict { return &pyDict{m: map[any]any{}} }
 
-func (d *Dict) Len() int { return len(d.keys) }
+func (d *pyDict) Len() int { return len(d.keys) }
 
-func (d *Dict) Get(k any) (any, bool) {
+func (d *pyDict) Get(k any) (any, bool) {
 	hk, ok := hashKey(k)
 	if !ok {
 		return nil, false
@@ -61,7 +61,7 @@ func (d *Dict) Get(k any) (any, bool) {
 }
 
 // Set stores v under k; it reports false when k is unhashable.
-func (d *Dict) Set(k any, v any) bool {
+func (d *pyDict) Set(k any, v any) bool {
 	hk, ok := hashKey(k)
 	if !ok {
 		return false
@@ -79,7 +79,7 @@ func (d *Dict) Set(k any, v any) bool {
 	return true
 }
 
-func (d *Dict) Delete(k any) (any, bool) {
+func (d *pyDict) Delete(k any) (any, bool) {
 	hk, ok := hashKey(k)
 	if !ok {
 		return nil, false
@@ -99,8 +99,8 @@ func (d *Dict) Delete(k any) (any, bool) {
 	return v, true
 }
 
-func (d *Dict) copy() *Dict {
-	n := &Dict{keys: append([]any(nil), d.keys...), m: make(map[any]any, len(d.m))}
+func (d *pyDict) copy() *pyDict {
+	n := &pyDict{keys: append([]any(nil), d.keys...), m: make(map[any]any, len(d.m))}
 	for k, v := range d.m {
 		n.m[k] = v
 	}
@@ -117,7 +117,12 @@ func (d *Dict) copy() *Dict {
 type tupleKey struct{ repr string }
 
 // hashKey normalizes a value into a Go map key (Python: 1 == 1.0, and True == 1).
-func hashKey(k any) (any, bool) {
+func hashKey(k any) (any, bool) { return hashKeyDepth(k, 0) }
+
+func hashKeyDepth(k any, depth int) (any, bool) {
+	if depth > maxDataDepth {
+		return nil, false
+	}
 	switch v := k.(type) {
 	case nil, string, int:
 		return v, true
@@ -131,9 +136,9 @@ func hashKey(k any) (any, bool) {
 			return int(v), true
 		}
 		return v, true
-	case Tuple:
+	case pyTuple:
 		for _, it := range v {
-			if _, ok := hashKey(it); !ok {
+			if _, ok := hashKeyDepth(it, depth+1); !ok {
 				return nil, false
 			}
 		}
@@ -152,7 +157,7 @@ func fromGoDepth(v any, depth int) any {
 		return nil
 	}
 	switch x := v.(type) {
-	case nil, string, bool, float64, int, *List, *Dict, Tuple, Undefined, Callable, Getter, *macro, *namespace:
+	case nil, string, bool, float64, int, *pyList, *pyDict, pyTuple, undefined, Callable, Getter, *macro, *namespace:
 		return x
 	case int64:
 		return int(x)
@@ -183,13 +188,13 @@ func fromGoDepth(v any, depth int) any {
 	case func(args []any, kwargs map[string]any) (any, error):
 		return Callable(x)
 	case []any:
-		l := &List{items: make([]any, len(x))}
+		l := &pyList{items: make([]any, len(x))}
 		for i, it := range x {
 			l.items[i] = fromGoDepth(it, depth+1)
 		}
 		return l
 	case []string:
-		l := &List{items: make([]any, len(x))}
+		l := &pyList{items: make([]any, len(x))}
 		for i, it := range x {
 			l.items[i] = it
 		}
@@ -200,7 +205,7 @@ func fromGoDepth(v any, depth int) any {
 			keys = append(keys, k)
 		}
 		sort.Strings(keys)
-		d := &Dict{keys: make([]any, len(keys)), m: make(map[any]any, len(keys))}
+		d := &pyDict{keys: make([]any, len(keys)), m: make(map[any]any, len(keys))}
 		for i, k := range keys {
 			d.keys[i] = k
 			d.m[k] = fromGoDepth(x[k], depth+1)
@@ -226,9 +231,9 @@ func fromGoDepth(v any, depth int) any {
 	switch rv.Kind() {
 	case reflect.Slice, reflect.Array:
 		if rv.Kind() == reflect.Slice && rv.IsNil() {
-			return &List{}
+			return &pyList{}
 		}
-		l := &List{items: make([]any, rv.Len())}
+		l := &pyList{items: make([]any, rv.Len())}
 		for i := range l.items {
 			l.items[i] = fromGoDepth(rv.Index(i).Interface(), depth+1)
 		}
@@ -290,19 +295,19 @@ func toGoDepth(v any, depth int) any {
 		return nil
 	}
 	switch x := v.(type) {
-	case *List:
+	case *pyList:
 		out := make([]any, len(x.items))
 		for i, it := range x.items {
 			out[i] = toGoDepth(it, depth+1)
 		}
 		return out
-	case Tuple:
+	case pyTuple:
 		out := make([]any, len(x))
 		for i, it := range x {
 			out[i] = toGoDepth(it, depth+1)
 		}
 		return out
-	case *Dict:
+	case *pyDict:
 		out := make(map[string]any, len(x.keys))
 		for _, k := range x.keys {
 			ks, ok := x.key(k).(string)
@@ -314,7 +319,7 @@ func toGoDepth(v any, depth int) any {
 		return out
 	case *namespace:
 		return toGoDepth(x.d, depth)
-	case Undefined:
+	case undefined:
 		return nil
 	}
 	return v
@@ -326,13 +331,13 @@ func deepCopy(v any, depth int) any {
 		return nil
 	}
 	switch x := v.(type) {
-	case *List:
-		out := &List{items: make([]any, len(x.items))}
+	case *pyList:
+		out := &pyList{items: make([]any, len(x.items))}
 		for i, it := range x.items {
 			out.items[i] = deepCopy(it, depth+1)
 		}
 		return out
-	case *Dict:
+	case *pyDict:
 		out := x.copy()
 		for k, it := range x.m {
 			out.m[k] = deepCopy(it, depth+1)
@@ -354,13 +359,13 @@ func typeName(v any) string {
 		return "float"
 	case string:
 		return "str"
-	case *List:
+	case *pyList:
 		return "list"
-	case Tuple:
+	case pyTuple:
 		return "tuple"
-	case *Dict:
+	case *pyDict:
 		return "dict"
-	case Undefined:
+	case undefined:
 		return "Undefined"
 	case *macro:
 		return "Macro"
@@ -391,13 +396,13 @@ func truthy(v any) bool {
 		return x != 0
 	case string:
 		return x != ""
-	case *List:
+	case *pyList:
 		return len(x.items) > 0
-	case Tuple:
+	case pyTuple:
 		return len(x) > 0
-	case *Dict:
+	case *pyDict:
 		return len(x.keys) > 0
-	case Undefined:
+	case undefined:
 		return false
 	}
 	return true
@@ -408,7 +413,7 @@ func pyStr(v any) string {
 	switch x := v.(type) {
 	case string:
 		return x
-	case Undefined:
+	case undefined:
 		return ""
 	}
 	var sb strings.Builder
@@ -506,7 +511,7 @@ func writeRepr(sb *strings.Builder, v any, depth int) {
 		sb.WriteString(formatFloat(x))
 	case string:
 		sb.WriteString(quoteString(x))
-	case *List:
+	case *pyList:
 		sb.WriteByte('[')
 		for i, it := range x.items {
 			if i > 0 {
@@ -519,7 +524,7 @@ func writeRepr(sb *strings.Builder, v any, depth int) {
 			writeRepr(sb, it, depth+1)
 		}
 		sb.WriteByte(']')
-	case Tuple:
+	case pyTuple:
 		sb.WriteByte('(')
 		for i, it := range x {
 			if i > 0 {
@@ -531,7 +536,7 @@ func writeRepr(sb *strings.Builder, v any, depth int) {
 			sb.WriteByte(',')
 		}
 		sb.WriteByte(')')
-	case *Dict:
+	case *pyDict:
 		sb.WriteByte('{')
 		for i, k := range x.keys {
 			if i > 0 {
@@ -546,8 +551,8 @@ func writeRepr(sb *strings.Builder, v any, depth int) {
 			writeRepr(sb, x.m[k], depth+1)
 		}
 		sb.WriteByte('}')
-	case Undefined:
-		sb.WriteString("")
+	case undefined:
+		sb.WriteString("Undefined")
 	case *macro:
 		fmt.Fprintf(sb, "<Macro '%s'>", x.name)
 	case *namespace:
@@ -614,8 +619,8 @@ func eqDepth(a, b any, depth int) bool {
 		return ok && x == y
 	case nil:
 		return b == nil
-	case *List:
-		y, ok := b.(*List)
+	case *pyList:
+		y, ok := b.(*pyList)
 		if !ok {
 			return false
 		}
@@ -623,11 +628,11 @@ func eqDepth(a, b any, depth int) bool {
 			return true
 		}
 		return seqEq(x.items, y.items, depth)
-	case Tuple:
-		y, ok := b.(Tuple)
+	case pyTuple:
+		y, ok := b.(pyTuple)
 		return ok && seqEq(x, y, depth)
-	case *Dict:
-		y, ok := b.(*Dict)
+	case *pyDict:
+		y, ok := b.(*pyDict)
 		if !ok {
 			return false
 		}
@@ -644,8 +649,8 @@ func eqDepth(a, b any, depth int) bool {
 			}
 		}
 		return true
-	case Undefined:
-		_, ok := b.(Undefined)
+	case undefined:
+		_, ok := b.(undefined)
 		return ok
 	}
 	return sameIdentity(a, b)
@@ -721,8 +726,8 @@ func cmpDepth(a, b any, depth int) (int, error) {
 	}
 	la, aok := asSeq(a)
 	lb, bok := asSeq(b)
-	_, aList := a.(*List)
-	_, bList := b.(*List)
+	_, aList := a.(*pyList)
+	_, bList := b.(*pyList)
 	if aok && bok && aList == bList {
 		for i := 0; i < len(la) && i < len(lb); i++ {
 			if eqDepth(la[i], lb[i], depth+1) {
@@ -743,9 +748,9 @@ func cmpDepth(a, b any, depth int) (int, error) {
 
 func asSeq(v any) ([]any, bool) {
 	switch x := v.(type) {
-	case *List:
+	case *pyList:
 		return x.items, true
-	case Tuple:
+	case pyTuple:
 		return x, true
 	}
 	return nil, false
