@@ -112,3 +112,42 @@ func TestSSHConfig(t *testing.T) {
 		t.Fatalf("through ssh_config: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
 }
+
+// TestCorruptExecutorIsReplaced: a cached executor whose bytes no longer
+// match its name (appended garbage still runs) or that cannot start at all
+// is removed and uploaded again, and the run succeeds.
+func TestCorruptExecutorIsReplaced(t *testing.T) {
+	h := hostByID(t, "h08")
+	thin := filepath.Join(h.Root, "var/tmp/.brine_root")
+	for _, damage := range []string{"append", "truncate"} {
+		c := newClient(t)
+		if r := c.run("h08", "test.ping"); r.code != 0 {
+			t.Fatal(r.stderr)
+		}
+		ents, _ := os.ReadDir(thin)
+		if len(ents) != 1 {
+			t.Fatalf("want one cached executor, got %v", ents)
+		}
+		p := filepath.Join(thin, ents[0].Name())
+		good, _ := os.ReadFile(p)
+		bad := append(append([]byte(nil), good...), "garbage"...)
+		if damage == "truncate" {
+			bad = []byte("#!/nonexistent/interpreter\n")
+		}
+		if err := os.WriteFile(p, bad, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		c2 := newClient(t) // a controller that cannot vouch for the executor
+		r := c2.run("h08", "cmd.run", "echo fine", "--out", "json", "--static", "--trace")
+		if r.code != 0 || jsonOut(t, r)["h08"] != "fine" {
+			t.Errorf("%s: exit %d\n%s\n%s", damage, r.code, r.stdout, r.stderr)
+		}
+		if !strings.Contains(r.stderr, "upload executor") {
+			t.Errorf("%s: the executor was not uploaded again:\n%s", damage, r.stderr)
+		}
+		now, _ := os.ReadFile(p)
+		if string(now) != string(good) {
+			t.Errorf("%s: the cached executor was not restored", damage)
+		}
+	}
+}

@@ -236,7 +236,8 @@ func (hs *hostSession) exec(ctx context.Context, req *wire.Request, data []byte)
 			}
 		}
 	}
-	for attempt := 0; ; attempt++ {
+	uploads := 0
+	for {
 		var stdin bytes.Buffer
 		// The executor checks its own bytes against its name until this
 		// host has run it once (after an upload, or when the cache cannot
@@ -251,10 +252,22 @@ func (hs *hostSession) exec(ctx context.Context, req *wire.Request, data []byte)
 		t0 := time.Now()
 		out, status, err := hs.remote(ctx, runScript(hs.thinDir(), shas(cands), hs.sudo(), hs.sudoPassword() != ""), stdin.Bytes())
 		hs.r.trace(hs.h.ID, fmt.Sprintf("exec %s (%d bytes in, %d out)", req.Fun, stdin.Len(), len(out)), t0)
+		if (status == executorCorrupt || status == 126 || status == 127) && uploads == 0 {
+			// The cached executor does not match its name (it says so and
+			// removes itself) or cannot even start (126, 127): remove it, and the next
+			// exec reports it missing and uploads it again.
+			_, _, _, _ = hs.c.Run(ctx, removeScript(hs.thinDir(), shas(cands)), nil)
+			hc.ExecSHA = ""
+			uploads++
+			continue
+		}
 		if err != nil {
 			return nil, err
 		}
-		if m, ok := strings.CutPrefix(strings.TrimSpace(string(out)), markMissing); ok && attempt == 0 {
+		if m, ok := strings.CutPrefix(strings.TrimSpace(string(out)), markMissing); ok {
+			if uploads >= 2 {
+				return nil, fmt.Errorf("executor still missing from %s after uploading it", hs.thinDir())
+			}
 			arch := payload.ArchFromUname(m)
 			if arch == "" {
 				return nil, fmt.Errorf("no executor for this host's architecture %q (brine ships %s)", strings.TrimSpace(m), strings.Join(payload.Arches(), ", "))
@@ -262,11 +275,7 @@ func (hs *hostSession) exec(ctx context.Context, req *wire.Request, data []byte)
 			if cands, err = hs.upload(ctx, arch); err != nil {
 				return nil, err
 			}
-			continue
-		}
-		if status == 97 && attempt == 0 {
-			// The executor found itself corrupt and removed itself.
-			hc.ExecSHA = ""
+			uploads++
 			continue
 		}
 		resp, perr := parseResponse(out)

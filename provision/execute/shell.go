@@ -5,6 +5,10 @@ import (
 	"strings"
 )
 
+// executorCorrupt is brine-exec's exit status when its bytes do not match
+// its name (executor.ExitCorrupt); the upload script uses it too.
+const executorCorrupt = 97
+
 // Markers the remote shell prints so the controller can tell the executor's
 // JSON from the shell's own findings.
 const (
@@ -60,4 +64,15 @@ func uploadScript(thinDir, sha string) string {
 		`if command -v sha256sum >/dev/null 2>&1; then echo "%s  $t" | sha256sum -c --status || { rm -f "$t"; echo "upload corrupted" >&2; exit 97; }; fi; `+
 		`chmod 700 "$t" && mv -f "$t" "$d/brine-exec-%s"`,
 		quote(thinDir), thinDir, sha, sha, sha)
+}
+
+// removeScript removes cached executors (a corrupt one is replaced by the
+// next upload).
+func removeScript(thinDir string, shas []string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "d=%s; rm -f", quote(thinDir))
+	for _, s := range shas {
+		fmt.Fprintf(&b, " \"$d/brine-exec-%s\"", s)
+	}
+	return b.String()
 }
