@@ -106,13 +106,18 @@ func action(c *cli.Context, stdin io.Reader, stdout, stderr io.Writer) error {
 		return usagef("no hosts in %s match target %q (ids: %s)", r.File, tgt, strings.Join(r.IDs(), ", "))
 	}
 
-	dialer, targetFor, err := newDialer(c, stderr)
+	res, err := newResolver(c, stderr)
 	if err != nil {
 		return err
 	}
+	targets := map[string]connect.Target{}
+	for _, h := range hosts {
+		targets[h.ID] = res.resolve(h)
+	}
 	runner := &execute.Runner{
-		Dialer: dialer, Store: store, Cache: execute.Cache{Dir: cacheDir},
-		MaxProcs: c.Int("max-procs"), Refresh: c.Bool("refresh"), Target: targetFor,
+		Dialer: res.dialer, Store: store, Cache: execute.Cache{Dir: cacheDir},
+		MaxProcs: c.Int("max-procs"), Refresh: c.Bool("refresh"),
+		Target: func(h *roster.Host) connect.Target { return targets[h.ID] },
 	}
 	if c.Bool("trace") {
 		var mu sync.Mutex
@@ -129,141 +134,6 @@ func action(c *cli.Context, stdin io.Reader, stdout, stderr io.Writer) error {
 			}
 		})
 	})
-}
-
-// newDialer builds the SSH dialer and the per-host target function from the
-// flags, ~/.ssh/config and the roster.
-func newDialer(c *cli.Context, stderr io.Writer) (*connect.Dialer, func(*roster.Host) connect.Target, error) {
-	policy, err := connect.ParsePolicy(c.String("host-key-policy"))
-	if err != nil {
-		return nil, nil, usageError{err}
-	}
-	if c.Bool("ignore-host-keys") {
-		policy = connect.Ignore
-	}
-	khFile := c.String("known-hosts")
-	if khFile == "" {
-		khFile = "~/.ssh/known_hosts"
-	}
-	khFile = connect.ExpandHome(khFile)
-	var khs connect.KnownHostsSet
-	kh, err := khs.Get(khFile, policy)
-	if err != nil {
-		return nil, nil, usageError{err}
-	}
-	sshCfgPath := c.String("ssh-config")
-	if sshCfgPath == "" {
-		sshCfgPath = "~/.ssh/config"
-	}
-	var sshCfg *connect.SSHConfig
-	if sshCfgPath != "none" {
-		if sshCfg, err = connect.LoadSSHConfig(sshCfgPath); err != nil {
-			return nil, nil, usageError{err}
-		}
-	}
-	prompt := terminalPrompt(stderr)
-	password := c.String("passwd")
-	if c.Bool("askpass") && password == "" {
-		if password, err = prompt("Password (SSH and sudo): "); err != nil {
-			return nil, nil, usageError{err}
-		}
-	}
-	d := &connect.Dialer{KnownHosts: kh, Keyring: connect.NewKeyring(prompt)}
-	timeout := time.Duration(c.Float64("timeout") * float64(time.Second))
-	flagSudo, flagSudoUser := c.Bool("sudo"), c.String("sudo-user")
-	targetFor := func(h *roster.Host) connect.Target {
-		t := connect.Target{Host: h.Host, Port: h.Port, User: h.User, Timeout: h.Timeout}
-		alias := h.Host
-		// As with ssh(1): the roster's host is what you would type, and a
-		// matching Host block may name the real HostName (%h tokens are
-		// not expanded: skip those).
-		if hn := sshCfg.Get(alias, "HostName"); hn != "" && !strings.Contains(hn, "%") {
-			t.Host = hn
-		}
-		if t.Port == 0 {
-			fmt.Sscan(sshCfg.Get(alias, "Port"), &t.Port)
-		}
-		if t.User == "" {
-			t.User = sshCfg.Get(alias, "User")
-		}
-		if t.User == "" {
-			t.User = c.String("user")
-		}
-		if t.User == "" {
-			t.User = "root"
-		}
-		h.User = t.User
-		t.ProxyJump = sshCfg.Get(alias, "ProxyJump")
-		keys := c.StringSlice("priv")
-		if h.Priv != "" {
-			keys = []string{h.Priv}
-		} else if len(keys) == 0 {
-			if f := sshCfg.Get(alias, "IdentityFile"); f != "" && f != "~/.ssh/identity" {
-				keys = []string{f}
-			}
-		}
-		pass := c.String("priv-passwd")
-		if h.PrivPasswd != "" {
-			pass = h.PrivPasswd
-		}
-		pw := password
-		if h.Passwd != "" {
-			pw = h.Passwd
-		}
-		t.Auth = connect.Auth{Keys: keys, Passphrase: pass, Agent: !c.Bool("no-agent"), Password: pw}
-		if t.Timeout == 0 {
-			t.Timeout = timeout
-		}
-		if flagSudo {
-			h.Sudo = true
-		}
-		if flagSudoUser != "" {
-			h.SudoUser = flagSudoUser
-		}
-		if len(h.SSHOptions) > 0 {
-			o, err := connect.ParseOptions(h.SSHOptions)
-			if err != nil {
-				fmt.Fprintf(stderr, "brine: warning: host %q: %v\n", h.ID, err)
-			}
-			for _, u := range o.Unknown {
-				fmt.Fprintf(stderr, "brine: warning: host %q: ssh option %q is not supported, ignored\n", h.ID, u)
-			}
-			if o.HostName != "" {
-				t.Host = o.HostName
-			}
-			if o.Port != 0 {
-				t.Port = o.Port
-			}
-			if o.User != "" {
-				t.User, h.User = o.User, o.User
-			}
-			if o.IdentityFile != "" && h.Priv == "" {
-				t.Auth.Keys = []string{o.IdentityFile}
-			}
-			if o.ProxyJump != "" {
-				t.ProxyJump = o.ProxyJump
-			}
-			if o.Timeout > 0 {
-				t.Timeout = time.Duration(o.Timeout * float64(time.Second))
-			}
-			if o.Policy != "" || o.KnownHostsFile != "" {
-				p, f := policy, khFile
-				if o.Policy != "" {
-					p = o.Policy
-				}
-				if o.KnownHostsFile != "" {
-					f = connect.ExpandHome(o.KnownHostsFile)
-				}
-				if k, err := khs.Get(f, p); err == nil {
-					t.KnownHosts = k
-				} else {
-					fmt.Fprintf(stderr, "brine: warning: host %q: %v\n", h.ID, err)
-				}
-			}
-		}
-		return t
-	}
-	return d, targetFor, nil
 }
 
 // terminalPrompt asks on the controlling terminal without echo; it fails
