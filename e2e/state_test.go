@@ -380,3 +380,39 @@ func TestLocalDryRunOfExampleTree(t *testing.T) {
 		}
 	}
 }
+
+// TestSecretPillarNeverPrinted: a pillar value marked secret reaches the
+// host's file but never brine's output, old values included.
+func TestSecretPillarNeverPrinted(t *testing.T) {
+	c := newClient(t)
+	const secret, newer = "Sup3r-s3cret-pw", "An0ther-s3cret"
+	tree := writeTree(t, map[string]string{
+		"top.sls":        "base:\n  '*':\n    - db\n",
+		"db.sls":         "/etc/brine-db.conf:\n  file.managed:\n    - contents: password={{ pillar['db']['password'] }}\n    - mode: 600\n",
+		"pillar/top.sls": "base:\n  '*':\n    - db\n",
+		"pillar/db.sls":  "db:\n  password: " + secret + "\n",
+	})
+	args := []string{"h04", "state.apply", "--file-root", tree, "--pillar-root", filepath.Join(tree, "pillar"), "--secret-pillar", "db:password"}
+	for _, out := range [][]string{{"--out", "json"}, {}} {
+		r := c.run(append(args, out...)...)
+		if r.code != 0 {
+			t.Fatalf("exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+		}
+		if strings.Contains(r.stdout+r.stderr, secret) {
+			t.Errorf("the secret is in brine's output:\n%s", r.stdout)
+		}
+	}
+	h := hostByID(t, "h04")
+	if b, _ := os.ReadFile(filepath.Join(h.Root, "etc/brine-db.conf")); string(b) != "password="+secret+"\n" && string(b) != "password="+secret {
+		t.Errorf("file on the host: %q", b)
+	}
+	// Rotate the secret: neither the old nor the new value is printed (the
+	// diff is hidden, not just masked).
+	r := c.run(append(args, "pillar={\"db\": {\"password\": \""+newer+"\"}}", "--out", "json")...)
+	if r.code != 0 || strings.Contains(r.stdout+r.stderr, secret) || strings.Contains(r.stdout+r.stderr, newer) {
+		t.Errorf("rotation leaked a secret (exit %d):\n%s", r.code, r.stdout)
+	}
+	if !strings.Contains(r.stdout, "show_changes=False") {
+		t.Errorf("the changed file should report a hidden diff:\n%s", r.stdout)
+	}
+}

@@ -10,9 +10,11 @@ import (
 )
 
 // config is brine.yaml: the masterless.conf of the seed article (file_roots
-// and pillar_roots, read by compile.LoadConfig) plus roster_defaults.
+// and pillar_roots, read by compile.LoadConfig) plus roster_defaults and the
+// pillar paths whose values are secret (masked in all output).
 type config struct {
 	RosterDefaults map[string]any `yaml:"roster_defaults"`
+	SecretPillar   []string       `yaml:"secret_pillar"`
 }
 
 func loadConfig(path string, explicit bool) (*config, error) {

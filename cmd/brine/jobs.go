@@ -3,8 +3,10 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -12,6 +14,7 @@ import (
 	"brine/provision/compile"
 	"brine/provision/execute"
 	"brine/provision/lowstate"
+	"brine/provision/report"
 )
 
 // buildJob turns FUNCTION ARGS key=value into a job; state functions get a
@@ -56,6 +59,25 @@ func buildJob(c *cli.Context, cfg *config, fun string, args []string, kw map[str
 	if err != nil {
 		return job, err
 	}
+	// Secret pillar values are known once a host's pillar is compiled; the
+	// runner masks them in that host's result.
+	secretPaths := append(append([]string(nil), cfg.SecretPillar...), c.StringSlice("secret-pillar")...)
+	var secretsMu sync.Mutex
+	secrets := map[string][]string{}
+	remember := func(id string, pillar map[string]any) {
+		if len(secretPaths) == 0 {
+			return
+		}
+		v := report.SecretValues(pillar, secretPaths)
+		secretsMu.Lock()
+		secrets[id] = v
+		secretsMu.Unlock()
+	}
+	job.Secrets = func(id string) []string {
+		secretsMu.Lock()
+		defer secretsMu.Unlock()
+		return secrets[id]
+	}
 	host := func(id string, g map[string]any) compile.Host {
 		return compile.Host{ID: id, Grains: g, Pillar: pillar, Opts: map[string]any{"test": job.Test}}
 	}
@@ -67,11 +89,16 @@ func buildJob(c *cli.Context, cfg *config, fun string, args []string, kw map[str
 			}
 		}
 	}
-	compileFor := func(ctx context.Context, id string, g map[string]any) (*compile.Result, error) {
+	compileFor := func(ctx context.Context, id string, g map[string]any) (res *compile.Result, err error) {
 		if len(names) > 0 {
-			return comp.SLS(ctx, host(id, g), saltenv, names)
+			res, err = comp.SLS(ctx, host(id, g), saltenv, names)
+		} else {
+			res, err = comp.Highstate(ctx, host(id, g))
 		}
-		return comp.Highstate(ctx, host(id, g))
+		if err == nil {
+			remember(id, res.Pillar)
+		}
+		return res, err
 	}
 	switch fun {
 	case "state.apply", "state.highstate", "state.sls", "state.test":
@@ -86,6 +113,7 @@ func buildJob(c *cli.Context, cfg *config, fun string, args []string, kw map[str
 			if err != nil {
 				return nil, err
 			}
+			hideSecretDiffs(res, job.Secrets(id))
 			return &lowstate.Bundle{Chunks: res.Low, Files: res.Files, Pillar: res.Pillar}, nil
 		}
 	case "state.show_top":
@@ -115,7 +143,11 @@ func buildJob(c *cli.Context, cfg *config, fun string, args []string, kw map[str
 		}
 	case "state.show_pillar", "pillar.items":
 		job.Show = func(ctx context.Context, id string, g map[string]any) (any, error) {
-			return comp.Pillar(ctx, host(id, g))
+			p, err := comp.Pillar(ctx, host(id, g))
+			if err == nil {
+				remember(id, p)
+			}
+			return p, err
 		}
 	default:
 		return job, usagef("unknown state function %q: use state.apply, state.highstate, state.sls, state.test or state.show_top/show_sls/show_highstate/show_lowstate", fun)
@@ -203,4 +235,43 @@ func pillarKwarg(kw map[string]any) (map[string]any, error) {
 		return m, nil
 	}
 	return nil, usagef("pillar=%v: want a map, e.g. pillar='{\"k\": \"v\"}'", v)
+}
+
+// hideSecretDiffs turns off diffs (show_changes: False) for every state whose
+// arguments or file content hold a secret value: masking the output catches
+// the new value, but only this hides an old one the controller never knew.
+func hideSecretDiffs(res *compile.Result, secrets []string) {
+	var use []string
+	for _, s := range secrets {
+		if len(s) >= report.MinSecret {
+			use = append(use, s)
+		}
+	}
+	if len(use) == 0 {
+		return
+	}
+	has := func(b string) bool {
+		for _, s := range use {
+			if strings.Contains(b, s) {
+				return true
+			}
+		}
+		return false
+	}
+	for _, ch := range res.Low {
+		secret := false
+		if h, ok := ch[lowstate.KeyFile].(string); ok && has(string(res.Files[h])) {
+			secret = true
+		}
+		for k, v := range ch {
+			if !secret && !strings.HasPrefix(k, "__") {
+				if has(fmt.Sprint(v)) {
+					secret = true
+				}
+			}
+		}
+		if secret {
+			ch["show_changes"] = false
+		}
+	}
 }

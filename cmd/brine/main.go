@@ -123,6 +123,7 @@ func flags() []cli.Flag {
 		&cli.Float64Flag{Name: "lock-timeout", Value: 300, Usage: "wait up to `SECONDS` for another run's lock on a host"},
 		&cli.StringFlag{Name: "file-root", Usage: "state tree `DIR` for saltenv base (default ./states)"},
 		&cli.StringFlag{Name: "pillar-root", Usage: "pillar `DIR` (default ./pillar when it exists)"},
+		&cli.StringSliceFlag{Name: "secret-pillar", Usage: "pillar `PATH` (a:b) whose values are masked in all output (repeatable; also secret_pillar in brine.yaml)"},
 		&cli.StringFlag{Name: "cache-dir", Usage: "controller cache `DIR` (default ~/.cache/brine)"},
 		&cli.BoolFlag{Name: "trace", Usage: "print each host's network steps (dial, exec, upload) with timings to stderr"},
 	}

@@ -29,9 +29,7 @@ type Local struct {
 // Run runs the job locally and returns its result.
 func (l *Local) Run(ctx context.Context, job Job) report.HostReturn {
 	start := time.Now()
-	res := l.run(ctx, job)
-	res.ID, res.Fun, res.Duration = l.ID, job.Fun, time.Since(start)
-	return res
+	return job.finish(l.run(ctx, job), l.ID, start)
 }
 
 func (l *Local) run(ctx context.Context, job Job) report.HostReturn {

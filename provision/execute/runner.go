@@ -41,6 +41,18 @@ type Job struct {
 	// Show computes the return on the controller from the host's grains,
 	// without running anything on the host (state.show_*).
 	Show func(ctx context.Context, id string, grains map[string]any) (any, error)
+	// Secrets, when set, lists a host's secret values (pillar marked
+	// secret); they are masked in its result before anything prints it.
+	Secrets func(id string) []string
+}
+
+// finish stamps and redacts a host's result.
+func (job Job) finish(res report.HostReturn, id string, start time.Time) report.HostReturn {
+	res.ID, res.Fun, res.Duration = id, job.Fun, time.Since(start)
+	if job.Secrets != nil {
+		res = report.Redact(res, job.Secrets(id))
+	}
+	return res
 }
 
 // Runner runs jobs on roster hosts.
@@ -82,9 +94,8 @@ func (r *Runner) Run(ctx context.Context, hosts []*roster.Host, job Job, emit fu
 				return
 			}
 			start := time.Now()
-			res := r.one(ctx, h, job)
+			res := job.finish(r.one(ctx, h, job), h.ID, start)
 			<-sem
-			res.ID, res.Fun, res.Duration = h.ID, job.Fun, time.Since(start)
 			results[i] = res
 			if emit != nil {
 				mu.Lock()
