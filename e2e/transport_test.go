@@ -80,6 +80,20 @@ func TestCmdRunAllAndGrains(t *testing.T) {
 	if got := jsonOut(t, r)["h03"]; got != "Debian-12" {
 		t.Errorf("grains.get osfinger = %#v", got)
 	}
+	// Roster grains override collected ones, also when grains are cached,
+	// and stop applying once removed from the roster.
+	h3 := hostByID(t, "h03")
+	c.writeRoster(map[string]string{"h03": "  host: " + h3.Addr + "\n  grains:\n    os: Custom\n    roles: [web]"})
+	r = c.run("h03", "grains.items", "--out", "json", "--static")
+	g3 := jsonOut(t, r)["h03"].(map[string]any)
+	if g3["os"] != "Custom" || fmt.Sprint(g3["roles"]) != "[web]" || g3["os_family"] != "Debian" {
+		t.Errorf("roster grains: os=%v roles=%v os_family=%v", g3["os"], g3["roles"], g3["os_family"])
+	}
+	c.writeRoster(nil)
+	r = c.run("h03", "grains.get", "os", "--out", "json", "--static")
+	if got := jsonOut(t, r)["h03"]; got != "Debian" {
+		t.Errorf("a removed roster grain lingers: os = %#v", got)
+	}
 }
 
 func TestRaw(t *testing.T) {

@@ -184,25 +184,25 @@ func (hs *hostSession) loadCache() *HostCache {
 // grains returns the host's grains from the cache, or asks the executor.
 func (hs *hostSession) grains(ctx context.Context) (map[string]any, error) {
 	hc := hs.loadCache()
-	if !hs.r.Refresh && hc.Grains != nil {
-		g := map[string]any{}
-		for k, v := range hc.Grains {
-			g[k] = v
+	if hs.r.Refresh || hc.Grains == nil {
+		resp, err := hs.exec(ctx, &wire.Request{Fun: "grains.items"}, nil)
+		if err != nil {
+			return nil, err
 		}
-		for k, v := range hs.h.Grains {
-			g[k] = v
+		if resp.Error != "" {
+			return nil, fmt.Errorf("collecting grains: %s", resp.Error)
 		}
-		g["id"] = hs.h.ID
-		return g, nil
 	}
-	resp, err := hs.exec(ctx, &wire.Request{Fun: "grains.items"}, nil)
-	if err != nil {
-		return nil, err
+	// Collected grains (cached), roster grains on top, as the executor does.
+	g := make(map[string]any, len(hc.Grains)+len(hs.h.Grains))
+	for k, v := range hc.Grains {
+		g[k] = v
 	}
-	if resp.Error != "" {
-		return nil, fmt.Errorf("collecting grains: %s", resp.Error)
+	for k, v := range hs.h.Grains {
+		g[k] = v
 	}
-	return resp.Grains, nil
+	g["id"] = hs.h.ID
+	return g, nil
 }
 
 // call runs a function through the executor.

@@ -69,14 +69,20 @@ func Serve(ctx context.Context, o Options, stdin io.Reader, stdout, stderr io.Wr
 			return code
 		}
 	}
-	g := grains.CollectWith(ctx, grains.Options{Root: o.Root, Version: Version})
+	collected := grains.CollectWith(ctx, grains.Options{Root: o.Root, Version: Version})
 	if req.ID != "" {
-		grains.SetID(g, req.ID)
+		grains.SetID(collected, req.ID)
+	}
+	// Functions see roster grains on top; the controller caches what was
+	// collected, so a roster grain removed later does not linger.
+	g := make(map[string]any, len(collected)+len(req.Grains))
+	for k, v := range collected {
+		g[k] = v
 	}
 	for k, v := range req.Grains {
 		g[k] = v
 	}
-	resp := &wire.Response{Grains: g}
+	resp := &wire.Response{Grains: collected}
 	var ret any
 	ret, resp.Retcode, err = run(ctx, o, req, br, g)
 	if err != nil {
