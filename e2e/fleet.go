@@ -16,6 +16,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -254,15 +255,24 @@ func (h *Host) Start() error {
 	if err := os.MkdirAll(filepath.Join(h.Root, "run/sshd"), 0o755); err != nil {
 		return err
 	}
-	script := fmt.Sprintf("hostname %s && exec chroot %s /usr/sbin/sshd -D -e", h.ID, h.Root)
+	// A private devpts, so sessions that ask for a tty (other tools do;
+	// brine never does) get one, as on a real host.
+	script := fmt.Sprintf("hostname %[1]s && mount -t devpts -o newinstance,ptmxmode=0666,mode=620 devpts %[2]s/dev/pts && "+
+		"mount --bind %[2]s/dev/pts/ptmx %[2]s/dev/ptmx && exec chroot %[2]s /usr/sbin/sshd -D -e", h.ID, h.Root)
 	cmd := exec.Command("unshare", "--pid", "--fork", "--kill-child", "--mount", "--uts",
 		"--mount-proc="+filepath.Join(h.Root, "proc"), "/bin/sh", "-c", script)
 	var logBuf bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &logBuf, &logBuf
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if c, err := net.DialTimeout("tcp", h.Addr+":22", 200*time.Millisecond); err == nil {
+		c.Close()
+		return fmt.Errorf("%s:22 is already taken by another process: is another e2e run going on?", h.Addr)
+	}
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("start sshd for %s: %w", h.ID, err)
 	}
+	// Remember the pid, so a later run can clean up after a killed one.
+	_ = os.WriteFile(filepath.Join(h.dir, "pid"), []byte(strconv.Itoa(cmd.Process.Pid)), 0o600)
 	h.cmd = cmd
 	h.exited = make(chan struct{})
 	go func() { cmd.Wait(); close(h.exited) }()
@@ -325,6 +335,44 @@ func unmount(p string) error {
 		return fmt.Errorf("unmount %s: %w", p, err)
 	}
 	return nil
+}
+
+// CleanStale stops the hosts and removes the work dirs of earlier runs that
+// were killed before they could clean up (their pid files are under
+// glob/fleet/*/pid). Only processes whose command line names that run's own
+// root are stopped.
+func CleanStale(glob string, logf func(string, ...any)) {
+	pidFiles, _ := filepath.Glob(filepath.Join(glob, "fleet", "*", "pid"))
+	runs := map[string]bool{}
+	for _, pf := range pidFiles {
+		hostDir := filepath.Dir(pf)
+		runs[filepath.Dir(filepath.Dir(hostDir))] = true
+		b, err := os.ReadFile(pf)
+		if err != nil {
+			continue
+		}
+		pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+		if err != nil || pid <= 1 {
+			continue
+		}
+		cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+		if err == nil && strings.Contains(string(cmdline), "unshare") && strings.Contains(string(cmdline), filepath.Join(hostDir, "root")) {
+			logf("e2e: stopping host left by an earlier run: pid %d (%s)", pid, hostDir)
+			_ = syscall.Kill(-pid, syscall.SIGKILL)
+			for i := 0; i < 50; i++ {
+				if _, err := os.Stat(fmt.Sprintf("/proc/%d", pid)); err != nil {
+					break
+				}
+				time.Sleep(50 * time.Millisecond)
+			}
+		}
+		_ = unmount(filepath.Join(hostDir, "root"))
+	}
+	for run := range runs {
+		if err := os.RemoveAll(run); err != nil {
+			logf("e2e: removing %s: %v", run, err)
+		}
+	}
 }
 
 // WriteKnownHosts writes a known_hosts file with every host's current key.

@@ -45,6 +45,7 @@ func runMain(m *testing.M) int {
 			return 1
 		}
 	}
+	CleanStale(filepath.Join(os.TempDir(), "brine-e2e-*"), func(f string, a ...any) { fmt.Printf(f+"\n", a...) })
 	work, err := os.MkdirTemp("", "brine-e2e-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -219,7 +220,7 @@ func hostIDs(n int) []string {
 	return ids
 }
 
-func hostByID(t *testing.T, id string) *Host {
+func hostByID(t testing.TB, id string) *Host {
 	for _, h := range suite.fleet.Hosts {
 		if h.ID == id {
 			return h
