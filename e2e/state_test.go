@@ -305,7 +305,8 @@ nightly:
     - minute: 5
     - hour: 3
 tree:
-  pkg.installed: []
+  pkg.installed:
+    - refresh: True
 contrib:
   pkgrepo.managed:
     - name: deb http://deb.debian.org/debian bookworm contrib
