@@ -16,6 +16,8 @@ import (
 
 	"golang.org/x/crypto/ssh"
 	"golang.org/x/crypto/ssh/knownhosts"
+
+	"brine/provision/connect/sshtest"
 )
 
 // testServer is an in-process SSH server that answers every exec with the
@@ -23,7 +25,6 @@ import (
 type testServer struct {
 	addr    string
 	hostKey ssh.Signer
-	ln      net.Listener
 }
 
 func newSigner(t *testing.T) (ssh.Signer, ed25519.PrivateKey) {
@@ -40,7 +41,6 @@ func newSigner(t *testing.T) (ssh.Signer, ed25519.PrivateKey) {
 
 func startServer(t *testing.T, clientKey ssh.PublicKey, password string) *testServer {
 	t.Helper()
-	hk, _ := newSigner(t)
 	cfg := &ssh.ServerConfig{
 		PublicKeyCallback: func(c ssh.ConnMetadata, k ssh.PublicKey) (*ssh.Permissions, error) {
 			if clientKey != nil && string(k.Marshal()) == string(clientKey.Marshal()) {
@@ -55,59 +55,14 @@ func startServer(t *testing.T, clientKey ssh.PublicKey, password string) *testSe
 			return nil, errors.New("no")
 		},
 	}
-	cfg.AddHostKey(hk)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := &testServer{addr: ln.Addr().String(), hostKey: hk, ln: ln}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go serveConn(c, cfg)
+	srv := sshtest.Start(t, cfg, func(cmd string, ch ssh.Channel) int {
+		fmt.Fprintf(ch, "ran:%s", cmd)
+		if strings.Contains(cmd, "fail") {
+			return 3
 		}
-	}()
-	return s
-}
-
-func serveConn(c net.Conn, cfg *ssh.ServerConfig) {
-	_, chans, reqs, err := ssh.NewServerConn(c, cfg)
-	if err != nil {
-		c.Close()
-		return
-	}
-	go ssh.DiscardRequests(reqs)
-	for nc := range chans {
-		if nc.ChannelType() != "session" {
-			nc.Reject(ssh.UnknownChannelType, "")
-			continue
-		}
-		ch, in, err := nc.Accept()
-		if err != nil {
-			continue
-		}
-		go func() {
-			for r := range in {
-				if r.Type == "exec" {
-					cmd := string(r.Payload[4:])
-					r.Reply(true, nil)
-					fmt.Fprintf(ch, "ran:%s", cmd)
-					status := 0
-					if strings.Contains(cmd, "fail") {
-						status = 3
-					}
-					ch.SendRequest("exit-status", false, ssh.Marshal(struct{ S uint32 }{uint32(status)}))
-					ch.Close()
-					return
-				}
-				r.Reply(false, nil)
-			}
-		}()
-	}
+		return 0
+	})
+	return &testServer{addr: srv.Addr, hostKey: srv.HostKey}
 }
 
 func writeKey(t *testing.T, priv ed25519.PrivateKey, passphrase string) string {

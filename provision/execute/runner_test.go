@@ -2,9 +2,6 @@ package execute
 
 import (
 	"context"
-	"crypto/ed25519"
-	"crypto/rand"
-	"encoding/binary"
 	"errors"
 	"net"
 	"os"
@@ -21,6 +18,7 @@ import (
 	"brine/inventory/roster"
 	"brine/provision/bundle"
 	"brine/provision/connect"
+	"brine/provision/connect/sshtest"
 	"brine/provision/lowstate"
 	"brine/provision/payload"
 	"brine/provision/report"
@@ -43,71 +41,25 @@ func (s *shellServer) commands() []string {
 
 func startShellServer(t *testing.T) *shellServer {
 	t.Helper()
-	_, priv, _ := ed25519.GenerateKey(rand.Reader)
-	hk, _ := ssh.NewSignerFromKey(priv)
+	s := &shellServer{}
 	cfg := &ssh.ServerConfig{PasswordCallback: func(ssh.ConnMetadata, []byte) (*ssh.Permissions, error) { return nil, nil }}
-	cfg.AddHostKey(hk)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	s := &shellServer{addr: ln.Addr().String()}
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
+	srv := sshtest.Start(t, cfg, func(line string, ch ssh.Channel) int {
+		s.mu.Lock()
+		s.execs = append(s.execs, line)
+		s.mu.Unlock()
+		cmd := exec.Command("/bin/sh", "-c", line)
+		cmd.Stdin, cmd.Stdout, cmd.Stderr = ch, ch, ch.Stderr()
+		if err := cmd.Run(); err != nil {
+			var ee *exec.ExitError
+			if errors.As(err, &ee) {
+				return ee.ExitCode()
 			}
-			go s.serve(c, cfg)
+			return 255
 		}
-	}()
+		return 0
+	})
+	s.addr = srv.Addr
 	return s
-}
-
-func (s *shellServer) serve(c net.Conn, cfg *ssh.ServerConfig) {
-	_, chans, reqs, err := ssh.NewServerConn(c, cfg)
-	if err != nil {
-		return
-	}
-	go ssh.DiscardRequests(reqs)
-	for nc := range chans {
-		if nc.ChannelType() != "session" {
-			nc.Reject(ssh.UnknownChannelType, "")
-			continue
-		}
-		ch, in, err := nc.Accept()
-		if err != nil {
-			continue
-		}
-		go func() {
-			for r := range in {
-				if r.Type != "exec" {
-					r.Reply(false, nil) // no subsystem, no pty
-					continue
-				}
-				n := binary.BigEndian.Uint32(r.Payload)
-				line := string(r.Payload[4 : 4+n])
-				s.mu.Lock()
-				s.execs = append(s.execs, line)
-				s.mu.Unlock()
-				r.Reply(true, nil)
-				cmd := exec.Command("/bin/sh", "-c", line)
-				cmd.Stdin, cmd.Stdout, cmd.Stderr = ch, ch, ch.Stderr()
-				status := 0
-				if err := cmd.Run(); err != nil {
-					var ee *exec.ExitError
-					status = 255
-					if errors.As(err, &ee) {
-						status = ee.ExitCode()
-					}
-				}
-				ch.SendRequest("exit-status", false, ssh.Marshal(struct{ S uint32 }{uint32(status)}))
-				ch.Close()
-				return
-			}
-		}()
-	}
 }
 
 func buildExecutor(t *testing.T) string {
