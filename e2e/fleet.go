@@ -2,7 +2,9 @@
 // hosts on this machine. Each host is a Debian 12 root filesystem (an
 // overlayfs over one cached debootstrap image, without Python), its own PID,
 // mount and UTS namespaces, and sshd listening on a loopback address
-// 127.0.1.N:22. Root only; traffic stays on loopback.
+// 127.B.1.N:22 (B is 0 unless BRINE_E2E_NET says otherwise; hosts past the
+// 254th go on into 127.B.2.N, 127.B.3.N...). Root only; traffic stays on
+// loopback.
 package e2e
 
 import (
@@ -124,7 +126,7 @@ func tail(b []byte, n int) []byte {
 // Host is one test host.
 type Host struct {
 	ID   string
-	Addr string // 127.0.1.N
+	Addr string // HostAddr(n)
 	// Root is the merged overlay: the host's filesystem seen from outside.
 	Root    string
 	dir     string
@@ -168,9 +170,29 @@ func NewFleet(base, dir string) (*Fleet, error) {
 	return f, nil
 }
 
-// Add creates and starts host id at 127.0.1.n.
+// NetOctet is the second octet of the loopback range the fleet uses, from
+// BRINE_E2E_NET (0-255, default 0): two e2e runs on one machine (two
+// checkouts, two developers) each take their own range.
+func NetOctet() int {
+	n, err := strconv.Atoi(os.Getenv("BRINE_E2E_NET"))
+	if err != nil || n < 0 || n > 255 {
+		return 0
+	}
+	return n
+}
+
+// HostAddr is the loopback address of the n-th host (n >= 1): 127.B.1.n for
+// the first 254, then 127.B.2.1... so a fleet can hold thousands of hosts.
+func HostAddr(n int) string {
+	if n < 1 {
+		n = 1
+	}
+	return fmt.Sprintf("127.%d.%d.%d", NetOctet(), 1+(n-1)/254, (n-1)%254+1)
+}
+
+// Add creates and starts host id at HostAddr(n).
 func (f *Fleet) Add(id string, n int, noSFTP bool) (*Host, error) {
-	h := &Host{ID: id, Addr: fmt.Sprintf("127.0.1.%d", n), dir: filepath.Join(f.Dir, id), noSFTP: noSFTP}
+	h := &Host{ID: id, Addr: HostAddr(n), dir: filepath.Join(f.Dir, id), noSFTP: noSFTP}
 	h.Root = filepath.Join(h.dir, "root")
 	for _, d := range []string{"upper", "work", "root"} {
 		if err := os.MkdirAll(filepath.Join(h.dir, d), 0o755); err != nil {
@@ -337,16 +359,44 @@ func unmount(p string) error {
 	return nil
 }
 
+// OwnerFile, in a run's work dir, holds the pid of the test process that
+// owns the run; CleanStale leaves a run alone while that process lives.
+const OwnerFile = "owner.pid"
+
+// MarkOwner records this process as the owner of the run in work.
+func MarkOwner(work string) error {
+	return os.WriteFile(filepath.Join(work, OwnerFile), []byte(strconv.Itoa(os.Getpid())), 0o600)
+}
+
+// ownerAlive reports whether the run in work belongs to a live process (a
+// concurrent e2e run, which must not be touched).
+func ownerAlive(work string) bool {
+	b, err := os.ReadFile(filepath.Join(work, OwnerFile))
+	if err != nil {
+		return false
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil || pid <= 1 || pid == os.Getpid() {
+		return false
+	}
+	return syscall.Kill(pid, 0) == nil
+}
+
 // CleanStale stops the hosts and removes the work dirs of earlier runs that
 // were killed before they could clean up (their pid files are under
-// glob/fleet/*/pid). Only processes whose command line names that run's own
-// root are stopped.
+// glob/fleet/*/pid). A run whose owner process is still alive is another
+// e2e run going on now and is left alone. Only processes whose command line
+// names that run's own root are stopped.
 func CleanStale(glob string, logf func(string, ...any)) {
 	pidFiles, _ := filepath.Glob(filepath.Join(glob, "fleet", "*", "pid"))
 	runs := map[string]bool{}
 	for _, pf := range pidFiles {
 		hostDir := filepath.Dir(pf)
-		runs[filepath.Dir(filepath.Dir(hostDir))] = true
+		run := filepath.Dir(filepath.Dir(hostDir))
+		if ownerAlive(run) {
+			continue
+		}
+		runs[run] = true
 		b, err := os.ReadFile(pf)
 		if err != nil {
 			continue

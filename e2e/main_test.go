@@ -52,6 +52,10 @@ func runMain(m *testing.M) int {
 		return 1
 	}
 	defer os.RemoveAll(work)
+	if err := MarkOwner(work); err != nil {
+		fmt.Fprintln(os.Stderr, "e2e:", err)
+		return 1
+	}
 	bin, err := buildBinaries(filepath.Join(work, "bin"))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "e2e:", err)

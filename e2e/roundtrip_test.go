@@ -31,19 +31,19 @@ func TestRoundTrips(t *testing.T) {
 	// First contact, executor missing: the ping request goes with the exec
 	// that finds the executor missing, then upload, then the real exec.
 	r := c.run("h02", "test.ping", "--trace")
-	want := []string{"dial 127.0.1.12:22", "exec test.ping", "upload executor", "exec test.ping"}
+	want := []string{"dial " + HostAddr(12) + ":22", "exec test.ping", "upload executor", "exec test.ping"}
 	if got := steps(r.stderr, "h02"); strings.Join(got, "|") != strings.Join(want, "|") {
 		t.Errorf("first contact: got %q, want %q", got, want)
 	}
 	// Warm: one dial, one exec.
 	r = c.run("h02", "test.ping", "--trace")
-	if got := steps(r.stderr, "h02"); strings.Join(got, "|") != "dial 127.0.1.12:22|exec test.ping" {
+	if got := steps(r.stderr, "h02"); strings.Join(got, "|") != "dial "+HostAddr(12)+":22|exec test.ping" {
 		t.Errorf("warm ping: %q", got)
 	}
 	// A state run with cached grains: compile on the controller, one exec
 	// carrying the bundle.
 	r = c.run("h02", "state.apply", "test=True", "--file-root", tree, "--trace")
-	if got := steps(r.stderr, "h02"); strings.Join(got, "|") != "dial 127.0.1.12:22|exec state.apply" {
+	if got := steps(r.stderr, "h02"); strings.Join(got, "|") != "dial "+HostAddr(12)+":22|exec state.apply" {
 		t.Errorf("warm state.apply: %q\n%s", got, r.stderr)
 	}
 	// Thin dir wiped behind our back while the cache says the executor is
@@ -52,7 +52,7 @@ func TestRoundTrips(t *testing.T) {
 	// /var/tmp survives reboots, so this is rare).
 	os.RemoveAll(filepath.Join(h.Root, "var/tmp/.brine_root"))
 	r = c.run("h02", "state.apply", "test=True", "--file-root", tree, "--trace")
-	want = []string{"dial 127.0.1.12:22", "exec state.apply", "upload executor", "exec state.apply"}
+	want = []string{"dial " + HostAddr(12) + ":22", "exec state.apply", "upload executor", "exec state.apply"}
 	if got := steps(r.stderr, "h02"); strings.Join(got, "|") != strings.Join(want, "|") || r.code != 0 {
 		t.Errorf("state.apply after wipe: exit %d, got %q, want %q", r.code, got, want)
 	}
@@ -68,13 +68,13 @@ func TestRoundTrips(t *testing.T) {
 		t.Fatal(err)
 	}
 	r = c.run("h02", "state.apply", "test=True", "--file-root", tree, "--trace")
-	want = []string{"dial 127.0.1.12:22", "exec probe", "exec state.apply"}
+	want = []string{"dial " + HostAddr(12) + ":22", "exec probe", "exec state.apply"}
 	if got := steps(r.stderr, "h02"); strings.Join(got, "|") != strings.Join(want, "|") || r.code != 0 {
 		t.Errorf("state.apply after an upgrade: exit %d, got %q, want %q", r.code, got, want)
 	}
 	// Raw needs no executor: dial and one exec.
 	r = c.run("h02", "-r", "true", "--trace")
-	if got := steps(r.stderr, "h02"); strings.Join(got, "|") != "dial 127.0.1.12:22|exec raw" {
+	if got := steps(r.stderr, "h02"); strings.Join(got, "|") != "dial "+HostAddr(12)+":22|exec raw" {
 		t.Errorf("raw: %q", got)
 	}
 }
