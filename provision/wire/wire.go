@@ -1,6 +1,16 @@
-// Package wire defines the executor protocol: one JSON request line on the
-// executor's stdin (followed by the bundle bytes, if any) and one JSON
-// response on its stdout.
+// Package wire defines the executor protocol.
+//
+// Controller to executor (stdin): one JSON Request line; then, for a
+// non-interactive state request, the bundle bytes (Request.BundleSize).
+// After that stdin stays open and carries Msg lines: in an interactive
+// request (Request.Interactive) Call messages, each answered by one Reply
+// line, then one Bundle message followed by the bundle bytes; in any request
+// a Stop message asks the executor to stop at the next state boundary.
+// End of file on stdin (the controller or the connection is gone) is read as
+// a Stop: a remote run never goes on unseen.
+//
+// Executor to controller (stdout): zero or more `{"reply": ...}` lines (one
+// per Call, in order), then exactly one Response line, last.
 package wire
 
 import (
@@ -39,6 +49,72 @@ type Request struct {
 	BundleSHA  string `json:"bundle_sha256,omitempty"`
 	// ExecSHA is the executor's own expected hash; it verifies itself.
 	ExecSHA string `json:"exec_sha256,omitempty"`
+	// Interactive means Call messages come before the bundle: the
+	// controller is compiling while the executor answers the execution
+	// module calls the templates make (salt['file.file_exists'](...)).
+	Interactive bool `json:"interactive,omitempty"`
+	// Controller names the run for the host lock's holder note:
+	// user@host of the controller and the job id.
+	Controller string `json:"controller,omitempty"`
+}
+
+// Msg is one line the controller sends after the request (see the package
+// comment). Exactly one field is set.
+type Msg struct {
+	// Call runs an execution module function on the host.
+	Call *Call `json:"call,omitempty"`
+	// Bundle announces Size bundle bytes after this line (interactive).
+	Bundle *BundleHeader `json:"bundle,omitempty"`
+	// Stop asks the executor to stop at the next state boundary; the value
+	// says why ("interrupted", "run timeout").
+	Stop string `json:"stop,omitempty"`
+}
+
+// Call is an execution module call made by a template on the controller.
+type Call struct {
+	Fun    string         `json:"fun"`
+	Args   []any          `json:"args,omitempty"`
+	Kwargs map[string]any `json:"kwargs,omitempty"`
+}
+
+// BundleHeader describes the bundle bytes that follow a Bundle message.
+type BundleHeader struct {
+	Size int64  `json:"size"`
+	SHA  string `json:"sha256"`
+}
+
+// Reply answers one Call: its return, or the error that stopped it.
+type Reply struct {
+	Return json.RawMessage `json:"return"`
+	Error  string          `json:"error,omitempty"`
+}
+
+// ReplyLine is the stdout line carrying a Reply.
+type ReplyLine struct {
+	Reply *Reply `json:"reply"`
+}
+
+// WriteMsg writes one control line.
+func WriteMsg(w io.Writer, m *Msg) error {
+	b, err := json.Marshal(m)
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(append(b, '\n'))
+	return err
+}
+
+// ReadMsg reads one control line; io.EOF when the controller closed stdin.
+func ReadMsg(br *bufio.Reader) (*Msg, error) {
+	line, err := br.ReadBytes('\n')
+	if len(line) == 0 && err != nil {
+		return nil, err
+	}
+	var m Msg
+	if err := json.Unmarshal(line, &m); err != nil {
+		return nil, fmt.Errorf("decode control line: %w", err)
+	}
+	return &m, nil
 }
 
 // Response is what the executor answers.
