@@ -27,6 +27,16 @@ func action(c *cli.Context, stdin io.Reader, stdout, stderr io.Writer) error {
 	local := c.Bool("local")
 	raw := c.Bool("raw")
 	var tgt, fun string
+	if !local && !raw && len(args) >= 1 {
+		// Runner functions (jobs.*) take no TARGET and need no roster.
+		if fn, ok := lookupFunction(args[0]); ok && fn.kind == runnerFun {
+			pos := args[1:]
+			if err := fn.checkArgs(pos); err != nil {
+				return err
+			}
+			return fn.run(c, pos, stdout, stderr)
+		}
+	}
 	switch {
 	case local && len(args) >= 1:
 		fun, args = args[0], args[1:]
@@ -35,11 +45,23 @@ func action(c *cli.Context, stdin io.Reader, stdout, stderr io.Writer) error {
 	case !local && !raw && len(args) >= 2:
 		tgt, fun, args = args[0], args[1], args[2:]
 	default:
-		cli.ShowAppHelp(c)
 		if local {
-			return usagef("--local needs a FUNCTION, e.g. brine --local state.apply test=True")
+			return usagef("--local needs a FUNCTION, e.g. brine --local state.apply test=True (see brine --help)")
 		}
-		return usagef("need a TARGET and a FUNCTION, e.g. brine '*' test.ping")
+		if raw {
+			return usagef("-r needs a TARGET and a shell command, e.g. brine '*' -r 'uptime' (see brine --help)")
+		}
+		return usagef("need a TARGET and a FUNCTION, e.g. brine '*' test.ping (see brine --help)")
+	}
+	fn, ok := lookupFunction(fun)
+	if raw {
+		fn, ok = function{name: "cmd.raw", args: "'CMD'", kind: rawFun, minArgs: 1, example: "brine '*' -r 'uptime'"}, true
+	}
+	if !ok {
+		return unknownFunction(fun)
+	}
+	if fn.kind == runnerFun {
+		return usagef("%s runs on the controller and takes no TARGET: brine %s %s", fn.name, fn.name, fn.args)
 	}
 	pos, kw := splitKwargs(args)
 	if raw {
@@ -54,7 +76,7 @@ func action(c *cli.Context, stdin io.Reader, stdout, stderr io.Writer) error {
 	if cacheDir == "" {
 		cacheDir = execute.DefaultCacheDir()
 	}
-	job, err := buildJob(c, cfg, fun, pos, kw)
+	job, err := buildJob(c, cfg, fn, pos, kw)
 	if err != nil {
 		return err
 	}

@@ -8,8 +8,12 @@ import (
 
 // hoistFlags moves flags that follow positional arguments in front of them,
 // so `brine '*' cmd.run 'uname -a' --out json` works as with salt-ssh
-// (urfave/cli stops at the first positional). "--" ends flag scanning.
-func hoistFlags(args []string, flags []cli.Flag) []string {
+// (urfave/cli stops at the first positional). A word that looks like a flag
+// but is none of brine's is a usage error naming it, wherever it stands, so
+// a typo never becomes part of a remote command; "--" ends flag scanning and
+// everything after it is taken literally. --help, -h and --version are
+// known everywhere.
+func hoistFlags(args []string, flags []cli.Flag) ([]string, error) {
 	takesValue := map[string]bool{}
 	known := map[string]bool{}
 	for _, f := range flags {
@@ -26,7 +30,7 @@ func hoistFlags(args []string, flags []cli.Flag) []string {
 			pos = append(pos, args[i+1:]...)
 			break
 		}
-		if len(a) < 2 || a[0] != '-' {
+		if !looksLikeFlag(a) {
 			pos = append(pos, a)
 			continue
 		}
@@ -34,10 +38,17 @@ func hoistFlags(args []string, flags []cli.Flag) []string {
 		if j := strings.IndexByte(name, '='); j >= 0 {
 			name = name[:j]
 		}
+		switch name {
+		case "help", "h":
+			// Help wins over everything else on the line, as it would
+			// in front of it (urfave/cli reads a positional after --help
+			// as a help topic).
+			return []string{"--help"}, nil
+		case "version":
+			return []string{"--version"}, nil
+		}
 		if !known[name] {
-			// Not ours (e.g. `cmd.run -- ls -la`-style args): positional.
-			pos = append(pos, a)
-			continue
+			return nil, usagef("unknown flag %s (see brine --help; to pass it to a command, put it after --: brine '*' cmd.run -- ls -la)", a)
 		}
 		fl = append(fl, a)
 		if takesValue[name] && !strings.Contains(a, "=") && i+1 < len(args) {
@@ -46,7 +57,20 @@ func hoistFlags(args []string, flags []cli.Flag) []string {
 		}
 	}
 	out := append(fl, "--")
-	return append(out, pos...)
+	return append(out, pos...), nil
+}
+
+// looksLikeFlag is true for -x and --xyz words; "-", negative numbers and
+// words starting with a space are positional.
+func looksLikeFlag(a string) bool {
+	if len(a) < 2 || a[0] != '-' {
+		return false
+	}
+	c := a[1]
+	if c == '-' {
+		return len(a) > 2
+	}
+	return !(c >= '0' && c <= '9' || c == '.')
 }
 
 // splitKwargs separates Salt-style key=value arguments from positional

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"reflect"
 	"strings"
 	"testing"
@@ -13,7 +14,9 @@ func TestHoistFlags(t *testing.T) {
 		{"-L h1,h2 test.ping", "-L -- h1,h2 test.ping"},
 		{"--out=json * test.ping -E", "--out=json -E -- * test.ping"},
 		{"* cmd.run -- --out json", "-- * cmd.run --out json"},
-		{"* cmd.run ls -la", "-- * cmd.run ls -la"},
+		{"* cmd.run -- ls -la", "-- * cmd.run ls -la"},
+		{"* grains.get x -1", "-- * grains.get x -1"},
+		{"* test.ping --help", "--help"},
 		{"--state-verbose=false * state.apply", "--state-verbose=false -- * state.apply"},
 	}
 	for _, c := range cases {
@@ -21,7 +24,12 @@ func TestHoistFlags(t *testing.T) {
 		for i := range in {
 			in[i] = strings.ReplaceAll(in[i], "\x00", " ")
 		}
-		got := strings.Join(hoistFlags(in, fl), " ")
+		h, err := hoistFlags(in, fl)
+		if err != nil {
+			t.Errorf("%q: %v", c.in, err)
+			continue
+		}
+		got := strings.Join(h, " ")
 		want := strings.ReplaceAll(c.want, "\x00", " ")
 		if got != want {
 			t.Errorf("%q:\n got %q\nwant %q", c.in, got, want)
@@ -59,5 +67,64 @@ func TestExitCodes(t *testing.T) {
 	errb.Reset()
 	if code := run([]string{"brine", "*"}, nil, &out, &errb); code != exitUsage {
 		t.Errorf("missing function: exit %d", code)
+	}
+}
+
+func TestHoistFlagsRefusesUnknown(t *testing.T) {
+	for _, in := range [][]string{
+		{"--local", "cmd.run", "echo hi", "--outt", "json"},
+		{"*", "cmd.run", "ls", "-la"},
+		{"-Ei", "*", "test.ping"},
+	} {
+		_, err := hoistFlags(in, flags())
+		if err == nil {
+			t.Errorf("%q: no error", in)
+			continue
+		}
+		var u usageError
+		if !errors.As(err, &u) || !strings.Contains(err.Error(), "unknown flag") {
+			t.Errorf("%q: %v", in, err)
+		}
+	}
+}
+
+func TestHelpAndVersionAnywhere(t *testing.T) {
+	for _, argv := range [][]string{
+		{"brine", "--help"}, {"brine", "-h"}, {"brine", "*", "test.ping", "--help"}, {"brine", "--local", "-h"},
+	} {
+		var out, errb strings.Builder
+		if code := run(argv, nil, &out, &errb); code != exitOK {
+			t.Errorf("%q: exit %d: %s", argv, code, errb.String())
+		}
+		for _, f := range functions() {
+			if !strings.Contains(out.String(), f.name) {
+				t.Errorf("%q: help lacks %s", argv, f.name)
+			}
+		}
+	}
+	var out, errb strings.Builder
+	if code := run([]string{"brine", "*", "--version"}, nil, &out, &errb); code != exitOK || !strings.Contains(out.String(), versionString()) {
+		t.Errorf("--version: exit %d: %q %q", code, out.String(), errb.String())
+	}
+	out.Reset()
+	errb.Reset()
+	if code := run([]string{"brine", "--local", "cmd.run", "echo hi", "--outt", "json"}, nil, &out, &errb); code != exitUsage || !strings.Contains(errb.String(), "--outt") {
+		t.Errorf("unknown trailing flag: exit %d: %s", code, errb.String())
+	}
+}
+
+func TestEveryFunctionDispatches(t *testing.T) {
+	seen := map[string]bool{}
+	for _, f := range functions() {
+		if seen[f.name] {
+			t.Errorf("%s listed twice", f.name)
+		}
+		seen[f.name] = true
+		if (f.kind == runnerFun) != (f.run != nil) {
+			t.Errorf("%s: a runner function needs run, and only runner functions have it", f.name)
+		}
+		if f.minArgs > 0 && (f.args == "" || f.example == "") {
+			t.Errorf("%s needs arguments but has no synopsis or example", f.name)
+		}
 	}
 }

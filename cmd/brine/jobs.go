@@ -19,27 +19,19 @@ import (
 
 // buildJob turns FUNCTION ARGS key=value into a job; state functions get a
 // compiler bound to the state tree.
-func buildJob(c *cli.Context, cfg *config, fun string, args []string, kw map[string]any) (execute.Job, error) {
+func buildJob(c *cli.Context, cfg *config, fn function, args []string, kw map[string]any) (execute.Job, error) {
+	fun := fn.name
 	job := execute.Job{Fun: fun, Args: args, Kwargs: kw, Failhard: c.Bool("failhard"),
 		LockTimeout: time.Duration(c.Float64("lock-timeout") * float64(time.Second))}
-	if fun == "cmd.raw" {
+	if err := fn.checkArgs(args); err != nil {
+		return job, err
+	}
+	switch fn.kind {
+	case rawFun:
 		job.Raw = true
-		if len(args) == 0 {
-			return job, usagef("-r needs a shell command, e.g. brine '*' -r 'uptime'")
-		}
 		return job, nil
-	}
-	switch fun {
-	case "test.ping", "grains.items":
+	case hostFun:
 		return job, nil
-	case "grains.get", "cmd.run", "cmd.run_all", "cmd.retcode":
-		if len(args) == 0 {
-			return job, usagef("%s needs an argument, e.g. brine '*' %s %s", fun, fun, map[bool]string{true: "os", false: "'uname -a'"}[fun == "grains.get"])
-		}
-		return job, nil
-	}
-	if !strings.HasPrefix(fun, "state.") {
-		return job, usagef("unknown function %q: brine knows test.ping, cmd.run, cmd.run_all, cmd.retcode, grains.items, grains.get and the state.* functions", fun)
 	}
 	test, err := boolKwarg(kw, "test")
 	if err != nil {
@@ -102,9 +94,6 @@ func buildJob(c *cli.Context, cfg *config, fun string, args []string, kw map[str
 	}
 	switch fun {
 	case "state.apply", "state.highstate", "state.sls", "state.test":
-		if fun == "state.sls" && len(names) == 0 {
-			return job, usagef("state.sls needs SLS names, e.g. brine '*' state.sls ssh,timezone")
-		}
 		if fun == "state.highstate" {
 			names = nil
 		}
@@ -121,9 +110,6 @@ func buildJob(c *cli.Context, cfg *config, fun string, args []string, kw map[str
 			return comp.Top(ctx, host(id, g))
 		}
 	case "state.show_sls", "state.show_highstate", "state.show_lowstate":
-		if fun == "state.show_sls" && len(names) == 0 {
-			return job, usagef("state.show_sls needs SLS names")
-		}
 		if fun == "state.show_highstate" {
 			names = nil
 		}
@@ -150,7 +136,7 @@ func buildJob(c *cli.Context, cfg *config, fun string, args []string, kw map[str
 			return p, err
 		}
 	default:
-		return job, usagef("unknown state function %q: use state.apply, state.highstate, state.sls, state.test or state.show_top/show_sls/show_highstate/show_lowstate", fun)
+		return job, fmt.Errorf("function %s is in the table but has no state or show job", fun)
 	}
 	return job, nil
 }

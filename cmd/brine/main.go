@@ -43,8 +43,10 @@ func run(argv []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	app := newApp(stdin, stdout, stderr)
-	args := append([]string{argv[0]}, hoistFlags(argv[1:], app.Flags)...)
-	err := app.RunContext(ctx, args)
+	hoisted, err := hoistFlags(argv[1:], app.Flags)
+	if err == nil {
+		err = app.RunContext(ctx, append([]string{argv[0]}, hoisted...))
+	}
 	var code exitCode
 	var uerr usageError
 	switch {
@@ -63,13 +65,10 @@ func run(argv []string, stdin io.Reader, stdout, stderr io.Writer) int {
 
 func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 	app := &cli.App{
-		Name:      "brine",
-		Usage:     "agentless SSH push provisioner for Salt state trees (a salt-ssh analogue)",
-		UsageText: "brine [flags] TARGET FUNCTION [ARGS...] [key=value...]\n   brine --local FUNCTION [ARGS...] [key=value...]\n   brine [flags] TARGET -r 'shell command'",
-		Description: "Functions: test.ping, cmd.run CMD, cmd.run_all CMD, grains.items, grains.get KEY,\n" +
-			"state.apply [SLS,...], state.highstate, state.sls SLS[,SLS], state.show_top, state.show_sls SLS,\n" +
-			"state.show_highstate, state.show_lowstate. key=value arguments: test=True, pillar='{\"k\": \"v\"}', saltenv=base.\n" +
-			"Exit status: 0 all hosts fine; 20 any host failed or was unreachable; 2 usage error; 1 internal error.",
+		Name:            "brine",
+		Usage:           "agentless SSH push provisioner for Salt state trees (a salt-ssh analogue)",
+		UsageText:       "brine [flags] TARGET FUNCTION [ARGS...] [key=value...]\n   brine --local FUNCTION [ARGS...] [key=value...]\n   brine [flags] TARGET -r 'shell command'",
+		Description:     functionHelp(),
 		Version:         versionString(),
 		Reader:          stdin,
 		Writer:          stdout,

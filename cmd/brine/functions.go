@@ -1,0 +1,146 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+)
+
+// funKind says where a function runs and what it needs.
+type funKind int
+
+const (
+	// hostFun runs in the executor on each targeted host.
+	hostFun funKind = iota
+	// stateFun compiles the state tree per host and applies it there.
+	stateFun
+	// showFun compiles per host on the controller and shows the result;
+	// nothing is applied.
+	showFun
+	// rawFun is -r: a shell command on each host, no executor.
+	rawFun
+	// runnerFun runs on the controller alone: no TARGET, no roster (Salt's
+	// runners, e.g. jobs.list_jobs).
+	runnerFun
+)
+
+// function is one FUNCTION brine accepts. The table below both dispatches
+// the command line and writes the help, so the two cannot disagree.
+type function struct {
+	name string
+	// args is the argument synopsis for the help ("CMD", "[SLS,...]").
+	args string
+	doc  string
+	kind funKind
+	// minArgs is how many positional arguments the function needs;
+	// example is shown when they are missing.
+	minArgs int
+	example string
+	// run carries out a runnerFun on the controller.
+	run func(c *cli.Context, args []string, stdout, stderr io.Writer) error
+}
+
+// functions is every function brine accepts, in help order.
+func functions() []function {
+	return []function{
+		{name: "test.ping", doc: "True from every host that answers", kind: hostFun},
+		{name: "cmd.run", args: "CMD", doc: "run a shell command; its output", kind: hostFun, minArgs: 1, example: "brine '*' cmd.run 'uname -a'"},
+		{name: "cmd.run_all", args: "CMD", doc: "run a shell command; pid, retcode, stdout, stderr", kind: hostFun, minArgs: 1, example: "brine '*' cmd.run_all 'uname -a'"},
+		{name: "cmd.retcode", args: "CMD", doc: "run a shell command; its exit code", kind: hostFun, minArgs: 1, example: "brine '*' cmd.retcode 'test -f /etc/motd'"},
+		{name: "grains.items", doc: "all grains (collected on the host, roster grains on top)", kind: hostFun},
+		{name: "grains.get", args: "KEY [DEFAULT]", doc: "one grain, a:b for nested keys", kind: hostFun, minArgs: 1, example: "brine '*' grains.get os"},
+		{name: "state.apply", args: "[SLS,...]", doc: "apply the highstate, or the named SLS; test=True for a dry run", kind: stateFun},
+		{name: "state.highstate", doc: "apply the highstate", kind: stateFun},
+		{name: "state.sls", args: "SLS[,SLS...]", doc: "apply the named SLS", kind: stateFun, minArgs: 1, example: "brine '*' state.sls ssh,timezone"},
+		{name: "state.test", args: "[SLS,...]", doc: "state.apply with test=True", kind: stateFun},
+		{name: "state.show_top", doc: "the top file's SLS per saltenv for each host", kind: showFun},
+		{name: "state.show_sls", args: "SLS[,SLS...]", doc: "the named SLS compiled to highstate data", kind: showFun, minArgs: 1, example: "brine '*' state.show_sls ssh"},
+		{name: "state.show_highstate", doc: "the highstate compiled for each host", kind: showFun},
+		{name: "state.show_lowstate", doc: "the ordered lowstate compiled for each host", kind: showFun},
+		{name: "state.show_pillar", doc: "the pillar compiled for each host", kind: showFun},
+		{name: "pillar.items", doc: "the pillar compiled for each host", kind: showFun},
+	}
+}
+
+// lookupFunction finds fun in the table.
+func lookupFunction(name string) (function, bool) {
+	for _, f := range functions() {
+		if f.name == name {
+			return f, true
+		}
+	}
+	return function{}, false
+}
+
+// functionNames lists the table's names, sorted, for error messages.
+func functionNames() []string {
+	var n []string
+	for _, f := range functions() {
+		n = append(n, f.name)
+	}
+	sort.Strings(n)
+	return n
+}
+
+// unknownFunction is the usage error for a name the table lacks, with the
+// closest names as hints.
+func unknownFunction(name string) error {
+	var near []string
+	mod, _, _ := strings.Cut(name, ".")
+	for _, n := range functionNames() {
+		if m, _, _ := strings.Cut(n, "."); m == mod {
+			near = append(near, n)
+		}
+	}
+	if len(near) == 0 {
+		near = functionNames()
+	}
+	return usagef("unknown function %q: brine knows %s (see brine --help)", name, strings.Join(near, ", "))
+}
+
+// checkArgs is the usage error for missing positional arguments.
+func (f function) checkArgs(pos []string) error {
+	if len(pos) >= f.minArgs {
+		return nil
+	}
+	return usagef("%s needs %s, e.g. %s", f.name, f.args, f.example)
+}
+
+// functionHelp is the FUNCTIONS section of --help, from the table.
+func functionHelp() string {
+	var b strings.Builder
+	heads := map[funKind]string{
+		hostFun:   "Run on each host",
+		stateFun:  "States (compiled per host on the controller, applied on the host)",
+		showFun:   "Show the compile (nothing runs on hosts)",
+		runnerFun: "On the controller (no TARGET)",
+	}
+	for _, k := range []funKind{hostFun, stateFun, showFun, runnerFun} {
+		var rows []function
+		for _, f := range functions() {
+			if f.kind == k {
+				rows = append(rows, f)
+			}
+		}
+		if len(rows) == 0 {
+			continue
+		}
+		fmt.Fprintf(&b, "%s:\n", heads[k])
+		for _, f := range rows {
+			left := f.name
+			if f.args != "" {
+				left += " " + f.args
+			}
+			fmt.Fprintf(&b, "   %-34s %s\n", left, f.doc)
+		}
+	}
+	b.WriteString("Raw shell (no executor): brine [flags] TARGET -r 'CMD'\n")
+	b.WriteString("key=value arguments: test=True, pillar='{\"k\": \"v\"}', saltenv=base.\n")
+	b.WriteString("Arguments after -- are taken literally: brine '*' cmd.run -- ls -la\n")
+	b.WriteString("Exit status: 0 all hosts fine; 20 a host failed, was unreachable or was not run;\n" +
+		"   2 usage error; 130 interrupted; 1 internal error.")
+	return b.String()
+}
