@@ -1,10 +1,13 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"os/user"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -84,62 +87,13 @@ func action(c *cli.Context, stdin io.Reader, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	store := payload.NewStore()
-
-	if local {
-		id := c.String("id")
-		if id == "" {
-			id, _ = os.Hostname()
-		}
-		l := &execute.Local{Store: store, CacheDir: cacheDir, ID: id}
-		return out.finish(func(p report.Printer) {
-			res := l.Run(ctx, job)
-			out.all = []report.HostReturn{res}
-			if !out.static {
-				p.Host(res)
-			}
-		})
-	}
-
-	r, err := roster.Load(c.String("roster-file"), cfg.RosterDefaults)
-	if err != nil {
-		return usageError{err}
-	}
-	for _, w := range r.Warnings {
-		fmt.Fprintln(stderr, "brine: warning:", w)
-	}
-	kind := target.Glob
-	switch {
-	case c.Bool("pcre"):
-		kind = target.PCRE
-	case c.Bool("list"):
-		kind = target.List
-	}
-	m, err := target.New(kind, tgt)
-	if err != nil {
-		return usageError{err}
-	}
-	var hosts []*roster.Host
-	for _, id := range target.Select(r.IDs(), m) {
-		h, _ := r.Get(id)
-		hosts = append(hosts, h)
-	}
-	if len(hosts) == 0 {
-		return usagef("no hosts in %s match target %q (ids: %s)", r.File, tgt, strings.Join(r.IDs(), ", "))
-	}
-
-	res, err := newResolver(c, stderr)
-	if err != nil {
-		return err
-	}
-	targets := map[string]connect.Target{}
-	for _, h := range hosts {
-		targets[h.ID] = res.resolve(h)
-	}
+	job.Wipe = c.Bool("wipe")
+	job.Controller = controllerName()
 	runner := &execute.Runner{
-		Dialer: res.dialer, Store: store, Cache: execute.Cache{Dir: cacheDir},
+		Store: payload.NewStore(), Cache: execute.Cache{Dir: cacheDir},
 		MaxProcs: c.Int("max-procs"), Refresh: c.Bool("refresh"),
-		Target: func(h *roster.Host) connect.Target { return targets[h.ID] },
+		Timeout:    seconds(c.Float64("timeout")),
+		RunTimeout: seconds(c.Float64("run-timeout")),
 	}
 	if c.Bool("trace") {
 		var mu sync.Mutex
@@ -149,13 +103,75 @@ func action(c *cli.Context, stdin io.Reader, stdout, stderr io.Writer) error {
 			fmt.Fprintf(stderr, "brine: trace: %s: %s %s\n", id, step, d.Round(10*time.Microsecond))
 		}
 	}
-	return out.finish(func(p report.Printer) {
-		out.all = runner.Run(ctx, hosts, job, func(h report.HostReturn) {
-			if !out.static {
-				p.Host(h)
+	var hosts []*roster.Host
+	if local {
+		// This machine, through the same runner, scripts and executor as a
+		// remote host; grains are collected fresh each time, as salt-call's.
+		id := c.String("id")
+		if id == "" {
+			id, _ = os.Hostname()
+		}
+		hosts = []*roster.Host{{ID: id, ThinDir: filepath.Join(cacheDir, "local")}}
+		runner.Connector, runner.Refresh = execute.Local{}, true
+	} else {
+		r, err := roster.Load(c.String("roster-file"), cfg.RosterDefaults)
+		if err != nil {
+			return usageError{err}
+		}
+		for _, w := range r.Warnings {
+			fmt.Fprintln(stderr, "brine: warning:", w)
+		}
+		kind := target.Glob
+		switch {
+		case c.Bool("pcre"):
+			kind = target.PCRE
+		case c.Bool("list"):
+			kind = target.List
+		}
+		m, err := target.New(kind, tgt)
+		if err != nil {
+			return usageError{err}
+		}
+		for _, id := range target.Select(r.IDs(), m) {
+			h, _ := r.Get(id)
+			hosts = append(hosts, h)
+		}
+		if len(hosts) == 0 {
+			return usagef("no hosts in %s match target %q (ids: %s)", r.File, tgt, strings.Join(r.IDs(), ", "))
+		}
+		res, err := newResolver(c, stderr)
+		if err != nil {
+			return err
+		}
+		res.dialer.Keepalive = seconds(c.Float64("keepalive"))
+		res.dialer.MaxHandshakes = c.Int("max-handshakes")
+		targets := map[string]connect.Target{}
+		for _, h := range hosts {
+			targets[h.ID] = res.resolve(h)
+		}
+		runner.Connector = execute.SSH{Dialer: res.dialer, Target: func(h *roster.Host) connect.Target { return targets[h.ID] }}
+	}
+	return out.finish(ctx, stderr, func(p report.Printer) []report.HostReturn {
+		runner.Events = func(ev execute.Event) {
+			if ev.Kind == execute.HostFinished && !out.static {
+				p.Host(*ev.Result)
 			}
-		})
+		}
+		return runner.Run(ctx, hosts, job)
 	})
+}
+
+// seconds turns a flag's seconds into a duration.
+func seconds(f float64) time.Duration { return time.Duration(f * float64(time.Second)) }
+
+// controllerName is user@host of this controller, for the host lock's note.
+func controllerName() string {
+	u := os.Getenv("USER")
+	if cu, err := user.Current(); err == nil {
+		u = cu.Username
+	}
+	h, _ := os.Hostname()
+	return u + "@" + h
 }
 
 // terminalPrompt asks on the controlling terminal without echo; it fails
@@ -206,9 +222,11 @@ func newOutput(c *cli.Context, fun string, w io.Writer) (*output, error) {
 }
 
 // finish runs body (which prints hosts as they finish unless static), then
-// the static document and recap, and turns the results into an exit code.
-func (o *output) finish(body func(report.Printer)) error {
-	body(o.p)
+// the static document and recap, and turns the results into an exit code:
+// 130 when the run was interrupted, 20 when a host failed, was unreachable
+// or was not run.
+func (o *output) finish(ctx context.Context, stderr io.Writer, body func(report.Printer) []report.HostReturn) error {
+	o.all = body(o.p)
 	if err := o.p.Finish(o.all); err != nil {
 		return err
 	}
@@ -216,7 +234,15 @@ func (o *output) finish(body func(report.Printer)) error {
 		report.Recap(o.w, o.all, o.opts)
 	}
 	for _, r := range o.all {
-		if r.Unreachable || r.Retcode != 0 || r.Error != "" {
+		for _, n := range r.Notes {
+			fmt.Fprintf(stderr, "brine: note: %s: %s\n", r.ID, n)
+		}
+	}
+	if ctx.Err() != nil {
+		return exitCode(exitInterrupted)
+	}
+	for _, r := range o.all {
+		if r.Failed() {
 			return exitCode(exitFailure)
 		}
 	}

@@ -14,7 +14,7 @@ import (
 	"brine/provision/compile"
 	"brine/provision/execute"
 	"brine/provision/lowstate"
-	"brine/provision/report"
+	"brine/provision/result"
 )
 
 // buildJob turns FUNCTION ARGS key=value into a job; state functions get a
@@ -60,7 +60,7 @@ func buildJob(c *cli.Context, cfg *config, fn function, args []string, kw map[st
 		if len(secretPaths) == 0 {
 			return
 		}
-		v := report.SecretValues(pillar, secretPaths)
+		v := result.SecretValues(pillar, secretPaths)
 		secretsMu.Lock()
 		secrets[id] = v
 		secretsMu.Unlock()
@@ -97,7 +97,7 @@ func buildJob(c *cli.Context, cfg *config, fn function, args []string, kw map[st
 		if fun == "state.highstate" {
 			names = nil
 		}
-		job.Compile = func(ctx context.Context, id string, g map[string]any) (*lowstate.Bundle, error) {
+		job.Compile = func(ctx context.Context, id string, g map[string]any, call execute.Caller) (*lowstate.Bundle, error) {
 			res, err := compileFor(ctx, id, g)
 			if err != nil {
 				return nil, err
@@ -106,14 +106,14 @@ func buildJob(c *cli.Context, cfg *config, fn function, args []string, kw map[st
 			return &lowstate.Bundle{Chunks: res.Low, Files: res.Files, Pillar: res.Pillar}, nil
 		}
 	case "state.show_top":
-		job.Show = func(ctx context.Context, id string, g map[string]any) (any, error) {
+		job.Show = func(ctx context.Context, id string, g map[string]any, call execute.Caller) (any, error) {
 			return comp.Top(ctx, host(id, g))
 		}
 	case "state.show_sls", "state.show_highstate", "state.show_lowstate":
 		if fun == "state.show_highstate" {
 			names = nil
 		}
-		job.Show = func(ctx context.Context, id string, g map[string]any) (any, error) {
+		job.Show = func(ctx context.Context, id string, g map[string]any, call execute.Caller) (any, error) {
 			res, err := compileFor(ctx, id, g)
 			if err != nil {
 				return nil, err
@@ -128,7 +128,7 @@ func buildJob(c *cli.Context, cfg *config, fn function, args []string, kw map[st
 			return generic(res.High)
 		}
 	case "state.show_pillar", "pillar.items":
-		job.Show = func(ctx context.Context, id string, g map[string]any) (any, error) {
+		job.Show = func(ctx context.Context, id string, g map[string]any, call execute.Caller) (any, error) {
 			p, err := comp.Pillar(ctx, host(id, g))
 			if err == nil {
 				remember(id, p)
@@ -229,7 +229,7 @@ func pillarKwarg(kw map[string]any) (map[string]any, error) {
 func hideSecretDiffs(res *compile.Result, secrets []string) {
 	var use []string
 	for _, s := range secrets {
-		if len(s) >= report.MinSecret {
+		if len(s) >= result.MinSecret {
 			use = append(use, s)
 		}
 	}

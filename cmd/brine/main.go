@@ -16,10 +16,11 @@ import (
 
 // Exit codes (salt-ssh's aggregate code for host failures).
 const (
-	exitOK      = 0
-	exitError   = 1
-	exitUsage   = 2
-	exitFailure = 20
+	exitOK          = 0
+	exitError       = 1
+	exitUsage       = 2
+	exitFailure     = 20
+	exitInterrupted = 130
 )
 
 // usageError marks a mistake in the command line, roster or config.
@@ -39,9 +40,39 @@ func main() {
 	os.Exit(run(os.Args, os.Stdin, os.Stdout, os.Stderr))
 }
 
+// interrupted is the cause of a run stopped by the operator.
+type interrupted struct{ sig os.Signal }
+
+func (i interrupted) Error() string {
+	name := "SIGINT"
+	if i.sig == syscall.SIGTERM {
+		name = "SIGTERM"
+	}
+	return "interrupted on the controller (" + name + ")"
+}
+
 func run(argv []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	// First Ctrl-C (or SIGTERM): every host is told to stop at its next
+	// state boundary and answers with what ran; brine prints that and exits
+	// 130. A second one exits at once.
+	ctx, cancel := context.WithCancelCause(context.Background())
+	defer cancel(nil)
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	go func() {
+		select {
+		case s := <-sigs:
+			fmt.Fprintf(stderr, "\nbrine: %v: telling every host to stop (Ctrl-C again to quit at once)\n", interrupted{s})
+			cancel(interrupted{s})
+		case <-ctx.Done():
+			return
+		}
+		if _, ok := <-sigs; ok {
+			fmt.Fprintln(stderr, "brine: quitting at once: hosts still running were not told the result")
+			os.Exit(exitInterrupted)
+		}
+	}()
 	app := newApp(stdin, stdout, stderr)
 	hoisted, err := hoistFlags(argv[1:], app.Flags)
 	if err == nil {
@@ -107,7 +138,11 @@ func flags() []cli.Flag {
 		&cli.StringFlag{Name: "host-key-policy", Value: "strict", Usage: "strict, accept-new or ignore"},
 		&cli.BoolFlag{Name: "ignore-host-keys", Aliases: []string{"i"}, Usage: "do not check host keys (unsafe)"},
 		&cli.StringFlag{Name: "ssh-config", Usage: "OpenSSH client config `FILE` (default ~/.ssh/config; \"none\" to skip)"},
-		&cli.Float64Flag{Name: "timeout", Value: 10, Usage: "connect timeout in `SECONDS`"},
+		&cli.Float64Flag{Name: "timeout", Value: 10, Usage: "bound in `SECONDS` on each connect and handshake, and on any upload or short step where no byte moves"},
+		&cli.Float64Flag{Name: "keepalive", Value: 15, Usage: "send SSH keepalives every `SECONDS`; a host that misses 3 in a row is failed as \"connection lost\" (0: off; roster ssh_options ServerAliveInterval/ServerAliveCountMax win)"},
+		&cli.Float64Flag{Name: "run-timeout", Usage: "stop a host's run after `SECONDS` (its states that ran are reported; default: no limit)"},
+		&cli.IntFlag{Name: "max-handshakes", Value: 64, Usage: "at most `N` connects and SSH handshakes in flight (apart from --max-procs)"},
+		&cli.BoolFlag{Name: "wipe", Aliases: []string{"w"}, Usage: "remove the executor and its thin dir from each host after the run"},
 		&cli.StringFlag{Name: "out", Usage: "output: highstate, nested, json, yaml or txt"},
 		&cli.BoolFlag{Name: "static", Usage: "print all hosts at the end in one document"},
 		&cli.BoolFlag{Name: "no-color", Usage: "never colour the output"},

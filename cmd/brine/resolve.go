@@ -114,8 +114,22 @@ func (r *resolver) resolve(h *roster.Host) connect.Target {
 		pw = h.Passwd
 	}
 	t.Auth = connect.Auth{Keys: keys, Passphrase: pass, Agent: r.agent, Password: pw}
+	// The effective password is also sudo's (salt-ssh's passwd).
+	h.Passwd = pw
 	if t.Timeout == 0 {
 		t.Timeout = r.timeout
+	}
+	// ~/.ssh/config's keepalive settings, beneath the roster's ssh_options.
+	var kopts []string
+	for _, k := range []string{"ServerAliveInterval", "ServerAliveCountMax"} {
+		if v := r.sshCfg.Get(alias, k); v != "" {
+			kopts = append(kopts, k+"="+v)
+		}
+	}
+	if o, err := connect.ParseOptions(kopts); err != nil {
+		r.warn(h, "ssh config: %v", err)
+	} else {
+		applyKeepalive(o, &t)
 	}
 	r.applyOptions(h, &t)
 	h.User = t.User
@@ -157,6 +171,7 @@ func (r *resolver) applyOptions(h *roster.Host, t *connect.Target) {
 	if o.Timeout > 0 {
 		t.Timeout = time.Duration(o.Timeout * float64(time.Second))
 	}
+	applyKeepalive(o, t)
 	if o.Policy != "" || o.KnownHostsFile != "" {
 		p, f := r.policy, r.khFile
 		if o.Policy != "" {
@@ -171,5 +186,19 @@ func (r *resolver) applyOptions(h *roster.Host, t *connect.Target) {
 			return
 		}
 		t.KnownHosts = k
+	}
+}
+
+// applyKeepalive sets the target's keepalive from ServerAliveInterval and
+// ServerAliveCountMax, when given.
+func applyKeepalive(o connect.Options, t *connect.Target) {
+	if o.ServerAliveIntervalSet {
+		t.Keepalive = time.Duration(o.ServerAliveInterval * float64(time.Second))
+		if t.Keepalive == 0 {
+			t.Keepalive = -1 // ServerAliveInterval=0: off, as in OpenSSH
+		}
+	}
+	if o.ServerAliveCountMax > 0 {
+		t.KeepaliveMax = o.ServerAliveCountMax
 	}
 }

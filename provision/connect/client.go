@@ -4,14 +4,16 @@
 package connect
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net"
 	"strconv"
 	"strings"
+	"sync"
+	"syscall"
 	"time"
 
 	"github.com/pkg/sftp"
@@ -30,6 +32,11 @@ type Target struct {
 	// KnownHosts overrides the dialer's host key checking for this target
 	// (roster ssh_options such as StrictHostKeyChecking=no).
 	KnownHosts *KnownHosts
+	// Keepalive and KeepaliveMax override the dialer's (roster ssh_options
+	// ServerAliveInterval and ServerAliveCountMax); 0 keeps the dialer's.
+	// A negative Keepalive turns keepalives off for this target.
+	Keepalive    time.Duration
+	KeepaliveMax int
 }
 
 // Addr is host:port.
@@ -45,22 +52,56 @@ func (t Target) Addr() string {
 type Dialer struct {
 	KnownHosts *KnownHosts
 	Keyring    *Keyring
+	// Keepalive is the interval of SSH keepalives on every connection
+	// (OpenSSH's ServerAliveInterval; 0 means none). KeepaliveMax unanswered
+	// keepalives in a row (default 3) lose the connection.
+	Keepalive    time.Duration
+	KeepaliveMax int
+	// MaxHandshakes bounds the TCP connects and SSH handshakes in flight
+	// (default 64), apart from the hosts in flight: under load the connect
+	// timeout then measures the network, not the local CPU queue.
+	MaxHandshakes int
+	// Retries is how many times a transient handshake failure (the server
+	// closed or reset the connection mid-handshake, a handshake timeout
+	// once TCP was up) is retried, with backoff, before the host is called
+	// unreachable (default 2; -1 for none).
+	Retries int
+
+	once       sync.Once
+	handshakes chan struct{}
 }
 
 // Client is one authenticated SSH connection.
 type Client struct {
 	ssh   *ssh.Client
 	jumps []*ssh.Client
+
+	mu     sync.Mutex
+	lost   *LostError
+	done   chan struct{}
+	closed sync.Once
 }
 
-// Dial connects to t, honouring ctx and t.Timeout for the TCP connect and
-// the SSH handshake.
+func (d *Dialer) slots() chan struct{} {
+	d.once.Do(func() {
+		n := d.MaxHandshakes
+		if n <= 0 {
+			n = 64
+		}
+		d.handshakes = make(chan struct{}, n)
+	})
+	return d.handshakes
+}
+
+// Dial connects to t. Each attempt (TCP connect and SSH handshake) is
+// bounded by t.Timeout, counted from when the attempt really starts (after
+// waiting for a handshake slot); ctx bounds everything.
 func (d *Dialer) Dial(ctx context.Context, t Target) (*Client, error) {
 	timeout := t.Timeout
 	if timeout <= 0 {
 		timeout = 10 * time.Second
 	}
-	c := &Client{}
+	c := &Client{done: make(chan struct{})}
 	var via *ssh.Client
 	if t.ProxyJump != "" && !strings.EqualFold(t.ProxyJump, "none") {
 		for _, hop := range strings.Split(t.ProxyJump, ",") {
@@ -69,7 +110,7 @@ func (d *Dialer) Dial(ctx context.Context, t Target) (*Client, error) {
 				c.Close()
 				return nil, err
 			}
-			jc, err := d.dialOne(ctx, jt, via, timeout)
+			jc, err := d.dialRetry(ctx, jt, via, timeout)
 			if err != nil {
 				c.Close()
 				return nil, fmt.Errorf("jump host %s: %w", jt.Addr(), err)
@@ -78,13 +119,90 @@ func (d *Dialer) Dial(ctx context.Context, t Target) (*Client, error) {
 			via = jc
 		}
 	}
-	sc, err := d.dialOne(ctx, t, via, timeout)
+	sc, err := d.dialRetry(ctx, t, via, timeout)
 	if err != nil {
 		c.Close()
 		return nil, err
 	}
 	c.ssh = sc
+	interval, max := d.Keepalive, d.KeepaliveMax
+	if t.Keepalive != 0 {
+		interval = t.Keepalive
+	}
+	if t.KeepaliveMax > 0 {
+		max = t.KeepaliveMax
+	}
+	if max <= 0 {
+		max = 3
+	}
+	if interval > 0 {
+		go c.keepalive(interval, max)
+	}
 	return c, nil
+}
+
+// dialRetry dials once, and again after a transient failure.
+func (d *Dialer) dialRetry(ctx context.Context, t Target, via *ssh.Client, timeout time.Duration) (*ssh.Client, error) {
+	retries := d.Retries
+	if retries == 0 {
+		retries = 2
+	}
+	backoff := 250 * time.Millisecond
+	for attempt := 0; ; attempt++ {
+		sc, err := d.dialSlot(ctx, t, via, timeout)
+		if err == nil || attempt >= retries || !transient(err) || ctx.Err() != nil {
+			return sc, err
+		}
+		wait := backoff + rand.N(backoff/2)
+		backoff *= 3
+		select {
+		case <-ctx.Done():
+			return nil, err
+		case <-time.After(wait):
+		}
+	}
+}
+
+// handshakeError marks a failure after TCP was up; timeouts there are load
+// (the server or this machine busy), worth another try.
+type handshakeError struct{ err error }
+
+func (h *handshakeError) Error() string { return h.err.Error() }
+func (h *handshakeError) Unwrap() error { return h.err }
+
+// transient reports whether a dial failure may go away on its own: the
+// server dropped or reset the connection during the handshake (sshd's
+// MaxStartups under load), or the handshake timed out with TCP up. A
+// refused or unroutable connection, a TCP connect timeout, an
+// authentication failure and a host key problem are final.
+func transient(err error) bool {
+	var hk *HostKeyError
+	if errors.As(err, &hk) || errors.Is(err, errAuth) {
+		return false
+	}
+	var he *handshakeError
+	if !errors.As(err, &he) {
+		return false
+	}
+	var ne net.Error
+	return errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) ||
+		errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()) ||
+		strings.Contains(err.Error(), "connection reset") || strings.Contains(err.Error(), "EOF")
+}
+
+// errAuth marks an authentication failure.
+var errAuth = errors.New("authentication failed")
+
+// dialSlot dials while holding a handshake slot.
+func (d *Dialer) dialSlot(ctx context.Context, t Target, via *ssh.Client, timeout time.Duration) (*ssh.Client, error) {
+	slots := d.slots()
+	select {
+	case slots <- struct{}{}:
+	case <-ctx.Done():
+		return nil, fmt.Errorf("connect %s: %w", t.Addr(), ctx.Err())
+	}
+	defer func() { <-slots }()
+	return d.dialOne(ctx, t, via, timeout)
 }
 
 func parseJump(hop string, base Target) (Target, error) {
@@ -136,12 +254,24 @@ func (d *Dialer) dialOne(ctx context.Context, t Target, via *ssh.Client, timeout
 	if err != nil {
 		return nil, fmt.Errorf("connect %s: %w", addr, unwrapNet(err))
 	}
-	deadline, _ := dctx.Deadline()
-	_ = conn.SetDeadline(deadline)
-	// Abort the handshake when ctx ends.
-	stop := context.AfterFunc(dctx, func() { _ = conn.SetDeadline(time.Now()) })
+	// The handshake is bounded by the same deadline: ending dctx closes the
+	// connection (a channel through a jump host has no deadlines). A lock
+	// and a flag keep a late abort from touching a connection whose
+	// handshake is over.
+	var mu sync.Mutex
+	over := false
+	stop := context.AfterFunc(dctx, func() {
+		mu.Lock()
+		defer mu.Unlock()
+		if !over {
+			_ = conn.Close()
+		}
+	})
 	sc, chans, reqs, err := ssh.NewClientConn(conn, addr, cfg)
 	stop()
+	mu.Lock()
+	over = true
+	mu.Unlock()
 	if err != nil {
 		conn.Close()
 		var hk *HostKeyError
@@ -149,11 +279,13 @@ func (d *Dialer) dialOne(ctx context.Context, t Target, via *ssh.Client, timeout
 			return nil, hk
 		}
 		if strings.Contains(err.Error(), "unable to authenticate") {
-			return nil, fmt.Errorf("ssh %s@%s: authentication failed (tried: %s): check the user, key, agent or password", t.User, addr, authNames(t.Auth))
+			return nil, fmt.Errorf("ssh %s@%s: %w (tried: %s): check the user, key, agent or password", t.User, addr, errAuth, authNames(t.Auth))
 		}
-		return nil, fmt.Errorf("ssh %s: %w", addr, unwrapNet(err))
+		if dctx.Err() != nil && ctx.Err() == nil {
+			err = fmt.Errorf("handshake timed out after %s: %w", timeout, context.DeadlineExceeded)
+		}
+		return nil, &handshakeError{fmt.Errorf("ssh %s: %w", addr, unwrapNet(err))}
 	}
-	_ = conn.SetDeadline(time.Time{})
 	return ssh.NewClient(sc, chans, reqs), nil
 }
 
@@ -181,139 +313,212 @@ func unwrapNet(err error) error {
 	return err
 }
 
+// keepalive sends keepalive@openssh.com every interval; when max of them
+// in a row go unanswered the connection is lost (closed, with the reason
+// kept for every command that was running on it), as OpenSSH's
+// ServerAliveInterval and ServerAliveCountMax do.
+func (c *Client) keepalive(interval time.Duration, max int) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	answered := make(chan struct{}, 1)
+	unanswered := 0
+	for {
+		select {
+		case <-c.done:
+			return
+		case <-answered:
+			unanswered = 0
+		case <-t.C:
+			if unanswered >= max {
+				c.lose(fmt.Sprintf("no answer to keepalives for %s", (interval * time.Duration(max)).Round(time.Second)))
+				return
+			}
+			unanswered++
+			go func() {
+				// Any reply counts, a failure reply too (servers answer
+				// unknown global requests with a failure).
+				if _, _, err := c.ssh.SendRequest("keepalive@openssh.com", true, nil); err == nil {
+					select {
+					case answered <- struct{}{}:
+					default:
+					}
+				}
+			}()
+		}
+	}
+}
+
+// lose records why the connection is gone and closes it.
+func (c *Client) lose(reason string) {
+	c.mu.Lock()
+	if c.lost == nil {
+		c.lost = &LostError{Reason: reason}
+	}
+	c.mu.Unlock()
+	c.Close()
+}
+
+// Lost is the reason the connection was lost, or nil.
+func (c *Client) Lost() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.lost == nil {
+		return nil
+	}
+	return c.lost
+}
+
 // Close closes the connection and any jump connections.
 func (c *Client) Close() error {
 	var err error
-	if c.ssh != nil {
-		err = c.ssh.Close()
-	}
-	for i := len(c.jumps) - 1; i >= 0; i-- {
-		c.jumps[i].Close()
-	}
+	c.closed.Do(func() {
+		if c.done != nil {
+			close(c.done)
+		}
+		if c.ssh != nil {
+			err = c.ssh.Close()
+		}
+		for i := len(c.jumps) - 1; i >= 0; i-- {
+			c.jumps[i].Close()
+		}
+	})
 	return err
 }
 
-// ExitError is a remote command's non-zero exit status.
-type ExitError struct {
-	Status int
-	Signal string
+// lostErr is the error for a command whose connection went away.
+func (c *Client) lostErr(fallback string) error {
+	if l := c.Lost(); l != nil {
+		return l
+	}
+	return &LostError{Reason: fallback}
 }
 
-func (e *ExitError) Error() string {
-	if e.Signal != "" {
-		return "remote command killed by signal " + e.Signal
-	}
-	return fmt.Sprintf("remote command exited with status %d", e.Status)
-}
-
-// Session is one running remote command.
-type Session struct {
-	s *ssh.Session
-}
-
-// Start runs cmd (a /bin/sh command line on the target) in a new channel,
-// wiring stdin, stdout and stderr (any may be nil).
-func (c *Client) Start(cmd string, stdin io.Reader, stdout, stderr io.Writer) (*Session, error) {
-	s, err := c.ssh.NewSession()
-	if err != nil {
-		return nil, fmt.Errorf("open session: %w", err)
-	}
-	s.Stdout, s.Stderr = stdout, stderr
-	// Feed stdin ourselves: a command may exit before reading all of it (the
-	// "executor missing" answer does), and that is not an error of the run.
-	var w io.WriteCloser
-	if stdin != nil {
-		if w, err = s.StdinPipe(); err != nil {
-			s.Close()
-			return nil, err
-		}
-	}
-	if err := s.Start(cmd); err != nil {
-		s.Close()
-		return nil, fmt.Errorf("start remote command: %w", err)
-	}
-	if w != nil {
-		go func() {
-			_, _ = io.Copy(w, stdin)
-			w.Close()
-		}()
-	}
-	return &Session{s: s}, nil
-}
-
-// StdinPipe opens a session and returns a writer to its stdin; use it when
-// what to send depends on what the remote prints.
-func (c *Client) StdinPipe(cmd string, stdout, stderr io.Writer) (*Session, io.WriteCloser, error) {
-	s, err := c.ssh.NewSession()
-	if err != nil {
-		return nil, nil, fmt.Errorf("open session: %w", err)
-	}
-	s.Stdout, s.Stderr = stdout, stderr
-	w, err := s.StdinPipe()
-	if err != nil {
-		s.Close()
-		return nil, nil, err
-	}
-	if err := s.Start(cmd); err != nil {
-		s.Close()
-		return nil, nil, fmt.Errorf("start remote command: %w", err)
-	}
-	return &Session{s: s}, w, nil
-}
-
-// Wait waits for the command; a non-zero exit is an *ExitError. When ctx
-// ends first the session is closed and ctx's error returned.
-func (s *Session) Wait(ctx context.Context) error {
+// await runs f (a blocking SSH request with no context of its own) and
+// returns its error, or ctx's error or the lost connection if they come
+// first; f then finishes in the background when the connection closes.
+func (c *Client) await(ctx context.Context, f func() error) error {
 	done := make(chan error, 1)
-	go func() { done <- s.s.Wait() }()
+	go func() { done <- f() }()
 	select {
 	case err := <-done:
-		s.s.Close()
-		return exitErr(err)
+		return err
 	case <-ctx.Done():
-		_ = s.s.Signal(ssh.SIGTERM)
-		s.s.Close()
 		return ctx.Err()
+	case <-c.done:
+		return c.lostErr("the connection closed")
 	}
 }
 
-func exitErr(err error) error {
-	var ee *ssh.ExitError
-	if errors.As(err, &ee) {
-		return &ExitError{Status: ee.ExitStatus(), Signal: ee.Signal()}
+// Start runs cmd (a /bin/sh command line on the target) in a new channel.
+func (c *Client) Start(ctx context.Context, cmd string, stderr io.Writer) (Proc, error) {
+	var s *ssh.Session
+	err := c.await(ctx, func() (err error) {
+		s, err = c.ssh.NewSession()
+		return err
+	})
+	if err != nil {
+		if ctx.Err() != nil || IsLost(err) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("open session: %w", c.mapErr(err))
 	}
-	var em *ssh.ExitMissingError
-	if errors.As(err, &em) {
-		return &ExitError{Status: 255, Signal: "unknown (connection lost)"}
+	p := &sshProc{c: c, s: s}
+	if stderr != nil {
+		s.Stderr = stderr
+	}
+	if p.in, err = s.StdinPipe(); err == nil {
+		var out io.Reader
+		out, err = s.StdoutPipe()
+		p.out = out
+	}
+	if err == nil {
+		err = c.await(ctx, func() error { return s.Start(cmd) })
+	}
+	if err != nil {
+		s.Close()
+		return nil, fmt.Errorf("start remote command: %w", c.mapErr(err))
+	}
+	p.stop = context.AfterFunc(ctx, p.Kill)
+	return p, nil
+}
+
+// mapErr turns an EOF from a closed connection into the lost reason.
+func (c *Client) mapErr(err error) error {
+	if errors.Is(err, io.EOF) || c.Lost() != nil {
+		return c.lostErr("the server closed the connection")
 	}
 	return err
 }
 
-// Run runs cmd with stdin and returns its stdout, stderr and exit status
-// (non-zero status is not an error).
-func (c *Client) Run(ctx context.Context, cmd string, stdin []byte) (stdout, stderr []byte, status int, err error) {
-	var o, e bytes.Buffer
-	var in io.Reader
-	if stdin != nil {
-		in = bytes.NewReader(stdin)
-	}
-	s, err := c.Start(cmd, in, &o, &e)
-	if err != nil {
-		return nil, nil, -1, err
-	}
-	err = s.Wait(ctx)
-	var ee *ExitError
-	if errors.As(err, &ee) && ee.Signal == "" {
-		return o.Bytes(), e.Bytes(), ee.Status, nil
-	}
-	if err != nil {
-		return o.Bytes(), e.Bytes(), -1, err
-	}
-	return o.Bytes(), e.Bytes(), 0, nil
+type sshProc struct {
+	c    *Client
+	s    *ssh.Session
+	in   io.WriteCloser
+	out  io.Reader
+	stop func() bool
 }
 
-// SFTP opens an SFTP client on the connection; it fails when the server
-// offers no sftp subsystem.
-func (c *Client) SFTP() (*sftp.Client, error) {
-	return sftp.NewClient(c.ssh)
+func (p *sshProc) Stdin() io.WriteCloser { return p.in }
+func (p *sshProc) Stdout() io.Reader     { return p.out }
+
+// Kill closes the channel: the command's stdin, stdout and stderr end
+// (brine-exec reads that as "stop"; a shell gets SIGPIPE on its next write).
+func (p *sshProc) Kill() { _ = p.s.Close() }
+
+func (p *sshProc) Wait() error {
+	err := p.s.Wait()
+	p.stop()
+	p.s.Close()
+	var ee *ssh.ExitError
+	var em *ssh.ExitMissingError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &ee):
+		if sig := ee.Signal(); sig != "" {
+			return &ExitError{Status: 128, Signal: sig}
+		}
+		return &ExitError{Status: ee.ExitStatus()}
+	case errors.As(err, &em), errors.Is(err, io.EOF):
+		return p.c.lostErr("the channel closed before the command's exit status came")
+	}
+	return err
+}
+
+// SFTP opens an SFTP client on the connection. An sftp subsystem that does
+// not answer within timeout (or before ctx ends) is an error, never a hang.
+func (c *Client) SFTP(ctx context.Context, timeout time.Duration) (*sftp.Client, error) {
+	tctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	var s *ssh.Session
+	err := c.await(tctx, func() (err error) {
+		s, err = c.ssh.NewSession()
+		return err
+	})
+	if err == nil {
+		var cl *sftp.Client
+		err = c.await(tctx, func() error {
+			if err := s.RequestSubsystem("sftp"); err != nil {
+				return err
+			}
+			w, err := s.StdinPipe()
+			if err != nil {
+				return err
+			}
+			r, err := s.StdoutPipe()
+			if err != nil {
+				return err
+			}
+			cl, err = sftp.NewClientPipe(r, w)
+			return err
+		})
+		if err == nil {
+			return cl, nil
+		}
+		s.Close()
+	}
+	if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
+		return nil, fmt.Errorf("the sftp subsystem did not answer within %s", timeout)
+	}
+	return nil, err
 }

@@ -112,12 +112,12 @@ func TestKeyAuthAndRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	out, _, status, err := c.Run(context.Background(), "echo hi", nil)
+	out, _, status, err := Run(context.Background(), c, "echo hi", nil)
 	if err != nil || status != 0 || string(out) != "ran:echo hi" {
 		t.Errorf("run: %q %d %v", out, status, err)
 	}
 	// One connection, many sessions.
-	_, _, status, err = c.Run(context.Background(), "fail", nil)
+	_, _, status, err = Run(context.Background(), c, "fail", nil)
 	if err != nil || status != 3 {
 		t.Errorf("exit status: %d %v", status, err)
 	}

@@ -11,6 +11,8 @@ import (
 
 	"golang.org/x/crypto/ssh"
 	"golang.org/x/crypto/ssh/knownhosts"
+
+	"brine/provision/shquote"
 )
 
 // HostKeyPolicy says what to do with a host key that known_hosts lacks.
@@ -56,7 +58,7 @@ func (e *HostKeyError) Error() string {
 	if e.Changed {
 		return fmt.Sprintf("host key for %s has CHANGED: the server offered %s %s but %s:%d holds another key; "+
 			"this may be a man-in-the-middle attack. If the host was rebuilt, remove the old key (ssh-keygen -R %s -f %s) and connect again",
-			e.Addr, e.Type, e.Fingerprint, e.File, e.KnownLine, e.Addr, e.File)
+			e.Addr, e.Type, e.Fingerprint, e.File, e.KnownLine, shquote.Arg(knownhosts.Normalize(e.Addr)), shquote.Arg(e.File))
 	}
 	return fmt.Sprintf("host key for %s is unknown (%s %s, not in %s): verify it and add it (ssh-keyscan), "+
 		"or run with --host-key-policy accept-new to record it", e.Addr, e.Type, e.Fingerprint, e.File)

@@ -53,6 +53,11 @@ type Options struct {
 	Port                                                    int
 	Policy                                                  HostKeyPolicy
 	Timeout                                                 float64
+	// ServerAliveInterval (seconds; 0 turns keepalives off when Set) and
+	// ServerAliveCountMax, as in ssh_config(5).
+	ServerAliveInterval    float64
+	ServerAliveIntervalSet bool
+	ServerAliveCountMax    int
 	// Unknown lists options brine does not understand.
 	Unknown []string
 }
@@ -93,6 +98,18 @@ func ParseOptions(opts []string) (Options, error) {
 				return o, fmt.Errorf("ssh option %q: %w", raw, err)
 			}
 			o.Policy = p
+		case "serveraliveinterval":
+			t, err := strconv.ParseFloat(v, 64)
+			if err != nil || t < 0 {
+				return o, fmt.Errorf("ssh option %q: seconds expected", raw)
+			}
+			o.ServerAliveInterval, o.ServerAliveIntervalSet = t, true
+		case "serveralivecountmax":
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 {
+				return o, fmt.Errorf("ssh option %q: a count of 1 or more expected", raw)
+			}
+			o.ServerAliveCountMax = n
 		case "connecttimeout":
 			t, err := strconv.ParseFloat(v, 64)
 			if err != nil {

@@ -5,17 +5,8 @@ import (
 	"strings"
 	"testing"
 
-	"brine/provision/wire"
+	"brine/provision/shquote"
 )
-
-func TestQuoteSurvivesTheShell(t *testing.T) {
-	for _, s := range []string{"plain", "it's", `a "b" $HOME $(id) ; rm -rf /`, "", "new\nline"} {
-		out, err := exec.Command("/bin/sh", "-c", "printf %s "+quote(s)).Output()
-		if err != nil || string(out) != s {
-			t.Errorf("quote(%q) came back as %q (%v)", s, out, err)
-		}
-	}
-}
 
 func TestRunScriptReportsMissingExecutor(t *testing.T) {
 	dir := t.TempDir()
@@ -23,8 +14,8 @@ func TestRunScriptReportsMissingExecutor(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, ok := strings.CutPrefix(strings.TrimSpace(string(out)), markMissing)
-	if !ok || strings.TrimSpace(m) == "" {
+	m, _, ok := parseMissing(string(out))
+	if !ok || m == "" {
 		t.Errorf("want the missing marker and the machine type, got %q", out)
 	}
 }
@@ -32,9 +23,9 @@ func TestRunScriptReportsMissingExecutor(t *testing.T) {
 func TestUploadScriptIsAtomicAndVerified(t *testing.T) {
 	dir := t.TempDir() + "/thin"
 	data := "#!/bin/sh\necho ok\n"
-	sum, _ := exec.Command("/bin/sh", "-c", "printf %s "+quote(data)+" | sha256sum | cut -d' ' -f1").Output()
+	sum, _ := exec.Command("/bin/sh", "-c", "printf %s "+shquote.Quote(data)+" | sha256sum | cut -d' ' -f1").Output()
 	sha := strings.TrimSpace(string(sum))
-	cmd := exec.Command("/bin/sh", "-c", uploadScript(dir, sha))
+	cmd := exec.Command("/bin/sh", "-c", uploadScript(dir, sha, false))
 	cmd.Stdin = strings.NewReader(data)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("upload: %v %s", err, out)
@@ -44,7 +35,7 @@ func TestUploadScriptIsAtomicAndVerified(t *testing.T) {
 		t.Errorf("uploaded executor: %q %v", out, err)
 	}
 	// A corrupted upload is refused and leaves nothing behind.
-	bad := exec.Command("/bin/sh", "-c", uploadScript(dir, strings.Repeat("0", 64)))
+	bad := exec.Command("/bin/sh", "-c", uploadScript(dir, strings.Repeat("0", 64), false))
 	bad.Stdin = strings.NewReader(data)
 	err = bad.Run()
 	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 97 {
@@ -57,7 +48,7 @@ func TestUploadScriptIsAtomicAndVerified(t *testing.T) {
 }
 
 func TestParseResponse(t *testing.T) {
-	r, err := parseResponse([]byte(wire.Ready + "\n" + `{"v":1,"return":true,"retcode":0}` + "\n"))
+	r, err := parseResponse([]byte(`{"v":1,"return":true,"retcode":0}` + "\n"))
 	if err != nil || string(r.Return) != "true" {
 		t.Errorf("%v %v", r, err)
 	}

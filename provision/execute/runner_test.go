@@ -21,7 +21,7 @@ import (
 	"brine/provision/connect/sshtest"
 	"brine/provision/lowstate"
 	"brine/provision/payload"
-	"brine/provision/report"
+	"brine/provision/result"
 )
 
 // shellServer is an in-process SSH server whose exec requests run with the
@@ -92,17 +92,17 @@ func TestRunnerAgainstShellServer(t *testing.T) {
 	h := &roster.Host{ID: "local", Host: host, Port: p, User: "u", ThinDir: thin}
 	kh, _ := connect.NewKnownHosts("", connect.Ignore)
 	r := &Runner{
-		Dialer: &connect.Dialer{KnownHosts: kh, Keyring: connect.NewKeyring(nil)},
-		Store:  payload.NewStore(),
-		Cache:  Cache{Dir: t.TempDir()},
-		Target: func(h *roster.Host) connect.Target {
-			return connect.Target{Host: h.Host, Port: h.Port, User: h.User, Auth: connect.Auth{Password: "x"}, Timeout: 5 * time.Second}
-		},
+		Connector: SSH{Dialer: &connect.Dialer{KnownHosts: kh, Keyring: connect.NewKeyring(nil)},
+			Target: func(h *roster.Host) connect.Target {
+				return connect.Target{Host: h.Host, Port: h.Port, User: h.User, Auth: connect.Auth{Password: "x"}, Timeout: 5 * time.Second}
+			}},
+		Store: payload.NewStore(),
+		Cache: Cache{Dir: t.TempDir()},
 	}
 	ctx := context.Background()
-	run := func(job Job) report.HostReturn {
+	run := func(job Job) result.HostReturn {
 		t.Helper()
-		return r.Run(ctx, []*roster.Host{h}, job, nil)[0]
+		return r.Run(ctx, []*roster.Host{h}, job)[0]
 	}
 
 	// First contact: missing, streamed upload (no SFTP here), run.
@@ -127,7 +127,7 @@ func TestRunnerAgainstShellServer(t *testing.T) {
 	target := filepath.Join(root, "motd")
 	content := []byte("hi\n")
 	sum := bundle.Hash(content)
-	job := Job{Fun: "state.apply", Compile: func(ctx context.Context, id string, g map[string]any) (*lowstate.Bundle, error) {
+	job := Job{Fun: "state.apply", Compile: func(ctx context.Context, id string, g map[string]any, _ Caller) (*lowstate.Bundle, error) {
 		if g["id"] != "local" || g["kernel"] != "Linux" {
 			t.Errorf("compile got grains %v %v", g["id"], g["kernel"])
 		}
@@ -147,7 +147,7 @@ func TestRunnerAgainstShellServer(t *testing.T) {
 	// Secrets are masked in the result.
 	job.Secrets = func(string) []string { return []string{target} }
 	res = run(job)
-	if strings.Contains(res.Error+toString(res.Return), target) || !strings.Contains(toString(res.Return), report.Mask) {
+	if strings.Contains(res.Error+toString(res.Return), target) || !strings.Contains(toString(res.Return), result.Mask) {
 		t.Errorf("secret not masked: %v", res.Return)
 	}
 }

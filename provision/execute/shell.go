@@ -3,7 +3,13 @@ package execute
 import (
 	"fmt"
 	"strings"
+
+	"brine/provision/shquote"
 )
+
+// The shell scripts brine runs on a host before its executor is there.
+// Every value from the roster or the command line goes in through
+// shquote.Quote into a shell variable, and is only ever used as "$var".
 
 // executorCorrupt is brine-exec's exit status when its bytes do not match
 // its name (executor.ExitCorrupt); the upload script uses it too.
@@ -16,11 +22,6 @@ const (
 	markPrompt  = "BRINE-SUDO-PROMPT:"
 )
 
-// quote quotes s for /bin/sh.
-func quote(s string) string {
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
-}
-
 // sudoPrefix returns the sudo wrapper for a command; with a password sudo
 // reads it from stdin (-S) after printing our prompt marker on stderr, so
 // the password never appears in argv.
@@ -32,16 +33,20 @@ func sudoPrefix(sudo bool, user string, withPassword bool) string {
 		user = "root"
 	}
 	if withPassword {
-		return fmt.Sprintf("sudo -S -p %s -H -u %s -- ", quote(markPrompt), quote(user))
+		return fmt.Sprintf("sudo -S -p %s -H -u %s -- ", shquote.Quote(markPrompt), shquote.Quote(user))
 	}
-	return fmt.Sprintf("sudo -n -H -u %s -- ", quote(user))
+	return fmt.Sprintf("sudo -n -H -u %s -- ", shquote.Quote(user))
 }
 
+// missingLine prints the missing marker, the machine type and whether the
+// host can take a gzip-compressed upload.
+const missingLine = `echo "` + markMissing + ` $(uname -m) $(command -v gzip >/dev/null 2>&1 && echo gzip)"`
+
 // runScript finds a cached executor among the candidate hashes and execs it;
-// when none is there it prints the missing marker and the machine type.
+// when none is there it prints the missing line.
 func runScript(thinDir string, shas []string, prefix string, ready bool) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "d=%s; ", quote(thinDir))
+	fmt.Fprintf(&b, "d=%s; ", shquote.Quote(thinDir))
 	flags := ""
 	if ready {
 		flags = " -ready"
@@ -49,30 +54,67 @@ func runScript(thinDir string, shas []string, prefix string, ready bool) string 
 	for _, s := range shas {
 		fmt.Fprintf(&b, "if [ -x \"$d/brine-exec-%s\" ]; then exec %s\"$d/brine-exec-%s\"%s; fi; ", s, prefix, s, flags)
 	}
-	fmt.Fprintf(&b, "echo \"%s $(uname -m)\"", markMissing)
+	b.WriteString(missingLine)
 	return b.String()
 }
 
-// uploadScript writes stdin to the cache atomically: a private directory
-// (never a symlink), a temp file, a hash check where sha256sum exists, and a
-// rename, so concurrent runs never see a half-written executor.
-func uploadScript(thinDir, sha string) string {
+// probeScript checks for a cached executor without running it.
+func probeScript(thinDir string, shas []string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "d=%s; ", shquote.Quote(thinDir))
+	for _, s := range shas {
+		fmt.Fprintf(&b, "[ -x \"$d/brine-exec-%s\" ] && exit 0; ", s)
+	}
+	b.WriteString(missingLine)
+	return b.String()
+}
+
+// uploadScript writes stdin (gzip-compressed when gz) to the cache
+// atomically: a private directory of ours (never a symlink), a temp file, a
+// hash check where sha256sum exists, and a rename, so concurrent runs never
+// see a half-written executor.
+func uploadScript(thinDir, sha string, gz bool) string {
+	write := `cat > "$t"`
+	if gz {
+		write = `gzip -dc > "$t"`
+	}
 	return fmt.Sprintf(`umask 077; d=%s; `+
-		`if [ -L "$d" ]; then echo "%s is a symlink: refusing to use it" >&2; exit 98; fi; `+
-		`mkdir -p "$d" && chmod 700 "$d" || exit 98; `+
-		`t="$d/.brine-exec-%s.tmp.$$"; cat > "$t" || { rm -f "$t"; exit 1; }; `+
+		`if [ -L "$d" ]; then echo "$d is a symlink: refusing to use it as thin_dir" >&2; exit 98; fi; `+
+		`mkdir -p "$d" || exit 98; `+
+		`if [ ! -O "$d" ]; then echo "$d is not owned by $(id -un): refusing to use it as thin_dir" >&2; exit 98; fi; `+
+		`chmod 700 "$d" || exit 98; `+
+		`t="$d/.brine-exec-%s.tmp.$$"; %s || { e=$?; rm -f "$t"; exit $e; }; `+
 		`if command -v sha256sum >/dev/null 2>&1; then echo "%s  $t" | sha256sum -c --status || { rm -f "$t"; echo "upload corrupted" >&2; exit 97; }; fi; `+
 		`chmod 700 "$t" && mv -f "$t" "$d/brine-exec-%s"`,
-		quote(thinDir), thinDir, sha, sha, sha)
+		shquote.Quote(thinDir), sha, write, sha, sha)
 }
 
 // removeScript removes cached executors (a corrupt one is replaced by the
 // next upload).
 func removeScript(thinDir string, shas []string) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "d=%s; rm -f", quote(thinDir))
+	fmt.Fprintf(&b, "d=%s; rm -f", shquote.Quote(thinDir))
 	for _, s := range shas {
 		fmt.Fprintf(&b, " \"$d/brine-exec-%s\"", s)
 	}
 	return b.String()
+}
+
+// wipeScript removes the thin dir (--wipe after -r).
+func wipeScript(thinDir string) string {
+	return fmt.Sprintf(`d=%s; if [ -d "$d" ] && [ ! -L "$d" ]; then rm -rf "$d"; fi`, shquote.Quote(thinDir))
+}
+
+// parseMissing reads the missing line: the machine type, and whether the
+// host has gzip.
+func parseMissing(line string) (machine string, gz bool, ok bool) {
+	rest, ok := strings.CutPrefix(strings.TrimSpace(line), markMissing)
+	if !ok {
+		return "", false, false
+	}
+	f := strings.Fields(rest)
+	if len(f) > 0 {
+		machine = f[0]
+	}
+	return machine, len(f) > 1 && f[1] == "gzip", true
 }

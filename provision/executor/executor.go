@@ -13,7 +13,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -22,6 +21,7 @@ import (
 
 	"brine/provision/bundle"
 	"brine/provision/grains"
+	"brine/provision/hostlock"
 	"brine/provision/lowstate"
 	"brine/provision/state"
 	"brine/provision/state/builtin"
@@ -47,12 +47,24 @@ type Options struct {
 	Ready bool
 	// Root is "" on a real host; tests point it at a directory.
 	Root string
-	// SkipSelfCheck disables the hash and directory checks (--local runs from
-	// a build directory).
+	// SkipSelfCheck disables the hash and directory checks and the thin dir
+	// housekeeping (tests run from a build directory).
 	SkipSelfCheck bool
+	// Guard starts a guardian process (brine-exec -guard) with the first
+	// command, which ends the commands' process groups if brine-exec is
+	// killed. Off in unit tests, whose binary is not brine-exec.
+	Guard bool
+	// Call answers an execution module call a template makes while the
+	// controller compiles (interactive requests); nil answers every call
+	// "not available".
+	Call func(ctx context.Context, fun string, args []any, kwargs map[string]any) (any, error)
 }
 
-// Serve runs one request and returns the process exit code.
+// Serve runs one request and returns the process exit code. After the
+// request (and bundle) it keeps reading stdin for control lines: a Stop, or
+// the end of stdin (the controller or its connection is gone), stops the
+// run at the next state boundary; the running state's command group is
+// signalled, the lock released, and what ran is answered.
 func Serve(ctx context.Context, o Options, stdin io.Reader, stdout, stderr io.Writer) int {
 	start := time.Now()
 	if o.Ready {
@@ -63,11 +75,13 @@ func Serve(ctx context.Context, o Options, stdin io.Reader, stdout, stderr io.Wr
 	if err != nil {
 		return respond(stdout, &wire.Response{Retcode: 1, Error: err.Error()}, start)
 	}
+	exe, _ := os.Executable()
 	if !o.SkipSelfCheck {
 		if code, err := selfCheck(req.ExecSHA); err != nil {
 			fmt.Fprintln(stderr, "brine-exec:", err)
 			return code
 		}
+		housekeeping(exe, time.Now())
 	}
 	collected := grains.CollectWith(ctx, grains.Options{Root: o.Root, Version: Version})
 	if req.ID != "" {
@@ -82,9 +96,14 @@ func Serve(ctx context.Context, o Options, stdin io.Reader, stdout, stderr io.Wr
 	for k, v := range req.Grains {
 		g[k] = v
 	}
-	resp := &wire.Response{Grains: collected}
+	s := &session{o: o, req: req, br: br, out: stdout, grains: g, resp: &wire.Response{Grains: collected}}
+	if o.Guard && exe != "" {
+		s.guard = newGuard(exe)
+		defer s.guard.close()
+	}
 	var ret any
-	ret, resp.Retcode, err = run(ctx, o, req, br, g)
+	ret, s.resp.Retcode, err = s.run(ctx)
+	resp := s.resp
 	if err != nil {
 		resp.Error = err.Error()
 		if resp.Retcode == 0 {
@@ -100,7 +119,100 @@ func Serve(ctx context.Context, o Options, stdin io.Reader, stdout, stderr io.Wr
 			resp.Return = raw
 		}
 	}
+	if req.Wipe && !o.SkipSelfCheck && exe != "" {
+		if err := os.RemoveAll(filepath.Dir(exe)); err != nil {
+			resp.Notes = append(resp.Notes, "wipe: "+err.Error())
+		}
+	}
 	return respond(stdout, resp, start)
+}
+
+// session is one request being served.
+type session struct {
+	o      Options
+	req    *wire.Request
+	br     *bufio.Reader
+	out    io.Writer
+	grains map[string]any
+	resp   *wire.Response
+	guard  *guard
+}
+
+// stopped is the cause of a run context cancelled at the controller's word
+// (or by a signal on the host).
+type stopped struct{ reason string }
+
+func (s stopped) Error() string { return s.reason }
+
+// Stopped is the cancel cause that makes a run stop early for reason; the
+// answer then carries the reason in Response.Stopped.
+func Stopped(reason string) error { return stopped{reason} }
+
+// watch returns a context that ends when the controller sends Stop or
+// stdin ends, with a stopped cause saying which.
+func (s *session) watch(ctx context.Context) context.Context {
+	wctx, cancel := context.WithCancelCause(ctx)
+	go func() {
+		for {
+			m, err := wire.ReadMsg(s.br)
+			switch {
+			case err != nil:
+				cancel(stopped{"the controller went away (its connection or stdin closed)"})
+				return
+			case m.Stop != "":
+				cancel(stopped{m.Stop})
+				return
+			}
+		}
+	}()
+	return wctx
+}
+
+// executor runs the commands of states and cmd.*, tracked by the guard.
+func (s *session) executor() state.Executor {
+	if s.guard == nil {
+		return state.NewHostExecutor()
+	}
+	return state.NewTrackedHostExecutor(s.guard.track)
+}
+
+// noteStop records in the response why a run stopped early.
+func (s *session) noteStop(ctx context.Context) {
+	var st stopped
+	if errors.As(context.Cause(ctx), &st) {
+		s.resp.Stopped = st.reason
+	}
+}
+
+// housekeeping marks the executor as used now (its mtime) and removes what
+// earlier runs left in the thin dir: temp files of uploads that died (no
+// write for 2 minutes: a live upload writes all the time) and executor
+// versions no run has used for a day. Cheap: one directory read.
+func housekeeping(exe string, now time.Time) {
+	if exe == "" {
+		return
+	}
+	_ = os.Chtimes(exe, now, now)
+	dir := filepath.Dir(exe)
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	for _, e := range ents {
+		name := e.Name()
+		var maxAge time.Duration
+		switch {
+		case strings.HasPrefix(name, ".brine-exec-") && strings.Contains(name, ".tmp"):
+			maxAge = 2 * time.Minute
+		case strings.HasPrefix(name, "brine-exec-") && name != filepath.Base(exe):
+			maxAge = 24 * time.Hour
+		default:
+			continue
+		}
+		if fi, err := e.Info(); err == nil && fi.Mode().IsRegular() && now.Sub(fi.ModTime()) > maxAge {
+			_ = os.Remove(filepath.Join(dir, name))
+		}
+	}
 }
 
 func respond(w io.Writer, r *wire.Response, start time.Time) int {
@@ -159,7 +271,8 @@ func selfCheck(want string) (int, error) {
 }
 
 // run dispatches the function.
-func run(ctx context.Context, o Options, req *wire.Request, br *bufio.Reader, g map[string]any) (any, int, error) {
+func (s *session) run(ctx context.Context) (any, int, error) {
+	req, g := s.req, s.grains
 	switch req.Fun {
 	case "test.ping":
 		return true, 0, nil
@@ -181,7 +294,9 @@ func run(ctx context.Context, o Options, req *wire.Request, br *bufio.Reader, g 
 		if len(req.Args) == 0 {
 			return nil, 1, fmt.Errorf("%s needs a command, e.g. %s 'uname -a'", req.Fun, req.Fun)
 		}
-		res := runCmd(ctx, strings.Join(req.Args, " "), req.Kwargs)
+		wctx := s.watch(ctx)
+		res := runCmd(wctx, s.executor(), strings.Join(req.Args, " "), req.Kwargs)
+		s.noteStop(wctx)
 		switch req.Fun {
 		case "cmd.run_all":
 			return res, 0, nil
@@ -202,7 +317,7 @@ func run(ctx context.Context, o Options, req *wire.Request, br *bufio.Reader, g 
 		return out, rc, nil
 	}
 	if strings.HasPrefix(req.Fun, "state.") {
-		return runState(ctx, o, req, br, g)
+		return s.runState(ctx)
 	}
 	return nil, 1, fmt.Errorf("'%s' is not available", req.Fun)
 }
@@ -215,31 +330,19 @@ type CmdReturn struct {
 	Stderr  string `json:"stderr"`
 }
 
-func runCmd(ctx context.Context, line string, kw map[string]any) CmdReturn {
-	shell := "/bin/sh"
-	if s, ok := kw["shell"].(string); ok && s != "" {
-		shell = s
+func runCmd(ctx context.Context, ex state.Executor, line string, kw map[string]any) CmdReturn {
+	c := state.Cmd{Line: line}
+	if sh, ok := kw["shell"].(string); ok && sh != "" {
+		c.Shell = sh
 	}
-	c := exec.CommandContext(ctx, shell, "-c", line)
 	if cwd, ok := kw["cwd"].(string); ok && cwd != "" {
-		c.Dir = cwd
-	} else if h, err := os.UserHomeDir(); err == nil {
-		c.Dir = h
+		c.Cwd = cwd
 	}
-	var so, se strings.Builder
-	c.Stdout, c.Stderr = &so, &se
-	err := c.Run()
-	r := CmdReturn{Stdout: strings.TrimRight(so.String(), "\n"), Stderr: strings.TrimRight(se.String(), "\n")}
-	if c.Process != nil {
-		r.PID = c.Process.Pid
-	}
-	var ee *exec.ExitError
-	switch {
-	case errors.As(err, &ee):
-		r.Retcode = ee.ExitCode()
-	case err != nil:
+	res := ex.Run(ctx, c)
+	r := CmdReturn{PID: res.Pid, Retcode: res.Retcode, Stdout: strings.TrimRight(res.Stdout, "\n"), Stderr: strings.TrimRight(res.Stderr, "\n")}
+	if res.Err != nil && res.Retcode == -1 {
 		r.Retcode = 127
-		r.Stderr = err.Error()
+		r.Stderr = res.Err.Error()
 	}
 	return r
 }
@@ -260,33 +363,54 @@ func traverse(m map[string]any, path string, def any) any {
 	return cur
 }
 
-func runState(ctx context.Context, o Options, req *wire.Request, br *bufio.Reader, g map[string]any) (any, int, error) {
-	if req.BundleSize <= 0 || req.BundleSize > bundle.MaxSize {
+// runState reads the bundle (after answering the template calls of an
+// interactive request), takes the host lock and runs the states.
+func (s *session) runState(ctx context.Context) (any, int, error) {
+	req := s.req
+	size, sha := req.BundleSize, req.BundleSHA
+	if req.Interactive {
+		h, err := s.serveCalls(ctx)
+		if err != nil {
+			return nil, 1, err
+		}
+		if h == nil {
+			// The controller only needed the calls (state.show_*), or
+			// its compile failed: nothing to run.
+			return nil, 0, nil
+		}
+		size, sha = h.Size, h.SHA
+	}
+	if size <= 0 || size > bundle.MaxSize {
 		return nil, 1, fmt.Errorf("%s: no bundle in the request", req.Fun)
 	}
-	data := make([]byte, req.BundleSize)
-	if _, err := io.ReadFull(br, data); err != nil {
+	data := make([]byte, size)
+	if _, err := io.ReadFull(s.br, data); err != nil {
 		return nil, 1, fmt.Errorf("read bundle: %w", err)
 	}
-	b, err := bundle.Unpack(data, req.BundleSHA)
+	b, err := bundle.Unpack(data, sha)
 	if err != nil {
 		return nil, 1, err
 	}
-	timeout := time.Duration(req.LockTimeout * float64(time.Second))
-	unlock, err := state.Lock(ctx, lockPath(o.Root), timeout)
+	wctx := s.watch(ctx)
+	lock, err := hostlock.Acquire(wctx, s.lockDir(), time.Duration(req.LockTimeout*float64(time.Second)), req.Controller)
 	if err != nil {
+		s.noteStop(wctx)
 		return nil, 1, err
 	}
-	defer unlock()
+	defer lock.Release()
+	if lock.Note != "" {
+		s.resp.Notes = append(s.resp.Notes, lock.Note)
+	}
 	env := &state.Env{
 		Test:   req.Test,
-		Root:   o.Root,
+		Root:   s.o.Root,
 		File:   fileGetter(b.Files),
 		Pillar: b.Pillar,
-		Grains: g,
-		Exec:   state.NewHostExecutor(),
+		Grains: s.grains,
+		Exec:   s.executor(),
 	}
-	res := state.Run(ctx, b.Chunks, state.Options{Test: req.Test, Failhard: req.Failhard, Registry: builtin.Registry(), Env: env})
+	res := state.Run(wctx, b.Chunks, state.Options{Test: req.Test, Failhard: req.Failhard, Registry: builtin.Registry(), Env: env})
+	s.noteStop(wctx)
 	rc := 0
 	for _, r := range res {
 		if r.Failed() {
@@ -294,6 +418,60 @@ func runState(ctx context.Context, o Options, req *wire.Request, br *bufio.Reade
 		}
 	}
 	return res, rc, nil
+}
+
+// serveCalls answers Call lines until the Bundle line (returned) or a Stop
+// (nil, nil).
+func (s *session) serveCalls(ctx context.Context) (*wire.BundleHeader, error) {
+	for {
+		m, err := wire.ReadMsg(s.br)
+		if err != nil {
+			s.resp.Stopped = "the controller went away (its connection or stdin closed)"
+			return nil, nil
+		}
+		switch {
+		case m.Bundle != nil:
+			return m.Bundle, nil
+		case m.Stop != "":
+			return nil, nil
+		case m.Call != nil:
+			rep := &wire.Reply{}
+			var v any
+			err := fmt.Errorf("'%s' is not available", m.Call.Fun)
+			if s.o.Call != nil {
+				v, err = s.o.Call(ctx, m.Call.Fun, m.Call.Args, m.Call.Kwargs)
+			}
+			if err != nil {
+				rep.Error = err.Error()
+			} else if rep.Return, err = json.Marshal(v); err != nil {
+				rep.Error = fmt.Sprintf("encode %s return: %v", m.Call.Fun, err)
+			}
+			if err := writeLine(s.out, wire.ReplyLine{Reply: rep}); err != nil {
+				return nil, err
+			}
+		}
+	}
+}
+
+func writeLine(w io.Writer, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(append(b, '\n'))
+	return err
+}
+
+// lockDir is where this user's host lock lives: root's in a root-only
+// directory, anyone else's in the executor's own (private) thin dir.
+func (s *session) lockDir() string {
+	if os.Geteuid() == 0 {
+		return hostlock.RootDir(s.o.Root)
+	}
+	if exe, err := os.Executable(); err == nil && !s.o.SkipSelfCheck {
+		return filepath.Dir(exe)
+	}
+	return filepath.Join(os.TempDir(), fmt.Sprintf(".brine_lock_%d", os.Geteuid()))
 }
 
 func fileGetter(files map[string][]byte) func(string) ([]byte, error) {
@@ -304,17 +482,6 @@ func fileGetter(files map[string][]byte) func(string) ([]byte, error) {
 		}
 		return b, nil
 	}
-}
-
-// lockPath is the per-host state lock: one file for all remote users, so two
-// runs never interleave on one host.
-func lockPath(root string) string {
-	for _, d := range []string{"/run/lock", "/var/lock", "/tmp"} {
-		if fi, err := os.Stat(filepath.Join(root, d)); err == nil && fi.IsDir() {
-			return filepath.Join(root, d, "brine-state.lock")
-		}
-	}
-	return filepath.Join(root, "/tmp/brine-state.lock")
 }
 
 // Results is re-exported for tests that decode a state return.

@@ -4,28 +4,50 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"brine/provision/bundle"
 	"brine/provision/lowstate"
 	"brine/provision/wire"
 )
 
+// serve runs one request the way the controller sends it: stdin stays open
+// until the answer is in (its end means "stop").
 func serve(t *testing.T, root string, req *wire.Request, data []byte) *wire.Response {
 	t.Helper()
-	var in, out, errb bytes.Buffer
-	if err := wire.WriteRequest(&in, req, data); err != nil {
-		t.Fatal(err)
-	}
-	if code := Serve(context.Background(), Options{Root: root, SkipSelfCheck: true}, &in, &out, &errb); code != 0 {
+	return serveWith(t, Options{Root: root, SkipSelfCheck: true}, req, data, nil)
+}
+
+// serveWith runs Serve with stdin a pipe: the request and data first, then
+// whatever then writes (calls, a stop), and EOF only after Serve returns.
+func serveWith(t *testing.T, o Options, req *wire.Request, data []byte, then func(w io.Writer)) *wire.Response {
+	t.Helper()
+	pr, pw := io.Pipe()
+	go func() {
+		if err := wire.WriteRequest(pw, req, data); err != nil {
+			t.Error(err)
+		}
+		if then != nil {
+			then(pw)
+		}
+	}()
+	var out, errb bytes.Buffer
+	code := Serve(context.Background(), o, pr, &out, &errb)
+	pw.Close()
+	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errb.String())
 	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
 	var r wire.Response
-	if err := json.Unmarshal(out.Bytes(), &r); err != nil {
-		t.Fatalf("answer is not one JSON object: %v\n%s", err, out.String())
+	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &r); err != nil {
+		t.Fatalf("last line is not the answer: %v\n%s", err, out.String())
 	}
 	return &r
 }
@@ -96,8 +118,10 @@ func TestStateBundle(t *testing.T) {
 	if string(got) != "managed\n" {
 		t.Errorf("file not written: %q (%s)", got, r.Return)
 	}
-	if _, err := os.Stat(filepath.Join(root, "run/lock/brine-state.lock")); err != nil {
-		t.Errorf("the state run should hold the host lock under the root: %v", err)
+	if os.Geteuid() == 0 {
+		if fi, err := os.Stat(filepath.Join(root, "run/brine")); err != nil || fi.Mode().Perm() != 0o700 {
+			t.Errorf("root's host lock belongs in a root-only /run/brine under the root: %v", err)
+		}
 	}
 	// A bundle that does not match its hash never runs.
 	req.BundleSHA = strings.Repeat("0", 64)
@@ -105,4 +129,122 @@ func TestStateBundle(t *testing.T) {
 	if r.Retcode == 0 || !strings.Contains(r.Error, "hash mismatch") {
 		t.Errorf("bad bundle hash: %d %q", r.Retcode, r.Error)
 	}
+}
+
+// A Stop while a state runs: the running command's group is signalled, the
+// states not started are reported not run, and the answer says why.
+func TestStopAtStateBoundary(t *testing.T) {
+	root := t.TempDir()
+	os.MkdirAll(filepath.Join(root, "run"), 0o755)
+	marker := filepath.Join(t.TempDir(), "second-ran")
+	b := &lowstate.Bundle{Chunks: []lowstate.Chunk{
+		{"state": "cmd", "fun": "run", "name": "sleep 30", "__id__": "slow", "__sls__": "t", "order": 1},
+		{"state": "cmd", "fun": "run", "name": "touch " + marker, "__id__": "second", "__sls__": "t", "order": 2},
+	}}
+	data, sha, err := bundle.Pack(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := &wire.Request{Fun: "state.apply", BundleSize: int64(len(data)), BundleSHA: sha}
+	for _, how := range []string{"stop", "eof"} {
+		start := time.Now()
+		pr, pw := io.Pipe()
+		go func() {
+			wire.WriteRequest(pw, req, data)
+			time.Sleep(300 * time.Millisecond)
+			if how == "stop" {
+				wire.WriteMsg(pw, &wire.Msg{Stop: "interrupted on the controller (SIGINT)"})
+			} else {
+				pw.Close()
+			}
+		}()
+		var out, errb bytes.Buffer
+		Serve(context.Background(), Options{Root: root, SkipSelfCheck: true}, pr, &out, &errb)
+		pw.Close()
+		if d := time.Since(start); d > 10*time.Second {
+			t.Errorf("%s: the run took %s: the sleeping state was not stopped", how, d)
+		}
+		var r wire.Response
+		if err := json.Unmarshal(out.Bytes(), &r); err != nil {
+			t.Fatalf("%s: %v: %s", how, err, out.String())
+		}
+		want := "interrupted on the controller (SIGINT)"
+		if how == "eof" {
+			want = "the controller went away"
+		}
+		if !strings.Contains(r.Stopped, want) {
+			t.Errorf("%s: stopped %q, want %q", how, r.Stopped, want)
+		}
+		var res lowstate.Results
+		json.Unmarshal(r.Return, &res)
+		if len(res) != 2 {
+			t.Fatalf("%s: want both states reported, got %s", how, r.Return)
+		}
+		for tag, x := range res {
+			if strings.Contains(tag, "second") && !strings.Contains(x.Comment, "not run") {
+				t.Errorf("%s: the second state: %q", how, x.Comment)
+			}
+		}
+		if _, err := os.Stat(marker); err == nil {
+			t.Errorf("%s: the second state ran after the stop", how)
+		}
+	}
+}
+
+// An interactive request: calls answered in order by Options.Call, then the
+// bundle, all on one stdin.
+func TestInteractiveCalls(t *testing.T) {
+	b := &lowstate.Bundle{Chunks: []lowstate.Chunk{{"state": "test", "fun": "nop", "name": "x", "__id__": "x", "__sls__": "t", "order": 1}}}
+	data, sha, _ := bundle.Pack(b)
+	var calls []string
+	o := Options{SkipSelfCheck: true, Root: t.TempDir(), Call: func(_ context.Context, fun string, args []any, _ map[string]any) (any, error) {
+		calls = append(calls, fun)
+		if fun == "file.file_exists" {
+			return args[0] == "/etc/hostname", nil
+		}
+		return nil, errors.New("'" + fun + "' is not available")
+	}}
+	os.MkdirAll(filepath.Join(o.Root, "run"), 0o755)
+	pr, pw := io.Pipe()
+	var out syncBuf
+	done := make(chan int)
+	go func() {
+		done <- Serve(context.Background(), o, pr, &out, io.Discard)
+	}()
+	wire.WriteRequest(pw, &wire.Request{Fun: "state.apply", Interactive: true}, nil)
+	wire.WriteMsg(pw, &wire.Msg{Call: &wire.Call{Fun: "file.file_exists", Args: []any{"/etc/hostname"}}})
+	wire.WriteMsg(pw, &wire.Msg{Call: &wire.Call{Fun: "no.such"}})
+	wire.WriteMsg(pw, &wire.Msg{Bundle: &wire.BundleHeader{Size: int64(len(data)), SHA: sha}})
+	pw.Write(data)
+	<-done
+	pw.Close()
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if len(lines) != 3 || lines[0] != `{"reply":{"return":true}}` || !strings.Contains(lines[1], "not available") {
+		t.Fatalf("replies: %q", lines)
+	}
+	var r wire.Response
+	json.Unmarshal([]byte(lines[2]), &r)
+	if r.Retcode != 0 || !strings.Contains(string(r.Return), "test_|-x_|-x_|-nop") {
+		t.Errorf("answer: %+v %s", r, r.Return)
+	}
+	if strings.Join(calls, ",") != "file.file_exists,no.such" {
+		t.Errorf("calls %v", calls)
+	}
+}
+
+type syncBuf struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuf) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuf) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

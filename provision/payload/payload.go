@@ -39,6 +39,38 @@ type Executor struct {
 	data []byte
 	err  error
 	load func() ([]byte, error)
+
+	gzOnce sync.Once
+	gz     []byte
+	gzErr  error
+	// loadGz, when set, gives the gzip form directly (embedded executors
+	// are stored gzipped).
+	loadGz func() ([]byte, error)
+}
+
+// Gzip returns the binary gzip-compressed, for uploads that travel
+// compressed (computed once per run and architecture).
+func (e *Executor) Gzip() ([]byte, error) {
+	e.gzOnce.Do(func() {
+		if e.loadGz != nil {
+			e.gz, e.gzErr = e.loadGz()
+			return
+		}
+		data, err := e.Data()
+		if err != nil {
+			e.gzErr = err
+			return
+		}
+		var b bytes.Buffer
+		zw, _ := gzip.NewWriterLevel(&b, gzip.BestCompression)
+		if _, err := zw.Write(data); err != nil {
+			e.gzErr = err
+			return
+		}
+		e.gzErr = zw.Close()
+		e.gz = b.Bytes()
+	})
+	return e.gz, e.gzErr
 }
 
 // Data returns the binary. An embedded executor is decompressed only when a
@@ -135,7 +167,8 @@ func find(arch string) (*Executor, error) {
 	}
 	if sha, err := embedded.ReadFile("bin/" + name + ".sha256"); err == nil {
 		if _, err := embedded.Open("bin/" + name + ".gz"); err == nil {
-			return &Executor{Arch: arch, SHA: strings.TrimSpace(string(sha)), From: "embedded", load: func() ([]byte, error) {
+			loadGz := func() ([]byte, error) { return embedded.ReadFile("bin/" + name + ".gz") }
+			return &Executor{Arch: arch, SHA: strings.TrimSpace(string(sha)), From: "embedded", loadGz: loadGz, load: func() ([]byte, error) {
 				gz, err := embedded.ReadFile("bin/" + name + ".gz")
 				if err != nil {
 					return nil, err

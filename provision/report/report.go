@@ -19,26 +19,12 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"brine/provision/result"
 )
 
-// HostReturn is one host's answer to a function call.
-type HostReturn struct {
-	// ID is the roster id of the host.
-	ID string
-	// Fun is the function that ran, e.g. "state.apply" or "test.ping".
-	Fun string
-	// Return is the decoded return: for state functions a map of tag to
-	// result (lowstate.Results when typed, or decoded JSON), else any value.
-	Return any
-	// Retcode is the exit code the executor reported.
-	Retcode int
-	// Unreachable is true when the host could not be reached or run.
-	Unreachable bool
-	// Error is the unreachable reason or a compile error (may be multi-line).
-	Error string
-	// Duration is the wall time the host took.
-	Duration time.Duration
-}
+// HostReturn is one host's answer; see package result.
+type HostReturn = result.HostReturn
 
 // Options tune the human outputters.
 type Options struct {

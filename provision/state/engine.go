@@ -278,7 +278,7 @@ func (r *runner) runNode(n *node) {
 		return
 	}
 	if err := r.ctx.Err(); err != nil {
-		r.record(n, Failed(fmt.Sprintf("State was not run because the run was interrupted: %v", err)), start)
+		r.record(n, Failed(fmt.Sprintf("State was not run: the run stopped early (%v)", context.Cause(r.ctx))), start)
 		return
 	}
 	if len(n.errs) > 0 {

@@ -14,18 +14,33 @@ import (
 )
 
 // hostExecutor runs commands on this host.
-type hostExecutor struct{}
+type hostExecutor struct {
+	track func(pgid int) (done func(cancelled bool))
+}
+
+// killGrace is how long a cancelled command's process group has between
+// SIGTERM and SIGKILL.
+const killGrace = 3 * time.Second
 
 // NewHostExecutor returns the real Executor: Line through Shell -c (default
 // /bin/sh) or Argv directly; RunAs switches user via setuid/setgid with the
 // user's supplementary groups (needs root) and sets HOME, USER, LOGNAME;
 // Cwd defaults to the (runas) user's home; Env is added to the environment;
 // Umask is applied through a tiny sh wrapper; Stdin is fed to the process.
-// Cancelling ctx kills the whole process group.
+// Each command runs in its own process group; cancelling ctx sends the
+// group SIGTERM, then SIGKILL after a grace of 3 s.
 func NewHostExecutor() Executor { return hostExecutor{} }
 
+// NewTrackedHostExecutor is NewHostExecutor that tells track each process
+// group it starts and calls the returned func when the command ends (saying
+// whether it was cancelled, its group maybe still dying), so a guardian can
+// end what is left if brine-exec itself is killed.
+func NewTrackedHostExecutor(track func(pgid int) (done func(cancelled bool))) Executor {
+	return hostExecutor{track: track}
+}
+
 // Run runs c on this host and waits for it (see NewHostExecutor).
-func (hostExecutor) Run(ctx context.Context, c Cmd) CmdResult {
+func (h hostExecutor) Run(ctx context.Context, c Cmd) CmdResult {
 	argv := c.Argv
 	if len(argv) == 0 {
 		sh := c.Shell
@@ -42,13 +57,28 @@ func (hostExecutor) Run(ctx context.Context, c Cmd) CmdResult {
 	}
 	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	exited := make(chan struct{})
+	cancelled := false
 	cmd.Cancel = func() error {
 		if cmd.Process == nil {
 			return nil
 		}
-		return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		cancelled = true
+		pgid := cmd.Process.Pid
+		err := syscall.Kill(-pgid, syscall.SIGTERM)
+		go func() {
+			select {
+			case <-exited:
+				// The leader is gone; what it left in its group gets
+				// the same end after the grace.
+				time.Sleep(killGrace)
+			case <-time.After(killGrace):
+			}
+			_ = syscall.Kill(-pgid, syscall.SIGKILL)
+		}()
+		return err
 	}
-	cmd.WaitDelay = 5 * time.Second
+	cmd.WaitDelay = killGrace + 2*time.Second
 	env := os.Environ()
 	home := ""
 	if c.RunAs != "" {
@@ -88,7 +118,17 @@ func (hostExecutor) Run(ctx context.Context, c Cmd) CmdResult {
 	var out, errb bytes.Buffer
 	cmd.Stdout = &out
 	cmd.Stderr = &errb
-	err := cmd.Run()
+	err := cmd.Start()
+	if err == nil {
+		if h.track != nil {
+			done := h.track(cmd.Process.Pid)
+			// cancelled is written by Cancel, which Wait calls and
+			// returns after: safe to read once Wait is back.
+			defer func() { done(cancelled) }()
+		}
+		err = cmd.Wait()
+	}
+	close(exited)
 	res := CmdResult{Stdout: out.String(), Stderr: errb.String()}
 	if cmd.Process != nil {
 		res.Pid = cmd.Process.Pid

@@ -92,44 +92,6 @@ func TestHostExecutorCancelKillsGroup(t *testing.T) {
 	}
 }
 
-func TestLock(t *testing.T) {
-	p := filepath.Join(t.TempDir(), "run", "brine.lock")
-	ctx := context.Background()
-	unlock, err := state.Lock(ctx, p, time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = state.Lock(ctx, p, 200*time.Millisecond)
-	if err == nil {
-		t.Fatal("second lock must fail while the first is held")
-	}
-	for _, s := range []string{"another brine run holds the lock on this host since", "(pid ", "waited 200ms"} {
-		if !strings.Contains(err.Error(), s) {
-			t.Errorf("error %q should contain %q", err, s)
-		}
-	}
-	done := make(chan error)
-	go func() {
-		u, err := state.Lock(ctx, p, 5*time.Second)
-		if err == nil {
-			u()
-		}
-		done <- err
-	}()
-	time.Sleep(100 * time.Millisecond)
-	unlock()
-	if err := <-done; err != nil {
-		t.Errorf("a waiting lock must succeed once released: %v", err)
-	}
-	cctx, cancel := context.WithCancel(ctx)
-	u2, _ := state.Lock(ctx, p, time.Second)
-	cancel()
-	if _, err := state.Lock(cctx, p, 5*time.Second); err == nil {
-		t.Error("a cancelled context must stop waiting")
-	}
-	u2()
-}
-
 func TestHostExecutorRunAsSupplementaryGroups(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("runas needs root")

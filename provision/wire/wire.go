@@ -56,6 +56,9 @@ type Request struct {
 	// Controller names the run for the host lock's holder note:
 	// user@host of the controller and the job id.
 	Controller string `json:"controller,omitempty"`
+	// Wipe removes the executor and its thin dir from the host once the
+	// answer is ready (salt-ssh's --wipe).
+	Wipe bool `json:"wipe,omitempty"`
 }
 
 // Msg is one line the controller sends after the request (see the package
@@ -130,6 +133,12 @@ type Response struct {
 	Grains map[string]any `json:"grains,omitempty"`
 	// Duration of the run on the target, in seconds.
 	Duration float64 `json:"duration"`
+	// Stopped is set when the run stopped early at the controller's word
+	// (a Stop message, or stdin closing): the reason, e.g. "interrupted".
+	// The states that ran are in Return; the rest are reported not run.
+	Stopped string `json:"stopped,omitempty"`
+	// Notes are things the operator should know (a stale lock taken over).
+	Notes []string `json:"notes,omitempty"`
 }
 
 // WriteRequest writes the request line and the bundle.

@@ -15,6 +15,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+
+	"brine/provision/shquote"
 )
 
 type filterFunc func(r *renderer, v any, args []any, kw map[string]any) any
@@ -1117,25 +1119,7 @@ func fFormat(r *renderer, v any, a []any, k map[string]any) any {
 	return r.checkLen(out)
 }
 
-// shellQuote is Python's shlex.quote.
-func shellQuote(s string) string {
-	if s == "" {
-		return "''"
-	}
-	safe := true
-	for _, c := range s {
-		if !(c < 128 && (unicode.IsLetter(c) || unicode.IsDigit(c) || strings.ContainsRune("@%+=:,./-_", c))) {
-			safe = false
-			break
-		}
-	}
-	if safe {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'"'"'`) + "'"
-}
-
-func fQuote(r *renderer, v any, a []any, k map[string]any) any { return shellQuote(pyStr(v)) }
+func fQuote(r *renderer, v any, a []any, k map[string]any) any { return shquote.Arg(pyStr(v)) }
 
 func fEscape(r *renderer, v any, a []any, k map[string]any) any {
 	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&#34;", "'", "&#39;").Replace(pyStr(v))

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"brine/provision/lowstate"
+	"brine/provision/shquote"
 	"brine/provision/state"
 )
 
@@ -214,9 +215,9 @@ func script(ctx context.Context, env *state.Env, c lowstate.Chunk) *lowstate.Res
 			_ = os.Chown(p, u.UID, u.GID)
 		}
 	}
-	line := shellQuote(p)
+	line := shquote.Quote(p)
 	if sh := state.ArgStr(c, "shell"); sh != "" {
-		line = shellQuote(sh) + " " + line
+		line = shquote.Quote(sh) + " " + line
 	}
 	if args := state.ArgStr(c, "args"); args != "" {
 		line += " " + args
@@ -225,8 +226,6 @@ func script(ctx context.Context, env *state.Env, c lowstate.Chunk) *lowstate.Res
 	cmd.Shell = "/bin/sh"
 	return execute(ctx, env, c, cmd, name)
 }
-
-func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
 
 // wait does nothing by itself: the command only runs through mod_watch.
 func wait(_ context.Context, _ *state.Env, _ lowstate.Chunk) *lowstate.Result {

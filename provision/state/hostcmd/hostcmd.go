@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 
+	"brine/provision/shquote"
 	"brine/provision/state"
 )
 
@@ -88,29 +89,16 @@ func Line(c state.Cmd) string {
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		parts = append(parts, k+"="+Quote(c.Env[k]))
+		parts = append(parts, k+"="+shquote.Arg(c.Env[k]))
 	}
 	if len(c.Argv) > 0 {
 		for _, a := range c.Argv {
-			parts = append(parts, Quote(a))
+			parts = append(parts, shquote.Arg(a))
 		}
 	} else {
 		parts = append(parts, c.Line)
 	}
 	return strings.Join(parts, " ")
-}
-
-// Quote single-quotes s when it holds characters a shell would interpret.
-func Quote(s string) string {
-	if s == "" {
-		return "''"
-	}
-	if strings.IndexFunc(s, func(r rune) bool {
-		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./=:,+@%^", r))
-	}) < 0 {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 // Fake is a recording Executor for tests: it records every command (as Line
