@@ -131,6 +131,9 @@ type Host struct {
 	Root    string
 	dir     string
 	noSFTP  bool
+	// sftpCmd replaces the sftp subsystem's program (a fault: one that
+	// never answers).
+	sftpCmd string
 	hostKey ssh.Signer
 	cmd     *exec.Cmd
 	exited  chan struct{}
@@ -262,7 +265,10 @@ func (h *Host) sshdConfig() string {
 	fmt.Fprintf(&b, "ListenAddress %s\nPort 22\nHostKey /etc/ssh/ssh_host_ed25519_key\n", h.Addr)
 	b.WriteString("PermitRootLogin prohibit-password\nPasswordAuthentication yes\nKbdInteractiveAuthentication no\n" +
 		"UsePAM no\nPidFile none\nStrictModes no\nLogLevel ERROR\nMaxSessions 50\nMaxStartups 100:30:200\n")
-	if !h.noSFTP {
+	switch {
+	case h.sftpCmd != "":
+		b.WriteString("Subsystem sftp " + h.sftpCmd + "\n")
+	case !h.noSFTP:
 		b.WriteString("Subsystem sftp /usr/lib/openssh/sftp-server\n")
 	}
 	return b.String()
@@ -326,6 +332,22 @@ func (h *Host) Stop() {
 	case <-time.After(5 * time.Second):
 	}
 	h.cmd = nil
+}
+
+// Remove stops host h, unmounts its filesystem and drops it from the fleet
+// (tests that grow the fleet for a while).
+func (f *Fleet) Remove(h *Host) error {
+	h.Stop()
+	for i, x := range f.Hosts {
+		if x == h {
+			f.Hosts = append(f.Hosts[:i], f.Hosts[i+1:]...)
+			break
+		}
+	}
+	if err := unmount(h.Root); err != nil {
+		return err
+	}
+	return os.RemoveAll(h.dir)
 }
 
 // Close stops every host and unmounts its filesystem.

@@ -330,7 +330,7 @@ func (c *Client) keepalive(interval time.Duration, max int) {
 			unanswered = 0
 		case <-t.C:
 			if unanswered >= max {
-				c.lose(fmt.Sprintf("no answer to keepalives for %s", (interval * time.Duration(max)).Round(time.Second)))
+				c.lose(fmt.Sprintf("no answer to keepalives for %s", roundDuration(interval*time.Duration(max))))
 				return
 			}
 			unanswered++
@@ -521,4 +521,13 @@ func (c *Client) SFTP(ctx context.Context, timeout time.Duration) (*sftp.Client,
 		return nil, fmt.Errorf("the sftp subsystem did not answer within %s", timeout)
 	}
 	return nil, err
+}
+
+// roundDuration prints whole seconds from a second up ("45s"), else
+// milliseconds.
+func roundDuration(d time.Duration) time.Duration {
+	if d >= time.Second {
+		return d.Round(time.Second)
+	}
+	return d.Round(time.Millisecond)
 }

@@ -186,6 +186,13 @@ func (c *ctlWriter) msg(m *wire.Msg) error {
 
 func (c *ctlWriter) close() { _ = c.w.Close() }
 
+// sent is how many bytes went to stdin so far.
+func (c *ctlWriter) sent() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.n
+}
+
 // drive runs the executor once: starts it, answers sudo's prompt, sends the
 // request, serves an interactive compile's calls, passes on a stop, and
 // reads lines until the answer.
@@ -240,7 +247,7 @@ func (hr *hostRun) drive(req *wire.Request, data []byte, cands []*payload.Execut
 		ctl.close()
 		p.Kill()
 		_ = p.Wait()
-		hr.r.trace(hr.h.ID, fmt.Sprintf("exec %s (%d bytes in, %d out)", req.Fun, ctl.n, nout), t0)
+		hr.r.trace(hr.h.ID, fmt.Sprintf("exec %s (%d bytes in, %d out)", req.Fun, ctl.sent(), nout), t0)
 		if out.missing != "" {
 			return out, nil
 		}
@@ -337,7 +344,7 @@ func (hr *hostRun) drive(req *wire.Request, data []byte, cands []*payload.Execut
 	// exits, and collect its status.
 	ctl.close()
 	werr := p.Wait()
-	hr.r.trace(hr.h.ID, fmt.Sprintf("exec %s (%d bytes in, %d out)", req.Fun, ctl.n, nout), t0)
+	hr.r.trace(hr.h.ID, fmt.Sprintf("exec %s (%d bytes in, %d out)", req.Fun, ctl.sent(), nout), t0)
 	if out.missing != "" {
 		return out, nil
 	}

@@ -107,16 +107,24 @@ func Guardian(stdin io.Reader) int {
 			delete(live, n)
 		}
 	}
-	left := false
 	for pg := range live {
-		if syscall.Kill(-pg, syscall.SIGTERM) == nil {
-			left = true
+		_ = syscall.Kill(-pg, syscall.SIGTERM)
+	}
+	// Wait for the groups to go, up to the grace, then kill what is left.
+	for deadline := time.Now().Add(guardGrace); ; {
+		for pg := range live {
+			if syscall.Kill(-pg, 0) != nil {
+				delete(live, pg)
+			}
 		}
+		if len(live) == 0 {
+			return 0
+		}
+		if time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
-	if !left {
-		return 0
-	}
-	time.Sleep(guardGrace)
 	for pg := range live {
 		_ = syscall.Kill(-pg, syscall.SIGKILL)
 	}

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"brine/provision/result"
 	"encoding/json"
 	"fmt"
 	"sort"
@@ -142,13 +143,21 @@ func formatHighstate(r HostReturn, o Options) string {
 		return formatNested(r, o)
 	}
 	if r.Error != "" {
+		msg := strings.ReplaceAll(strings.TrimRight(r.Error, "\n"), "\n", "\n    ")
 		if rows, _ := stateRows(r.Return); len(rows) > 0 {
-			// The run stopped with an error after some states ran: show
-			// them, then the error.
-			msg := strings.ReplaceAll(strings.TrimRight(r.Error, "\n"), "\n", "\n    ")
-			return formatStates(r.ID, rows, o, c) + "\n" + c.lightRed + "Error: " + msg + c.endc
+			// The run stopped after some states ran (an error, an
+			// interruption, a lost connection): show them, then why.
+			head := "Error: "
+			if r.Failure != "" && r.Failure != result.ExecutorFailed {
+				head = Heading(r) + ": "
+				msg = strings.TrimPrefix(msg, r.Failure+": ")
+			}
+			return formatStates(r.ID, rows, o, c) + "\n" + c.lightRed + head + msg + c.endc
 		}
-		return formatCompileErrors(r.ID, compileErrors(r), c)
+		if r.Failure == "" || r.Failure == result.CompileFailed {
+			return formatCompileErrors(r.ID, compileErrors(r), c)
+		}
+		return formatNested(r, o)
 	}
 	data := generic(r.Return)
 	switch t := data.(type) {

@@ -154,7 +154,9 @@ func Data(r HostReturn) any {
 		if rows, _ := stateRows(r.Return); len(rows) > 0 {
 			return r.Return // states ran: keep Salt's shape
 		}
-		return compileErrors(r)
+		if r.Failure == "" || r.Failure == result.CompileFailed {
+			return compileErrors(r)
+		}
 	}
 	rc := r.Retcode
 	if rc == 0 {
@@ -164,7 +166,23 @@ func Data(r HostReturn) any {
 	if s, ok := r.Return.(string); ok {
 		stdout = s
 	}
-	return map[string]any{"_error": "Failed to return clean data", "retcode": rc, "stderr": r.Error, "stdout": stdout}
+	return map[string]any{"_error": Heading(r), "retcode": rc, "stderr": r.Error, "stdout": stdout}
+}
+
+// Heading names what went wrong with a host, for the outputters: Salt's
+// words where salt-ssh has them ("Host unreachable", "Failed to return
+// clean data"), else the failure class ("Connection lost", "Interrupted",
+// "Timed out", "Upload failed", "Not run", "Data failed to compile").
+func Heading(r HostReturn) string {
+	switch {
+	case r.Unreachable:
+		return "Host unreachable"
+	case r.Failure == result.CompileFailed:
+		return "Data failed to compile"
+	case r.Failure == "" || r.Failure == result.ExecutorFailed:
+		return "Failed to return clean data"
+	}
+	return strings.ToUpper(r.Failure[:1]) + r.Failure[1:]
 }
 
 // compileErrors returns a state function's errors as a list of strings:
@@ -196,7 +214,7 @@ func errorList(v any, fallback string) []string {
 // three slowest hosts.
 func Recap(w io.Writer, all []HostReturn, o Options) error {
 	c := colors(o.Color)
-	var ok, failed, unreachable []string
+	var ok, failed, unreachable, notRun []string
 	changed := 0
 	for _, r := range all {
 		st := hostStatus(r)
@@ -204,6 +222,8 @@ func Recap(w io.Writer, all []HostReturn, o Options) error {
 		switch {
 		case r.Unreachable:
 			unreachable = append(unreachable, r.ID)
+		case r.Failure == result.NotRun:
+			notRun = append(notRun, r.ID)
 		case st.failed:
 			failed = append(failed, r.ID)
 		default:
@@ -242,8 +262,11 @@ func Recap(w io.Writer, all []HostReturn, o Options) error {
 		line(c.green, "Succeeded", len(ok), nil),
 		line(failColor(len(failed)), "Failed", len(failed), failed),
 		line(failColor(len(unreachable)), "Unreachable", len(unreachable), unreachable),
-		line(c.cyan, "States changed", changed, nil),
 	}
+	if len(notRun) > 0 {
+		lines = append(lines, line(c.red, "Not run", len(notRun), notRun))
+	}
+	lines = append(lines, line(c.cyan, "States changed", changed, nil))
 	if len(slow) > 0 {
 		parts := make([]string, len(slow))
 		for i, r := range slow {
@@ -278,7 +301,7 @@ type status struct {
 // hostStatus tells whether a host failed (error, non-zero retcode or a
 // False state result) and how many of its states changed something.
 func hostStatus(r HostReturn) status {
-	st := status{failed: r.Error != "" || r.Retcode != 0}
+	st := status{failed: r.Failed()}
 	if !IsStateFun(r.Fun) || r.Error != "" {
 		return st
 	}

@@ -142,7 +142,7 @@ func (h hostExecutor) Run(ctx context.Context, c Cmd) CmdResult {
 			res.Retcode = 128 + int(ws.Signal())
 		}
 		if ctx.Err() != nil {
-			res.Err = fmt.Errorf("%s: %w", argv[0], ctx.Err())
+			res.Err = fmt.Errorf("%s: stopped: %w", argv[0], context.Cause(ctx))
 		}
 	default:
 		res.Retcode = -1
