@@ -122,7 +122,7 @@ func (g Nodegroups) expand(name string, stack []string) ([]string, error) {
 	def, ok := g[name]
 	if !ok {
 		if len(g) == 0 {
-			return nil, fmt.Errorf("unknown nodegroup %q: no nodegroups are defined", name)
+			return nil, fmt.Errorf("unknown nodegroup %q: no nodegroups are defined (nodegroups: in brine.yaml)", name)
 		}
 		return nil, fmt.Errorf("unknown nodegroup %q (nodegroups: %s)", name, strings.Join(g.Names(), ", "))
 	}
