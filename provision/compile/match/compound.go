@@ -215,25 +215,17 @@ func (p *parser) peek() string {
 	return ""
 }
 
-func (p *parser) or() (node, error) {
-	l, err := p.and()
-	for err == nil && p.peek() == "or" {
-		p.pos++
-		var r node
-		if r, err = p.and(); err == nil {
-			l = orNode{l, r}
-		}
-	}
-	return l, err
-}
+func (p *parser) or() (node, error)  { return p.binary("or", yes, p.and) }
+func (p *parser) and() (node, error) { return p.binary("and", no, p.not) }
 
-func (p *parser) and() (node, error) {
-	l, err := p.not()
-	for err == nil && p.peek() == "and" {
+// binary parses next (op next)..., grouping to the left.
+func (p *parser) binary(op string, short tri, next func() (node, error)) (node, error) {
+	l, err := next()
+	for err == nil && p.peek() == op {
 		p.pos++
 		var r node
-		if r, err = p.not(); err == nil {
-			l = andNode{l, r}
+		if r, err = next(); err == nil {
+			l = binNode{l, r, short}
 		}
 	}
 	return l, err
@@ -331,38 +323,24 @@ type node interface {
 	walk(func(*term))
 }
 
-type andNode struct{ l, r node }
-type orNode struct{ l, r node }
-type notNode struct{ x node }
-
-func (n andNode) eval(t *Target, idOnly bool) tri {
-	l := n.l.eval(t, idOnly)
-	if l == no {
-		return no
-	}
-	r := n.r.eval(t, idOnly)
-	switch {
-	case r == no:
-		return no
-	case l == yes && r == yes:
-		return yes
-	}
-	return unknown
+// binNode is "and" (short is no: one no decides) or "or" (short is yes).
+type binNode struct {
+	l, r  node
+	short tri
 }
 
-func (n orNode) eval(t *Target, idOnly bool) tri {
+type notNode struct{ x node }
+
+func (n binNode) eval(t *Target, idOnly bool) tri {
 	l := n.l.eval(t, idOnly)
-	if l == yes {
-		return yes
+	if l == n.short {
+		return l
 	}
 	r := n.r.eval(t, idOnly)
-	switch {
-	case r == yes:
-		return yes
-	case l == no && r == no:
-		return no
+	if r == n.short || r == unknown {
+		return r
 	}
-	return unknown
+	return l
 }
 
 func (n notNode) eval(t *Target, idOnly bool) tri {
@@ -375,6 +353,5 @@ func (n notNode) eval(t *Target, idOnly bool) tri {
 	return unknown
 }
 
-func (n andNode) walk(f func(*term)) { n.l.walk(f); n.r.walk(f) }
-func (n orNode) walk(f func(*term))  { n.l.walk(f); n.r.walk(f) }
+func (n binNode) walk(f func(*term)) { n.l.walk(f); n.r.walk(f) }
 func (n notNode) walk(f func(*term)) { n.x.walk(f) }
