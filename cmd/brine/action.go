@@ -8,7 +8,6 @@ import (
 	"os"
 	"os/user"
 	"path/filepath"
-	"strings"
 	"sync"
 	"time"
 
@@ -16,7 +15,6 @@ import (
 	"golang.org/x/term"
 
 	"brine/inventory/roster"
-	"brine/inventory/target"
 	"brine/provision/connect"
 	"brine/provision/execute"
 	"brine/provision/payload"
@@ -104,6 +102,7 @@ func action(c *cli.Context, stdin io.Reader, stdout, stderr io.Writer) error {
 		}
 	}
 	var hosts []*roster.Host
+	var failed []report.HostReturn
 	if local {
 		// This machine, through the same runner, scripts and executor as a
 		// remote host; grains are collected fresh each time, as salt-call's.
@@ -114,30 +113,13 @@ func action(c *cli.Context, stdin io.Reader, stdout, stderr io.Writer) error {
 		hosts = []*roster.Host{{ID: id, ThinDir: filepath.Join(cacheDir, "local")}}
 		runner.Connector, runner.Refresh = execute.Local{}, true
 	} else {
-		r, err := roster.Load(c.String("roster-file"), cfg.RosterDefaults)
+		r, groups, err := loadRoster(c, cfg, stderr)
 		if err != nil {
-			return usageError{err}
+			return err
 		}
-		for _, w := range r.Warnings {
-			fmt.Fprintln(stderr, "brine: warning:", w)
-		}
-		kind := target.Glob
-		switch {
-		case c.Bool("pcre"):
-			kind = target.PCRE
-		case c.Bool("list"):
-			kind = target.List
-		}
-		m, err := target.New(kind, tgt)
+		pt, err := parseTarget(c, tgt, groups)
 		if err != nil {
-			return usageError{err}
-		}
-		for _, id := range target.Select(r.IDs(), m) {
-			h, _ := r.Get(id)
-			hosts = append(hosts, h)
-		}
-		if len(hosts) == 0 {
-			return usagef("no hosts in %s match target %q (ids: %s)", r.File, tgt, strings.Join(r.IDs(), ", "))
+			return err
 		}
 		res, err := newResolver(c, stderr)
 		if err != nil {
@@ -145,11 +127,11 @@ func action(c *cli.Context, stdin io.Reader, stdout, stderr io.Writer) error {
 		}
 		res.dialer.Keepalive = seconds(c.Float64("keepalive"))
 		res.dialer.MaxHandshakes = c.Int("max-handshakes")
-		targets := map[string]connect.Target{}
-		for _, h := range hosts {
-			targets[h.ID] = res.resolve(h)
+		targets := &connTargets{res: res, m: map[string]connect.Target{}}
+		runner.Connector = execute.SSH{Dialer: res.dialer, Target: targets.get}
+		if hosts, failed, err = targetHosts(ctx, pt, fun, r, runner, stderr); err != nil {
+			return err
 		}
-		runner.Connector = execute.SSH{Dialer: res.dialer, Target: func(h *roster.Host) connect.Target { return targets[h.ID] }}
 	}
 	return out.finish(ctx, stderr, func(p report.Printer) []report.HostReturn {
 		runner.Events = func(ev execute.Event) {
@@ -157,7 +139,12 @@ func action(c *cli.Context, stdin io.Reader, stdout, stderr io.Writer) error {
 				p.Host(*ev.Result)
 			}
 		}
-		return runner.Run(ctx, hosts, job)
+		for _, h := range failed {
+			if !out.static {
+				p.Host(h)
+			}
+		}
+		return append(failed, runner.Run(ctx, hosts, job)...)
 	})
 }
 

@@ -15,6 +15,8 @@ import (
 type config struct {
 	RosterDefaults map[string]any `yaml:"roster_defaults"`
 	SecretPillar   []string       `yaml:"secret_pillar"`
+	// Nodegroups are named targets for -N and N@ (and top files).
+	Nodegroups map[string]any `yaml:"nodegroups"`
 }
 
 func loadConfig(path string, explicit bool) (*config, error) {

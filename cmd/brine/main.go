@@ -105,7 +105,7 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 		Writer:          stdout,
 		ErrWriter:       stderr,
 		HideHelpCommand: true,
-		Flags:           flags(),
+		Flags:           append(flags(), targetingFlags()...),
 		Action: func(c *cli.Context) error {
 			return action(c, stdin, stdout, stderr)
 		},
@@ -121,8 +121,8 @@ func versionString() string { return "0.1.0" }
 
 func flags() []cli.Flag {
 	return []cli.Flag{
-		&cli.StringFlag{Name: "roster-file", Value: "roster.yaml", Usage: "salt-ssh flat roster `FILE`"},
-		&cli.StringFlag{Name: "config", Value: "brine.yaml", Usage: "config `FILE` (file_roots, pillar_roots, roster_defaults)"},
+		&cli.StringFlag{Name: "roster-file", Value: "roster.yaml", Usage: "roster `FILE` (see --roster); an executable file is run and its output read"},
+		&cli.StringFlag{Name: "config", Value: "brine.yaml", Usage: "config `FILE` (file_roots, pillar_roots, roster_defaults, nodegroups)"},
 		&cli.BoolFlag{Name: "pcre", Aliases: []string{"E"}, Usage: "TARGET is a regular expression"},
 		&cli.BoolFlag{Name: "list", Aliases: []string{"L"}, Usage: "TARGET is a comma or space separated list of ids"},
 		&cli.IntFlag{Name: "max-procs", Value: 25, Usage: "at most `N` hosts in flight"},

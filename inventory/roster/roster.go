@@ -1,12 +1,14 @@
-// Package roster reads salt-ssh's flat roster format: a YAML map of host ids
-// to connection settings (or to a bare host string), with roster defaults
-// beneath every entry.
+// Package roster reads the hosts brine can reach: salt-ssh's flat roster (a
+// YAML map of host ids to connection settings or to a bare host string), an
+// Ansible inventory, an OpenSSH config's Host entries, or what an
+// executable roster file prints; roster defaults go beneath every entry and
+// every value is checked before it can reach a host.
 package roster
 
 import (
-	"bytes"
 	"fmt"
 	"os"
+	"path"
 	"sort"
 	"strconv"
 	"strings"
@@ -49,6 +51,10 @@ type Roster struct {
 	Hosts []*Host
 	// Warnings are non-fatal findings (unknown keys), each naming the host.
 	Warnings []string
+	// Groups are named groups of host ids the source defines (Ansible's
+	// groups, "all" and "ungrouped" included), in roster order; brine
+	// offers them as nodegroups.
+	Groups map[string][]string
 }
 
 // IDs returns the host ids in roster order.
@@ -70,8 +76,9 @@ func (r *Roster) Get(id string) (*Host, bool) {
 	return nil, false
 }
 
-// Load reads a roster file. defaults (may be nil) is the roster_defaults map
-// from the configuration file, applied beneath every host.
+// Load reads a flat roster file (never running it). defaults (may be nil)
+// is the roster_defaults map from the configuration file, applied beneath
+// every host.
 func Load(path string, defaults map[string]any) (*Roster, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -80,59 +87,127 @@ func Load(path string, defaults map[string]any) (*Roster, error) {
 	return Parse(path, data, defaults)
 }
 
-// Parse parses roster data; path is used in messages only.
-func Parse(path string, data []byte, defaults map[string]any) (*Roster, error) {
-	r := &Roster{File: path}
-	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return nil, fmt.Errorf("roster %s: %w", path, err)
-	}
-	if len(doc.Content) == 0 || (len(bytes.TrimSpace(data)) == 0) {
-		return r, nil
-	}
-	top := doc.Content[0]
-	if top.Kind != yaml.MappingNode {
-		return nil, fmt.Errorf("roster %s:%d: the roster must be a map of host ids to settings", path, top.Line)
-	}
-	var def entry
+// builder adds hosts to a roster, each on top of the defaults, checking
+// every value and refusing an id given twice.
+type builder struct {
+	r    *Roster
+	def  entry
+	seen map[string]int
+}
+
+func newBuilder(file string, defaults map[string]any) (*builder, error) {
+	b := &builder{r: &Roster{File: file}, seen: map[string]int{}}
 	if defaults != nil {
 		n := &yaml.Node{}
 		if err := n.Encode(defaults); err != nil {
 			return nil, fmt.Errorf("roster_defaults: %w", err)
 		}
-		if err := def.decode(n, "roster_defaults", path, &r.Warnings); err != nil {
+		if err := b.def.decode(n, "roster_defaults", "", &b.r.Warnings); err != nil {
 			return nil, err
 		}
 	}
-	seen := map[string]int{}
-	for i := 0; i+1 < len(top.Content); i += 2 {
-		k, v := top.Content[i], top.Content[i+1]
-		id := k.Value
-		if prev, dup := seen[id]; dup {
-			return nil, fmt.Errorf("roster %s:%d: host %q is defined twice (first at line %d)", path, k.Line, id, prev)
+	return b, nil
+}
+
+// add adds host id, declared in file at line, from v: a map of settings or
+// a bare host address.
+func (b *builder) add(file, id string, line int, v *yaml.Node) error {
+	if err := checkText("id", id); err != nil || id == "" {
+		return fmt.Errorf("roster %s:%d: host %q is not a usable host id (empty, or holds a control character)", file, line, id)
+	}
+	if prev, dup := b.seen[id]; dup {
+		return fmt.Errorf("roster %s:%d: host %q is defined twice (first at line %d)", file, line, id, prev)
+	}
+	b.seen[id] = line
+	e := b.def.clone()
+	v = deref(v)
+	switch v.Kind {
+	case yaml.ScalarNode:
+		if v.Tag == "!!null" || v.Value == "" {
+			return fmt.Errorf("roster %s:%d: host %q has no settings: give it a host address", file, line, id)
 		}
-		seen[id] = k.Line
-		e := def.clone()
-		switch v.Kind {
-		case yaml.ScalarNode:
-			if v.Tag == "!!null" || v.Value == "" {
-				return nil, fmt.Errorf("roster %s:%d: host %q has no settings: give it a host address", path, k.Line, id)
+		e.Host = v.Value
+	case yaml.MappingNode:
+		if err := e.decode(v, id, file, &b.r.Warnings); err != nil {
+			return err
+		}
+	default:
+		return fmt.Errorf("roster %s:%d: host %q: expected a map of settings or a host string", file, line, id)
+	}
+	h, err := e.host(id, file, line)
+	if err != nil {
+		return err
+	}
+	b.r.Hosts = append(b.r.Hosts, h)
+	return nil
+}
+
+// addMap adds host id from settings in flat-roster keys (what the other
+// sources produce); messages name file and line.
+func (b *builder) addMap(file, id string, line int, settings map[string]any) error {
+	n := &yaml.Node{}
+	if err := n.Encode(settings); err != nil {
+		return fmt.Errorf("roster %s:%d: host %q: %w", file, line, id, err)
+	}
+	setLine(n, line)
+	return b.add(file, id, line, n)
+}
+
+func setLine(n *yaml.Node, line int) {
+	n.Line = line
+	for _, c := range n.Content {
+		setLine(c, line)
+	}
+}
+
+// deref follows YAML aliases (*name) to the node they stand for.
+func deref(n *yaml.Node) *yaml.Node {
+	for n != nil && n.Kind == yaml.AliasNode {
+		n = n.Alias
+	}
+	return n
+}
+
+// mappingPairs lists a mapping's key/value pairs with YAML merge keys
+// (<<: *base, or a list of them) resolved as YAML 1.1 says: the mapping's
+// own keys win, then the merged maps in the order given. A key the mapping
+// itself gives twice is left for the caller to refuse.
+func mappingPairs(n *yaml.Node) ([][2]*yaml.Node, error) {
+	n = deref(n)
+	var own, merged [][2]*yaml.Node
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		if k.Tag != "!!merge" {
+			own = append(own, [2]*yaml.Node{k, v})
+			continue
+		}
+		v = deref(v)
+		srcs := []*yaml.Node{v}
+		if v.Kind == yaml.SequenceNode {
+			srcs = v.Content
+		}
+		for _, src := range srcs {
+			if src = deref(src); src.Kind != yaml.MappingNode {
+				return nil, fmt.Errorf("line %d: << must merge a map or a list of maps", k.Line)
 			}
-			e.Host = v.Value
-		case yaml.MappingNode:
-			if err := e.decode(v, id, path, &r.Warnings); err != nil {
+			p, err := mappingPairs(src)
+			if err != nil {
 				return nil, err
 			}
-		default:
-			return nil, fmt.Errorf("roster %s:%d: host %q: expected a map of settings or a host string", path, k.Line, id)
+			merged = append(merged, p...)
 		}
-		h, err := e.host(id, path, k.Line)
-		if err != nil {
-			return nil, err
-		}
-		r.Hosts = append(r.Hosts, h)
 	}
-	return r, nil
+	seen := map[string]bool{}
+	for _, p := range own {
+		seen[p[0].Value] = true
+	}
+	for _, p := range merged {
+		if !seen[p[0].Value] {
+			seen[p[0].Value] = true
+			own = append(own, p)
+		}
+	}
+	return own, nil
 }
 
 // entry is a roster entry under construction; nil pointers mean "not set".
@@ -169,11 +244,23 @@ func isIgnored(k string) bool {
 
 func (e *entry) decode(n *yaml.Node, id, path string, warn *[]string) error {
 	where := func(v *yaml.Node, key string) string {
+		if path == "" {
+			return fmt.Sprintf("%s: %s", id, key)
+		}
 		return fmt.Sprintf("roster %s:%d: host %q: %s", path, v.Line, id, key)
 	}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		k, v := n.Content[i], n.Content[i+1]
+	pairs, err := mappingPairs(n)
+	if err != nil {
+		return fmt.Errorf("roster %s: host %q: %w", path, id, err)
+	}
+	given := map[string]int{}
+	for _, kv := range pairs {
+		k, v := kv[0], deref(kv[1])
 		key := k.Value
+		if prev, dup := given[key]; dup && path != "" {
+			return fmt.Errorf("roster %s:%d: host %q: %s is given twice (first at line %d)", path, k.Line, id, key, prev)
+		}
+		given[key] = k.Line
 		if v.Tag == "!!null" {
 			continue
 		}
@@ -183,12 +270,23 @@ func (e *entry) decode(n *yaml.Node, id, path string, warn *[]string) error {
 			}
 			return v.Value, nil
 		}
+		// text is a value that reaches the target's shell or sshd: it
+		// must not hold control characters.
+		text := func() (string, error) {
+			s, err := str()
+			if err == nil {
+				if cerr := checkText(key, s); cerr != nil {
+					err = fmt.Errorf("%s: %w", where(v, key), cerr)
+				}
+			}
+			return s, err
+		}
 		var err error
 		switch key {
 		case "host":
-			e.Host, err = str()
+			e.Host, err = text()
 		case "user":
-			e.User, err = str()
+			e.User, err = text()
 		case "passwd":
 			e.Passwd, err = str()
 		case "priv":
@@ -196,9 +294,13 @@ func (e *entry) decode(n *yaml.Node, id, path string, warn *[]string) error {
 		case "priv_passwd":
 			e.PrivPasswd, err = str()
 		case "sudo_user":
-			e.SudoUser, err = str()
+			e.SudoUser, err = text()
 		case "thin_dir":
-			e.ThinDir, err = str()
+			if e.ThinDir, err = text(); err == nil {
+				if terr := checkThinDir(e.ThinDir); terr != nil {
+					err = fmt.Errorf("%s: %w", where(v, key), terr)
+				}
+			}
 		case "port":
 			var p int
 			p, err = strconv.Atoi(v.Value)
@@ -239,7 +341,7 @@ func (e *entry) decode(n *yaml.Node, id, path string, warn *[]string) error {
 			}
 		default:
 			if !isIgnored(key) {
-				*warn = append(*warn, fmt.Sprintf("roster %s:%d: host %q: unknown key %q ignored (known keys: %s)", path, k.Line, id, key, strings.Join(sortedKnown(), ", ")))
+				*warn = append(*warn, fmt.Sprintf("%s %q ignored (known keys: %s)", where(k, "unknown key"), key, strings.Join(sortedKnown(), ", ")))
 			}
 		}
 		if err != nil {
@@ -266,8 +368,31 @@ func (e entry) host(id, path string, line int) (*Host, error) {
 		// salt-ssh uses the id as the address when host is missing.
 		h.Host = id
 	}
-	if strings.ContainsAny(h.Host, " \t/") {
+	if strings.ContainsAny(h.Host, " \t/") || checkText("host", h.Host) != nil {
 		return nil, fmt.Errorf("roster %s:%d: host %q: %q is not a host name or address", path, line, id, h.Host)
 	}
 	return h, nil
+}
+
+// checkText refuses a value with a control character (NUL, newline, tab,
+// escape...): such a value can never be safe in a remote command line.
+func checkText(key, s string) error {
+	for _, r := range s {
+		if r < 0x20 || r == 0x7f {
+			return fmt.Errorf("%s %q holds a control character: not allowed", key, s)
+		}
+	}
+	return nil
+}
+
+// checkThinDir refuses a thin_dir that is not an absolute path of its own:
+// brine creates, checks and cleans it on the target.
+func checkThinDir(dir string) error {
+	if !path.IsAbs(dir) {
+		return fmt.Errorf("thin_dir %q must be an absolute path, e.g. /var/tmp/.brine_deploy", dir)
+	}
+	if path.Clean(dir) == "/" {
+		return fmt.Errorf("thin_dir %q is the root directory: give brine a directory of its own", dir)
+	}
+	return nil
 }

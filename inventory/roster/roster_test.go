@@ -106,3 +106,78 @@ func TestLoadMissingFile(t *testing.T) {
 		t.Errorf("missing roster should say how to fix it: %v", err)
 	}
 }
+
+func TestMergeKeysAndAliases(t *testing.T) {
+	data := `
+web1: &base
+  host: 10.0.0.1
+  user: deploy
+  sudo: True
+  port: 2222
+web2:
+  <<: *base
+  host: 10.0.0.2
+web3:
+  <<: [*base, {user: other, timeout: 3}]
+  port: 22
+web4: *base
+`
+	r, err := Parse("roster.yaml", []byte(data), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Warnings) != 0 {
+		t.Errorf("a merge key is no unknown key: %v", r.Warnings)
+	}
+	w2, _ := r.Get("web2")
+	if w2.Host != "10.0.0.2" || w2.User != "deploy" || !w2.Sudo || w2.Port != 2222 {
+		t.Errorf("web2: own host, the rest merged: %+v", w2)
+	}
+	w3, _ := r.Get("web3")
+	// The first merged map wins over later ones; the entry's own keys win
+	// over all of them.
+	if w3.Host != "10.0.0.1" || w3.User != "deploy" || w3.Port != 22 || w3.Timeout != 3*time.Second {
+		t.Errorf("web3: %+v", w3)
+	}
+	w4, _ := r.Get("web4")
+	if w4.Host != "10.0.0.1" || w4.User != "deploy" {
+		t.Errorf("web4 (an alias): %+v", w4)
+	}
+	if _, err := Parse("r", []byte("a:\n  <<: [1]\n"), nil); err == nil || !strings.Contains(err.Error(), "<< must merge a map") {
+		t.Errorf("merging a scalar: %v", err)
+	}
+	if _, err := Parse("r", []byte("a:\n  port: 1\n  port: 2\n"), nil); err == nil || !strings.Contains(err.Error(), "r:3: host \"a\": port is given twice") {
+		t.Errorf("a key given twice: %v", err)
+	}
+}
+
+// Values that reach a remote command line are refused when they can never
+// be safe: the message names the file, the line and the host.
+func TestUnsafeValuesRefused(t *testing.T) {
+	cases := map[string]struct{ data, want string }{
+		"thin_dir newline":  {"a:\n  host: x\n  thin_dir: \"/var/tmp/x\\ntouch /tmp/pwned\"\n", `roster.yaml:3: host "a": thin_dir: thin_dir "/var/tmp/x\ntouch /tmp/pwned" holds a control character`},
+		"thin_dir NUL":      {"a:\n  thin_dir: \"/var/tmp/x\\0\"\n", `roster.yaml:2: host "a": thin_dir`},
+		"thin_dir relative": {"a:\n  thin_dir: var/tmp/x\n", `thin_dir "var/tmp/x" must be an absolute path`},
+		"thin_dir root":     {"a:\n  thin_dir: /var/..\n", `is the root directory`},
+		"user newline":      {"a:\n  user: \"root\\nx\"\n", `roster.yaml:2: host "a": user: user "root\nx" holds a control character`},
+		"sudo_user tab":     {"a:\n  sudo_user: \"ro\\tot\"\n", `sudo_user "ro\tot" holds a control character`},
+		"host escape":       {"a:\n  host: \"x\\e[2J\"\n", `host "a": host: host "x\x1b[2J" holds a control character`},
+		"id newline":        {"\"a\\nb\": x\n", `host "a\nb" is not a usable host id`},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			_, err := Parse("roster.yaml", []byte(c.data), nil)
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Errorf("want error containing %q, got %v", c.want, err)
+			}
+		})
+	}
+	// Quotes, spaces and semicolons are fine: every remote command quotes them.
+	r, err := Parse("roster.yaml", []byte("a:\n  thin_dir: '/var/tmp/z\"; fi; touch /tmp/pwned'\n"), nil)
+	if err != nil || r.Hosts[0].ThinDir != `/var/tmp/z"; fi; touch /tmp/pwned` {
+		t.Errorf("a quoted thin_dir is data, not refused: %v", err)
+	}
+	if _, err := Parse("roster.yaml", []byte("a: x\n"), map[string]any{"thin_dir": "rel"}); err == nil || !strings.Contains(err.Error(), "roster_defaults: thin_dir") {
+		t.Errorf("roster_defaults are checked too: %v", err)
+	}
+}

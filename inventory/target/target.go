@@ -1,12 +1,18 @@
-// Package target selects roster hosts the way salt-ssh does: a glob by
-// default, a regular expression (-E) or a list (-L).
+// Package target selects the roster hosts a command line targets, the way
+// salt-ssh does: a glob by default, a regular expression (-E), a list (-L),
+// grains (-G, -P), an address range (-S), a compound expression (-C) or a
+// nodegroup (-N). Targets on grains are evaluated on the controller from
+// the cached grains; a host whose grains are needed and not cached is asked
+// for them first, and one that cannot answer is reported, never dropped.
 package target
 
 import (
+	"context"
 	"fmt"
-	"path"
-	"regexp"
 	"strings"
+
+	"brine/inventory/roster"
+	"brine/provision/compile/match"
 )
 
 // Kind is a targeting mode.
@@ -20,48 +26,139 @@ const (
 	PCRE
 	// List matches ids named in a comma- or space-separated list.
 	List
+	// Grain matches a grain with a glob: "os_family:Debian", ":" nesting.
+	Grain
+	// GrainPCRE matches a grain with a regular expression.
+	GrainPCRE
+	// IPCIDR matches the ipv4/ipv6 grains against an address or network.
+	IPCIDR
+	// Compound is Salt's compound expression ("G@os:Debian and web*").
+	Compound
+	// Nodegroup names a nodegroup.
+	Nodegroup
 )
 
-// Matcher reports whether a host id is targeted.
-type Matcher func(id string) bool
-
-// New compiles an expression of the given kind.
-func New(kind Kind, expr string) (Matcher, error) {
-	expr = strings.TrimSpace(expr)
-	if expr == "" {
-		return nil, fmt.Errorf("empty target: give a glob such as '*', a regex with -E or a list with -L")
-	}
-	switch kind {
-	case PCRE:
-		re, err := regexp.Compile("^(?:" + expr + ")")
-		if err != nil {
-			return nil, fmt.Errorf("target %q is not a valid regular expression: %w", expr, err)
-		}
-		return re.MatchString, nil
-	case List:
-		set := map[string]bool{}
-		for _, f := range strings.FieldsFunc(expr, func(r rune) bool { return r == ',' || r == ' ' || r == '\t' }) {
-			set[f] = true
-		}
-		return func(id string) bool { return set[id] }, nil
-	default:
-		if _, err := path.Match(expr, ""); err != nil {
-			return nil, fmt.Errorf("target %q is not a valid glob: %w", expr, err)
-		}
-		return func(id string) bool {
-			ok, _ := path.Match(expr, id)
-			return ok
-		}, nil
-	}
+// kinds gives each Kind its Salt matcher name and its flag.
+var kinds = map[Kind]struct{ matcher, flag, example string }{
+	Glob:      {"glob", "", "'web*'"},
+	PCRE:      {"pcre", "-E", "-E 'web\\d+'"},
+	List:      {"list", "-L", "-L web1,web2"},
+	Grain:     {"grain", "-G", "-G 'os_family:Debian'"},
+	GrainPCRE: {"grain_pcre", "-P", "-P 'os:(Debian|Ubuntu)'"},
+	IPCIDR:    {"ipcidr", "-S", "-S 10.0.0.0/8"},
+	Compound:  {"compound", "-C", "-C 'G@roles:web and not db*'"},
+	Nodegroup: {"nodegroup", "-N", "-N webservers"},
 }
 
-// Select returns the ids that m matches, in the given order.
-func Select(ids []string, m Matcher) []string {
-	var out []string
-	for _, id := range ids {
-		if m(id) {
-			out = append(out, id)
+// Expr is a parsed target.
+type Expr struct {
+	kind Kind
+	m    *match.Expr
+}
+
+// Parse compiles a target of the given kind; groups are the nodegroups -N
+// and N@ refer to. Pillar (I@, J@) is refused: pillar is compiled per host
+// after targeting, so it cannot choose the hosts (top files may use it).
+func Parse(kind Kind, expr string, groups match.Nodegroups) (*Expr, error) {
+	k := kinds[kind]
+	expr = strings.TrimSpace(expr)
+	if expr == "" {
+		return nil, fmt.Errorf("empty target: give a glob such as '*' or e.g. %s", kinds[Grain].example)
+	}
+	switch kind {
+	case List:
+		expr = strings.Join(strings.FieldsFunc(expr, func(r rune) bool { return r == ',' || r == ' ' || r == '\t' }), ",")
+	case Grain, GrainPCRE:
+		if !strings.Contains(expr, match.DefaultDelim) {
+			return nil, fmt.Errorf("%s %q: want KEY:PATTERN, e.g. %s", k.flag, expr, k.example)
 		}
 	}
-	return out
+	m, err := match.Parse(k.matcher, expr, groups)
+	if err != nil {
+		if k.flag != "" {
+			return nil, fmt.Errorf("%s %q: %w", k.flag, expr, err)
+		}
+		return nil, fmt.Errorf("target %q: %w", expr, err)
+	}
+	if _, pillar := m.Needs(); pillar {
+		return nil, fmt.Errorf("%s %q: pillar (I@, J@) cannot choose hosts: brine compiles pillar per host after targeting; target on grains (G@) or a nodegroup instead (top files may match on pillar)", k.flag, expr)
+	}
+	return &Expr{kind: kind, m: m}, nil
+}
+
+// NeedsGrains reports whether the target reads grains for some host.
+func (e *Expr) NeedsGrains() bool {
+	g, _ := e.m.Needs()
+	return g
+}
+
+// Grains gives targeting the hosts' grains.
+type Grains interface {
+	// Cached returns h's grains as the controller last saw them (collected
+	// grains, roster grains on top, its id); ok is false when it has none.
+	Cached(h *roster.Host) (g map[string]any, ok bool)
+	// Fetch asks hosts for their grains (one exec each, recording them in
+	// the cache) and returns those that answered, by id.
+	Fetch(ctx context.Context, hosts []*roster.Host) map[string]map[string]any
+}
+
+// Selection is what a target selects.
+type Selection struct {
+	// Hosts are the targeted hosts, in roster order.
+	Hosts []*roster.Host
+	// Unknown are hosts whose grains were needed but could not be had:
+	// neither in nor out. The caller reports them as failed.
+	Unknown []*roster.Host
+	// Fetched are the hosts asked for their grains during targeting.
+	Fetched []*roster.Host
+}
+
+// Select evaluates e for hosts. Hosts the id alone decides need no grains;
+// the others use cached grains, and those without (or all of them with
+// refresh) are asked first, in one Fetch.
+func (e *Expr) Select(ctx context.Context, hosts []*roster.Host, g Grains, refresh bool) Selection {
+	const (
+		out = iota
+		in
+		pending
+	)
+	state := make([]int, len(hosts))
+	grains := map[string]map[string]any{}
+	var fetch []*roster.Host
+	for i, h := range hosts {
+		m, decided := e.m.MatchID(h.ID)
+		switch {
+		case decided && m:
+			state[i] = in
+		case decided:
+			state[i] = out
+		default:
+			state[i] = pending
+			if gr, ok := g.Cached(h); ok && !refresh {
+				grains[h.ID] = gr
+			} else {
+				fetch = append(fetch, h)
+			}
+		}
+	}
+	if len(fetch) > 0 {
+		for id, gr := range g.Fetch(ctx, fetch) {
+			grains[id] = gr
+		}
+	}
+	sel := Selection{Fetched: fetch}
+	for i, h := range hosts {
+		switch state[i] {
+		case in:
+			sel.Hosts = append(sel.Hosts, h)
+		case pending:
+			gr, ok := grains[h.ID]
+			if !ok {
+				sel.Unknown = append(sel.Unknown, h)
+			} else if e.m.Match(match.Target{ID: h.ID, Grains: gr}) {
+				sel.Hosts = append(sel.Hosts, h)
+			}
+		}
+	}
+	return sel
 }

@@ -9,6 +9,8 @@ import (
 	"sort"
 
 	"gopkg.in/yaml.v3"
+
+	"brine/provision/compile/match"
 )
 
 // Tree is a state tree: saltenv -> roots (the first root that has a file
@@ -16,6 +18,9 @@ import (
 type Tree struct {
 	FileRoots   map[string][]string
 	PillarRoots map[string][]string
+	// Nodegroups are brine.yaml's nodegroups, for top files' N@ and
+	// `match: nodegroup`.
+	Nodegroups match.Nodegroups
 }
 
 // Config is the part of brine.yaml the compiler reads; it is a Tree.
@@ -35,6 +40,7 @@ func LoadConfig(path string) (Config, error) {
 	var raw struct {
 		FileRoots   map[string]any `yaml:"file_roots"`
 		PillarRoots map[string]any `yaml:"pillar_roots"`
+		Nodegroups  map[string]any `yaml:"nodegroups"`
 	}
 	if err := yaml.Unmarshal(b, &raw); err != nil {
 		return Config{}, fmt.Errorf("%s: %w", path, err)
@@ -48,7 +54,11 @@ func LoadConfig(path string) (Config, error) {
 	if err != nil {
 		return Config{}, fmt.Errorf("%s: pillar_roots: %w", path, err)
 	}
-	return Config{FileRoots: fr, PillarRoots: pr}, nil
+	ng, err := match.NewNodegroups(raw.Nodegroups)
+	if err != nil {
+		return Config{}, fmt.Errorf("%s: nodegroups: %w", path, err)
+	}
+	return Config{FileRoots: fr, PillarRoots: pr, Nodegroups: ng}, nil
 }
 
 func rootsOf(m map[string]any, dir string) (map[string][]string, error) {

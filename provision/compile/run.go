@@ -334,7 +334,7 @@ func (r *run) renderTopFile(env, full string, src []byte, pillar bool) ([]topSec
 func (r *run) matchTargets(sec topSection) []string {
 	var out []string
 	seen := map[string]bool{}
-	t := match.Target{ID: r.host.ID, Grains: r.grains, Pillar: r.pillar}
+	t := match.Target{ID: r.host.ID, Grains: r.grains, Pillar: r.pillar, Nodegroups: r.c.tree.Nodegroups}
 	for _, tt := range sec.targets {
 		if tt.invalid != "" {
 			r.errs = append(r.errs, tt.invalid)

@@ -253,16 +253,7 @@ func (hr *hostRun) grains() (map[string]any, error) {
 			return nil, fmt.Errorf("collecting grains: %s", resp.Error)
 		}
 	}
-	// Collected grains (cached), roster grains on top, as the executor does.
-	g := make(map[string]any, len(hc.Grains)+len(hr.h.Grains))
-	for k, v := range hc.Grains {
-		g[k] = v
-	}
-	for k, v := range hr.h.Grains {
-		g[k] = v
-	}
-	g["id"] = hr.h.ID
-	return g, nil
+	return HostGrains(hc.Grains, hr.h), nil
 }
 
 func (hr *hostRun) sudo() string {

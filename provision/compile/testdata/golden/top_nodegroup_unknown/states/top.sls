@@ -1,0 +1,4 @@
+base:
+  webserver:
+    - match: nodegroup
+    - web
