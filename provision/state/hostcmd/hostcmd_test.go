@@ -14,7 +14,7 @@ import (
 
 func TestLineQuoting(t *testing.T) {
 	got := Line(state.Cmd{Argv: []string{"apt-get", "install", "-o", "DPkg::Options::=--force-confold", "a b", "it's", ""}, Env: map[string]string{"B": "2", "A": "x y"}})
-	want := `A='x y' B=2 apt-get install -o DPkg::Options::=--force-confold 'a b' 'it'\''s' ''`
+	want := `A='x y' B=2 apt-get install -o DPkg::Options::=--force-confold 'a b' 'it'"'"'s' ''`
 	if got != want {
 		t.Errorf("got  %s\nwant %s", got, want)
 	}
