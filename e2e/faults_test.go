@@ -456,3 +456,41 @@ func TestFault200HostsWith20PercentDown(t *testing.T) {
 		}
 	}
 }
+
+// TestFaultThinDirFull fills the thin dir's file system: the upload fails
+// with a message that says so, and nothing half-written stays behind.
+func TestFaultThinDirFull(t *testing.T) {
+	c := newClient(t)
+	h := hostByID(t, "h10")
+	var pid int
+	for _, p := range h.Procs() {
+		if p.Comm == "sshd" {
+			pid = p.PID
+			break
+		}
+	}
+	if pid == 0 {
+		t.Fatal("no sshd in the host")
+	}
+	dir := filepath.Join(h.Root, "var/tmp/.brine_full")
+	os.MkdirAll(dir, 0o700)
+	// A small file system, mounted in the host's own mount namespace.
+	ns := func(args ...string) {
+		t.Helper()
+		if out, err := exec.Command("nsenter", append([]string{"-t", fmt.Sprint(pid), "-m", "--"}, args...)...).CombinedOutput(); err != nil {
+			t.Fatalf("%v: %v %s", args, err, out)
+		}
+	}
+	ns("mount", "-t", "tmpfs", "-o", "size=256k,mode=0700", "tmpfs", dir)
+	t.Cleanup(func() { ns("umount", dir) })
+	c.writeRoster(map[string]string{h.ID: fmt.Sprintf("  host: %s\n  user: root\n  thin_dir: /var/tmp/.brine_full", h.Addr)})
+	r := c.run("-L", h.ID, "test.ping")
+	if r.code != 20 || !strings.Contains(r.stdout, "Upload failed") || !strings.Contains(r.stdout, "/var/tmp/.brine_full is full") {
+		t.Errorf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	// Read through the host's namespace: the tmpfs is not visible here.
+	out, _ := exec.Command("nsenter", "-t", fmt.Sprint(pid), "-m", "--", "ls", "-A", dir).Output()
+	if strings.TrimSpace(string(out)) != "" {
+		t.Errorf("left in the full thin dir: %q", out)
+	}
+}
