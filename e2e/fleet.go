@@ -128,9 +128,9 @@ type Host struct {
 	ID   string
 	Addr string // HostAddr(n)
 	// Root is the merged overlay: the host's filesystem seen from outside.
-	Root    string
-	dir     string
-	noSFTP  bool
+	Root   string
+	dir    string
+	noSFTP bool
 	// sftpCmd replaces the sftp subsystem's program (a fault: one that
 	// never answers).
 	sftpCmd string
