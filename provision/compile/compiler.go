@@ -8,6 +8,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -15,7 +16,9 @@ import (
 	"sync"
 
 	"brine/provision/compile/jinja"
+	"brine/provision/execmod"
 	"brine/provision/lowstate"
+	"brine/provision/state"
 
 	"gopkg.in/yaml.v3"
 )
@@ -29,7 +32,25 @@ type Host struct {
 	Pillar map[string]any
 	// Opts are extra options (test: true...) visible as `opts` in Jinja.
 	Opts map[string]any
+	// Call runs an execution module function on the target for a state or
+	// file template (salt['file.file_exists']('/x'), see provision/execmod)
+	// and returns its JSON-decoded return (json.Number or float64 numbers
+	// are both fine). When nil, a template making such a call fails the
+	// compile with an error wrapping ErrNeedsTarget: the runner then opens
+	// the interactive session and compiles again with Call set.
+	Call func(ctx context.Context, fun string, args []any, kwargs map[string]any) (any, error)
+	// OnPillar, when set, is called once per compile with the host's pillar
+	// (rendered and merged, command-line pillar on top; what rendered so far
+	// when the pillar has errors) before any state or file template renders
+	// and before a pillar error is returned, so the caller can register
+	// secret values before any message could print one.
+	OnPillar func(pillar map[string]any)
 }
+
+// ErrNeedsTarget is wrapped by the error of a compile whose templates call
+// an execution module that must answer from the target while Host.Call is
+// nil.
+var ErrNeedsTarget = errors.New("templates call execution modules that run on the target")
 
 // Result of a compile.
 type Result struct {
@@ -46,10 +67,20 @@ type Result struct {
 // Errors is a list of Salt-style compile error messages.
 type Errors struct {
 	Msgs []string
+	// needsTarget: a template called a target function without Host.Call.
+	needsTarget bool
 }
 
 // Error joins the messages, one per line.
 func (e *Errors) Error() string { return strings.Join(e.Msgs, "\n") }
+
+// Unwrap is ErrNeedsTarget when the compile stopped for a target call.
+func (e *Errors) Unwrap() error {
+	if e.needsTarget {
+		return ErrNeedsTarget
+	}
+	return nil
+}
 
 // renderer renders a Jinja template (implemented by jinja.Env).
 type renderer interface {
@@ -70,6 +101,9 @@ type Compiler struct {
 	slsLists sync.Map            // saltenv -> sorted SLS names
 	renders  *cache              // render cache key -> rendered string
 	yamls    *cache              // sha256 of text -> *yamlEntry
+	// local runs the execution modules pillar templates call: Salt
+	// renders pillar on the master, with the master's own modules.
+	local *execmod.Env
 }
 
 type fileEntry struct {
@@ -88,7 +122,8 @@ func New(tree Tree) *Compiler {
 	}
 	return &Compiler{tree: tree, reqs: requisites(), ins: requisiteIns(),
 		envs: map[string]renderer{}, penvs: map[string]renderer{},
-		renders: newCache(maxCache), yamls: newCache(maxCache)}
+		renders: newCache(maxCache), yamls: newCache(maxCache),
+		local: &execmod.Env{Exec: state.NewHostExecutor()}}
 }
 
 // readFile returns a file's content, cached for the compiler's lifetime.
@@ -179,9 +214,12 @@ func hasJinja(src []byte) bool {
 	return strings.Contains(s, "{{") || strings.Contains(s, "{%") || strings.Contains(s, "{#")
 }
 
-// render renders src with vars through the cache. key identifies the host
-// context; "" disables caching.
-func (c *Compiler) render(r renderer, display string, src []byte, vars map[string]any, key string) (string, error) {
+// render renders src with vars through the compiler's cache. key identifies
+// the host context; "" disables caching. A render that called an execution
+// module depends on the answers, not only on key, so it is never stored
+// (keying it by the answers would mean making the calls first, which is
+// the costly part).
+func (r *run) render(rd renderer, display string, src []byte, vars map[string]any, key string) (string, error) {
 	if !hasJinja(src) {
 		return string(src), nil
 	}
@@ -192,16 +230,17 @@ func (c *Compiler) render(r renderer, display string, src []byte, vars map[strin
 		h.Write(sum[:])
 		fmt.Fprintf(h, "\x00%s\x00%s", display, key)
 		ck = string(h.Sum(nil))
-		if v, ok := c.renders.get(ck); ok {
+		if v, ok := r.c.renders.get(ck); ok {
 			return v.(string), nil
 		}
 	}
-	out, err := safeRender(r, display, src, vars)
+	before := r.calls
+	out, err := safeRender(rd, display, src, vars)
 	if err != nil {
 		return "", err
 	}
-	if ck != "" {
-		c.renders.put(ck, out)
+	if ck != "" && r.calls == before {
+		r.c.renders.put(ck, out)
 	}
 	return out, nil
 }

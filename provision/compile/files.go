@@ -18,6 +18,9 @@ import (
 // renders templates and packs the bytes into r.files by sha256.
 func (r *run) resolveFiles(chunks []*chunk) {
 	for _, c := range chunks {
+		if r.needsTarget {
+			return
+		}
 		st, fun := c.State(), c.Fun()
 		switch {
 		case st == "file" && fun == "managed":
@@ -128,7 +131,7 @@ func (r *run) renderFileTemplate(c lowstate.Chunk, env, rel, full string, data [
 		r.chunkErr(c, "template engine '%s' is not supported by brine (only jinja)", engine)
 		return nil, false
 	}
-	vars := r.baseVars(env)
+	vars := r.baseVars(env, false)
 	slsVars(vars, c.SLS(), rel, full)
 	vars["sls"] = c.SLS()
 	vars["source"] = full
@@ -151,7 +154,7 @@ func (r *run) renderFileTemplate(c lowstate.Chunk, env, rel, full string, data [
 		vars[k] = v
 	}
 	key := contextKey(r.key, env, c.SLS(), extra)
-	out, err := r.c.render(r.c.envRenderer(env, false), full, data, vars, key)
+	out, err := r.render(r.c.envRenderer(env, false), full, data, vars, key)
 	if err != nil {
 		r.chunkErr(c, "Unable to manage file: Jinja error: %v", err)
 		return nil, false

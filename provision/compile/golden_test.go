@@ -1,6 +1,7 @@
 package compile
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -10,7 +11,10 @@ import (
 	"strings"
 	"testing"
 
+	"brine/provision/execmod"
 	"brine/provision/lowstate"
+	"brine/provision/state"
+	"brine/provision/state/hostcmd"
 )
 
 // goldenCase is case.json: what to compile and show.
@@ -19,6 +23,14 @@ type goldenCase struct {
 	Saltenv string         `json:"saltenv"`
 	Pillar  map[string]any `json:"pillar"`
 	Show    string         `json:"show"` // lowstate (default), highstate, top, pillar
+	// Commands are the target's canned command answers (the first whose
+	// Match the command line contains) for the execution modules templates
+	// call; the target's files are the case's target/ directory.
+	Commands []struct {
+		Match   string `json:"match"`
+		Stdout  string `json:"stdout"`
+		Retcode int    `json:"retcode"`
+	} `json:"commands"`
 }
 
 // goldenWant is expected.json, written by hand from Salt's documentation.
@@ -31,6 +43,11 @@ type goldenWant struct {
 	ErrorContains []string                     `json:"error_contains"`
 	Files         map[string]string            `json:"files"`
 	Recurse       map[string]map[string]string `json:"recurse"`
+	// NeedsTarget is whether the compile without a target session stops
+	// with ErrNeedsTarget (as the runner sees it); TargetCalls, when set,
+	// is how many calls then reached the target.
+	NeedsTarget *bool `json:"needs_target"`
+	TargetCalls *int  `json:"target_calls"`
 }
 
 func readJSON(t *testing.T, p string, v any) bool {
@@ -98,6 +115,9 @@ func TestGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// cmd.* run with Salt's DEFAULT_SHELL ($SHELL), which the cases' target/
+	// trees have as /bin/sh
+	t.Setenv("SHELL", "/bin/sh")
 	if len(dirs) < 60 {
 		t.Errorf("only %d golden cases, want at least 60", len(dirs))
 	}
@@ -129,15 +149,33 @@ func runGolden(t *testing.T, dir string) {
 	var res *Result
 	var got any
 	var err error
-	switch {
-	case gc.Show == "top":
-		got, err = c.Top(ctx, h)
-	case gc.Show == "pillar":
-		got, err = c.Pillar(ctx, h)
-	case len(gc.SLS) > 0:
-		res, err = c.SLS(ctx, h, gc.Saltenv, gc.SLS)
-	default:
-		res, err = c.Highstate(ctx, h)
+	compile := func() {
+		switch {
+		case gc.Show == "top":
+			got, err = c.Top(ctx, h)
+		case gc.Show == "pillar":
+			got, err = c.Pillar(ctx, h)
+		case len(gc.SLS) > 0:
+			res, err = c.SLS(ctx, h, gc.Saltenv, gc.SLS)
+		default:
+			res, err = c.Highstate(ctx, h)
+		}
+	}
+	// as the runner does: compile; when a template needs the target, open
+	// the session (here: execmod in process on the case's target/ tree,
+	// answers through JSON as on the wire) and compile again
+	compile()
+	needed := errors.Is(err, ErrNeedsTarget)
+	calls := 0
+	if needed {
+		h.Call = goldenTarget(t, dir, gc, grains, &calls)
+		compile()
+	}
+	if want.NeedsTarget != nil && *want.NeedsTarget != needed {
+		t.Errorf("needs_target = %v, want %v", needed, *want.NeedsTarget)
+	}
+	if want.TargetCalls != nil && *want.TargetCalls != calls {
+		t.Errorf("target_calls = %d, want %d", calls, *want.TargetCalls)
 	}
 	if want.Errors != nil || want.ErrorContains != nil {
 		var ce *Errors
@@ -214,6 +252,40 @@ func runGolden(t *testing.T, dir string) {
 				t.Errorf("recurse %s/%s = %q, want %q", name, rel, got, content)
 			}
 		}
+	}
+}
+
+// goldenTarget is Host.Call backed by execmod on the case's target/ tree
+// and canned commands, with the reply going through JSON like wire.Reply.
+func goldenTarget(t *testing.T, dir string, gc goldenCase, grains map[string]any, calls *int) func(context.Context, string, []any, map[string]any) (any, error) {
+	root := filepath.Join(dir, "target")
+	if _, err := os.Stat(root); err != nil {
+		root = t.TempDir()
+	}
+	f := &hostcmd.Fake{Handler: func(_ state.Cmd, line string) (state.CmdResult, bool) {
+		for _, cmd := range gc.Commands {
+			if strings.Contains(line, cmd.Match) {
+				return state.CmdResult{Stdout: cmd.Stdout, Retcode: cmd.Retcode}, true
+			}
+		}
+		t.Errorf("unexpected command on the target: %s", line)
+		return state.CmdResult{Retcode: 127}, true
+	}}
+	env := &execmod.Env{Root: root, Exec: f, Grains: grains}
+	return func(ctx context.Context, fun string, args []any, kw map[string]any) (any, error) {
+		*calls++
+		v, err := execmod.Call(ctx, env, fun, args, kw)
+		if err != nil {
+			return nil, err
+		}
+		b, err := json.Marshal(v)
+		if err != nil {
+			return nil, err
+		}
+		d := json.NewDecoder(bytes.NewReader(b))
+		d.UseNumber()
+		var out any
+		return out, d.Decode(&out)
 	}
 }
 

@@ -48,26 +48,29 @@ func reqList(v any, strict bool) ([]lowstate.Ref, bool) {
 // verification, requisite_in, exclude; then builds, checks and orders the
 // lowstate and resolves files.
 func (r *run) finish() (*Result, error) {
+	if r.needsTarget {
+		return nil, r.failure()
+	}
 	h := r.high
 	r.reconcileExtend(h, h.extends)
 	r.verify(h)
 	if len(r.errs) > 0 {
-		return nil, &Errors{Msgs: r.errs}
+		return nil, r.failure()
 	}
 	r.requisiteIn(h)
 	if len(r.errs) > 0 {
-		return nil, &Errors{Msgs: r.errs}
+		return nil, r.failure()
 	}
 	r.applyExclude(h)
 	chunks := r.compileChunks(h)
 	r.checkRequisites(chunks)
 	if len(r.errs) > 0 {
-		return nil, &Errors{Msgs: r.errs}
+		return nil, r.failure()
 	}
 	orderChunks(chunks)
 	r.resolveFiles(chunks)
 	if len(r.errs) > 0 {
-		return nil, &Errors{Msgs: r.errs}
+		return nil, r.failure()
 	}
 	low := make([]lowstate.Chunk, len(chunks))
 	for i, c := range chunks {

@@ -26,7 +26,11 @@ type run struct {
 	iorder int
 	high   *fileState
 	files  map[string][]byte
-	salt   *saltObj
+	salt   [2]*saltObj // the `salt` of state templates, of pillar templates
+
+	calls       int            // execution module calls made (renders that made some are not cached)
+	memo        map[string]any // answers of pure calls, until the next impure one
+	needsTarget bool           // a template called a target function without Host.Call
 }
 
 func (c *Compiler) newRun(ctx context.Context, h Host) *run {
@@ -71,20 +75,32 @@ func (r *run) errorf(format string, args ...any) {
 	r.errs = append(r.errs, fmt.Sprintf(format, args...))
 }
 
-// saltObj returns the run's `salt` template object, built once.
-func (r *run) saltObj() *saltObj {
-	if r.salt == nil {
-		r.salt = newSaltObj(r)
+// saltObj returns the run's `salt` template object for state and file
+// templates, or for pillar templates, built once.
+func (r *run) saltObj(pillar bool) *saltObj {
+	i := 0
+	if pillar {
+		i = 1
 	}
-	return r.salt
+	if r.salt[i] == nil {
+		r.salt[i] = newSaltObj(r, pillar)
+	}
+	return r.salt[i]
 }
 
-// baseVars are the template variables shared by every render of this host.
-func (r *run) baseVars(env string) map[string]any {
+// failure is the compile error for the messages collected so far.
+func (r *run) failure() error {
+	return &Errors{Msgs: r.errs, needsTarget: r.needsTarget}
+}
+
+// baseVars are the template variables shared by every render of this host;
+// pillar templates get the `salt` whose execution modules run on the
+// controller.
+func (r *run) baseVars(env string, pillar bool) map[string]any {
 	return map[string]any{
 		"grains":  r.grains,
 		"pillar":  r.pillar,
-		"salt":    r.saltObj(),
+		"salt":    r.saltObj(pillar),
 		"opts":    r.opts,
 		"saltenv": env,
 		"env":     env,
@@ -120,6 +136,7 @@ func (r *run) compilePillar() error {
 	r.pillar = deepCopy(cli).(map[string]any)
 	if len(r.c.tree.PillarRoots) == 0 {
 		r.key = contextKey(r.grains, r.pillar, r.opts)
+		r.pillarDone()
 		return nil
 	}
 	pillar := map[string]any{}
@@ -151,10 +168,19 @@ func (r *run) compilePillar() error {
 	}
 	r.pillar = mergeDict(pillar, cli, false)
 	r.key = contextKey(r.grains, r.pillar, r.opts)
+	r.pillarDone()
 	if len(r.errs) > 0 {
-		return &Errors{Msgs: r.errs}
+		return r.failure()
 	}
 	return nil
+}
+
+// pillarDone hands the pillar to Host.OnPillar, before anything else
+// renders or an error leaves the compile.
+func (r *run) pillarDone() {
+	if r.host.OnPillar != nil {
+		r.host.OnPillar(r.pillar)
+	}
 }
 
 // slsFile resolves an SLS name to a file in roots: a/b.sls, then a/b/init.sls.
@@ -179,10 +205,10 @@ func (r *run) renderPillarSLS(env, sls string, seen map[string]bool) map[string]
 		r.errorf("Pillar: Specified SLS '%s' in environment '%s' is not available on the salt master", sls, env)
 		return nil
 	}
-	vars := r.baseVars(env)
+	vars := r.baseVars(env, true)
 	slsVars(vars, sls, rel, full)
 	key := contextKey(r.grains, r.pillar, r.opts)
-	text, err := r.c.render(r.c.envRenderer(env, true), full, src, vars, key+"\x00"+env+"\x00"+sls)
+	text, err := r.render(r.c.envRenderer(env, true), full, src, vars, key+"\x00"+env+"\x00"+sls)
 	if err != nil {
 		r.errorf("Pillar: Rendering SLS '%s' failed, render error: %v", sls, err)
 		return nil
@@ -264,9 +290,9 @@ type topTarget struct {
 
 // renderTopFile renders and parses a top file.
 func (r *run) renderTopFile(env, full string, src []byte, pillar bool) ([]topSection, error) {
-	vars := r.baseVars(env)
+	vars := r.baseVars(env, pillar)
 	slsVars(vars, "top", "top.sls", full)
-	text, err := r.c.render(r.c.envRenderer(env, pillar), full, src, vars, r.key+"\x00"+env+"\x00top")
+	text, err := r.render(r.c.envRenderer(env, pillar), full, src, vars, r.key+"\x00"+env+"\x00top")
 	if err != nil {
 		return nil, fmt.Errorf("Rendering top file %s failed: %w", full, err)
 	}
@@ -404,7 +430,7 @@ func (r *run) top() (map[string][]string, []string, error) {
 		top[s.env] = append(top[s.env], m...)
 	}
 	if len(r.errs) > 0 {
-		return nil, nil, &Errors{Msgs: r.errs}
+		return nil, nil, r.failure()
 	}
 	return top, envs, nil
 }

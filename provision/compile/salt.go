@@ -1,19 +1,30 @@
 package compile
 
 import (
+	"encoding/json"
 	"fmt"
+	"math"
 	"path"
 	"sort"
 	"strings"
 
 	"brine/provision/compile/jinja"
 	"brine/provision/compile/match"
+	"brine/provision/execmod"
 )
 
 // saltObj is the `salt` template variable: salt['mod.fun'] and salt.mod.fun
-// both resolve to a jinja.Callable.
+// both resolve to a jinja.Callable. Functions come from three places: the
+// compile-time ones below (pillar.*, grains.*, config.*, defaults.*...,
+// which salt-ssh also runs on the master), the execution modules of
+// provision/execmod (answered by the target, or by the controller in pillar
+// templates) and nothing else: any other name is undefined, so
+// `salt['x.y'] is defined` and `is callable` are false and a call fails with
+// Salt's "'x.y' is not available." at the template's file and line.
 type saltObj struct {
-	fns map[string]jinja.Callable
+	r      *run
+	pillar bool
+	fns    map[string]jinja.Callable
 }
 
 // saltMod is `salt.mod`, resolving `.fun`.
@@ -22,8 +33,9 @@ type saltMod struct {
 	mod string
 }
 
-// newSaltObj builds the compile-time execution modules for one host run.
-func newSaltObj(r *run) *saltObj {
+// newSaltObj builds the `salt` object of one host run, for pillar templates
+// or for state and file templates.
+func newSaltObj(r *run, pillar bool) *saltObj {
 	pillarGet := func(args []any, kw map[string]any) (any, error) {
 		return dataGet(r.pillar, args, kw)
 	}
@@ -41,64 +53,45 @@ func newSaltObj(r *run) *saltObj {
 	}
 	noop := func([]any, map[string]any) (any, error) { return "", nil }
 	fns := map[string]jinja.Callable{
-		"pillar.get":            pillarGet,
-		"pillar.fetch":          pillarGet,
-		"pillar.item":           itemsOf(func() map[string]any { return r.pillar }),
-		"pillar.items":          func([]any, map[string]any) (any, error) { return deepCopy(r.pillar), nil },
-		"pillar.raw":            func([]any, map[string]any) (any, error) { return deepCopy(r.pillar), nil },
-		"grains.get":            grainsGet,
-		"grains.item":           itemsOf(func() map[string]any { return r.grains }),
-		"grains.items":          func([]any, map[string]any) (any, error) { return deepCopy(r.grains), nil },
-		"grains.has_value":      hasValue(func() map[string]any { return r.grains }),
-		"grains.filter_by":      func(a []any, kw map[string]any) (any, error) { return filterBy(r.grains, a, kw) },
-		"pillar.filter_by":      func(a []any, kw map[string]any) (any, error) { return filterBy(r.pillar, a, kw) },
-		"config.get":            configGet,
-		"config.option":         configGet,
-		"defaults.merge":        defaultsMerge,
-		"defaults.deepcopy":     func(a []any, _ map[string]any) (any, error) { return deepCopy(argN(a, 0)), nil },
-		"defaults.update":       defaultsMerge,
-		"slsutil.merge":         slsutilMerge,
-		"slsutil.update":        defaultsMerge,
-		"file.join":             fileJoin,
-		"file.dirname":          strFn(path.Dir),
-		"file.basename":         strFn(path.Base),
-		"test.true":             func([]any, map[string]any) (any, error) { return true, nil },
-		"test.false":            func([]any, map[string]any) (any, error) { return false, nil },
-		"test.ping":             func([]any, map[string]any) (any, error) { return true, nil },
-		"log.debug":             noop,
-		"log.info":              noop,
-		"log.warning":           noop,
-		"log.warn":              noop,
-		"log.error":             noop,
-		"log.critical":          noop,
-		"log.trace":             noop,
-		"log.exception":         noop,
-		"config.items":          func([]any, map[string]any) (any, error) { return deepCopy(r.opts), nil },
-		"grains.ls":             keysOf(func() map[string]any { return r.grains }),
-		"pillar.ls":             keysOf(func() map[string]any { return r.pillar }),
-		"pillar.keys":           func(a []any, kw map[string]any) (any, error) { return keysAt(r.pillar, a) },
-		"pkg.version":           func([]any, map[string]any) (any, error) { return "", nil },
-		"opts.get":              configGet,
-		"environ.get":           func(a []any, _ map[string]any) (any, error) { return argN(a, 1), nil },
-		"slsutil.renderer":      unavailable("slsutil.renderer"),
-		"cmd.run":               unavailable("cmd.run"),
-		"cmd.run_stdout":        unavailable("cmd.run_stdout"),
-		"cmd.shell":             unavailable("cmd.shell"),
-		"cmd.retcode":           unavailable("cmd.retcode"),
-		"mine.get":              unavailable("mine.get"),
-		"publish.publish":       unavailable("publish.publish"),
-		"saltutil.runner":       unavailable("saltutil.runner"),
-		"file.file_exists":      unavailable("file.file_exists"),
-		"file.directory_exists": unavailable("file.directory_exists"),
+		"pillar.get":        pillarGet,
+		"pillar.fetch":      pillarGet,
+		"pillar.item":       itemsOf(func() map[string]any { return r.pillar }),
+		"pillar.items":      func([]any, map[string]any) (any, error) { return deepCopy(r.pillar), nil },
+		"pillar.raw":        func([]any, map[string]any) (any, error) { return deepCopy(r.pillar), nil },
+		"grains.get":        grainsGet,
+		"grains.item":       itemsOf(func() map[string]any { return r.grains }),
+		"grains.items":      func([]any, map[string]any) (any, error) { return deepCopy(r.grains), nil },
+		"grains.has_value":  hasValue(func() map[string]any { return r.grains }),
+		"grains.filter_by":  func(a []any, kw map[string]any) (any, error) { return filterBy(r.grains, a, kw) },
+		"pillar.filter_by":  func(a []any, kw map[string]any) (any, error) { return filterBy(r.pillar, a, kw) },
+		"config.get":        configGet,
+		"config.option":     configGet,
+		"defaults.merge":    defaultsMerge,
+		"defaults.deepcopy": func(a []any, _ map[string]any) (any, error) { return deepCopy(argN(a, 0)), nil },
+		"defaults.update":   defaultsMerge,
+		"slsutil.merge":     slsutilMerge,
+		"slsutil.update":    defaultsMerge,
+		"file.join":         fileJoin,
+		"file.dirname":      strFn(path.Dir),
+		"file.basename":     strFn(path.Base),
+		"test.true":         func([]any, map[string]any) (any, error) { return true, nil },
+		"test.false":        func([]any, map[string]any) (any, error) { return false, nil },
+		"test.ping":         func([]any, map[string]any) (any, error) { return true, nil },
+		"log.debug":         noop,
+		"log.info":          noop,
+		"log.warning":       noop,
+		"log.warn":          noop,
+		"log.error":         noop,
+		"log.critical":      noop,
+		"log.trace":         noop,
+		"log.exception":     noop,
+		"config.items":      func([]any, map[string]any) (any, error) { return deepCopy(r.opts), nil },
+		"grains.ls":         keysOf(func() map[string]any { return r.grains }),
+		"pillar.ls":         keysOf(func() map[string]any { return r.pillar }),
+		"pillar.keys":       func(a []any, kw map[string]any) (any, error) { return keysAt(r.pillar, a) },
+		"opts.get":          configGet,
 	}
-	return &saltObj{fns: fns}
-}
-
-// unavailable returns a callable that reports a module run at compile time.
-func unavailable(name string) jinja.Callable {
-	return func([]any, map[string]any) (any, error) {
-		return nil, fmt.Errorf("execution module %s is not available at compile time", name)
-	}
+	return &saltObj{r: r, pillar: pillar, fns: fns}
 }
 
 // GetItem implements jinja.Getter: salt['mod.fun'].
@@ -110,10 +103,95 @@ func (s *saltObj) GetItem(key any) (any, bool) {
 	if f, ok := s.fns[k]; ok {
 		return f, true
 	}
+	if execmod.Has(k) {
+		return jinja.Callable(func(args []any, kw map[string]any) (any, error) {
+			return s.r.callModule(k, args, kw, s.pillar)
+		}), true
+	}
 	if strings.Contains(k, ".") {
-		return unavailable(k), true
+		return jinja.Undefined{Name: k, Msg: fmt.Sprintf("'%s' is not available.", k)}, true
 	}
 	return nil, false
+}
+
+// callModule runs an execution module function for a template: on the
+// controller for pillar templates, else through Host.Call on the target.
+//
+// Within one compile the answers of pure functions (file.* readers,
+// pkg.version, user.info, network.*...) are remembered by function and
+// arguments: formulas call the same salt['file.file_exists'](x) from a
+// map.jinja every SLS imports, and each call would cost a round trip. Any
+// other call (cmd.*, which may change the host and whose output may change)
+// always runs and forgets what was remembered, so a template that runs a
+// command and then reads its effect sees the new state, as in Salt.
+func (r *run) callModule(fun string, args []any, kw map[string]any, pillar bool) (any, error) {
+	r.calls++
+	where := "target"
+	if pillar {
+		where = "controller"
+	}
+	b, err := json.Marshal([]any{where, fun, args, kw})
+	if err != nil {
+		return nil, fmt.Errorf("salt['%s']: arguments are not plain data: %v", fun, err)
+	}
+	key := string(b)
+	pure := execmod.Pure(fun)
+	if !pure {
+		r.memo = nil
+	} else if v, ok := r.memo[key]; ok {
+		return deepCopy(v), nil
+	}
+	var v any
+	switch {
+	case pillar:
+		v, err = execmod.Call(r.ctx, r.c.local, fun, args, kw)
+	case r.host.Call == nil:
+		r.needsTarget = true
+		return nil, fmt.Errorf("salt['%s'] gives the target's answer and this compile has no session to the target (%v)", fun, ErrNeedsTarget)
+	default:
+		v, err = r.host.Call(r.ctx, fun, args, kw)
+		v = fromJSON(v)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if pure {
+		if r.memo == nil {
+			r.memo = map[string]any{}
+		}
+		r.memo[key] = deepCopy(v)
+	}
+	return v, nil
+}
+
+// fromJSON turns a JSON-decoded return into template values: numbers
+// without a fraction become ints (Go's encoder writes an integral float
+// without one, so a decoded 1000 is Salt's int 1000, not 1000.0).
+func fromJSON(v any) any {
+	switch t := v.(type) {
+	case json.Number:
+		if i, err := t.Int64(); err == nil {
+			return int(i)
+		}
+		f, _ := t.Float64()
+		return fromJSON(f)
+	case float64:
+		if t == math.Trunc(t) && math.Abs(t) < 1<<53 {
+			return int(t)
+		}
+		return t
+	case map[string]any:
+		for k, x := range t {
+			t[k] = fromJSON(x)
+		}
+		return t
+	case []any:
+		for i, x := range t {
+			t[i] = fromJSON(x)
+		}
+		return t
+	}
+	return v
 }
 
 // GetAttr implements jinja.Getter: salt.mod.

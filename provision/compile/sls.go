@@ -60,7 +60,7 @@ func (r *run) merge(f, src *fileState) {
 
 // renderTop renders a top-level SLS into the highstate.
 func (r *run) renderTop(env, sls string) {
-	if r.mods[env+":"+sls] {
+	if r.mods[env+":"+sls] || r.needsTarget {
 		return
 	}
 	st := r.renderState(env, sls)
@@ -79,9 +79,9 @@ func (r *run) renderState(env, sls string) *fileState {
 		r.errorf("Specified SLS %s in saltenv %s is not available on the salt master or through a configured fileserver", sls, env)
 		return nil
 	}
-	vars := r.baseVars(env)
+	vars := r.baseVars(env, false)
 	slsVars(vars, sls, rel, full)
-	text, err := r.c.render(r.c.envRenderer(env, false), full, src, vars, r.key+"\x00"+env+"\x00"+sls)
+	text, err := r.render(r.c.envRenderer(env, false), full, src, vars, r.key+"\x00"+env+"\x00"+sls)
 	if err != nil {
 		r.errorf("Rendering SLS '%s:%s' failed: %v", env, sls, err)
 		return nil
@@ -154,7 +154,7 @@ func (r *run) renderState(env, sls string) *fileState {
 			continue
 		}
 		for _, n := range names {
-			if r.mods[incEnv+":"+n] {
+			if r.mods[incEnv+":"+n] || r.needsTarget {
 				continue
 			}
 			if sub := r.renderState(incEnv, n); sub != nil {

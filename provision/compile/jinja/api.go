@@ -23,6 +23,15 @@ type Getter interface {
 	GetItem(key any) (any, bool)
 }
 
+// Undefined is what a Getter returns for a name it knows is missing: the
+// template sees an undefined value (`is defined` and `is callable` are false,
+// `in` is false) and any use of it fails with Msg, so the Getter, not the
+// engine, words the error.
+type Undefined struct {
+	Name string
+	Msg  string
+}
+
 // Error is a template syntax or runtime error, located by file and line.
 type Error struct {
 	File string

@@ -247,7 +247,10 @@ func (r *renderer) contains(container, item any) bool {
 	case undefined:
 		return false
 	case Getter:
-		_, ok := c.GetItem(toGo(item))
+		v, ok := c.GetItem(toGo(item))
+		if _, missing := v.(Undefined); missing {
+			return false
+		}
 		return ok
 	}
 	r.fail("argument of type '%s' is not iterable", typeName(container))

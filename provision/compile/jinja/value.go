@@ -159,6 +159,8 @@ func fromGoDepth(v any, depth int) any {
 	switch x := v.(type) {
 	case nil, string, bool, float64, int, *pyList, *pyDict, pyTuple, undefined, Callable, Getter, *macro, *namespace:
 		return x
+	case Undefined:
+		return undefined{name: x.Name, hint: x.Msg}
 	case int64:
 		return int(x)
 	case int32:

@@ -1,1 +1,1 @@
-{% set x = salt['network.interfaces']() %}
+{% set x = salt['no_such.fn']() %}

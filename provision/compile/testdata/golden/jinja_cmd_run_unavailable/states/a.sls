@@ -1,4 +1,0 @@
-{% set out = salt['cmd.run']('hostname') %}
-x:
-  test.nop:
-    - out: {{ out }}
