@@ -3,6 +3,7 @@ package execmod
 import (
 	"errors"
 	"fmt"
+	"os"
 	"regexp"
 	"strings"
 	"time"
@@ -33,6 +34,12 @@ func systemFuncs() map[string]fn {
 		}},
 		"service.enabled":  {params: []string{"name", "**"}, pure: true, run: func(c *call) (any, error) { return c.serviceEnabled(true) }},
 		"service.disabled": {params: []string{"name", "**"}, pure: true, run: func(c *call) (any, error) { return c.serviceEnabled(false) }},
+		"environ.get": {params: []string{"key", "default="}, defs: map[string]any{"default": ""}, pure: true, run: func(c *call) (any, error) {
+			if v, ok := os.LookupEnv(c.str("key")); ok {
+				return v, nil
+			}
+			return c.a["default"], nil
+		}},
 		"status.time": {params: []string{"format="}, defs: map[string]any{"format": "%A, %d. %B %Y %I:%M%p"}, run: func(c *call) (any, error) {
 			now := time.Now
 			if c.env.Now != nil {
