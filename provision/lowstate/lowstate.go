@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -30,7 +31,41 @@ const (
 	KeyDirs = "__brine_dirs__"
 	// KeySource is the salt:// URL the source resolved to (for comments).
 	KeySource = "__brine_source__"
+	// KeyIntText lists the arguments that are unquoted integers kept as
+	// their text (mode: 0644 stays "0644", its digits octal): Public shows
+	// them as the int Salt's YAML loader makes (644).
+	KeyIntText = "__brine_int_text__"
+	// KeyFail marks a state the compiler knows fails when it runs, as Salt
+	// fails it on the minion (a salt:// source that does not exist); see
+	// Failure.
+	KeyFail = "__brine_fail__"
 )
+
+// Failure is the value of KeyFail: the state fails with Comment (and
+// Changes) instead of running; in a dry run with TestComment, or it runs
+// as usual when TestComment is "" (Salt predicts those states without
+// looking at the source).
+type Failure struct {
+	Comment     string         `json:"comment"`
+	Changes     map[string]any `json:"changes,omitempty"`
+	TestComment string         `json:"test_comment,omitempty"`
+}
+
+// Failure returns the chunk's KeyFail marker, as the compiler set it or as
+// it arrives decoded from JSON.
+func (c Chunk) Failure() (Failure, bool) {
+	switch t := c[KeyFail].(type) {
+	case Failure:
+		return t, true
+	case *Failure:
+		return *t, t != nil
+	case map[string]any:
+		f := Failure{Comment: scalar(t["comment"]), TestComment: scalar(t["test_comment"])}
+		f.Changes, _ = t["changes"].(map[string]any)
+		return f, true
+	}
+	return Failure{}, false
+}
 
 // ID returns the chunk's "__id__".
 func (c Chunk) ID() string { return c.Str("__id__") }
@@ -171,13 +206,29 @@ func SplitTag(tag string) (state, id, name, fun string) {
 	return p[0], p[1], p[2], p[3]
 }
 
-// Public returns a copy of the chunk without brine's private keys, for the
-// show_* functions.
+// Public returns a copy of the chunk as Salt's show_* print it: without
+// brine's private keys, and unquoted integer modes as ints (KeyIntText).
 func (c Chunk) Public() Chunk {
 	out := make(Chunk, len(c))
 	for k, v := range c {
 		if !strings.HasPrefix(k, "__brine_") {
 			out[k] = v
+		}
+	}
+	if l, ok := c[KeyIntText].([]any); ok {
+		for _, k := range l {
+			ks, _ := k.(string)
+			s, isStr := out[ks].(string)
+			if !isStr {
+				continue
+			}
+			t := strings.TrimLeft(s, "0")
+			if t == "" {
+				t = "0"
+			}
+			if n, err := strconv.Atoi(t); err == nil {
+				out[ks] = n
+			}
 		}
 	}
 	return out

@@ -510,6 +510,7 @@ func (r *runner) call(c lowstate.Chunk, test bool, modWatch bool) (res *lowstate
 		full = c.State() + ".mod_watch"
 	} else {
 		fn, _ = r.o.Registry.Lookup(c.State(), c.Fun())
+		fn = markedFailure(c, test, fn)
 	}
 	if fn == nil {
 		return Failed(fmt.Sprintf("State '%s' was not found in SLS '%s'", full, c.SLS())), false

@@ -425,7 +425,7 @@ func TestMissingRequisiteTarget(t *testing.T) {
 		chunk("s", "a", "test.nop", "require", req("test", "nope")),
 		chunk("s", "b", "test.nop"),
 	)
-	want(t, byID(t, res, "a"), F, "Referenced state does not exist for requisite [require: (test: nope)] in state [a] in SLS [s]")
+	want(t, byID(t, res, "a"), F, "The following requisites were not found:\n                   require:\n                       test: nope\n")
 	want(t, byID(t, res, "b"), T, "")
 }
 

@@ -183,12 +183,12 @@ func buildGraph(chunks []lowstate.Chunk, reg Registry) []*node {
 		if mod := reg[c.State()]; mod != nil && mod.ModWatch != nil {
 			hasModWatch = true
 		}
+		lost := map[string][]lowstate.Ref{}
 		for _, typ := range orderedReqTypes() {
 			for _, r := range parseReqs(c, typ) {
 				targets := m.match(r)
 				if len(targets) == 0 {
-					n.errs = append(n.errs, fmt.Sprintf("Referenced state does not exist for requisite [%s: (%s: %s)] in state [%s] in SLS [%s]",
-						typ, r.Kind, r.Target, c.Name(), c.SLS()))
+					lost[typ] = append(lost[typ], r)
 					continue
 				}
 				et := typ
@@ -217,6 +217,9 @@ func buildGraph(chunks []lowstate.Chunk, reg Registry) []*node {
 				}
 			}
 		}
+		if len(lost) > 0 {
+			n.errs = append(n.errs, notFoundComment(lost))
+		}
 	}
 	// A check node carries the requisites of the chunk it checks, except the
 	// prereq relations themselves.
@@ -228,6 +231,25 @@ func buildGraph(chunks []lowstate.Chunk, reg Registry) []*node {
 		}
 	}
 	return nodes
+}
+
+// notFoundComment is Salt's comment for a state whose requisites point at
+// nothing (state.py call_chunk): the state fails with it before it runs.
+func notFoundComment(lost map[string][]lowstate.Ref) string {
+	var b strings.Builder
+	b.WriteString("The following requisites were not found:\n")
+	order := []string{reqRequire, reqRequireAny, reqWatch, reqWatchAny, reqPrereq, reqOnfail, reqOnfailAny,
+		reqOnchanges, reqOnchangesAny, reqOnfailAll}
+	for _, typ := range order {
+		if len(lost[typ]) == 0 {
+			continue
+		}
+		fmt.Fprintf(&b, "%s%s:\n", strings.Repeat(" ", 19), typ)
+		for _, r := range lost[typ] {
+			fmt.Fprintf(&b, "%s%s: %s\n", strings.Repeat(" ", 23), r.Kind, r.Target)
+		}
+	}
+	return b.String()
 }
 
 // topoOrder sorts nodes so that every node comes after its requisites; among
