@@ -102,6 +102,7 @@ func (r *run) resolveSource(c lowstate.Chunk, key string, templ bool) {
 			continue
 		}
 		if templ {
+			c[lowstate.KeySource] = u
 			out, ok := r.renderFileTemplate(c, senv, cleanRel(rel), full, data)
 			if !ok {
 				return
@@ -114,10 +115,45 @@ func (r *run) resolveSource(c lowstate.Chunk, key string, templ bool) {
 		c[lowstate.KeySource] = u
 		return
 	}
-	if len(cands) == 1 {
-		r.chunkErr(c, "Source file %s not found in saltenv '%s'", cands[0], env)
-	} else {
-		r.chunkErr(c, "none of the specified sources were found: %s", strings.Join(cands, ", "))
+	failAtRun(c, missingSource(c, key, cands[0], env))
+}
+
+// failAtRun leaves Salt's run-time failure of a state on its chunk
+// (lowstate.KeyFail) instead of failing the whole compile: Salt meets a
+// missing salt:// source or a broken file template only when that state
+// runs, fails that state (its dependants then fail through their
+// requisites) and runs every other one.
+func failAtRun(c lowstate.Chunk, f lowstate.Failure) { c[lowstate.KeyFail] = f }
+
+// missingSource is Salt's failure of a state whose salt:// source does not
+// exist (salt/states/file.py managed, salt/modules/file.py get_managed and
+// source_list, salt/states/cmd.py script, salt/states/archive.py extracted).
+func missingSource(c lowstate.Chunk, key, src, env string) lowstate.Failure {
+	switch c.State() + "." + c.Fun() {
+	case "file.managed":
+		if _, list := c[key].([]any); list {
+			m := "Unable to manage file: none of the specified sources were found"
+			return lowstate.Failure{Comment: m, TestComment: m}
+		}
+		m := fmt.Sprintf("Source file %s not found in saltenv '%s'", src, env)
+		return lowstate.Failure{Comment: m, TestComment: "Unable to manage file: " + m}
+	case "cmd.script", "cmd.wait_script":
+		return scriptCacheError(src, env)
+	case "archive.extracted":
+		// a dry run predicts "would be cached" without looking
+		return lowstate.Failure{Comment: fmt.Sprintf("Failed to cache %s, check minion log for more information", src)}
+	}
+	m := fmt.Sprintf("Source file %s not found in saltenv '%s'", src, env)
+	return lowstate.Failure{Comment: m, TestComment: m}
+}
+
+// scriptCacheError is cmd.script's failure when its script cannot be
+// fetched or rendered: cmdmod.script's cache_error return as the changes
+// (a dry run predicts "would have been executed" without looking).
+func scriptCacheError(src, env string) lowstate.Failure {
+	return lowstate.Failure{
+		Comment: fmt.Sprintf("Unable to cache script %s from saltenv '%s'", src, env),
+		Changes: map[string]any{"pid": 0, "retcode": 1, "stdout": "", "stderr": "", "cache_error": true},
 	}
 }
 
@@ -155,8 +191,18 @@ func (r *run) renderFileTemplate(c lowstate.Chunk, env, rel, full string, data [
 	}
 	key := contextKey(r.key, env, c.SLS(), extra)
 	out, err := r.render(r.c.envRenderer(env, false), full, data, vars, key)
-	if err != nil {
+	switch {
+	case err != nil && r.needsTarget:
 		r.chunkErr(c, "Unable to manage file: Jinja error: %v", err)
+		return nil, false
+	case err != nil && (c.State() == "cmd"):
+		failAtRun(c, scriptCacheError(c.Str(lowstate.KeySource), c.Str("__env__")))
+		return nil, false
+	case err != nil:
+		// Salt renders file templates when the state runs: the error
+		// fails that state only (file.managed: "Unable to manage file: ...")
+		m := fmt.Sprintf("Unable to manage file: Jinja error: %v", err)
+		failAtRun(c, lowstate.Failure{Comment: m, TestComment: m})
 		return nil, false
 	}
 	return []byte(out), true
@@ -171,9 +217,12 @@ func (r *run) resolveRecurse(c lowstate.Chunk) {
 		return
 	}
 	u := cands[0]
-	if !strings.HasPrefix(u, "salt://") {
-		r.chunkErr(c, "Invalid source %q: file.recurse needs a salt:// directory", u)
-		return
+	for _, cand := range cands {
+		if !strings.HasPrefix(cand, "salt://") {
+			m := fmt.Sprintf("Invalid source '%s' (must be a salt:// URI)", strings.TrimRight(cand, "/"))
+			failAtRun(c, lowstate.Failure{Comment: m, TestComment: m})
+			return
+		}
 	}
 	rel, senv := saltURL(u, env)
 	rel = strings.Trim(cleanRel(rel), "/")
@@ -227,7 +276,8 @@ func (r *run) resolveRecurse(c lowstate.Chunk) {
 		}
 	}
 	if !found {
-		r.chunkErr(c, "Recurse failed: none of the specified sources were found: %s", u)
+		m := "Recurse failed: none of the specified sources were found"
+		failAtRun(c, lowstate.Failure{Comment: m, TestComment: m})
 		return
 	}
 	dirs := make([]any, 0, len(dirSet))

@@ -48,6 +48,9 @@ type goldenWant struct {
 	// is how many calls then reached the target.
 	NeedsTarget *bool `json:"needs_target"`
 	TargetCalls *int  `json:"target_calls"`
+	// Fail is the run-time failure the compiler leaves on chunks, by name
+	// (lowstate.KeyFail); chunks not named here must have none.
+	Fail map[string]lowstate.Failure `json:"fail"`
 }
 
 func readJSON(t *testing.T, p string, v any) bool {
@@ -98,6 +101,13 @@ func normJSON(t *testing.T, v any) any {
 
 func compareJSON(t *testing.T, what string, got any, want json.RawMessage) {
 	t.Helper()
+	if d := os.Getenv("BRINE_GOLDEN_DUMP"); d != "" {
+		// developer aid: write what the compiler produced, to review it
+		// against Salt's behaviour by hand (never to copy it blindly)
+		b, _ := json.MarshalIndent(normJSON(t, got), "", "  ")
+		_ = os.MkdirAll(d, 0o755)
+		_ = os.WriteFile(filepath.Join(d, strings.ReplaceAll(t.Name(), "/", "_")+"."+what+".json"), b, 0o644)
+	}
 	var w any
 	if err := json.Unmarshal(want, &w); err != nil {
 		t.Fatalf("expected %s: %v", what, err)
@@ -225,6 +235,16 @@ func runGolden(t *testing.T, dir string) {
 	}
 	if want.Pillar != nil {
 		compareJSON(t, "pillar", res.Pillar, want.Pillar)
+	}
+	for _, c := range res.Low {
+		got, has := c.Failure()
+		exp, want := want.Fail[c.Name()]
+		switch {
+		case has != want:
+			t.Errorf("chunk %s: run-time failure %v (%+v), want %v", c.Name(), has, got, want)
+		case has && !reflect.DeepEqual(normJSON(t, got), normJSON(t, exp)):
+			t.Errorf("chunk %s: run-time failure %+v, want %+v", c.Name(), got, exp)
+		}
 	}
 	for name, content := range want.Files {
 		c := chunkNamed(res.Low, name)

@@ -3,6 +3,8 @@ package compile
 import (
 	"bytes"
 	"encoding/json"
+	"strconv"
+	"strings"
 )
 
 // High is the highstate: id declarations in definition order. It marshals to
@@ -21,6 +23,9 @@ type IDDecl struct {
 	File   string // display path of the SLS file
 	Line   int
 	States []*StateDecl
+	// IncludedFrom lists the SLS that included this one's SLS, nearest
+	// first (Salt's __sls_included_from__).
+	IncludedFrom []string
 }
 
 // StateDecl is one state declaration under an id: module, function and
@@ -29,12 +34,21 @@ type StateDecl struct {
 	Module string
 	Funs   []string // exactly one after validation
 	Args   []Arg
+	// FunAt is where the function sits among the arguments as written
+	// (Salt keeps one list), for show_highstate.
+	FunAt int
 }
 
 // Arg is one argument of a state declaration.
 type Arg struct {
 	Key   string
 	Value any
+	// Joined: written in the same dictionary as the previous argument
+	// (`- context:` / `  extra: 1`); Salt keeps one dict, show_* print it so.
+	Joined bool
+	// IntText: an unquoted integer mode (mode: 0644) kept as its text;
+	// show_* print the int Salt's YAML loader makes of it (644).
+	IntText bool
 }
 
 // Fun returns the declaration's function ("" when none).
@@ -56,9 +70,10 @@ func (s *StateDecl) Get(k string) (any, bool) {
 }
 
 func (s *StateDecl) clone() *StateDecl {
-	n := &StateDecl{Module: s.Module, Funs: append([]string(nil), s.Funs...)}
+	n := &StateDecl{Module: s.Module, Funs: append([]string(nil), s.Funs...), FunAt: s.FunAt}
 	for _, a := range s.Args {
-		n.Args = append(n.Args, Arg{a.Key, deepCopy(a.Value)})
+		a.Value = deepCopy(a.Value)
+		n.Args = append(n.Args, a)
 	}
 	return n
 }
@@ -129,7 +144,10 @@ func (h High) MarshalJSON() ([]byte, error) {
 	return b.Bytes(), nil
 }
 
-// MarshalJSON writes {state: [fun, {arg: value}...], "__sls__", "__env__"}.
+// MarshalJSON writes {state: [{arg: value}..., fun, ...], "__sls__",
+// "__env__", "__sls_included_from__"} with the function where it was
+// written and the arguments of one dictionary together, as Salt's
+// show_highstate prints the high data.
 func (d *IDDecl) MarshalJSON() ([]byte, error) {
 	var b bytes.Buffer
 	b.WriteByte('{')
@@ -137,14 +155,7 @@ func (d *IDDecl) MarshalJSON() ([]byte, error) {
 		k, _ := json.Marshal(s.Module)
 		b.Write(k)
 		b.WriteByte(':')
-		list := make([]any, 0, len(s.Args)+1)
-		for _, f := range s.Funs {
-			list = append(list, f)
-		}
-		for _, a := range s.Args {
-			list = append(list, map[string]any{a.Key: a.Value})
-		}
-		v, err := json.Marshal(list)
+		v, err := json.Marshal(s.showList())
 		if err != nil {
 			return nil, err
 		}
@@ -157,8 +168,60 @@ func (d *IDDecl) MarshalJSON() ([]byte, error) {
 	b.Write(sls)
 	b.WriteString(`,"__env__":`)
 	b.Write(env)
+	if len(d.IncludedFrom) > 0 {
+		inc, _ := json.Marshal(d.IncludedFrom)
+		b.WriteString(`,"__sls_included_from__":`)
+		b.Write(inc)
+	}
 	b.WriteByte('}')
 	return b.Bytes(), nil
+}
+
+// showList is the declaration's list as Salt holds it.
+func (s *StateDecl) showList() []any {
+	list := make([]any, 0, len(s.Args)+len(s.Funs))
+	var last map[string]any // the dictionary a Joined argument goes into
+	for i, a := range s.Args {
+		if i == s.FunAt {
+			for _, f := range s.Funs {
+				list = append(list, f)
+			}
+			last = nil
+		}
+		v := a.Value
+		if a.IntText {
+			v = showInt(v)
+		}
+		if a.Joined && last != nil {
+			last[a.Key] = v
+			continue
+		}
+		last = map[string]any{a.Key: v}
+		list = append(list, last)
+	}
+	if s.FunAt >= len(s.Args) {
+		for _, f := range s.Funs {
+			list = append(list, f)
+		}
+	}
+	return list
+}
+
+// showInt is the int Salt's YAML loader makes of an unquoted integer
+// (leading zeros dropped: 0644 is 644); other values are unchanged.
+func showInt(v any) any {
+	s, ok := v.(string)
+	if !ok {
+		return v
+	}
+	t := strings.TrimLeft(s, "0")
+	if t == "" {
+		t = "0"
+	}
+	if n, err := strconv.Atoi(t); err == nil {
+		return n
+	}
+	return v
 }
 
 // deepCopy copies maps and lists of plain values.

@@ -158,6 +158,9 @@ func (r *run) reconcileExtend(h *fileState, exts []*extendDecl) {
 				continue
 			}
 			if len(es.Funs) > 0 {
+				if len(s.Funs) == 0 {
+					s.FunAt = len(s.Args)
+				}
 				s.Funs = append([]string(nil), es.Funs...)
 			}
 			for _, a := range es.Args {
@@ -172,20 +175,33 @@ func (c *Compiler) extendArg(s *StateDecl, a Arg) {
 	for i, old := range s.Args {
 		if old.Key == a.Key {
 			if c.isRequisiteKey(a.Key) {
-				ol, _ := reqList(old.Value, false)
-				nl, _ := reqList(a.Value, false)
-				s.Args[i].Value = refsToList(append(ol, nl...))
+				// Salt's reconcile_extend extends the list as written
+				s.Args[i].Value = append(asList(deepCopy(old.Value)), asList(deepCopy(a.Value))...)
 			} else {
 				s.Args[i].Value = deepCopy(a.Value)
+				s.Args[i].IntText = a.IntText
 			}
 			return
 		}
 		if a.Key == "name" && old.Key == "names" {
-			s.Args[i] = Arg{a.Key, deepCopy(a.Value)}
+			s.Args[i] = Arg{Key: a.Key, Value: deepCopy(a.Value)}
 			return
 		}
 	}
-	s.Args = append(s.Args, Arg{a.Key, deepCopy(a.Value)})
+	a.Value = deepCopy(a.Value)
+	a.Joined = false
+	s.Args = append(s.Args, a)
+}
+
+// asList is v as a list: itself, or a list of it.
+func asList(v any) []any {
+	if l, ok := v.([]any); ok {
+		return l
+	}
+	if v == nil {
+		return nil
+	}
+	return []any{v}
 }
 
 // refsToList renders requisite refs as Salt's normalised list.
@@ -209,9 +225,9 @@ func (r *run) verify(h *fileState) {
 			}
 			switch {
 			case len(s.Funs) == 0:
-				r.errorf("No function declared in state '%s' in SLS '%s'", s.Module, d.SLS)
+				r.errorf("No function declared in state '%s' in SLS '%s'", id, d.SLS)
 			case len(s.Funs) > 1:
-				r.errorf("Too many functions declared in state '%s' in SLS '%s'", s.Module, d.SLS)
+				r.errorf("Too many functions declared in state '%s' in SLS '%s'. Please choose one of the following: %s", id, d.SLS, strings.Join(s.Funs, ", "))
 			}
 			for _, a := range s.Args {
 				if !r.c.reqs[a.Key] || a.Key == "prerequired" {
@@ -312,7 +328,7 @@ func (r *run) requisiteIn(h *fileState) {
 	ins := r.c.ins
 	var pending []*extendDecl
 	add := func(id, mod string, a Arg) {
-		pending = append(pending, &extendDecl{ID: id, States: []*StateDecl{{Module: mod, Args: []Arg{a}}}})
+		pending = append(pending, &extendDecl{ID: id, States: []*StateDecl{{Module: mod, Args: []Arg{a}, FunAt: 1}}})
 	}
 	for _, id := range h.ids {
 		d := h.decls[id]
@@ -341,11 +357,11 @@ func (r *run) requisiteIn(h *fileState) {
 						case "use":
 							r.c.useArgs(h, id, s.Module, t.id, t.mod, add)
 						case "prereq":
-							add(t.id, t.mod, Arg{"prerequired", []any{map[string]any{s.Module: id}}})
+							add(t.id, t.mod, Arg{Key: "prerequired", Value: []any{map[string]any{s.Module: id}}})
 						default:
-							add(t.id, t.mod, Arg{rkey, []any{map[string]any{s.Module: id}}})
+							add(t.id, t.mod, Arg{Key: rkey, Value: []any{map[string]any{s.Module: id}}})
 							if a.Key == "prereq_in" {
-								add(id, s.Module, Arg{"prerequired", []any{map[string]any{rf.Kind: rf.Target}}})
+								add(id, s.Module, Arg{Key: "prerequired", Value: []any{map[string]any{rf.Kind: rf.Target}}})
 							}
 						}
 					}
@@ -371,7 +387,9 @@ func (c *Compiler) useArgs(h *fileState, toID, toMod, fromID, fromMod string, ad
 		if _, has := to.Get(a.Key); has {
 			continue
 		}
-		add(toID, toMod, Arg{a.Key, deepCopy(a.Value)})
+		a.Value = deepCopy(a.Value)
+		a.Joined = false
+		add(toID, toMod, a)
 	}
 }
 
@@ -411,19 +429,22 @@ type chunk struct {
 // compileChunks builds the lowstate (Salt's compile_high_data): one chunk
 // per state declaration and name.
 func (r *run) compileChunks(h *fileState) []*chunk {
-	reqs := r.c.reqs
 	var out []*chunk
 	for _, id := range h.ids {
 		d := h.decls[id]
 		for _, s := range d.States {
 			base := lowstate.Chunk{"state": s.Module, "name": id, "__sls__": d.SLS, "__env__": d.Env, "__id__": id}
+			if len(d.IncludedFrom) > 0 {
+				base["__sls_included_from__"] = strsToAny(d.IncludedFrom)
+			}
 			var names []any
+			var intText []any
 			for _, a := range s.Args {
 				switch {
 				case a.Key == "names":
 					l, ok := a.Value.([]any)
 					if !ok {
-						r.errorf("The names statement in state '%s' in SLS '%s' needs to be formed as a list", id, d.SLS)
+						r.errorf("The 'names' argument in state '%s' in SLS '%s' needs to be formed as a list", id, d.SLS)
 						continue
 					}
 					names = append(names, l...)
@@ -433,12 +454,18 @@ func (r *run) compileChunks(h *fileState) []*chunk {
 					if n, ok := a.Value.(string); ok {
 						base["name"] = n
 					}
-				case reqs[a.Key]:
-					refs, _ := reqList(a.Value, false)
-					base[a.Key] = refsToList(refs)
 				default:
+					// requisites too stay as written, as Salt prints them
 					base[a.Key] = a.Value
+					if a.IntText {
+						intText = append(intText, a.Key)
+					} else {
+						intText = dropValue(intText, a.Key)
+					}
 				}
+			}
+			if len(intText) > 0 {
+				base[lowstate.KeyIntText] = intText
 			}
 			fun := s.Fun()
 			if len(names) == 0 {
@@ -457,7 +484,7 @@ func (r *run) compileChunks(h *fileState) []*chunk {
 				case map[string]any:
 					for k, v := range t {
 						c["name"] = k
-						applyNameArgs(c, v, reqs)
+						applyNameArgs(c, v)
 					}
 				default:
 					c["name"] = match.Str(t)
@@ -477,28 +504,41 @@ func (r *run) compileChunks(h *fileState) []*chunk {
 }
 
 // applyNameArgs applies per-name arguments from `names: [{name: [{k: v}]}]`.
-func applyNameArgs(c lowstate.Chunk, v any, reqs map[string]bool) {
-	set := func(k string, x any) {
-		if reqs[k] {
-			refs, _ := reqList(x, false)
-			x = refsToList(refs)
-		}
-		c[k] = x
-	}
+func applyNameArgs(c lowstate.Chunk, v any) {
 	switch t := v.(type) {
 	case []any:
 		for _, e := range t {
 			if m, ok := e.(map[string]any); ok {
 				for k, x := range m {
-					set(k, x)
+					c[k] = x
 				}
 			}
 		}
 	case map[string]any:
 		for k, x := range t {
-			set(k, x)
+			c[k] = x
 		}
 	}
+}
+
+// strsToAny copies a string list into a generic one.
+func strsToAny(s []string) []any {
+	out := make([]any, len(s))
+	for i, x := range s {
+		out[i] = x
+	}
+	return out
+}
+
+// dropValue removes v from l.
+func dropValue(l []any, v any) []any {
+	out := l[:0]
+	for _, x := range l {
+		if x != v {
+			out = append(out, x)
+		}
+	}
+	return out
 }
 
 func cloneChunk(c lowstate.Chunk) lowstate.Chunk {
@@ -519,16 +559,23 @@ func chunkRefs(c lowstate.Chunk, key string) []lowstate.Ref {
 func refMatches(rf lowstate.Ref, c lowstate.Chunk) bool {
 	switch rf.Kind {
 	case "sls":
-		return match.Glob(rf.Target, c.SLS())
+		return match.Glob(rf.Target, c.SLS()) || includedFrom(c, rf.Target)
 	case "id":
 		return match.Glob(rf.Target, c.ID()) || match.Glob(rf.Target, c.Name())
 	}
 	return c.State() == rf.Kind && (match.Glob(rf.Target, c.ID()) || match.Glob(rf.Target, c.Name()))
 }
 
-// checkedRequisites are the requisites whose targets must exist.
-func checkedRequisites() []string {
-	return []string{"require", "require_any", "watch", "watch_any", "prereq", "onfail", "onfail_any", "onfail_all", "onchanges", "onchanges_any", "listen", "use"}
+// includedFrom reports whether chunk c's SLS was included by sls (Salt
+// matches an sls requisite against __sls_included_from__ too, exactly).
+func includedFrom(c lowstate.Chunk, sls string) bool {
+	l, _ := c["__sls_included_from__"].([]any)
+	for _, s := range l {
+		if s == sls {
+			return true
+		}
+	}
+	return false
 }
 
 // orderingRequisites are the requisites that force their target to run
@@ -545,11 +592,19 @@ type chunkIndex struct {
 	byID   map[string][]int
 	byName map[string][]int
 	bySLS  map[string][]int
+	byInc  map[string][]int // by __sls_included_from__ entry
 }
 
 func newChunkIndex(chunks []*chunk) *chunkIndex {
-	x := &chunkIndex{chunks: chunks, byID: map[string][]int{}, byName: map[string][]int{}, bySLS: map[string][]int{}}
+	x := &chunkIndex{chunks: chunks, byID: map[string][]int{}, byName: map[string][]int{}, bySLS: map[string][]int{}, byInc: map[string][]int{}}
 	for i, c := range chunks {
+		if l, ok := c.Chunk["__sls_included_from__"].([]any); ok {
+			for _, s := range l {
+				if name, ok := s.(string); ok && name != c.SLS() {
+					x.byInc[name] = append(x.byInc[name], i)
+				}
+			}
+		}
 		x.byID[c.ID()] = append(x.byID[c.ID()], i)
 		if n := c.Name(); n != c.ID() {
 			x.byName[n] = append(x.byName[n], i)
@@ -572,7 +627,8 @@ func (x *chunkIndex) targets(rf lowstate.Ref) []int {
 	}
 	var cand []int
 	if rf.Kind == "sls" {
-		cand = x.bySLS[rf.Target]
+		cand = append(append([]int(nil), x.bySLS[rf.Target]...), x.byInc[rf.Target]...)
+		sort.Ints(cand)
 	} else {
 		cand = append(append([]int(nil), x.byID[rf.Target]...), x.byName[rf.Target]...)
 		sort.Ints(cand)
@@ -589,43 +645,27 @@ func (x *chunkIndex) targets(rf lowstate.Ref) []int {
 	return out
 }
 
-// checkRequisites reports requisites that point at nothing (Salt's wording)
-// and requisite cycles.
+// checkRequisites reports requisite cycles. A requisite that points at
+// nothing is not a compile error: as in Salt, that state fails when it
+// runs ("The following requisites were not found"), its dependants with
+// it, and every other state runs (the engine finds the missing targets).
 func (r *run) checkRequisites(chunks []*chunk) {
 	x := newChunkIndex(chunks)
 	ordering := orderingRequisites()
 	edges := make([][]int, len(chunks))
 	for i, c := range chunks {
-		var b strings.Builder
 		seen := map[int]bool{}
-		for _, key := range checkedRequisites() {
-			var missing []lowstate.Ref
+		for key := range ordering {
 			for _, rf := range chunkRefs(c.Chunk, key) {
-				t := x.targets(rf)
-				if len(t) == 0 {
-					missing = append(missing, rf)
-				}
-				if ordering[key] {
-					for _, j := range t {
-						if !seen[j] {
-							seen[j] = true
-							edges[i] = append(edges[i], j)
-						}
+				for _, j := range x.targets(rf) {
+					if !seen[j] {
+						seen[j] = true
+						edges[i] = append(edges[i], j)
 					}
 				}
 			}
-			if len(missing) == 0 {
-				continue
-			}
-			fmt.Fprintf(&b, "\n                   %s:", key)
-			for _, m := range missing {
-				fmt.Fprintf(&b, "\n                       %s: %s", m.Kind, m.Target)
-			}
 		}
-		if b.Len() > 0 {
-			r.errorf("ID '%s' in SLS '%s:%s' (%s.%s, name '%s'): The following requisites were not found:%s",
-				c.ID(), c.Str("__env__"), c.SLS(), c.State(), c.Fun(), c.Name(), b.String())
-		}
+		sort.Ints(edges[i])
 	}
 	r.checkCycles(chunks, edges)
 }
@@ -715,12 +755,20 @@ func orderChunks(chunks []*chunk) {
 			o = capOrder + 1000000 + o
 		}
 		c.Chunk["order"] = o
+		if c.nameOrder > 0 {
+			// Salt: order + name_order / 10000.0, a float in the lowstate
+			c.Chunk["order"] = float64(o) + float64(c.nameOrder)/10000
+		}
+	}
+	key := func(c *chunk) float64 {
+		if f, ok := c.Chunk["order"].(float64); ok {
+			return f
+		}
+		return float64(c.Chunk["order"].(int))
 	}
 	sort.SliceStable(chunks, func(i, j int) bool {
 		a, b := chunks[i], chunks[j]
-		oa := float64(a.Chunk["order"].(int)) + float64(a.nameOrder)/10000
-		ob := float64(b.Chunk["order"].(int)) + float64(b.nameOrder)/10000
-		if oa != ob {
+		if oa, ob := key(a), key(b); oa != ob {
 			return oa < ob
 		}
 		return a.State()+a.Name()+a.Fun() < b.State()+b.Name()+b.Fun()

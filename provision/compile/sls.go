@@ -158,6 +158,10 @@ func (r *run) renderState(env, sls string) *fileState {
 				continue
 			}
 			if sub := r.renderState(incEnv, n); sub != nil {
+				for _, id := range sub.ids {
+					d := sub.decls[id]
+					d.IncludedFrom = append(d.IncludedFrom, sls)
+				}
 				r.merge(st, sub)
 			}
 		}
@@ -235,7 +239,7 @@ func (r *run) autoOrder(st *fileState, own []string) {
 			if _, ok := s.Get("order"); ok {
 				continue
 			}
-			s.Args = append(s.Args, Arg{"order", r.iorder})
+			s.Args = append(s.Args, Arg{Key: "order", Value: r.iorder})
 			r.iorder++
 		}
 	}
@@ -296,6 +300,9 @@ func (r *run) parseStates(id, sls, full string, body *yaml.Node, extend bool) []
 			case yaml.ScalarNode:
 				x, err := scalarValue(it, "")
 				if s, ok := x.(string); ok && err == nil {
+					if len(sd.Funs) == 0 {
+						sd.FunAt = len(sd.Args)
+					}
 					sd.Funs = append(sd.Funs, s)
 					continue
 				}
@@ -306,26 +313,49 @@ func (r *run) parseStates(id, sls, full string, body *yaml.Node, extend bool) []
 					r.errorf("ID '%s' in SLS '%s': %v (%s:%d)", id, sls, err, full, it.Line)
 					continue
 				}
-				if len(aps) != 1 {
+				// Salt (verify_high) refuses a dictionary with several keys
+				// only when its first key is one of these requisites; any
+				// other one gives one argument per key (compile_high_data).
+				if len(aps) > 1 && multiKeyRequisite(aps[0].Key) {
 					r.errorf("Multiple dictionaries defined in argument of state '%s' in SLS '%s' (%s:%d)", id, sls, full, it.Line)
 					continue
 				}
-				val, err := nodeValue(aps[0].Val, aps[0].Key)
-				if err != nil {
-					r.errorf("ID '%s' in SLS '%s': %v (%s:%d)", id, sls, err, full, it.Line)
-					continue
+				for i, ap := range aps {
+					val, err := nodeValue(ap.Val, ap.Key)
+					if err != nil {
+						r.errorf("ID '%s' in SLS '%s': %v (%s:%d)", id, sls, err, full, it.Line)
+						continue
+					}
+					sd.Args = append(sd.Args, Arg{Key: ap.Key, Value: val, Joined: i > 0, IntText: isIntText(ap.Key, ap.Val)})
 				}
-				sd.Args = append(sd.Args, Arg{aps[0].Key, val})
 			default:
 				r.errorf("ID '%s' in SLS '%s': state '%s' has an argument that is neither a function name nor a single-key mapping (%s:%d)", id, sls, sp.Key, full, it.Line)
 			}
 		}
 		if dotted {
-			sd.Funs = append(sd.Funs, fun)
+			// Salt appends the function of "file.managed:" after the
+			// arguments (_handle_state_decls)
+			if len(sd.Funs) == 0 {
+				sd.FunAt = len(sd.Args)
+			}
+			sd.Funs = append([]string{fun}, sd.Funs...)
 		}
 		out = append(out, sd)
 	}
 	return out
+}
+
+// multiKeyRequisite lists the first keys for which Salt's verify_high
+// refuses an argument dictionary with several keys.
+func multiKeyRequisite(k string) bool {
+	return k == "require" || k == "watch" || k == "prereq" || k == "onchanges"
+}
+
+// isIntText reports a mode-like argument written as an unquoted integer,
+// which the compiler keeps as its text (see isModeKey).
+func isIntText(key string, n *yaml.Node) bool {
+	n = resolveAlias(n)
+	return isModeKey(key) && n != nil && n.Kind == yaml.ScalarNode && n.Style == 0 && n.ShortTag() == "!!int"
 }
 
 // parseExtend reads an `extend:` block.

@@ -1,0 +1,5 @@
+include:
+  - b
+nginx:
+  pkg.installed:
+    - version: '1.22'

@@ -1,0 +1,6 @@
+/etc/nginx.conf:
+  file.managed:
+    - contents: x
+    - mode: 0640
+    - require:
+      - pkg: nginx
