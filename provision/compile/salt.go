@@ -302,28 +302,8 @@ func keysAt(data map[string]any, a []any) (any, error) {
 func hasValue(get func() map[string]any) jinja.Callable {
 	return func(a []any, _ map[string]any) (any, error) {
 		v, ok := match.Traverse(get(), match.Str(argN(a, 0)), ":")
-		return ok && truthy(v), nil
+		return ok && match.Truthy(v), nil
 	}
-}
-
-func truthy(v any) bool {
-	switch t := v.(type) {
-	case nil:
-		return false
-	case bool:
-		return t
-	case string:
-		return t != ""
-	case int:
-		return t != 0
-	case float64:
-		return t != 0
-	case []any:
-		return len(t) > 0
-	case map[string]any:
-		return len(t) > 0
-	}
-	return true
 }
 
 func strFn(f func(string) string) jinja.Callable {
@@ -418,7 +398,7 @@ func filterBy(data map[string]any, args []any, kw map[string]any) (any, error) {
 			}
 		}
 	}
-	if truthy(merge) {
+	if match.Truthy(merge) {
 		mm, ok := merge.(map[string]any)
 		if !ok {
 			return nil, fmt.Errorf("filter_by merge argument must be a dictionary.")

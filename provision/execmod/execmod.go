@@ -30,8 +30,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -109,13 +110,7 @@ func table() map[string]fn {
 
 // Names lists the functions this package implements, sorted.
 func Names() []string {
-	t := table()
-	out := make([]string, 0, len(t))
-	for k := range t {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
+	return slices.Sorted(maps.Keys(table()))
 }
 
 // Has reports whether fun ("file.file_exists") is implemented here.
@@ -278,30 +273,7 @@ func pyStr(v any) string {
 }
 
 // truthy is Python's truth value of a JSON value.
-func truthy(v any) bool {
-	switch t := v.(type) {
-	case nil:
-		return false
-	case bool:
-		return t
-	case string:
-		return t != ""
-	case float64:
-		return t != 0
-	case int:
-		return t != 0
-	case int64:
-		return t != 0
-	case json.Number:
-		f, err := t.Float64()
-		return err != nil || f != 0
-	case []any:
-		return len(t) > 0
-	case map[string]any:
-		return len(t) > 0
-	}
-	return true
-}
+func truthy(v any) bool { return match.Truthy(v) }
 
 // toInt reads an integer argument (int, float64, json.Number or digits).
 func toInt(v any) (int, bool) {

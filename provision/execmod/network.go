@@ -2,10 +2,12 @@ package execmod
 
 import (
 	"fmt"
+	"maps"
 	"net"
 	"net/netip"
 	"os"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -278,7 +280,7 @@ func after(cols []string, name string) any {
 // secondary ones included (_get_ips).
 func addrsOf(ifaces map[string]any, proto string) []map[string]any {
 	var out []map[string]any
-	for _, name := range sortedKeys(ifaces) {
+	for _, name := range slices.Sorted(maps.Keys(ifaces)) {
 		d, _ := ifaces[name].(map[string]any)
 		for _, key := range []string{proto, "secondary"} {
 			l, _ := d[key].([]any)
@@ -372,7 +374,7 @@ func (c *call) ifaceInfo(pick func(map[string]any) any) (any, error) {
 	name := c.str("iface")
 	d, ok := all[name].(map[string]any)
 	if !ok {
-		return fmt.Sprintf(`Interface "%s" not in available interfaces: "%s"`, name, strings.Join(sortedKeys(all), `", "`)), nil
+		return fmt.Sprintf(`Interface "%s" not in available interfaces: "%s"`, name, strings.Join(slices.Sorted(maps.Keys(all)), `", "`)), nil
 	}
 	return pick(d), nil
 }

@@ -3,8 +3,10 @@ package execmod
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -65,7 +67,7 @@ func (c *call) groupList(user string) []string {
 	if name := state.GroupName(se, u.GID); name != "" {
 		set[name] = true
 	}
-	return sortedKeys(set)
+	return slices.Sorted(maps.Keys(set))
 }
 
 func anyList(s []string) []any {
@@ -128,7 +130,7 @@ func listUsers(c *call) (any, error) {
 	for _, u := range users {
 		set[u.Name] = true
 	}
-	return anyList(sortedKeys(set)), nil
+	return anyList(slices.Sorted(maps.Keys(set))), nil
 }
 
 // groupInfo is groupadd.info: {} for an unknown group.
@@ -187,7 +189,7 @@ func pkgVersion(c *call) (any, error) {
 			name := pyStr(a)
 			if strings.Contains(name, "*") {
 				glob = true
-				for _, n := range sortedKeys(pkgs) {
+				for _, n := range slices.Sorted(maps.Keys(pkgs)) {
 					if match.Glob(name, n) {
 						ret[n] = conv(pkgs[n])
 					}

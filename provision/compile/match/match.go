@@ -5,6 +5,7 @@
 package match
 
 import (
+	"encoding/json"
 	"fmt"
 	"regexp"
 	"strconv"
@@ -268,6 +269,32 @@ func Str(v any) string {
 	default:
 		return fmt.Sprint(t)
 	}
+}
+
+// Truthy is Python's truth value of a YAML/JSON value (json.Number too).
+func Truthy(v any) bool {
+	switch t := v.(type) {
+	case nil:
+		return false
+	case bool:
+		return t
+	case string:
+		return t != ""
+	case int:
+		return t != 0
+	case int64:
+		return t != 0
+	case float64:
+		return t != 0
+	case json.Number:
+		f, err := t.Float64()
+		return err != nil || f != 0
+	case []any:
+		return len(t) > 0
+	case map[string]any:
+		return len(t) > 0
+	}
+	return true
 }
 
 // Traverse looks up a delimited key path ("a:b:0") in nested maps and
