@@ -70,8 +70,9 @@ func buildJob(c *cli.Context, cfg *config, fn function, args []string, kw map[st
 		defer secretsMu.Unlock()
 		return secrets[id]
 	}
-	host := func(id string, g map[string]any) compile.Host {
-		return compile.Host{ID: id, Grains: g, Pillar: pillar, Opts: map[string]any{"test": job.Test}}
+	host := func(id string, g map[string]any, call execute.Caller) compile.Host {
+		h := compile.Host{ID: id, Grains: g, Pillar: pillar, Opts: map[string]any{"test": job.Test}}
+		return withTarget(h, call, func(p map[string]any) { remember(id, p) })
 	}
 	var names []string
 	for _, a := range args {
@@ -81,16 +82,13 @@ func buildJob(c *cli.Context, cfg *config, fn function, args []string, kw map[st
 			}
 		}
 	}
-	compileFor := func(ctx context.Context, id string, g map[string]any) (res *compile.Result, err error) {
+	compileFor := func(ctx context.Context, id string, g map[string]any, call execute.Caller) (res *compile.Result, err error) {
 		if len(names) > 0 {
-			res, err = comp.SLS(ctx, host(id, g), saltenv, names)
+			res, err = comp.SLS(ctx, host(id, g, call), saltenv, names)
 		} else {
-			res, err = comp.Highstate(ctx, host(id, g))
+			res, err = comp.Highstate(ctx, host(id, g, call))
 		}
-		if err == nil {
-			remember(id, res.Pillar)
-		}
-		return res, err
+		return res, targetErr(err)
 	}
 	switch fun {
 	case "state.apply", "state.highstate", "state.sls", "state.test":
@@ -98,7 +96,7 @@ func buildJob(c *cli.Context, cfg *config, fn function, args []string, kw map[st
 			names = nil
 		}
 		job.Compile = func(ctx context.Context, id string, g map[string]any, call execute.Caller) (*lowstate.Bundle, error) {
-			res, err := compileFor(ctx, id, g)
+			res, err := compileFor(ctx, id, g, call)
 			if err != nil {
 				return nil, err
 			}
@@ -107,14 +105,15 @@ func buildJob(c *cli.Context, cfg *config, fn function, args []string, kw map[st
 		}
 	case "state.show_top":
 		job.Show = func(ctx context.Context, id string, g map[string]any, call execute.Caller) (any, error) {
-			return comp.Top(ctx, host(id, g))
+			top, err := comp.Top(ctx, host(id, g, call))
+			return top, targetErr(err)
 		}
 	case "state.show_sls", "state.show_highstate", "state.show_lowstate":
 		if fun == "state.show_highstate" {
 			names = nil
 		}
 		job.Show = func(ctx context.Context, id string, g map[string]any, call execute.Caller) (any, error) {
-			res, err := compileFor(ctx, id, g)
+			res, err := compileFor(ctx, id, g, call)
 			if err != nil {
 				return nil, err
 			}
@@ -129,11 +128,7 @@ func buildJob(c *cli.Context, cfg *config, fn function, args []string, kw map[st
 		}
 	case "state.show_pillar", "pillar.items":
 		job.Show = func(ctx context.Context, id string, g map[string]any, call execute.Caller) (any, error) {
-			p, err := comp.Pillar(ctx, host(id, g))
-			if err == nil {
-				remember(id, p)
-			}
-			return p, err
+			return comp.Pillar(ctx, host(id, g, call))
 		}
 	default:
 		return job, fmt.Errorf("function %s is in the table but has no state or show job", fun)
