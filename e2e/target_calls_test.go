@@ -130,3 +130,26 @@ independent:
 		t.Error("the missing source's state ran, or the independent one did not")
 	}
 }
+
+// TestSecretInCompileErrorMasked: a compile error that quotes a secret
+// pillar value is masked, since the host's secrets are registered as soon
+// as its pillar renders, before any SLS (issue 7).
+func TestSecretInCompileErrorMasked(t *testing.T) {
+	c := newClient(t)
+	const secret = "Err0r-s3cret-pw"
+	tree := writeTree(t, map[string]string{
+		"top.sls":        "base:\n  '*':\n    - app\n",
+		"app.sls":        "include:\n  - conf.{{ pillar['db']['password'] }}\n",
+		"pillar/top.sls": "base:\n  '*':\n    - db\n",
+		"pillar/db.sls":  "db:\n  password: " + secret + "\n",
+	})
+	for _, out := range [][]string{{"--out", "json"}, {}} {
+		r := c.run(append([]string{"h05", "state.apply", "--file-root", tree, "--pillar-root", filepath.Join(tree, "pillar"), "--secret-pillar", "db:password"}, out...)...)
+		if r.code != 20 || !strings.Contains(r.stdout+r.stderr, "Unknown include") {
+			t.Fatalf("want the include error (exit 20), got %d:\n%s\n%s", r.code, r.stdout, r.stderr)
+		}
+		if strings.Contains(r.stdout+r.stderr, secret) {
+			t.Errorf("the secret is in the compile error:\n%s\n%s", r.stdout, r.stderr)
+		}
+	}
+}
