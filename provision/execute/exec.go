@@ -268,15 +268,38 @@ func (hr *hostRun) drive(req *wire.Request, data []byte, cands []*payload.Execut
 		return finish(err)
 	}
 	// Asynchronously: a missing executor never reads it, and a big bundle
-	// must not stop us reading what the host says.
-	go func() { _ = ctl.write(buf.Bytes()) }()
-	hr.setStopper(func(reason string) { go func() { _ = ctl.msg(&wire.Msg{Stop: reason}) }() })
+	// must not stop us reading what the host says. Every later line (a
+	// call, a stop) waits until the request is all written: the executor
+	// reads the request first.
+	sent := make(chan struct{})
+	go func() {
+		_ = ctl.write(buf.Bytes())
+		close(sent)
+	}()
+	afterRequest := func() error {
+		select {
+		case <-sent:
+			return nil
+		case <-hr.hard.Done():
+			return context.Cause(hr.hard)
+		}
+	}
+	hr.setStopper(func(reason string) {
+		go func() {
+			if afterRequest() == nil {
+				_ = ctl.msg(&wire.Msg{Stop: reason})
+			}
+		}()
+	})
 	defer hr.setStopper(nil)
 	var final *line
 	if interactive != nil {
 		call := func(ctx context.Context, fun string, args []any, kwargs map[string]any) (any, error) {
 			if final != nil || out.missing != "" {
 				return nil, errors.New("the executor's session has ended")
+			}
+			if err := afterRequest(); err != nil {
+				return nil, err
 			}
 			if err := ctl.msg(&wire.Msg{Call: &wire.Call{Fun: fun, Args: args, Kwargs: kwargs}}); err != nil {
 				return nil, err
@@ -314,6 +337,9 @@ func (hr *hostRun) drive(req *wire.Request, data []byte, cands []*payload.Execut
 		b, cerr := interactive(call)
 		if out.missing != "" {
 			return finish(nil)
+		}
+		if err := afterRequest(); err != nil {
+			return finish(err)
 		}
 		switch {
 		case cerr != nil:

@@ -55,9 +55,17 @@ type Options struct {
 	// killed. Off in unit tests, whose binary is not brine-exec.
 	Guard bool
 	// Call answers an execution module call a template makes while the
-	// controller compiles (interactive requests); nil answers every call
-	// "not available".
-	Call func(ctx context.Context, fun string, args []any, kwargs map[string]any) (any, error)
+	// controller compiles (interactive requests), on this host as the
+	// session sees it; nil answers every call "not available".
+	Call func(ctx context.Context, host CallHost, fun string, args []any, kwargs map[string]any) (any, error)
+}
+
+// CallHost is what a template's call sees of the host: the session's
+// command runner (tracked by the guardian), its grains and root.
+type CallHost struct {
+	Exec   state.Executor
+	Grains map[string]any
+	Root   string
 }
 
 // Serve runs one request and returns the process exit code. After the
@@ -439,7 +447,8 @@ func (s *session) serveCalls(ctx context.Context) (*wire.BundleHeader, error) {
 			var v any
 			err := fmt.Errorf("'%s' is not available", m.Call.Fun)
 			if s.o.Call != nil {
-				v, err = s.o.Call(ctx, m.Call.Fun, m.Call.Args, m.Call.Kwargs)
+				host := CallHost{Exec: s.executor(), Grains: s.grains, Root: s.o.Root}
+				v, err = s.o.Call(ctx, host, m.Call.Fun, m.Call.Args, m.Call.Kwargs)
 			}
 			if err != nil {
 				rep.Error = err.Error()

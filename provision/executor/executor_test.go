@@ -197,7 +197,7 @@ func TestInteractiveCalls(t *testing.T) {
 	b := &lowstate.Bundle{Chunks: []lowstate.Chunk{{"state": "test", "fun": "nop", "name": "x", "__id__": "x", "__sls__": "t", "order": 1}}}
 	data, sha, _ := bundle.Pack(b)
 	var calls []string
-	o := Options{SkipSelfCheck: true, Root: t.TempDir(), Call: func(_ context.Context, fun string, args []any, _ map[string]any) (any, error) {
+	o := Options{SkipSelfCheck: true, Root: t.TempDir(), Call: func(_ context.Context, _ CallHost, fun string, args []any, _ map[string]any) (any, error) {
 		calls = append(calls, fun)
 		if fun == "file.file_exists" {
 			return args[0] == "/etc/hostname", nil
