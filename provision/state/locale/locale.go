@@ -17,7 +17,7 @@ import (
 
 // Module returns the locale state module.
 func Module() *state.Module {
-	return &state.Module{Funcs: map[string]state.Func{"present": present, "system": system}}
+	return &state.Module{Spec: Spec(), Funcs: map[string]state.Func{"present": present, "system": system}}
 }
 
 // Normalize turns a locale name into the form `locale -a` prints:

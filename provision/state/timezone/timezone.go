@@ -16,7 +16,7 @@ import (
 
 // Module returns the timezone state module.
 func Module() *state.Module {
-	return &state.Module{Funcs: map[string]state.Func{"system": system}}
+	return &state.Module{Spec: Spec(), Funcs: map[string]state.Func{"system": system}}
 }
 
 // Symlink atomically points link (a target path) at dest: a temp symlink in
