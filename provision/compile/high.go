@@ -3,6 +3,7 @@ package compile
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 )
 
 // High is the highstate: id declarations in definition order. It marshals to
@@ -29,12 +30,31 @@ type StateDecl struct {
 	Module string
 	Funs   []string // exactly one after validation
 	Args   []Arg
+	// Pos is where the declaration ("file.managed:") is written.
+	Pos Pos
 }
 
 // Arg is one argument of a state declaration.
 type Arg struct {
 	Key   string
 	Value any
+	// Pos is where the argument is written (zero for arguments the
+	// compiler adds, such as order).
+	Pos Pos
+}
+
+// Pos is a place in an SLS file, for messages.
+type Pos struct {
+	File string
+	Line int
+}
+
+// String formats the place as "file:line" ("" when unknown).
+func (p Pos) String() string {
+	if p.File == "" {
+		return ""
+	}
+	return fmt.Sprintf("%s:%d", p.File, p.Line)
 }
 
 // Fun returns the declaration's function ("" when none).
@@ -56,9 +76,9 @@ func (s *StateDecl) Get(k string) (any, bool) {
 }
 
 func (s *StateDecl) clone() *StateDecl {
-	n := &StateDecl{Module: s.Module, Funs: append([]string(nil), s.Funs...)}
+	n := &StateDecl{Module: s.Module, Funs: append([]string(nil), s.Funs...), Pos: s.Pos}
 	for _, a := range s.Args {
-		n.Args = append(n.Args, Arg{a.Key, deepCopy(a.Value)})
+		n.Args = append(n.Args, Arg{Key: a.Key, Value: deepCopy(a.Value), Pos: a.Pos})
 	}
 	return n
 }

@@ -61,6 +61,7 @@ func (r *run) finish() (*Result, error) {
 	r.applyExclude(h)
 	chunks := r.compileChunks(h)
 	r.checkRequisites(chunks)
+	r.checkSpecs(chunks)
 	if len(r.errs) > 0 {
 		return nil, &Errors{Msgs: r.errs}
 	}
@@ -174,15 +175,16 @@ func (c *Compiler) extendArg(s *StateDecl, a Arg) {
 				s.Args[i].Value = refsToList(append(ol, nl...))
 			} else {
 				s.Args[i].Value = deepCopy(a.Value)
+				s.Args[i].Pos = a.Pos
 			}
 			return
 		}
 		if a.Key == "name" && old.Key == "names" {
-			s.Args[i] = Arg{a.Key, deepCopy(a.Value)}
+			s.Args[i] = Arg{Key: a.Key, Value: deepCopy(a.Value), Pos: a.Pos}
 			return
 		}
 	}
-	s.Args = append(s.Args, Arg{a.Key, deepCopy(a.Value)})
+	s.Args = append(s.Args, Arg{Key: a.Key, Value: deepCopy(a.Value), Pos: a.Pos})
 }
 
 // refsToList renders requisite refs as Salt's normalised list.
@@ -338,11 +340,11 @@ func (r *run) requisiteIn(h *fileState) {
 						case "use":
 							r.c.useArgs(h, id, s.Module, t.id, t.mod, add)
 						case "prereq":
-							add(t.id, t.mod, Arg{"prerequired", []any{map[string]any{s.Module: id}}})
+							add(t.id, t.mod, Arg{Key: "prerequired", Value: []any{map[string]any{s.Module: id}}})
 						default:
-							add(t.id, t.mod, Arg{rkey, []any{map[string]any{s.Module: id}}})
+							add(t.id, t.mod, Arg{Key: rkey, Value: []any{map[string]any{s.Module: id}}})
 							if a.Key == "prereq_in" {
-								add(id, s.Module, Arg{"prerequired", []any{map[string]any{rf.Kind: rf.Target}}})
+								add(id, s.Module, Arg{Key: "prerequired", Value: []any{map[string]any{rf.Kind: rf.Target}}})
 							}
 						}
 					}
@@ -368,7 +370,7 @@ func (c *Compiler) useArgs(h *fileState, toID, toMod, fromID, fromMod string, ad
 		if _, has := to.Get(a.Key); has {
 			continue
 		}
-		add(toID, toMod, Arg{a.Key, deepCopy(a.Value)})
+		add(toID, toMod, Arg{Key: a.Key, Value: deepCopy(a.Value), Pos: a.Pos})
 	}
 }
 

@@ -27,6 +27,7 @@ type run struct {
 	high   *fileState
 	files  map[string][]byte
 	salt   *saltObj
+	accum  map[string]map[string]any // file.accumulated data by target file
 }
 
 func (c *Compiler) newRun(ctx context.Context, h Host) *run {

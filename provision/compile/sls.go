@@ -235,7 +235,7 @@ func (r *run) autoOrder(st *fileState, own []string) {
 			if _, ok := s.Get("order"); ok {
 				continue
 			}
-			s.Args = append(s.Args, Arg{"order", r.iorder})
+			s.Args = append(s.Args, Arg{Key: "order", Value: r.iorder})
 			r.iorder++
 		}
 	}
@@ -249,7 +249,7 @@ func (r *run) parseID(env, sls, full string, p mapPair) *IDDecl {
 		if val.Tag != "!!null" && strings.Contains(val.Value, ".") {
 			// short form: "GMT: timezone.system"
 			mod, fun, _ := strings.Cut(val.Value, ".")
-			d.States = []*StateDecl{{Module: mod, Funs: []string{fun}}}
+			d.States = []*StateDecl{{Module: mod, Funs: []string{fun}, Pos: Pos{full, p.KeyN.Line}}}
 			return d
 		}
 	}
@@ -289,7 +289,7 @@ func (r *run) parseStates(id, sls, full string, body *yaml.Node, extend bool) []
 			continue
 		}
 		seen[mod] = true
-		sd := &StateDecl{Module: mod}
+		sd := &StateDecl{Module: mod, Pos: Pos{full, sp.KeyN.Line}}
 		for _, item := range v.Content {
 			it := resolveAlias(item)
 			switch it.Kind {
@@ -315,7 +315,7 @@ func (r *run) parseStates(id, sls, full string, body *yaml.Node, extend bool) []
 					r.errorf("ID '%s' in SLS '%s': %v (%s:%d)", id, sls, err, full, it.Line)
 					continue
 				}
-				sd.Args = append(sd.Args, Arg{aps[0].Key, val})
+				sd.Args = append(sd.Args, Arg{Key: aps[0].Key, Value: val, Pos: Pos{full, it.Line}})
 			default:
 				r.errorf("ID '%s' in SLS '%s': state '%s' has an argument that is neither a function name nor a single-key mapping (%s:%d)", id, sls, sp.Key, full, it.Line)
 			}

@@ -1,6 +1,7 @@
 package builtin
 
 import (
+	"brine/provision/state"
 	"brine/provision/state/alternatives"
 	"brine/provision/state/archive"
 	"brine/provision/state/cmd"
@@ -17,6 +18,7 @@ import (
 	"brine/provision/state/pkg"
 	"brine/provision/state/pkgrepo"
 	"brine/provision/state/service"
+	"brine/provision/state/spec"
 	"brine/provision/state/sshauth"
 	"brine/provision/state/sshknownhosts"
 	"brine/provision/state/sysctl"
@@ -25,31 +27,58 @@ import (
 	"brine/provision/state/user"
 )
 
-// modules lists every built-in state module once; Registry and Catalog are
-// both built from it.
-func modules() []entry {
-	return []entry{
-		{"file", file.Module, file.Spec},
-		{"cmd", cmd.Module, cmd.Spec},
-		{"test", test.Module, test.Spec},
-		{"module", module.Module, module.Spec},
-		{"pkg", pkg.Module, pkg.Spec},
-		{"pkgrepo", pkgrepo.Module, pkgrepo.Spec},
-		{"pip", pip.Module, pip.Spec},
-		{"service", service.Module, service.Spec},
-		{"user", user.Module, user.Spec},
-		{"group", group.Module, group.Spec},
-		{"cron", cron.Module, cron.Spec},
-		{"ssh_auth", sshauth.Module, sshauth.Spec},
-		{"ssh_known_hosts", sshknownhosts.Module, sshknownhosts.Spec},
-		{"host", host.Module, host.Spec},
-		{"sysctl", sysctl.Module, sysctl.Spec},
-		{"timezone", timezone.Module, timezone.Spec},
-		{"locale", locale.Module, locale.Spec},
-		{"mount", mount.Module, mount.Spec},
-		{"git", git.Module, git.Spec},
-		{"archive", archive.Module, archive.Spec},
-		{"alternatives", alternatives.Module, alternatives.Spec},
-		{"ini", ini.Module, ini.Spec},
+// modules maps every built-in state module's Salt name to its constructor.
+func modules() map[string]func() *state.Module {
+	return map[string]func() *state.Module{
+		"file":            file.Module,
+		"cmd":             cmd.Module,
+		"test":            test.Module,
+		"module":          module.Module,
+		"pkg":             pkg.Module,
+		"pkgrepo":         pkgrepo.Module,
+		"pip":             pip.Module,
+		"service":         service.Module,
+		"user":            user.Module,
+		"group":           group.Module,
+		"cron":            cron.Module,
+		"ssh_auth":        sshauth.Module,
+		"ssh_known_hosts": sshknownhosts.Module,
+		"host":            host.Module,
+		"sysctl":          sysctl.Module,
+		"timezone":        timezone.Module,
+		"locale":          locale.Module,
+		"mount":           mount.Module,
+		"git":             git.Module,
+		"archive":         archive.Module,
+		"alternatives":    alternatives.Module,
+		"ini":             ini.Module,
+	}
+}
+
+// specs maps every built-in state module's Salt name to its spec.
+func specs() map[string]func() *spec.Module {
+	return map[string]func() *spec.Module{
+		"file":            file.Spec,
+		"cmd":             cmd.Spec,
+		"test":            test.Spec,
+		"module":          module.Spec,
+		"pkg":             pkg.Spec,
+		"pkgrepo":         pkgrepo.Spec,
+		"pip":             pip.Spec,
+		"service":         service.Spec,
+		"user":            user.Spec,
+		"group":           group.Spec,
+		"cron":            cron.Spec,
+		"ssh_auth":        sshauth.Spec,
+		"ssh_known_hosts": sshknownhosts.Spec,
+		"host":            host.Spec,
+		"sysctl":          sysctl.Spec,
+		"timezone":        timezone.Spec,
+		"locale":          locale.Spec,
+		"mount":           mount.Spec,
+		"git":             git.Spec,
+		"archive":         archive.Spec,
+		"alternatives":    alternatives.Spec,
+		"ini":             ini.Spec,
 	}
 }
