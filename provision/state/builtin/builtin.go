@@ -2,6 +2,8 @@
 // and the catalog of their specs.
 package builtin
 
+//go:generate go test -run TestREADMEStates -update .
+
 import (
 	"brine/provision/state"
 	"brine/provision/state/spec"
