@@ -39,14 +39,16 @@ func Spec() *spec.Module {
 					"win_inheritance=None ignored, atomic=False ignored, disallow_copy_and_unlink=False ignored, "+
 					"inherit_user_and_group=False ignored, follow_symlinks=True, **kwargs"),
 			"recurse": spec.Fn("Mirror a salt:// directory (bundled by the compiler, each file rendered with `template`) "+
-				"into the directory NAME; clean: True removes what the source does not have (except paths other "+
-				"states require and exclude_pat), include_pat/exclude_pat filter the source.",
+				"into the directory NAME, created with its parents: files as file.managed (file_mode), their "+
+				"directories as file.directory (dir_mode), empty source directories only with include_empty. "+
+				"clean: True removes what the source does not have, except paths other states require and "+
+				"exclude_pat (test mode lists them in the comment, as Salt does). 'Recursively updated NAME', "+
+				"'The directory NAME is in the correct state'.",
 				"name, source dir, keep_source=True ignored, clean=False, require=None, user=None str, group=None str, "+
 					"dir_mode=None mode, file_mode=None mode, sym_mode=None mode ignored, template=None str, context=None map, "+
-					"replace=True ignored, defaults=None map, include_empty=False ignored, backup='' ignored, include_pat=None str, "+
+					"replace=True ignored, defaults=None map, include_empty=False, backup='' ignored, include_pat=None str, "+
 					"exclude_pat=None str, maxdepth=None int ignored, keep_symlinks=False ignored, force_symlinks=False ignored, "+
-					"win_owner=None ignored, win_perms=None ignored, win_deny_perms=None ignored, win_inheritance=True ignored, "+
-					"makedirs=False, **kwargs"),
+					"win_owner=None ignored, win_perms=None ignored, win_deny_perms=None ignored, win_inheritance=True ignored, **kwargs"),
 			"replace": spec.Fn("Replace occurrences of a (Python) regular expression in a file; append_if_not_found or "+
 				"prepend_if_not_found add the replacement when nothing matches.",
 				"name, pattern str, repl str, count=0, flags=8 ignored, bufsize=1 ignored, append_if_not_found=False, "+
