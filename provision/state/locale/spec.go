@@ -10,8 +10,10 @@ func Spec() *spec.Module {
 		Funcs: map[string]*spec.Func{
 			"present": spec.Fn("Make sure the locale NAME is generated (locale-gen): 'Generated locale NAME', "+
 				"'Locale NAME is already present'.", "name"),
-			"system": spec.Fn("Set the system default locale (LANG in /etc/default/locale, or through "+
-				"localectl): 'Set system locale NAME', 'System locale NAME already set'.", "name"),
+			"system": spec.Fn("Set the system default locale: localectl set-locale when systemd runs, "+
+				"otherwise update-locale and LANG=\"NAME\" in /etc/default/locale, as Salt's localemod does: "+
+				"'Set system locale NAME', 'System locale NAME already set'; test mode 'System locale NAME "+
+				"needs to be set'.", "name"),
 		},
 	}
 }
