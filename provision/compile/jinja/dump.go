@@ -21,3 +21,8 @@ func DumpYAML(v any) (string, error) {
 func Repr(v any) string {
 	return pyRepr(fromGo(v))
 }
+
+// TypeName is the Python type name of plain Go data ("str", "dict", ...).
+func TypeName(v any) string {
+	return typeName(fromGo(v))
+}

@@ -3,9 +3,11 @@ package file
 import (
 	"context"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -102,7 +104,7 @@ func recurse(_ context.Context, env *state.Env, c lowstate.Chunk) *lowstate.Resu
 			if cc := dp.changes(dfi); len(cc) > 0 {
 				ch[d] = cc
 				var lines []string
-				for _, k := range sortedKeys(cc) {
+				for _, k := range slices.Sorted(maps.Keys(cc)) {
 					lines = append(lines, fmt.Sprintf("%s: %s - %v\n", d, k, cc[k]))
 				}
 				note(d, "The following files will be changed:\n"+strings.Join(lines, ""))

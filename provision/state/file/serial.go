@@ -4,9 +4,10 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"maps"
 	"math"
 	"regexp"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -17,15 +18,6 @@ import (
 // Python libraries behind them (toml 0.10, configparser, plistlib, msgpack,
 // pprint). Python keeps the SLS order of a dictionary; on the host that
 // order is gone, so keys are sorted (plistlib and json sort them anyway).
-
-func sortedKeys(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
 
 // pyStr is Python's str(): strings as they are, everything else repr'd.
 func pyStr(v any) string {
@@ -85,7 +77,7 @@ func tomlValue(v any) (string, error) {
 		return b.String(), nil
 	case map[string]any:
 		var parts []string
-		for _, k := range sortedKeys(t) {
+		for _, k := range slices.Sorted(maps.Keys(t)) {
 			s, err := tomlValue(t[k])
 			if err != nil {
 				return "", err
@@ -108,7 +100,7 @@ func tomlSections(o map[string]any, sup string) (string, []string, map[string]ma
 	var ret, arrays strings.Builder
 	var subOrder []string
 	subs := map[string]map[string]any{}
-	for _, k := range sortedKeys(o) {
+	for _, k := range slices.Sorted(maps.Keys(o)) {
 		qk := tomlKey(k)
 		v := o[k]
 		if m, ok := v.(map[string]any); ok {
@@ -215,12 +207,12 @@ func tomlDumps(v any) (string, error) {
 func configParserDumps(v any) (string, error) {
 	o, ok := v.(map[string]any)
 	if !ok {
-		return "", fmt.Errorf("configparser can only serialize dictionaries, not %s", pyTypeName(v))
+		return "", fmt.Errorf("configparser can only serialize dictionaries, not %s", jinja.TypeName(v))
 	}
 	var b strings.Builder
 	section := func(name string, body map[string]any) error {
 		b.WriteString("[" + name + "]\n")
-		for _, k := range sortedKeys(body) {
+		for _, k := range slices.Sorted(maps.Keys(body)) {
 			val := body[k]
 			if val == nil {
 				return fmt.Errorf("option values must be strings")
@@ -234,7 +226,7 @@ func configParserDumps(v any) (string, error) {
 	get := func(k string) (map[string]any, error) {
 		m, ok := o[k].(map[string]any)
 		if !ok {
-			return nil, fmt.Errorf("'%s' object has no attribute 'items'", pyTypeName(o[k]))
+			return nil, fmt.Errorf("'%s' object has no attribute 'items'", jinja.TypeName(o[k]))
 		}
 		return m, nil
 	}
@@ -249,7 +241,7 @@ func configParserDumps(v any) (string, error) {
 			}
 		}
 	}
-	for _, k := range sortedKeys(o) {
+	for _, k := range slices.Sorted(maps.Keys(o)) {
 		if k == "DEFAULT" {
 			continue
 		}
@@ -265,33 +257,13 @@ func configParserDumps(v any) (string, error) {
 	return b.String(), nil
 }
 
-func pyTypeName(v any) string {
-	switch v.(type) {
-	case string:
-		return "str"
-	case bool:
-		return "bool"
-	case int:
-		return "int"
-	case float64:
-		return "float"
-	case []any:
-		return "list"
-	case map[string]any:
-		return "dict"
-	case nil:
-		return "NoneType"
-	}
-	return fmt.Sprintf("%T", v)
-}
-
 // ---- keyvalue (salt.serializers.keyvalue) ----
 
 func keyValueDumps(v any) (string, error) {
 	var lines []string
 	switch t := v.(type) {
 	case map[string]any:
-		for _, k := range sortedKeys(t) {
+		for _, k := range slices.Sorted(maps.Keys(t)) {
 			lines = append(lines, k+"="+pyStr(t[k]))
 		}
 	case []any:
@@ -351,7 +323,7 @@ func plistValue(b *bytes.Buffer, v any, depth int) error {
 			return nil
 		}
 		b.WriteString(ind + "<dict>\n")
-		for _, k := range sortedKeys(t) {
+		for _, k := range slices.Sorted(maps.Keys(t)) {
 			b.WriteString(ind + "\t<key>" + plistEscape(k) + "</key>\n")
 			if err := plistValue(b, t[k], depth+1); err != nil {
 				return err
@@ -371,7 +343,7 @@ func plistValue(b *bytes.Buffer, v any, depth int) error {
 		}
 		b.WriteString(ind + "</array>\n")
 	default:
-		return fmt.Errorf("unsupported type: %s", pyTypeName(v))
+		return fmt.Errorf("unsupported type: %s", jinja.TypeName(v))
 	}
 	return nil
 }
@@ -429,7 +401,7 @@ func msgpackValue(b *bytes.Buffer, v any) error {
 		}
 	case map[string]any:
 		msgpackLen(b, len(t), 0x80, 15, 0, 0xde, 0xdf)
-		for _, k := range sortedKeys(t) {
+		for _, k := range slices.Sorted(maps.Keys(t)) {
 			if err := msgpackValue(b, k); err != nil {
 				return err
 			}
@@ -438,7 +410,7 @@ func msgpackValue(b *bytes.Buffer, v any) error {
 			}
 		}
 	default:
-		return fmt.Errorf("can not serialize %s object", pyTypeName(v))
+		return fmt.Errorf("can not serialize %s object", jinja.TypeName(v))
 	}
 	return nil
 }
@@ -492,7 +464,7 @@ func pfmt(v any, indent, allowance int) string {
 	}
 	switch t := v.(type) {
 	case map[string]any:
-		keys := sortedKeys(t)
+		keys := slices.Sorted(maps.Keys(t))
 		parts := make([]string, len(keys))
 		for i, k := range keys {
 			kr := jinja.Repr(k)

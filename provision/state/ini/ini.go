@@ -8,9 +8,10 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 
 	"brine/provision/lowstate"
 	"brine/provision/state"
@@ -34,13 +35,8 @@ func pyStr(v any) string {
 // not survive the trip to the host (chunks are JSON objects), so keys are
 // sorted: new options are added in sorted order.
 func ordered(m map[string]any) []kv {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	out := make([]kv, 0, len(keys))
-	for _, k := range keys {
+	out := make([]kv, 0, len(m))
+	for _, k := range slices.Sorted(maps.Keys(m)) {
 		if sub, ok := m[k].(map[string]any); ok {
 			out = append(out, kv{k, ordered(sub)})
 		} else {
@@ -89,7 +85,7 @@ func optionsPresent(_ context.Context, env *state.Env, c lowstate.Chunk) *lowsta
 			changes[k] = v
 		}
 		if strict {
-			for _, k := range sortedKeys(cur) {
+			for _, k := range slices.Sorted(maps.Keys(cur)) {
 				if _, isSec := cur[k].(map[string]any); isSec || hasKey(opts, k) {
 					continue
 				}
@@ -102,7 +98,7 @@ func optionsPresent(_ context.Context, env *state.Env, c lowstate.Chunk) *lowsta
 			body := s.val.([]kv)
 			if strict {
 				orig, _ := cur[s.key].(map[string]any)
-				for _, k := range sortedKeys(orig) {
+				for _, k := range slices.Sorted(maps.Keys(orig)) {
 					if hasKey(body, k) {
 						continue
 					}
@@ -146,7 +142,7 @@ func predict(name string, cur map[string]any, opts, secs []kv, strict bool) *low
 		}
 	}
 	if strict && len(opts)+len(secs) > 0 {
-		for _, k := range sortedKeys(cur) {
+		for _, k := range slices.Sorted(maps.Keys(cur)) {
 			if isMap(cur[k]) || hasKey(opts, k) {
 				continue
 			}
@@ -162,7 +158,7 @@ func predict(name string, cur map[string]any, opts, secs []kv, strict bool) *low
 		orig, _ := cur[s.key].(map[string]any)
 		body := s.val.([]kv)
 		if strict {
-			for _, k := range sortedKeys(orig) {
+			for _, k := range slices.Sorted(maps.Keys(orig)) {
 				if !hasKey(body, k) {
 					comment += fmt.Sprintf("Deleted key %s%s.\n", k, descr)
 					pending = true
@@ -205,13 +201,4 @@ func hasKey(l []kv, k string) bool {
 		}
 	}
 	return false
-}
-
-func sortedKeys(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
