@@ -12,14 +12,13 @@ func Spec() *spec.Module {
 			"managed": spec.Fn("Manage a file's content (from a salt:// source rendered with `template`, or contents, "+
 				"contents_pillar, contents_grains), owner, group and mode. The file is written atomically beside the "+
 				"target. Comments as Salt's: 'File NAME updated', 'File NAME is in the correct state', and in test mode "+
-				"'The file NAME is set to be changed'; changes carry Salt's unified diff. http(s) sources are fetched "+
-				"with source_hash checked.",
-				"name, source=None file, source_hash='', source_hash_name=None, keep_source=True ignored, user=None str, "+
+				"'The file NAME is set to be changed'; changes carry Salt's unified diff.",
+				"name, source=None file, source_hash='' ignored, source_hash_name=None ignored, keep_source=True ignored, user=None str, "+
 					"group=None str, mode=None mode, attrs=None ignored, template=None str, makedirs=False, dir_mode=None mode, "+
 					"context=None map, replace=True, defaults=None map, backup='', show_changes=True, create=True, "+
 					"contents=None, tmp_dir='' ignored, tmp_ext='' ignored, contents_pillar=None str, contents_grains=None str, "+
 					"contents_newline=True, contents_delimiter=':' ignored, encoding=None ignored, encoding_errors='strict' ignored, "+
-					"allow_empty=True ignored, follow_symlinks=True, check_cmd=None, skip_verify=False, selinux=None ignored, "+
+					"allow_empty=True ignored, follow_symlinks=True, check_cmd=None, skip_verify=False ignored, selinux=None ignored, "+
 					"win_owner=None ignored, win_perms=None ignored, win_deny_perms=None ignored, win_inheritance=True ignored, "+
 					"win_perms_reset=False ignored, verify_ssl=True ignored, use_etag=False ignored, signature=None ignored, "+
 					"source_hash_sig=None ignored, signed_by_any=None ignored, signed_by_all=None ignored, keyring=None ignored, "+
@@ -58,7 +57,7 @@ func Spec() *spec.Module {
 				"makedirs creates the parents of a new file.",
 				"name, text=None, makedirs=False, source=None ignored, source_hash=None ignored, template='jinja' ignored, "+
 					"sources=None ignored, source_hashes=None ignored, defaults=None ignored, context=None ignored, "+
-					"ignore_whitespace=True"),
+					"ignore_whitespace=True ignored"),
 			"line": spec.Fn("Manage one line of a file: mode ensure, replace, insert or delete, placed with "+
 				"location, before and after.",
 				"name, content=None str, match=None str, mode=None str, location=None str, before=None str, after=None str, "+
@@ -70,10 +69,10 @@ func Spec() *spec.Module {
 				"name, marker_start='#-- start managed zone --', marker_end='#-- end managed zone --', source=None ignored, "+
 					"source_hash=None ignored, template='jinja' ignored, sources=None ignored, source_hashes=None ignored, "+
 					"defaults=None ignored, context=None ignored, content='', append_if_not_found=False, "+
-					"prepend_if_not_found=False, backup='.bak', show_changes=True, append_newline=None, "+
+					"prepend_if_not_found=False, backup='.bak', show_changes=True, append_newline=None ignored, "+
 					"insert_before_match=None str ignored, insert_after_match=None str ignored"),
 			"comment": spec.Fn("Comment out the lines matching regex with char.",
-				"name, regex str, char='#', backup='.bak', ignore_missing=False"),
+				"name, regex str, char='#', backup='.bak', ignore_missing=False ignored"),
 			"uncomment": spec.Fn("Uncomment the lines matching regex that are commented with char.",
 				"name, regex str, char='#', backup='.bak'"),
 			"touch": spec.Fn("Create an empty file or update its access and modification times, like touch(1).",

@@ -19,7 +19,7 @@ func Spec() *spec.Module {
 			"configurable_test_state": spec.Fn("Return the result, changes and comment you choose (True, False or "+
 				"'Random'); in test mode the result is None when there would be changes, unless "+
 				"allow_test_mode_failure lets a False through.",
-				"name, changes=True any, result=True any, comment='', warnings=None list, allow_test_mode_failure=False"),
+				"name, changes=True any, result=True any, comment='', warnings=None list, allow_test_mode_failure=False ignored"),
 		},
 	}
 }
