@@ -114,6 +114,9 @@ func CheckValue(t Type, v any) error {
 			return fmt.Errorf("%s is not a number", Repr(v))
 		}
 	case Mode:
+		if s, ok := v.(string); ok && strings.ToLower(s) == "keep" {
+			return nil // Salt's mode: keep (the source file's mode)
+		}
 		if _, err := ParseMode(v); err != nil {
 			return err
 		}
