@@ -133,6 +133,11 @@ func action(c *cli.Context, stdin io.Reader, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
+	if ret, ok := sysReturn(fun, pos); ok {
+		return out.finish(ctx, stderr, func(p report.Printer) []report.HostReturn {
+			return catalogReturns(p, out.static, hosts, failed, fun, ret)
+		})
+	}
 	return out.finish(ctx, stderr, func(p report.Printer) []report.HostReturn {
 		runner.Events = func(ev execute.Event) {
 			if ev.Kind == execute.HostFinished && !out.static {

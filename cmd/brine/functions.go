@@ -25,6 +25,9 @@ const (
 	// runnerFun runs on the controller alone: no TARGET, no roster (Salt's
 	// runners, e.g. jobs.list_jobs).
 	runnerFun
+	// catalogFun is answered per targeted host from the controller's
+	// catalog of state functions, without contacting the hosts (sys.*).
+	catalogFun
 )
 
 // function is one FUNCTION brine accepts. The table below both dispatches
@@ -62,6 +65,8 @@ func functions() []function {
 		{name: "state.show_lowstate", doc: "the ordered lowstate compiled for each host", kind: showFun},
 		{name: "state.show_pillar", doc: "the pillar compiled for each host", kind: showFun},
 		{name: "pillar.items", doc: "the pillar compiled for each host", kind: showFun},
+		{name: "sys.list_state_functions", args: "[MODULE|FUN|GLOB...]", doc: "the state functions brine implements", kind: catalogFun},
+		{name: "sys.state_doc", args: "[MODULE|FUN|GLOB...]", doc: "their documentation and arguments", kind: catalogFun},
 	}
 }
 
@@ -113,12 +118,13 @@ func (f function) checkArgs(pos []string) error {
 func functionHelp() string {
 	var b strings.Builder
 	heads := map[funKind]string{
-		hostFun:   "Run on each host",
-		stateFun:  "States (compiled per host on the controller, applied on the host)",
-		showFun:   "Show the compile (nothing runs on hosts)",
-		runnerFun: "On the controller (no TARGET)",
+		hostFun:    "Run on each host",
+		stateFun:   "States (compiled per host on the controller, applied on the host)",
+		showFun:    "Show the compile (nothing runs on hosts)",
+		runnerFun:  "On the controller (no TARGET)",
+		catalogFun: "Brine's state catalog (answered by the controller, hosts not contacted)",
 	}
-	for _, k := range []funKind{hostFun, stateFun, showFun, runnerFun} {
+	for _, k := range []funKind{hostFun, stateFun, showFun, runnerFun, catalogFun} {
 		var rows []function
 		for _, f := range functions() {
 			if f.kind == k {

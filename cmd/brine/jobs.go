@@ -30,7 +30,7 @@ func buildJob(c *cli.Context, cfg *config, fn function, args []string, kw map[st
 	case rawFun:
 		job.Raw = true
 		return job, nil
-	case hostFun:
+	case hostFun, catalogFun:
 		return job, nil
 	}
 	test, err := boolKwarg(kw, "test")

@@ -19,6 +19,8 @@ import (
 	"brine/provision/execmod"
 	"brine/provision/lowstate"
 	"brine/provision/state"
+	"brine/provision/state/builtin"
+	"brine/provision/state/spec"
 
 	"gopkg.in/yaml.v3"
 )
@@ -91,6 +93,7 @@ type renderer interface {
 // file contents, parsed YAML and rendered (template, context) pairs.
 type Compiler struct {
 	tree Tree
+	cat  spec.Catalog      // the state functions brine implements
 	reqs map[string]bool   // requisite keywords kept on chunks
 	ins  map[string]string // _in forms -> the requisite they add
 
@@ -120,7 +123,7 @@ func New(tree Tree) *Compiler {
 	if tree.FileRoots == nil {
 		tree.FileRoots = map[string][]string{}
 	}
-	return &Compiler{tree: tree, reqs: requisites(), ins: requisiteIns(),
+	return &Compiler{tree: tree, cat: builtin.Catalog(), reqs: requisites(), ins: requisiteIns(),
 		envs: map[string]renderer{}, penvs: map[string]renderer{},
 		renders: newCache(maxCache), yamls: newCache(maxCache),
 		local: &execmod.Env{Exec: state.NewHostExecutor()}}

@@ -12,29 +12,33 @@ import (
 
 	"brine/provision/compile/match"
 	"brine/provision/lowstate"
+	"brine/provision/state/spec"
 )
 
-// resolveFiles resolves salt:// sources of the states that take files,
-// renders templates and packs the bytes into r.files by sha256.
+// resolveFiles resolves the salt:// sources of the states whose spec in
+// the catalog marks a file source, renders templates and packs the bytes
+// into r.files by sha256.
 func (r *run) resolveFiles(chunks []*chunk) {
+	r.accum = accumulators(chunks)
 	for _, c := range chunks {
 		if r.needsTarget {
 			return
 		}
-		st, fun := c.State(), c.Fun()
-		switch {
-		case st == "file" && fun == "managed":
-			r.resolveSource(c.Chunk, "source", true)
-		case st == "file" && fun == "recurse":
-			r.resolveRecurse(c.Chunk)
-		case st == "cmd" && (fun == "script" || fun == "wait_script"):
-			if _, ok := c.Chunk["source"]; ok {
-				r.resolveSource(c.Chunk, "source", true)
-			} else if strings.HasPrefix(c.Name(), "salt://") {
-				r.resolveSource(c.Chunk, "name", true)
-			}
-		case st == "archive" && fun == "extracted":
-			r.resolveSource(c.Chunk, "source", false)
+		f, ok := r.c.cat.Func(c.State(), c.Fun())
+		if !ok {
+			continue
+		}
+		a, ok := f.SourceArg(c.Chunk)
+		if !ok {
+			continue
+		}
+		switch a.Source {
+		case spec.Dir:
+			r.resolveRecurse(c.Chunk, a.Name)
+		case spec.File:
+			r.resolveSource(c.Chunk, a.Name, true)
+		case spec.Raw:
+			r.resolveSource(c.Chunk, a.Name, false)
 		}
 	}
 }
@@ -186,6 +190,10 @@ func (r *run) renderFileTemplate(c lowstate.Chunk, env, rel, full string, data [
 			extra[kk] = vv
 		}
 	}
+	if acc, ok := r.accum[c.Name()]; ok && c.State() == "file" {
+		// Salt's file.managed: context["accumulator"] = accum_data[name]
+		extra["accumulator"] = acc
+	}
 	for k, v := range extra {
 		vars[k] = v
 	}
@@ -210,9 +218,9 @@ func (r *run) renderFileTemplate(c lowstate.Chunk, env, rel, full string, data [
 
 // resolveRecurse packs every file under a salt:// directory (first root
 // that has a relative path wins) into KeyFiles and KeyDirs.
-func (r *run) resolveRecurse(c lowstate.Chunk) {
+func (r *run) resolveRecurse(c lowstate.Chunk, key string) {
 	env := c.Str("__env__")
-	cands := sourceCandidates(c["source"])
+	cands := sourceCandidates(c[key])
 	if len(cands) == 0 {
 		return
 	}

@@ -3,6 +3,7 @@ package compile
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"strconv"
 	"strings"
 )
@@ -37,6 +38,8 @@ type StateDecl struct {
 	// FunAt is where the function sits among the arguments as written
 	// (Salt keeps one list), for show_highstate.
 	FunAt int
+	// Pos is where the declaration ("file.managed:") is written.
+	Pos Pos
 }
 
 // Arg is one argument of a state declaration.
@@ -49,6 +52,23 @@ type Arg struct {
 	// IntText: an unquoted integer mode (mode: 0644) kept as its text;
 	// show_* print the int Salt's YAML loader makes of it (644).
 	IntText bool
+	// Pos is where the argument is written (zero for arguments the
+	// compiler adds, such as order).
+	Pos Pos
+}
+
+// Pos is a place in an SLS file, for messages.
+type Pos struct {
+	File string
+	Line int
+}
+
+// String formats the place as "file:line" ("" when unknown).
+func (p Pos) String() string {
+	if p.File == "" {
+		return ""
+	}
+	return fmt.Sprintf("%s:%d", p.File, p.Line)
 }
 
 // Fun returns the declaration's function ("" when none).
@@ -70,7 +90,7 @@ func (s *StateDecl) Get(k string) (any, bool) {
 }
 
 func (s *StateDecl) clone() *StateDecl {
-	n := &StateDecl{Module: s.Module, Funs: append([]string(nil), s.Funs...), FunAt: s.FunAt}
+	n := &StateDecl{Module: s.Module, Funs: append([]string(nil), s.Funs...), FunAt: s.FunAt, Pos: s.Pos}
 	for _, a := range s.Args {
 		a.Value = deepCopy(a.Value)
 		n.Args = append(n.Args, a)

@@ -7,6 +7,7 @@ import (
 
 	"brine/provision/compile/match"
 	"brine/provision/lowstate"
+	"brine/provision/state/spec"
 )
 
 // requisites are the requisite keywords kept on chunks (normalised to lists
@@ -64,6 +65,7 @@ func (r *run) finish() (*Result, error) {
 	r.applyExclude(h)
 	chunks := r.compileChunks(h)
 	r.checkRequisites(chunks)
+	r.checkSpecs(chunks)
 	if len(r.errs) > 0 {
 		return nil, r.failure()
 	}
@@ -180,11 +182,12 @@ func (c *Compiler) extendArg(s *StateDecl, a Arg) {
 			} else {
 				s.Args[i].Value = deepCopy(a.Value)
 				s.Args[i].IntText = a.IntText
+				s.Args[i].Pos = a.Pos
 			}
 			return
 		}
 		if a.Key == "name" && old.Key == "names" {
-			s.Args[i] = Arg{Key: a.Key, Value: deepCopy(a.Value)}
+			s.Args[i] = Arg{Key: a.Key, Value: deepCopy(a.Value), Pos: a.Pos}
 			return
 		}
 	}
@@ -240,10 +243,10 @@ func (r *run) verify(h *fileState) {
 				}
 				for _, it := range a.Value.([]any) {
 					if m, ok := it.(map[string]any); ok && len(m) != 1 {
-						r.errorf("Requisite declaration %s in SLS %s is not formed as a single key dictionary", pyRepr(m), d.SLS)
+						r.errorf("Requisite declaration %s in SLS %s is not formed as a single key dictionary", spec.Repr(m), d.SLS)
 					}
 					if _, ok := it.([]any); ok {
-						r.errorf("Requisite declaration %s in SLS %s is not formed as a single key dictionary", pyRepr(it), d.SLS)
+						r.errorf("Requisite declaration %s in SLS %s is not formed as a single key dictionary", spec.Repr(it), d.SLS)
 					}
 				}
 				for _, rf := range refs {
@@ -254,32 +257,6 @@ func (r *run) verify(h *fileState) {
 			}
 		}
 	}
-}
-
-// pyRepr formats a value roughly like Python's repr, for messages.
-func pyRepr(v any) string {
-	switch t := v.(type) {
-	case string:
-		return "'" + t + "'"
-	case map[string]any:
-		keys := make([]string, 0, len(t))
-		for k := range t {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		parts := make([]string, len(keys))
-		for i, k := range keys {
-			parts[i] = "'" + k + "': " + pyRepr(t[k])
-		}
-		return "{" + strings.Join(parts, ", ") + "}"
-	case []any:
-		parts := make([]string, len(t))
-		for i, e := range t {
-			parts[i] = pyRepr(e)
-		}
-		return "[" + strings.Join(parts, ", ") + "]"
-	}
-	return match.Str(v)
 }
 
 // target is one (id, module) a requisite_in applies to.

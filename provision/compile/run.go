@@ -28,9 +28,10 @@ type run struct {
 	files  map[string][]byte
 	salt   [2]*saltObj // the `salt` of state templates, of pillar templates
 
-	calls       int            // execution module calls made (renders that made some are not cached)
-	memo        map[string]any // answers of pure calls, until the next impure one
-	needsTarget bool           // a template called a target function without Host.Call
+	calls       int                       // execution module calls made (renders that made some are not cached)
+	memo        map[string]any            // answers of pure calls, until the next impure one
+	needsTarget bool                      // a template called a target function without Host.Call
+	accum       map[string]map[string]any // file.accumulated data by target file
 }
 
 func (c *Compiler) newRun(ctx context.Context, h Host) *run {

@@ -253,7 +253,7 @@ func (r *run) parseID(env, sls, full string, p mapPair) *IDDecl {
 		if val.Tag != "!!null" && strings.Contains(val.Value, ".") {
 			// short form: "GMT: timezone.system"
 			mod, fun, _ := strings.Cut(val.Value, ".")
-			d.States = []*StateDecl{{Module: mod, Funs: []string{fun}}}
+			d.States = []*StateDecl{{Module: mod, Funs: []string{fun}, Pos: Pos{full, p.KeyN.Line}}}
 			return d
 		}
 	}
@@ -293,7 +293,7 @@ func (r *run) parseStates(id, sls, full string, body *yaml.Node, extend bool) []
 			continue
 		}
 		seen[mod] = true
-		sd := &StateDecl{Module: mod}
+		sd := &StateDecl{Module: mod, Pos: Pos{full, sp.KeyN.Line}}
 		for _, item := range v.Content {
 			it := resolveAlias(item)
 			switch it.Kind {
@@ -326,7 +326,7 @@ func (r *run) parseStates(id, sls, full string, body *yaml.Node, extend bool) []
 						r.errorf("ID '%s' in SLS '%s': %v (%s:%d)", id, sls, err, full, it.Line)
 						continue
 					}
-					sd.Args = append(sd.Args, Arg{Key: ap.Key, Value: val, Joined: i > 0, IntText: isIntText(ap.Key, ap.Val)})
+					sd.Args = append(sd.Args, Arg{Key: ap.Key, Value: val, Joined: i > 0, IntText: isIntText(ap.Key, ap.Val), Pos: Pos{full, it.Line}})
 				}
 			default:
 				r.errorf("ID '%s' in SLS '%s': state '%s' has an argument that is neither a function name nor a single-key mapping (%s:%d)", id, sls, sp.Key, full, it.Line)

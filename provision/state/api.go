@@ -8,6 +8,7 @@ import (
 	"context"
 
 	"brine/provision/lowstate"
+	"brine/provision/state/spec"
 )
 
 // Env is what a state function gets besides its chunk.
@@ -25,6 +26,8 @@ type Env struct {
 	Grains map[string]any
 	// Exec runs commands; tests may replace it.
 	Exec Executor
+	// Accum holds the run's file.accumulated data (set by Run).
+	Accum *Accumulators
 }
 
 // Func is one state function (file.managed). It fills in Result, Comment and
@@ -42,6 +45,9 @@ type Module struct {
 	// OwnKeywords lists state keywords the module's functions handle
 	// themselves (file handles "check_cmd"); the engine skips them.
 	OwnKeywords []string
+	// Spec declares every function of Funcs: its arguments, file sources
+	// and documentation (the catalog the compiler checks chunks against).
+	Spec *spec.Module
 }
 
 // Registry maps module names ("file") to modules; built per run, never global.

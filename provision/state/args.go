@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"brine/provision/lowstate"
+	"brine/provision/state/spec"
 )
 
 // ArgStr returns argument k of the chunk as a string ("" when absent).
@@ -33,22 +34,8 @@ func ArgBool(c lowstate.Chunk, k string, def bool) bool {
 }
 
 func toBool(v any, def bool) bool {
-	switch t := v.(type) {
-	case bool:
-		return t
-	case float64:
-		return t != 0
-	case int:
-		return t != 0
-	case int64:
-		return t != 0
-	case string:
-		switch strings.ToLower(strings.TrimSpace(t)) {
-		case "true", "yes", "on", "1", "y":
-			return true
-		case "false", "no", "off", "0", "n", "":
-			return false
-		}
+	if b, ok := spec.ParseBool(v); ok {
+		return b
 	}
 	return def
 }
@@ -66,25 +53,7 @@ func ArgInt(c lowstate.Chunk, k string, def int) int {
 	return n
 }
 
-func toInt(v any) (int, bool) {
-	switch t := v.(type) {
-	case float64:
-		return int(t), true
-	case int:
-		return t, true
-	case int64:
-		return int(t), true
-	case string:
-		n, err := strconv.Atoi(strings.TrimSpace(t))
-		return n, err == nil
-	case bool:
-		if t {
-			return 1, true
-		}
-		return 0, true
-	}
-	return 0, false
-}
+func toInt(v any) (int, bool) { return spec.ParseInt(v) }
 
 // ArgFloat returns argument k as a float64; def when absent or not a number.
 func ArgFloat(c lowstate.Chunk, k string, def float64) float64 {
@@ -92,18 +61,8 @@ func ArgFloat(c lowstate.Chunk, k string, def float64) float64 {
 	if !ok || v == nil {
 		return def
 	}
-	switch t := v.(type) {
-	case float64:
-		return t
-	case int:
-		return float64(t)
-	case int64:
-		return float64(t)
-	case string:
-		f, err := strconv.ParseFloat(strings.TrimSpace(t), 64)
-		if err == nil {
-			return f
-		}
+	if f, ok := spec.ParseFloat(v); ok {
+		return f
 	}
 	return def
 }
@@ -155,23 +114,8 @@ func ArgMap(c lowstate.Chunk, k string) map[string]any {
 
 // ToMap converts a map or a list of one-key maps into one map (nil otherwise).
 func ToMap(v any) map[string]any {
-	switch t := v.(type) {
-	case map[string]any:
-		return t
-	case []any:
-		out := map[string]any{}
-		for _, e := range t {
-			m, ok := e.(map[string]any)
-			if !ok {
-				return nil
-			}
-			for k, vv := range m {
-				out[k] = vv
-			}
-		}
-		return out
-	}
-	return nil
+	m, _ := spec.ToMap(v)
+	return m
 }
 
 // ArgStrMap returns argument k as a map of strings (see ArgMap).
@@ -201,16 +145,14 @@ func ArgMode(c lowstate.Chunk, k string) (os.FileMode, string, error) {
 
 // ParseMode parses a mode string like "644", "0644", "0o2755".
 func ParseMode(s string) (os.FileMode, string, error) {
-	s = strings.TrimSpace(s)
-	s = strings.TrimPrefix(strings.TrimPrefix(s, "0o"), "0O")
-	if s == "" {
+	if strings.TrimSpace(s) == "" {
 		return 0, "", nil
 	}
-	n, err := strconv.ParseUint(s, 8, 32)
-	if err != nil || n > 0o7777 {
-		return 0, "", fmt.Errorf("invalid mode %q: want octal digits such as 0644", s)
+	n, err := spec.ParseMode(s)
+	if err != nil {
+		return 0, "", err
 	}
-	return ModeFromPerm(uint32(n)), FormatMode(ModeFromPerm(uint32(n))), nil
+	return ModeFromPerm(n), FormatMode(ModeFromPerm(n)), nil
 }
 
 // ModeFromPerm turns unix permission bits (0o4755) into an os.FileMode with

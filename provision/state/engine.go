@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"brine/provision/lowstate"
+	"brine/provision/state/spec"
 )
 
 // Options for one run.
@@ -77,9 +78,14 @@ func Run(ctx context.Context, chunks []lowstate.Chunk, o Options) lowstate.Resul
 	if o.Env == nil {
 		o.Env = &Env{}
 	}
-	if o.Env.Exec == nil {
+	if o.Env.Exec == nil || o.Env.Accum == nil {
 		e := *o.Env
-		e.Exec = NewHostExecutor()
+		if e.Exec == nil {
+			e.Exec = NewHostExecutor()
+		}
+		if e.Accum == nil {
+			e.Accum = &Accumulators{}
+		}
 		o.Env = &e
 	}
 	if o.Registry == nil {
@@ -513,10 +519,15 @@ func (r *runner) call(c lowstate.Chunk, test bool, modWatch bool) (res *lowstate
 		fn = markedFailure(c, test, fn)
 	}
 	if fn == nil {
-		return Failed(fmt.Sprintf("State '%s' was not found in SLS '%s'", full, c.SLS())), false
+		return Failed(spec.NotFound(full, c.SLS())), false
 	}
 	if c.Name() == "" {
 		return Failed(fmt.Sprintf("Missing parameter name for state %s", full)), false
+	}
+	if !modWatch {
+		if bad := checkSpec(mod, c, full); bad != nil {
+			return bad, false
+		}
 	}
 	own := map[string]bool{}
 	if mod != nil {
@@ -560,4 +571,27 @@ func safeCall(ctx context.Context, fn Func, env *Env, c lowstate.Chunk, full str
 		res.Changes = map[string]any{}
 	}
 	return res
+}
+
+// checkSpec checks the chunk against its function's spec on the host, as
+// the compiler did on the controller: a chunk that did not come through
+// the compiler (or changed since, by `use`) still never reaches a function
+// with a missing, unknown or mistyped argument.
+func checkSpec(mod *Module, c lowstate.Chunk, full string) *lowstate.Result {
+	if mod == nil || mod.Spec == nil {
+		return nil
+	}
+	f, ok := mod.Spec.Funcs[c.Fun()]
+	if !ok {
+		return nil
+	}
+	probs := f.Check(full, c)
+	if len(probs) == 0 {
+		return nil
+	}
+	msgs := make([]string, len(probs))
+	for i, p := range probs {
+		msgs[i] = p.Msg
+	}
+	return Failed(strings.Join(msgs, "\n"))
 }

@@ -22,7 +22,7 @@ import (
 
 // Module returns the archive state module.
 func Module() *state.Module {
-	return &state.Module{Funcs: map[string]state.Func{"extracted": extracted}}
+	return &state.Module{Spec: Spec(), Funcs: map[string]state.Func{"extracted": extracted}}
 }
 
 // owner resolves user/group to ids (-1 when unset).

@@ -1,22 +1,33 @@
-// Package builtin assembles the registry of every state module brine ships.
+// Package builtin assembles the registry of every state module brine ships,
+// and the catalog of their specs.
 package builtin
+
+//go:generate go test -run TestREADMEStates -update .
 
 import (
 	"brine/provision/state"
-	"brine/provision/state/cmd"
-	"brine/provision/state/file"
-	"brine/provision/state/module"
-	"brine/provision/state/test"
+	"brine/provision/state/spec"
 )
 
 // Registry returns a fresh registry with every built-in state module.
 func Registry() state.Registry {
-	r := state.Registry{
-		"file":   file.Module(),
-		"cmd":    cmd.Module(),
-		"test":   test.Module(),
-		"module": module.Module(),
+	r := state.Registry{}
+	for name, m := range modules() {
+		r[name] = m()
 	}
-	addSystem(r)
 	return r
+}
+
+// Catalog returns a fresh catalog of the specs of every built-in state
+// function, without building the modules themselves (the controller needs
+// only the specs: brine's compiler checks chunks against them, and
+// sys.list_state_functions and sys.state_doc print them). The specs have a
+// table of their own so the controller does not link the modules' code;
+// TestCatalogMatchesRegistry keeps the two tables in step.
+func Catalog() spec.Catalog {
+	c := spec.Catalog{}
+	for name, s := range specs() {
+		c[name] = s()
+	}
+	return c
 }

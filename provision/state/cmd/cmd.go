@@ -18,7 +18,7 @@ import (
 
 // Module returns the cmd state module.
 func Module() *state.Module {
-	return &state.Module{
+	return &state.Module{Spec: Spec(),
 		Funcs: map[string]state.Func{
 			"run":         run,
 			"script":      script,

@@ -17,11 +17,12 @@ import (
 
 // Module returns the cron state module.
 func Module() *state.Module {
-	return &state.Module{Funcs: map[string]state.Func{
+	return &state.Module{Spec: Spec(), Funcs: map[string]state.Func{
 		"present":     present,
 		"absent":      absent,
 		"env_present": envPresent,
 		"env_absent":  envAbsent,
+		"file":        cronFile,
 	}}
 }
 

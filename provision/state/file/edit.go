@@ -354,9 +354,9 @@ func blockreplace(_ context.Context, env *state.Env, c lowstate.Chunk) *lowstate
 	if end == "" {
 		end = "#-- end managed zone --"
 	}
-	content := ensureNL(joinContents(c["content"]))
-	if !state.HasArg(c, "content") {
-		content = ""
+	content := accumulatedContent(env, c, joinContents(c["content"]))
+	if content != "" {
+		content = ensureNL(content)
 	}
 	appendNF := state.ArgBool(c, "append_if_not_found", false)
 	prependNF := state.ArgBool(c, "prepend_if_not_found", false)

@@ -22,7 +22,7 @@ import (
 
 // Module returns the file state module.
 func Module() *state.Module {
-	return &state.Module{
+	return &state.Module{Spec: Spec(),
 		Funcs: map[string]state.Func{
 			"managed":      managed,
 			"directory":    directory,
@@ -41,6 +41,7 @@ func Module() *state.Module {
 			"serialize":    serialize,
 			"exists":       exists,
 			"missing":      missing,
+			"accumulated":  accumulated,
 		},
 		ModWatch:    nil,
 		OwnKeywords: []string{"check_cmd"},
@@ -129,9 +130,9 @@ func merge(dst, src map[string]any) map[string]any {
 	return dst
 }
 
-// unifiedDiff returns Salt's diff of two contents ("Replace binary file"
+// UnifiedDiff returns Salt's diff of two contents ("Replace binary file"
 // for binary data).
-func unifiedDiff(old, new []byte) string {
+func UnifiedDiff(old, new []byte) string {
 	if bytes.IndexByte(old, 0) >= 0 || bytes.IndexByte(new, 0) >= 0 {
 		return "Replace binary file"
 	}
@@ -188,7 +189,7 @@ func diffOrHidden(c lowstate.Chunk, old, new []byte) string {
 	if !state.ArgBool(c, "show_changes", true) {
 		return "<show_changes=False>"
 	}
-	return unifiedDiff(old, new)
+	return UnifiedDiff(old, new)
 }
 
 // backup copies the file at host path hp to the minion-style backup dir

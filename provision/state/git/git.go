@@ -17,7 +17,7 @@ import (
 
 // Module returns the git state module.
 func Module() *state.Module {
-	return &state.Module{Funcs: map[string]state.Func{"latest": latest}}
+	return &state.Module{Spec: Spec(), Funcs: map[string]state.Func{"latest": latest, "config_set": configSet}}
 }
 
 var reSHA = regexp.MustCompile(`^[0-9a-f]{40}$`)

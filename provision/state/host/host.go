@@ -16,7 +16,7 @@ const hostsFile = "/etc/hosts"
 
 // Module returns the host state module.
 func Module() *state.Module {
-	return &state.Module{Funcs: map[string]state.Func{
+	return &state.Module{Spec: Spec(), Funcs: map[string]state.Func{
 		"present": func(ctx context.Context, env *state.Env, c lowstate.Chunk) *lowstate.Result {
 			return edit(env, c, true)
 		},

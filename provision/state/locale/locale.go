@@ -17,7 +17,7 @@ import (
 
 // Module returns the locale state module.
 func Module() *state.Module {
-	return &state.Module{Funcs: map[string]state.Func{"present": present, "system": system}}
+	return &state.Module{Spec: Spec(), Funcs: map[string]state.Func{"present": present, "system": system}}
 }
 
 // Normalize turns a locale name into the form `locale -a` prints:
@@ -122,43 +122,88 @@ func present(ctx context.Context, env *state.Env, c lowstate.Chunk) *lowstate.Re
 	return state.Changed(fmt.Sprintf("Generated locale %s", name), ch)
 }
 
-func system(ctx context.Context, env *state.Env, c lowstate.Chunk) *lowstate.Result {
-	name := strings.TrimSpace(c.Name())
-	if name == "" {
-		return state.Failed("locale.system needs a name such as en_US.UTF-8")
+// systemLocale is Salt's locale.get_locale: localectl's LANG on a host
+// booted with systemd, else the first LANG= line of /etc/default/locale
+// (quotes removed).
+func systemLocale(ctx context.Context, env *state.Env, systemd bool) (string, error) {
+	if systemd {
+		out, err := hostcmd.Output(ctx, env, nil, "localectl", "status")
+		if err != nil {
+			return "", err
+		}
+		for _, l := range strings.Split(out, "\n") {
+			if _, v, ok := strings.Cut(l, "LANG="); ok {
+				return strings.TrimSpace(v), nil
+			}
+		}
+		return "", nil
 	}
-	const file = "/etc/default/locale"
-	cur, err := os.ReadFile(state.HostPath(env, file))
-	if err != nil && !os.IsNotExist(err) {
-		return state.Failedf("Failed to read %s: %v", file, err)
-	}
-	lines := strings.Split(strings.TrimSuffix(string(cur), "\n"), "\n")
-	if len(cur) == 0 {
-		lines = nil
-	}
-	found, same := false, false
-	for i, l := range lines {
-		if v, ok := strings.CutPrefix(strings.TrimSpace(l), "LANG="); ok {
-			found = true
-			same = strings.Trim(v, `"'`) == name
-			lines[i] = "LANG=" + name
+	b, _ := os.ReadFile(state.HostPath(env, "/etc/default/locale"))
+	for _, l := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(l, "LANG="); ok {
+			v, _, _ = strings.Cut(v, "=")
+			return strings.ReplaceAll(v, `"`, ""), nil
 		}
 	}
-	if found && same {
+	return "", nil
+}
+
+// system is Salt's locale.system: with systemd running, localectl
+// set-locale; otherwise (Debian) update-locale, then every LANG= line of
+// /etc/default/locale becomes LANG="NAME" (appended when there is none).
+func system(ctx context.Context, env *state.Env, c lowstate.Chunk) *lowstate.Result {
+	name := c.Name()
+	fi, err := os.Stat(state.HostPath(env, "/run/systemd/system"))
+	systemd := err == nil && fi.IsDir()
+	cur, err := systemLocale(ctx, env, systemd)
+	if err != nil {
+		return state.Failedf("Failed to set system locale: %v", err)
+	}
+	if cur == name {
 		return state.OK(fmt.Sprintf("System locale %s already set", name))
 	}
-	if !found {
-		lines = append(lines, "LANG="+name)
-	}
-	ch := map[string]any{"locale": name}
 	if env.Test {
-		return state.Pending(fmt.Sprintf("System locale %s needs to be set", name), ch)
+		return state.Pending(fmt.Sprintf("System locale %s needs to be set", name), nil)
 	}
-	if err := os.MkdirAll(state.HostPath(env, "/etc/default"), 0o755); err != nil {
-		return state.Failedf("Failed to set system locale %s: %v", name, err)
+	if systemd {
+		if _, err := hostcmd.Output(ctx, env, nil, "localectl", "set-locale", "LANG="+name); err != nil {
+			return state.Failedf("Failed to set system locale to %s", name)
+		}
+		return state.Changed(fmt.Sprintf("Set system locale %s", name), map[string]any{"locale": name})
 	}
-	if err := state.WriteFile(env, file, []byte(strings.Join(lines, "\n")+"\n"), 0, -1, -1); err != nil {
-		return state.Failedf("Failed to set system locale %s: %v", name, err)
+	upd := hostcmd.Which(env, "update-locale")
+	if upd == "" {
+		return state.Failed(`Failed to set system locale: Cannot set locale: "update-locale" was not found.`)
 	}
-	return state.Changed(fmt.Sprintf("Set system locale %s", name), ch)
+	if _, err := hostcmd.Output(ctx, env, nil, upd); err != nil {
+		return state.Failedf("Failed to set system locale: %v", err)
+	}
+	const file = "/etc/default/locale"
+	b, _ := os.ReadFile(state.HostPath(env, file))
+	text, found := string(b), false
+	lines := strings.SplitAfter(text, "\n")
+	for i, l := range lines {
+		if strings.HasPrefix(l, "LANG=") {
+			found = true
+			nl := ""
+			if strings.HasSuffix(l, "\n") {
+				nl = "\n"
+			}
+			lines[i] = `LANG="` + name + `"` + nl
+		}
+	}
+	text = strings.Join(lines, "")
+	if !found {
+		if text != "" && !strings.HasSuffix(text, "\n") {
+			text += "\n"
+		}
+		text += `LANG="` + name + `"` + "\n"
+	}
+	if err := state.WriteFile(env, file, []byte(text), 0, -1, -1); err != nil {
+		return state.Failedf("Failed to set system locale to %s", name)
+	}
+	if got, _ := systemLocale(ctx, env, false); got != name {
+		return state.Failedf("Failed to set system locale to %s", name)
+	}
+	return state.Changed(fmt.Sprintf("Set system locale %s", name), map[string]any{"locale": name})
 }

@@ -18,7 +18,7 @@ import (
 
 // Module returns the module state module.
 func Module() *state.Module {
-	return &state.Module{
+	return &state.Module{Spec: Spec(),
 		Funcs: map[string]state.Func{
 			"run":  run,
 			"wait": wait,

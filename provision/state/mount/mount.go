@@ -15,7 +15,7 @@ import (
 
 // Module returns the mount state module.
 func Module() *state.Module {
-	return &state.Module{Funcs: map[string]state.Func{"swap": swap, "mounted": mounted}}
+	return &state.Module{Spec: Spec(), Funcs: map[string]state.Func{"swap": swap, "mounted": mounted}}
 }
 
 // Entry is one fstab line.

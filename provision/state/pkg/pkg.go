@@ -13,7 +13,7 @@ import (
 
 // Module returns the pkg state module.
 func Module() *state.Module {
-	return &state.Module{Funcs: map[string]state.Func{
+	return &state.Module{Spec: Spec(), Funcs: map[string]state.Func{
 		"installed": installed,
 		"latest":    latest,
 		"removed": func(ctx context.Context, env *state.Env, c lowstate.Chunk) *lowstate.Result {

@@ -20,7 +20,7 @@ import (
 
 // Module returns the pkgrepo state module.
 func Module() *state.Module {
-	return &state.Module{Funcs: map[string]state.Func{
+	return &state.Module{Spec: Spec(), Funcs: map[string]state.Func{
 		"managed": managed,
 		"absent":  absent,
 	}}

@@ -14,7 +14,7 @@ import (
 
 // Module returns the service state module.
 func Module() *state.Module {
-	return &state.Module{
+	return &state.Module{Spec: Spec(),
 		Funcs: map[string]state.Func{
 			"running": func(ctx context.Context, env *state.Env, c lowstate.Chunk) *lowstate.Result {
 				return ensure(ctx, env, c, true)
@@ -28,6 +28,8 @@ func Module() *state.Module {
 			"disabled": func(ctx context.Context, env *state.Env, c lowstate.Chunk) *lowstate.Result {
 				return boot(ctx, env, c, false)
 			},
+			"masked":   masked,
+			"unmasked": unmasked,
 		},
 		ModWatch: modWatch,
 	}

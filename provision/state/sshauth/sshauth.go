@@ -15,7 +15,7 @@ import (
 
 // Module returns the ssh_auth state module.
 func Module() *state.Module {
-	return &state.Module{Funcs: map[string]state.Func{
+	return &state.Module{Spec: Spec(), Funcs: map[string]state.Func{
 		"present": present,
 		"absent":  absent,
 	}}

@@ -19,7 +19,7 @@ const DefaultConfig = "/etc/sysctl.d/99-salt.conf"
 
 // Module returns the sysctl state module.
 func Module() *state.Module {
-	return &state.Module{Funcs: map[string]state.Func{"present": present}}
+	return &state.Module{Spec: Spec(), Funcs: map[string]state.Func{"present": present}}
 }
 
 // norm compares values the way the kernel prints them (whitespace-insensitive).

@@ -13,7 +13,7 @@ import (
 
 // Module returns the test state module.
 func Module() *state.Module {
-	return &state.Module{
+	return &state.Module{Spec: Spec(),
 		Funcs: map[string]state.Func{
 			"succeed_without_changes": succeedWithoutChanges,
 			"nop":                     succeedWithoutChanges,

@@ -22,7 +22,7 @@ const redacted = "XXX-REDACTED-XXX"
 
 // Module returns the user state module.
 func Module() *state.Module {
-	return &state.Module{Funcs: map[string]state.Func{
+	return &state.Module{Spec: Spec(), Funcs: map[string]state.Func{
 		"present": present,
 		"absent":  absent,
 	}}

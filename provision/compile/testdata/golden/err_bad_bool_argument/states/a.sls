@@ -1,0 +1,4 @@
+/etc/motd:
+  file.managed:
+    - contents: hi
+    - makedirs: maybe

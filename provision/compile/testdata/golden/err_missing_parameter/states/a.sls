@@ -1,0 +1,3 @@
+/tmp/new:
+  file.rename:
+    - force: True

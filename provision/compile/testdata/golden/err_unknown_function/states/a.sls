@@ -1,0 +1,3 @@
+/etc/motd:
+  file.managedd:
+    - contents: hi

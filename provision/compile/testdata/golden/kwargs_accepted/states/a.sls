@@ -1,0 +1,5 @@
+/etc/motd:
+  file.managed:
+    - contents: hi
+    - makedirs: 'yes'
+    - frobnicate: 1

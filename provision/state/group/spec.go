@@ -1,0 +1,18 @@
+package group
+
+import "brine/provision/state/spec"
+
+// Spec declares the group state functions; signatures from Salt 3007.1's
+// salt/states/group.py.
+func Spec() *spec.Module {
+	return &spec.Module{
+		Doc: "Local groups (/etc/group) through groupadd, groupmod and gpasswd.",
+		Funcs: map[string]*spec.Func{
+			"present": spec.Fn("Make sure the group exists with gid and members (exactly members, or addusers "+
+				"and delusers): 'New group NAME created', 'Group NAME is present and up to date'.",
+				"name, gid=None int, system=False, addusers=None list, delusers=None list, members=None list, "+
+					"non_unique=False ignored, local=False ignored"),
+			"absent": spec.Fn("Make sure the group does not exist ('Removed group NAME').", "name, local=False ignored"),
+		},
+	}
+}

@@ -1,0 +1,18 @@
+package module
+
+import "brine/provision/state/spec"
+
+// Spec declares the module state functions; signatures from Salt 3007.1's
+// salt/states/module.py.
+func Spec() *spec.Module {
+	return &spec.Module{
+		Doc: "Call execution module functions as states. brine runs the functions it implements on the " +
+			"host (cmd.run, cmd.run_all, cmd.retcode, service.restart, service.reload, test.* ...).",
+		Funcs: map[string]*spec.Func{
+			"run": spec.Fn("Run one or more execution module functions, new style (`- test.ping: []`, "+
+				"`- cmd.run: [{cmd: ls}]`) or old style (name: the function, args/kwargs): True when each "+
+				"succeeded, with their return under changes.", "**kwargs"),
+			"wait": spec.Fn("Like module.run, but only when a watched state changed.", "name, **kwargs"),
+		},
+	}
+}

@@ -1,0 +1,22 @@
+package pkgrepo
+
+import statespec "brine/provision/state/spec"
+
+// Spec declares the pkgrepo state functions; signatures from Salt 3007.1's
+// salt/states/pkgrepo.py, followed by the documented **kwargs brine
+// implements for apt.
+func Spec() *statespec.Module {
+	return &statespec.Module{
+		Doc: "Package repositories: apt sources (one-line `deb ...` entries in /etc/apt/sources.list.d) " +
+			"with their signing keys.",
+		Funcs: map[string]*statespec.Func{
+			"managed": statespec.Fn("Make sure the repository NAME (a `deb ...` line) is configured in file, with its "+
+				"key from key_url stored in keyring and referenced by signed-by; refresh updates the package "+
+				"index after a change.",
+				"name, ppa=None ignored, copr=None ignored, aptkey=True ignored, **kwargs, file=None str, "+
+					"key_url=None str, keyring=None str, signedby=None str, architectures=None str, comps=None str, "+
+					"dist=None str, refresh=True, refresh_db=True"),
+			"absent": statespec.Fn("Remove the repository NAME from the apt sources.", "name, **kwargs"),
+		},
+	}
+}

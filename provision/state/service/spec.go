@@ -1,0 +1,26 @@
+package service
+
+import "brine/provision/state/spec"
+
+// Spec declares the service state functions; signatures from Salt 3007.1's
+// salt/states/service.py (reload comes from its documented **kwargs).
+func Spec() *spec.Module {
+	return &spec.Module{
+		Doc: "Services through the host's init system (systemd or SysV init scripts); a watched change " +
+			"restarts (or reloads) a running service.",
+		Funcs: map[string]*spec.Func{
+			"running": spec.Fn("Make sure the service is running ('Started service NAME', 'The service NAME is "+
+				"already running'); enable: True/False also enables or disables it at boot.",
+				"name, enable=None bool, sig=None ignored, init_delay=None ignored, **kwargs, reload=False"),
+			"dead": spec.Fn("Make sure the service is stopped ('Service NAME was killed', 'The service NAME is "+
+				"already dead'); enable as for service.running.",
+				"name, enable=None bool, sig=None ignored, init_delay=None ignored, **kwargs"),
+			"enabled":  spec.Fn("Make sure the service starts at boot, without starting it now.", "name, **kwargs"),
+			"disabled": spec.Fn("Make sure the service does not start at boot, without stopping it now.", "name, **kwargs"),
+			"masked": spec.Fn("Mask the systemd unit NAME so nothing can start it ('Service NAME was masked'); "+
+				"runtime: True masks it until the next reboot only.", "name, runtime=False"),
+			"unmasked": spec.Fn("Unmask the systemd unit NAME ('Service NAME was unmasked', 'Service NAME is "+
+				"already unmasked'); runtime: True removes only a runtime mask.", "name, runtime=False"),
+		},
+	}
+}

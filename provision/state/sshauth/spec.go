@@ -1,0 +1,21 @@
+package sshauth
+
+import "brine/provision/state/spec"
+
+// Spec declares the ssh_auth state functions; signatures from Salt
+// 3007.1's salt/states/ssh_auth.py.
+func Spec() *spec.Module {
+	return &spec.Module{
+		Doc: "SSH authorized keys of a user (~USER/.ssh/authorized_keys, or config).",
+		Funcs: map[string]*spec.Func{
+			"present": spec.Fn("Make sure the key NAME (the base64 key, or a whole `ssh-ed25519 AAAA... comment` "+
+				"line) is authorized for user with enc, comment and options: 'The authorized host key NAME for "+
+				"user USER was added'.",
+				"name, user str, enc='ssh-rsa', comment='', source='' ignored, options=None list, "+
+					"config='.ssh/authorized_keys', fingerprint_hash_type=None ignored, **kwargs"),
+			"absent": spec.Fn("Make sure the key NAME is not authorized for user.",
+				"name, user str, enc='ssh-rsa', comment='', source='' ignored, options=None list, "+
+					"config='.ssh/authorized_keys', fingerprint_hash_type=None ignored"),
+		},
+	}
+}
