@@ -153,7 +153,9 @@ func splitLines(s string) []string {
 type docPrinter struct {
 	w      io.Writer
 	static bool
-	enc    func(io.Writer, map[string]any) error
+	enc    func(io.Writer, any) error
+	// meta, when set, adds the MetaKey entry to the static document.
+	meta *Meta
 }
 
 func (p *docPrinter) Host(r HostReturn) error {
@@ -174,14 +176,18 @@ func (p *docPrinter) Finish(all []HostReturn) error {
 	for _, r := range all {
 		doc[r.ID] = generic(Data(r))
 	}
-	if err := p.enc(p.w, doc); err != nil {
+	var v any = doc
+	if _, taken := doc[MetaKey]; p.meta != nil && !taken {
+		v = withMeta{hosts: doc, meta: metaEntry(all, p.meta)}
+	}
+	if err := p.enc(p.w, v); err != nil {
 		return fmt.Errorf("print results: %w", err)
 	}
 	return nil
 }
 
 // encodeJSON writes v indented by four spaces, as Salt's json outputter.
-func encodeJSON(w io.Writer, v map[string]any) error {
+func encodeJSON(w io.Writer, v any) error {
 	e := json.NewEncoder(w)
 	e.SetEscapeHTML(false)
 	e.SetIndent("", "    ")
@@ -189,7 +195,7 @@ func encodeJSON(w io.Writer, v map[string]any) error {
 }
 
 // encodeYAML writes v as a block-style YAML document.
-func encodeYAML(w io.Writer, v map[string]any) error {
+func encodeYAML(w io.Writer, v any) error {
 	e := yaml.NewEncoder(w)
 	e.SetIndent(2)
 	if err := e.Encode(yamlable(v)); err != nil {
