@@ -45,7 +45,7 @@ type function struct {
 
 // functions is every function brine accepts, in help order.
 func functions() []function {
-	return []function{
+	fs := []function{
 		{name: "test.ping", doc: "True from every host that answers", kind: hostFun},
 		{name: "cmd.run", args: "CMD", doc: "run a shell command; its output", kind: hostFun, minArgs: 1, example: "brine '*' cmd.run 'uname -a'"},
 		{name: "cmd.run_all", args: "CMD", doc: "run a shell command; pid, retcode, stdout, stderr", kind: hostFun, minArgs: 1, example: "brine '*' cmd.run_all 'uname -a'"},
@@ -63,6 +63,7 @@ func functions() []function {
 		{name: "state.show_pillar", doc: "the pillar compiled for each host", kind: showFun},
 		{name: "pillar.items", doc: "the pillar compiled for each host", kind: showFun},
 	}
+	return append(fs, historyFunctions()...)
 }
 
 // lookupFunction finds fun in the table.

@@ -105,7 +105,7 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 		Writer:          stdout,
 		ErrWriter:       stderr,
 		HideHelpCommand: true,
-		Flags:           append(flags(), targetingFlags()...),
+		Flags:           append(append(flags(), targetingFlags()...), historyFlags()...),
 		Action: func(c *cli.Context) error {
 			return action(c, stdin, stdout, stderr)
 		},
