@@ -418,3 +418,47 @@ func TestSecondWriterWaits(t *testing.T) {
 		t.Errorf("provisioned: %v", p)
 	}
 }
+
+// BenchmarkRecord500 records a 500-host state run of 30 states per host
+// (start, results, prune) into a history of up to 1000 jobs; it reports
+// the database's bytes per job.
+func BenchmarkRecord500(b *testing.B) {
+	ctx := context.Background()
+	path := filepath.Join(b.TempDir(), FileName)
+	d, err := Open(ctx, path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer d.Close()
+	tru := true
+	ret := lowstate.Results{}
+	for i := range 30 {
+		ret[fmt.Sprintf("file_|-f%d_|-/etc/brine/f%d_|-managed", i, i)] = &lowstate.Result{ID: fmt.Sprintf("f%d", i),
+			Name: fmt.Sprintf("/etc/brine/f%d", i), Result: &tru, Comment: fmt.Sprintf("File /etc/brine/f%d is in the correct state", i),
+			Changes: map[string]any{}, SLS: "bench", RunNum: i, Start: "10:30:00.000001", Duration: 0.25}
+	}
+	hosts := make([]Host, 500)
+	ids := make([]string, 500)
+	for i := range hosts {
+		ids[i] = fmt.Sprintf("host%03d", i)
+		hosts[i] = Host{HostReturn: report.HostReturn{ID: ids[i], Fun: "state.apply", Return: ret, Duration: time.Second}, Index: i, Seq: i}
+	}
+	b.ResetTimer()
+	for range b.N {
+		j := &Job{Start: time.Now(), Fun: "state.apply", Target: "*", TargetType: "glob", Hosts: ids, Provisions: true}
+		if err := d.Begin(ctx, j); err != nil {
+			b.Fatal(err)
+		}
+		if err := d.Finish(ctx, j, hosts); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := d.Prune(ctx, Keep{Jobs: 1000}, time.Now()); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	d.db.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
+	if fi, err := os.Stat(path); err == nil {
+		b.ReportMetric(float64(fi.Size())/float64(b.N), "dbbytes/job")
+	}
+}

@@ -108,12 +108,19 @@ func (d *DB) Finish(ctx context.Context, j *Job, hosts []Host) error {
 		status   string
 	}
 	rows := make([]row, len(hosts))
+	enc := &returnEncoder{}
 	for i, h := range hosts {
-		ret, err := encodeReturn(h.Return)
+		ret, err := enc.encode(h.Return)
 		if err != nil {
 			return fmt.Errorf("job %s: host %s: %w", j.JID, h.ID, err)
 		}
-		rows[i] = row{h: h, ret: ret, err: []byte(h.Error), status: Status(h.HostReturn)}
+		// The status from the JSON form: the outputters' own form, and
+		// cheaper for them than the run's typed or float64 values.
+		hr := h.HostReturn
+		if hr.Return, err = enc.generic(); err != nil {
+			return fmt.Errorf("job %s: host %s: %w", j.JID, h.ID, err)
+		}
+		rows[i] = row{h: h, ret: ret, err: []byte(h.Error), status: Status(hr)}
 	}
 	end := j.End
 	if end.IsZero() {
@@ -388,29 +395,53 @@ func nonNil(s []string) []string {
 	return s
 }
 
-// encodeReturn stores a return as gzip'd JSON. The outputters print every
-// return through its JSON form (json.Number for numbers), so the decoded
-// value prints byte for byte as the original did; a value JSON cannot
-// hold is stored as its fmt string, as the outputters print it.
-func encodeReturn(v any) ([]byte, error) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		if b, err = json.Marshal(fmt.Sprint(v)); err != nil {
+// returnEncoder stores returns as gzip'd JSON, reusing its compressor
+// (a flate writer is costly to make) across the hosts of a job. The
+// outputters print every return through its JSON form (json.Number for
+// numbers), so the decoded value prints byte for byte as the original
+// did; a value JSON cannot hold is stored as its fmt string, as the
+// outputters print it.
+type returnEncoder struct {
+	js  bytes.Buffer
+	out bytes.Buffer
+	zw  *gzip.Writer
+}
+
+// generic decodes the JSON of the last encode as the outputters see it.
+func (e *returnEncoder) generic() (any, error) {
+	dec := json.NewDecoder(bytes.NewReader(e.js.Bytes()))
+	dec.UseNumber()
+	var v any
+	err := dec.Decode(&v)
+	return v, err
+}
+
+func (e *returnEncoder) encode(v any) ([]byte, error) {
+	e.js.Reset()
+	je := json.NewEncoder(&e.js)
+	if err := je.Encode(v); err != nil {
+		e.js.Reset()
+		if err := je.Encode(fmt.Sprint(v)); err != nil {
 			return nil, err
 		}
 	}
-	var buf bytes.Buffer
-	zw, err := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
-	if err != nil {
+	e.out.Reset()
+	if e.zw == nil {
+		zw, err := gzip.NewWriterLevel(&e.out, gzip.BestSpeed)
+		if err != nil {
+			return nil, err
+		}
+		e.zw = zw
+	} else {
+		e.zw.Reset(&e.out)
+	}
+	if _, err := e.zw.Write(e.js.Bytes()); err != nil {
 		return nil, err
 	}
-	if _, err := zw.Write(b); err != nil {
+	if err := e.zw.Close(); err != nil {
 		return nil, err
 	}
-	if err := zw.Close(); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
+	return bytes.Clone(e.out.Bytes()), nil
 }
 
 func decodeReturn(b []byte) (any, error) {

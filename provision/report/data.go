@@ -18,8 +18,7 @@ import (
 // lowstate.Results print exactly like their wire form. Values that cannot
 // be encoded become their fmt string.
 func generic(v any) any {
-	switch v.(type) {
-	case nil, bool, string, json.Number:
+	if isGeneric(v) {
 		return v
 	}
 	b, err := json.Marshal(v)
@@ -33,6 +32,31 @@ func generic(v any) any {
 		return fmt.Sprint(v)
 	}
 	return out
+}
+
+// isGeneric reports whether v already has only generic's shapes (a
+// return decoded with UseNumber, as the job history and jobs.merge hold),
+// so generic can skip its JSON round trip.
+func isGeneric(v any) bool {
+	switch t := v.(type) {
+	case nil, bool, string, json.Number:
+		return true
+	case []any:
+		for _, e := range t {
+			if !isGeneric(e) {
+				return false
+			}
+		}
+		return true
+	case map[string]any:
+		for _, e := range t {
+			if !isGeneric(e) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
 }
 
 // pyFloat formats a float the way Python's str() does for usual values
