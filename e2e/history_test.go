@@ -74,6 +74,7 @@ func listJobs(t *testing.T, c *client) map[string]map[string]any {
 func TestJobHistoryListAndLookup(t *testing.T) {
 	c := newClient(t)
 	tree := historyTree(t)
+	jids := map[string]string{}
 	runs := []struct {
 		name string
 		args []string
@@ -94,6 +95,7 @@ func TestJobHistoryListAndLookup(t *testing.T) {
 				t.Errorf("run exit %d, want 20 (h02, h03 fail)", r.code)
 			}
 			jid := jidOf(t, r)
+			jids[run.name] = jid
 			jobs := listJobs(t, c)
 			job := jobs[jid]
 			if job == nil {
@@ -141,6 +143,27 @@ func TestJobHistoryListAndLookup(t *testing.T) {
 	if l := c.run("jobs.lookup_jid", jidOf(t, r), "--out", "json", "--static"); l.stdout != string(b) {
 		t.Errorf("--out-file content differs from lookup_jid:\nfile:\n%s\nlookup:\n%s", b, l.stdout)
 	}
+	// list_job: the targeted hosts and the tree hash (the same tree, the
+	// same hash; nothing compiled, none).
+	listJob := func(jid string) map[string]any {
+		t.Helper()
+		l := c.run("jobs.list_job", jid, "--out", "json")
+		var m map[string]map[string]any
+		if err := json.Unmarshal([]byte(l.stdout), &m); err != nil || m[jid] == nil {
+			t.Fatalf("jobs.list_job %s: %v\n%s%s", jid, err, l.stdout, l.stderr)
+		}
+		return m[jid]
+	}
+	outJob := listJob(jidOf(t, r))
+	if h, _ := outJob["TreeHash"].(string); len(h) != 64 || listJob(jids["json static"])["TreeHash"] != h {
+		t.Errorf("tree hash %q: want the same sha256 for two runs of one tree", h)
+	}
+	if fmt.Sprint(outJob["Minions"]) != "[h01 h04]" || listJob(jids["nested"])["TreeHash"] != "" {
+		t.Errorf("list_job: %v", outJob)
+	}
+	if res, _ := outJob["Result"].(map[string]any); len(res) != 2 {
+		t.Errorf("list_job Result: %v", outJob["Result"])
+	}
 	// --limit keeps the newest jobs.
 	if l := c.run("jobs.list_jobs", "--limit", "1", "--out", "json"); !strings.Contains(l.stdout, jidOf(t, r)) || strings.Count(l.stdout, `"Function"`) != 1 {
 		t.Errorf("--limit 1:\n%s", l.stdout)
@@ -159,9 +182,7 @@ func hostsOf(t *testing.T, r result) []string {
 	t.Helper()
 	var ids []string
 	for id := range jsonOut(t, r) {
-		if id != "__brine__" {
-			ids = append(ids, id)
-		}
+		ids = append(ids, id)
 	}
 	sort.Strings(ids)
 	return ids
@@ -398,5 +419,46 @@ func TestMergeShards(t *testing.T) {
 	// Overlapping inputs are refused.
 	if r := c.run("jobs.merge", files[0], files[0]); r.code != 2 || !strings.Contains(r.stderr, "is in both") {
 		t.Errorf("overlap: exit %d %s", r.code, r.stderr)
+	}
+}
+
+// TestHistoryNeverStoresSecrets: secret pillar values, from the pillar tree
+// or typed in pillar=, are in no stored column and no stored return.
+func TestHistoryNeverStoresSecrets(t *testing.T) {
+	c := newClient(t)
+	const fromTree, typed = "Tr33-s3cret-pw", "Typ3d-s3cret-pw"
+	tree := writeTree(t, map[string]string{
+		"top.sls":        "base:\n  '*':\n    - db\n",
+		"db.sls":         "/etc/brine-hist-db.conf:\n  file.managed:\n    - contents: password={{ pillar['db']['password'] }}\n\nshow:\n  cmd.run:\n    - name: echo {{ pillar['db']['password'] }}\n",
+		"pillar/top.sls": "base:\n  '*':\n    - db\n",
+		"pillar/db.sls":  "db:\n  password: " + fromTree + "\n",
+	})
+	args := []string{"h05", "state.apply", "--file-root", tree, "--pillar-root", filepath.Join(tree, "pillar"), "--secret-pillar", "db:password"}
+	var jids []string
+	for _, extra := range [][]string{nil, {`pillar={"db": {"password": "` + typed + `"}}`}} {
+		r := c.run(append(args, extra...)...)
+		if r.code != 0 {
+			t.Fatalf("exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+		}
+		jids = append(jids, jidOf(t, r))
+	}
+	var stored strings.Builder
+	for _, jid := range jids {
+		for _, cmd := range [][]string{{"jobs.list_job", jid, "--out", "json"}, {"jobs.lookup_jid", jid, "--out", "json"}} {
+			stored.WriteString(c.run(cmd...).stdout)
+		}
+	}
+	if !strings.Contains(stored.String(), "XXX-REDACTED-XXX") || !strings.Contains(stored.String(), `pillar={\"db\": {\"password\": \"XXX-REDACTED-XXX\"}}`) {
+		t.Errorf("the stored job shows no masked value:\n%s", stored.String())
+	}
+	files, _ := filepath.Glob(filepath.Join(c.cache, "jobs.db*"))
+	for _, f := range files {
+		b, _ := os.ReadFile(f)
+		stored.Write(b)
+	}
+	for _, s := range []string{fromTree, typed} {
+		if strings.Contains(stored.String(), s) {
+			t.Errorf("the job history holds the secret %q", s)
+		}
 	}
 }

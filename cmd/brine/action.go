@@ -109,6 +109,9 @@ func action(c *cli.Context, stdin io.Reader, stdout, stderr io.Writer) error {
 		if id == "" {
 			id, _ = os.Hostname()
 		}
+		if err := localSelection(c); err != nil {
+			return err
+		}
 		hosts = []*roster.Host{{ID: id, ThinDir: filepath.Join(cacheDir, "local")}}
 		rosterIDs, tgt = []string{id}, id
 		runner.Connector, runner.Refresh = execute.Local{}, true

@@ -48,6 +48,8 @@ func historyFunctions() []function {
 	return []function{
 		{name: "jobs.list_jobs", args: "[search_function=GLOB] [search_target=GLOB]", kind: runnerFun, run: listJobs,
 			doc: "jobs in the history, oldest first, in Salt's shape (--limit N)"},
+		{name: "jobs.list_job", args: "JID", kind: runnerFun, run: listJob, minArgs: 1, example: "brine jobs.list_job last",
+			doc: "one recorded job: its load, hosts, tree hash and each host's return"},
 		{name: "jobs.lookup_jid", args: "JID", kind: runnerFun, run: lookupJID, minArgs: 1, example: "brine jobs.lookup_jid last",
 			doc: "print a recorded job as its run printed it (JID, or last)"},
 		{name: "jobs.merge", args: "FILE...", kind: runnerFun, run: mergeJobs, minArgs: 1, example: "brine jobs.merge shard-0.json shard-1.json",
@@ -110,6 +112,15 @@ func targetType(c *cli.Context) string {
 		return "glob"
 	}
 	return kind.String()
+}
+
+// localSelection refuses --failed-from and --new-hosts with --local,
+// which has no roster to select from.
+func localSelection(c *cli.Context) error {
+	if c.String("failed-from") != "" || c.Bool("new-hosts") {
+		return usagef("--failed-from and --new-hosts select roster hosts: they do not go with --local")
+	}
+	return nil
 }
 
 // errNothingToRun ends a run that --failed-from or --new-hosts left
@@ -416,20 +427,73 @@ func listJobs(c *cli.Context, args []string, stdout, stderr io.Writer) error {
 		if !globAny(match["search_function"], j.Fun) || !globAny(match["search_target"], j.Target) {
 			continue
 		}
-		args := make([]any, len(j.Args))
-		for i, a := range j.Args {
-			args[i] = a
-		}
-		v := map[string]any{"Function": j.Fun, "Arguments": args, "Target": j.Target,
-			"Target-type": j.TargetType, "User": j.User, "StartTime": history.StartTime(j.JID)}
-		if !j.End.IsZero() {
-			v["EndTime"] = j.End.UTC().Format("2006, Jan 02 15:04:05.000000")
-		}
-		rows = append(rows, report.HostReturn{ID: j.JID, Fun: "jobs.list_jobs", Return: v})
+		rows = append(rows, report.HostReturn{ID: j.JID, Fun: "jobs.list_jobs", Return: jobLoad(j)})
 	}
 	if limit > 0 && len(rows) > limit {
 		rows = rows[len(rows)-limit:]
 	}
+	return printRunnerDoc(c, stdout, rows)
+}
+
+// listJob is jobs.list_job: one job's load (as list_jobs), its EndTime,
+// Minions (the targeted hosts), TreeHash and Result ({host: {return,
+// retcode, success}}, as Salt's job cache returns it).
+func listJob(c *cli.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) != 1 {
+		return usagef("jobs.list_job takes one JID, e.g. brine jobs.list_job last")
+	}
+	db, err := openHistory(c.Context, c)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	jid, err := resolveJID(c.Context, db, args[0])
+	if err != nil {
+		return err
+	}
+	job, hosts, err := db.Lookup(c.Context, jid)
+	if errors.Is(err, history.ErrNotFound) {
+		return usagef("job %s is not in the history %s (see brine jobs.list_jobs)", jid, db.Path())
+	}
+	if err != nil {
+		return err
+	}
+	v := jobLoad(*job)
+	minions := make([]any, len(job.Hosts))
+	for i, h := range job.Hosts {
+		minions[i] = h
+	}
+	v["jid"], v["Minions"], v["TreeHash"] = job.JID, minions, job.TreeHash
+	result := map[string]any{}
+	for _, h := range hosts {
+		rc := h.Retcode
+		if h.Unreachable && rc == 0 {
+			rc = 255
+		}
+		result[h.ID] = map[string]any{"return": report.Data(h.HostReturn), "retcode": rc, "success": report.Succeeded(h.HostReturn)}
+	}
+	v["Result"] = result
+	return printRunnerDoc(c, stdout, []report.HostReturn{{ID: job.JID, Fun: "jobs.list_job", Return: v}})
+}
+
+// jobLoad is Salt's format_jid_instance of a job, plus EndTime once it
+// ended.
+func jobLoad(j history.Job) map[string]any {
+	args := make([]any, len(j.Args))
+	for i, a := range j.Args {
+		args[i] = a
+	}
+	v := map[string]any{"Function": j.Fun, "Arguments": args, "Target": j.Target,
+		"Target-type": j.TargetType, "User": j.User, "StartTime": history.StartTime(j.JID)}
+	if !j.End.IsZero() {
+		v["EndTime"] = j.End.UTC().Format("2006, Jan 02 15:04:05.000000")
+	}
+	return v
+}
+
+// printRunnerDoc prints a runner's return as one document (as Salt
+// prints a runner's return), nested by default.
+func printRunnerDoc(c *cli.Context, stdout io.Writer, rows []report.HostReturn) error {
 	out, err := newOutput(c, "jobs.list_jobs", stdout)
 	if err != nil {
 		return err
@@ -438,7 +502,6 @@ func listJobs(c *cli.Context, args []string, stdout, stderr io.Writer) error {
 	if name == "" {
 		name = "nested"
 	}
-	// One document, as Salt prints a runner's return.
 	opts := out.opts
 	opts.Static, opts.Meta = true, nil
 	p, err := report.New(out.w, name, opts)
@@ -614,7 +677,7 @@ func secretsOf(c *cli.Context, cfg *config, res *resolver, hosts []*roster.Host,
 	for _, h := range hosts {
 		s = append(s, h.Passwd, h.PrivPasswd)
 	}
-	if p, err := pillarKwarg(map[string]any{"pillar": kw["pillar"]}); err == nil && p != nil {
+	if p, err := pillarOverride(kw); err == nil && p != nil {
 		paths := append(append([]string(nil), cfg.SecretPillar...), c.StringSlice("secret-pillar")...)
 		s = append(s, result.SecretValues(p, paths)...)
 	}
@@ -656,12 +719,22 @@ func treeHashOf(c *cli.Context, fn function, kw map[string]any) (string, error) 
 	saltenv, _ := json.Marshal(kw["saltenv"])
 	// The parsed override (keys sorted), so spacing in the argument does
 	// not change the hash.
-	p, err := pillarKwarg(map[string]any{"pillar": kw["pillar"]})
+	p, err := pillarOverride(kw)
 	if err != nil {
 		return "", err
 	}
 	pillar, _ := json.Marshal(p)
 	return history.TreeHash(roots, "saltenv="+string(saltenv), "pillar="+string(pillar))
+}
+
+// pillarOverride is the parsed pillar= argument of kw (nil without one),
+// leaving kw as it is.
+func pillarOverride(kw map[string]any) (map[string]any, error) {
+	v, ok := kw["pillar"]
+	if !ok {
+		return nil, nil
+	}
+	return pillarKwarg(map[string]any{"pillar": v})
 }
 
 // provisions tells whether a run counts for --new-hosts: a full highstate
