@@ -221,29 +221,46 @@ func TestFailedFrom(t *testing.T) {
 		t.Errorf("nothing to retry: exit %d\nstdout:\n%s\nstderr:\n%s", none.code, none.stdout, none.stderr)
 	}
 
-	// A killed run shows in list_jobs without an end, and all its hosts
-	// are retried.
-	slow := writeTree(t, map[string]string{"top.sls": "base:\n  '*':\n    - slow\n", "slow.sls": "nap:\n  cmd.run:\n    - name: sleep 2\n"})
-	cmd := exec.Command(suite.bin, "--roster-file", c.roster, "--known-hosts", c.known, "--cache-dir", c.cache,
-		"--priv", suite.fleet.ClientKey, "--no-agent", "--ssh-config", "none", "-L", "h06,h07", "state.apply", "--file-root", slow)
-	cmd.Env = append(os.Environ(), "HOME="+c.home, "SSH_AUTH_SOCK=", "NO_COLOR=1", "BRINE_EXEC_DIR="+filepath.Dir(suite.bin))
-	var se syncBuffer
-	cmd.Stderr = &se
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	var killed string
-	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		if m := jidLine.FindStringSubmatch(se.String()); m != nil {
-			killed = m[1]
-			break
+	// An interrupted run (Ctrl-C) exits 130, and so does its lookup; a
+	// killed one shows in list_jobs without an end. Either way, all its
+	// hosts are retried.
+	slow := writeTree(t, map[string]string{"top.sls": "base:\n  '*':\n    - slow\n", "slow.sls": "nap:\n  cmd.run:\n    - name: sleep 2\nafter:\n  cmd.run:\n    - name: 'true'\n"})
+	stopRun := func(sig os.Signal, wait time.Duration) (string, int) {
+		t.Helper()
+		cmd := exec.Command(suite.bin, "--roster-file", c.roster, "--known-hosts", c.known, "--cache-dir", c.cache,
+			"--priv", suite.fleet.ClientKey, "--no-agent", "--ssh-config", "none", "-L", "h06,h07", "state.apply", "--file-root", slow)
+		cmd.Env = append(os.Environ(), "HOME="+c.home, "SSH_AUTH_SOCK=", "NO_COLOR=1", "BRINE_EXEC_DIR="+filepath.Dir(suite.bin))
+		var se syncBuffer
+		cmd.Stderr = &se
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
 		}
+		var jid string
+		for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+			if m := jidLine.FindStringSubmatch(se.String()); m != nil {
+				jid = m[1]
+				break
+			}
+		}
+		time.Sleep(wait)
+		cmd.Process.Signal(sig)
+		cmd.Wait()
+		if jid == "" {
+			t.Fatalf("the run printed no jid:\n%s", se.String())
+		}
+		return jid, cmd.ProcessState.ExitCode()
 	}
-	cmd.Process.Kill()
-	cmd.Wait()
-	if killed == "" {
-		t.Fatalf("the run printed no jid:\n%s", se.String())
+	stopped, code := stopRun(os.Interrupt, time.Second)
+	if code != 130 {
+		t.Errorf("interrupted run exit %d, want 130", code)
 	}
+	if l := c.run("jobs.lookup_jid", stopped); l.code != 130 {
+		t.Errorf("lookup of an interrupted run: exit %d, want the run's 130", l.code)
+	}
+	if again := c.run("--failed-from", stopped, "*", "test.ping", "--out", "json", "--static"); fmt.Sprint(hostsOf(t, again)) != "[h06 h07]" {
+		t.Errorf("--failed-from an interrupted run: %s, want h06 h07", again.stdout)
+	}
+	killed, _ := stopRun(os.Kill, 0)
 	job := listJobs(t, c)[killed]
 	if job == nil || job["EndTime"] != nil {
 		t.Errorf("killed job %s in list_jobs: %v (want it listed, without EndTime)", killed, job)

@@ -160,7 +160,7 @@ func action(c *cli.Context, stdin io.Reader, stdout, stderr io.Writer) error {
 		}
 		return append(failed, runner.Run(ctx, hosts, job)...)
 	})
-	rec.finish(ctx, out.all, job.Secrets)
+	rec.finish(ctx, out.all, job.Secrets, err)
 	return err
 }
 

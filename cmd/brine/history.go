@@ -355,7 +355,7 @@ func (r *recorder) mask(args []string) []string {
 // finish records every host's result and the end of the job, masking
 // the secrets found during the run (each host's secret pillar), then
 // prunes the history.
-func (r *recorder) finish(ctx context.Context, all []report.HostReturn, hostSecrets func(string) []string) {
+func (r *recorder) finish(ctx context.Context, all []report.HostReturn, hostSecrets func(string) []string, runErr error) {
 	if r.db == nil {
 		return
 	}
@@ -368,7 +368,7 @@ func (r *recorder) finish(ctx context.Context, all []report.HostReturn, hostSecr
 		}
 	}
 	r.job.Args = r.mask(r.job.Args)
-	r.job.End = time.Now()
+	r.job.End, r.job.ExitCode = time.Now(), exitStatus(runErr)
 	hosts := make([]history.Host, len(all))
 	for i, h := range all {
 		seq, ok := r.seq[h.ID]
@@ -384,6 +384,20 @@ func (r *recorder) finish(ctx context.Context, all []report.HostReturn, hostSecr
 	if _, err := r.db.Prune(ctx, r.keep, time.Now()); err != nil {
 		fmt.Fprintf(r.stderr, "brine: warning: job history: prune: %v\n", err)
 	}
+}
+
+// exitStatus is the exit code run gives for an action's error.
+func exitStatus(err error) int {
+	var code exitCode
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.As(err, &code):
+		return int(code)
+	case errors.As(err, &usageError{}):
+		return exitUsage
+	}
+	return exitError
 }
 
 // listJobs is jobs.list_jobs: {jid: {Function, Arguments, Target,
@@ -537,8 +551,9 @@ func globAny(patterns []string, s string) bool {
 }
 
 // lookupJID is jobs.lookup_jid: the stored job printed as its run printed
-// it, in any outputter. Its exit code is the run's: 20 when a host failed,
-// was unreachable or (a killed run) has no result.
+// it, in any outputter. Its exit code is the run's (0, 20, or 130 when it
+// was interrupted); for a run that never ended (killed), 20 when a host
+// failed or has no result.
 func lookupJID(c *cli.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) != 1 {
 		return usagef("jobs.lookup_jid takes one JID, e.g. brine jobs.lookup_jid last")
@@ -598,7 +613,15 @@ func lookupJID(c *cli.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		return all
 	})
-	if err == nil && len(missing) > 0 {
+	var code exitCode
+	switch {
+	case err != nil && !errors.As(err, &code):
+		return err // printing failed
+	case !job.End.IsZero() && job.ExitCode != exitOK:
+		return exitCode(job.ExitCode)
+	case !job.End.IsZero():
+		return nil
+	case len(missing) > 0:
 		return exitCode(exitFailure)
 	}
 	return err

@@ -55,6 +55,7 @@ var migrations = []string{
 		jid         TEXT PRIMARY KEY,
 		start_ns    INTEGER NOT NULL,
 		end_ns      INTEGER,            -- NULL while running, or when the run was killed
+		exit_code   INTEGER,            -- brine's exit status; NULL with end_ns
 		user        TEXT NOT NULL,
 		target      TEXT NOT NULL,
 		target_type TEXT NOT NULL,
@@ -70,10 +71,12 @@ var migrations = []string{
 		host        TEXT NOT NULL,
 		idx         INTEGER NOT NULL,   -- position in the roster
 		seq         INTEGER,            -- order the run printed it in; NULL: never printed
-		status      TEXT NOT NULL,      -- ok, failed or unreachable
+		status      TEXT NOT NULL,      -- ok, failed, unreachable or not run
 		fun         TEXT NOT NULL,
 		retcode     INTEGER NOT NULL,
 		unreachable INTEGER NOT NULL,
+		failure     TEXT NOT NULL,      -- result.HostReturn.Failure
+		notes       TEXT NOT NULL,      -- JSON list of strings
 		duration_ns INTEGER NOT NULL,
 		error       BLOB NOT NULL,
 		ret         BLOB NOT NULL,      -- gzip of the return's JSON

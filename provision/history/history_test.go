@@ -16,6 +16,7 @@ import (
 
 	"brine/provision/lowstate"
 	"brine/provision/report"
+	"brine/provision/result"
 )
 
 func open(t *testing.T, path string) *DB {
@@ -89,7 +90,8 @@ func sample() []report.HostReturn {
 		{ID: "web1", Fun: "state.apply", Return: states, Retcode: 2, Duration: 1234567891 * time.Nanosecond},
 		{ID: "web2", Fun: "state.apply", Unreachable: true, Retcode: 255, Error: "dial tcp 192.0.2.1:22: connect: connection refused", Duration: 3 * time.Second},
 		{ID: "web3", Fun: "state.apply", Retcode: 1, Error: "Rendering SLS 'base:motd' failed: line 3\nmore", Duration: 5 * time.Millisecond},
-		{ID: "web4", Fun: "state.apply", Return: map[string]any{}, Duration: 2 * time.Millisecond},
+		{ID: "web4", Fun: "state.apply", Return: map[string]any{}, Duration: 2 * time.Millisecond, Notes: []string{"took over a stale host lock"}},
+		{ID: "web6", Fun: "state.apply", Failure: result.NotRun, Retcode: 1, Error: "not run: stopped after 3 failed hosts"},
 	}
 }
 
@@ -118,17 +120,17 @@ func TestRoundTripPrintsTheSameBytes(t *testing.T) {
 	d := open(t, Path(t.TempDir()))
 	all := sample()
 	j := &Job{Start: time.Now(), User: "root", Target: "web*", TargetType: "glob", Fun: "state.apply",
-		Args: []string{"motd", "test=False"}, TreeHash: "abc", Hosts: []string{"web1", "web2", "web3", "web4", "web5"}, Provisions: true}
+		Args: []string{"motd", "test=False"}, TreeHash: "abc", Hosts: []string{"web1", "web2", "web3", "web4", "web5", "web6"}, Provisions: true}
 	if err := d.Begin(ctx, j); err != nil {
 		t.Fatal(err)
 	}
 	// Printed in a different order than the roster's.
-	seq := map[string]int{"web3": 0, "web1": 1, "web4": 2, "web2": 3}
+	seq := map[string]int{"web3": 0, "web1": 1, "web4": 2, "web2": 3, "web6": 4}
 	var hosts []Host
 	for i, r := range all {
 		hosts = append(hosts, Host{HostReturn: r, Index: i, Seq: seq[r.ID]})
 	}
-	j.End = time.Now()
+	j.End, j.ExitCode = time.Now(), 20
 	if err := d.Finish(ctx, j, hosts); err != nil {
 		t.Fatal(err)
 	}
@@ -136,22 +138,23 @@ func TestRoundTripPrintsTheSameBytes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.Fun != "state.apply" || got.Target != "web*" || got.User != "root" || len(got.Args) != 2 || got.TreeHash != "abc" || got.End.IsZero() {
+	if got.Fun != "state.apply" || got.Target != "web*" || got.User != "root" || len(got.Args) != 2 || got.TreeHash != "abc" || got.End.IsZero() || got.ExitCode != 20 {
 		t.Errorf("job row: %+v", got)
 	}
-	if len(stored) != 4 {
+	if len(stored) != 5 {
 		t.Fatalf("stored %d hosts", len(stored))
 	}
 	var back []report.HostReturn
-	stream := make([]report.HostReturn, 4)
+	stream := make([]report.HostReturn, 5)
 	for i, h := range stored {
-		if h.ID != all[i].ID || h.Index != i || h.Seq != seq[h.ID] || h.Duration != all[i].Duration {
+		if h.ID != all[i].ID || h.Index != i || h.Seq != seq[h.ID] || h.Duration != all[i].Duration ||
+			h.Failure != all[i].Failure || fmt.Sprint(h.Notes) != fmt.Sprint(all[i].Notes) || (h.Notes == nil) != (all[i].Notes == nil) {
 			t.Errorf("host %d: %+v", i, h)
 		}
 		back = append(back, h.HostReturn)
 		stream[h.Seq] = h.HostReturn
 	}
-	origStream := make([]report.HostReturn, 4)
+	origStream := make([]report.HostReturn, 5)
 	for _, r := range all {
 		origStream[seq[r.ID]] = r
 	}
@@ -168,8 +171,8 @@ func TestRoundTripPrintsTheSameBytes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if fmt.Sprint(retry) != "[web1 web2 web3 web5]" {
-		t.Errorf("Retry = %v: want the failed, unreachable and never-run hosts", retry)
+	if fmt.Sprint(retry) != "[web1 web2 web3 web5 web6]" {
+		t.Errorf("Retry = %v: want the failed, unreachable, not run and unrecorded hosts", retry)
 	}
 	prov, err := d.Provisioned(ctx)
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"brine/provision/report"
+	"brine/provision/result"
 )
 
 // Job is one recorded run: Salt's job load (fun, arg, tgt, tgt_type, user)
@@ -23,6 +24,8 @@ type Job struct {
 	// Start is when the run started; End is zero while it runs, and stays
 	// zero when the run was killed.
 	Start, End time.Time
+	// ExitCode is brine's exit status for the run (once it ended).
+	ExitCode int
 	// User is who ran it (Salt's "sudo_<user>" when through sudo).
 	User string
 	// Target and TargetType are the target as given and its kind (glob,
@@ -53,11 +56,14 @@ type Host struct {
 	Seq int
 }
 
-// Status is a host's outcome in the fleet recap's terms.
+// Status is a host's outcome in the fleet recap's terms: ok, failed,
+// unreachable or not run.
 func Status(r report.HostReturn) string {
 	switch {
 	case r.Unreachable:
 		return "unreachable"
+	case r.Failure == result.NotRun:
+		return "not run"
 	case !report.Succeeded(r):
 		return "failed"
 	}
@@ -103,9 +109,9 @@ func (d *DB) Finish(ctx context.Context, j *Job, hosts []Host) error {
 		return err
 	}
 	type row struct {
-		h        Host
-		ret, err []byte
-		status   string
+		h               Host
+		ret, err, notes []byte
+		status          string
 	}
 	rows := make([]row, len(hosts))
 	enc := &returnEncoder{}
@@ -120,7 +126,11 @@ func (d *DB) Finish(ctx context.Context, j *Job, hosts []Host) error {
 		if hr.Return, err = enc.generic(); err != nil {
 			return fmt.Errorf("job %s: host %s: %w", j.JID, h.ID, err)
 		}
-		rows[i] = row{h: h, ret: ret, err: []byte(h.Error), status: Status(hr)}
+		notes, err := json.Marshal(nonNil(h.Notes))
+		if err != nil {
+			return err
+		}
+		rows[i] = row{h: h, ret: ret, err: []byte(h.Error), notes: notes, status: Status(hr)}
 	}
 	end := j.End
 	if end.IsZero() {
@@ -130,18 +140,18 @@ func (d *DB) Finish(ctx context.Context, j *Job, hosts []Host) error {
 		// An upsert: the start row may have been pruned by another
 		// process while a long run went on.
 		if _, err := tx.ExecContext(ctx, `INSERT INTO jobs
-			(jid, start_ns, end_ns, user, target, target_type, fun, args, tree_hash, hosts, provisions)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-			ON CONFLICT(jid) DO UPDATE SET end_ns = excluded.end_ns, args = excluded.args, hosts = excluded.hosts`,
-			j.JID, j.Start.UnixNano(), end.UnixNano(), j.User, j.Target, j.TargetType, j.Fun, args, j.TreeHash, hostList, j.Provisions); err != nil {
+			(jid, start_ns, end_ns, exit_code, user, target, target_type, fun, args, tree_hash, hosts, provisions)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT(jid) DO UPDATE SET end_ns = excluded.end_ns, exit_code = excluded.exit_code, args = excluded.args, hosts = excluded.hosts`,
+			j.JID, j.Start.UnixNano(), end.UnixNano(), j.ExitCode, j.User, j.Target, j.TargetType, j.Fun, args, j.TreeHash, hostList, j.Provisions); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM returns WHERE jid = ?`, j.JID); err != nil {
 			return err
 		}
 		ins, err := tx.PrepareContext(ctx, `INSERT INTO returns
-			(jid, host, idx, seq, status, fun, retcode, unreachable, duration_ns, error, ret)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+			(jid, host, idx, seq, status, fun, retcode, unreachable, failure, notes, duration_ns, error, ret)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 		if err != nil {
 			return err
 		}
@@ -158,7 +168,7 @@ func (d *DB) Finish(ctx context.Context, j *Job, hosts []Host) error {
 				seq = r.h.Seq
 			}
 			if _, err := ins.ExecContext(ctx, j.JID, r.h.ID, r.h.Index, seq, r.status, r.h.Fun, r.h.Retcode,
-				r.h.Unreachable, int64(r.h.Duration), r.err, r.ret); err != nil {
+				r.h.Unreachable, r.h.Failure, string(r.notes), int64(r.h.Duration), r.err, r.ret); err != nil {
 				return fmt.Errorf("host %s: %w", r.h.ID, err)
 			}
 			if j.Provisions && r.status == "ok" {
@@ -173,7 +183,7 @@ func (d *DB) Finish(ctx context.Context, j *Job, hosts []Host) error {
 
 // Jobs returns every job in the history, oldest first, without hosts.
 func (d *DB) Jobs(ctx context.Context) ([]Job, error) {
-	rs, err := d.db.QueryContext(ctx, `SELECT jid, start_ns, end_ns, user, target, target_type, fun, args, tree_hash, provisions
+	rs, err := d.db.QueryContext(ctx, `SELECT jid, start_ns, end_ns, exit_code, user, target, target_type, fun, args, tree_hash, provisions
 		FROM jobs ORDER BY jid`)
 	if err != nil {
 		return nil, fmt.Errorf("job history %s: %w", d.path, err)
@@ -208,7 +218,7 @@ func (d *DB) Latest(ctx context.Context) (string, error) {
 // Lookup returns job jid and its hosts' results in run order (hosts
 // without a result, from a killed run, are absent).
 func (d *DB) Lookup(ctx context.Context, jid string) (*Job, []Host, error) {
-	row := d.db.QueryRowContext(ctx, `SELECT jid, start_ns, end_ns, user, target, target_type, fun, args, tree_hash, provisions, hosts
+	row := d.db.QueryRowContext(ctx, `SELECT jid, start_ns, end_ns, exit_code, user, target, target_type, fun, args, tree_hash, provisions, hosts
 		FROM jobs WHERE jid = ?`, jid)
 	j, err := scanJob(row, true)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -217,7 +227,7 @@ func (d *DB) Lookup(ctx context.Context, jid string) (*Job, []Host, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("job history %s: job %s: %w", d.path, jid, err)
 	}
-	rs, err := d.db.QueryContext(ctx, `SELECT host, idx, seq, fun, retcode, unreachable, duration_ns, error, ret
+	rs, err := d.db.QueryContext(ctx, `SELECT host, idx, seq, fun, retcode, unreachable, failure, notes, duration_ns, error, ret
 		FROM returns WHERE jid = ?`, jid)
 	if err != nil {
 		return nil, nil, fmt.Errorf("job history %s: job %s: %w", d.path, jid, err)
@@ -229,8 +239,15 @@ func (d *DB) Lookup(ctx context.Context, jid string) (*Job, []Host, error) {
 		var seq sql.NullInt64
 		var dur int64
 		var errText, ret []byte
-		if err := rs.Scan(&h.ID, &h.Index, &seq, &h.Fun, &h.Retcode, &h.Unreachable, &dur, &errText, &ret); err != nil {
+		var notes string
+		if err := rs.Scan(&h.ID, &h.Index, &seq, &h.Fun, &h.Retcode, &h.Unreachable, &h.Failure, &notes, &dur, &errText, &ret); err != nil {
 			return nil, nil, fmt.Errorf("job history %s: job %s: %w", d.path, jid, err)
+		}
+		if err := json.Unmarshal([]byte(notes), &h.Notes); err != nil {
+			return nil, nil, fmt.Errorf("job history %s: job %s: host %s: notes: %w", d.path, jid, h.ID, err)
+		}
+		if len(h.Notes) == 0 {
+			h.Notes = nil
 		}
 		h.Seq = -1
 		if seq.Valid {
@@ -352,9 +369,9 @@ type scanner interface{ Scan(...any) error }
 func scanJob(s scanner, withHosts bool) (*Job, error) {
 	var j Job
 	var start int64
-	var end sql.NullInt64
+	var end, code sql.NullInt64
 	var args, hosts string
-	dest := []any{&j.JID, &start, &end, &j.User, &j.Target, &j.TargetType, &j.Fun, &args, &j.TreeHash, &j.Provisions}
+	dest := []any{&j.JID, &start, &end, &code, &j.User, &j.Target, &j.TargetType, &j.Fun, &args, &j.TreeHash, &j.Provisions}
 	if withHosts {
 		dest = append(dest, &hosts)
 	}
@@ -364,6 +381,7 @@ func scanJob(s scanner, withHosts bool) (*Job, error) {
 	j.Start = time.Unix(0, start)
 	if end.Valid {
 		j.End = time.Unix(0, end.Int64)
+		j.ExitCode = int(code.Int64)
 	}
 	if err := json.Unmarshal([]byte(args), &j.Args); err != nil {
 		return nil, fmt.Errorf("job %s: args: %w", j.JID, err)

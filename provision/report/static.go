@@ -32,12 +32,14 @@ type Meta struct {
 
 // hostMeta is one host's entry under MetaKey.
 type hostMeta struct {
-	Fun         string  `json:"fun"`
-	Index       *int    `json:"index,omitempty"`
-	Retcode     int     `json:"retcode"`
-	Unreachable bool    `json:"unreachable,omitempty"`
-	Error       string  `json:"error,omitempty"`
-	Duration    float64 `json:"duration"` // seconds
+	Fun         string   `json:"fun"`
+	Index       *int     `json:"index,omitempty"`
+	Retcode     int      `json:"retcode"`
+	Unreachable bool     `json:"unreachable,omitempty"`
+	Failure     string   `json:"failure,omitempty"`
+	Error       string   `json:"error,omitempty"`
+	Notes       []string `json:"notes,omitempty"`
+	Duration    float64  `json:"duration"` // seconds
 }
 
 type docMeta struct {
@@ -81,17 +83,19 @@ func (d withMeta) MarshalJSON() ([]byte, error) {
 	return out, nil
 }
 
-// Succeeded reports whether the fleet recap counts r as succeeded: it
-// answered, reported no error or non-zero retcode, and no state failed.
+// Succeeded reports whether r counts as a success: it answered and ran to
+// its end (no Failure), reported no error or non-zero retcode, and no
+// state failed.
 func Succeeded(r HostReturn) bool {
-	return !r.Unreachable && !hostStatus(r).failed
+	return !r.Failed() && !hostStatus(r).failed
 }
 
 // metaEntry builds the MetaKey entry for all.
 func metaEntry(all []HostReturn, m *Meta) any {
 	d := docMeta{Version: metaVersion, JID: m.JID, Hosts: make(map[string]hostMeta, len(all))}
 	for _, r := range all {
-		h := hostMeta{Fun: r.Fun, Retcode: r.Retcode, Unreachable: r.Unreachable, Error: r.Error, Duration: r.Duration.Seconds()}
+		h := hostMeta{Fun: r.Fun, Retcode: r.Retcode, Unreachable: r.Unreachable, Failure: r.Failure, Error: r.Error,
+			Notes: r.Notes, Duration: r.Duration.Seconds()}
 		if i, ok := m.Index[r.ID]; ok {
 			h.Index = &i
 		}
@@ -220,7 +224,7 @@ func decodeNumbers(raw json.RawMessage) (any, error) {
 func fromData(id string, v any, m *hostMeta) HostReturn {
 	r := HostReturn{ID: id}
 	if m != nil {
-		r.Fun, r.Retcode, r.Unreachable, r.Error = m.Fun, m.Retcode, m.Unreachable, m.Error
+		r.Fun, r.Retcode, r.Unreachable, r.Failure, r.Error, r.Notes = m.Fun, m.Retcode, m.Unreachable, m.Failure, m.Error, m.Notes
 		r.Duration = time.Duration(math.Round(m.Duration * float64(time.Second)))
 		switch {
 		case r.Unreachable:

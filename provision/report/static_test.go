@@ -2,11 +2,13 @@ package report
 
 import (
 	"bytes"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
 
 	"brine/provision/lowstate"
+	"brine/provision/result"
 )
 
 // shapes is one host of every shape Data and the recap treat differently.
@@ -20,7 +22,8 @@ func shapes() []HostReturn {
 				Changes: map[string]any{"retcode": 3}, SLS: "motd", RunNum: 1, Start: "10:30:00.1", Duration: 1.25}}},
 		{ID: "web2", Fun: "state.apply", Unreachable: true, Retcode: 255, Error: "dial tcp 192.0.2.1:22: connect: connection refused", Duration: 3 * time.Second},
 		{ID: "web3", Fun: "state.apply", Retcode: 1, Error: "Rendering SLS 'base:motd' failed: line 3\nmore", Duration: 5 * time.Millisecond},
-		{ID: "web4", Fun: "state.apply", Return: map[string]any{}, Duration: 2 * time.Millisecond},
+		{ID: "web4", Fun: "state.apply", Return: map[string]any{}, Duration: 2 * time.Millisecond, Notes: []string{"took over a stale host lock"}},
+		{ID: "web7", Fun: "state.apply", Failure: result.NotRun, Retcode: 1, Error: "not run: stopped after 3 failed hosts"},
 		{ID: "web5", Fun: "state.apply", Retcode: 1, Error: "lock timeout", Duration: time.Second, Return: lowstate.Results{
 			"test_|-a_|-a_|-nop": {ID: "a", Name: "a", Result: &ok, Duration: 1}}},
 		{ID: "web6", Fun: "state.apply", Return: lowstate.Results{
@@ -71,7 +74,8 @@ func TestStaticJSONRoundTrip(t *testing.T) {
 		}
 	}
 	for i, r := range d.Hosts {
-		if r.Duration != all[i].Duration || r.Retcode != all[i].Retcode || r.Unreachable != all[i].Unreachable || Succeeded(r) != Succeeded(all[i]) {
+		if r.Duration != all[i].Duration || r.Retcode != all[i].Retcode || r.Unreachable != all[i].Unreachable || Succeeded(r) != Succeeded(all[i]) ||
+			r.Failure != all[i].Failure || r.Error != all[i].Error || fmt.Sprint(r.Notes) != fmt.Sprint(all[i].Notes) {
 			t.Errorf("%s: %+v, want %+v", r.ID, r, all[i])
 		}
 	}
