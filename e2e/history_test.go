@@ -1,7 +1,7 @@
 package e2e
 
 import (
-	"bytes"
+	"bufio"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -230,23 +230,35 @@ func TestFailedFrom(t *testing.T) {
 		cmd := exec.Command(suite.bin, "--roster-file", c.roster, "--known-hosts", c.known, "--cache-dir", c.cache,
 			"--priv", suite.fleet.ClientKey, "--no-agent", "--ssh-config", "none", "-L", "h06,h07", "state.apply", "--file-root", slow)
 		cmd.Env = append(os.Environ(), "HOME="+c.home, "SSH_AUTH_SOCK=", "NO_COLOR=1", "BRINE_EXEC_DIR="+filepath.Dir(suite.bin))
-		var se syncBuffer
-		cmd.Stderr = &se
+		pipe, err := cmd.StderrPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
-		var jid string
-		for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-			if m := jidLine.FindStringSubmatch(se.String()); m != nil {
-				jid = m[1]
-				break
+		jids := make(chan string, 1)
+		go func() {
+			sc := bufio.NewScanner(pipe)
+			for sc.Scan() {
+				if m := jidLine.FindStringSubmatch(sc.Text()); m != nil {
+					jids <- m[1]
+				}
 			}
+			close(jids)
+		}()
+		var jid string
+		select {
+		case jid = <-jids:
+		case <-time.After(30 * time.Second):
 		}
 		time.Sleep(wait)
 		cmd.Process.Signal(sig)
+		for range jids { // drain stderr until the process closes it
+		}
 		cmd.Wait()
 		if jid == "" {
-			t.Fatalf("the run printed no jid:\n%s", se.String())
+			t.Fatal("the run printed no jid")
 		}
 		return jid, cmd.ProcessState.ExitCode()
 	}
@@ -270,24 +282,6 @@ func TestFailedFrom(t *testing.T) {
 		t.Errorf("--failed-from a killed run: %s, want h06 h07", got)
 	}
 	time.Sleep(2 * time.Second) // the killed run's states end on the hosts
-}
-
-// syncBuffer is a bytes.Buffer safe to read while a process writes it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 func TestNewHosts(t *testing.T) {

@@ -386,20 +386,6 @@ func (r *recorder) finish(ctx context.Context, all []report.HostReturn, hostSecr
 	}
 }
 
-// exitStatus is the exit code run gives for an action's error.
-func exitStatus(err error) int {
-	var code exitCode
-	switch {
-	case err == nil:
-		return exitOK
-	case errors.As(err, &code):
-		return int(code)
-	case errors.As(err, &usageError{}):
-		return exitUsage
-	}
-	return exitError
-}
-
 // listJobs is jobs.list_jobs: {jid: {Function, Arguments, Target,
 // Target-type, User, StartTime}} as Salt's format_jid_instance, plus
 // EndTime once the job has ended (Salt's list_job key).
