@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/user"
 	"path/filepath"
 	"sync"
 	"time"
@@ -169,12 +168,8 @@ func seconds(f float64) time.Duration { return time.Duration(f * float64(time.Se
 
 // controllerName is user@host of this controller, for the host lock's note.
 func controllerName() string {
-	u := os.Getenv("USER")
-	if cu, err := user.Current(); err == nil {
-		u = cu.Username
-	}
 	h, _ := os.Hostname()
-	return u + "@" + h
+	return currentUser() + "@" + h
 }
 
 // terminalPrompt asks on the controlling terminal without echo; it fails

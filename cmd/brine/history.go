@@ -70,31 +70,40 @@ func openHistory(ctx context.Context, c *cli.Context) (*history.DB, error) {
 	return history.Open(ctx, history.Path(cacheDirOf(c)))
 }
 
+// checkKeep refuses a negative keep_jobs or keep_jobs_seconds.
+func (cfg *config) checkKeep() error {
+	if cfg.KeepJobs != nil && *cfg.KeepJobs < 0 {
+		return fmt.Errorf("keep_jobs: %d: want a number of jobs (a count, not Salt's hours), 0 for no limit", *cfg.KeepJobs)
+	}
+	if cfg.KeepJobsSeconds < 0 {
+		return fmt.Errorf("keep_jobs_seconds: %d: want seconds, 0 for no limit", cfg.KeepJobsSeconds)
+	}
+	return nil
+}
+
 // keepOf is the history's pruning from brine.yaml: keep_jobs jobs (a
 // count, default 1000; 0 keeps any number; NOT Salt's hours) and
 // keep_jobs_seconds (Salt's name: an age; default 0, no age limit).
-func keepOf(cfg *config) (history.Keep, error) {
-	k := history.Keep{Jobs: defaultKeepJobs}
+func keepOf(cfg *config) history.Keep {
+	k := history.Keep{Jobs: defaultKeepJobs, Age: time.Duration(cfg.KeepJobsSeconds) * time.Second}
 	if cfg.KeepJobs != nil {
-		if *cfg.KeepJobs < 0 {
-			return k, fmt.Errorf("keep_jobs: %d: want a number of jobs, 0 for no limit", *cfg.KeepJobs)
-		}
 		k.Jobs = *cfg.KeepJobs
 	}
-	if cfg.KeepJobsSeconds < 0 {
-		return k, fmt.Errorf("keep_jobs_seconds: %d: want seconds, 0 for no limit", cfg.KeepJobsSeconds)
+	return k
+}
+
+// currentUser is the name of the user running brine.
+func currentUser() string {
+	if u, err := user.Current(); err == nil {
+		return u.Username
 	}
-	k.Age = time.Duration(cfg.KeepJobsSeconds) * time.Second
-	return k, nil
+	return os.Getenv("USER")
 }
 
 // jobUser is who runs brine, as Salt records it: "sudo_<user>" when root
 // through sudo (salt/utils/user.py get_specific_user).
 func jobUser() string {
-	name := os.Getenv("USER")
-	if u, err := user.Current(); err == nil {
-		name = u.Username
-	}
+	name := currentUser()
 	if s := os.Getenv("SUDO_USER"); s != "" && name == "root" {
 		return "sudo_" + s
 	}
@@ -180,6 +189,9 @@ func filterIDs(ctx context.Context, c *cli.Context, ids []string, stderr io.Writ
 			return nil, err
 		}
 		retry, err := db.Retry(ctx, jid)
+		if errors.Is(err, history.ErrNotFound) {
+			return nil, usagef("--failed-from %s: the job is not in the history %s (see brine jobs.list_jobs)", jid, db.Path())
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -289,11 +301,9 @@ func beginRecord(ctx context.Context, c *cli.Context, cfg *config, info runInfo,
 	for _, h := range info.hosts {
 		rec.job.Hosts = append(rec.job.Hosts, h.ID)
 	}
-	keep, err := keepOf(cfg)
-	if err == nil {
-		rec.keep = keep
-		rec.db, err = openHistory(ctx, c)
-	}
+	rec.keep = keepOf(cfg)
+	var err error
+	rec.db, err = openHistory(ctx, c)
 	if err == nil {
 		if err = rec.db.Begin(ctx, &rec.job); err != nil {
 			rec.db.Close()

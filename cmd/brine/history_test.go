@@ -45,16 +45,19 @@ func TestProvisions(t *testing.T) {
 }
 
 func TestKeepOf(t *testing.T) {
-	k, err := keepOf(&config{})
-	if err != nil || k.Jobs != 1000 || k.Age != 0 {
-		t.Errorf("default keep: %+v %v", k, err)
+	if k := keepOf(&config{}); k.Jobs != 1000 || k.Age != 0 {
+		t.Errorf("default keep: %+v", k)
 	}
-	zero, neg := 0, -1
-	if k, err := keepOf(&config{KeepJobs: &zero, KeepJobsSeconds: 86400}); err != nil || k.Jobs != 0 || k.Age.Hours() != 24 {
-		t.Errorf("keep_jobs 0, keep_jobs_seconds 86400: %+v %v", k, err)
+	zero := 0
+	if k := keepOf(&config{KeepJobs: &zero, KeepJobsSeconds: 86400}); k.Jobs != 0 || k.Age.Hours() != 24 {
+		t.Errorf("keep_jobs 0, keep_jobs_seconds 86400: %+v", k)
 	}
-	if _, err := keepOf(&config{KeepJobs: &neg}); err == nil {
-		t.Error("negative keep_jobs accepted")
+	cfg := filepath.Join(t.TempDir(), "brine.yaml")
+	for _, bad := range []string{"keep_jobs: -1\n", "keep_jobs_seconds: -5\n"} {
+		os.WriteFile(cfg, []byte(bad), 0o600)
+		if _, err := loadConfig(cfg, true); err == nil || !strings.Contains(err.Error(), cfg) {
+			t.Errorf("%q: %v (want an error naming the file)", bad, err)
+		}
 	}
 }
 
