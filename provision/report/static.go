@@ -9,6 +9,8 @@ import (
 	"math"
 	"sort"
 	"time"
+
+	"brine/provision/result"
 )
 
 // MetaKey is the entry a static json document (--out json --static)
@@ -82,6 +84,11 @@ func (d withMeta) MarshalJSON() ([]byte, error) {
 	out = append(append(append(append(out, key...), ':'), meta...), '}')
 	return out, nil
 }
+
+// failureClasses are the result.Failure values, read back from their
+// headings.
+var failureClasses = []string{result.ConnectionLost, result.Interrupted, result.TimedOut,
+	result.UploadFailed, result.CompileFailed, result.ExecutorFailed, result.NotRun}
 
 // Succeeded reports whether r counts as a success: it answered and ran to
 // its end (no Failure), reported no error or non-zero retcode, and no
@@ -243,6 +250,11 @@ func fromData(id string, v any, m *hostMeta) HostReturn {
 	if e, ok := v.(map[string]any); ok {
 		if kind, ok := e["_error"].(string); ok {
 			r.Unreachable = kind == "Host unreachable"
+			for _, f := range failureClasses {
+				if f != result.ExecutorFailed && Heading(HostReturn{Failure: f}) == kind {
+					r.Failure = f
+				}
+			}
 			r.Retcode = int(number(e["retcode"]))
 			r.Error, _ = e["stderr"].(string)
 			if s, ok := e["stdout"].(string); ok && s != "" {

@@ -24,6 +24,9 @@ func shapes() []HostReturn {
 		{ID: "web3", Fun: "state.apply", Retcode: 1, Error: "Rendering SLS 'base:motd' failed: line 3\nmore", Duration: 5 * time.Millisecond},
 		{ID: "web4", Fun: "state.apply", Return: map[string]any{}, Duration: 2 * time.Millisecond, Notes: []string{"took over a stale host lock"}},
 		{ID: "web7", Fun: "state.apply", Failure: result.NotRun, Retcode: 1, Error: "not run: stopped after 3 failed hosts"},
+		{ID: "web8", Fun: "state.apply", Failure: result.Interrupted, Retcode: 1, Error: "interrupted: on the controller (SIGINT)", Duration: time.Second,
+			Return: lowstate.Results{"test_|-a_|-a_|-nop": {ID: "a", Name: "a", Result: &ok, Duration: 1}}},
+		{ID: "web9", Fun: "cmd.run", Failure: result.ConnectionLost, Retcode: 255, Error: "connection lost: EOF", Return: "half"},
 		{ID: "web5", Fun: "state.apply", Retcode: 1, Error: "lock timeout", Duration: time.Second, Return: lowstate.Results{
 			"test_|-a_|-a_|-nop": {ID: "a", Name: "a", Result: &ok, Duration: 1}}},
 		{ID: "web6", Fun: "state.apply", Return: lowstate.Results{
@@ -114,12 +117,13 @@ func TestDocumentWithoutMetadata(t *testing.T) {
 {"b": {"_error": "Host unreachable", "retcode": 255, "stderr": "no route", "stdout": ""}}
 {"c": {"_error": "Failed to return clean data", "retcode": 3, "stderr": "boom", "stdout": "partial"}}
 {"d": {"cmd_|-x_|-x_|-run": {"result": false, "comment": "", "changes": {}, "__run_num__": 0}}}
+{"e": {"_error": "Not run", "retcode": 1, "stderr": "not run: stopped", "stdout": ""}}
 `
 	d, err := ReadDocument(strings.NewReader(doc))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d.Complete || len(d.Hosts) != 4 {
+	if d.Complete || len(d.Hosts) != 5 {
 		t.Fatalf("complete=%v hosts=%d", d.Complete, len(d.Hosts))
 	}
 	a, b, c, e := d.Hosts[0], d.Hosts[1], d.Hosts[2], d.Hosts[3]
@@ -134,6 +138,9 @@ func TestDocumentWithoutMetadata(t *testing.T) {
 	}
 	if e.Fun != "state.apply" || e.Retcode != 2 || Succeeded(e) {
 		t.Errorf("d: %+v", e)
+	}
+	if nr := d.Hosts[4]; nr.Failure != result.NotRun || Succeeded(nr) {
+		t.Errorf("e: %+v", nr)
 	}
 	for _, bad := range []string{"", "[1, 2]", `{"a": 1} {"a": 2}`, "{"} {
 		if _, err := ReadDocument(strings.NewReader(bad)); err == nil {
