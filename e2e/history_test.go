@@ -385,17 +385,25 @@ func TestMergeShards(t *testing.T) {
 	if whole.code != 20 || recap(whole.stdout) == "" {
 		t.Fatalf("unsharded run: exit %d\n%s", whole.code, whole.stdout)
 	}
-	// Three shards interleaved in the roster (-L lists stand in for
-	// --shard K/3), each writing its json --static output to a file.
-	shards := []string{"h01,h04,h07,h10", "h02,h05,h08", "h03,h06,h09"}
+	// Three --shard K/3 processes at once (interleaved in the roster),
+	// each writing its json --static output to a file.
 	var files []string
-	for k, list := range shards {
-		f := filepath.Join(c.home, fmt.Sprintf("shard-%d.json", k))
-		r := c.run(append([]string{"-L", list}, append(common, "--out", "json", "--static", "--out-file", f)...)...)
-		if r.stdout != "" {
-			t.Errorf("shard %d printed on stdout with --out-file", k)
-		}
+	var wg sync.WaitGroup
+	shardRuns := make([]result, 3)
+	for k := range shardRuns {
+		f := filepath.Join(c.home, fmt.Sprintf("shard-%d.json", k+1))
 		files = append(files, f)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			shardRuns[k] = c.run(append([]string{"--shard", fmt.Sprintf("%d/3", k+1), "h*"}, append(common, "--out", "json", "--static", "--out-file", f)...)...)
+		}()
+	}
+	wg.Wait()
+	for k, r := range shardRuns {
+		if r.stdout != "" {
+			t.Errorf("shard %d printed on stdout with --out-file", k+1)
+		}
 	}
 	merged := c.run(append([]string{"jobs.merge"}, files...)...)
 	if merged.code != whole.code {
