@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -162,5 +163,23 @@ func TestLookupUnknownJID(t *testing.T) {
 	code = run([]string{"brine", "--cache-dir", dir, "--out-file-append", "jobs.list_jobs"}, strings.NewReader(""), &out, &errb)
 	if code != exitUsage || !strings.Contains(errb.String(), "needs --out-file") {
 		t.Errorf("exit %d: %s", code, errb.String())
+	}
+}
+
+func TestRunGoesOnWithoutHistory(t *testing.T) {
+	notDir := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(notDir, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var out, errb bytes.Buffer
+	run([]string{"brine", "--cache-dir", notDir, "--local", "--id", "me", "test.ping"}, strings.NewReader(""), &out, &errb)
+	if !strings.Contains(errb.String(), "brine: warning: job history:") || !strings.Contains(errb.String(), "this run is not recorded") {
+		t.Errorf("no warning:\n%s", errb.String())
+	}
+	if !regexp.MustCompile(`(?m)^brine: jid \d{20}$`).MatchString(errb.String()) {
+		t.Errorf("no jid printed:\n%s", errb.String())
+	}
+	if !strings.Contains(out.String(), "me:") {
+		t.Errorf("the run did not print its host:\n%s", out.String())
 	}
 }
