@@ -206,13 +206,15 @@ func (c *client) runRaw(args ...string) result {
 	return result{so.String(), se.String(), code}
 }
 
-// jsonOut parses `--out json --static` output: {host_id: return}.
+// jsonOut parses `--out json --static` output: {host_id: return}, less
+// the run's metadata entry "__brine__".
 func jsonOut(t testing.TB, r result) map[string]any {
 	t.Helper()
 	var m map[string]any
 	if err := json.Unmarshal([]byte(r.stdout), &m); err != nil {
 		t.Fatalf("output is not one JSON object: %v\nstdout:\n%s\nstderr:\n%s", err, r.stdout, r.stderr)
 	}
+	delete(m, "__brine__")
 	return m
 }
 

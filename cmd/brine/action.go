@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/user"
 	"path/filepath"
 	"sync"
 	"time"
@@ -73,10 +72,7 @@ func action(c *cli.Context, stdin io.Reader, stdout, stderr io.Writer) error {
 	if err != nil {
 		return usageError{err}
 	}
-	cacheDir := c.String("cache-dir")
-	if cacheDir == "" {
-		cacheDir = execute.DefaultCacheDir()
-	}
+	cacheDir := cacheDirOf(c)
 	job, err := buildJob(c, cfg, fn, pos, kw)
 	if err != nil {
 		return err
@@ -103,6 +99,8 @@ func action(c *cli.Context, stdin io.Reader, stdout, stderr io.Writer) error {
 	}
 	var hosts []*roster.Host
 	var failed []report.HostReturn
+	var rosterIDs []string
+	var res *resolver
 	if local {
 		// This machine, through the same runner, scripts and executor as a
 		// remote host; grains are collected fresh each time, as salt-call's.
@@ -110,7 +108,11 @@ func action(c *cli.Context, stdin io.Reader, stdout, stderr io.Writer) error {
 		if id == "" {
 			id, _ = os.Hostname()
 		}
+		if err := localSelection(c); err != nil {
+			return err
+		}
 		hosts = []*roster.Host{{ID: id, ThinDir: filepath.Join(cacheDir, "local")}}
+		rosterIDs, tgt = []string{id}, id
 		runner.Connector, runner.Refresh = execute.Local{}, true
 	} else {
 		r, groups, err := loadRoster(c, cfg, stderr)
@@ -121,8 +123,7 @@ func action(c *cli.Context, stdin io.Reader, stdout, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
-		res, err := newResolver(c, stderr)
-		if err != nil {
+		if res, err = newResolver(c, stderr); err != nil {
 			return err
 		}
 		res.dialer.Keepalive = seconds(c.Float64("keepalive"))
@@ -132,25 +133,41 @@ func action(c *cli.Context, stdin io.Reader, stdout, stderr io.Writer) error {
 		if hosts, failed, err = targetHosts(ctx, pt, fun, r, runner, stderr); err != nil {
 			return err
 		}
+		if hosts, failed, err = selectFromHistory(ctx, c, hosts, failed, stderr); err != nil {
+			if errors.Is(err, errNothingToRun) {
+				return nil
+			}
+			return err
+		}
+		rosterIDs = r.IDs()
 	}
 	if ret, ok := sysReturn(fun, pos); ok {
+		// Answered from the controller's catalog: nothing runs, nothing
+		// to record.
 		return out.finish(ctx, stderr, func(p report.Printer) []report.HostReturn {
 			return catalogReturns(p, out.static, hosts, failed, fun, ret)
 		})
 	}
-	return out.finish(ctx, stderr, func(p report.Printer) []report.HostReturn {
+	rec := startJob(ctx, c, cfg, fn, job, tgt, args, hosts, failed, rosterIDs, res, out, stderr)
+	err = out.finish(ctx, stderr, func(p report.Printer) []report.HostReturn {
 		runner.Events = func(ev execute.Event) {
-			if ev.Kind == execute.HostFinished && !out.static {
-				p.Host(*ev.Result)
+			if ev.Kind == execute.HostFinished {
+				rec.finished(*ev.Result)
+				if !out.static {
+					p.Host(*ev.Result)
+				}
 			}
 		}
 		for _, h := range failed {
+			rec.finished(h)
 			if !out.static {
 				p.Host(h)
 			}
 		}
 		return append(failed, runner.Run(ctx, hosts, job)...)
 	})
+	rec.finish(ctx, out.all, job.Secrets, err)
+	return err
 }
 
 // seconds turns a flag's seconds into a duration.
@@ -158,12 +175,8 @@ func seconds(f float64) time.Duration { return time.Duration(f * float64(time.Se
 
 // controllerName is user@host of this controller, for the host lock's note.
 func controllerName() string {
-	u := os.Getenv("USER")
-	if cu, err := user.Current(); err == nil {
-		u = cu.Username
-	}
 	h, _ := os.Hostname()
-	return u + "@" + h
+	return currentUser() + "@" + h
 }
 
 // terminalPrompt asks on the controlling terminal without echo; it fails
@@ -193,6 +206,10 @@ type output struct {
 	human  bool
 	opts   report.Options
 	all    []report.HostReturn
+	// meta is what a static json document carries besides the hosts.
+	meta *report.Meta
+	// file is --out-file's, nil for stdout.
+	file *outFile
 }
 
 func newOutput(c *cli.Context, fun string, w io.Writer) (*output, error) {
@@ -203,21 +220,27 @@ func newOutput(c *cli.Context, fun string, w io.Writer) (*output, error) {
 			name = "highstate"
 		}
 	}
+	w, file, err := outputWriter(c.String("out-file"), c.Bool("out-file-append"), w)
+	if err != nil {
+		return nil, err
+	}
 	color := c.Bool("force-color") || (!c.Bool("no-color") && os.Getenv("NO_COLOR") == "" && isTerminal(w))
-	o := report.Options{Color: color, StateOutput: c.String("state-output"), StateVerbose: c.Bool("state-verbose"), Static: c.Bool("static")}
+	meta := &report.Meta{}
+	o := report.Options{Color: color, StateOutput: c.String("state-output"), StateVerbose: c.Bool("state-verbose"), Static: c.Bool("static"), Meta: meta}
 	p, err := report.New(w, name, o)
 	if err != nil {
 		return nil, usageError{err}
 	}
 	human := name == "highstate" || name == "nested" || name == "txt"
-	return &output{p: p, w: w, static: o.Static, human: human, opts: o}, nil
+	return &output{p: p, w: w, static: o.Static, human: human, opts: o, meta: meta, file: file}, nil
 }
 
 // finish runs body (which prints hosts as they finish unless static), then
 // the static document and recap, and turns the results into an exit code:
 // 130 when the run was interrupted, 20 when a host failed, was unreachable
 // or was not run.
-func (o *output) finish(ctx context.Context, stderr io.Writer, body func(report.Printer) []report.HostReturn) error {
+func (o *output) finish(ctx context.Context, stderr io.Writer, body func(report.Printer) []report.HostReturn) (err error) {
+	defer func() { err = o.closeFile(err) }()
 	o.all = body(o.p)
 	if err := o.p.Finish(o.all); err != nil {
 		return err

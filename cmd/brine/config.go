@@ -17,6 +17,12 @@ type config struct {
 	SecretPillar   []string       `yaml:"secret_pillar"`
 	// Nodegroups are named targets for -N and N@ (and top files).
 	Nodegroups map[string]any `yaml:"nodegroups"`
+	// KeepJobs is how many jobs the job history keeps (default 1000; 0:
+	// no limit). A count, unlike Salt's keep_jobs (hours).
+	KeepJobs *int `yaml:"keep_jobs"`
+	// KeepJobsSeconds drops jobs older than this (Salt's name; default 0:
+	// no age limit).
+	KeepJobsSeconds int64 `yaml:"keep_jobs_seconds"`
 }
 
 func loadConfig(path string, explicit bool) (*config, error) {
@@ -29,6 +35,9 @@ func loadConfig(path string, explicit bool) (*config, error) {
 		return nil, fmt.Errorf("config %s: %w", path, err)
 	}
 	if err := yaml.Unmarshal(b, c); err != nil {
+		return nil, fmt.Errorf("config %s: %w", path, err)
+	}
+	if err := c.checkKeep(); err != nil {
 		return nil, fmt.Errorf("config %s: %w", path, err)
 	}
 	return c, nil

@@ -48,7 +48,7 @@ type function struct {
 
 // functions is every function brine accepts, in help order.
 func functions() []function {
-	return []function{
+	fs := []function{
 		{name: "test.ping", doc: "True from every host that answers", kind: hostFun},
 		{name: "cmd.run", args: "CMD", doc: "run a shell command; its output", kind: hostFun, minArgs: 1, example: "brine '*' cmd.run 'uname -a'"},
 		{name: "cmd.run_all", args: "CMD", doc: "run a shell command; pid, retcode, stdout, stderr", kind: hostFun, minArgs: 1, example: "brine '*' cmd.run_all 'uname -a'"},
@@ -68,6 +68,7 @@ func functions() []function {
 		{name: "sys.list_state_functions", args: "[MODULE|FUN|GLOB...]", doc: "the state functions brine implements", kind: catalogFun},
 		{name: "sys.state_doc", args: "[MODULE|FUN|GLOB...]", doc: "their documentation and arguments", kind: catalogFun},
 	}
+	return append(fs, historyFunctions()...)
 }
 
 // lookupFunction finds fun in the table.

@@ -148,9 +148,18 @@ func generic(v any) (any, error) {
 }
 
 func newCompiler(c *cli.Context) (*compile.Compiler, error) {
+	tree, err := loadTree(c)
+	if err != nil {
+		return nil, err
+	}
+	return compile.New(tree), nil
+}
+
+// loadTree is the state tree's roots from brine.yaml and the flags.
+func loadTree(c *cli.Context) (compile.Tree, error) {
 	tree, err := compile.LoadConfig(c.String("config"))
 	if err != nil {
-		return nil, usageError{err}
+		return tree, usageError{err}
 	}
 	if tree.FileRoots == nil {
 		tree.FileRoots = map[string][]string{}
@@ -163,7 +172,7 @@ func newCompiler(c *cli.Context) (*compile.Compiler, error) {
 	for env, roots := range tree.FileRoots {
 		for _, r := range roots {
 			if fi, err := os.Stat(r); err != nil || !fi.IsDir() {
-				return nil, usagef("file root %q of saltenv %q is not a directory (set --file-root or file_roots in %s)", r, env, c.String("config"))
+				return tree, usagef("file root %q of saltenv %q is not a directory (set --file-root or file_roots in %s)", r, env, c.String("config"))
 			}
 		}
 	}
@@ -174,7 +183,7 @@ func newCompiler(c *cli.Context) (*compile.Compiler, error) {
 			tree.PillarRoots = map[string][]string{"base": {"pillar"}}
 		}
 	}
-	return compile.New(tree), nil
+	return tree, nil
 }
 
 func boolKwarg(kw map[string]any, k string) (bool, error) {

@@ -79,19 +79,24 @@ func run(argv []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		err = app.RunContext(ctx, append([]string{argv[0]}, hoisted...))
 	}
 	var code exitCode
-	var uerr usageError
+	if err != nil && !errors.As(err, &code) {
+		fmt.Fprintf(stderr, "brine: %v\n", err)
+	}
+	return exitStatus(err)
+}
+
+// exitStatus is the exit code for an action's error.
+func exitStatus(err error) int {
+	var code exitCode
 	switch {
 	case err == nil:
 		return exitOK
 	case errors.As(err, &code):
 		return int(code)
-	case errors.As(err, &uerr):
-		fmt.Fprintf(stderr, "brine: %v\n", err)
+	case errors.As(err, &usageError{}):
 		return exitUsage
-	default:
-		fmt.Fprintf(stderr, "brine: %v\n", err)
-		return exitError
 	}
+	return exitError
 }
 
 func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
@@ -105,7 +110,7 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 		Writer:          stdout,
 		ErrWriter:       stderr,
 		HideHelpCommand: true,
-		Flags:           append(flags(), targetingFlags()...),
+		Flags:           append(append(flags(), targetingFlags()...), historyFlags()...),
 		Action: func(c *cli.Context) error {
 			return action(c, stdin, stdout, stderr)
 		},

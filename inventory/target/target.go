@@ -50,6 +50,10 @@ var kinds = map[Kind]struct{ matcher, flag, example string }{
 	Nodegroup: {"nodegroup", "-N", "-N webservers"},
 }
 
+// String is the kind's Salt name, its tgt_type: glob, pcre, list, grain,
+// grain_pcre, ipcidr, compound or nodegroup.
+func (k Kind) String() string { return kinds[k].matcher }
+
 // Expr is a parsed target.
 type Expr struct {
 	kind Kind

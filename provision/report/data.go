@@ -18,8 +18,7 @@ import (
 // lowstate.Results print exactly like their wire form. Values that cannot
 // be encoded become their fmt string.
 func generic(v any) any {
-	switch v.(type) {
-	case nil, bool, string, json.Number:
+	if isGeneric(v) {
 		return v
 	}
 	b, err := json.Marshal(v)
@@ -33,6 +32,31 @@ func generic(v any) any {
 		return fmt.Sprint(v)
 	}
 	return out
+}
+
+// isGeneric reports whether v already has only generic's shapes (a
+// return decoded with UseNumber, as the job history and jobs.merge hold),
+// so generic can skip its JSON round trip.
+func isGeneric(v any) bool {
+	switch t := v.(type) {
+	case nil, bool, string, json.Number:
+		return true
+	case []any:
+		for _, e := range t {
+			if !isGeneric(e) {
+				return false
+			}
+		}
+		return true
+	case map[string]any:
+		for _, e := range t {
+			if !isGeneric(e) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
 }
 
 // pyFloat formats a float the way Python's str() does for usual values
@@ -153,7 +177,9 @@ func splitLines(s string) []string {
 type docPrinter struct {
 	w      io.Writer
 	static bool
-	enc    func(io.Writer, map[string]any) error
+	enc    func(io.Writer, any) error
+	// meta, when set, adds the MetaKey entry to the static document.
+	meta *Meta
 }
 
 func (p *docPrinter) Host(r HostReturn) error {
@@ -174,14 +200,18 @@ func (p *docPrinter) Finish(all []HostReturn) error {
 	for _, r := range all {
 		doc[r.ID] = generic(Data(r))
 	}
-	if err := p.enc(p.w, doc); err != nil {
+	var v any = doc
+	if _, taken := doc[MetaKey]; p.meta != nil && !taken {
+		v = withMeta{hosts: doc, meta: metaEntry(all, p.meta)}
+	}
+	if err := p.enc(p.w, v); err != nil {
 		return fmt.Errorf("print results: %w", err)
 	}
 	return nil
 }
 
 // encodeJSON writes v indented by four spaces, as Salt's json outputter.
-func encodeJSON(w io.Writer, v map[string]any) error {
+func encodeJSON(w io.Writer, v any) error {
 	e := json.NewEncoder(w)
 	e.SetEscapeHTML(false)
 	e.SetIndent("", "    ")
@@ -189,7 +219,7 @@ func encodeJSON(w io.Writer, v map[string]any) error {
 }
 
 // encodeYAML writes v as a block-style YAML document.
-func encodeYAML(w io.Writer, v map[string]any) error {
+func encodeYAML(w io.Writer, v any) error {
 	e := yaml.NewEncoder(w)
 	e.SetIndent(2)
 	if err := e.Encode(yamlable(v)); err != nil {

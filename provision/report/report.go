@@ -41,6 +41,9 @@ type Options struct {
 	// Static prints all hosts in one document from Finish instead of one
 	// host per Host call.
 	Static bool
+	// Meta, when set, is written into a static json document under
+	// MetaKey (read when Finish runs, so it may be filled in after New).
+	Meta *Meta
 }
 
 // Printer prints host returns in one output format.
@@ -81,7 +84,7 @@ func New(w io.Writer, out string, o Options) (Printer, error) {
 	case "txt":
 		f = formatTxt
 	case "json":
-		return &docPrinter{w: w, static: o.Static, enc: encodeJSON}, nil
+		return &docPrinter{w: w, static: o.Static, enc: encodeJSON, meta: o.Meta}, nil
 	case "yaml":
 		return &docPrinter{w: w, static: o.Static, enc: encodeYAML}, nil
 	default:

@@ -1,0 +1,185 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+func TestHostFiltersKeepRosterOrder(t *testing.T) {
+	ids := []string{"a", "b", "c", "d"}
+	if got := keepListed(ids, []string{"d", "b", "x"}); fmt.Sprint(got) != "[b d]" {
+		t.Errorf("keepListed = %v", got)
+	}
+	if got := dropProvisioned(ids, map[string]bool{"a": true, "c": true, "z": true}); fmt.Sprint(got) != "[b d]" {
+		t.Errorf("dropProvisioned = %v", got)
+	}
+	// Composable with any other selection: both are plain list filters.
+	if got := dropProvisioned(keepListed(ids, []string{"a", "b"}), map[string]bool{"a": true}); fmt.Sprint(got) != "[b]" {
+		t.Errorf("composed = %v", got)
+	}
+}
+
+func TestProvisions(t *testing.T) {
+	cases := []struct {
+		fun  string
+		pos  []string
+		test bool
+		want bool
+	}{
+		{"state.apply", nil, false, true},
+		{"state.highstate", nil, false, true},
+		{"state.apply", nil, true, false},
+		{"state.apply", []string{"motd"}, false, false},
+		{"state.sls", []string{"motd"}, false, false},
+		{"state.test", nil, false, false},
+	}
+	for _, c := range cases {
+		if got := provisions(c.fun, c.pos, c.test); got != c.want {
+			t.Errorf("provisions(%s %v test=%v) = %v", c.fun, c.pos, c.test, got)
+		}
+	}
+}
+
+func TestKeepOf(t *testing.T) {
+	if k := keepOf(&config{}); k.Jobs != 1000 || k.Age != 0 {
+		t.Errorf("default keep: %+v", k)
+	}
+	zero := 0
+	if k := keepOf(&config{KeepJobs: &zero, KeepJobsSeconds: 86400}); k.Jobs != 0 || k.Age.Hours() != 24 {
+		t.Errorf("keep_jobs 0, keep_jobs_seconds 86400: %+v", k)
+	}
+	cfg := filepath.Join(t.TempDir(), "brine.yaml")
+	for _, bad := range []string{"keep_jobs: -1\n", "keep_jobs_seconds: -5\n"} {
+		os.WriteFile(cfg, []byte(bad), 0o600)
+		if _, err := loadConfig(cfg, true); err == nil || !strings.Contains(err.Error(), cfg) {
+			t.Errorf("%q: %v (want an error naming the file)", bad, err)
+		}
+	}
+}
+
+func TestGlobAny(t *testing.T) {
+	if !globAny(nil, "x") || !globAny(splitInput("test.*, state.apply"), "state.apply") || globAny(splitInput("test.*"), "state.apply") {
+		t.Error("globAny")
+	}
+}
+
+func TestOutFileReplacesOnlyWhenComplete(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "out.txt")
+	if err := os.WriteFile(p, []byte("old\n"), 0o640); err != nil {
+		t.Fatal(err)
+	}
+	f := &outFile{path: p}
+	fmt.Fprint(f, "partial")
+	if b, _ := os.ReadFile(p); string(b) != "old\n" {
+		t.Errorf("FILE changed before the output was complete: %q", b)
+	}
+	f.abort()
+	if b, _ := os.ReadFile(p); string(b) != "old\n" {
+		t.Errorf("an aborted output replaced FILE: %q", b)
+	}
+	if ents, _ := os.ReadDir(dir); len(ents) != 1 {
+		t.Errorf("temp file left behind: %v", ents)
+	}
+	f = &outFile{path: p}
+	fmt.Fprint(f, "new\n")
+	if err := f.commit(); err != nil {
+		t.Fatal(err)
+	}
+	fi, _ := os.Stat(p)
+	if b, _ := os.ReadFile(p); string(b) != "new\n" || fi.Mode().Perm() != 0o640 {
+		t.Errorf("after commit: %q %v (an existing file keeps its mode)", b, fi.Mode())
+	}
+	// A new file is private; appending adds.
+	q := filepath.Join(dir, "new.txt")
+	f = &outFile{path: q}
+	fmt.Fprint(f, "one\n")
+	if err := f.commit(); err != nil {
+		t.Fatal(err)
+	}
+	f = &outFile{path: q, append: true}
+	fmt.Fprint(f, "two\n")
+	if err := f.commit(); err != nil {
+		t.Fatal(err)
+	}
+	fi, _ = os.Stat(q)
+	if b, _ := os.ReadFile(q); string(b) != "one\ntwo\n" || fi.Mode().Perm() != 0o600 {
+		t.Errorf("new file: %q %v", b, fi.Mode())
+	}
+	// An empty output still replaces FILE (Salt truncates it).
+	f = &outFile{path: q}
+	if err := f.commit(); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(q); len(b) != 0 {
+		t.Errorf("empty output: %q", b)
+	}
+	// Through a symlink, the target is replaced and the link kept.
+	l := filepath.Join(dir, "link")
+	if err := os.Symlink(p, l); err != nil {
+		t.Fatal(err)
+	}
+	f = &outFile{path: l}
+	fmt.Fprint(f, "via link\n")
+	if err := f.commit(); err != nil {
+		t.Fatal(err)
+	}
+	if fi, _ := os.Lstat(l); fi.Mode()&os.ModeSymlink == 0 {
+		t.Error("the symlink was replaced by a file")
+	}
+	if b, _ := os.ReadFile(p); string(b) != "via link\n" {
+		t.Errorf("link target: %q", b)
+	}
+}
+
+func TestRunnerFunctionsInHelp(t *testing.T) {
+	var out bytes.Buffer
+	if code := run([]string{"brine", "--help"}, strings.NewReader(""), &out, &out); code != 0 {
+		t.Fatalf("--help exit %d", code)
+	}
+	for _, want := range []string{"jobs.list_jobs", "jobs.lookup_jid JID", "jobs.merge FILE...", "--failed-from JID", "--new-hosts", "--out-file FILE", "--out-file-append", "--limit N"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("--help lacks %q", want)
+		}
+	}
+}
+
+func TestLookupUnknownJID(t *testing.T) {
+	dir := t.TempDir()
+	var out, errb bytes.Buffer
+	code := run([]string{"brine", "--cache-dir", dir, "jobs.lookup_jid", "20000101000000000000"}, strings.NewReader(""), &out, &errb)
+	if code != exitUsage || !strings.Contains(errb.String(), "not in the history") {
+		t.Errorf("exit %d: %s", code, errb.String())
+	}
+	code = run([]string{"brine", "--cache-dir", dir, "jobs.lookup_jid", "nope"}, strings.NewReader(""), &out, &errb)
+	if code != exitUsage || !strings.Contains(errb.String(), "is not a job id") {
+		t.Errorf("exit %d: %s", code, errb.String())
+	}
+	code = run([]string{"brine", "--cache-dir", dir, "--out-file-append", "jobs.list_jobs"}, strings.NewReader(""), &out, &errb)
+	if code != exitUsage || !strings.Contains(errb.String(), "needs --out-file") {
+		t.Errorf("exit %d: %s", code, errb.String())
+	}
+}
+
+func TestRunGoesOnWithoutHistory(t *testing.T) {
+	notDir := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(notDir, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var out, errb bytes.Buffer
+	run([]string{"brine", "--cache-dir", notDir, "--local", "--id", "me", "test.ping"}, strings.NewReader(""), &out, &errb)
+	if !strings.Contains(errb.String(), "brine: warning: job history:") || !strings.Contains(errb.String(), "this run is not recorded") {
+		t.Errorf("no warning:\n%s", errb.String())
+	}
+	if !regexp.MustCompile(`(?m)^brine: jid \d{20}$`).MatchString(errb.String()) {
+		t.Errorf("no jid printed:\n%s", errb.String())
+	}
+	if !strings.Contains(out.String(), "me:") {
+		t.Errorf("the run did not print its host:\n%s", out.String())
+	}
+}
