@@ -396,7 +396,7 @@ func TestMergeShards(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			shardRuns[k] = c.run(append([]string{"--shard", fmt.Sprintf("%d/3", k+1), "h*"}, append(common, "--out", "json", "--static", "--out-file", f)...)...)
+			shardRuns[k] = c.run(append([]string{"--shard", fmt.Sprintf("%d/3", k+1), "h*"}, append(common, "--out", "json", "--static", "--out-meta", "--out-file", f)...)...)
 		}()
 	}
 	wg.Wait()

@@ -226,7 +226,12 @@ func newOutput(c *cli.Context, fun string, w io.Writer) (*output, error) {
 	}
 	color := c.Bool("force-color") || (!c.Bool("no-color") && os.Getenv("NO_COLOR") == "" && isTerminal(w))
 	meta := &report.Meta{}
-	o := report.Options{Color: color, StateOutput: c.String("state-output"), StateVerbose: c.Bool("state-verbose"), Static: c.Bool("static"), Meta: meta}
+	o := report.Options{Color: color, StateOutput: c.String("state-output"), StateVerbose: c.Bool("state-verbose"), Static: c.Bool("static")}
+	if c.Bool("out-meta") {
+		// Off by default: a static document is then exactly salt-ssh's
+		// {host_id: return}, which scripts iterate.
+		o.Meta = meta
+	}
 	p, err := report.New(w, name, o)
 	if err != nil {
 		return nil, usageError{err}

@@ -39,6 +39,7 @@ func historyFlags() []cli.Flag {
 		&cli.BoolFlag{Name: "new-hosts", Usage: "target, within TARGET, only the hosts with no successful highstate in the job history"},
 		&cli.StringFlag{Name: "out-file", Aliases: []string{"output-file"}, Usage: "write the output to `FILE` instead of stdout (replaced when the output is complete)"},
 		&cli.BoolFlag{Name: "out-file-append", Aliases: []string{"output-file-append"}, Usage: "append to the --out-file FILE instead of replacing it"},
+		&cli.BoolFlag{Name: "out-meta", Usage: "with --out json|yaml --static, add a __brine__ entry (jid; each host's function, retcode, failure, duration, roster position) so jobs.merge rebuilds the run exactly"},
 		&cli.IntFlag{Name: "limit", Usage: "jobs.list_jobs: only the `N` most recent jobs"},
 	}
 }
