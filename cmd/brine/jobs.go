@@ -47,7 +47,7 @@ func buildJob(c *cli.Context, cfg *config, fn function, args []string, kw map[st
 		saltenv = s
 	}
 	delete(kw, "saltenv")
-	comp, err := newCompiler(c)
+	comp, err := newCompiler(c, remoteOption(c, fun)...)
 	if err != nil {
 		return job, err
 	}
@@ -147,12 +147,12 @@ func generic(v any) (any, error) {
 	return out, json.Unmarshal(b, &out)
 }
 
-func newCompiler(c *cli.Context) (*compile.Compiler, error) {
+func newCompiler(c *cli.Context, opts ...compile.Option) (*compile.Compiler, error) {
 	tree, err := loadTree(c)
 	if err != nil {
 		return nil, err
 	}
-	return compile.New(tree), nil
+	return compile.New(tree, opts...), nil
 }
 
 // loadTree is the state tree's roots from brine.yaml and the flags.

@@ -18,6 +18,7 @@ import (
 	"brine/provision/compile/jinja"
 	"brine/provision/execmod"
 	"brine/provision/lowstate"
+	"brine/provision/remote"
 	"brine/provision/state"
 	"brine/provision/state/builtin"
 	"brine/provision/state/spec"
@@ -107,6 +108,8 @@ type Compiler struct {
 	// local runs the execution modules pillar templates call: Salt
 	// renders pillar on the master, with the master's own modules.
 	local *execmod.Env
+
+	remote *remote.Fetcher // http(s) sources; nil: never downloaded
 }
 
 type fileEntry struct {
@@ -119,14 +122,18 @@ type fileEntry struct {
 const maxCache = 20000
 
 // New returns a compiler for tree.
-func New(tree Tree) *Compiler {
+func New(tree Tree, opts ...Option) *Compiler {
 	if tree.FileRoots == nil {
 		tree.FileRoots = map[string][]string{}
 	}
-	return &Compiler{tree: tree, cat: builtin.Catalog(), reqs: requisites(), ins: requisiteIns(),
+	c := &Compiler{tree: tree, cat: builtin.Catalog(), reqs: requisites(), ins: requisiteIns(),
 		envs: map[string]renderer{}, penvs: map[string]renderer{},
 		renders: newCache(maxCache), yamls: newCache(maxCache),
 		local: &execmod.Env{Exec: state.NewHostExecutor()}}
+	for _, o := range opts {
+		o(c)
+	}
+	return c
 }
 
 // readFile returns a file's content, cached for the compiler's lifetime.

@@ -95,9 +95,20 @@ func (r *run) resolveSource(c lowstate.Chunk, key string, templ bool) {
 	if len(cands) == 0 {
 		return
 	}
+	remoteFailed := false
 	for _, u := range cands {
+		if isRemote(u) {
+			// Downloaded on the controller (remote.go); a failed download
+			// lets a list of sources go on to its next candidate.
+			if r.resolveRemote(c, u, sourceHashFor(c, key, u)) {
+				delete(c, lowstate.KeyFail)
+				return
+			}
+			remoteFailed = true
+			continue
+		}
 		if !strings.HasPrefix(u, "salt://") {
-			// http(s), ftp, file:// and local paths are the target's job.
+			// file:// and local paths are the target's job.
 			return
 		}
 		rel, senv := saltURL(u, env)
@@ -117,6 +128,10 @@ func (r *run) resolveSource(c lowstate.Chunk, key string, templ bool) {
 		r.files[h] = data
 		c[lowstate.KeyFile] = h
 		c[lowstate.KeySource] = u
+		return
+	}
+	if remoteFailed {
+		// the state fails at run time with its last download's error (remote.go)
 		return
 	}
 	failAtRun(c, missingSource(c, key, cands[0], env))

@@ -9,9 +9,9 @@ func Spec() *spec.Module {
 		Doc: "Archives (tar, gzip, bzip2, xz, zip) extracted into directories.",
 		Funcs: map[string]*spec.Func{
 			"extracted": spec.Fn("Extract the archive source (salt://, bundled unrendered; or http(s) with "+
-				"source_hash) into the directory NAME unless if_missing (or its content) is already there; "+
+				"source_hash, downloaded on the controller) into the directory NAME unless if_missing (or its content) is already there; "+
 				"overwrite extracts again; user and group own the result.",
-				"name, source raw, source_hash=None str, source_hash_name=None ignored, source_hash_update=False ignored, "+
+				"name, source raw, source_hash=None str, source_hash_name=None str, source_hash_update=False ignored, "+
 					"skip_files_list_verify=False ignored, skip_verify=False, password=None ignored, options=None ignored, "+
 					"list_options=None ignored, force=False ignored, overwrite=False, clean=False ignored, clean_parent=False ignored, "+
 					"user=None str, group=None str, if_missing=None str, trim_output=False ignored, use_cmd_unzip=None ignored, "+

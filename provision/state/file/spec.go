@@ -9,18 +9,19 @@ func Spec() *spec.Module {
 		Doc: "Operations on regular files, directories, links and their content. Every function " +
 			"computes its changes first, so test=True predicts exactly what a real run does.",
 		Funcs: map[string]*spec.Func{
-			"managed": spec.Fn("Manage a file's content (from a salt:// source rendered with `template`, or contents, "+
+			"managed": spec.Fn("Manage a file's content (from a salt:// source rendered with `template`, an http(s) source downloaded "+
+				"on the controller and checked against source_hash, or contents, "+
 				"contents_pillar, contents_grains), owner, group and mode. The file is written atomically beside the "+
 				"target. Comments as Salt's: 'File NAME updated', 'File NAME is in the correct state', and in test mode "+
 				"'The file NAME is set to be changed'; changes carry Salt's unified diff.",
-				"name, source=None file, source_hash='' ignored, source_hash_name=None ignored, keep_source=True ignored, user=None str, "+
+				"name, source=None file, source_hash='' str, source_hash_name=None str, keep_source=True ignored, user=None str, "+
 					"group=None str, mode=None mode, attrs=None ignored, template=None str, makedirs=False, dir_mode=None mode, "+
 					"context=None map, replace=True, defaults=None map, backup='', show_changes=True, create=True, "+
 					"contents=None, tmp_dir='' ignored, tmp_ext='' ignored, contents_pillar=None str, contents_grains=None str, "+
 					"contents_newline=True, contents_delimiter=':' ignored, encoding=None ignored, encoding_errors='strict' ignored, "+
-					"allow_empty=True ignored, follow_symlinks=True, check_cmd=None, skip_verify=False ignored, selinux=None ignored, "+
+					"allow_empty=True ignored, follow_symlinks=True, check_cmd=None, skip_verify=False, selinux=None ignored, "+
 					"win_owner=None ignored, win_perms=None ignored, win_deny_perms=None ignored, win_inheritance=True ignored, "+
-					"win_perms_reset=False ignored, verify_ssl=True ignored, use_etag=False ignored, signature=None ignored, "+
+					"win_perms_reset=False ignored, verify_ssl=True, use_etag=False ignored, signature=None ignored, "+
 					"source_hash_sig=None ignored, signed_by_any=None ignored, signed_by_all=None ignored, keyring=None ignored, "+
 					"gnupghome=None ignored, **kwargs"),
 			"directory": spec.Fn("Ensure a directory exists with the given owner, group and mode; recurse applies them "+

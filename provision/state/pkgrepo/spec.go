@@ -11,10 +11,10 @@ func Spec() *statespec.Module {
 			"with their signing keys.",
 		Funcs: map[string]*statespec.Func{
 			"managed": statespec.Fn("Make sure the repository NAME (a `deb ...` line) is configured in file, with its "+
-				"key from key_url stored in keyring and referenced by signed-by; refresh updates the package "+
+				"key from key_url (salt://, or http(s) downloaded on the controller) stored in keyring and referenced by signed-by; refresh updates the package "+
 				"index after a change.",
 				"name, ppa=None ignored, copr=None ignored, aptkey=True ignored, **kwargs, file=None str, "+
-					"key_url=None str, keyring=None str, signedby=None str, architectures=None str, comps=None str, "+
+					"key_url=None raw, keyring=None str, signedby=None str, architectures=None str, comps=None str, "+
 					"dist=None str, refresh=True, refresh_db=True"),
 			"absent": statespec.Fn("Remove the repository NAME from the apt sources.", "name, **kwargs"),
 		},

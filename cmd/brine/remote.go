@@ -1,0 +1,27 @@
+package main
+
+import (
+	"path/filepath"
+
+	"github.com/urfave/cli/v2"
+
+	"brine/provision/compile"
+	"brine/provision/execute"
+	"brine/provision/remote"
+)
+
+// remoteOption lets the compile of a state run download http(s) sources on
+// the controller (cached under --cache-dir/sources); the show functions get
+// none and download nothing.
+func remoteOption(c *cli.Context, fun string) []compile.Option {
+	switch fun {
+	case "state.apply", "state.highstate", "state.sls", "state.test":
+	default:
+		return nil
+	}
+	dir := c.String("cache-dir")
+	if dir == "" {
+		dir = execute.DefaultCacheDir()
+	}
+	return []compile.Option{compile.WithRemote(remote.New(filepath.Join(dir, "sources")))}
+}
