@@ -9,8 +9,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -124,21 +122,23 @@ func TestExtractTarGzFromBundle(t *testing.T) {
 	}
 }
 
-func TestZipFromHTTPWithHash(t *testing.T) {
+// An https source reaches the host in the bundle (downloaded and checked by
+// the controller, provision/remote); the host never opens a connection.
+func TestRemoteSourceFromBundle(t *testing.T) {
 	arc := zipped(t, map[string]string{"a.txt": "A", "dir/b.txt": "B"})
 	sum := sha256.Sum256(arc)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write(arc) }))
-	defer srv.Close()
-	env := envWith(t, nil)
-	c := lowstate.Chunk{"name": "/srv/site", "source": srv.URL + "/site.zip"}
-	if r := call(env, c); *r.Result != false || !strings.Contains(r.Comment, "source_hash") {
-		t.Errorf("no hash: %q", r.Comment)
+	h := hex.EncodeToString(sum[:])
+	env := envWith(t, map[string][]byte{h: arc})
+	c := lowstate.Chunk{"name": "/srv/site", "source": "https://example.invalid/site.zip", "source_hash": "sha256=" + h, lowstate.KeyFile: h}
+	// Salt's dry run for a remote source (salt/states/archive.py).
+	env.Test = true
+	for _, ch := range []lowstate.Chunk{c, {"name": "/srv/site", "source": "https://example.invalid/site.zip", lowstate.KeyUnfetched: "https://example.invalid/site.zip"}} {
+		r := call(env, ch)
+		if r.Result != nil || len(r.Changes) != 0 || r.Comment != "Archive https://example.invalid/site.zip would be cached (if necessary) and checked to discover if extraction is needed" {
+			t.Errorf("test=True: %v %v %q", r.Result, r.Changes, r.Comment)
+		}
 	}
-	c["source_hash"] = "sha256=" + strings.Repeat("0", 64)
-	if r := call(env, c); *r.Result != false || !strings.Contains(r.Comment, "mismatch") {
-		t.Errorf("bad hash: %q", r.Comment)
-	}
-	c["source_hash"] = "sha256=" + hex.EncodeToString(sum[:])
+	env.Test = false
 	r := call(env, c)
 	if *r.Result != true || !reflect.DeepEqual(r.Changes, map[string]any{"extracted_files": []any{"a.txt", "dir/b.txt"}}) {
 		t.Fatalf("%v %q", r.Changes, r.Comment)
@@ -150,6 +150,28 @@ func TestZipFromHTTPWithHash(t *testing.T) {
 	os.Remove(filepath.Join(env.Root, "srv/site/dir/b.txt"))
 	if r := call(env, c); len(r.Changes) != 0 || r.Comment != "Path /srv/site/a.txt exists" {
 		t.Errorf("if_missing: %v %q", r.Changes, r.Comment)
+	}
+	// Without the controller's download the host cannot get it.
+	delete(c, "if_missing")
+	delete(c, lowstate.KeyFile)
+	if r := call(env, c); *r.Result != false || !strings.Contains(r.Comment, "not downloaded by the controller") {
+		t.Errorf("unbundled: %q", r.Comment)
+	}
+}
+
+// A file on the host is checked against source_hash on the host.
+func TestLocalSourceHash(t *testing.T) {
+	arc := zipped(t, map[string]string{"a.txt": "A"})
+	env := envWith(t, nil)
+	os.WriteFile(filepath.Join(env.Root, "site.zip"), arc, 0o644)
+	c := lowstate.Chunk{"name": "/srv/site", "source": "/site.zip", "source_hash": "sha256=" + strings.Repeat("0", 64)}
+	if r := call(env, c); *r.Result != false || !strings.HasPrefix(r.Comment, "Specified sha256 checksum for /site.zip (") {
+		t.Errorf("bad hash: %q", r.Comment)
+	}
+	sum := sha256.Sum256(arc)
+	c["source_hash"] = hex.EncodeToString(sum[:])
+	if r := call(env, c); *r.Result != true {
+		t.Errorf("good hash: %q", r.Comment)
 	}
 }
 

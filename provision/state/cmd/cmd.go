@@ -186,12 +186,13 @@ func parseKV(s string) map[string]any {
 // script runs a bundled script (source salt://...) with optional args.
 func script(ctx context.Context, env *state.Env, c lowstate.Chunk) *lowstate.Result {
 	name := c.Name()
+	if env.Test {
+		// as Salt's: predicted before the script is fetched
+		return state.Pending(fmt.Sprintf("Command %q would have been executed", name), nil)
+	}
 	hash := c.Str(lowstate.KeyFile)
 	if hash == "" {
-		return state.Failed(fmt.Sprintf("Source file for %q was not found in the bundle: set source to a salt:// file", name))
-	}
-	if env.Test {
-		return state.Pending(fmt.Sprintf("Command %q would have been executed", name), nil)
+		return state.Failed(fmt.Sprintf("Source file for %q was not found in the bundle: set source to a salt:// or https:// file", name))
 	}
 	if env.File == nil {
 		return state.Failed("no bundle to read the script from")

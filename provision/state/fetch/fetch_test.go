@@ -4,8 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,14 +14,6 @@ import (
 )
 
 func TestSources(t *testing.T) {
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "/missing" {
-			http.NotFound(w, r)
-			return
-		}
-		w.Write([]byte("from http"))
-	}))
-	defer srv.Close()
 	root := t.TempDir()
 	os.WriteFile(filepath.Join(root, "f.txt"), []byte("from file"), 0o644)
 	env := &state.Env{Root: root, File: func(h string) ([]byte, error) {
@@ -33,42 +23,42 @@ func TestSources(t *testing.T) {
 		return nil, os.ErrNotExist
 	}}
 	ctx := context.Background()
-	cases := map[string]string{srv.URL + "/k": "from http", "file:///f.txt": "from file", "/f.txt": "from file"}
-	for src, want := range cases {
+	for src, want := range map[string]string{"file:///f.txt": "from file", "/f.txt": "from file"} {
 		b, err := Source(ctx, env, lowstate.Chunk{}, src)
 		if err != nil || string(b) != want {
 			t.Errorf("%s: %q %v", src, b, err)
 		}
 	}
-	if b, err := Source(ctx, env, lowstate.Chunk{lowstate.KeyFile: "abc"}, "salt://x"); err != nil || string(b) != "from bundle" {
-		t.Errorf("salt: %q %v", b, err)
+	// salt:// and http(s) sources come from the bundle, whatever the scheme.
+	for _, src := range []string{"salt://x", "https://example.invalid/x"} {
+		if b, err := Source(ctx, env, lowstate.Chunk{lowstate.KeyFile: "abc"}, src); err != nil || string(b) != "from bundle" {
+			t.Errorf("%s: %q %v", src, b, err)
+		}
 	}
 	if _, err := Source(ctx, env, lowstate.Chunk{}, "salt://x"); err == nil || !strings.Contains(err.Error(), "not bundled") {
 		t.Errorf("unbundled salt: %v", err)
 	}
-	if _, err := Source(ctx, env, lowstate.Chunk{}, srv.URL+"/missing"); err == nil || !strings.Contains(err.Error(), "404") {
-		t.Errorf("404: %v", err)
+	// The executor has no network client: an unbundled URL is an error, not a download.
+	if _, err := Source(ctx, env, lowstate.Chunk{}, "https://127.0.0.1:1/k"); err == nil || !strings.Contains(err.Error(), "not downloaded by the controller") {
+		t.Errorf("unbundled https: %v", err)
 	}
-	if _, err := Source(ctx, env, lowstate.Chunk{}, "ftp://x"); err == nil {
-		t.Error("ftp accepted")
+	if _, err := Source(ctx, env, lowstate.Chunk{}, "relative/x"); err == nil {
+		t.Error("relative path accepted")
 	}
 }
 
 func TestVerify(t *testing.T) {
 	sum := sha256.Sum256([]byte("data"))
 	hx := hex.EncodeToString(sum[:])
-	for _, sh := range []string{hx, "sha256=" + hx, "sha256:" + strings.ToUpper(hx)} {
-		if err := Verify([]byte("data"), sh); err != nil {
+	for _, sh := range []string{hx, "sha256=" + hx, "sha256=" + strings.ToUpper(hx), "md5=8d777f385d3dfec8815d20f7496026dc"} {
+		if err := Verify("/f", []byte("data"), sh); err != nil {
 			t.Errorf("%s: %v", sh, err)
 		}
 	}
-	if err := Verify([]byte("other"), hx); err == nil || !strings.Contains(err.Error(), "mismatch") {
+	if err := Verify("/f", []byte("other"), hx); err == nil || !strings.Contains(err.Error(), "does not match actual checksum") {
 		t.Errorf("mismatch: %v", err)
 	}
-	if err := Verify([]byte("data"), "crc=1"); err == nil {
-		t.Error("crc accepted")
-	}
-	if err := Verify([]byte("data"), "8d777f385d3dfec8815d20f7496026dc"); err != nil {
-		t.Errorf("md5: %v", err)
+	if err := Verify("/f", []byte("data"), "crc=1"); err == nil || !strings.Contains(err.Error(), "Invalid hash type 'crc'") {
+		t.Errorf("crc: %v", err)
 	}
 }

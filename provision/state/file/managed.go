@@ -38,6 +38,9 @@ func wantedContent(env *state.Env, c lowstate.Chunk) ([]byte, bool, *lowstate.Re
 		}
 		return b, true, nil
 	}
+	if u := c.Str(lowstate.KeyUnfetched); u != "" {
+		return nil, false, unfetchedContent(env, u)
+	}
 	if state.HasArg(c, "source") {
 		return nil, false, state.Failed(fmt.Sprintf("Source file %s not found (the compiler did not resolve it into the bundle)", strings.Join(state.ArgList(c, "source"), ", ")))
 	}
@@ -156,6 +159,8 @@ func managed(ctx context.Context, env *state.Env, c lowstate.Chunk) *lowstate.Re
 		if have && state.ArgBool(c, "replace", true) && !bytes.Equal(old, want) {
 			ch["diff"] = diffOrHidden(c, old, want)
 			write = true
+		} else if d := unfetchedDiff(c, old); d != "" {
+			ch["diff"] = d
 		}
 		merge(ch, p.changes(fi))
 	}

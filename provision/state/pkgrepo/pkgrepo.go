@@ -174,7 +174,15 @@ func managed(ctx context.Context, env *state.Env, c lowstate.Chunk) *lowstate.Re
 	ch := map[string]any{}
 	var key []byte
 	keyTodo := false
-	if sp.keyURL != "" {
+	switch {
+	case sp.keyURL != "" && c.Str(lowstate.KeyUnfetched) != "":
+		// A dry run downloads nothing: a keyring in place is taken as the
+		// key (Salt does not fetch the key of a configured repo either).
+		if _, err := os.Stat(state.HostPath(env, sp.keyring)); err != nil {
+			keyTodo = true
+			ch["key"] = sp.keyring
+		}
+	case sp.keyURL != "":
 		key, err = fetch.Source(ctx, env, c, sp.keyURL)
 		if err != nil {
 			return state.Failedf("Failed to fetch the signing key of %s: %v", name, err)

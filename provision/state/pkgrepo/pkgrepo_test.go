@@ -2,8 +2,6 @@ package pkgrepo
 
 import (
 	"context"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -21,22 +19,30 @@ func call(env *state.Env, fun string, c lowstate.Chunk) *lowstate.Result {
 	return Module().Funcs[fun](context.Background(), env, c)
 }
 
-func TestManagedWithKeyFromHTTP(t *testing.T) {
-	hits := 0
+// The key of an https key_url reaches the host in the bundle (downloaded by
+// the controller, provision/remote); a dry run downloads nothing.
+func TestManagedWithKeyFromURL(t *testing.T) {
 	key := armored
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		hits++
-		w.Write([]byte(key))
-	}))
-	defer srv.Close()
 	root := t.TempDir()
 	fx := &hostcmd.Fake{}
-	env := &state.Env{Root: root, Exec: fx}
-	c := lowstate.Chunk{"name": "deb [arch=amd64] https://download.docker.com/linux/debian bookworm stable", "key_url": srv.URL + "/gpg", "humanname": "Docker"}
+	env := &state.Env{Root: root, Exec: fx, File: func(h string) ([]byte, error) {
+		if h == "keyhash" {
+			return []byte(key), nil
+		}
+		return nil, os.ErrNotExist
+	}}
+	url := "https://download.docker.com/linux/debian/gpg"
+	c := lowstate.Chunk{"name": "deb [arch=amd64] https://download.docker.com/linux/debian bookworm stable", "key_url": url, "humanname": "Docker", lowstate.KeyFile: "keyhash"}
+	dry := lowstate.Chunk{lowstate.KeyUnfetched: url}
+	for k, v := range c {
+		if k != lowstate.KeyFile {
+			dry[k] = v
+		}
+	}
 	env.Test = true
-	pred := call(env, "managed", c)
-	if pred.Result != nil || len(fx.Lines()) != 0 {
-		t.Fatalf("test: %v %v", pred.Result, fx.Lines())
+	pred := call(env, "managed", dry)
+	if pred.Result != nil || len(fx.Lines()) != 0 || !strings.HasPrefix(pred.Comment, "Package repo '"+c.Name()+"' would be configured.") {
+		t.Fatalf("test: %v %v %q", pred.Result, fx.Lines(), pred.Comment)
 	}
 	if _, err := os.Stat(filepath.Join(root, "etc/apt")); !os.IsNotExist(err) {
 		t.Fatal("test mode wrote files")
@@ -63,6 +69,12 @@ func TestManagedWithKeyFromHTTP(t *testing.T) {
 	if r := call(env, "managed", c); len(r.Changes) != 0 || len(fx.Lines()) != 0 {
 		t.Errorf("second %v %v", r.Changes, fx.Lines())
 	}
+	// a dry run without the key takes the keyring in place as the key
+	env.Test = true
+	if r := call(env, "managed", dry); *r.Result != true || len(r.Changes) != 0 || r.Comment != "Package repo '"+c.Name()+"' already configured" {
+		t.Errorf("dry run, configured: %v %v %q", r.Result, r.Changes, r.Comment)
+	}
+	env.Test = false
 	// rotated key: only the key changes
 	key = strings.Replace(armored, "mQINB", "mQINC", 1)
 	if r := call(env, "managed", c); !reflect.DeepEqual(r.Changes, map[string]any{"key": "/etc/apt/keyrings/download.docker.com_linux_debian.asc"}) {
@@ -104,7 +116,7 @@ func TestManagedFileCompsAndAbsent(t *testing.T) {
 	if r := call(env, "managed", lowstate.Chunk{"name": "ppa:foo/bar"}); *r.Result != false || !strings.Contains(r.Comment, "not an apt source line") {
 		t.Errorf("bad name %q", r.Comment)
 	}
-	if r := call(env, "managed", lowstate.Chunk{"name": "deb http://x/ y z", "key_url": "https://127.0.0.1:1/none"}); *r.Result != false || !strings.Contains(r.Comment, "signing key") {
+	if r := call(env, "managed", lowstate.Chunk{"name": "deb http://x/ y z", "key_url": "https://127.0.0.1:1/none"}); *r.Result != false || !strings.Contains(r.Comment, "not downloaded by the controller") {
 		t.Errorf("unreachable key %q", r.Comment)
 	}
 }

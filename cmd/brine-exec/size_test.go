@@ -1,0 +1,88 @@
+package main
+
+import (
+	"bytes"
+	"compress/gzip"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// The executor has no network client: remote sources are downloaded on the
+// controller (provision/remote) and travel in the bundle. These packages
+// must never be linked into it again (they were half of its size).
+var forbidden = []string{"net/http", "crypto/tls", "crypto/x509", "net/url", "vendor/golang.org/x/net/http2/hpack"}
+
+// maxGzipped is the executor's size budget (issue 10): linux/amd64, built as
+// provision/payload/build.sh builds it, gzip -9.
+const maxGzipped = 2_000_000
+
+func goTool(t *testing.T) string {
+	t.Helper()
+	p, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("no go toolchain on PATH")
+	}
+	return p
+}
+
+func TestNoNetworkClientLinked(t *testing.T) {
+	cmd := exec.Command(goTool(t), "list", "-deps", ".")
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH=amd64")
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	deps := map[string]bool{}
+	for _, p := range strings.Fields(string(out)) {
+		deps[p] = true
+	}
+	if !deps["brine/provision/executor"] {
+		t.Fatalf("go list -deps did not list the executor's packages:\n%s", out)
+	}
+	for _, p := range forbidden {
+		if deps[p] {
+			t.Errorf("brine-exec links %s; fetch remote sources on the controller (provision/remote) instead", p)
+		}
+	}
+}
+
+func TestExecutorSize(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the executor")
+	}
+	bin := filepath.Join(t.TempDir(), "brine-exec")
+	cmd := exec.Command(goTool(t), "build", "-trimpath", "-ldflags=-s -w -buildid=", "-o", bin, ".")
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH=amd64")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	raw, err := os.ReadFile(bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, how := gzipSize(t, bin, raw)
+	t.Logf("brine-exec linux/amd64: %d bytes, %d with %s", len(raw), n, how)
+	if n > maxGzipped {
+		t.Errorf("brine-exec is %d bytes with %s, over its budget of %d: find what grew with `go tool nm -size -sort size`", n, how, maxGzipped)
+	}
+}
+
+// gzipSize compresses as provision/payload/build.sh does (gzip -9 -n), or
+// with compress/gzip (a little larger) where there is no gzip.
+func gzipSize(t *testing.T, bin string, raw []byte) (int, string) {
+	if p, err := exec.LookPath("gzip"); err == nil {
+		out, err := exec.Command(p, "-9", "-n", "-c", bin).Output()
+		if err != nil {
+			t.Fatalf("gzip: %v", err)
+		}
+		return len(out), "gzip -9"
+	}
+	var gz bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&gz, gzip.BestCompression)
+	zw.Write(raw)
+	zw.Close()
+	return gz.Len(), "compress/gzip"
+}
