@@ -18,8 +18,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -148,6 +150,11 @@ type Fleet struct {
 	ClientKey  string
 	clientPub  ssh.PublicKey
 	KnownHosts string
+
+	mu      sync.Mutex // guards Hosts while hosts start in parallel
+	idsOnce sync.Once
+	ids     map[string][2]int // base image user -> uid, gid
+	idsErr  error
 }
 
 // NewFleet prepares a work dir and a client key.
@@ -206,19 +213,27 @@ func (f *Fleet) Add(id string, n int, noSFTP bool) (*Host, error) {
 	if err := syscall.Mount("overlay", h.Root, "overlay", 0, opts); err != nil {
 		return nil, fmt.Errorf("mount overlay for %s: %w", id, err)
 	}
+	f.mu.Lock()
 	f.Hosts = append(f.Hosts, h)
+	f.mu.Unlock()
+	ids, err := f.baseIDs()
+	if err != nil {
+		return nil, err
+	}
 	auth := ssh.MarshalAuthorizedKey(f.clientPub)
 	for _, u := range []struct{ home, user string }{{"/root", "root"}, {"/home/" + SudoNoPass, SudoNoPass}, {"/home/" + SudoPass, SudoPass}} {
 		sshDir := filepath.Join(h.Root, u.home, ".ssh")
 		if err := os.MkdirAll(sshDir, 0o700); err != nil {
 			return nil, err
 		}
-		if err := os.WriteFile(filepath.Join(sshDir, "authorized_keys"), auth, 0o600); err != nil {
+		keys := filepath.Join(sshDir, "authorized_keys")
+		if err := os.WriteFile(keys, auth, 0o600); err != nil {
 			return nil, err
 		}
-		if u.user != "root" {
-			if out, err := exec.Command("chroot", h.Root, "chown", "-R", u.user+":"+u.user, u.home+"/.ssh").CombinedOutput(); err != nil {
-				return nil, fmt.Errorf("chown: %v: %s", err, out)
+		id := ids[u.user]
+		for _, p := range []string{sshDir, keys} {
+			if err := os.Lchown(p, id[0], id[1]); err != nil {
+				return nil, fmt.Errorf("chown %s: %w", p, err)
 			}
 		}
 	}
@@ -232,6 +247,93 @@ func (f *Fleet) Add(id string, n int, noSFTP bool) (*Host, error) {
 		return nil, err
 	}
 	return h, nil
+}
+
+// baseIDs reads the uid and gid of the base image's users once (chown from
+// outside, without a chroot process per host).
+func (f *Fleet) baseIDs() (map[string][2]int, error) {
+	f.idsOnce.Do(func() {
+		b, err := os.ReadFile(filepath.Join(f.Base, "etc/passwd"))
+		if err != nil {
+			f.idsErr = err
+			return
+		}
+		f.ids = map[string][2]int{}
+		for _, line := range strings.Split(string(b), "\n") {
+			p := strings.Split(line, ":")
+			if len(p) < 4 {
+				continue
+			}
+			uid, err1 := strconv.Atoi(p[2])
+			gid, err2 := strconv.Atoi(p[3])
+			if err1 == nil && err2 == nil {
+				f.ids[p[0]] = [2]int{uid, gid}
+			}
+		}
+		for _, u := range []string{"root", SudoNoPass, SudoPass} {
+			if _, ok := f.ids[u]; !ok {
+				f.idsErr = fmt.Errorf("base image %s has no user %s", f.Base, u)
+			}
+		}
+	})
+	return f.ids, f.idsErr
+}
+
+// AddMany creates and starts hosts ids[i] at HostAddr(first+i), parallel at
+// a time (the work is mostly process start-up: forks, execs, sshd key
+// loading). Hosts are in f.Hosts in address order afterwards; the first
+// error stops the hosts not yet started.
+func (f *Fleet) AddMany(ids []string, first, parallel int, noSFTP bool) error {
+	if parallel < 1 {
+		parallel = 1
+	}
+	var (
+		wg   sync.WaitGroup
+		mu   sync.Mutex
+		errs []error
+	)
+	next := make(chan int)
+	for w := 0; w < parallel; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				if _, err := f.Add(ids[i], first+i, noSFTP); err != nil {
+					mu.Lock()
+					errs = append(errs, err)
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	for i := range ids {
+		mu.Lock()
+		failed := len(errs) > 0
+		mu.Unlock()
+		if failed {
+			break
+		}
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	f.mu.Lock()
+	sort.SliceStable(f.Hosts, func(i, j int) bool { return addrLess(f.Hosts[i].Addr, f.Hosts[j].Addr) })
+	f.mu.Unlock()
+	return errors.Join(errs...)
+}
+
+// addrLess orders dotted addresses numerically.
+func addrLess(a, b string) bool {
+	pa, pb := strings.Split(a, "."), strings.Split(b, ".")
+	for i := 0; i < len(pa) && i < len(pb); i++ {
+		x, _ := strconv.Atoi(pa[i])
+		y, _ := strconv.Atoi(pb[i])
+		if x != y {
+			return x < y
+		}
+	}
+	return len(pa) < len(pb)
 }
 
 // NewHostKey gives the host a fresh ed25519 host key (a rebuilt host, as far
@@ -304,7 +406,9 @@ func (h *Host) Start() error {
 	h.cmd = cmd
 	h.exited = make(chan struct{})
 	go func() { cmd.Wait(); close(h.exited) }()
-	deadline := time.Now().Add(10 * time.Second)
+	// Generous: with hundreds of hosts starting on two cores, one sshd can
+	// wait a while for the CPU.
+	deadline := time.Now().Add(60 * time.Second)
 	for time.Now().Before(deadline) {
 		c, err := net.DialTimeout("tcp", h.Addr+":22", 200*time.Millisecond)
 		if err == nil {
@@ -314,11 +418,18 @@ func (h *Host) Start() error {
 		select {
 		case <-h.exited:
 			return fmt.Errorf("sshd for %s exited: %s", h.ID, logBuf.String())
-		case <-time.After(50 * time.Millisecond):
+		case <-time.After(20 * time.Millisecond):
 		}
 	}
 	h.Stop()
-	return fmt.Errorf("sshd for %s did not listen on %s:22 within 10s: %s", h.ID, h.Addr, logBuf.String())
+	return fmt.Errorf("sshd for %s did not listen on %s:22 within 60s: %s", h.ID, h.Addr, logBuf.String())
+}
+
+// kill sends SIGKILL to the host's namespace init without waiting.
+func (h *Host) kill() {
+	if h.cmd != nil && h.cmd.Process != nil {
+		_ = syscall.Kill(-h.cmd.Process.Pid, syscall.SIGKILL)
+	}
 }
 
 // Stop kills the host's namespace init (and so every process in it), by pid.
@@ -353,6 +464,9 @@ func (f *Fleet) Remove(h *Host) error {
 // Close stops every host and unmounts its filesystem.
 func (f *Fleet) Close() error {
 	var errs []error
+	for _, h := range f.Hosts {
+		h.kill() // all at once: a thousand hosts stop in one pass
+	}
 	for _, h := range f.Hosts {
 		h.Stop()
 	}

@@ -81,11 +81,9 @@ func runMain(m *testing.M) int {
 			fmt.Fprintln(os.Stderr, "e2e: cleanup:", err)
 		}
 	}()
-	for i := 1; i <= fleetSize; i++ {
-		if _, err := fleet.Add(fmt.Sprintf("h%02d", i), 10+i, false); err != nil {
-			fmt.Fprintln(os.Stderr, "e2e:", err)
-			return 1
-		}
+	if err := fleet.AddMany(hostIDs(fleetSize), 11, 4, false); err != nil {
+		fmt.Fprintln(os.Stderr, "e2e:", err)
+		return 1
 	}
 	if _, err := fleet.Add("nosftp", 30, true); err != nil {
 		fmt.Fprintln(os.Stderr, "e2e:", err)
