@@ -1,0 +1,5 @@
+// Package deploy holds the manifests that run brine past one controller:
+// kubernetes/ (an Indexed Job of shards, a merge Job) and github-actions/ (a
+// matrix of shards). It has no code; its test checks that every manifest is
+// valid YAML of the right shape and that the shard count agrees everywhere.
+package deploy
