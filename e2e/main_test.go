@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -126,11 +127,13 @@ func buildBinaries(dir string) (string, error) {
 
 // client is one user's view: a home, a cache, a roster and known_hosts.
 type client struct {
-	t      testing.TB
-	home   string
-	roster string
-	known  string
-	cache  string
+	t       testing.TB
+	home    string
+	roster  string
+	known   string
+	cache   string
+	key     string        // the private key brine logs in with
+	timeout time.Duration // bound of one brine run
 }
 
 // newClient makes a fresh controller environment (empty caches).
@@ -140,7 +143,8 @@ func newClient(t testing.TB) *client {
 		t.Skip("no fleet")
 	}
 	home := t.TempDir()
-	c := &client{t: t, home: home, roster: filepath.Join(home, "roster.yaml"), known: filepath.Join(home, "known_hosts"), cache: filepath.Join(home, "cache")}
+	c := &client{t: t, home: home, roster: filepath.Join(home, "roster.yaml"), known: filepath.Join(home, "known_hosts"), cache: filepath.Join(home, "cache"),
+		key: suite.fleet.ClientKey, timeout: 5 * time.Minute}
 	b, err := os.ReadFile(suite.fleet.KnownHosts)
 	if err != nil {
 		t.Fatal(err)
@@ -176,32 +180,41 @@ func (c *client) writeRoster(extra map[string]string) {
 type result struct {
 	stdout, stderr string
 	code           int
+	// measures of the run: wall time, the brine process's CPU (user+sys)
+	// and peak RSS from its rusage, and the whole machine's busy CPU
+	wall, cpu, machine time.Duration
+	maxRSS             int64 // bytes
 }
 
 // run runs brine with the client's roster, key, known_hosts and cache.
 func (c *client) run(args ...string) result {
 	c.t.Helper()
 	full := append([]string{"--roster-file", c.roster, "--known-hosts", c.known, "--cache-dir", c.cache,
-		"--priv", suite.fleet.ClientKey, "--no-agent", "--ssh-config", "none"}, args...)
+		"--priv", c.key, "--no-agent", "--ssh-config", "none"}, args...)
 	return c.runRaw(full...)
 }
 
 func (c *client) runRaw(args ...string) result {
 	c.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), c.timeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, suite.bin, args...)
 	cmd.Env = append(os.Environ(), "HOME="+c.home, "SSH_AUTH_SOCK=", "NO_COLOR=1", "BRINE_EXEC_DIR="+filepath.Dir(suite.bin))
 	var so, se bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &so, &se
+	t0, busy0 := time.Now(), machineBusy()
 	err := cmd.Run()
-	code := 0
+	r := result{stdout: so.String(), stderr: se.String(), wall: time.Since(t0), machine: machineBusy() - busy0}
 	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
+		r.code = ee.ExitCode()
 	} else if err != nil {
 		c.t.Fatalf("brine %v: %v", args, err)
 	}
-	return result{so.String(), se.String(), code}
+	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		r.cpu = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+		r.maxRSS = ru.Maxrss * 1024
+	}
+	return r
 }
 
 // jsonOut parses `--out json --static` output: {host_id: return}, less

@@ -1,12 +1,9 @@
 package e2e
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"sort"
@@ -40,12 +37,11 @@ func envInt(name string, def int) int {
 	return def
 }
 
-// scaleFleet is a fleet of n hosts of its own (ids s0001...) with a client
-// environment (roster, known_hosts, cache) for them.
+// scaleFleet is a fleet of n hosts of its own (ids s0001...) and a client
+// (roster, known_hosts, cache) for them.
 type scaleFleet struct {
+	*client
 	fleet   *Fleet
-	home    string
-	roster  string
 	started time.Duration
 }
 
@@ -78,7 +74,9 @@ func newScaleFleet(tb testing.TB, n int) *scaleFleet {
 	if err := f.AddMany(ids, scaleFirstAddr, 4*runtime.NumCPU(), false); err != nil {
 		tb.Fatalf("starting %d hosts: %v", n, err)
 	}
-	sf := &scaleFleet{fleet: f, home: home, roster: filepath.Join(home, "roster.yaml"), started: time.Since(t0)}
+	c := &client{t: tb, home: home, roster: filepath.Join(home, "roster.yaml"), known: f.KnownHosts,
+		cache: filepath.Join(home, "cache"), key: f.ClientKey, timeout: 30 * time.Minute}
+	sf := &scaleFleet{client: c, fleet: f, started: time.Since(t0)}
 	if err := f.WriteKnownHosts(); err != nil {
 		tb.Fatal(err)
 	}
@@ -118,44 +116,6 @@ func checkLimits(n int) error {
 		}
 	}
 	return nil
-}
-
-// measured is one brine run: wall time, the controller's CPU (user+sys of
-// the brine process) and its peak RSS, from the child's rusage.
-type measured struct {
-	wall, cpu time.Duration
-	machine   time.Duration // busy CPU of the whole machine (sshd, executors...)
-	maxRSS    int64         // bytes
-	stdout    string
-	stderr    string
-	code      int
-}
-
-// run runs brine against the scale fleet.
-func (sf *scaleFleet) run(tb testing.TB, args ...string) measured {
-	tb.Helper()
-	full := append([]string{"--roster-file", sf.roster, "--known-hosts", sf.fleet.KnownHosts,
-		"--cache-dir", filepath.Join(sf.home, "cache"), "--priv", sf.fleet.ClientKey, "--no-agent",
-		"--ssh-config", "none"}, args...)
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, suite.bin, full...)
-	cmd.Env = append(os.Environ(), "HOME="+sf.home, "SSH_AUTH_SOCK=", "NO_COLOR=1", "BRINE_EXEC_DIR="+filepath.Dir(suite.bin))
-	var so, se bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &so, &se
-	t0, busy0 := time.Now(), machineBusy()
-	err := cmd.Run()
-	m := measured{wall: time.Since(t0), machine: machineBusy() - busy0, stdout: so.String(), stderr: se.String()}
-	if ee, ok := err.(*exec.ExitError); ok {
-		m.code = ee.ExitCode()
-	} else if err != nil {
-		tb.Fatalf("brine %v: %v", args, err)
-	}
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		m.cpu = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-		m.maxRSS = ru.Maxrss * 1024
-	}
-	return m
 }
 
 // machineBusy is the CPU time every process on the machine has used
@@ -202,7 +162,7 @@ func (o outcome) String() string {
 }
 
 // stateOutcome reads `--out json --static` of a state run.
-func stateOutcome(tb testing.TB, m measured) outcome {
+func stateOutcome(tb testing.TB, m result) outcome {
 	tb.Helper()
 	var doc map[string]any
 	if err := json.Unmarshal([]byte(m.stdout), &doc); err != nil {
@@ -237,7 +197,7 @@ func stateOutcome(tb testing.TB, m measured) outcome {
 }
 
 // rawOutcome reads `-r ... --out json --static`.
-func rawOutcome(tb testing.TB, m measured) outcome {
+func rawOutcome(tb testing.TB, m result) outcome {
 	tb.Helper()
 	var doc map[string]map[string]any
 	if err := json.Unmarshal([]byte(m.stdout), &doc); err != nil {
@@ -410,15 +370,15 @@ func BenchmarkFleet500(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		for j, mp := range procs {
 			mpArg := []string{"--max-procs", strconv.Itoa(mp)}
-			floor := sf.run(b, append(mpArg, "*", "-r", "true", "--out", "json", "--static")...)
+			floor := sf.run(append(mpArg, "*", "-r", "true", "--out", "json", "--static")...)
 			fo := rawOutcome(b, floor)
-			var first measured
+			var first result
 			var firstO outcome
 			if i == 0 && j == 0 {
-				first = sf.run(b, append(mpArg, apply...)...)
+				first = sf.run(append(mpArg, apply...)...)
 				firstO = stateOutcome(b, first)
 			}
-			nc := sf.run(b, append(mpArg, apply...)...)
+			nc := sf.run(append(mpArg, apply...)...)
 			ncO := stateOutcome(b, nc)
 			report(b, n, mp, sf.started, floor, fo, first, firstO, nc, ncO)
 			for what, o := range map[string]outcome{"floor": fo, "no-change": ncO} {
@@ -437,13 +397,13 @@ func BenchmarkFleet500(b *testing.B) {
 }
 
 // report prints one pass and records it as benchmark metrics.
-func report(b *testing.B, n, maxProcs int, started time.Duration, floor measured, fo outcome, first measured, firstO outcome, nc measured, ncO outcome) {
-	ratio := func(m measured) float64 { return m.wall.Seconds() / floor.wall.Seconds() }
-	perHost := func(m measured) float64 { return float64(m.cpu.Microseconds()) / 1000 / float64(n) }
+func report(b *testing.B, n, maxProcs int, started time.Duration, floor result, fo outcome, first result, firstO outcome, nc result, ncO outcome) {
+	ratio := func(m result) float64 { return m.wall.Seconds() / floor.wall.Seconds() }
+	perHost := func(m result) float64 { return float64(m.cpu.Microseconds()) / 1000 / float64(n) }
 	var s strings.Builder
 	fmt.Fprintf(&s, "\n%d hosts (started in %s), --max-procs %d, %d CPUs\n", n, started.Round(100*time.Millisecond), maxProcs, runtime.NumCPU())
 	fmt.Fprintf(&s, "  %-22s %8s %7s %14s %9s %15s  %s\n", "run", "wall", "x floor", "ctl CPU/host", "peak RSS", "all CPU/host", "hosts")
-	line := func(name string, m measured, o outcome) {
+	line := func(name string, m result, o outcome) {
 		all := float64(m.machine.Microseconds()) / 1000 / float64(n)
 		fmt.Fprintf(&s, "  %-22s %7.2fs %7.2f %11.2f ms %6.0f MB %12.1f ms  %s\n", name, m.wall.Seconds(), ratio(m), perHost(m), float64(m.maxRSS)/(1<<20), all, o)
 	}
@@ -477,13 +437,13 @@ func TestFleetScale(t *testing.T) {
 	states, pillar := benchWorkload(t)
 	mp := strconv.Itoa(maxProcsList()[0])
 	apply := []string{"--max-procs", mp, "*", "state.apply", "--file-root", states, "--pillar-root", pillar, "--out", "json", "--static"}
-	first := sf.run(t, apply...)
+	first := sf.run(apply...)
 	fo := stateOutcome(t, first)
 	t.Logf("first run: %s in %s", fo, first.wall.Round(time.Millisecond))
 	if fo.ok != n {
 		t.Errorf("first run: %s", fo)
 	}
-	nc := sf.run(t, apply...)
+	nc := sf.run(apply...)
 	o := stateOutcome(t, nc)
 	t.Logf("no-change run: %s in %s (controller %s CPU, %d MB peak RSS)", o, nc.wall.Round(time.Millisecond), nc.cpu.Round(time.Millisecond), nc.maxRSS>>20)
 	if o.ok != n || o.hosts != n || nc.code != 0 {
