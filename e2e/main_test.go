@@ -180,8 +180,11 @@ func (c *client) writeRoster(extra map[string]string) {
 type result struct {
 	stdout, stderr string
 	code           int
-	// measures of the run: wall time, the brine process's CPU (user+sys)
-	// and peak RSS from its rusage, and the whole machine's busy CPU
+}
+
+// measures of one brine run: wall time, the brine process's CPU (user+sys)
+// and peak RSS from its rusage, and the whole machine's busy CPU.
+type measures struct {
 	wall, cpu, machine time.Duration
 	maxRSS             int64 // bytes
 }
@@ -189,12 +192,25 @@ type result struct {
 // run runs brine with the client's roster, key, known_hosts and cache.
 func (c *client) run(args ...string) result {
 	c.t.Helper()
+	r, _ := c.measure(args...)
+	return r
+}
+
+// measure is run, with the run's measures.
+func (c *client) measure(args ...string) (result, measures) {
+	c.t.Helper()
 	full := append([]string{"--roster-file", c.roster, "--known-hosts", c.known, "--cache-dir", c.cache,
 		"--priv", c.key, "--no-agent", "--ssh-config", "none"}, args...)
-	return c.runRaw(full...)
+	return c.runMeasured(full...)
 }
 
 func (c *client) runRaw(args ...string) result {
+	c.t.Helper()
+	r, _ := c.runMeasured(args...)
+	return r
+}
+
+func (c *client) runMeasured(args ...string) (result, measures) {
 	c.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), c.timeout)
 	defer cancel()
@@ -204,17 +220,18 @@ func (c *client) runRaw(args ...string) result {
 	cmd.Stdout, cmd.Stderr = &so, &se
 	t0, busy0 := time.Now(), machineBusy()
 	err := cmd.Run()
-	r := result{stdout: so.String(), stderr: se.String(), wall: time.Since(t0), machine: machineBusy() - busy0}
+	m := measures{wall: time.Since(t0), machine: machineBusy() - busy0}
+	r := result{stdout: so.String(), stderr: se.String()}
 	if ee, ok := err.(*exec.ExitError); ok {
 		r.code = ee.ExitCode()
 	} else if err != nil {
 		c.t.Fatalf("brine %v: %v", args, err)
 	}
 	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		r.cpu = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-		r.maxRSS = ru.Maxrss * 1024
+		m.cpu = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+		m.maxRSS = ru.Maxrss * 1024
 	}
-	return r
+	return r, m
 }
 
 // jsonOut parses `--out json --static` output: {host_id: return}, less

@@ -118,6 +118,19 @@ func checkLimits(n int) error {
 	return nil
 }
 
+// measured is a brine run and its measures.
+type measured struct {
+	result
+	measures
+}
+
+// run runs brine against the scale fleet, measured.
+func (sf *scaleFleet) run(args ...string) measured {
+	sf.t.Helper()
+	r, m := sf.measure(args...)
+	return measured{r, m}
+}
+
 // machineBusy is the CPU time every process on the machine has used
 // (/proc/stat: all but idle and iowait), so a run's host-side cost (sshd,
 // the executor and what it runs: the hosts share this machine's CPUs) can be
@@ -162,7 +175,7 @@ func (o outcome) String() string {
 }
 
 // stateOutcome reads `--out json --static` of a state run.
-func stateOutcome(tb testing.TB, m result) outcome {
+func stateOutcome(tb testing.TB, m measured) outcome {
 	tb.Helper()
 	var doc map[string]any
 	if err := json.Unmarshal([]byte(m.stdout), &doc); err != nil {
@@ -197,7 +210,7 @@ func stateOutcome(tb testing.TB, m result) outcome {
 }
 
 // rawOutcome reads `-r ... --out json --static`.
-func rawOutcome(tb testing.TB, m result) outcome {
+func rawOutcome(tb testing.TB, m measured) outcome {
 	tb.Helper()
 	var doc map[string]map[string]any
 	if err := json.Unmarshal([]byte(m.stdout), &doc); err != nil {
@@ -372,7 +385,7 @@ func BenchmarkFleet500(b *testing.B) {
 			mpArg := []string{"--max-procs", strconv.Itoa(mp)}
 			floor := sf.run(append(mpArg, "*", "-r", "true", "--out", "json", "--static")...)
 			fo := rawOutcome(b, floor)
-			var first result
+			var first measured
 			var firstO outcome
 			if i == 0 && j == 0 {
 				first = sf.run(append(mpArg, apply...)...)
@@ -397,13 +410,13 @@ func BenchmarkFleet500(b *testing.B) {
 }
 
 // report prints one pass and records it as benchmark metrics.
-func report(b *testing.B, n, maxProcs int, started time.Duration, floor result, fo outcome, first result, firstO outcome, nc result, ncO outcome) {
-	ratio := func(m result) float64 { return m.wall.Seconds() / floor.wall.Seconds() }
-	perHost := func(m result) float64 { return float64(m.cpu.Microseconds()) / 1000 / float64(n) }
+func report(b *testing.B, n, maxProcs int, started time.Duration, floor measured, fo outcome, first measured, firstO outcome, nc measured, ncO outcome) {
+	ratio := func(m measured) float64 { return m.wall.Seconds() / floor.wall.Seconds() }
+	perHost := func(m measured) float64 { return float64(m.cpu.Microseconds()) / 1000 / float64(n) }
 	var s strings.Builder
 	fmt.Fprintf(&s, "\n%d hosts (started in %s), --max-procs %d, %d CPUs\n", n, started.Round(100*time.Millisecond), maxProcs, runtime.NumCPU())
 	fmt.Fprintf(&s, "  %-22s %8s %7s %14s %9s %15s  %s\n", "run", "wall", "x floor", "ctl CPU/host", "peak RSS", "all CPU/host", "hosts")
-	line := func(name string, m result, o outcome) {
+	line := func(name string, m measured, o outcome) {
 		all := float64(m.machine.Microseconds()) / 1000 / float64(n)
 		fmt.Fprintf(&s, "  %-22s %7.2fs %7.2f %11.2f ms %6.0f MB %12.1f ms  %s\n", name, m.wall.Seconds(), ratio(m), perHost(m), float64(m.maxRSS)/(1<<20), all, o)
 	}
