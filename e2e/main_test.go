@@ -12,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"brine/provision/payload"
 )
 
 // env is the fleet and binaries shared by every test in the package.
@@ -110,12 +112,13 @@ func buildBinaries(dir string) (string, error) {
 	builds := []struct {
 		out, pkg string
 		env      []string
+		flags    []string
 	}{
-		{bin, "./cmd/brine", nil},
-		{filepath.Join(dir, "brine-exec-linux-amd64"), "./cmd/brine-exec", []string{"CGO_ENABLED=0", "GOOS=linux", "GOARCH=amd64"}},
+		{bin, "./cmd/brine", nil, []string{"-trimpath", "-ldflags=-s -w"}},
+		{filepath.Join(dir, "brine-exec-linux-amd64"), "./cmd/brine-exec", []string{"CGO_ENABLED=0", "GOOS=linux", "GOARCH=amd64"}, payload.BuildFlags()},
 	}
 	for _, b := range builds {
-		cmd := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", b.out, b.pkg)
+		cmd := exec.Command("go", append(append([]string{"build"}, b.flags...), "-o", b.out, b.pkg)...)
 		cmd.Dir = root
 		cmd.Env = append(os.Environ(), b.env...)
 		if out, err := cmd.CombinedOutput(); err != nil {

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"brine/provision/payload"
 )
 
 // The executor has no network client: remote sources are downloaded on the
@@ -16,7 +18,7 @@ import (
 var forbidden = []string{"net/http", "crypto/tls", "crypto/x509", "net/url", "vendor/golang.org/x/net/http2/hpack"}
 
 // maxGzipped is the executor's size budget (issue 10): linux/amd64, built as
-// provision/payload/build.sh builds it, gzip -9.
+// provision/payload builds it (payload.BuildFlags), gzip -9.
 const maxGzipped = 2_000_000
 
 func goTool(t *testing.T) string {
@@ -54,7 +56,7 @@ func TestExecutorSize(t *testing.T) {
 		t.Skip("builds the executor")
 	}
 	bin := filepath.Join(t.TempDir(), "brine-exec")
-	cmd := exec.Command(goTool(t), "build", "-trimpath", "-ldflags=-s -w -buildid=", "-o", bin, ".")
+	cmd := exec.Command(goTool(t), append(append([]string{"build"}, payload.BuildFlags()...), "-o", bin, ".")...)
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH=amd64")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)

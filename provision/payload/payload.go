@@ -26,6 +26,15 @@ import (
 //go:embed bin
 var embedded embed.FS
 
+// BuildFlags are the go build flags of every executor build (build.sh
+// spells them out too): no symbol table, no DWARF, no build id, and no
+// inlining. The executor is short-lived and bound by exec and I/O: inlining
+// saves about 5 µs of CPU per state and costs an eighth of the bytes every
+// new host downloads (about 270 KB gzipped).
+func BuildFlags() []string {
+	return []string{"-trimpath", "-gcflags=all=-l", "-ldflags=-s -w -buildid="}
+}
+
 // Executor is one executor binary.
 type Executor struct {
 	Arch string // Go arch: amd64, arm64
@@ -228,7 +237,8 @@ func build(ctx context.Context, arch string) (*Executor, error) {
 		return nil, err
 	}
 	out := filepath.Join(outDir, name)
-	cmd := exec.CommandContext(ctx, goBin, "build", "-trimpath", "-ldflags=-s -w -buildid=", "-o", out, "./cmd/brine-exec")
+	args := append(append([]string{"build"}, BuildFlags()...), "-o", out, "./cmd/brine-exec")
+	cmd := exec.CommandContext(ctx, goBin, args...)
 	cmd.Dir = f[1]
 	cmd.Env = append(os.Environ(), "GOOS=linux", "GOARCH="+arch, "CGO_ENABLED=0")
 	if b, err := cmd.CombinedOutput(); err != nil {
