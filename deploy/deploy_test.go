@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -88,6 +89,45 @@ func shellCheck(t *testing.T, what, script string) {
 	}
 }
 
+// brineFlags are the flag names cmd/brine declares (Name: "x" and its
+// Aliases), read from its source: the manifests use no flag brine lacks.
+func brineFlags(t *testing.T) map[string]bool {
+	t.Helper()
+	files, _ := filepath.Glob("../cmd/brine/*.go")
+	decl := regexp.MustCompile(`&cli\.\w+Flag\{Name: "([a-z0-9-]+)"(?:, Aliases: \[\]string\{([^}]*)\})?`)
+	out := map[string]bool{}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range decl.FindAllStringSubmatch(string(b), -1) {
+			out[m[1]] = true
+			for _, a := range strings.Split(m[2], ",") {
+				out[strings.Trim(strings.TrimSpace(a), `"`)] = true
+			}
+		}
+	}
+	if !out["max-procs"] || !out["shard"] {
+		t.Fatalf("could not read brine's flags from ../cmd/brine (found %d)", len(out))
+	}
+	return out
+}
+
+// checkFlags reports the --flags of brine command lines in script that
+// brine does not declare.
+func checkFlags(t *testing.T, what, script string, known map[string]bool) {
+	t.Helper()
+	if !strings.Contains(script, "brine") {
+		return
+	}
+	for _, m := range regexp.MustCompile(`(?:^|\s)--([a-z][a-z0-9-]*)`).FindAllStringSubmatch(script, -1) {
+		if !known[m[1]] {
+			t.Errorf("%s: brine has no flag --%s", what, m[1])
+		}
+	}
+}
+
 // envOf returns a container's env as a map.
 func envOf(c any) map[string]string {
 	out := map[string]string{}
@@ -103,6 +143,7 @@ func TestKubernetesManifests(t *testing.T) {
 	if len(files) < 5 {
 		t.Fatalf("manifests missing: %v", files)
 	}
+	known := brineFlags(t)
 	objects := map[string]map[string]any{} // kind/name -> object
 	var jobs []map[string]any
 	for _, f := range files {
@@ -157,6 +198,9 @@ func TestKubernetesManifests(t *testing.T) {
 			}
 			if get(c, "command", 0) == "/bin/sh" {
 				shellCheck(t, f, str(get(c, "args", 0)))
+				if str(get(c, "name")) != "checkout" {
+					checkFlags(t, f, str(get(c, "args", 0)), known)
+				}
 			}
 		}
 		// Every ConfigMap, Secret and claim used is defined here (or optional).
@@ -200,7 +244,7 @@ func TestKubernetesManifests(t *testing.T) {
 			t.Errorf("%s: want an Indexed Job with completions = parallelism = SHARDS (%s)", f, n)
 		}
 		script := str(get(main, "args", 0))
-		for _, want := range []string{"JOB_COMPLETION_INDEX + 1", `--shard "$k/$SHARDS"`, "--out json --static --out-file", "--host-key-policy strict"} {
+		for _, want := range []string{"JOB_COMPLETION_INDEX + 1", `--shard "$k/$SHARDS"`, "--out json --static --out-meta --out-file", "--host-key-policy strict"} {
 			if !strings.Contains(script, want) {
 				t.Errorf("%s: the shard command lacks %q", f, want)
 			}
@@ -212,6 +256,7 @@ func TestKubernetesManifests(t *testing.T) {
 }
 
 func TestGitHubActionsWorkflow(t *testing.T) {
+	known := brineFlags(t)
 	err := filepath.WalkDir("github-actions", func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
@@ -241,6 +286,9 @@ func TestGitHubActionsWorkflow(t *testing.T) {
 			for _, s := range steps {
 				if run := str(get(s, "run")); run != "" {
 					shellCheck(t, p+": "+job, run)
+					if strings.Contains(run, "$RUNNER_TEMP/brine\"") {
+						checkFlags(t, p+": "+job, run, known)
+					}
 				}
 			}
 		}
