@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"sync"
 	"strings"
 
 	"brine/provision/lowstate"
@@ -29,12 +30,31 @@ const MaxSize = 1 << 30
 
 // Pack encodes b and returns the bytes and their hex sha256.
 func Pack(b *lowstate.Bundle) ([]byte, string, error) {
+	var p Packer
+	return p.Pack(b)
+}
+
+// Packer packs bundles, reusing its compressors: setting up a gzip writer
+// costs a megabyte of tables, and a fleet run packs a bundle per host. The
+// zero Packer is ready; it is safe for concurrent use.
+type Packer struct {
+	pool sync.Pool
+}
+
+// Pack encodes b and returns the bytes and their hex sha256.
+func (p *Packer) Pack(b *lowstate.Bundle) ([]byte, string, error) {
 	meta, err := json.Marshal(b)
 	if err != nil {
 		return nil, "", fmt.Errorf("bundle: encode lowstate: %w", err)
 	}
 	var buf bytes.Buffer
-	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
+	zw, _ := p.pool.Get().(*gzip.Writer)
+	if zw == nil {
+		zw, _ = gzip.NewWriterLevel(&buf, gzip.BestSpeed)
+	} else {
+		zw.Reset(&buf)
+	}
+	defer p.pool.Put(zw)
 	tw := tar.NewWriter(zw)
 	add := func(name string, data []byte) error {
 		if err := tw.WriteHeader(&tar.Header{Name: name, Mode: 0o600, Size: int64(len(data)), Typeflag: tar.TypeReg}); err != nil {

@@ -14,6 +14,9 @@ type HostCache struct {
 	// Addr is host:port the entry belongs to; a changed address invalidates it.
 	Addr    string         `json:"addr"`
 	Grains  map[string]any `json:"grains"`
+	// GrainsSHA is the executor's hash of Grains: it sends them again only
+	// when they change.
+	GrainsSHA string `json:"grains_sha256,omitempty"`
 	ExecSHA string         `json:"exec_sha256"`
 	Updated time.Time      `json:"updated"`
 }

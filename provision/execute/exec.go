@@ -27,6 +27,9 @@ func (hr *hostRun) exec(req *wire.Request, data []byte, interactive func(Caller)
 	hc := hr.loadCache()
 	req.ID = hr.h.ID
 	req.Grains = hr.h.Grains
+	if hc.Grains != nil && !hr.r.Refresh {
+		req.GrainsSHA = hc.GrainsSHA
+	}
 	if req.Controller == "" {
 		req.Controller = hr.job.Controller
 	}
@@ -83,18 +86,29 @@ func (hr *hostRun) exec(req *wire.Request, data []byte, interactive func(Caller)
 			continue
 		}
 		resp := out.resp
+		// Remember what changed: the grains (sent only when they did) and
+		// the executor the host now has; a run that changed neither writes
+		// nothing to the cache.
+		dirty := false
 		if resp.Grains != nil {
-			hc.Grains = resp.Grains
+			hc.Grains, hc.GrainsSHA, dirty = resp.Grains, resp.GrainsSHA, true
+		}
+		if resp.GrainsSHA != "" || resp.Grains != nil {
+			sha := hc.ExecSHA
 			if len(cands) == 1 {
-				hc.ExecSHA = cands[0].SHA
-			} else if a := payload.ArchFromUname(str(resp.Grains["cpuarch"])); a != "" {
+				sha = cands[0].SHA
+			} else if a := payload.ArchFromUname(str(hc.Grains["cpuarch"])); a != "" {
 				if e, err := hr.r.Store.Get(hr.hard, a); err == nil {
-					hc.ExecSHA = e.SHA
+					sha = e.SHA
 				}
 			}
 			if req.Wipe {
-				hc.ExecSHA = ""
+				sha = ""
 			}
+			dirty = dirty || sha != hc.ExecSHA
+			hc.ExecSHA = sha
+		}
+		if dirty {
 			_ = hr.r.Cache.Save(hr.h.ID, hc)
 		}
 		return resp, nil

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"brine/inventory/roster"
-	"brine/provision/bundle"
 	"brine/provision/connect"
 	"brine/provision/lowstate"
 	"brine/provision/result"
@@ -186,7 +185,7 @@ func (hr *hostRun) run() result.HostReturn {
 			if err != nil {
 				return nil, fail(result.CompileFailed, err)
 			}
-			data, _, err := packBundle(b, req)
+			data, _, err := hr.packBundle(b, req)
 			return data, err
 		})
 		if err != nil {
@@ -198,7 +197,7 @@ func (hr *hostRun) run() result.HostReturn {
 		return hr.errResult(fail(result.CompileFailed, err))
 	}
 	req := hr.job.request()
-	data, _, err := packBundle(b, req)
+	data, _, err := hr.packBundle(b, req)
 	if err != nil {
 		return hr.errResult(err)
 	}
@@ -210,8 +209,8 @@ func (hr *hostRun) run() result.HostReturn {
 }
 
 // packBundle encodes b and describes it in req.
-func packBundle(b *lowstate.Bundle, req *wire.Request) ([]byte, string, error) {
-	data, sha, err := bundle.Pack(b)
+func (hr *hostRun) packBundle(b *lowstate.Bundle, req *wire.Request) ([]byte, string, error) {
+	data, sha, err := hr.r.packer.Pack(b)
 	if err != nil {
 		return nil, "", err
 	}

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"brine/inventory/roster"
+	"brine/provision/bundle"
 	"brine/provision/connect"
 	"brine/provision/payload"
 	"brine/provision/result"
@@ -83,6 +84,8 @@ type Runner struct {
 	// upload) with its duration: the round trips a run costs. It never sees
 	// secrets or payloads.
 	Trace func(id, step string, d time.Duration)
+
+	packer bundle.Packer
 }
 
 func (r *Runner) timeout() time.Duration {

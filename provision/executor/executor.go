@@ -104,14 +104,20 @@ func Serve(ctx context.Context, o Options, stdin io.Reader, stdout, stderr io.Wr
 	for k, v := range req.Grains {
 		g[k] = v
 	}
-	s := &session{o: o, req: req, br: br, out: stdout, grains: g, resp: &wire.Response{Grains: collected}}
+	resp := &wire.Response{Grains: collected}
+	if sha, ok := grainsHash(collected); ok {
+		resp.GrainsSHA = sha
+		if resp.GrainsSHA == req.GrainsSHA {
+			resp.Grains = nil // the controller has them
+		}
+	}
+	s := &session{o: o, req: req, br: br, out: stdout, grains: g, resp: resp}
 	if o.Guard && exe != "" {
 		s.guard = newGuard(exe)
 		defer s.guard.close()
 	}
 	var ret any
 	ret, s.resp.Retcode, err = s.run(ctx)
-	resp := s.resp
 	if err != nil {
 		resp.Error = err.Error()
 		if resp.Retcode == 0 {
@@ -133,6 +139,24 @@ func Serve(ctx context.Context, o Options, stdin io.Reader, stdout, stderr io.Wr
 		}
 	}
 	return respond(stdout, resp, start)
+}
+
+// grainsHash hashes the grains that describe the host, leaving out those
+// that change with every run (the executor's pid): equal hash, nothing new
+// for the controller to cache.
+func grainsHash(g map[string]any) (string, bool) {
+	stable := make(map[string]any, len(g))
+	for k, v := range g {
+		if k != "pid" {
+			stable[k] = v
+		}
+	}
+	// Map keys are sorted: equal grains, equal bytes, equal hash.
+	b, err := json.Marshal(stable)
+	if err != nil {
+		return "", false
+	}
+	return bundle.Hash(b), true
 }
 
 // session is one request being served.

@@ -248,3 +248,21 @@ func (s *syncBuf) String() string {
 	defer s.mu.Unlock()
 	return s.b.String()
 }
+
+// The answer leaves the grains out when they hash as the controller's
+// cached ones (the pid, new every run, aside), so a warm run moves and
+// decodes no grains.
+func TestGrainsSentOnlyWhenChanged(t *testing.T) {
+	first := serve(t, "", &wire.Request{ID: "web1", Fun: "test.ping"}, nil)
+	if first.Grains == nil || first.GrainsSHA == "" {
+		t.Fatalf("a first answer carries the grains and their hash: %+v", first)
+	}
+	again := serve(t, "", &wire.Request{ID: "web1", Fun: "test.ping", GrainsSHA: first.GrainsSHA}, nil)
+	if again.Grains != nil || again.GrainsSHA != first.GrainsSHA {
+		t.Errorf("unchanged grains were sent again (or hashed differently): %v %q", again.Grains != nil, again.GrainsSHA)
+	}
+	changed := serve(t, "", &wire.Request{ID: "web1", Fun: "test.ping", GrainsSHA: strings.Repeat("0", 64)}, nil)
+	if changed.Grains == nil {
+		t.Error("grains that differ from the controller's must be sent")
+	}
+}

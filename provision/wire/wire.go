@@ -59,6 +59,10 @@ type Request struct {
 	// Wipe removes the executor and its thin dir from the host once the
 	// answer is ready (salt-ssh's --wipe).
 	Wipe bool `json:"wipe,omitempty"`
+	// GrainsSHA is the hash of the collected grains the controller has
+	// cached (Response.GrainsSHA of an earlier answer); when the host's
+	// grains still hash the same, the answer leaves them out.
+	GrainsSHA string `json:"grains_sha256,omitempty"`
 }
 
 // Msg is one line the controller sends after the request (see the package
@@ -129,8 +133,11 @@ type Response struct {
 	Retcode int `json:"retcode"`
 	// Error is set when the function could not run at all.
 	Error string `json:"error,omitempty"`
-	// Grains are the collected grains (with roster grains on top).
+	// Grains are the collected grains (without roster grains), left out
+	// when they hash to the request's GrainsSHA.
 	Grains map[string]any `json:"grains,omitempty"`
+	// GrainsSHA is the hash of the collected grains.
+	GrainsSHA string `json:"grains_sha256,omitempty"`
 	// Duration of the run on the target, in seconds.
 	Duration float64 `json:"duration"`
 	// Stopped is set when the run stopped early at the controller's word
