@@ -37,12 +37,16 @@ esac
 // shapes differently from the real run's changes: it predicts the change
 // with result None and changes of its own ({} for services, cron entries
 // and swap; {"pkg": {"new": "1.2-1", "old": ""}} for packages), as
-// salt/states/*.py (3007.1) do.
+// salt/states/*.py (3007.1) do, or where brine's offline dry run cannot
+// know the outcome (git.latest).
 var predictsByResult = map[string]bool{
 	"service.running": true, "service.dead": true, "service.enabled": true, "service.disabled": true,
 	"service.mod_watch": true,
 	"pkg.installed":     true, "pkg.latest": true, "pkg.removed": true, "pkg.purged": true,
 	"mount.swap": true,
+	// brine's dry run never contacts the remote: it cannot know the new
+	// revision of a branch until the real run fetches it.
+	"git.latest": true,
 }
 
 // SameChangesInTestMode reports whether Salt's test mode for state function
