@@ -37,7 +37,7 @@ type Request struct {
 	Args   []string       `json:"args,omitempty"`
 	Kwargs map[string]any `json:"kwargs,omitempty"`
 	// Grains are roster grains; they override collected grains.
-	Grains map[string]any `json:"grains,omitempty"`
+	Grains Grains `json:"grains,omitempty"`
 	// Test is test=True for state functions.
 	Test     bool `json:"test,omitempty"`
 	Failhard bool `json:"failhard,omitempty"`
@@ -130,7 +130,7 @@ type Response struct {
 	// Error is set when the function could not run at all.
 	Error string `json:"error,omitempty"`
 	// Grains are the collected grains (with roster grains on top).
-	Grains map[string]any `json:"grains,omitempty"`
+	Grains Grains `json:"grains,omitempty"`
 	// Duration of the run on the target, in seconds.
 	Duration float64 `json:"duration"`
 	// Stopped is set when the run stopped early at the controller's word
