@@ -45,7 +45,10 @@ var predictsByResult = map[string]bool{
 	"pkg.installed":     true, "pkg.latest": true, "pkg.removed": true, "pkg.purged": true,
 	"mount.swap":      true,
 	"timezone.system": true,
-	"user.present":    true, "user.absent": true, "group.present": true, "group.absent": true,
+	"host.absent":     true,
+	"locale.present":  true, "locale.system": true,
+	"sysctl.present": true,
+	"user.present":   true, "user.absent": true, "group.present": true, "group.absent": true,
 	"cron.present": true, "cron.absent": true, "cron.env_present": true, "cron.env_absent": true,
 	// brine's dry run never contacts the remote: it cannot know the new
 	// revision of a branch until the real run fetches it.
