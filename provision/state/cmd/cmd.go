@@ -53,13 +53,13 @@ func successCodes(c lowstate.Chunk) map[int]bool {
 func run(ctx context.Context, env *state.Env, c lowstate.Chunk) *lowstate.Result {
 	name := c.Name()
 	if env.Test && !state.ArgBool(c, "stateful", false) {
-		return state.Pending(fmt.Sprintf("Command %q would have been executed", name), nil)
+		return state.Pending(fmt.Sprintf(`Command "%s" would have been executed`, name), nil)
 	}
 	if env.Test {
 		// a stateful command is run with test_name in test mode, when given
 		tn := state.ArgStr(c, "test_name")
 		if tn == "" {
-			return state.Pending(fmt.Sprintf("Command %q would have been executed", name), nil)
+			return state.Pending(fmt.Sprintf(`Command "%s" would have been executed`, name), nil)
 		}
 		return execute(ctx, env, c, command(c, tn), name)
 	}
@@ -187,8 +187,8 @@ func parseKV(s string) map[string]any {
 func script(ctx context.Context, env *state.Env, c lowstate.Chunk) *lowstate.Result {
 	name := c.Name()
 	if env.Test {
-		// as Salt's: predicted before the script is fetched
-		return state.Pending(fmt.Sprintf("Command %q would have been executed", name), nil)
+		// Salt's cmd.script predicts before it fetches the script.
+		return state.Pending(fmt.Sprintf("Command '%s' would have been executed", name), nil)
 	}
 	hash := c.Str(lowstate.KeyFile)
 	if hash == "" {

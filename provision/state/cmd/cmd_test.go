@@ -124,8 +124,13 @@ func TestScript(t *testing.T) {
 		t.Errorf("%+v", r)
 	}
 	r = call(t, true, mk("script", "salt://s.sh", lowstate.KeyFile, "h1"), files)
-	if r.Result != nil || !strings.Contains(r.Comment, "would have been executed") {
+	if r.Result != nil || r.Comment != "Command 'salt://s.sh' would have been executed" {
 		t.Errorf("test mode %+v", r)
+	}
+	// a name with quotes is quoted as Salt does (no escaping)
+	r = call(t, true, mk("run", `echo "hi"`), nil)
+	if r.Result != nil || r.Comment != `Command "echo "hi"" would have been executed` {
+		t.Errorf("test mode quoting %q", r.Comment)
 	}
 }
 
