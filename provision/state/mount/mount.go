@@ -252,9 +252,22 @@ func mounted(ctx context.Context, env *state.Env, c lowstate.Chunk) *lowstate.Re
 	isMounted := column(env, "/proc/mounts", 1)[name]
 	mkdir := false
 	if !isMounted {
-		if _, err := os.Stat(state.HostPath(env, name)); os.IsNotExist(err) {
-			if !state.ArgBool(c, "mkmnt", false) {
-				return state.Failedf("Mount directory %s is not present (set mkmnt: True to create it)", name)
+		_, serr := os.Stat(state.HostPath(env, name))
+		missing := os.IsNotExist(serr)
+		mkmnt := state.ArgBool(c, "mkmnt", false)
+		if env.Test {
+			// salt/states/mount.py mounted: predicted before any fstab work.
+			switch {
+			case !missing:
+				return state.Pending(name+" would be mounted", nil)
+			case mkmnt:
+				return state.Pending(name+" would be created and mounted", nil)
+			}
+			return state.Pending(name+" does not exist and would not be created", nil)
+		}
+		if missing {
+			if !mkmnt {
+				return state.Failed("Mount directory is not present")
 			}
 			mkdir = true
 		}
@@ -283,10 +296,12 @@ func mounted(ctx context.Context, env *state.Env, c lowstate.Chunk) *lowstate.Re
 		return state.OK(cm)
 	}
 	if env.Test {
-		if !isMounted {
-			comments[0] = fmt.Sprintf("%s would be mounted", name)
+		// mounted already; only the fstab entry would change
+		msg := name + " is mounted, but needs to be written to the fstab in order to be made persistent."
+		if fsStatus == "change" {
+			msg = name + " is mounted, but its fstab entry must be updated."
 		}
-		return state.Pending(strings.Join(comments, ". "), ch)
+		return state.Pending("Target was already mounted. "+msg, nil)
 	}
 	if mkdir {
 		if err := os.MkdirAll(state.HostPath(env, name), 0o755); err != nil {

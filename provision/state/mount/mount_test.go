@@ -88,10 +88,21 @@ func TestSwap(t *testing.T) {
 func TestMounted(t *testing.T) {
 	env, fx := setup(t)
 	c := lowstate.Chunk{"name": "/mnt/data", "device": "/dev/sdb1", "fstype": "ext4", "opts": []any{"noatime", "nofail"}}
-	if r := call(env, "mounted", c); *r.Result != false || !strings.Contains(r.Comment, "mkmnt") {
+	// salt/states/mount.py mounted: its words, and no changes in test mode.
+	env.Test = true
+	if r := call(env, "mounted", c); r.Result != nil || r.Comment != "/mnt/data does not exist and would not be created" || len(r.Changes) != 0 {
+		t.Errorf("test, no mount point: %q %v", r.Comment, r.Changes)
+	}
+	env.Test = false
+	if r := call(env, "mounted", c); *r.Result != false || r.Comment != "Mount directory is not present" {
 		t.Fatalf("no mount point: %q", r.Comment)
 	}
 	c["mkmnt"] = true
+	env.Test = true
+	if r := call(env, "mounted", c); r.Result != nil || r.Comment != "/mnt/data would be created and mounted" || len(r.Changes) != 0 {
+		t.Errorf("test, mkmnt: %q %v", r.Comment, r.Changes)
+	}
+	env.Test = false
 	r := call(env, "mounted", c)
 	if *r.Result != true || !reflect.DeepEqual(r.Changes, map[string]any{"mount": true, "persist": "new"}) {
 		t.Fatalf("%v %q", r.Changes, r.Comment)
@@ -106,6 +117,11 @@ func TestMounted(t *testing.T) {
 		t.Errorf("second %v", r.Changes)
 	}
 	c["opts"] = "defaults"
+	env.Test = true
+	if r := call(env, "mounted", c); r.Result != nil || r.Comment != "Target was already mounted. /mnt/data is mounted, but its fstab entry must be updated." {
+		t.Errorf("test, fstab: %q", r.Comment)
+	}
+	env.Test = false
 	if r := call(env, "mounted", c); !reflect.DeepEqual(r.Changes, map[string]any{"persist": "change"}) {
 		t.Errorf("opts change %v", r.Changes)
 	}
