@@ -47,15 +47,19 @@ func sameEntry(a, b Entry) bool {
 
 // fstab returns the new content of config with want in it, keyed by match,
 // and "new", "change" or "" (nothing to do).
-func fstab(env *state.Env, config string, want Entry, match func(Entry) bool) (string, string, error) {
+// readLines returns the lines of a (possibly missing) config file.
+func readLines(env *state.Env, config string) ([]string, error) {
 	b, err := os.ReadFile(state.HostPath(env, config))
+	if s := strings.TrimSuffix(string(b), "\n"); err == nil && s != "" {
+		return strings.Split(s, "\n"), nil
+	}
+	return nil, err
+}
+
+func fstab(env *state.Env, config string, want Entry, match func(Entry) bool) (string, string, error) {
+	lines, err := readLines(env, config)
 	if err != nil && !os.IsNotExist(err) {
 		return "", "", err
-	}
-	s := strings.TrimSuffix(string(b), "\n")
-	var lines []string
-	if s != "" {
-		lines = strings.Split(s, "\n")
 	}
 	status := "new"
 	for i, l := range lines {
@@ -120,16 +124,11 @@ func swapEntry(device string) string {
 // does for swap) is kept when it says the same, replaced when not, and
 // added when missing. It returns "present", "change" or "new".
 func persistSwap(env *state.Env, config, device string) (string, error) {
-	b, err := os.ReadFile(state.HostPath(env, config))
+	lines, err := readLines(env, config)
 	if err != nil {
 		return "", err
 	}
 	want := Entry{device, "none", "swap", "defaults", "0", "0"}
-	s := strings.TrimSuffix(string(b), "\n")
-	var lines []string
-	if s != "" {
-		lines = strings.Split(s, "\n")
-	}
 	status := ""
 	for i, l := range lines {
 		e, ok := parseEntry(l)

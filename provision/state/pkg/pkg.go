@@ -172,18 +172,27 @@ func applyHold(ctx context.Context, env *state.Env, p Provider, names []string, 
 	return out, nil
 }
 
+// begin prepares a state (prepare) and reads the installed packages.
+func begin(ctx context.Context, env *state.Env, c lowstate.Chunk, mayRefresh bool) ([]Target, Provider, map[string]Info, func(), *lowstate.Result) {
+	ts, p, cleanup, fail := prepare(ctx, env, c, mayRefresh)
+	if fail != nil {
+		return nil, nil, nil, cleanup, fail
+	}
+	before, err := p.List(ctx)
+	if err != nil {
+		return nil, nil, nil, cleanup, state.Failedf("Failed to list installed packages: %v", err)
+	}
+	return ts, p, before, cleanup, nil
+}
+
 // installed is pkg.installed.
 func installed(ctx context.Context, env *state.Env, c lowstate.Chunk) *lowstate.Result {
-	ts, p, cleanup, fail := prepare(ctx, env, c, true)
+	ts, p, before, cleanup, fail := begin(ctx, env, c, true)
 	defer cleanup()
 	if fail != nil {
 		return fail
 	}
 	fromrepo := state.ArgStr(c, "fromrepo")
-	before, err := p.List(ctx)
-	if err != nil {
-		return state.Failedf("Failed to list installed packages: %v", err)
-	}
 	_, hasPkgs := c["pkgs"]
 	doHold := state.HasArg(c, "hold")
 	wantHold := state.ArgBool(c, "hold", false)
@@ -441,16 +450,12 @@ func plural(n int, many, one string) string {
 
 // latest is pkg.latest.
 func latest(ctx context.Context, env *state.Env, c lowstate.Chunk) *lowstate.Result {
-	ts, p, cleanup, fail := prepare(ctx, env, c, true)
+	ts, p, before, cleanup, fail := begin(ctx, env, c, true)
 	defer cleanup()
 	if fail != nil {
 		return fail
 	}
 	fromrepo := state.ArgStr(c, "fromrepo")
-	before, err := p.List(ctx)
-	if err != nil {
-		return state.Failedf("Failed to list installed packages: %v", err)
-	}
 	cand, err := p.Candidates(ctx, names(ts), fromrepo)
 	if err != nil {
 		return state.Failedf("An error was encountered while checking the newest available version of package(s): %v", err)
@@ -561,14 +566,10 @@ func latest(ctx context.Context, env *state.Env, c lowstate.Chunk) *lowstate.Res
 
 // remove is Salt's _uninstall (pkg.removed, pkg.purged).
 func remove(ctx context.Context, env *state.Env, c lowstate.Chunk, purge bool) *lowstate.Result {
-	ts, p, cleanup, fail := prepare(ctx, env, c, false)
+	ts, p, before, cleanup, fail := begin(ctx, env, c, false)
 	defer cleanup()
 	if fail != nil {
 		return fail
-	}
-	before, err := p.List(ctx)
-	if err != nil {
-		return state.Failedf("Failed to list installed packages: %v", err)
 	}
 	action := "remove"
 	if purge {

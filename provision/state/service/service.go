@@ -49,6 +49,33 @@ func waitState(ctx context.Context, m Manager, name string, want bool) bool {
 	}
 }
 
+// act starts (running: true) or stops the service and reports whether it
+// runs afterwards: polled until it gets there when the action succeeded,
+// read once when it failed.
+func act(ctx context.Context, m Manager, name, action string, running bool) (bool, error) {
+	err := m.Do(ctx, name, action)
+	if err != nil {
+		on, _ := m.Running(ctx, name)
+		return on, err
+	}
+	if waitState(ctx, m, name, running) {
+		return running, nil
+	}
+	return !running, nil
+}
+
+// actFailed is the result of a start/stop that failed: Salt's comment,
+// replaced by _enable/_disable's when enable is set (as ret.update does),
+// and the init system's words below it.
+func actFailed(ctx context.Context, env *state.Env, m Manager, name, comment string, enable *bool, started bool, err error) *lowstate.Result {
+	r := state.Failed(comment)
+	if enable != nil {
+		setBoot(ctx, env, m, name, *enable, lowstate.Bool(started), false).merge(r)
+	}
+	r.Comment += "\n" + err.Error()
+	return r
+}
+
 // sleep waits d or until ctx ends (init_delay).
 func sleep(ctx context.Context, d time.Duration) {
 	t := time.NewTimer(d)
@@ -196,20 +223,9 @@ func running(ctx context.Context, env *state.Env, c lowstate.Chunk) *lowstate.Re
 	if env.Test {
 		return state.Pending(fmt.Sprintf("Service %s is set to start", name), nil)
 	}
-	startErr := m.Do(ctx, name, "start")
-	var after bool
-	if startErr != nil {
-		after, _ = m.Running(ctx, name)
-	} else {
-		after = waitState(ctx, m, name, true)
-	}
+	after, startErr := act(ctx, m, name, "start", true)
 	if !after && startErr != nil {
-		r = state.Failedf("Service %s failed to start", name)
-		if enable != nil {
-			setBoot(ctx, env, m, name, *enable, lowstate.Bool(false), false).merge(r)
-		}
-		r.Comment += "\n" + startErr.Error()
-		return r
+		return actFailed(ctx, env, m, name, fmt.Sprintf("Service %s failed to start", name), enable, false, startErr)
 	}
 	if d := state.ArgInt(c, "init_delay", 0); d > 0 {
 		sleep(ctx, time.Duration(d)*time.Second)
@@ -270,21 +286,9 @@ func dead(ctx context.Context, env *state.Env, c lowstate.Chunk) *lowstate.Resul
 	if env.Test {
 		return state.Pending(fmt.Sprintf("Service %s is set to be killed", name), nil)
 	}
-	stopErr := m.Do(ctx, name, "stop")
-	stopped := false
-	if stopErr != nil {
-		on, _ := m.Running(ctx, name)
-		stopped = !on
-	} else {
-		stopped = waitState(ctx, m, name, false)
-	}
-	if !stopped && stopErr != nil {
-		r = state.Failedf("Service %s failed to die", name)
-		if enable != nil {
-			setBoot(ctx, env, m, name, *enable, lowstate.Bool(true), false).merge(r)
-		}
-		r.Comment += "\n" + stopErr.Error()
-		return r
+	stillOn, stopErr := act(ctx, m, name, "stop", false)
+	if stillOn && stopErr != nil {
+		return actFailed(ctx, env, m, name, fmt.Sprintf("Service %s failed to die", name), enable, true, stopErr)
 	}
 	if d := state.ArgInt(c, "init_delay", 0); d > 0 {
 		sleep(ctx, time.Duration(d)*time.Second)
