@@ -180,6 +180,28 @@ func setBoot(ctx context.Context, env *state.Env, m Manager, name string, on boo
 	return p
 }
 
+// readStatus reads whether the service runs and starts at boot.
+func readStatus(ctx context.Context, m Manager, name string) (running, enabled bool, fail *lowstate.Result) {
+	running, err := m.Running(ctx, name)
+	if err != nil {
+		return false, false, state.Failedf("Failed to read the status of service %s: %v", name, err)
+	}
+	enabled, err = m.Enabled(ctx, name)
+	if err != nil {
+		return false, false, state.Failedf("Failed to read whether service %s is enabled: %v", name, err)
+	}
+	return running, enabled, nil
+}
+
+// bootOnly finishes running/dead for a service already in the wanted run
+// state: _enable/_disable when enable asks for a change, else r as is.
+func bootOnly(ctx context.Context, env *state.Env, m Manager, name string, enable *bool, enabled bool, r *lowstate.Result) *lowstate.Result {
+	if enable != nil && *enable != enabled {
+		return setBoot(ctx, env, m, name, *enable, nil, true).merge(r)
+	}
+	return r
+}
+
 // usedEnabled is Salt's check for the common typo `enabled: True`.
 func usedEnabled(c lowstate.Chunk) *lowstate.Result {
 	if !state.HasArg(c, "enabled") {
@@ -188,124 +210,84 @@ func usedEnabled(c lowstate.Chunk) *lowstate.Result {
 	return state.Failedf(`Service %s uses non-existent option "enabled".  Perhaps "enable" option was intended?`, c.Name())
 }
 
+// runWords are the words of service.running (start) and service.dead
+// (stop) in salt/states/service.py.
+type runWords struct {
+	action, past, state, predict, done, failed string
+}
+
+func wordsFor(name string, run bool) runWords {
+	if run {
+		return runWords{"start", "started", "running", fmt.Sprintf("Service %s is set to start", name),
+			"Started service " + name, fmt.Sprintf("Service %s failed to start", name)}
+	}
+	return runWords{"stop", "stopped", "dead", fmt.Sprintf("Service %s is set to be killed", name),
+		fmt.Sprintf("Service %s was killed", name), fmt.Sprintf("Service %s failed to die", name)}
+}
+
 // running is service.running.
 func running(ctx context.Context, env *state.Env, c lowstate.Chunk) *lowstate.Result {
-	name := c.Name()
-	if r := usedEnabled(c); r != nil {
-		return r
-	}
-	enable := enableArg(c)
-	m := Choose(env)
-	if !m.Available(ctx, name) {
-		if env.Test {
-			return state.Pending(fmt.Sprintf("Service %s not present; if created in this state run, it would have been started", name), nil)
-		}
-		return state.Failed(notAvailable(name))
-	}
-	before, err := m.Running(ctx, name)
-	if err != nil {
-		return state.Failedf("Failed to read the status of service %s: %v", name, err)
-	}
-	beforeOn, err := m.Enabled(ctx, name)
-	if err != nil {
-		return state.Failedf("Failed to read whether service %s is enabled: %v", name, err)
-	}
-	r := state.OK(fmt.Sprintf("The service %s is already running", name))
-	if before {
-		switch {
-		case enable != nil && *enable && !beforeOn:
-			return setBoot(ctx, env, m, name, true, nil, true).merge(r)
-		case enable != nil && !*enable && beforeOn:
-			return setBoot(ctx, env, m, name, false, nil, true).merge(r)
-		}
-		return r
-	}
-	if env.Test {
-		return state.Pending(fmt.Sprintf("Service %s is set to start", name), nil)
-	}
-	after, startErr := act(ctx, m, name, "start", true)
-	if !after && startErr != nil {
-		return actFailed(ctx, env, m, name, fmt.Sprintf("Service %s failed to start", name), enable, false, startErr)
-	}
-	if d := state.ArgInt(c, "init_delay", 0); d > 0 {
-		sleep(ctx, time.Duration(d)*time.Second)
-		after, _ = m.Running(ctx, name)
-	}
-	afterOn, _ := m.Enabled(ctx, name)
-	if beforeOn != afterOn || before != after {
-		r.Changes[name] = after
-	}
-	if after {
-		r.Comment = "Started service " + name
-	} else {
-		r.Comment = fmt.Sprintf("Service %s failed to start", name)
-		r.Result = lowstate.Bool(false)
-	}
-	if enable != nil {
-		setBoot(ctx, env, m, name, *enable, lowstate.Bool(after), after).merge(r)
-	}
-	if d := state.ArgInt(c, "init_delay", 0); d > 0 {
-		r.Comment += fmt.Sprintf("\nDelayed return for %d seconds", d)
-	}
-	return r
+	return ensure(ctx, env, c, true)
 }
 
 // dead is service.dead.
 func dead(ctx context.Context, env *state.Env, c lowstate.Chunk) *lowstate.Result {
+	return ensure(ctx, env, c, false)
+}
+
+// ensure makes the service run (want) or stop, then applies enable the way
+// running and dead do in Salt.
+func ensure(ctx context.Context, env *state.Env, c lowstate.Chunk, want bool) *lowstate.Result {
 	name := c.Name()
 	if r := usedEnabled(c); r != nil {
 		return r
 	}
+	w := wordsFor(name, want)
 	enable := enableArg(c)
 	m := Choose(env)
 	if !m.Available(ctx, name) {
 		if env.Test {
-			return state.Pending(fmt.Sprintf("Service %s not present; if created in this state run, it would have been stopped", name), nil)
+			return state.Pending(fmt.Sprintf("Service %s not present; if created in this state run, it would have been %s", name, w.past), nil)
+		}
+		if want {
+			return state.Failed(notAvailable(name))
 		}
 		// A service that is not there is as dead as it gets (Salt).
 		return state.OK(notAvailable(name))
 	}
-	before, err := m.Running(ctx, name)
-	if err != nil {
-		return state.Failedf("Failed to read the status of service %s: %v", name, err)
+	before, beforeOn, fail := readStatus(ctx, m, name)
+	if fail != nil {
+		return fail
 	}
-	beforeOn, err := m.Enabled(ctx, name)
-	if err != nil {
-		return state.Failedf("Failed to read whether service %s is enabled: %v", name, err)
-	}
-	r := state.OK(fmt.Sprintf("The service %s is already dead", name))
-	if !before {
-		switch {
-		case enable != nil && *enable && !beforeOn:
-			return setBoot(ctx, env, m, name, true, nil, true).merge(r)
-		case enable != nil && !*enable && beforeOn:
-			return setBoot(ctx, env, m, name, false, nil, true).merge(r)
-		}
-		return r
+	r := state.OK(fmt.Sprintf("The service %s is already %s", name, w.state))
+	if before == want {
+		return bootOnly(ctx, env, m, name, enable, beforeOn, r)
 	}
 	if env.Test {
-		return state.Pending(fmt.Sprintf("Service %s is set to be killed", name), nil)
+		return state.Pending(w.predict, nil)
 	}
-	stillOn, stopErr := act(ctx, m, name, "stop", false)
-	if stillOn && stopErr != nil {
-		return actFailed(ctx, env, m, name, fmt.Sprintf("Service %s failed to die", name), enable, true, stopErr)
+	now, err := act(ctx, m, name, w.action, want)
+	if now != want && err != nil {
+		return actFailed(ctx, env, m, name, w.failed, enable, !want, err)
 	}
-	if d := state.ArgInt(c, "init_delay", 0); d > 0 {
-		sleep(ctx, time.Duration(d)*time.Second)
+	delay := state.ArgInt(c, "init_delay", 0)
+	if delay > 0 {
+		sleep(ctx, time.Duration(delay)*time.Second)
+		now, _ = m.Running(ctx, name)
 	}
-	after, _ := m.Running(ctx, name)
 	afterOn, _ := m.Enabled(ctx, name)
-	if beforeOn != afterOn || before != after {
-		r.Changes[name] = after
+	if beforeOn != afterOn || before != now {
+		r.Changes[name] = now
 	}
-	if after {
-		r.Result = lowstate.Bool(false)
-		r.Comment = fmt.Sprintf("Service %s failed to die", name)
-	} else {
-		r.Comment = fmt.Sprintf("Service %s was killed", name)
+	r.Comment = w.done
+	if now != want {
+		r.Result, r.Comment = lowstate.Bool(false), w.failed
 	}
 	if enable != nil {
-		setBoot(ctx, env, m, name, *enable, lowstate.Bool(after), !after).merge(r)
+		setBoot(ctx, env, m, name, *enable, lowstate.Bool(now), now == want).merge(r)
+	}
+	if want && delay > 0 {
+		r.Comment += fmt.Sprintf("\nDelayed return for %d seconds", delay)
 	}
 	return r
 }
