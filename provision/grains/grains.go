@@ -90,6 +90,8 @@ type system struct {
 	uid int
 	gid int
 	pid int
+	// found memoizes which() for one collection.
+	found map[string]string
 }
 
 func newSystem(root string) *system {
@@ -143,17 +145,26 @@ func (s *system) collect(ctx context.Context, version string) map[string]any {
 // which finds an executable as Salt's salt.utils.path.which does: PATH,
 // then the usual bin directories; it returns the path on the target, or "".
 func (s *system) which(name string) string {
-	dirs := strings.Split(s.getenv("PATH"), ":")
-	dirs = append(dirs, "/sbin", "/bin", "/usr/sbin", "/usr/bin", "/usr/local/sbin", "/usr/local/bin")
+	if p, ok := s.found[name]; ok {
+		return p
+	}
+	if s.found == nil {
+		s.found = map[string]string{}
+	}
+	seen := map[string]bool{}
+	dirs := append(strings.Split(s.getenv("PATH"), ":"), "/sbin", "/bin", "/usr/sbin", "/usr/bin", "/usr/local/sbin", "/usr/local/bin")
 	for _, d := range dirs {
-		if d == "" || !strings.HasPrefix(d, "/") {
+		if d == "" || !strings.HasPrefix(d, "/") || seen[d] {
 			continue
 		}
+		seen[d] = true
 		p := filepath.Join(d, name)
 		if fi, err := os.Stat(s.path(p)); err == nil && fi.Mode().IsRegular() && fi.Mode()&0o111 != 0 {
+			s.found[name] = p
 			return p
 		}
 	}
+	s.found[name] = ""
 	return ""
 }
 

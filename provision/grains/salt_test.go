@@ -294,3 +294,25 @@ func TestSaltVersion(t *testing.T) {
 		t.Errorf("default version: %v %v", g["saltversion"], g["saltversioninfo"])
 	}
 }
+
+// TestSystemdGrainFromBinary: the systemd grain comes from the literals in
+// the systemctl binary (no exec), even across read chunks; a binary without
+// them falls back to `systemctl --version`.
+func TestSystemdGrainFromBinary(t *testing.T) {
+	bin := "#!" + strings.Repeat("x", 256<<10-12) + "systemd 253 (253.5-1)\x00abc\x00-PAM +AUDIT default-hierarchy=unified\x00tail"
+	files := map[string]string{"/usr/bin/systemctl": bin, "/usr/bin/localectl": tool}
+	s := fakeRoot(t, files, amd64)
+	ran := 0
+	s.run = func(context.Context, ...string) (string, error) { ran++; return systemctlVersion, nil }
+	g := s.collect(context.Background(), "")
+	want := map[string]any{"version": "253", "features": "-PAM +AUDIT default-hierarchy=unified"}
+	if !reflect.DeepEqual(g["systemd"], want) || ran != 0 {
+		t.Errorf("from the binary: %v (ran %d)", g["systemd"], ran)
+	}
+	files["/usr/bin/systemctl"] = tool
+	s = fakeRoot(t, files, amd64)
+	g = s.collect(context.Background(), "")
+	if sd, _ := g["systemd"].(map[string]any); sd["version"] != "252" {
+		t.Errorf("fallback to systemctl --version: %v", g["systemd"])
+	}
+}
