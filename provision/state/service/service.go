@@ -270,9 +270,9 @@ func ensure(ctx context.Context, env *state.Env, c lowstate.Chunk, want bool) *l
 	if now != want && err != nil {
 		return actFailed(ctx, env, m, name, w.failed, enable, !want, err)
 	}
-	delay := state.ArgInt(c, "init_delay", 0)
+	delay := state.ArgFloat(c, "init_delay", 0)
 	if delay > 0 {
-		sleep(ctx, time.Duration(delay)*time.Second)
+		sleep(ctx, time.Duration(delay*float64(time.Second)))
 		now, _ = m.Running(ctx, name)
 	}
 	afterOn, _ := m.Enabled(ctx, name)
@@ -287,7 +287,7 @@ func ensure(ctx context.Context, env *state.Env, c lowstate.Chunk, want bool) *l
 		setBoot(ctx, env, m, name, *enable, lowstate.Bool(now), now == want).merge(r)
 	}
 	if want && delay > 0 {
-		r.Comment += fmt.Sprintf("\nDelayed return for %d seconds", delay)
+		r.Comment += fmt.Sprintf("\nDelayed return for %s seconds", state.Scalar(c["init_delay"]))
 	}
 	return r
 }
@@ -359,8 +359,8 @@ func modWatch(ctx context.Context, env *state.Env, c lowstate.Chunk) *lowstate.R
 		_ = m.Do(ctx, name, "stop")
 	}
 	err := m.Do(ctx, name, action)
-	if d := state.ArgInt(c, "init_delay", 0); d > 0 {
-		sleep(ctx, time.Duration(d)*time.Second)
+	if d := state.ArgFloat(c, "init_delay", 0); d > 0 {
+		sleep(ctx, time.Duration(d*float64(time.Second)))
 	}
 	ok := err == nil && waitState(ctx, m, name, action != "stop")
 	if !ok {

@@ -337,3 +337,9 @@ func TestSystemdAndOpenRCCommands(t *testing.T) {
 		}
 	}
 }
+
+func TestInitDelay(t *testing.T) {
+	env, _, _ := newSysV(t)
+	r := call(env, "running", lowstate.Chunk{"name": "nginx", "init_delay": 0.05})
+	expect(t, "init_delay", r, "true", "Started service nginx\nDelayed return for 0.05 seconds", map[string]any{"nginx": true})
+}
