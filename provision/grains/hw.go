@@ -8,6 +8,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"brine/provision/shlex"
 )
 
 // cpuGrains fills num_cpus, cpu_model and cpu_flags from /proc/cpuinfo the
@@ -267,8 +269,12 @@ func (s *system) kernelParams() ([]any, bool) {
 	if err != nil {
 		return nil, false
 	}
+	items, err := shlex.Split(string(b))
+	if err != nil {
+		return nil, false // Salt's shlex_split raises: no grain
+	}
 	out := []any{}
-	for _, item := range shlexSplit(string(b)) {
+	for _, item := range items {
 		parts := strings.Split(item, "=")
 		var v any
 		if len(parts) == 2 {
@@ -277,47 +283,4 @@ func (s *system) kernelParams() ([]any, bool) {
 		out = append(out, []any{parts[0], v})
 	}
 	return out, true
-}
-
-// shlexSplit splits s into words as Python's shlex.split does for plain
-// text: blanks separate, quotes group, a backslash escapes outside single
-// quotes.
-func shlexSplit(s string) []string {
-	var out []string
-	var cur strings.Builder
-	inWord, quote := false, byte(0)
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case quote != 0:
-			switch {
-			case c == quote:
-				quote = 0
-			case c == '\\' && quote == '"' && i+1 < len(s) && (s[i+1] == '"' || s[i+1] == '\\'):
-				i++
-				cur.WriteByte(s[i])
-			default:
-				cur.WriteByte(c)
-			}
-		case c == '\'' || c == '"':
-			quote, inWord = c, true
-		case c == '\\' && i+1 < len(s):
-			i++
-			cur.WriteByte(s[i])
-			inWord = true
-		case c == ' ' || c == '\t' || c == '\n' || c == '\r':
-			if inWord {
-				out = append(out, cur.String())
-				cur.Reset()
-				inWord = false
-			}
-		default:
-			cur.WriteByte(c)
-			inWord = true
-		}
-	}
-	if inWord {
-		out = append(out, cur.String())
-	}
-	return out
 }
