@@ -1,9 +1,11 @@
 // Package grains collects Salt's core grains (static facts about the host)
 // on the target: the keys, shapes and types salt/grains/*.py (3007.1)
 // report on Linux, no more. It runs inside the small static executor, so it
-// uses only the standard library (and brine's small shlex), reads files instead of running commands
-// (one exception: `systemctl --version` for the systemd grain, as Salt), and
-// never does network lookups (names come from /etc/hosts, not DNS).
+// uses only the standard library (and brine's small shlex) and reads files
+// instead of running commands (the one command, `systemctl --version` for
+// the systemd grain, runs only when the systemctl binary does not carry
+// the strings itself). It never does network lookups: names come from
+// /etc/hosts, not DNS.
 package grains
 
 import (
