@@ -7,6 +7,9 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"brine/provision/lowstate"
+	"brine/provision/state/statetest"
 )
 
 // stateReturn is one host's state results keyed by Salt's state tag.
@@ -94,7 +97,11 @@ func TestExampleTreeOnTenHosts(t *testing.T) {
 				if pred["result"] != nil {
 					t.Errorf("%s: %s changed but the dry run said result=%v", id, tag, pred["result"])
 				}
-				if !reflect.DeepEqual(pred["changes"], res["changes"]) {
+				// Salt's test mode shapes changes its own way for some
+				// functions (user, group, timezone: none); there the
+				// None result is the prediction.
+				mod, _, _, fun := lowstate.SplitTag(tag)
+				if statetest.SameChangesInTestMode(mod, fun) && !reflect.DeepEqual(pred["changes"], res["changes"]) {
 					t.Errorf("%s: %s: dry run predicted changes %v, real run made %v", id, tag, pred["changes"], res["changes"])
 				}
 			} else if pred["result"] != true {

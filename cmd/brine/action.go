@@ -141,6 +141,9 @@ func action(c *cli.Context, stdin io.Reader, stdout, stderr io.Writer) error {
 		}
 		rosterIDs = r.IDs()
 	}
+	if err := applySaltVersion(cfg, hosts); err != nil {
+		return usageError{err}
+	}
 	if ret, ok := sysReturn(fun, pos); ok {
 		// Answered from the controller's catalog: nothing runs, nothing
 		// to record.

@@ -23,6 +23,9 @@ type config struct {
 	// KeepJobsSeconds drops jobs older than this (Salt's name; default 0:
 	// no age limit).
 	KeepJobsSeconds int64 `yaml:"keep_jobs_seconds"`
+	// SaltVersion is the Salt release reported as the saltversion and
+	// saltversioninfo grains (default grains.DefaultSaltVersion, 3007.1).
+	SaltVersion string `yaml:"salt_version"`
 }
 
 func loadConfig(path string, explicit bool) (*config, error) {
@@ -39,6 +42,9 @@ func loadConfig(path string, explicit bool) (*config, error) {
 	}
 	if err := c.checkKeep(); err != nil {
 		return nil, fmt.Errorf("config %s: %w", path, err)
+	}
+	if err := c.validate(path); err != nil {
+		return nil, err
 	}
 	return c, nil
 }

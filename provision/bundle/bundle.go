@@ -18,8 +18,8 @@ import (
 	"fmt"
 	"io"
 	"sort"
-	"sync"
 	"strings"
+	"sync"
 
 	"brine/provision/lowstate"
 )

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"brine/provision/shlex"
 	"brine/provision/state"
 )
 
@@ -188,7 +189,7 @@ func (c *call) runCmd(merge, forceShell bool) (cmdResult, error) {
 		if l, ok := c.a["cmd"].([]any); ok {
 			argv = strList(l)
 		} else {
-			argv, err = shlexSplit(c.str("cmd"))
+			argv, err = shlex.Split(c.str("cmd"))
 			if err != nil {
 				return cmdResult{}, err
 			}
@@ -197,7 +198,7 @@ func (c *call) runCmd(merge, forceShell bool) (cmdResult, error) {
 			return cmdResult{}, fmt.Errorf("%s: no command given", c.fun)
 		}
 		if c.whichPath(argv[0]) == "" {
-			return cmdResult{}, fmt.Errorf("Unable to run command '%s' with the context '{'cwd': '%s', 'shell': False}', reason: [Errno 2] No such file or directory: '%s'", pyList(argv), cwd, argv[0])
+			return cmdResult{}, fmt.Errorf("Unable to run command '%s' with the context '{'cwd': '%s', 'shell': False}', reason: [Errno 2] No such file or directory: '%s'", state.PyList(argv), cwd, argv[0])
 		}
 	}
 	if merge {
@@ -217,10 +218,10 @@ func (c *call) runCmd(merge, forceShell bool) (cmdResult, error) {
 	res := c.env.Exec.Run(ctx, cmd)
 	if timeout > 0 && ctx.Err() == context.DeadlineExceeded && c.ctx.Err() == nil {
 		// TimedProcTimeoutError: Salt returns the message as stdout, retcode 1
-		return cmdResult{pid: res.Pid, retcode: 1, stdout: fmt.Sprintf("%s : Timed out after %d seconds", pyList(argv), int(timeout.Seconds()))}, nil
+		return cmdResult{pid: res.Pid, retcode: 1, stdout: fmt.Sprintf("%s : Timed out after %d seconds", state.PyList(argv), int(timeout.Seconds()))}, nil
 	}
 	if res.Err != nil && res.Retcode == -1 {
-		return cmdResult{}, fmt.Errorf("Unable to run command '%s': %v", pyList(argv), res.Err)
+		return cmdResult{}, fmt.Errorf("Unable to run command '%s': %v", state.PyList(argv), res.Err)
 	}
 	r := cmdResult{pid: res.Pid, retcode: res.Retcode, stdout: res.Stdout, stderr: res.Stderr}
 	if c.truth("rstrip") {
@@ -357,67 +358,4 @@ func (c *call) which(name string) any {
 		return p
 	}
 	return nil
-}
-
-// pyList formats a list of strings like Python's repr of a list.
-func pyList(l []string) string {
-	parts := make([]string, len(l))
-	for i, s := range l {
-		parts[i] = "'" + strings.ReplaceAll(s, "'", `\'`) + "'"
-	}
-	return "[" + strings.Join(parts, ", ") + "]"
-}
-
-// shlexSplit is Python's shlex.split (POSIX mode, no comments).
-func shlexSplit(s string) ([]string, error) {
-	var out []string
-	var cur strings.Builder
-	inWord := false
-	for i := 0; i < len(s); i++ {
-		ch := s[i]
-		switch {
-		case ch == '\\':
-			inWord = true
-			if i+1 < len(s) {
-				i++
-				cur.WriteByte(s[i])
-			}
-		case ch == '\'':
-			inWord = true
-			j := strings.IndexByte(s[i+1:], '\'')
-			if j < 0 {
-				return nil, errors.New("No closing quotation")
-			}
-			cur.WriteString(s[i+1 : i+1+j])
-			i += j + 1
-		case ch == '"':
-			inWord = true
-			i++
-			for ; ; i++ {
-				if i >= len(s) {
-					return nil, errors.New("No closing quotation")
-				}
-				if s[i] == '"' {
-					break
-				}
-				if s[i] == '\\' && i+1 < len(s) && (s[i+1] == '"' || s[i+1] == '\\') {
-					i++
-				}
-				cur.WriteByte(s[i])
-			}
-		case ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r':
-			if inWord {
-				out = append(out, cur.String())
-				cur.Reset()
-				inWord = false
-			}
-		default:
-			inWord = true
-			cur.WriteByte(ch)
-		}
-	}
-	if inWord {
-		out = append(out, cur.String())
-	}
-	return out, nil
 }

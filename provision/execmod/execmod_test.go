@@ -297,26 +297,6 @@ func TestCmd(t *testing.T) {
 	}
 }
 
-func TestShlexSplit(t *testing.T) {
-	cases := map[string][]string{
-		`a b  c`:                 {"a", "b", "c"},
-		`a 'b c' "d e"`:          {"a", "b c", "d e"},
-		`a\ b "x\"y" 'p\q'`:      {"a b", `x"y`, `p\q`},
-		`--f="a b"c`:             {"--f=a bc"},
-		`"x\n"`:                  {`x\n`},
-		``:                       nil,
-		`echo '' x`:              {"echo", "", "x"},
-		"tab\there\nnewline  ":   {"tab", "here", "newline"},
-		`grep "a\\b" 'it'"'"'s'`: {"grep", `a\b`, "it's"},
-	}
-	for in, want := range cases {
-		got, err := shlexSplit(in)
-		if err != nil || !reflect.DeepEqual(got, want) {
-			t.Errorf("shlexSplit(%q) = %q, %v; want %q", in, got, err, want)
-		}
-	}
-}
-
 func TestPkgServiceStatus(t *testing.T) {
 	root, f := testRoot(t)
 	env := &Env{Root: root, Exec: f, Grains: map[string]any{"os_family": "Debian", "init": "systemd"}}

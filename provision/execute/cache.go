@@ -5,6 +5,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"brine/provision/wire"
 )
 
 // HostCache is what the controller remembers about a host between runs:
@@ -12,13 +14,13 @@ import (
 // executor it last saw there (so the request can be sent with the exec).
 type HostCache struct {
 	// Addr is host:port the entry belongs to; a changed address invalidates it.
-	Addr    string         `json:"addr"`
-	Grains  map[string]any `json:"grains"`
+	Addr   string      `json:"addr"`
+	Grains wire.Grains `json:"grains"`
 	// GrainsSHA is the executor's hash of Grains: it sends them again only
 	// when they change.
-	GrainsSHA string `json:"grains_sha256,omitempty"`
-	ExecSHA string         `json:"exec_sha256"`
-	Updated time.Time      `json:"updated"`
+	GrainsSHA string    `json:"grains_sha256,omitempty"`
+	ExecSHA   string    `json:"exec_sha256"`
+	Updated   time.Time `json:"updated"`
 }
 
 // Cache stores HostCache entries as one JSON file per host id under Dir.

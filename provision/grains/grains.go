@@ -1,7 +1,11 @@
-// Package grains collects Salt-style grains (static facts about the host) on
-// the target. It runs inside the small static executor, so it uses only the
-// standard library, reads files instead of running commands, and never does
-// network lookups (the fqdn comes from /etc/hosts, not DNS).
+// Package grains collects Salt's core grains (static facts about the host)
+// on the target: the keys, shapes and types salt/grains/*.py (3007.1)
+// report on Linux, no more. It runs inside the small static executor, so it
+// uses only the standard library (and brine's small shlex) and reads files
+// instead of running commands (the one command, `systemctl --version` for
+// the systemd grain, runs only when the systemctl binary does not carry
+// the strings itself). It never does network lookups: names come from
+// /etc/hosts, not DNS.
 package grains
 
 import (
@@ -10,9 +14,11 @@ import (
 	"encoding/binary"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
+	"time"
 )
 
 // Options tunes a collection.
@@ -22,6 +28,9 @@ type Options struct {
 	Root string
 	// Version is reported as the "brine_version" grain.
 	Version string
+	// SaltVersion is the Salt release reported as saltversion and
+	// saltversioninfo ("" is DefaultSaltVersion).
+	SaltVersion string
 }
 
 // Collect returns the grains of the host whose file system is at root ("" is
@@ -33,7 +42,15 @@ func Collect(ctx context.Context, root string) map[string]any {
 
 // CollectWith is Collect with options (the executor's version).
 func CollectWith(ctx context.Context, o Options) map[string]any {
-	return newSystem(o.Root).collect(ctx, o.Version)
+	g := newSystem(o.Root).collect(ctx, o.Version)
+	sv := o.SaltVersion
+	if sv == "" {
+		sv = DefaultSaltVersion
+	}
+	if s, info, err := SaltVersion(sv); err == nil {
+		g["saltversion"], g["saltversioninfo"] = s, info
+	}
+	return g
 }
 
 // SetID sets the "id" grain and the "server_id" derived from it, the way
@@ -68,9 +85,15 @@ type system struct {
 	uname  func() unameInfo
 	ifaces func() []iface
 	getenv func(string) string
-	uid    int
-	gid    int
-	pid    int
+	getwd  func() string
+	// run runs a command on the host (bounded by the caller's context) and
+	// returns its stdout.
+	run func(ctx context.Context, argv ...string) (string, error)
+	uid int
+	gid int
+	pid int
+	// found memoizes which() for one collection.
+	found map[string]string
 }
 
 func newSystem(root string) *system {
@@ -79,6 +102,8 @@ func newSystem(root string) *system {
 		uname:  realUname,
 		ifaces: realIfaces,
 		getenv: os.Getenv,
+		getwd:  realGetwd,
+		run:    realRun,
 		uid:    os.Getuid(),
 		gid:    os.Getgid(),
 		pid:    os.Getpid(),
@@ -93,14 +118,18 @@ func (s *system) collect(ctx context.Context, version string) map[string]any {
 		version = "unknown"
 	}
 	g["brine_version"] = version
-	steps := []func(map[string]any){
+	steps := []func(context.Context, map[string]any){
 		s.kernelGrains,
 		s.osGrains,
 		s.hostGrains,
 		s.netGrains,
+		s.gatewayGrains,
 		s.dnsGrains,
 		s.cpuGrains,
+		s.gpuGrains,
 		s.memGrains,
+		s.hwGrains,
+		s.diskGrains,
 		s.initGrains,
 		s.virtualGrains,
 		s.userGrains,
@@ -110,9 +139,49 @@ func (s *system) collect(ctx context.Context, version string) map[string]any {
 		if ctx.Err() != nil {
 			break
 		}
-		step(g)
+		step(ctx, g)
 	}
 	return g
+}
+
+// which finds an executable as Salt's salt.utils.path.which does: PATH,
+// then the usual bin directories; it returns the path on the target, or "".
+func (s *system) which(name string) string {
+	if p, ok := s.found[name]; ok {
+		return p
+	}
+	if s.found == nil {
+		s.found = map[string]string{}
+	}
+	seen := map[string]bool{}
+	dirs := append(strings.Split(s.getenv("PATH"), ":"), "/sbin", "/bin", "/usr/sbin", "/usr/bin", "/usr/local/sbin", "/usr/local/bin")
+	for _, d := range dirs {
+		if d == "" || !strings.HasPrefix(d, "/") || seen[d] {
+			continue
+		}
+		seen[d] = true
+		p := filepath.Join(d, name)
+		if fi, err := os.Stat(s.path(p)); err == nil && fi.Mode().IsRegular() && fi.Mode()&0o111 != 0 {
+			s.found[name] = p
+			return p
+		}
+	}
+	s.found[name] = ""
+	return ""
+}
+
+func realGetwd() string {
+	d, _ := os.Getwd()
+	return d
+}
+
+// realRun runs argv with a two-second bound of its own, so a wedged tool
+// cannot hold up the collection.
+func realRun(ctx context.Context, argv ...string) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, argv[0], argv[1:]...).Output()
+	return string(out), err
 }
 
 // path maps an absolute path into root.
@@ -189,7 +258,7 @@ func realIfaces() []iface {
 	return out
 }
 
-func (s *system) kernelGrains(g map[string]any) {
+func (s *system) kernelGrains(_ context.Context, g map[string]any) {
 	u := s.uname()
 	if u.Sysname == "" {
 		u.Sysname = "Linux"
@@ -199,6 +268,9 @@ func (s *system) kernelGrains(g map[string]any) {
 	g["kernelversion"] = u.Version
 	g["cpuarch"] = u.Machine
 	g["nodename"] = u.Nodename
+	if kp, ok := s.kernelParams(); ok {
+		g["kernelparams"] = kp
+	}
 }
 
 func readlink(p string) (string, error) { return os.Readlink(p) }

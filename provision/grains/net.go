@@ -1,7 +1,10 @@
 package grains
 
 import (
+	"context"
+	"encoding/hex"
 	"net"
+	"os"
 	"sort"
 	"strings"
 )
@@ -35,7 +38,7 @@ func (s *system) hosts() []hostsEntry {
 // fqdn is the canonical (first) name of the /etc/hosts line naming the host,
 // as getaddrinfo(AI_CANONNAME) with "files" would return it; no DNS query is
 // made, so collection stays fast on hosts with a broken resolver.
-func (s *system) hostGrains(g map[string]any) {
+func (s *system) hostGrains(_ context.Context, g map[string]any) {
 	node, _ := g["nodename"].(string)
 	if node == "" || node == "(none)" {
 		node = strings.TrimSpace(s.read("/etc/hostname"))
@@ -81,15 +84,42 @@ func (s *system) hostGrains(g map[string]any) {
 	g["fqdn_ip6"] = ip6
 }
 
+// fqdnsGrain is Salt's fqdns: the name each non-loopback address resolves
+// back to, sorted; the reverse lookup is done in /etc/hosts only.
+func (s *system) fqdnsGrain(addrs []net.IP) []string {
+	entries := s.hosts()
+	seen := map[string]bool{}
+	out := []string{}
+	for _, ip := range addrs {
+		if ip.IsLoopback() {
+			continue
+		}
+		for _, e := range entries {
+			if e.ip.Equal(ip) {
+				if n := e.names[0]; !seen[n] {
+					seen[n] = true
+					out = append(out, n)
+				}
+				break
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
 // netGrains fills ipv4, ipv6 and the per-interface maps from the kernel's
 // interface list (loopback included, as Salt does).
-func (s *system) netGrains(g map[string]any) {
+func (s *system) netGrains(_ context.Context, g map[string]any) {
 	ipv4, ipv6 := []string{}, []string{}
 	ipIf := map[string][]string{}
 	ip4If := map[string][]string{}
 	ip6If := map[string][]string{}
 	hw := map[string]string{}
-	for _, in := range s.ifaces() {
+	ifaces := s.ifaces()
+	var all []net.IP
+	for _, in := range ifaces {
+		all = append(all, in.Addrs...)
 		ipIf[in.Name] = []string{}
 		ip4If[in.Name] = []string{}
 		ip6If[in.Name] = []string{}
@@ -112,6 +142,43 @@ func (s *system) netGrains(g map[string]any) {
 	g["ip4_interfaces"] = ip4If
 	g["ip6_interfaces"] = ip6If
 	g["hwaddr_interfaces"] = hw
+	g["fqdns"] = s.fqdnsGrain(all)
+}
+
+// gatewayGrains fills ip_gw, ip4_gw and ip6_gw as Salt's default_gateway
+// does (only where the ip tool is installed): the gateway address of the
+// default route, True for a default route without one, else False. The
+// routes come from /proc/net/route and /proc/net/ipv6_route.
+func (s *system) gatewayGrains(_ context.Context, g map[string]any) {
+	if s.which("ip") == "" {
+		return
+	}
+	var gw4, gw6 any = false, false
+	for i, line := range strings.Split(s.read("/proc/net/route"), "\n") {
+		f := strings.Fields(line)
+		if i == 0 || len(f) < 3 || f[1] != "00000000" {
+			continue
+		}
+		gw4 = true
+		if b, err := hex.DecodeString(f[2]); err == nil && len(b) == 4 && f[2] != "00000000" {
+			gw4 = net.IPv4(b[3], b[2], b[1], b[0]).String()
+		}
+		break
+	}
+	for _, line := range strings.Split(s.read("/proc/net/ipv6_route"), "\n") {
+		f := strings.Fields(line)
+		// destination ::/0, not the unreachable and loopback entries
+		if len(f) < 10 || f[0] != strings.Repeat("0", 32) || f[1] != "00" || f[9] == "lo" {
+			continue
+		}
+		gw6 = true
+		if b, err := hex.DecodeString(f[4]); err == nil && len(b) == 16 && f[4] != strings.Repeat("0", 32) {
+			gw6 = net.IP(b).String()
+		}
+		break
+	}
+	g["ip4_gw"], g["ip6_gw"] = gw4, gw6
+	g["ip_gw"] = gw4 != false || gw6 != false
 }
 
 func uniqSorted(in []string) []string {
@@ -125,12 +192,22 @@ func uniqSorted(in []string) []string {
 	return out
 }
 
-// dnsGrains fills "dns" from /etc/resolv.conf in Salt's shape.
-func (s *system) dnsGrains(g map[string]any) {
+// dnsGrains fills "dns" in Salt's shape from systemd-resolved's
+// resolv.conf when there is one, else /etc/resolv.conf; no grain when
+// neither can be read.
+func (s *system) dnsGrains(_ context.Context, g map[string]any) {
+	conf := "/etc/resolv.conf"
+	if s.exists("/run/systemd/resolve/resolv.conf") {
+		conf = "/run/systemd/resolve/resolv.conf"
+	}
+	text, err := os.ReadFile(s.path(conf))
+	if err != nil {
+		return
+	}
 	ns, ns4, ns6 := []string{}, []string{}, []string{}
 	search, options, sortlist := []string{}, []string{}, []string{}
 	domain := ""
-	for _, line := range strings.Split(s.read("/etc/resolv.conf"), "\n") {
+	for _, line := range strings.Split(string(text), "\n") {
 		f := strings.Fields(line)
 		if len(f) < 2 || strings.HasPrefix(f[0], "#") || strings.HasPrefix(f[0], ";") {
 			continue

@@ -1,6 +1,7 @@
 package grains
 
 import (
+	"context"
 	"strconv"
 	"strings"
 )
@@ -72,8 +73,9 @@ func dpkgArch(machine string) string {
 }
 
 // osGrains fills os, os_family, osrelease*, oscodename, osfullname, osfinger,
-// lsb_distrib_* and osarch from /etc/os-release and /etc/lsb-release.
-func (s *system) osGrains(g map[string]any) {
+// lsb_distrib_* and osarch from /etc/os-release and /etc/lsb-release, as
+// Salt's _linux_distribution_data and _osrelease_data do.
+func (s *system) osGrains(_ context.Context, g map[string]any) {
 	rel := parseKV(s.read("/etc/os-release"))
 	if len(rel) == 0 {
 		rel = parseKV(s.read("/usr/lib/os-release"))
@@ -107,7 +109,6 @@ func (s *system) osGrains(g map[string]any) {
 	release := first(lsb["DISTRIB_RELEASE"], rel["VERSION_ID"], rel["BUILD_ID"])
 	codename := first(lsb["DISTRIB_CODENAME"], rel["VERSION_CODENAME"], rel["UBUNTU_CODENAME"],
 		parenthesized(rel["VERSION"]), parenthesized(rel["PRETTY_NAME"]))
-	description := first(lsb["DISTRIB_DESCRIPTION"], rel["PRETTY_NAME"])
 
 	g["os"] = osName
 	g["os_family"] = family
@@ -117,10 +118,15 @@ func (s *system) osGrains(g map[string]any) {
 	g["lsb_distrib_id"] = fullname
 	g["lsb_distrib_release"] = release
 	g["lsb_distrib_codename"] = codename
-	g["lsb_distrib_description"] = description
+	// Salt has a description only from lsb-release data (Ubuntu's
+	// /etc/lsb-release), never from os-release.
+	if d := lsb["DISTRIB_DESCRIPTION"]; d != "" {
+		g["lsb_distrib_description"] = d
+	}
 
-	info := []any{}
+	// Salt's _osrelease_data runs only when there is a release.
 	if release != "" {
+		info := []any{}
 		for _, p := range strings.Split(release, ".") {
 			if n, err := strconv.Atoi(p); err == nil {
 				info = append(info, n)
@@ -128,35 +134,23 @@ func (s *system) osGrains(g map[string]any) {
 				info = append(info, p)
 			}
 		}
-	}
-	g["osrelease_info"] = info
-	if len(info) > 0 {
+		g["osrelease_info"] = info
 		if n, ok := info[0].(int); ok {
 			g["osmajorrelease"] = n
 		}
-		if len(info) > 1 {
-			if n, ok := info[1].(int); ok {
-				g["osminorrelease"] = n
-			}
+		// osfinger as Salt builds it: "os" for a few systems, else
+		// osfullname; the full release for Ubuntu, Pop and openSUSE, else
+		// the first part of it.
+		finger := fullname
+		switch osName {
+		case "Debian", "Raspbian":
+			finger = osName
 		}
-	}
-	// osfinger as Salt builds it: "os" for a few systems, else osfullname;
-	// the full release for Ubuntu and openSUSE, else the major release.
-	finger := fullname
-	switch osName {
-	case "Debian", "Raspbian":
-		finger = osName
-	}
-	ver := release
-	if len(info) > 0 {
-		if !(finger == "Ubuntu" || strings.HasPrefix(finger, "openSUSE")) {
-			ver = strings.Split(release, ".")[0]
+		ver := strings.Split(release, ".")[0]
+		if finger == "Ubuntu" || osName == "Pop" || strings.HasPrefix(finger, "openSUSE") {
+			ver = release
 		}
-	}
-	if ver != "" {
 		g["osfinger"] = finger + "-" + ver
-	} else {
-		g["osfinger"] = finger
 	}
 
 	machine, _ := g["cpuarch"].(string)

@@ -31,9 +31,6 @@ const (
 	commentOnchangesNotRun = "State was not run because none of the onchanges reqs changed"
 	commentPrereqNoChange  = "No changes detected"
 	commentRecursive       = "Recursive requisite found"
-	// CommentFailhard is the comment of the states left unrun after a
-	// failhard failure (Salt drops them from the return; brine reports them).
-	CommentFailhard = "State was not run because a previous state failed and failhard is set"
 )
 
 // stateKeywords are chunk keys that belong to the engine, never to a
@@ -62,7 +59,7 @@ type runner struct {
 	byIdx   map[int]*lowstate.Result // real results by chunk index
 	pre     map[int]*lowstate.Result // prereq test-mode results by chunk index
 	runNum  int
-	stopped bool // failhard triggered
+	stopped bool // failhard triggered: nothing more runs or is reported
 	// skipped marks chunks the engine did not run (onfail/onchanges/prereq
 	// without changes, failed requisites): Salt's __state_ran__ False.
 	skipped map[int]bool
@@ -103,9 +100,17 @@ func Run(ctx context.Context, chunks []lowstate.Chunk, o Options) lowstate.Resul
 	r.nodes = buildGraph(cs, o.Registry)
 	order, cyclic := topoOrder(r.nodes)
 	for _, i := range order {
+		if r.stopped {
+			// failhard: Salt returns only the states that ran
+			// (State.call_chunks stops at check_failhard).
+			break
+		}
 		r.runNode(r.nodes[i])
 	}
 	for _, i := range cyclic {
+		if r.stopped {
+			break
+		}
 		n := r.nodes[i]
 		if n.check {
 			continue
@@ -277,10 +282,6 @@ func (r *runner) runNode(n *node) {
 	start := r.now()
 	if n.check {
 		r.runCheck(n)
-		return
-	}
-	if r.stopped {
-		r.record(n, Failed(CommentFailhard), start)
 		return
 	}
 	if err := r.ctx.Err(); err != nil {

@@ -531,35 +531,53 @@ func TestRetry(t *testing.T) {
 	want(t, byID(t, res, "r"), F, "The state would be retried every 1 seconds (with a splay of up to 0 seconds) a maximum of 3 times or until a result of True is returned")
 }
 
+// TestFailhard follows Salt's State.call_chunks/check_failhard: the run stops
+// at the first failed state whose failhard (or the run's) is set, and only
+// the states that ran are returned; test mode and a None result never stop.
 func TestFailhard(t *testing.T) {
-	mk := func(perState bool) []lowstate.Chunk {
+	mk := func(perState any) []lowstate.Chunk {
 		bad := chunk("s", "bad", "test.fail_without_changes")
-		if perState {
-			bad["failhard"] = true
+		if perState != nil {
+			bad["failhard"] = perState
 		}
-		return []lowstate.Chunk{chunk("s", "first", "test.nop"), bad, chunk("s", "after", "test.nop")}
+		return []lowstate.Chunk{chunk("s", "first", "test.nop"), bad, chunk("s", "after", "test.nop"),
+			chunk("s", "needs-bad", "test.nop", "require", req("test", "bad"))}
 	}
 	for _, tc := range []struct {
 		name      string
-		perState  bool
+		perState  any
 		opt, test bool
 		stop      bool
 	}{
 		{"state keyword", true, false, false, true},
-		{"option", false, true, false, true},
-		{"off", false, false, false, false},
+		{"option", nil, true, false, true},
+		{"off", nil, false, false, false},
+		{"state keyword False overrides the option", false, true, false, false},
 		{"ignored in test mode", true, true, true, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			res := state.Run(context.Background(), mk(tc.perState), state.Options{Test: tc.test, Failhard: tc.opt, Registry: registry(), Env: &state.Env{Root: t.TempDir()}})
-			after := byID(t, res, "after")
-			if tc.stop {
-				want(t, after, F, state.CommentFailhard)
-			} else {
-				want(t, after, T, "Success!")
-			}
 			want(t, byID(t, res, "first"), T, "Success!")
+			want(t, byID(t, res, "bad"), F, "ailure!")
+			if tc.stop {
+				if len(res) != 2 {
+					t.Errorf("failhard: Salt returns only the states that ran (first, bad), got %v", keys(res))
+				}
+				return
+			}
+			if len(res) != 4 {
+				t.Fatalf("want all 4 states, got %v", keys(res))
+			}
+			want(t, byID(t, res, "after"), T, "Success!")
+			want(t, byID(t, res, "needs-bad"), F, "One or more requisite failed: s.bad")
 		})
+	}
+	// A requisite that fails under failhard stops the run before its
+	// dependant, which then is not in the return either.
+	bad := chunk("s", "bad", "test.fail_without_changes", "failhard", true)
+	res := runChunks(t, false, chunk("s", "needs-bad", "test.nop", "require", req("test", "bad")), bad, chunk("s", "z", "test.nop"))
+	if len(res) != 1 || byID(t, res, "bad") == nil {
+		t.Errorf("want only the failed requisite, got %v", keys(res))
 	}
 }
 

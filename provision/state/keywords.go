@@ -255,3 +255,13 @@ func pyBool(b *bool) string {
 	}
 	return "False"
 }
+
+// PyList formats a list of strings as Python's str() of a list does, as
+// Salt's comments print them: ['a', 'b'].
+func PyList(items []string) string {
+	q := make([]string, len(items))
+	for i, s := range items {
+		q[i] = "'" + strings.ReplaceAll(strings.ReplaceAll(s, `\`, `\\`), "'", `\'`) + "'"
+	}
+	return "[" + strings.Join(q, ", ") + "]"
+}

@@ -37,7 +37,7 @@ type Request struct {
 	Args   []string       `json:"args,omitempty"`
 	Kwargs map[string]any `json:"kwargs,omitempty"`
 	// Grains are roster grains; they override collected grains.
-	Grains map[string]any `json:"grains,omitempty"`
+	Grains Grains `json:"grains,omitempty"`
 	// Test is test=True for state functions.
 	Test     bool `json:"test,omitempty"`
 	Failhard bool `json:"failhard,omitempty"`
@@ -135,7 +135,7 @@ type Response struct {
 	Error string `json:"error,omitempty"`
 	// Grains are the collected grains (without roster grains), left out
 	// when they hash to the request's GrainsSHA.
-	Grains map[string]any `json:"grains,omitempty"`
+	Grains Grains `json:"grains,omitempty"`
 	// GrainsSHA is the hash of the collected grains.
 	GrainsSHA string `json:"grains_sha256,omitempty"`
 	// Duration of the run on the target, in seconds.

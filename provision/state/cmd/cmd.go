@@ -53,24 +53,25 @@ func successCodes(c lowstate.Chunk) map[int]bool {
 func run(ctx context.Context, env *state.Env, c lowstate.Chunk) *lowstate.Result {
 	name := c.Name()
 	if env.Test && !state.ArgBool(c, "stateful", false) {
-		return state.Pending(fmt.Sprintf("Command %q would have been executed", name), nil)
+		return state.Pending(fmt.Sprintf(`Command "%s" would have been executed`, name), nil)
 	}
 	if env.Test {
 		// a stateful command is run with test_name in test mode, when given
 		tn := state.ArgStr(c, "test_name")
 		if tn == "" {
-			return state.Pending(fmt.Sprintf("Command %q would have been executed", name), nil)
+			return state.Pending(fmt.Sprintf(`Command "%s" would have been executed`, name), nil)
 		}
-		return execute(ctx, env, c, command(c, tn), name)
+		return execute(ctx, env, c, command(c, tn), name, `"`)
 	}
-	return execute(ctx, env, c, command(c, name), name)
+	return execute(ctx, env, c, command(c, name), name, `"`)
 }
 
-// execute runs cmd and builds Salt's cmd.run return.
-func execute(ctx context.Context, env *state.Env, c lowstate.Chunk, cmd state.Cmd, name string) *lowstate.Result {
+// execute runs cmd and builds Salt's cmd.run return; q is how Salt quotes
+// the name in its comment ("..." for cmd.run, '...' for cmd.script).
+func execute(ctx context.Context, env *state.Env, c lowstate.Chunk, cmd state.Cmd, name, q string) *lowstate.Result {
 	if cmd.Cwd != "" {
 		if fi, err := os.Stat(cmd.Cwd); err != nil || !fi.IsDir() {
-			return state.Failed(fmt.Sprintf("Desired working directory %q is not available", cmd.Cwd))
+			return state.Failed(fmt.Sprintf(`Desired working directory "%s" is not available`, cmd.Cwd))
 		}
 	}
 	if t := state.ArgFloat(c, "timeout", 0); t > 0 {
@@ -95,7 +96,7 @@ func execute(ctx context.Context, env *state.Env, c lowstate.Chunk, cmd state.Cm
 		"stdout":  strings.TrimRight(res.Stdout, "\r\n"),
 		"stderr":  strings.TrimRight(res.Stderr, "\r\n"),
 	}
-	out := state.Changed(fmt.Sprintf("Command %q run", name), changes)
+	out := state.Changed("Command "+q+name+q+" run", changes)
 	out.Result = lowstate.Bool(successCodes(c)[res.Retcode])
 	if res.Err != nil {
 		out.Result = lowstate.Bool(false)
@@ -187,8 +188,8 @@ func parseKV(s string) map[string]any {
 func script(ctx context.Context, env *state.Env, c lowstate.Chunk) *lowstate.Result {
 	name := c.Name()
 	if env.Test {
-		// as Salt's: predicted before the script is fetched
-		return state.Pending(fmt.Sprintf("Command %q would have been executed", name), nil)
+		// Salt's cmd.script predicts before it fetches the script.
+		return state.Pending(fmt.Sprintf("Command '%s' would have been executed", name), nil)
 	}
 	hash := c.Str(lowstate.KeyFile)
 	if hash == "" {
@@ -225,7 +226,7 @@ func script(ctx context.Context, env *state.Env, c lowstate.Chunk) *lowstate.Res
 	}
 	cmd := command(c, line)
 	cmd.Shell = "/bin/sh"
-	return execute(ctx, env, c, cmd, name)
+	return execute(ctx, env, c, cmd, name, "'")
 }
 
 // wait does nothing by itself: the command only runs through mod_watch.

@@ -50,6 +50,10 @@ func TestRun(t *testing.T) {
 	if pid, _ := r.Changes["pid"].(int); pid <= 0 {
 		t.Errorf("pid %v", r.Changes["pid"])
 	}
+	// Salt puts the command in its comment as is, quotes and all.
+	if r := call(t, false, mk("run", `echo "hi"`), nil); r.Comment != `Command "echo "hi"" run` {
+		t.Errorf("comment %q", r.Comment)
+	}
 	r = call(t, false, mk("run", "exit 4"), nil)
 	if !isFalse(r) || r.Changes["retcode"] != 4 {
 		t.Errorf("failing command: %+v", r)
@@ -71,7 +75,7 @@ func TestRunOptions(t *testing.T) {
 		t.Errorf("shell %q", r.Changes["stdout"])
 	}
 	r = call(t, false, mk("run", "true", "cwd", "/does/not/exist"), nil)
-	if !isFalse(r) || !strings.Contains(r.Comment, "is not available") {
+	if !isFalse(r) || r.Comment != `Desired working directory "/does/not/exist" is not available` {
 		t.Errorf("bad cwd: %+v", r)
 	}
 	if os.Geteuid() == 0 {
@@ -116,7 +120,7 @@ func TestStateful(t *testing.T) {
 func TestScript(t *testing.T) {
 	files := map[string][]byte{"h1": []byte("#!/bin/sh\necho script \"$1\" \"$2\"\n")}
 	r := call(t, false, mk("script", "salt://s.sh", lowstate.KeyFile, "h1", "args", "a 'b c'"), files)
-	if !isTrue(r) || r.Changes["stdout"] != "script a b c" {
+	if !isTrue(r) || r.Changes["stdout"] != "script a b c" || r.Comment != "Command 'salt://s.sh' run" {
 		t.Errorf("%+v", r)
 	}
 	r = call(t, false, mk("script", "salt://missing.sh"), files)
@@ -124,8 +128,13 @@ func TestScript(t *testing.T) {
 		t.Errorf("%+v", r)
 	}
 	r = call(t, true, mk("script", "salt://s.sh", lowstate.KeyFile, "h1"), files)
-	if r.Result != nil || !strings.Contains(r.Comment, "would have been executed") {
+	if r.Result != nil || r.Comment != "Command 'salt://s.sh' would have been executed" {
 		t.Errorf("test mode %+v", r)
+	}
+	// a name with quotes is quoted as Salt does (no escaping)
+	r = call(t, true, mk("run", `echo "hi"`), nil)
+	if r.Result != nil || r.Comment != `Command "echo "hi"" would have been executed` {
+		t.Errorf("test mode quoting %q", r.Comment)
 	}
 }
 

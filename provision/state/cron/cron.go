@@ -169,12 +169,12 @@ func present(ctx context.Context, env *state.Env, c lowstate.Chunk) *lowstate.Re
 		return state.OK(fmt.Sprintf("Cron %s already present", name))
 	case "new":
 		if env.Test {
-			return state.Pending(fmt.Sprintf("Cron %s is set to be added", name), ch)
+			return state.Pending(fmt.Sprintf("Cron %s is set to be added", name), nil)
 		}
 		return state.Changed(fmt.Sprintf("Cron %s added to %s's crontab", name, u), ch)
 	}
 	if env.Test {
-		return state.Pending(fmt.Sprintf("Cron %s is set to be updated", name), ch)
+		return state.Pending(fmt.Sprintf("Cron %s is set to be updated", name), nil)
 	}
 	return state.Changed(fmt.Sprintf("Cron %s updated", name), ch)
 }
@@ -200,11 +200,14 @@ func absent(ctx context.Context, env *state.Env, c lowstate.Chunk) *lowstate.Res
 		return state.Failedf("Cron %s for user %s failed to commit with error %v", name, u, err)
 	}
 	if status == "absent" {
+		if env.Test {
+			return state.OK(fmt.Sprintf("Cron %s is absent", name))
+		}
 		return state.OK(fmt.Sprintf("Cron %s already absent", name))
 	}
 	ch := map[string]any{u: name}
 	if env.Test {
-		return state.Pending(fmt.Sprintf("Cron %s is set to be removed", name), ch)
+		return state.Pending(fmt.Sprintf("Cron %s is set to be removed", name), nil)
 	}
 	return state.Changed(fmt.Sprintf("Cron %s removed from %s's crontab", name, u), ch)
 }
@@ -241,11 +244,11 @@ func envPresent(ctx context.Context, env *state.Env, c lowstate.Chunk) *lowstate
 	case status == "present":
 		return state.OK(fmt.Sprintf("Cron env %s already present", name))
 	case status == "new" && env.Test:
-		return state.Pending(fmt.Sprintf("Cron env %s is set to be added", name), ch)
+		return state.Pending(fmt.Sprintf("Cron env %s is set to be added", name), nil)
 	case status == "new":
 		return state.Changed(fmt.Sprintf("Cron env %s added to %s's crontab", name, u), ch)
 	case env.Test:
-		return state.Pending(fmt.Sprintf("Cron env %s is set to be updated", name), ch)
+		return state.Pending(fmt.Sprintf("Cron env %s is set to be updated", name), nil)
 	}
 	return state.Changed(fmt.Sprintf("Cron env %s updated", name), ch)
 }
@@ -266,11 +269,14 @@ func envAbsent(ctx context.Context, env *state.Env, c lowstate.Chunk) *lowstate.
 		return state.Failedf("Cron env %s for user %s failed to commit with error %v", name, u, err)
 	}
 	if status == "absent" {
+		if env.Test {
+			return state.OK(fmt.Sprintf("Cron env %s is absent", name))
+		}
 		return state.OK(fmt.Sprintf("Cron env %s already absent", name))
 	}
 	ch := map[string]any{u: name}
 	if env.Test {
-		return state.Pending(fmt.Sprintf("Cron env %s is set to be removed", name), ch)
+		return state.Pending(fmt.Sprintf("Cron env %s is set to be removed", name), nil)
 	}
 	return state.Changed(fmt.Sprintf("Cron env %s removed from %s's crontab", name, u), ch)
 }

@@ -58,8 +58,9 @@ func TestPresentWritesSaltFormat(t *testing.T) {
 	job := lowstate.Chunk{"name": "/usr/local/bin/backup.sh", "user": "app", "minute": float64(0), "hour": "3"}
 	env.Test = true
 	r := call(env, "present", job)
-	if r.Result != nil || r.Comment != "Cron /usr/local/bin/backup.sh is set to be added" || strings.Contains(tab(t, env, "app"), "backup") {
-		t.Fatalf("test: %s %q", statetest.Result(r), r.Comment)
+	// Salt's test mode predicts with no changes (salt/states/cron.py).
+	if r.Result != nil || r.Comment != "Cron /usr/local/bin/backup.sh is set to be added" || len(r.Changes) != 0 || strings.Contains(tab(t, env, "app"), "backup") {
+		t.Fatalf("test: %s %q %v", statetest.Result(r), r.Comment, r.Changes)
 	}
 	env.Test = false
 	r = call(env, "present", job)
@@ -103,16 +104,20 @@ func TestUpdateByIdentifierAndCommented(t *testing.T) {
 		t.Errorf("crontab:\n%q\nwant\n%q", got, want)
 	}
 	env.Test = true
-	if r := call(env, "absent", lowstate.Chunk{"name": "/bin/job --new", "identifier": "job"}); r.Result != nil {
-		t.Errorf("test absent %s", statetest.Result(r))
+	if r := call(env, "absent", lowstate.Chunk{"name": "/bin/job --new", "identifier": "job"}); r.Result != nil || len(r.Changes) != 0 || r.Comment != "Cron /bin/job --new is set to be removed" {
+		t.Errorf("test absent %s %q %v", statetest.Result(r), r.Comment, r.Changes)
 	}
 	env.Test = false
 	r = call(env, "absent", lowstate.Chunk{"name": "/bin/job --new", "identifier": "job"})
 	if statetest.Result(r) != "true" || r.Comment != "Cron /bin/job --new removed from root's crontab" || tab(t, env, "root") != Tag+"\n" {
 		t.Errorf("absent: %q %q", r.Comment, tab(t, env, "root"))
 	}
-	if r := call(env, "absent", lowstate.Chunk{"name": "/bin/job --new", "identifier": "job"}); len(r.Changes) != 0 {
-		t.Errorf("second absent %v", r.Changes)
+	if r := call(env, "absent", lowstate.Chunk{"name": "/bin/job --new", "identifier": "job"}); len(r.Changes) != 0 || r.Comment != "Cron /bin/job --new already absent" {
+		t.Errorf("second absent %v %q", r.Changes, r.Comment)
+	}
+	env.Test = true
+	if r := call(env, "absent", lowstate.Chunk{"name": "/bin/job --new", "identifier": "job"}); statetest.Result(r) != "true" || r.Comment != "Cron /bin/job --new is absent" {
+		t.Errorf("test absent, absent: %s %q", statetest.Result(r), r.Comment)
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"brine/provision/lowstate"
 	"brine/provision/state"
 	"brine/provision/state/hostcmd"
+	"brine/provision/state/statetest"
 )
 
 // realExec runs commands for real (tests only), so the git state is checked
@@ -58,6 +59,19 @@ func hostGit(t *testing.T, root string) {
 	os.WriteFile(filepath.Join(root, "usr/bin/git"), []byte("#!/bin/sh\n"), 0o755)
 }
 
+// noNetwork is true when no command of the run contacts the remote.
+func noNetwork(lines []string) bool {
+	for _, l := range lines {
+		if strings.Contains(l, " ls-remote ") || strings.Contains(l, " fetch ") || strings.Contains(l, " clone ") {
+			return false
+		}
+	}
+	return true
+}
+
+// TestLatestWithRealGit checks git.latest against the real git binary with
+// Salt's (salt/states/git.py 3007.1) comments and changes; test mode never
+// contacts the remote.
 func TestLatestWithRealGit(t *testing.T) {
 	if _, err := exec.LookPath("git"); err != nil {
 		t.Skip("git not installed")
@@ -76,8 +90,9 @@ func TestLatestWithRealGit(t *testing.T) {
 	c := lowstate.Chunk{"name": src, "target": "/srv/app", "rev": "main"}
 	env.Test = true
 	pred := call(env, c)
-	if pred.Result != nil {
-		t.Fatalf("test: %q", pred.Comment)
+	if pred.Result != nil || pred.Comment != "Repository "+src+" would be cloned to /srv/app" ||
+		!reflect.DeepEqual(pred.Changes, map[string]any{"new": src + " => /srv/app"}) || !noNetwork(ex.lines) {
+		t.Fatalf("test: %v %q %v %v", pred.Result, pred.Comment, pred.Changes, ex.lines)
 	}
 	if _, err := os.Stat(filepath.Join(root, "srv/app")); !os.IsNotExist(err) {
 		t.Fatal("test mode cloned")
@@ -85,8 +100,8 @@ func TestLatestWithRealGit(t *testing.T) {
 	env.Test = false
 	r := call(env, c)
 	want := map[string]any{"new": src + " => /srv/app", "revision": map[string]any{"old": nil, "new": first}}
-	if *r.Result != true || !reflect.DeepEqual(r.Changes, want) || !reflect.DeepEqual(pred.Changes, want) {
-		t.Fatalf("%v (pred %v) %q", r.Changes, pred.Changes, r.Comment)
+	if *r.Result != true || !reflect.DeepEqual(r.Changes, want) || r.Comment != src+" cloned to /srv/app" {
+		t.Fatalf("%v %q", r.Changes, r.Comment)
 	}
 	if b, _ := os.ReadFile(filepath.Join(root, "srv/app/README")); string(b) != "v1\n" {
 		t.Errorf("checkout %q", b)
@@ -99,12 +114,17 @@ func TestLatestWithRealGit(t *testing.T) {
 	sh(t, src, "commit", "-q", "-am", "two")
 	second := sh(t, src, "rev-parse", "HEAD")
 	env.Test = true
-	pred = call(env, c)
+	ex.lines = nil
+	// Offline, only a fetch can tell whether the branch moved.
+	if pred = call(env, c); pred.Result != nil || pred.Comment != "Remote 'origin' would be fetched" || len(pred.Changes) != 0 || !noNetwork(ex.lines) {
+		t.Fatalf("test, remote moved: %v %q %v %v", pred.Result, pred.Comment, pred.Changes, ex.lines)
+	}
 	env.Test = false
 	r = call(env, c)
 	want = map[string]any{"revision": map[string]any{"old": first, "new": second}}
-	if *r.Result != true || !reflect.DeepEqual(r.Changes, want) || !reflect.DeepEqual(pred.Changes, want) {
-		t.Fatalf("update %v (pred %v) %q", r.Changes, pred.Changes, r.Comment)
+	if *r.Result != true || !reflect.DeepEqual(r.Changes, want) ||
+		r.Comment != src+" was fetched, resulting in updated refs. Repository was fast-forwarded to origin/main ("+second[:7]+")." {
+		t.Fatalf("update %v %q", r.Changes, r.Comment)
 	}
 	if b, _ := os.ReadFile(filepath.Join(root, "srv/app/README")); string(b) != "v2\n" {
 		t.Errorf("after update %q", b)
@@ -113,22 +133,63 @@ func TestLatestWithRealGit(t *testing.T) {
 	// local edits block the update unless force_reset
 	os.WriteFile(filepath.Join(src, "README"), []byte("v3\n"), 0o644)
 	sh(t, src, "commit", "-q", "-am", "three")
+	third := sh(t, src, "rev-parse", "HEAD")
 	os.WriteFile(filepath.Join(root, "srv/app/README"), []byte("local edit\n"), 0o644)
 	if r := call(env, c); *r.Result != false || !strings.Contains(r.Comment, "force_reset") {
 		t.Fatalf("dirty: %q", r.Comment)
 	}
+	// Once a fetch (here by hand) brought origin/main along, the dry run
+	// knows where the checkout would go and says it would reset.
+	sh(t, filepath.Join(root, "srv/app"), "fetch", "-q", "origin")
 	c["force_reset"] = true
-	if r := call(env, c); *r.Result != true {
-		t.Fatalf("force_reset: %q", r.Comment)
+	env.Test = true
+	pred = call(env, c)
+	wantPred := map[string]any{"revision": map[string]any{"old": second, "new": third}, "forced update": true}
+	if pred.Result != nil || !reflect.DeepEqual(pred.Changes, wantPred) ||
+		pred.Comment != "Remote 'origin' would be fetched. Repository would be hard-reset from "+second[:7]+" to "+third[:7]+"." {
+		t.Errorf("test, reset: %v %q %v", pred.Result, pred.Comment, pred.Changes)
+	}
+	env.Test = false
+	if r := call(env, c); *r.Result != true || r.Changes["forced update"] != true ||
+		r.Comment != "Uncommitted changes were discarded. Repository was hard-reset to origin/main ("+third[:7]+")." {
+		t.Fatalf("force_reset: %q %v", r.Comment, r.Changes)
 	}
 	if b, _ := os.ReadFile(filepath.Join(root, "srv/app/README")); string(b) != "v3\n" {
 		t.Errorf("after reset %q", b)
 	}
 
-	// pin to the first commit by sha: not a fast-forward, needs force_reset
+	// pin to the first commit by sha: known locally, so the dry run is sure
 	c["rev"] = first
+	env.Test = true
+	if pred := call(env, c); pred.Result != nil || !reflect.DeepEqual(pred.Changes["revision"], map[string]any{"old": third, "new": first}) {
+		t.Errorf("test, pin: %v %q %v", pred.Result, pred.Comment, pred.Changes)
+	}
+	env.Test = false
 	if r := call(env, c); *r.Result != true || r.Changes["revision"].(map[string]any)["new"] != first {
 		t.Errorf("pin: %v %q", r.Changes, r.Comment)
+	}
+	env.Test = true
+	if pred := call(env, c); statetest.Result(pred) != "true" || pred.Comment != "Repository /srv/app is up-to-date" {
+		t.Errorf("test, pinned: %q", pred.Comment)
+	}
+}
+
+// TestDryRunOffline: an unreachable remote fails the real run, never the
+// dry run, and a dry run needs no git when it predicts a clone (an earlier
+// state may install git).
+func TestDryRunOffline(t *testing.T) {
+	root := t.TempDir()
+	fx := &hostcmd.Fake{}
+	env := &state.Env{Root: root, Exec: fx, Test: true}
+	c := lowstate.Chunk{"name": "https://git.example.com/tool.git", "target": "/opt/tool"}
+	if r := call(env, c); r.Result != nil || r.Comment != "Repository https://git.example.com/tool.git would be cloned to /opt/tool" || len(fx.Lines()) != 0 {
+		t.Errorf("no git yet: %v %q %v", r.Result, r.Comment, fx.Lines())
+	}
+	hostGit(t, root)
+	fx.On("GIT_TERMINAL_PROMPT=0 git ls-remote", "", 128)
+	env.Test = false
+	if r := call(env, c); *r.Result != false || !strings.HasPrefix(r.Comment, "Failed to check remote refs: ") {
+		t.Errorf("offline real run: %q", r.Comment)
 	}
 }
 
@@ -143,6 +204,7 @@ func TestCloneCommandLineAndErrors(t *testing.T) {
 	if r := call(env, c); *r.Result != false || r.Comment != "git is not installed on this host" || len(fx.Lines()) != 0 {
 		t.Fatalf("no git: %q", r.Comment)
 	}
+	fx.On("GIT_TERMINAL_PROMPT=0 git ls-remote", sha+"\trefs/heads/stable\n", 0)
 	hostGit(t, root)
 	r := call(env, c)
 	if *r.Result != true {

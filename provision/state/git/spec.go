@@ -9,7 +9,7 @@ func Spec() *spec.Module {
 		Doc: "Git checkouts and git configuration, with the host's git.",
 		Funcs: map[string]*spec.Func{
 			"latest": spec.Fn("Clone the repository NAME into target, or fetch and move it to rev (branch, tag "+
-				"or commit; default HEAD): 'Repository NAME cloned to TARGET', 'Repository TARGET is up-to-date'.",
+				"or commit; default HEAD): 'NAME cloned to TARGET', 'Repository TARGET is up-to-date'; a dry run never contacts the remote.",
 				"name, target str, rev='HEAD' any, branch=None str, user=None str, password=None ignored, "+
 					"update_head=True ignored, force_checkout=False ignored, force_clone=False, force_fetch=False ignored, "+
 					"force_reset=False any, submodules=False ignored, bare=False ignored, mirror=False ignored, "+

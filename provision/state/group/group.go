@@ -5,7 +5,6 @@ package group
 import (
 	"context"
 	"fmt"
-	"os"
 	"sort"
 	"strconv"
 	"strings"
@@ -21,70 +20,6 @@ func Module() *state.Module {
 		"present": present,
 		"absent":  absent,
 	}}
-}
-
-// LoginDefs reads the numeric settings of <Root>/etc/login.defs (UID_MIN,
-// SYS_GID_MAX...), with the shadow-utils defaults for missing keys.
-func LoginDefs(env *state.Env) map[string]int {
-	m := map[string]int{
-		"UID_MIN": 1000, "UID_MAX": 60000, "SYS_UID_MIN": 101, "SYS_UID_MAX": 999,
-		"GID_MIN": 1000, "GID_MAX": 60000, "SYS_GID_MIN": 101, "SYS_GID_MAX": 999,
-	}
-	b, err := os.ReadFile(state.HostPath(env, "/etc/login.defs"))
-	if err != nil {
-		return m
-	}
-	for _, l := range strings.Split(string(b), "\n") {
-		f := strings.Fields(l)
-		if len(f) != 2 || strings.HasPrefix(f[0], "#") {
-			continue
-		}
-		if _, known := m[f[0]]; known {
-			if n, err := strconv.Atoi(f[1]); err == nil {
-				m[f[0]] = n
-			}
-		}
-	}
-	return m
-}
-
-// NextFree predicts the id useradd/groupadd will allocate: the lowest id
-// above the highest used one in [min, max] for normal accounts, the highest
-// free one counting down from max for system accounts.
-func NextFree(used map[int]bool, min, max int, system bool) int {
-	if system {
-		for id := max; id >= min; id-- {
-			if !used[id] {
-				return id
-			}
-		}
-		return -1
-	}
-	hi := min - 1
-	for id := range used {
-		if id >= min && id <= max && id > hi {
-			hi = id
-		}
-	}
-	if hi+1 <= max {
-		return hi + 1
-	}
-	for id := min; id <= max; id++ {
-		if !used[id] {
-			return id
-		}
-	}
-	return -1
-}
-
-// UsedGIDs returns the gids in <Root>/etc/group.
-func UsedGIDs(env *state.Env) map[int]bool {
-	gs, _ := state.Groups(env)
-	m := map[int]bool{}
-	for _, g := range gs {
-		m[g.GID] = true
-	}
-	return m
 }
 
 func sorted(s []string) []string {
@@ -154,16 +89,7 @@ func present(ctx context.Context, env *state.Env, c lowstate.Chunk) *lowstate.Re
 	if cur == nil {
 		members := wantMembers(c, nil)
 		if env.Test {
-			pg := gid
-			if pg < 0 {
-				d := LoginDefs(env)
-				if state.ArgBool(c, "system", false) {
-					pg = NextFree(UsedGIDs(env), d["SYS_GID_MIN"], d["SYS_GID_MAX"], true)
-				} else {
-					pg = NextFree(UsedGIDs(env), d["GID_MIN"], d["GID_MAX"], false)
-				}
-			}
-			return state.Pending(fmt.Sprintf("Group %s set to be added", name), info(&state.Group{Name: name, GID: pg, Members: members}))
+			return state.Pending(fmt.Sprintf("Group %s set to be added", name), nil)
 		}
 		argv := []string{"groupadd"}
 		if gid >= 0 {
@@ -199,13 +125,13 @@ func present(ctx context.Context, env *state.Env, c lowstate.Chunk) *lowstate.Re
 			l = append(l, m)
 		}
 		ch["members"] = l
-		lines = append(lines, "members: "+strings.Join(members, ", "))
+		lines = append(lines, "members: "+state.PyList(members))
 	}
 	if len(ch) == 0 {
 		return state.OK(fmt.Sprintf("Group %s is present and up to date", name))
 	}
 	if env.Test {
-		return state.Pending("The following group attributes are set to be changed:\n"+strings.Join(lines, "\n"), ch)
+		return state.Pending("The following group attributes are set to be changed:\n"+strings.Join(lines, "\n")+"\n", nil)
 	}
 	if _, ok := ch["gid"]; ok {
 		if _, err := hostcmd.Output(ctx, env, nil, "groupmod", "-g", strconv.Itoa(gid), name); err != nil {
@@ -231,7 +157,7 @@ func absent(ctx context.Context, env *state.Env, c lowstate.Chunk) *lowstate.Res
 	}
 	ch := map[string]any{name: ""}
 	if env.Test {
-		return state.Pending(fmt.Sprintf("Group %s is set for removal", name), ch)
+		return state.Pending(fmt.Sprintf("Group %s is set for removal", name), nil)
 	}
 	if _, err := hostcmd.Output(ctx, env, nil, "groupdel", name); err != nil {
 		return state.Failedf("Failed to remove group %s: %v", name, err)

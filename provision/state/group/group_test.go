@@ -21,13 +21,14 @@ func TestPresentNewWithMembers(t *testing.T) {
 	env.Test = true
 	pred := call(env, "present", c)
 	env.Test = false
-	if pred.Result != nil || len(fx.Lines()) != 0 {
-		t.Fatalf("test mode %s %v", statetest.Result(pred), fx.Lines())
+	// Salt's test mode: a comment, no changes (salt/states/group.py).
+	if pred.Result != nil || pred.Comment != "Group web set to be added" || len(pred.Changes) != 0 || len(fx.Lines()) != 0 {
+		t.Fatalf("test mode %s %q %v %v", statetest.Result(pred), pred.Comment, pred.Changes, fx.Lines())
 	}
 	r := call(env, "present", c)
 	want := map[string]any{"name": "web", "gid": 1000, "passwd": "x", "members": []any{"daemon", "root"}}
-	if statetest.Result(r) != "true" || !reflect.DeepEqual(r.Changes, want) || !reflect.DeepEqual(pred.Changes, want) {
-		t.Fatalf("%s %v pred %v", statetest.Result(r), r.Changes, pred.Changes)
+	if statetest.Result(r) != "true" || !reflect.DeepEqual(r.Changes, want) {
+		t.Fatalf("%s %v", statetest.Result(r), r.Changes)
 	}
 	if got := fx.Lines(); !reflect.DeepEqual(got, []string{"groupadd web", "gpasswd -M daemon,root web"}) {
 		t.Errorf("commands %v", got)
@@ -39,14 +40,17 @@ func TestPresentNewWithMembers(t *testing.T) {
 
 func TestPresentSystemGIDAndUsers(t *testing.T) {
 	env, fx := shadowfake.Env(t)
-	env.Test = true
-	pred := call(env, "present", lowstate.Chunk{"name": "svc", "system": true})
-	env.Test = false
 	r := call(env, "present", lowstate.Chunk{"name": "svc", "system": true})
-	if r.Changes["gid"] != 999 || pred.Changes["gid"] != 999 || fx.Lines()[0] != "groupadd -r svc" {
-		t.Errorf("system: %v %v %v", r.Changes, pred.Changes, fx.Lines())
+	if r.Changes["gid"] != 999 || fx.Lines()[0] != "groupadd -r svc" {
+		t.Errorf("system: %v %v", r.Changes, fx.Lines())
 	}
 	fx.Reset()
+	env.Test = true
+	r = call(env, "present", lowstate.Chunk{"name": "adm", "gid": 44, "addusers": []any{"root"}, "delusers": []any{"daemon"}})
+	if r.Result != nil || r.Comment != "The following group attributes are set to be changed:\ngid: 44\nmembers: ['root']\n" || len(r.Changes) != 0 {
+		t.Errorf("test: %s %q %v", statetest.Result(r), r.Comment, r.Changes)
+	}
+	env.Test = false
 	r = call(env, "present", lowstate.Chunk{"name": "adm", "gid": 44, "addusers": []any{"root"}, "delusers": []any{"daemon"}})
 	want := map[string]any{"gid": 44, "members": []any{"root"}}
 	if statetest.Result(r) != "true" || !reflect.DeepEqual(r.Changes, want) {
@@ -69,18 +73,5 @@ func TestAbsent(t *testing.T) {
 	}
 	if r := call(env, "absent", lowstate.Chunk{"name": "sudo"}); statetest.Result(r) != "true" || len(r.Changes) != 0 || r.Comment != "Group not present" {
 		t.Errorf("second %v %q", r.Changes, r.Comment)
-	}
-}
-
-func TestNextFree(t *testing.T) {
-	used := map[int]bool{0: true, 1000: true, 1001: true, 1005: true, 999: true, 998: true, 65534: true}
-	if n := NextFree(used, 1000, 60000, false); n != 1006 {
-		t.Errorf("normal %d", n)
-	}
-	if n := NextFree(used, 101, 999, true); n != 997 {
-		t.Errorf("system %d", n)
-	}
-	if n := NextFree(map[int]bool{}, 1000, 60000, false); n != 1000 {
-		t.Errorf("empty %d", n)
 	}
 }

@@ -144,6 +144,9 @@ func edit(env *state.Env, c lowstate.Chunk, present bool) *lowstate.Result {
 		}
 	}
 	cm := strings.Join(comments, "\n")
+	if !present {
+		return absentResult(env, ls, name, ips, changed)
+	}
 	if len(changed) == 0 {
 		return state.OK(cm)
 	}
@@ -155,4 +158,32 @@ func edit(env *state.Env, c lowstate.Chunk, present bool) *lowstate.Result {
 		return state.Failedf("Failed to write %s: %v", hostsFile, err)
 	}
 	return state.Changed(cm, ch)
+}
+
+// absentResult is Salt's host.absent: "needs to be removed" in test mode
+// (no changes), {"host": name} once removed; the result is None in test
+// mode unless an address was already clean.
+func absentResult(env *state.Env, ls []*line, name string, ips []string, removed map[string]any) *lowstate.Result {
+	r := &lowstate.Result{Changes: map[string]any{}}
+	var comments []string
+	for _, ip := range ips {
+		switch _, todo := removed[ip]; {
+		case !todo:
+			r.Result = lowstate.Bool(true)
+			comments = append(comments, fmt.Sprintf("Host %s (%s) already absent", name, ip))
+		case env.Test:
+			comments = append(comments, fmt.Sprintf("Host %s (%s) needs to be removed", name, ip))
+		default:
+			r.Result = lowstate.Bool(true)
+			r.Changes["host"] = name
+			comments = append(comments, fmt.Sprintf("Removed host %s (%s)", name, ip))
+		}
+	}
+	r.Comment = strings.Join(comments, "\n")
+	if len(r.Changes) > 0 {
+		if err := state.WriteFile(env, hostsFile, []byte(render(ls)), 0, -1, -1); err != nil {
+			return state.Failed("Failed to remove host")
+		}
+	}
+	return r
 }

@@ -41,9 +41,16 @@ func TestPresentAbsent(t *testing.T) {
 	if r := call(env, "present", c); len(r.Changes) != 0 || *r.Result != true {
 		t.Errorf("second: %v", r.Changes)
 	}
+	// host.absent: salt/states/host.py words and shapes.
+	env.Test = true
 	r = call(env, "absent", lowstate.Chunk{"name": "api", "ip": "10.0.0.6"})
-	if !reflect.DeepEqual(r.Changes, map[string]any{"removed": map[string]any{"10.0.0.6": []any{"api"}}}) {
-		t.Errorf("absent %v", r.Changes)
+	if r.Result != nil || len(r.Changes) != 0 || r.Comment != "Host api (10.0.0.6) needs to be removed" {
+		t.Errorf("absent, test: %v %v %q", r.Result, r.Changes, r.Comment)
+	}
+	env.Test = false
+	r = call(env, "absent", lowstate.Chunk{"name": "api", "ip": "10.0.0.6"})
+	if !reflect.DeepEqual(r.Changes, map[string]any{"host": "api"}) || *r.Result != true || r.Comment != "Removed host api (10.0.0.6)" {
+		t.Errorf("absent %v %q", r.Changes, r.Comment)
 	}
 	b, _ = os.ReadFile(hosts)
 	if got := string(b); got != "127.0.0.1\tlocalhost\n# keep me\n10.0.0.5\tdb1 db1.lan api # database\n" {

@@ -58,10 +58,20 @@ func Check(r state.CmdResult, argv ...string) error {
 		if len(msg) > 2000 {
 			msg = msg[len(msg)-2000:]
 		}
-		return fmt.Errorf("%s exited %d: %s", Line(state.Cmd{Argv: argv}), r.Retcode, msg)
+		return &ExitError{Cmd: Line(state.Cmd{Argv: argv}), Code: r.Retcode, Msg: msg}
 	}
 	return nil
 }
+
+// ExitError is a command that exited non-zero: the command line, its exit
+// code and what it said (stderr, else stdout; the last 2000 bytes).
+type ExitError struct {
+	Cmd  string
+	Code int
+	Msg  string
+}
+
+func (e *ExitError) Error() string { return fmt.Sprintf("%s exited %d: %s", e.Cmd, e.Code, e.Msg) }
 
 // Which returns the first path (on the target, without Root) of an
 // executable named name in the usual bin directories, or "".

@@ -99,7 +99,7 @@ func present(ctx context.Context, env *state.Env, c lowstate.Chunk) *lowstate.Re
 	}
 	ch := map[string]any{"locale": name}
 	if env.Test {
-		return state.Pending(fmt.Sprintf("Locale %s is set to be generated", name), ch)
+		return state.Pending(fmt.Sprintf("Locale %s needs to be generated", name), nil)
 	}
 	if !hostcmd.Has(env, "locale-gen") {
 		return state.Failedf("Cannot generate locale %s: locale-gen is not installed (install the locales package)", name)

@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path"
 	"strings"
 
 	"brine/provision/lowstate"
@@ -46,15 +47,19 @@ func sameEntry(a, b Entry) bool {
 
 // fstab returns the new content of config with want in it, keyed by match,
 // and "new", "change" or "" (nothing to do).
-func fstab(env *state.Env, config string, want Entry, match func(Entry) bool) (string, string, error) {
+// readLines returns the lines of a (possibly missing) config file.
+func readLines(env *state.Env, config string) ([]string, error) {
 	b, err := os.ReadFile(state.HostPath(env, config))
+	if s := strings.TrimSuffix(string(b), "\n"); err == nil && s != "" {
+		return strings.Split(s, "\n"), nil
+	}
+	return nil, err
+}
+
+func fstab(env *state.Env, config string, want Entry, match func(Entry) bool) (string, string, error) {
+	lines, err := readLines(env, config)
 	if err != nil && !os.IsNotExist(err) {
 		return "", "", err
-	}
-	s := strings.TrimSuffix(string(b), "\n")
-	var lines []string
-	if s != "" {
-		lines = strings.Split(s, "\n")
 	}
 	status := "new"
 	for i, l := range lines {
@@ -93,55 +98,132 @@ func config(c lowstate.Chunk) string {
 	return "/etc/fstab"
 }
 
+// swaps reads /proc/swaps as Salt's mount.swaps: device -> {type, size,
+// used, priority}, the values as the kernel prints them.
+func swaps(env *state.Env) map[string]map[string]any {
+	b, _ := os.ReadFile(state.HostPath(env, "/proc/swaps"))
+	m := map[string]map[string]any{}
+	for _, l := range strings.Split(string(b), "\n") {
+		f := strings.Fields(l)
+		if len(f) < 5 || f[0] == "Filename" {
+			continue
+		}
+		m[strings.ReplaceAll(f[0], `\040`, " ")] = map[string]any{"type": f[1], "size": f[2], "used": f[3], "priority": f[4]}
+	}
+	return m
+}
+
+// swapEntry is the fstab line Salt's mount.set_fstab writes for a swap:
+// "{device}\t\t{name}\t{fstype}\t{opts}\t{dump} {pass_num}".
+func swapEntry(device string) string {
+	return device + "\t\tnone\tswap\tdefaults\t0 0"
+}
+
+// persistSwap is Salt's set_fstab("none", device, "swap", ["defaults"], 0,
+// 0): a line for the device (matched on the device, as set_fstab's "auto"
+// does for swap) is kept when it says the same, replaced when not, and
+// added when missing. It returns "present", "change" or "new".
+func persistSwap(env *state.Env, config, device string) (string, error) {
+	lines, err := readLines(env, config)
+	if err != nil {
+		return "", err
+	}
+	want := Entry{device, "none", "swap", "defaults", "0", "0"}
+	status := ""
+	for i, l := range lines {
+		e, ok := parseEntry(l)
+		if !ok || path.Clean(e.Device) != path.Clean(device) {
+			continue
+		}
+		if status == "" {
+			status = "present"
+		}
+		if !sameEntry(e, want) {
+			lines[i], status = swapEntry(device), "change"
+		}
+	}
+	if status == "present" {
+		return status, nil
+	}
+	if status == "" {
+		status = "new"
+		lines = append(lines, swapEntry(device))
+	}
+	return status, state.WriteFile(env, config, []byte(strings.Join(lines, "\n")+"\n"), 0, -1, -1)
+}
+
+// swap is Salt's mount.swap (salt/states/mount.py 3007.1): swapon the
+// device (a symlink is followed), then make sure fstab has it. A swap file
+// that does not exist yet is a prediction in test mode (an earlier state
+// may create it), as Salt never looks at the file itself.
 func swap(ctx context.Context, env *state.Env, c lowstate.Chunk) *lowstate.Result {
 	name := c.Name()
-	active := column(env, "/proc/swaps", 0)[name]
-	ch := map[string]any{}
-	var comments []string
-	if !active {
-		if _, err := os.Stat(state.HostPath(env, name)); err != nil {
-			return state.Failedf("Swap %s does not exist", name)
-		}
-		ch["swap"] = name
-		comments = append(comments, fmt.Sprintf("Swap %s activated", name))
-	} else {
-		comments = append(comments, fmt.Sprintf("Swap %s already active", name))
-	}
-	var newTab, fsStatus string
-	if state.ArgBool(c, "persist", true) {
-		var err error
-		newTab, fsStatus, err = fstab(env, config(c), Entry{name, "none", "swap", "sw", "0", "0"}, func(e Entry) bool {
-			return e.Device == name && e.Type == "swap"
-		})
-		if err != nil {
-			return state.Failedf("Failed to read %s: %v", config(c), err)
-		}
-		if fsStatus != "" {
-			ch["persist"] = fsStatus
-			comments = append(comments, fmt.Sprintf("Added swap entry to %s", config(c)))
+	on := swaps(env)
+	real := name
+	if t, err := os.Readlink(state.HostPath(env, name)); err == nil {
+		real = t
+		if !strings.HasPrefix(t, "/") {
+			real = "/dev/" + path.Base(t)
 		}
 	}
-	cm := strings.Join(comments, ". ")
-	if len(ch) == 0 {
-		return state.OK(cm)
+	r := state.OK("")
+	switch _, active := on[real]; {
+	case active:
+		r.Comment = fmt.Sprintf("Swap %s already active", name)
+	case env.Test:
+		r.Result, r.Comment = nil, fmt.Sprintf("Swap %s is set to be activated", name)
+	default:
+		_, err := hostcmd.Output(ctx, env, nil, "swapon", real)
+		on = swaps(env)
+		if info, ok := on[real]; ok {
+			r.Comment = fmt.Sprintf("Swap %s activated", name)
+			for k, v := range info {
+				r.Changes[k] = v
+			}
+		} else {
+			r.Comment = fmt.Sprintf("Swap %s failed to activate", name)
+			if err != nil {
+				r.Comment += ": " + err.Error()
+			}
+			r.Result = lowstate.Bool(false)
+		}
 	}
+	if !state.ArgBool(c, "persist", true) {
+		return r
+	}
+	cfg := config(c)
 	if env.Test {
-		return state.Pending(strings.Replace(strings.Replace(cm, "activated", "is set to be activated", 1), "Added", "Would add", 1), ch)
-	}
-	if !active {
-		if _, err := hostcmd.Output(ctx, env, nil, "swapon", name); err != nil {
-			return state.Failedf("Swap %s failed to activate: %v", name, err)
+		b, _ := os.ReadFile(state.HostPath(env, cfg))
+		listed := false
+		for _, l := range strings.Split(string(b), "\n") {
+			if e, ok := parseEntry(l); ok && (e.Device == name || e.Dir == name) {
+				listed = true
+			}
 		}
-	}
-	if fsStatus != "" {
-		if err := state.WriteFile(env, config(c), []byte(newTab), 0, -1, -1); err != nil {
-			r := state.Failedf("Failed to persist swap %s in %s: %v", name, config(c), err)
-			delete(ch, "persist")
-			r.Changes = ch
-			return r
+		if !listed {
+			r.Result = nil
+			if _, active := on[name]; active {
+				r.Comment = fmt.Sprintf("Swap %s is set to be added to the fstab and to be activated", name)
+			}
 		}
+		return r
 	}
-	return state.Changed(cm, ch)
+	status, err := persistSwap(env, cfg, name)
+	switch {
+	case os.IsNotExist(err):
+		r.Result = lowstate.Bool(false)
+		r.Comment += ". However, the fstab was not found."
+	case err != nil:
+		r.Result = lowstate.Bool(false)
+		r.Comment += fmt.Sprintf(". Failed to update %s: %v", cfg, err)
+	case status == "new":
+		r.Changes["persist"] = "new"
+		r.Comment += ". Added new entry to the fstab."
+	case status == "change":
+		r.Changes["persist"] = "update"
+		r.Comment += ". Updated the entry in the fstab."
+	}
+	return r
 }
 
 func mounted(ctx context.Context, env *state.Env, c lowstate.Chunk) *lowstate.Result {
@@ -169,9 +251,22 @@ func mounted(ctx context.Context, env *state.Env, c lowstate.Chunk) *lowstate.Re
 	isMounted := column(env, "/proc/mounts", 1)[name]
 	mkdir := false
 	if !isMounted {
-		if _, err := os.Stat(state.HostPath(env, name)); os.IsNotExist(err) {
-			if !state.ArgBool(c, "mkmnt", false) {
-				return state.Failedf("Mount directory %s is not present (set mkmnt: True to create it)", name)
+		_, serr := os.Stat(state.HostPath(env, name))
+		missing := os.IsNotExist(serr)
+		mkmnt := state.ArgBool(c, "mkmnt", false)
+		if env.Test {
+			// salt/states/mount.py mounted: predicted before any fstab work.
+			switch {
+			case !missing:
+				return state.Pending(name+" would be mounted", nil)
+			case mkmnt:
+				return state.Pending(name+" would be created and mounted", nil)
+			}
+			return state.Pending(name+" does not exist and would not be created", nil)
+		}
+		if missing {
+			if !mkmnt {
+				return state.Failed("Mount directory is not present")
 			}
 			mkdir = true
 		}
@@ -200,10 +295,12 @@ func mounted(ctx context.Context, env *state.Env, c lowstate.Chunk) *lowstate.Re
 		return state.OK(cm)
 	}
 	if env.Test {
-		if !isMounted {
-			comments[0] = fmt.Sprintf("%s would be mounted", name)
+		// mounted already; only the fstab entry would change
+		msg := name + " is mounted, but needs to be written to the fstab in order to be made persistent."
+		if fsStatus == "change" {
+			msg = name + " is mounted, but its fstab entry must be updated."
 		}
-		return state.Pending(strings.Join(comments, ". "), ch)
+		return state.Pending("Target was already mounted. "+msg, nil)
 	}
 	if mkdir {
 		if err := os.MkdirAll(state.HostPath(env, name), 0o755); err != nil {

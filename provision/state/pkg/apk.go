@@ -21,9 +21,7 @@ func NewAPK(env *state.Env) *APK { return &APK{env: env} }
 func (a *APK) Name() string { return "apk" }
 
 var (
-	reAPKName    = regexp.MustCompile(`^(.+)-([0-9][^-]*-r[0-9]+)$`)
-	reAPKInstall = regexp.MustCompile(`(?:Installing|Upgrading|Downgrading) (\S+) \((?:\S+ -> )?(\S+)\)`)
-	reAPKPurge   = regexp.MustCompile(`(?:Purging|Deleting) (\S+) \((\S+)\)`)
+	reAPKName = regexp.MustCompile(`^(.+)-([0-9][^-]*-r[0-9]+)$`)
 )
 
 // splitAPK splits "musl-1.2.4-r2" into name and version.
@@ -106,37 +104,6 @@ func (a *APK) Candidates(ctx context.Context, names []string, fromrepo string) (
 				m[n] = v
 			}
 		}
-	}
-	return m, nil
-}
-
-// Simulate implements Provider with apk add -s.
-func (a *APK) Simulate(ctx context.Context, t []Target, fromrepo string) (map[string]string, error) {
-	argv := append([]string{"apk", "add", "-s"}, apkRepo(fromrepo)...)
-	out, err := hostcmd.Output(ctx, a.env, nil, append(argv, targetArgs(t, "=")...)...)
-	if err != nil {
-		return nil, err
-	}
-	m := map[string]string{}
-	for _, s := range reAPKInstall.FindAllStringSubmatch(out, -1) {
-		m[s[1]] = s[2]
-	}
-	return m, nil
-}
-
-// SimulateRemove implements Provider with apk del -s.
-func (a *APK) SimulateRemove(ctx context.Context, names []string, purge bool) (map[string]string, error) {
-	argv := []string{"apk", "del", "-s"}
-	if purge {
-		argv = append(argv, "--purge")
-	}
-	out, err := hostcmd.Output(ctx, a.env, nil, append(argv, names...)...)
-	if err != nil {
-		return nil, err
-	}
-	m := map[string]string{}
-	for _, s := range reAPKPurge.FindAllStringSubmatch(out, -1) {
-		m[s[1]] = s[2]
 	}
 	return m, nil
 }

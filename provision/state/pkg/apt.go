@@ -4,8 +4,8 @@ import (
 	"context"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
+	"time"
 
 	"brine/provision/state"
 	"brine/provision/state/hostcmd"
@@ -118,14 +118,38 @@ func (a *Apt) Refresh(ctx context.Context) error {
 	return err
 }
 
-// Install implements Provider with one apt-get install.
+// Install implements Provider with one apt-get install. Held targets are
+// unheld for the install and held again after it, as aptpkg.install does
+// (apt-get refuses to change a held package).
 func (a *Apt) Install(ctx context.Context, t []Target, fromrepo string) error {
+	held, err := a.Held(ctx)
+	if err != nil {
+		return err
+	}
+	var unhold []string
+	for _, x := range t {
+		if held[x.Name] {
+			unhold = append(unhold, x.Name)
+		}
+	}
+	if len(unhold) > 0 {
+		if err := a.SetHold(ctx, unhold, false); err != nil {
+			return err
+		}
+		defer func() {
+			// Hold them again even when the run is being cancelled, within
+			// a bound of its own.
+			hctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+			defer cancel()
+			_ = a.SetHold(hctx, unhold, true)
+		}()
+	}
 	argv := append([]string{"apt-get", "install"}, aptOpts()...)
 	if fromrepo != "" {
 		argv = append(argv, "-t", fromrepo)
 	}
 	argv = append(argv, targetArgs(t, "=")...)
-	_, err := hostcmd.Output(ctx, a.env, aptEnv(), argv...)
+	_, err = hostcmd.Output(ctx, a.env, aptEnv(), argv...)
 	return err
 }
 
@@ -174,50 +198,6 @@ func parsePolicy(out string) map[string]string {
 		}
 	}
 	return m
-}
-
-var (
-	reInst = regexp.MustCompile(`^Inst (\S+) (?:\[[^\]]*\] )?\((\S+)`)
-	reRemv = regexp.MustCompile(`^(?:Remv|Purg) (\S+)(?: \[([^\]]*)\])?`)
-)
-
-// Simulate implements Provider with apt-get install -s.
-func (a *Apt) Simulate(ctx context.Context, t []Target, fromrepo string) (map[string]string, error) {
-	argv := append([]string{"apt-get", "install", "-s", "-q", "-o", "Debug::NoLocking=1"}, a.listsOpt()...)
-	if fromrepo != "" {
-		argv = append(argv, "-t", fromrepo)
-	}
-	out, err := hostcmd.Output(ctx, a.env, aptEnv(), append(argv, targetArgs(t, "=")...)...)
-	if err != nil {
-		return nil, err
-	}
-	return parseSim(out, reInst), nil
-}
-
-// parseSim reads "Inst name [old] (new ...)" or "Remv name [old]" lines of
-// an apt-get simulation into name -> version.
-func parseSim(out string, re *regexp.Regexp) map[string]string {
-	m := map[string]string{}
-	for _, l := range strings.Split(out, "\n") {
-		if s := re.FindStringSubmatch(l); s != nil {
-			m[strings.SplitN(s[1], ":", 2)[0]] = s[2]
-		}
-	}
-	return m
-}
-
-// SimulateRemove implements Provider with apt-get remove -s.
-func (a *Apt) SimulateRemove(ctx context.Context, names []string, purge bool) (map[string]string, error) {
-	verb := "remove"
-	if purge {
-		verb = "purge"
-	}
-	argv := append(append([]string{"apt-get", verb, "-s", "-q", "-o", "Debug::NoLocking=1"}, a.listsOpt()...), names...)
-	out, err := hostcmd.Output(ctx, a.env, aptEnv(), argv...)
-	if err != nil {
-		return nil, err
-	}
-	return parseSim(out, reRemv), nil
 }
 
 // Held implements Provider with apt-mark showhold.

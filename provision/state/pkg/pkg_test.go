@@ -155,8 +155,12 @@ func TestAptInstallBatchWithDeps(t *testing.T) {
 	if !reflect.DeepEqual(r.Changes, want) {
 		t.Errorf("changes = %v, want %v", r.Changes, want)
 	}
+	if r.Comment != "The following packages were installed/updated: curl, tree\nThe following packages were already installed: bash" {
+		t.Errorf("comment %q", r.Comment)
+	}
 	wantCmds := []string{
 		"dpkg-query -W '-f=${Package}\t${db:Status-Abbrev}\t${Version}\n'",
+		"apt-mark showhold",
 		"DEBIAN_FRONTEND=noninteractive apt-get install -y -q -o DPkg::Options::=--force-confold -o DPkg::Options::=--force-confdef curl tree",
 		"dpkg-query -W '-f=${Package}\t${db:Status-Abbrev}\t${Version}\n'",
 	}
@@ -174,26 +178,60 @@ func TestAptInstallBatchWithDeps(t *testing.T) {
 	}
 }
 
-func TestAptTestModePredictsRealChanges(t *testing.T) {
+// TestAptTestMode: Salt's pkg.installed test branch (3007.1) names each
+// target with the version it would get and an empty "old"; dependencies
+// are not predicted.
+func TestAptTestMode(t *testing.T) {
 	env, fa, fx := newApt(t, true)
 	env.Test = true
-	c := lowstate.Chunk{"name": "curl"}
-	r := run(env, "installed", c)
-	if r.Result != nil {
-		t.Fatalf("test mode result %s", statetest.Result(r))
+	r := run(env, "installed", lowstate.Chunk{"name": "curl"})
+	if r.Result != nil || r.Comment != "The following packages would be installed/updated: curl" ||
+		!reflect.DeepEqual(r.Changes, map[string]any{"curl": map[string]any{"new": "7.88.1-10+deb12u5", "old": ""}}) {
+		t.Fatalf("test mode: %s %q %v", statetest.Result(r), r.Comment, r.Changes)
 	}
 	if _, inst := fa.pkgs["curl"]; inst {
 		t.Fatal("test mode installed curl")
 	}
 	for _, l := range fx.Lines() {
-		if strings.HasPrefix(l, "DEBIAN_FRONTEND=noninteractive apt-get install -y") {
+		if strings.Contains(l, "apt-get install") {
 			t.Errorf("test mode ran %s", l)
 		}
 	}
+	r = run(env, "installed", lowstate.Chunk{"name": "x", "pkgs": []any{map[string]any{"bash": "5.2.15-2+b7"}, map[string]any{"tree": ">=2"}, "nosuchpkg"}})
+	want := map[string]any{
+		"bash":      map[string]any{"new": "5.2.15-2+b7", "old": ""},
+		"tree":      map[string]any{"new": "installed", "old": ""},
+		"nosuchpkg": map[string]any{"new": "installed", "old": ""},
+	}
+	if r.Result != nil || !reflect.DeepEqual(r.Changes, want) || r.Comment != "The following packages would be installed/updated: bash, tree, nosuchpkg" {
+		t.Errorf("versions: %q %v", r.Comment, r.Changes)
+	}
+}
+
+// TestAptVersionLatest: version "latest" resolves to the candidate and is
+// never passed to apt-get as "name=latest".
+func TestAptVersionLatest(t *testing.T) {
+	env, fa, fx := newApt(t, true)
+	env.Test = true
+	r := run(env, "installed", lowstate.Chunk{"name": "tree", "version": "latest"})
+	if r.Result != nil || !reflect.DeepEqual(r.Changes, map[string]any{"tree": map[string]any{"new": "2.1.0-1", "old": ""}}) {
+		t.Errorf("test: %s %q %v", statetest.Result(r), r.Comment, r.Changes)
+	}
 	env.Test = false
-	real := run(env, "installed", c)
-	if !reflect.DeepEqual(r.Changes, real.Changes) {
-		t.Errorf("predicted %v, real %v", r.Changes, real.Changes)
+	r = run(env, "installed", lowstate.Chunk{"name": "x", "pkgs": []any{map[string]any{"tree": "latest"}, map[string]any{"bash": "latest"}}})
+	if statetest.Result(r) != "true" || r.Comment != "2 targeted packages were installed/updated." || fa.pkgs["bash"] != "ii\t5.2.15-2+b7" || fa.pkgs["tree"] != "ii\t2.1.0-1" {
+		t.Fatalf("%s %q %v", statetest.Result(r), r.Comment, fa.pkgs)
+	}
+	lines := strings.Join(fx.Lines(), "\n")
+	if strings.Contains(lines, "=latest") || !strings.Contains(lines, "tree=2.1.0-1 bash=5.2.15-2+b7") {
+		t.Errorf("commands:\n%s", lines)
+	}
+	for _, test := range []bool{true, false} {
+		env.Test = test
+		r = run(env, "installed", lowstate.Chunk{"name": "bash", "version": "latest"})
+		if statetest.Result(r) != "true" || len(r.Changes) != 0 || r.Comment != "All specified packages are already installed and are at the desired version" {
+			t.Errorf("up to date (test=%v): %s %q %v", test, statetest.Result(r), r.Comment, r.Changes)
+		}
 	}
 }
 
@@ -224,10 +262,11 @@ func TestAptRefreshWhenListsEmpty(t *testing.T) {
 func TestAptVersionFromrepoHoldAndFailure(t *testing.T) {
 	env, fa, fx := newApt(t, true)
 	r := run(env, "installed", lowstate.Chunk{"name": "bash", "version": "5.2.15-2+b7", "fromrepo": "bookworm-backports", "hold": true})
-	if statetest.Result(r) != "true" {
-		t.Fatal(r.Comment)
+	if statetest.Result(r) != "true" || r.Comment != "The following packages were installed/updated: bash=5.2.15-2+b7\nPackage bash is now being held." {
+		t.Fatalf("%s %q", statetest.Result(r), r.Comment)
 	}
-	want := map[string]any{"bash": map[string]any{"old": "5.2.15-2+b2", "new": "5.2.15-2+b7", "hold": map[string]any{"old": "install", "new": "hold"}}}
+	// Salt appends the hold change to the version change, line by line.
+	want := map[string]any{"bash": map[string]any{"old": "5.2.15-2+b2\ninstall", "new": "5.2.15-2+b7\nhold"}}
 	if !reflect.DeepEqual(r.Changes, want) {
 		t.Errorf("changes %v", r.Changes)
 	}
@@ -242,20 +281,40 @@ func TestAptVersionFromrepoHoldAndFailure(t *testing.T) {
 	}
 	// glob version already satisfied, hold already set -> no change
 	r = run(env, "installed", lowstate.Chunk{"name": "bash", "version": "5.2.15-2*", "hold": true})
-	if statetest.Result(r) != "true" || len(r.Changes) != 0 {
+	if statetest.Result(r) != "true" || len(r.Changes) != 0 ||
+		r.Comment != "All specified packages are already installed and are at the desired version.\nPackage bash is already set to be held." {
 		t.Errorf("glob: %s %v %q", statetest.Result(r), r.Changes, r.Comment)
 	}
-	// unknown package fails with a clear comment
+	env.Test = true
+	r = run(env, "installed", lowstate.Chunk{"name": "bash", "hold": false})
+	if statetest.Result(r) != "None" || r.Comment != "All specified packages are already installed.\nPackage bash is set not to be held." {
+		t.Errorf("unhold, test: %s %q", statetest.Result(r), r.Comment)
+	}
+	env.Test = false
+	r = run(env, "installed", lowstate.Chunk{"name": "bash", "hold": false})
+	if statetest.Result(r) != "true" || !reflect.DeepEqual(r.Changes, map[string]any{"bash": map[string]any{"old": "hold", "new": "install"}}) ||
+		r.Comment != "All specified packages are already installed.\nPackage bash is no longer being held." || fa.held["bash"] {
+		t.Errorf("unhold: %s %q %v", statetest.Result(r), r.Comment, r.Changes)
+	}
+	// unknown package fails with apt's words, as Salt reports them
 	r = run(env, "installed", lowstate.Chunk{"name": "nosuchpkg"})
-	if statetest.Result(r) != "false" || !strings.Contains(r.Comment, "nosuchpkg") || !strings.Contains(r.Comment, "Unable to locate package") {
+	if statetest.Result(r) != "false" || r.Comment != "Problem encountered installing package(s). Additional info follows:\n\nerrors:\n    - E: Unable to locate package nosuchpkg" {
 		t.Errorf("failure: %s %q", statetest.Result(r), r.Comment)
 	}
 }
 
 func TestAptLatest(t *testing.T) {
 	env, _, fx := newApt(t, true)
-	r := run(env, "latest", lowstate.Chunk{"name": "bash"})
-	if statetest.Result(r) != "true" || !reflect.DeepEqual(r.Changes, map[string]any{"bash": map[string]any{"old": "5.2.15-2+b2", "new": "5.2.15-2+b7"}}) {
+	env.Test = true
+	r := run(env, "latest", lowstate.Chunk{"name": "x", "pkgs": []any{"bash", "libc6"}})
+	if r.Result != nil || !reflect.DeepEqual(r.Changes, map[string]any{"bash": map[string]any{"old": "5.2.15-2+b2", "new": "5.2.15-2+b7"}}) ||
+		r.Comment != "The following packages would be installed/upgraded: bash\nThe following packages are already up-to-date: libc6 (2.36-9+deb12u4)" {
+		t.Errorf("test: %s %v %q", statetest.Result(r), r.Changes, r.Comment)
+	}
+	env.Test = false
+	r = run(env, "latest", lowstate.Chunk{"name": "bash"})
+	if statetest.Result(r) != "true" || !reflect.DeepEqual(r.Changes, map[string]any{"bash": map[string]any{"old": "5.2.15-2+b2", "new": "5.2.15-2+b7"}}) ||
+		r.Comment != "The following packages were successfully installed/upgraded: bash" {
 		t.Fatalf("%s %v %q", statetest.Result(r), r.Changes, r.Comment)
 	}
 	if !strings.Contains(strings.Join(fx.Lines(), "\n"), "apt-cache policy bash") {
@@ -266,8 +325,11 @@ func TestAptLatest(t *testing.T) {
 		t.Errorf("second: %s %v %q", statetest.Result(r), r.Changes, r.Comment)
 	}
 	r = run(env, "latest", lowstate.Chunk{"name": "ghost"})
-	if statetest.Result(r) != "false" || r.Comment != "No information found for 'ghost'" {
+	if statetest.Result(r) != "false" || r.Comment != "No information found for 'ghost'." {
 		t.Errorf("ghost: %s %q", statetest.Result(r), r.Comment)
+	}
+	if r := run(env, "latest", lowstate.Chunk{"name": "x", "pkgs": []any{"libc6", "bash"}}); r.Comment != "All packages are up-to-date (bash, libc6)." {
+		t.Errorf("all up to date: %q", r.Comment)
 	}
 }
 
@@ -275,31 +337,37 @@ func TestAptRemovePurge(t *testing.T) {
 	env, fa, fx := newApt(t, true)
 	env.Test = true
 	r := run(env, "removed", lowstate.Chunk{"name": "bash"})
-	if r.Result != nil || !reflect.DeepEqual(r.Changes, map[string]any{"bash": map[string]any{"old": "5.2.15-2+b2", "new": ""}}) {
-		t.Fatalf("test remove %s %v", statetest.Result(r), r.Changes)
+	if r.Result != nil || !reflect.DeepEqual(r.Changes, map[string]any{"bash": map[string]any{"new": "removed", "old": ""}}) ||
+		r.Comment != "The following packages will be removed: bash." {
+		t.Fatalf("test remove %s %v %q", statetest.Result(r), r.Changes, r.Comment)
 	}
 	env.Test = false
 	real := run(env, "removed", lowstate.Chunk{"name": "bash"})
-	if statetest.Result(real) != "true" || !reflect.DeepEqual(real.Changes, r.Changes) {
+	if statetest.Result(real) != "true" || !reflect.DeepEqual(real.Changes, map[string]any{"bash": map[string]any{"old": "5.2.15-2+b2", "new": ""}}) ||
+		real.Comment != "All targeted packages were removed." {
 		t.Fatalf("remove %s %v %q", statetest.Result(real), real.Changes, real.Comment)
 	}
 	if fa.pkgs["bash"] != "rc\t" {
 		t.Errorf("bash state %q", fa.pkgs["bash"])
 	}
-	if r := run(env, "removed", lowstate.Chunk{"name": "bash"}); statetest.Result(r) != "true" || len(r.Changes) != 0 {
-		t.Errorf("second remove %v", r.Changes)
+	if r := run(env, "removed", lowstate.Chunk{"name": "bash"}); statetest.Result(r) != "true" || len(r.Changes) != 0 || r.Comment != "All specified packages are already absent" {
+		t.Errorf("second remove %v %q", r.Changes, r.Comment)
 	}
-	// purge a config-only package
+	// purge config-only packages
 	fx.Reset()
 	r = run(env, "purged", lowstate.Chunk{"pkgs": []any{"bash", "oldconf"}})
-	if statetest.Result(r) != "true" || len(r.Changes) != 2 {
+	if statetest.Result(r) != "true" || len(r.Changes) != 2 || r.Comment != "All targeted packages were purged." {
 		t.Fatalf("purge %s %v %q", statetest.Result(r), r.Changes, r.Comment)
 	}
 	if !strings.Contains(strings.Join(fx.Lines(), "\n"), "DEBIAN_FRONTEND=noninteractive apt-get purge -y -q bash oldconf") {
 		t.Errorf("commands %v", fx.Lines())
 	}
-	if r := run(env, "purged", lowstate.Chunk{"pkgs": []any{"bash", "oldconf"}}); statetest.Result(r) != "true" || len(r.Changes) != 0 {
-		t.Errorf("second purge %v", r.Changes)
+	if r := run(env, "purged", lowstate.Chunk{"pkgs": []any{"bash", "oldconf"}}); statetest.Result(r) != "true" || len(r.Changes) != 0 ||
+		r.Comment != "None of the targeted packages are installed or partially installed" {
+		t.Errorf("second purge %v %q", r.Changes, r.Comment)
+	}
+	if r := run(env, "removed", lowstate.Chunk{"pkgs": []any{"libc6", "ghost"}}); r.Comment != "The following packages were not installed: ghost The following packages were removed: libc6." {
+		t.Errorf("partly installed: %q", r.Comment)
 	}
 }
 
@@ -345,7 +413,7 @@ func TestRPMProvider(t *testing.T) {
 	delete(db, "nginx")
 	r = run(env, "installed", lowstate.Chunk{"name": "nginx"})
 	if r.Result != nil || !reflect.DeepEqual(r.Changes, map[string]any{"nginx": map[string]any{"old": "", "new": "1:1.20.1-14.el9"}}) {
-		t.Errorf("test mode %s %v", statetest.Result(r), r.Changes)
+		t.Errorf("test mode %s %v %q", statetest.Result(r), r.Changes, r.Comment)
 	}
 }
 
@@ -358,8 +426,8 @@ func TestAPKProvider(t *testing.T) {
 		case "apk add -q curl":
 			installed = append(installed, "libcurl-8.5.0-r0", "curl-8.5.0-r0")
 			return state.CmdResult{}, true
-		case "apk add -s curl":
-			return state.CmdResult{Stdout: "(1/2) Installing libcurl (8.5.0-r0)\n(2/2) Installing curl (8.5.0-r0)\nOK: 10 MiB in 17 packages\n"}, true
+		case "apk search -e curl":
+			return state.CmdResult{Stdout: "curl-8.5.0-r0\n"}, true
 		case "apk update -q":
 			return state.CmdResult{}, true
 		}
@@ -371,10 +439,13 @@ func TestAPKProvider(t *testing.T) {
 	env.Test = false
 	r := run(env, "installed", lowstate.Chunk{"name": "curl"})
 	want := map[string]any{"curl": map[string]any{"old": "", "new": "8.5.0-r0"}, "libcurl": map[string]any{"old": "", "new": "8.5.0-r0"}}
-	if statetest.Result(r) != "true" || !reflect.DeepEqual(r.Changes, want) || !reflect.DeepEqual(pred.Changes, want) {
-		t.Fatalf("%s %v %q (pred %v)", statetest.Result(r), r.Changes, r.Comment, pred.Changes)
+	if statetest.Result(r) != "true" || !reflect.DeepEqual(r.Changes, want) {
+		t.Fatalf("%s %v %q", statetest.Result(r), r.Changes, r.Comment)
 	}
-	if got := fx.Lines(); got[2] != "apk update -q" || len(got) != 6 {
+	if !reflect.DeepEqual(pred.Changes, map[string]any{"curl": map[string]any{"old": "", "new": "8.5.0-r0"}}) {
+		t.Errorf("prediction %v", pred.Changes)
+	}
+	if got := fx.Lines(); got[2] != "apk update -q" {
 		t.Errorf("empty APKINDEX should refresh first: %v", got)
 	}
 }
@@ -426,7 +497,7 @@ func TestAptTestModePreviewsEmptyListsPrivately(t *testing.T) {
 	env, _, fx := newApt(t, false)
 	env.Test = true
 	r := run(env, "installed", lowstate.Chunk{"name": "curl"})
-	if r.Result != nil || len(r.Changes) != 2 {
+	if r.Result != nil || len(r.Changes) != 1 {
 		t.Fatalf("%s %v %q", statetest.Result(r), r.Changes, r.Comment)
 	}
 	lines := fx.Lines()
@@ -443,9 +514,9 @@ func TestAptTestModePreviewsEmptyListsPrivately(t *testing.T) {
 	if lists == "" {
 		t.Fatalf("no preview refresh in %v", lines)
 	}
-	sim := lines[len(lines)-1]
-	if !strings.Contains(sim, "apt-get install -s") || !strings.Contains(sim, "Dir::State::Lists="+lists) {
-		t.Errorf("simulation does not use the preview lists: %s", sim)
+	q := lines[len(lines)-1]
+	if !strings.Contains(q, "apt-cache") || !strings.Contains(q, "Dir::State::Lists="+lists) {
+		t.Errorf("the candidate query does not use the preview lists: %s", q)
 	}
 	if _, err := os.Stat(lists); !os.IsNotExist(err) {
 		t.Errorf("preview lists %s left behind", lists)
@@ -454,36 +525,32 @@ func TestAptTestModePreviewsEmptyListsPrivately(t *testing.T) {
 
 func TestAptVersionSpec(t *testing.T) {
 	env, _, fx := newApt(t, true)
-	if r := run(env, "installed", lowstate.Chunk{"name": "bash", "version": ">=5.2"}); statetest.Result(r) != "true" || len(r.Changes) != 0 {
+	if r := run(env, "installed", lowstate.Chunk{"name": "bash", "version": ">=5.2"}); statetest.Result(r) != "true" || len(r.Changes) != 0 ||
+		r.Comment != "All specified packages are already installed and are at the desired version" {
 		t.Errorf("satisfied spec: %v %q", r.Changes, r.Comment)
 	}
+	if r := run(env, "installed", lowstate.Chunk{"name": "bash", "version": "5.2.15-2+b2"}); r.Comment != "Version 5.2.15-2+b2 of package 'bash' is already installed" {
+		t.Errorf("exact version: %q", r.Comment)
+	}
+	if r := run(env, "installed", lowstate.Chunk{"name": "bash"}); r.Comment != "Package bash is already installed" {
+		t.Errorf("no version: %q", r.Comment)
+	}
 	r := run(env, "installed", lowstate.Chunk{"name": "bash", "version": ">=5.2.15-2+b5"})
-	if statetest.Result(r) != "true" || !reflect.DeepEqual(r.Changes, map[string]any{"bash": map[string]any{"old": "5.2.15-2+b2", "new": "5.2.15-2+b7"}}) {
+	if statetest.Result(r) != "true" || !reflect.DeepEqual(r.Changes, map[string]any{"bash": map[string]any{"old": "5.2.15-2+b2", "new": "5.2.15-2+b7"}}) ||
+		r.Comment != "The following packages were installed/updated: bash>=5.2.15-2+b5" {
 		t.Fatalf("upgrade to candidate: %v %q", r.Changes, r.Comment)
 	}
 	if !strings.Contains(strings.Join(fx.Lines(), "\n"), "apt-get install -y -q -o DPkg::Options::=--force-confold -o DPkg::Options::=--force-confdef bash=5.2.15-2+b7") {
 		t.Errorf("commands %v", fx.Lines())
 	}
 	r = run(env, "installed", lowstate.Chunk{"name": "tree", "version": ">=3"})
-	if statetest.Result(r) != "false" || !strings.Contains(r.Comment, "No version matching '>=3'") {
+	if statetest.Result(r) != "false" || r.Comment != "Problem encountered installing package(s). Additional info follows:\n\nerrors:\n    - No version matching 'tree>=3' could be found (available: 2.1.0-1)" {
 		t.Errorf("unavailable spec: %q", r.Comment)
 	}
 }
 
 // TestParseRealAptOutput uses output captured from apt 2.6 on Debian 12.
 func TestParseRealAptOutput(t *testing.T) {
-	sim := "NOTE: This is only a simulation!\n" +
-		"Inst jq [1.6-2.1+deb12u1] (1.6-2.1+deb12u3 Debian-Security:12/oldstable-security [amd64]) []\n" +
-		"Inst libjq1 [1.6-2.1+deb12u1] (1.6-2.1+deb12u3 Debian-Security:12/oldstable-security [amd64])\n" +
-		"Inst tree (2.1.0-1 Debian:12.15/oldstable [amd64])\n" +
-		"Conf jq (1.6-2.1+deb12u3 Debian-Security:12/oldstable-security [amd64])\n"
-	want := map[string]string{"jq": "1.6-2.1+deb12u3", "libjq1": "1.6-2.1+deb12u3", "tree": "2.1.0-1"}
-	if got := parseSim(sim, reInst); !reflect.DeepEqual(got, want) {
-		t.Errorf("install sim %v", got)
-	}
-	if got := parseSim("Remv polkitd [122-3]\nRemv sed [4.9-1]\nPurg libfoo:amd64 [1.0]\n", reRemv); !reflect.DeepEqual(got, map[string]string{"polkitd": "122-3", "sed": "4.9-1", "libfoo": "1.0"}) {
-		t.Errorf("remove sim %v", got)
-	}
 	pol := "tree:\n  Installed: (none)\n  Candidate: 2.1.0-1\n  Version table:\n     2.1.0-1 500\n        500 http://deb.debian.org/debian bookworm/main amd64 Packages\n" +
 		"jq:\n  Installed: 1.6-2.1+deb12u1\n  Candidate: 1.6-2.1+deb12u3\n  Version table:\n     1.6-2.1+deb12u3 500\n"
 	if got := parsePolicy(pol); !reflect.DeepEqual(got, map[string]string{"tree": "2.1.0-1", "jq": "1.6-2.1+deb12u3"}) {

@@ -54,7 +54,7 @@ type Provider interface {
 	NeedsRefresh() bool
 	// Refresh updates the package lists (apt-get update).
 	Refresh(ctx context.Context) error
-	// Preview makes the read-only queries (Candidates, Simulate) see fresh
+	// Preview makes the read-only queries (Candidates) see fresh
 	// package lists without changing the host's, for test mode; the
 	// returned cleanup undoes it.
 	Preview(ctx context.Context) (cleanup func(), err error)
@@ -65,12 +65,6 @@ type Provider interface {
 	// Candidates returns the version that would be installed for each name
 	// ("" when the package is unknown).
 	Candidates(ctx context.Context, names []string, fromrepo string) (map[string]string, error)
-	// Simulate predicts, without changing anything, the new version of
-	// every package an Install of t would touch (dependencies included).
-	Simulate(ctx context.Context, t []Target, fromrepo string) (map[string]string, error)
-	// SimulateRemove predicts the packages a Remove would take away, with
-	// their current versions.
-	SimulateRemove(ctx context.Context, names []string, purge bool) (map[string]string, error)
 	// Held returns the packages currently held (pinned) at their version.
 	Held(ctx context.Context) (map[string]bool, error)
 	// SetHold holds or unholds the packages.

@@ -2,7 +2,6 @@ package pkg
 
 import (
 	"context"
-	"fmt"
 	"regexp"
 	"strings"
 
@@ -98,48 +97,6 @@ func (r *RPM) Candidates(ctx context.Context, names []string, fromrepo string) (
 			continue
 		}
 		m[f[0]] = rpmVersion(f[1], strings.TrimSpace(f[2]))
-	}
-	return m, nil
-}
-
-// Simulate implements Provider: rpm tools have no cheap dry run, so the
-// prediction is the requested or candidate version of each target.
-func (r *RPM) Simulate(ctx context.Context, t []Target, fromrepo string) (map[string]string, error) {
-	var ask []string
-	m := map[string]string{}
-	for _, x := range t {
-		if x.Version != "" {
-			m[x.Name] = x.Version
-		} else {
-			ask = append(ask, x.Name)
-		}
-	}
-	if len(ask) > 0 {
-		c, err := r.Candidates(ctx, ask, fromrepo)
-		if err != nil {
-			return nil, err
-		}
-		for _, n := range ask {
-			if c[n] == "" {
-				return nil, fmt.Errorf("no package %q available from the %s repositories", n, r.bin)
-			}
-			m[n] = c[n]
-		}
-	}
-	return m, nil
-}
-
-// SimulateRemove implements Provider: the named packages themselves.
-func (r *RPM) SimulateRemove(ctx context.Context, names []string, _ bool) (map[string]string, error) {
-	cur, err := r.List(ctx)
-	if err != nil {
-		return nil, err
-	}
-	m := map[string]string{}
-	for _, n := range names {
-		if v := cur[n].Version; v != "" {
-			m[n] = v
-		}
 	}
 	return m, nil
 }

@@ -262,8 +262,3 @@ func (o *OpenRC) SetEnabled(ctx context.Context, name string, on bool) error {
 	}
 	return run(ctx, o.env, "rc-update", "del", name, "default")
 }
-
-// errUnavailable is the comment for a service that does not exist.
-func errUnavailable(name string, m Manager) string {
-	return fmt.Sprintf("The named service %s is not available (%s)", name, m.Name())
-}

@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -95,31 +96,49 @@ func call(env *state.Env, fun string, c lowstate.Chunk) *lowstate.Result {
 	return Module().Funcs[fun](context.Background(), env, c)
 }
 
+// expect checks a result against Salt's (salt/states/service.py 3007.1).
+func expect(t *testing.T, what string, r *lowstate.Result, result string, comment string, changes map[string]any) {
+	t.Helper()
+	if statetest.Result(r) != result || r.Comment != comment || !reflect.DeepEqual(r.Changes, changes) {
+		t.Errorf("%s:\n got  %s %q %v\n want %s %q %v", what, statetest.Result(r), r.Comment, r.Changes, result, comment, changes)
+	}
+}
+
+var none = map[string]any{}
+
 func TestSysVRunningEnable(t *testing.T) {
 	env, f, fx := newSysV(t)
 	c := lowstate.Chunk{"name": "nginx", "fun": "running", "enable": true}
 	env.Test = true
 	pred := call(env, "running", c)
-	if pred.Result != nil || f.running || len(fx.Lines()) != 1 {
-		t.Fatalf("test mode: %s running=%v cmds=%v", statetest.Result(pred), f.running, fx.Lines())
+	// Salt predicts the start only; enable is not mentioned and changes
+	// stay empty in test mode.
+	expect(t, "test", pred, "None", "Service nginx is set to start", none)
+	if f.running || len(fx.Lines()) != 1 {
+		t.Fatalf("test mode acted: running=%v cmds=%v", f.running, fx.Lines())
 	}
 	env.Test = false
 	fx.Reset()
 	r := call(env, "running", c)
-	if statetest.Result(r) != "true" || !reflect.DeepEqual(r.Changes, pred.Changes) || !reflect.DeepEqual(r.Changes, map[string]any{"nginx": true}) {
-		t.Fatalf("run: %s %v %q", statetest.Result(r), r.Changes, r.Comment)
-	}
+	expect(t, "run", r, "true", "Service nginx has been enabled, and is running", map[string]any{"nginx": true})
 	s := env.Root + "/etc/init.d/nginx"
 	want := []string{s + " status", s + " start", s + " status", "update-rc.d nginx defaults"}
 	if !reflect.DeepEqual(fx.Lines(), want) {
 		t.Errorf("commands %v", fx.Lines())
 	}
-	if r.Comment != "Started service nginx\nService nginx has been enabled, and is running" {
-		t.Errorf("comment %q", r.Comment)
-	}
-	r = call(env, "running", c)
-	if statetest.Result(r) != "true" || len(r.Changes) != 0 {
-		t.Errorf("second run %v %q", r.Changes, r.Comment)
+	expect(t, "second run", call(env, "running", c), "true", "The service nginx is already running", none)
+	// Running but not enabled: the _enable comment replaces the running one.
+	call(env, "disabled", lowstate.Chunk{"name": "nginx"})
+	env.Test = true
+	expect(t, "enable only, test", call(env, "running", c), "None", "Service nginx set to be enabled", none)
+	env.Test = false
+	expect(t, "enable only", call(env, "running", c), "true", "Service nginx has been enabled, and is in the desired state", map[string]any{"nginx": true})
+	// Started without enable: Salt reports the new status as the change.
+	f.running = false
+	expect(t, "start", call(env, "running", lowstate.Chunk{"name": "nginx"}), "true", "Started service nginx", map[string]any{"nginx": true})
+	if r := call(env, "running", lowstate.Chunk{"name": "nginx", "enabled": true}); statetest.Result(r) != "false" ||
+		r.Comment != `Service nginx uses non-existent option "enabled".  Perhaps "enable" option was intended?` {
+		t.Errorf("enabled typo: %q", r.Comment)
 	}
 }
 
@@ -128,9 +147,14 @@ func TestSysVDeadDisable(t *testing.T) {
 	f.running = true
 	call(env, "enabled", lowstate.Chunk{"name": "nginx"})
 	fx.Reset()
-	r := call(env, "dead", lowstate.Chunk{"name": "nginx", "enable": false})
-	if statetest.Result(r) != "true" || f.running || r.Comment != "Service nginx was killed\nService nginx has been disabled, and is dead" {
-		t.Fatalf("%s %q", statetest.Result(r), r.Comment)
+	c := lowstate.Chunk{"name": "nginx", "enable": false}
+	env.Test = true
+	expect(t, "test", call(env, "dead", c), "None", "Service nginx is set to be killed", none)
+	env.Test = false
+	r := call(env, "dead", c)
+	expect(t, "run", r, "true", "Service nginx has been disabled, and is dead", map[string]any{"nginx": true})
+	if f.running {
+		t.Error("still running")
 	}
 	if on, _ := (&SysV{env: env}).Enabled(context.Background(), "nginx"); on {
 		t.Error("still enabled")
@@ -138,34 +162,61 @@ func TestSysVDeadDisable(t *testing.T) {
 	if l := fx.Lines(); l[len(l)-1] != "update-rc.d nginx disable" {
 		t.Errorf("commands %v", l)
 	}
-	r = call(env, "dead", lowstate.Chunk{"name": "nginx", "enable": false})
-	if statetest.Result(r) != "true" || len(r.Changes) != 0 {
-		t.Errorf("second %v", r.Changes)
-	}
+	expect(t, "second", call(env, "dead", c), "true", "The service nginx is already dead", none)
 	// enabled again uses "enable", not "defaults", once links exist
 	fx.Reset()
+	env.Test = true
+	expect(t, "enabled, test", call(env, "enabled", lowstate.Chunk{"name": "nginx"}), "None", "Service nginx set to be enabled", none)
+	env.Test = false
 	r = call(env, "enabled", lowstate.Chunk{"name": "nginx"})
-	if statetest.Result(r) != "true" || fx.Lines()[0] != "update-rc.d nginx enable" {
-		t.Errorf("enable: %s %v", statetest.Result(r), fx.Lines())
+	expect(t, "enabled", r, "true", "Service nginx has been enabled, and is in the desired state", map[string]any{"nginx": true})
+	if fx.Lines()[0] != "update-rc.d nginx enable" {
+		t.Errorf("enable: %v", fx.Lines())
 	}
-	if r := call(env, "disabled", lowstate.Chunk{"name": "nginx"}); statetest.Result(r) != "true" || r.Changes["nginx"] != true {
-		t.Errorf("disabled %v", r.Changes)
-	}
+	expect(t, "enabled again", call(env, "enabled", lowstate.Chunk{"name": "nginx"}), "true", "Service nginx is already enabled, and is in the desired state", none)
+	env.Test = true
+	expect(t, "disabled, test", call(env, "disabled", lowstate.Chunk{"name": "nginx"}), "None", "Service nginx set to be disabled", none)
+	env.Test = false
+	expect(t, "disabled", call(env, "disabled", lowstate.Chunk{"name": "nginx"}), "true", "Service nginx has been disabled, and is in the desired state", map[string]any{"nginx": true})
+	expect(t, "disabled again", call(env, "disabled", lowstate.Chunk{"name": "nginx"}), "true", "Service nginx is already disabled, and is in the desired state", none)
 }
 
-func TestSysVStartFailureAndMissing(t *testing.T) {
+func TestSysVStartFailure(t *testing.T) {
 	env, f, _ := newSysV(t)
 	f.startFail = true
 	r := call(env, "running", lowstate.Chunk{"name": "nginx"})
-	if statetest.Result(r) != "false" || !strings.Contains(r.Comment, "Service nginx failed to start") || !strings.Contains(r.Comment, "bind()") {
+	if statetest.Result(r) != "false" || !strings.HasPrefix(r.Comment, "Service nginx failed to start\n") || !strings.Contains(r.Comment, "bind()") {
 		t.Errorf("%s %q", statetest.Result(r), r.Comment)
 	}
-	r = call(env, "running", lowstate.Chunk{"name": "ghost"})
-	if statetest.Result(r) != "false" || r.Comment != "The named service ghost is not available (sysvinit)" {
-		t.Errorf("missing: %q", r.Comment)
+}
+
+// TestNotInstalled: a service whose package an earlier state installs.
+// Salt predicts (None) in test mode and fails only for real.
+func TestNotInstalled(t *testing.T) {
+	env, _, _ := newSysV(t)
+	for _, tc := range []struct {
+		fun        string
+		test       bool
+		result, cm string
+	}{
+		{"running", true, "None", "Service ghost not present; if created in this state run, it would have been started"},
+		{"running", false, "false", "The named service ghost is not available"},
+		{"dead", true, "None", "Service ghost not present; if created in this state run, it would have been stopped"},
+		{"dead", false, "true", "The named service ghost is not available"},
+		{"enabled", true, "None", "Service ghost not present; if created in this state run, it would have been enabled"},
+		{"enabled", false, "false", "The named service ghost is not available"},
+		{"disabled", true, "true", "The named service ghost is not available"},
+		{"disabled", false, "true", "The named service ghost is not available"},
+	} {
+		env.Test = tc.test
+		expect(t, fmt.Sprintf("%s test=%v", tc.fun, tc.test), call(env, tc.fun, lowstate.Chunk{"name": "ghost", "enable": true}), tc.result, tc.cm, none)
 	}
-	if r := call(env, "dead", lowstate.Chunk{"name": "ghost"}); statetest.Result(r) != "true" {
-		t.Errorf("dead missing should succeed: %q", r.Comment)
+	env.Test = true
+	expect(t, "mod_watch test", call(env, "mod_watch", lowstate.Chunk{"name": "ghost", "sfun": "running"}), "None", "Service is set to be started", none)
+	expect(t, "mod_watch dead", call(env, "mod_watch", lowstate.Chunk{"name": "ghost", "sfun": "dead"}), "true", "Service is already stopped", none)
+	env.Test = false
+	if r := call(env, "mod_watch", lowstate.Chunk{"name": "ghost", "sfun": "running"}); statetest.Result(r) != "false" || !strings.HasPrefix(r.Comment, "Failed to start the service") {
+		t.Errorf("mod_watch of a missing service: %s %q", statetest.Result(r), r.Comment)
 	}
 }
 
@@ -195,13 +246,14 @@ func TestModWatch(t *testing.T) {
 	f.pid = 10
 	c := lowstate.Chunk{"name": "nginx", "fun": "running"}
 	env.Test = true
-	if r := call(env, "mod_watch", c); r.Result != nil || r.Comment != "Service is set to be restarted" || f.pid != 10 {
-		t.Fatalf("test: %s %q", statetest.Result(r), r.Comment)
+	expect(t, "test", call(env, "mod_watch", c), "None", "Service is set to be restarted", none)
+	if f.pid != 10 {
+		t.Fatal("test mode restarted")
 	}
 	env.Test = false
-	r := call(env, "mod_watch", c)
-	if statetest.Result(r) != "true" || r.Comment != "Service restarted" || f.pid != 11 {
-		t.Fatalf("restart: %s %q pid %d", statetest.Result(r), r.Comment, f.pid)
+	expect(t, "restart", call(env, "mod_watch", c), "true", "Service restarted", map[string]any{"nginx": true})
+	if f.pid != 11 {
+		t.Fatalf("restart: pid %d", f.pid)
 	}
 	fx.Reset()
 	c["reload"] = true
@@ -215,6 +267,11 @@ func TestModWatch(t *testing.T) {
 	if r := call(env, "mod_watch", lowstate.Chunk{"name": "nginx", "fun": "dead"}); r.Comment != "Service stopped" || f.running {
 		t.Errorf("dead: %q", r.Comment)
 	}
+	f.running = true
+	c["force"] = true
+	env.Test = true
+	expect(t, "force reload", call(env, "mod_watch", c), "None", "Service is set to be forcefully reloaded", none)
+	expect(t, "other sfun", call(env, "mod_watch", lowstate.Chunk{"name": "nginx", "sfun": "enabled"}), "false", "Unable to trigger watch for service.enabled", none)
 }
 
 func TestSystemdAndOpenRCCommands(t *testing.T) {
@@ -241,8 +298,11 @@ func TestSystemdAndOpenRCCommands(t *testing.T) {
 	if statetest.Result(r) != "true" {
 		t.Fatal(r.Comment)
 	}
+	// Salt's running: available, status, enabled; start; status, enabled;
+	// then _enable: available, enabled, enable, enabled.
 	want := []string{"systemctl show -p LoadState --value nginx", "systemctl is-active --quiet nginx", "systemctl is-enabled nginx",
-		"systemctl start nginx", "systemctl is-active --quiet nginx", "systemctl enable nginx"}
+		"systemctl start nginx", "systemctl is-active --quiet nginx", "systemctl is-enabled nginx",
+		"systemctl show -p LoadState --value nginx", "systemctl is-enabled nginx", "systemctl enable nginx", "systemctl is-enabled nginx"}
 	if !reflect.DeepEqual(fx.Lines(), want) {
 		t.Errorf("systemd commands %v", fx.Lines())
 	}
@@ -276,4 +336,10 @@ func TestSystemdAndOpenRCCommands(t *testing.T) {
 			t.Errorf("openrc missing %q in %s", w, got)
 		}
 	}
+}
+
+func TestInitDelay(t *testing.T) {
+	env, _, _ := newSysV(t)
+	r := call(env, "running", lowstate.Chunk{"name": "nginx", "init_delay": 0.05})
+	expect(t, "init_delay", r, "true", "Started service nginx\nDelayed return for 0.05 seconds", map[string]any{"nginx": true})
 }

@@ -11,10 +11,10 @@ func Spec() *spec.Module {
 		Funcs: map[string]*spec.Func{
 			"running": spec.Fn("Make sure the service is running ('Started service NAME', 'The service NAME is "+
 				"already running'); enable: True/False also enables or disables it at boot.",
-				"name, enable=None bool, sig=None ignored, init_delay=None ignored, **kwargs, reload=False"),
+				"name, enable=None bool, sig=None ignored, init_delay=None float, **kwargs, reload=False, force=False"),
 			"dead": spec.Fn("Make sure the service is stopped ('Service NAME was killed', 'The service NAME is "+
 				"already dead'); enable as for service.running.",
-				"name, enable=None bool, sig=None ignored, init_delay=None ignored, **kwargs"),
+				"name, enable=None bool, sig=None ignored, init_delay=None float, **kwargs"),
 			"enabled":  spec.Fn("Make sure the service starts at boot, without starting it now.", "name, **kwargs"),
 			"disabled": spec.Fn("Make sure the service does not start at boot, without stopping it now.", "name, **kwargs"),
 			"masked": spec.Fn("Mask the systemd unit NAME so nothing can start it ('Service NAME was masked'); "+

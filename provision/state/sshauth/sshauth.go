@@ -245,7 +245,7 @@ func present(ctx context.Context, env *state.Env, c lowstate.Chunk) *lowstate.Re
 		if status != "New" {
 			verb = "updated"
 		}
-		return state.Pending(fmt.Sprintf("Key %s for user %s is set to be %s", name, u.Name, verb), ch)
+		return state.Pending(fmt.Sprintf("Key %s for user %s is set to be %s", name, u.Name, verb), nil)
 	}
 	if err := write(env, u, p, kept); err != nil {
 		return state.Failedf("Failed to write %s: %v", p, err)
@@ -270,11 +270,14 @@ func absent(ctx context.Context, env *state.Env, c lowstate.Chunk) *lowstate.Res
 		kept = append(kept, l)
 	}
 	if len(kept) == len(lines) {
+		if env.Test {
+			return state.OK("Key is already absent")
+		}
 		return state.OK("Key not present")
 	}
 	ch := map[string]any{name: "Removed"}
 	if env.Test {
-		return state.Pending(fmt.Sprintf("Key %s for user %s is set for removal", name, u.Name), ch)
+		return state.Pending(fmt.Sprintf("Key %s for user %s is set for removal", name, u.Name), nil)
 	}
 	if err := write(env, u, p, kept); err != nil {
 		return state.Failedf("Failed to write %s: %v", p, err)

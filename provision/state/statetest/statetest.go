@@ -32,3 +32,31 @@ case "$1" in
 esac
 `, "@ROOT@", root)
 }
+
+// predictsByResult lists the state functions whose test=True return Salt
+// shapes differently from the real run's changes: it predicts the change
+// with result None and changes of its own ({} for services, cron entries
+// and swap; {"pkg": {"new": "1.2-1", "old": ""}} for packages), as
+// salt/states/*.py (3007.1) do, or where brine's offline dry run cannot
+// know the outcome (git.latest).
+var predictsByResult = map[string]bool{
+	"service.running": true, "service.dead": true, "service.enabled": true, "service.disabled": true,
+	"service.mod_watch": true,
+	"pkg.installed":     true, "pkg.latest": true, "pkg.removed": true, "pkg.purged": true,
+	"mount.swap":      true,
+	"timezone.system": true,
+	"host.absent":     true,
+	"locale.present":  true, "locale.system": true,
+	"sysctl.present": true,
+	"user.present":   true, "user.absent": true, "group.present": true, "group.absent": true,
+	"cron.present": true, "cron.absent": true, "cron.env_present": true, "cron.env_absent": true,
+	// brine's dry run never contacts the remote: it cannot know the new
+	// revision of a branch until the real run fetches it.
+	"git.latest": true,
+}
+
+// SameChangesInTestMode reports whether Salt's test mode for state function
+// mod.fun returns the very changes the real run then makes, so a dry run
+// must predict them exactly; for the others a dry run predicts a change by
+// its None result only.
+func SameChangesInTestMode(mod, fun string) bool { return !predictsByResult[mod+"."+fun] }

@@ -77,6 +77,9 @@ func present(ctx context.Context, env *state.Env, c lowstate.Chunk) *lowstate.Re
 	if err != nil && !os.IsNotExist(err) {
 		return state.Failedf("Failed to read %s: %v", config, err)
 	}
+	if env.Test {
+		return predict(env, name, value, config, string(cur), err)
+	}
 	newConf, confTodo := persist(string(cur), name, value)
 	live, known := running(env, name)
 	// the running kernel is only touched on a real root (never under a
@@ -89,9 +92,6 @@ func present(ctx context.Context, env *state.Env, c lowstate.Chunk) *lowstate.Re
 		return state.OK(fmt.Sprintf("Sysctl value %s = %s is already set", name, value))
 	}
 	ch := map[string]any{name: value}
-	if env.Test {
-		return state.Pending(fmt.Sprintf("Sysctl option %s set to be changed to %s", name, value), ch)
-	}
 	if confTodo {
 		if err := os.MkdirAll(path.Dir(state.HostPath(env, config)), 0o755); err != nil {
 			return state.Failedf("Failed to create the directory of %s: %v", config, err)
@@ -110,4 +110,32 @@ func present(ctx context.Context, env *state.Env, c lowstate.Chunk) *lowstate.Re
 		}
 	}
 	return state.Changed(fmt.Sprintf("Updated sysctl value %s = %s", name, value), ch)
+}
+
+// predict is sysctl.present's test branch in salt/states/sysctl.py: it
+// compares the running value (sysctl -n) with the config file's and says
+// what would happen, with no changes.
+func predict(env *state.Env, name, value, config, cur string, readErr error) *lowstate.Result {
+	if readErr != nil && !os.IsNotExist(readErr) {
+		return state.Pending(fmt.Sprintf("Sysctl option %s might be changed, we failed to check config file at %s. The file is either unreadable, or missing.", name, config), nil)
+	}
+	inConf := false
+	for _, l := range strings.Split(cur, "\n") {
+		t := strings.TrimSpace(l)
+		if k, _, ok := strings.Cut(t, "="); ok && !strings.HasPrefix(t, "#") && strings.TrimSpace(k) == name {
+			inConf = true
+		}
+	}
+	current, _ := running(env, name)
+	switch {
+	case current != "" && inConf && norm(value) == current:
+		return state.OK(fmt.Sprintf("Sysctl value %s = %s is already set", name, value))
+	case current != "" && !inConf && norm(value) != current:
+		return state.Pending(fmt.Sprintf("Sysctl option %s set to be changed to %s", name, value), nil)
+	case current != "" && !inConf:
+		return state.Pending(fmt.Sprintf("Sysctl value is currently set on the running system but not in a config file. Sysctl option %s set to be changed to %s in config file.", name, value), nil)
+	case current == "" && inConf:
+		return state.Pending(fmt.Sprintf("Sysctl value %[1]s is present in configuration file but is not present in the running config. The value %[1]s is set to be changed to %[2]s", name, value), nil)
+	}
+	return state.Pending(fmt.Sprintf("Sysctl option %s would be changed to %s", name, value), nil)
 }

@@ -24,15 +24,17 @@ func TestPersistUnderRoot(t *testing.T) {
 	c := lowstate.Chunk{"name": "vm.swappiness", "value": float64(10)}
 	env.Test = true
 	pred := call(env, c)
-	if pred.Result != nil {
-		t.Fatal("test mode should predict")
+	// salt/states/sysctl.py: the key is set nowhere (no running value
+	// under a test root, no config) -> "would be changed", no changes.
+	if pred.Result != nil || pred.Comment != "Sysctl option vm.swappiness would be changed to 10" || len(pred.Changes) != 0 {
+		t.Fatalf("test: %v %q %v", pred.Result, pred.Comment, pred.Changes)
 	}
 	if _, err := os.Stat(filepath.Join(root, DefaultConfig)); !os.IsNotExist(err) {
 		t.Fatal("test mode wrote the config")
 	}
 	env.Test = false
 	r := call(env, c)
-	if *r.Result != true || !reflect.DeepEqual(r.Changes, map[string]any{"vm.swappiness": "10"}) || !reflect.DeepEqual(pred.Changes, r.Changes) {
+	if *r.Result != true || !reflect.DeepEqual(r.Changes, map[string]any{"vm.swappiness": "10"}) || r.Comment != "Updated sysctl value vm.swappiness = 10" {
 		t.Fatalf("%v %q", r.Changes, r.Comment)
 	}
 	b, _ := os.ReadFile(filepath.Join(root, DefaultConfig))
@@ -45,6 +47,19 @@ func TestPersistUnderRoot(t *testing.T) {
 	if r := call(env, c); len(r.Changes) != 0 {
 		t.Errorf("second %v", r.Changes)
 	}
+	// in the config, and the running kernel (here a fake /proc) agrees
+	os.MkdirAll(filepath.Join(root, "proc/sys/vm"), 0o755)
+	os.WriteFile(filepath.Join(root, "proc/sys/vm/swappiness"), []byte("10\n"), 0o644)
+	env.Test = true
+	if r := call(env, c); r.Result == nil || r.Comment != "Sysctl value vm.swappiness = 10 is already set" {
+		t.Errorf("test, set: %q", r.Comment)
+	}
+	os.WriteFile(filepath.Join(root, "proc/sys/vm/swappiness"), []byte("60\n"), 0o644)
+	if r := call(env, lowstate.Chunk{"name": "vm.swappiness", "value": "10", "config": "/etc/none.conf"}); r.Result != nil ||
+		r.Comment != "Sysctl option vm.swappiness set to be changed to 10" {
+		t.Errorf("test, running differs: %q", r.Comment)
+	}
+	env.Test = false
 	// update in place in a custom config, keeping other lines
 	conf := "/etc/sysctl.d/10-net.conf"
 	os.WriteFile(filepath.Join(root, conf), []byte("# net\nnet.ipv4.ip_forward=0\nnet.core.somaxconn = 1024\n"), 0o644)

@@ -13,7 +13,6 @@ import (
 
 	"brine/provision/lowstate"
 	"brine/provision/state"
-	"brine/provision/state/group"
 	"brine/provision/state/hostcmd"
 )
 
@@ -128,17 +127,6 @@ func primaryGID(env *state.Env, c lowstate.Chunk) (int, string, error) {
 	return g.GID, v, nil
 }
 
-// defaultShell is useradd's default: SHELL in /etc/default/useradd or /bin/sh.
-func defaultShell(env *state.Env) string {
-	b, _ := os.ReadFile(state.HostPath(env, "/etc/default/useradd"))
-	for _, l := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(strings.TrimSpace(l), "SHELL="); ok && v != "" {
-			return v
-		}
-	}
-	return "/bin/sh"
-}
-
 func present(ctx context.Context, env *state.Env, c lowstate.Chunk) *lowstate.Result {
 	name := c.Name()
 	if name == "" {
@@ -180,45 +168,7 @@ func create(ctx context.Context, env *state.Env, c lowstate.Chunk, name string, 
 		}
 	}
 	if env.Test {
-		d := group.LoginDefs(env)
-		us, _ := state.Users(env)
-		used := map[int]bool{}
-		for _, u := range us {
-			used[u.UID] = true
-		}
-		pu := uid
-		if pu < 0 {
-			if system {
-				pu = group.NextFree(used, d["SYS_UID_MIN"], d["SYS_UID_MAX"], true)
-			} else {
-				pu = group.NextFree(used, d["UID_MIN"], d["UID_MAX"], false)
-			}
-		}
-		pg := gid
-		if pg < 0 {
-			gids := group.UsedGIDs(env)
-			pg = pu
-			if gids[pg] {
-				if system {
-					pg = group.NextFree(gids, d["SYS_GID_MIN"], d["SYS_GID_MAX"], true)
-				} else {
-					pg = group.NextFree(gids, d["GID_MIN"], d["GID_MAX"], false)
-				}
-			}
-		}
-		ph := home
-		if ph == "" {
-			ph = "/home/" + name
-		}
-		ps := shell
-		if ps == "" {
-			ps = defaultShell(env)
-		}
-		ch := info(state.User{Name: name, UID: pu, GID: pg, Home: ph, Shell: ps, Gecos: fullname}, groups)
-		if password != "" {
-			ch["password"] = redacted
-		}
-		return state.Pending(fmt.Sprintf("User %s set to be added", name), ch)
+		return state.Pending(fmt.Sprintf("User %s set to be added", name), nil)
 	}
 	argv := []string{"useradd"}
 	if uid >= 0 {
@@ -310,7 +260,7 @@ func update(ctx context.Context, env *state.Env, c lowstate.Chunk, cur *state.Us
 		}
 		if strings.Join(final, ",") != strings.Join(have, ",") {
 			ch["groups"] = anyList(final)
-			lines = append(lines, "groups: "+strings.Join(final, ","))
+			lines = append(lines, "groups: "+state.PyList(final))
 			if removeGroups {
 				argv = append(argv, "-G", strings.Join(final, ","))
 			} else {
@@ -322,13 +272,15 @@ func update(ctx context.Context, env *state.Env, c lowstate.Chunk, cur *state.Us
 	pwTodo := pw != "" && shadowHash(env, name) != pw
 	if pwTodo {
 		ch["password"] = redacted
-		lines = append(lines, "password: "+redacted)
+		lines = append(lines, "passwd: "+redacted)
 	}
 	if len(ch) == 0 {
 		return state.OK(fmt.Sprintf("User %s is present and up to date", name))
 	}
 	if env.Test {
-		return state.Pending("The following user attributes are set to be changed:\n"+strings.Join(lines, "\n"), ch)
+		// Salt's test mode lists the changes in the comment, one
+		// "key: value" line each, and returns no changes.
+		return state.Pending("The following user attributes are set to be changed:\n"+strings.Join(lines, "\n")+"\n", nil)
 	}
 	if len(argv) > 1 {
 		if _, err := hostcmd.Output(ctx, env, nil, append(argv, name)...); err != nil {
@@ -368,7 +320,7 @@ func absent(ctx context.Context, env *state.Env, c lowstate.Chunk) *lowstate.Res
 		ch[name+" group"] = "removed"
 	}
 	if env.Test {
-		return state.Pending(fmt.Sprintf("User %s set for removal", name), ch)
+		return state.Pending(fmt.Sprintf("User %s set for removal", name), nil)
 	}
 	argv := []string{"userdel"}
 	if state.ArgBool(c, "purge", false) {
