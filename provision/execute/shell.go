@@ -70,9 +70,11 @@ func probeScript(thinDir string, shas []string) string {
 }
 
 // uploadScript writes stdin (gzip-compressed when gz) to the cache
-// atomically: a private directory of ours (never a symlink), a temp file, a
-// hash check where sha256sum exists, and a rename, so concurrent runs never
-// see a half-written executor.
+// atomically: a private directory of ours (never a symlink), a temp file
+// and a rename, so concurrent runs never see a half-written executor. The
+// content is not hashed here: the executor checks its own bytes against its
+// name before it does anything else (wire.Request.ExecSHA) until the
+// controller has seen it answer, and removes itself when they differ.
 func uploadScript(thinDir, sha string, gz bool) string {
 	write := `cat > "$t"`
 	if gz {
@@ -84,9 +86,8 @@ func uploadScript(thinDir, sha string, gz bool) string {
 		`if [ ! -O "$d" ]; then echo "$d is not owned by $(id -un): refusing to use it as thin_dir" >&2; exit 98; fi; `+
 		`chmod 700 "$d" || exit 98; `+
 		`t="$d/.brine-exec-%s.tmp.$$"; %s || { e=$?; rm -f "$t"; exit $e; }; `+
-		`if command -v sha256sum >/dev/null 2>&1; then echo "%s  $t" | sha256sum -c --status || { rm -f "$t"; echo "upload corrupted" >&2; exit 97; }; fi; `+
 		`chmod 700 "$t" && mv -f "$t" "$d/brine-exec-%s"`,
-		shquote.Quote(thinDir), sha, write, sha, sha)
+		shquote.Quote(thinDir), sha, write, sha)
 }
 
 // removeScript removes cached executors (a corrupt one is replaced by the

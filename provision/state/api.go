@@ -28,6 +28,9 @@ type Env struct {
 	Exec Executor
 	// Accum holds the run's file.accumulated data (set by Run).
 	Accum *Accumulators
+	// Memo keeps what functions learnt about the host this run (set by
+	// Run).
+	Memo *Memo
 }
 
 // Func is one state function (file.managed). It fills in Result, Comment and

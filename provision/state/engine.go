@@ -75,13 +75,16 @@ func Run(ctx context.Context, chunks []lowstate.Chunk, o Options) lowstate.Resul
 	if o.Env == nil {
 		o.Env = &Env{}
 	}
-	if o.Env.Exec == nil || o.Env.Accum == nil {
+	if o.Env.Exec == nil || o.Env.Accum == nil || o.Env.Memo == nil {
 		e := *o.Env
 		if e.Exec == nil {
 			e.Exec = NewHostExecutor()
 		}
 		if e.Accum == nil {
 			e.Accum = &Accumulators{}
+		}
+		if e.Memo == nil {
+			e.Memo = &Memo{}
 		}
 		o.Env = &e
 	}

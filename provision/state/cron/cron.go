@@ -33,22 +33,30 @@ func user(c lowstate.Chunk) string {
 	return "root"
 }
 
-// read returns the user's crontab ("" when the user has none).
+// read returns the user's crontab ("" when the user has none), asking
+// crontab once per user per run (env.Memo).
 func read(ctx context.Context, env *state.Env, u string) (string, error) {
+	key := "cron:" + u
+	if v, ok := env.Memo.Load(key); ok {
+		return v.(string), nil
+	}
 	if !hostcmd.Has(env, "crontab") {
 		return "", fmt.Errorf("crontab is not installed on this host (install the cron package)")
 	}
 	r := hostcmd.Run(ctx, env, nil, "crontab", "-u", u, "-l")
 	if r.Err == nil && r.Retcode != 0 && strings.Contains(r.Stderr+r.Stdout, "no crontab for") {
+		env.Memo.Store(key, "")
 		return "", nil
 	}
 	if err := hostcmd.Check(r, "crontab", "-u", u, "-l"); err != nil {
 		return "", err
 	}
+	env.Memo.Store(key, r.Stdout)
 	return r.Stdout, nil
 }
 
 func write(ctx context.Context, env *state.Env, u, content string) error {
+	env.Memo.Forget("cron:" + u)
 	r := env.Exec.Run(ctx, state.Cmd{Argv: []string{"crontab", "-u", u, "-"}, Stdin: []byte(content)})
 	return hostcmd.Check(r, "crontab", "-u", u, "-")
 }

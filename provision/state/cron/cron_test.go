@@ -184,3 +184,32 @@ func TestRandomFieldsAreStable(t *testing.T) {
 		}
 	}
 }
+
+// TestCrontabReadOncePerRun: with the run's memo, cron states for one user
+// read the crontab once; a write makes the next read fresh.
+func TestCrontabReadOncePerRun(t *testing.T) {
+	root := t.TempDir()
+	fx := fakeCrontab(root)
+	env := &state.Env{Root: root, Exec: fx, Memo: &state.Memo{}}
+	for _, name := range []string{"/bin/a", "/bin/b", "/bin/a"} {
+		if r := call(env, "present", lowstate.Chunk{"name": name, "user": "app"}); statetest.Result(r) != "true" {
+			t.Fatalf("%s: %q", name, r.Comment)
+		}
+	}
+	reads := 0
+	for _, l := range fx.Lines() {
+		if strings.HasSuffix(l, "-l") {
+			reads++
+		}
+	}
+	// a (read, write), b (read again after the write, write), a (read again
+	// after the write; present: no write).
+	if reads != 3 || !strings.Contains(tab(t, env, "app"), "/bin/b") {
+		t.Errorf("reads %d, commands %q", reads, fx.Lines())
+	}
+	fx.Reset()
+	call(env, "present", lowstate.Chunk{"name": "/bin/a", "user": "app"})
+	if len(fx.Lines()) != 0 {
+		t.Errorf("an unchanged crontab was read again: %q", fx.Lines())
+	}
+}

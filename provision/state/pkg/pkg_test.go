@@ -557,3 +557,29 @@ func TestParseRealAptOutput(t *testing.T) {
 		t.Errorf("policy %v", got)
 	}
 }
+
+// TestPackageListOncePerRun: with the run's memo, package states after the
+// first ask dpkg nothing; an install makes the next state read it again.
+func TestPackageListOncePerRun(t *testing.T) {
+	env, _, fx := newApt(t, true)
+	env.Memo = &state.Memo{}
+	for _, name := range []string{"bash", "libc6"} {
+		if r := run(env, "installed", lowstate.Chunk{"name": name}); statetest.Result(r) != "true" || len(r.Changes) != 0 {
+			t.Fatalf("%s: %s %q", name, statetest.Result(r), r.Comment)
+		}
+	}
+	if got := fx.Lines(); len(got) != 1 {
+		t.Errorf("two package states ran %d commands, want one dpkg-query: %q", len(got), got)
+	}
+	fx.Reset()
+	if r := run(env, "installed", lowstate.Chunk{"name": "tree"}); statetest.Result(r) != "true" {
+		t.Fatalf("install: %s %q", statetest.Result(r), r.Comment)
+	}
+	fx.Reset()
+	if r := run(env, "installed", lowstate.Chunk{"name": "tree"}); statetest.Result(r) != "true" || len(r.Changes) != 0 {
+		t.Errorf("after the install: %s %q %v", statetest.Result(r), r.Comment, r.Changes)
+	}
+	if got := fx.Lines(); len(got) != 0 {
+		t.Errorf("the list read after the install must be reused: %q", got)
+	}
+}

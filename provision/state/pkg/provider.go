@@ -1,6 +1,7 @@
 package pkg
 
 import (
+	"maps"
 	"context"
 	"fmt"
 	"path"
@@ -72,8 +73,52 @@ type Provider interface {
 }
 
 // Choose picks the provider from the os_family grain (Debian, RedHat,
-// Alpine), falling back to probing for the package manager's binaries.
+// Alpine), falling back to probing for the package manager's binaries. The
+// package list it gives is read once per run (env.Memo) and read again
+// after anything the provider changes.
 func Choose(env *state.Env) (Provider, error) {
+	p, err := choose(env)
+	if err != nil {
+		return nil, err
+	}
+	return memoized{Provider: p, memo: env.Memo}, nil
+}
+
+// memoized remembers the package list for the run.
+type memoized struct {
+	Provider
+	memo *state.Memo
+}
+
+const memoList = "pkg:list"
+
+func (m memoized) List(ctx context.Context) (map[string]Info, error) {
+	if v, ok := m.memo.Load(memoList); ok {
+		return maps.Clone(v.(map[string]Info)), nil
+	}
+	l, err := m.Provider.List(ctx)
+	if err == nil {
+		m.memo.Store(memoList, maps.Clone(l))
+	}
+	return l, err
+}
+
+func (m memoized) Install(ctx context.Context, t []Target, fromrepo string) error {
+	defer m.memo.Forget(memoList)
+	return m.Provider.Install(ctx, t, fromrepo)
+}
+
+func (m memoized) Remove(ctx context.Context, names []string, purge bool) error {
+	defer m.memo.Forget(memoList)
+	return m.Provider.Remove(ctx, names, purge)
+}
+
+func (m memoized) SetHold(ctx context.Context, names []string, hold bool) error {
+	defer m.memo.Forget(memoList)
+	return m.Provider.SetHold(ctx, names, hold)
+}
+
+func choose(env *state.Env) (Provider, error) {
 	fam := ""
 	if env.Grains != nil {
 		fam = state.Scalar(env.Grains["os_family"])
