@@ -88,6 +88,7 @@ func (e *Errors) Unwrap() error {
 // renderer renders a Jinja template (implemented by jinja.Env).
 type renderer interface {
 	Render(name string, src []byte, vars map[string]any) (string, error)
+	Reads(display string, src []byte, statics map[string]any, tracked []string) (jinja.Reads, error)
 }
 
 // Compiler compiles for many hosts. It is safe for concurrent use and caches
@@ -104,7 +105,11 @@ type Compiler struct {
 	files    sync.Map            // absolute path -> fileEntry
 	slsLists sync.Map            // saltenv -> sorted SLS names
 	renders  *cache              // render cache key -> rendered string
-	yamls    *cache              // sha256 of text -> *yamlEntry
+	reads    sync.Map            // template analysis key -> readsEntry (what a template reads)
+	// wholeKeys keys every render on the whole grains, pillar and opts, as
+	// before renders were keyed on what they read (benchmarks compare).
+	wholeKeys bool
+	yamls     *cache // sha256 of text -> *yamlEntry
 	// local runs the execution modules pillar templates call: Salt
 	// renders pillar on the master, with the master's own modules.
 	local *execmod.Env
@@ -224,22 +229,21 @@ func hasJinja(src []byte) bool {
 	return strings.Contains(s, "{{") || strings.Contains(s, "{%") || strings.Contains(s, "{#")
 }
 
-// render renders src with vars through the compiler's cache. key identifies
-// the host context; "" disables caching. A render that called an execution
-// module depends on the answers, not only on key, so it is never stored
-// (keying it by the answers would mean making the calls first, which is
-// the costly part).
-func (r *run) render(rd renderer, display string, src []byte, vars map[string]any, key string) (string, error) {
+// render renders src with vars through the compiler's cache. static
+// identifies what the render depends on besides the host (saltenv, sls, a
+// file's context; "" disables caching); the rest of the key is what the
+// template reads of grains, pillar and opts (see renderKey), so hosts that
+// differ only in grains the template never looks at share one render. A
+// render that called an execution module depends on the answers, not only
+// on the key, so it is never stored (keying it by the answers would mean
+// making the calls first, which is the costly part).
+func (r *run) render(rd renderer, display string, src []byte, vars map[string]any, static string) (string, error) {
 	if !hasJinja(src) {
 		return string(src), nil
 	}
 	var ck string
-	if key != "" {
-		h := sha256.New()
-		sum := sha256.Sum256(src)
-		h.Write(sum[:])
-		fmt.Fprintf(h, "\x00%s\x00%s", display, key)
-		ck = string(h.Sum(nil))
+	if static != "" {
+		ck = r.renderKey(rd, display, src, vars, static)
 		if v, ok := r.c.renders.get(ck); ok {
 			return v.(string), nil
 		}

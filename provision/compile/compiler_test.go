@@ -1,6 +1,7 @@
 package compile
 
 import (
+	"brine/provision/compile/jinja"
 	"context"
 	"errors"
 	"os"
@@ -42,8 +43,13 @@ func TestLoadConfig(t *testing.T) {
 	}
 }
 
-// countingRenderer counts the renders that reach the engine.
+// countingRenderer counts the renders that reach the engine; it analyses
+// templates with the real engine.
 type countingRenderer struct{ n atomic.Int32 }
+
+func (c *countingRenderer) Reads(display string, src []byte, statics map[string]any, tracked []string) (jinja.Reads, error) {
+	return jinja.New(nil).Reads(display, src, statics, tracked)
+}
 
 func (c *countingRenderer) Render(name string, src []byte, vars map[string]any) (string, error) {
 	c.n.Add(1)
@@ -73,6 +79,14 @@ func TestRenderCache(t *testing.T) {
 	}
 	if n := cr.n.Load(); n != 1 {
 		t.Errorf("3 identical compiles rendered %d times, want 1", n)
+	}
+	// Another host whose grains differ only where the template does not
+	// look shares the render.
+	if _, err := c.SLS(ctx, Host{ID: "h2", Grains: map[string]any{"os": "Debian", "fqdn": "h2.lan"}}, "base", []string{"a"}); err != nil {
+		t.Fatal(err)
+	}
+	if n := cr.n.Load(); n != 1 {
+		t.Errorf("a host differing in grains the template never reads rendered again (%d renders)", n)
 	}
 	res, err := c.SLS(ctx, Host{ID: "h1", Grains: map[string]any{"os": "Ubuntu"}}, "base", []string{"a"})
 	if err != nil {

@@ -212,7 +212,7 @@ func (r *run) renderFileTemplate(c lowstate.Chunk, env, rel, full string, data [
 	for k, v := range extra {
 		vars[k] = v
 	}
-	key := contextKey(r.key, env, c.SLS(), extra)
+	key := contextKey(env, c.SLS(), extra)
 	out, err := r.render(r.c.envRenderer(env, false), full, data, vars, key)
 	switch {
 	case err != nil && r.needsTarget:

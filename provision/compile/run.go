@@ -19,7 +19,6 @@ type run struct {
 	grains map[string]any
 	pillar map[string]any
 	opts   map[string]any
-	key    string // hash of everything renders depend on, for the cache
 
 	errs   []string
 	mods   map[string]bool
@@ -136,7 +135,6 @@ func (r *run) compilePillar() error {
 	}
 	r.pillar = deepCopy(cli).(map[string]any)
 	if len(r.c.tree.PillarRoots) == 0 {
-		r.key = contextKey(r.grains, r.pillar, r.opts)
 		r.pillarDone()
 		return nil
 	}
@@ -147,7 +145,6 @@ func (r *run) compilePillar() error {
 		if !ok {
 			continue
 		}
-		r.key = contextKey(r.grains, r.pillar, r.opts)
 		targets, err := r.renderTopFile(env, full, src, true)
 		if err != nil {
 			r.errs = append(r.errs, "Pillar: "+err.Error())
@@ -168,7 +165,6 @@ func (r *run) compilePillar() error {
 		}
 	}
 	r.pillar = mergeDict(pillar, cli, false)
-	r.key = contextKey(r.grains, r.pillar, r.opts)
 	r.pillarDone()
 	if len(r.errs) > 0 {
 		return r.failure()
@@ -208,8 +204,7 @@ func (r *run) renderPillarSLS(env, sls string, seen map[string]bool) map[string]
 	}
 	vars := r.baseVars(env, true)
 	slsVars(vars, sls, rel, full)
-	key := contextKey(r.grains, r.pillar, r.opts)
-	text, err := r.render(r.c.envRenderer(env, true), full, src, vars, key+"\x00"+env+"\x00"+sls)
+	text, err := r.render(r.c.envRenderer(env, true), full, src, vars, "pillar\x00"+env+"\x00"+sls)
 	if err != nil {
 		r.errorf("Pillar: Rendering SLS '%s' failed, render error: %v", sls, err)
 		return nil
@@ -293,7 +288,7 @@ type topTarget struct {
 func (r *run) renderTopFile(env, full string, src []byte, pillar bool) ([]topSection, error) {
 	vars := r.baseVars(env, pillar)
 	slsVars(vars, "top", "top.sls", full)
-	text, err := r.render(r.c.envRenderer(env, pillar), full, src, vars, r.key+"\x00"+env+"\x00top")
+	text, err := r.render(r.c.envRenderer(env, pillar), full, src, vars, fmt.Sprintf("top\x00%s\x00%v", env, pillar))
 	if err != nil {
 		return nil, fmt.Errorf("Rendering top file %s failed: %w", full, err)
 	}

@@ -81,7 +81,7 @@ func (r *run) renderState(env, sls string) *fileState {
 	}
 	vars := r.baseVars(env, false)
 	slsVars(vars, sls, rel, full)
-	text, err := r.render(r.c.envRenderer(env, false), full, src, vars, r.key+"\x00"+env+"\x00"+sls)
+	text, err := r.render(r.c.envRenderer(env, false), full, src, vars, "sls\x00"+env+"\x00"+sls)
 	if err != nil {
 		r.errorf("Rendering SLS '%s:%s' failed: %v", env, sls, err)
 		return nil
