@@ -1,7 +1,7 @@
 package report
 
 import (
-	"bytes"
+	"brine/provision/result"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -13,51 +13,8 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// generic turns any value into plain decoded-JSON shapes (nil, bool,
-// string, json.Number, []any, map[string]any), so typed returns such as
-// lowstate.Results print exactly like their wire form. Values that cannot
-// be encoded become their fmt string.
-func generic(v any) any {
-	if isGeneric(v) {
-		return v
-	}
-	b, err := json.Marshal(v)
-	if err != nil {
-		return fmt.Sprint(v)
-	}
-	d := json.NewDecoder(bytes.NewReader(b))
-	d.UseNumber()
-	var out any
-	if err := d.Decode(&out); err != nil {
-		return fmt.Sprint(v)
-	}
-	return out
-}
-
-// isGeneric reports whether v already has only generic's shapes (a
-// return decoded with UseNumber, as the job history and jobs.merge hold),
-// so generic can skip its JSON round trip.
-func isGeneric(v any) bool {
-	switch t := v.(type) {
-	case nil, bool, string, json.Number:
-		return true
-	case []any:
-		for _, e := range t {
-			if !isGeneric(e) {
-				return false
-			}
-		}
-		return true
-	case map[string]any:
-		for _, e := range t {
-			if !isGeneric(e) {
-				return false
-			}
-		}
-		return true
-	}
-	return false
-}
+// generic turns any value into plain decoded-JSON shapes; see result.Plain.
+func generic(v any) any { return result.Plain(v) }
 
 // pyFloat formats a float the way Python's str() does for usual values
 // (7.0 stays "7.0").

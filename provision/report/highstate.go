@@ -51,7 +51,7 @@ func stateRows(ret any) ([]row, bool) {
 		}
 		r.comment = commentText(info["comment"])
 		r.changes = info["changes"]
-		r.changed = hasChanges(r.changes)
+		r.changed = result.HasChanges(r.changes)
 		r.runNum = int(number(info["__run_num__"]))
 		if st, ok := info["start_time"].(string); ok && st != "" {
 			r.hasStart = true
@@ -104,25 +104,6 @@ func commentText(v any) string {
 		return strings.Join(parts, "\n")
 	}
 	return fmt.Sprint(v)
-}
-
-// hasChanges is Python's truthiness of the changes value.
-func hasChanges(v any) bool {
-	switch t := v.(type) {
-	case nil:
-		return false
-	case map[string]any:
-		return len(t) > 0
-	case []any:
-		return len(t) > 0
-	case string:
-		return t != ""
-	case bool:
-		return t
-	case json.Number:
-		return number(t) != 0
-	}
-	return true
 }
 
 func resultText(r *bool) string {

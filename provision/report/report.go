@@ -94,16 +94,8 @@ func New(w io.Writer, out string, o Options) (Printer, error) {
 }
 
 // IsStateFun reports whether fun returns state results (the functions Salt
-// prints with the highstate outputter).
-func IsStateFun(fun string) bool {
-	switch fun {
-	case "state.apply", "state.highstate", "state.sls", "state.sls_id", "state.single",
-		"state.top", "state.pkg", "state.template", "state.template_str", "state.test",
-		"state.request", "state.check_request", "state.run_request":
-		return true
-	}
-	return false
-}
+// prints with the highstate outputter); see result.IsStateFun.
+func IsStateFun(fun string) bool { return result.IsStateFun(fun) }
 
 // linePrinter prints the human formats: each host's text ends in a newline.
 type linePrinter struct {
@@ -304,21 +296,6 @@ type status struct {
 // hostStatus tells whether a host failed (error, non-zero retcode or a
 // False state result) and how many of its states changed something.
 func hostStatus(r HostReturn) status {
-	st := status{failed: r.Failed()}
-	if !IsStateFun(r.Fun) || r.Error != "" {
-		return st
-	}
-	rows, ok := stateRows(r.Return)
-	if !ok {
-		return st
-	}
-	for _, row := range rows {
-		if row.result != nil && !*row.result {
-			st.failed = true
-		}
-		if row.changed {
-			st.changed++
-		}
-	}
-	return st
+	sc := r.States()
+	return status{failed: r.Failed() || sc.Failed, changed: sc.Changed}
 }

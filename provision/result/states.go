@@ -1,0 +1,127 @@
+package result
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+)
+
+// IsStateFun reports whether fun returns state results (the functions Salt
+// prints with the highstate outputter).
+func IsStateFun(fun string) bool {
+	switch fun {
+	case "state.apply", "state.highstate", "state.sls", "state.sls_id", "state.single",
+		"state.top", "state.pkg", "state.template", "state.template_str", "state.test",
+		"state.request", "state.check_request", "state.run_request":
+		return true
+	}
+	return false
+}
+
+// StateCounts sums up a state run: how many states changed something and
+// whether any state returned False.
+type StateCounts struct {
+	Changed int
+	Failed  bool
+}
+
+// States counts r's state results. It is zero for a function that is not a
+// state function and for a host whose run ended in an error.
+func (r HostReturn) States() StateCounts {
+	var sc StateCounts
+	if !IsStateFun(r.Fun) || r.Error != "" {
+		return sc
+	}
+	m, ok := r.Return.(map[string]any)
+	if !ok {
+		m, ok = Plain(r.Return).(map[string]any)
+	}
+	if !ok {
+		return sc
+	}
+	for _, v := range m {
+		info, ok := v.(map[string]any)
+		if !ok {
+			continue
+		}
+		res, ok := info["result"]
+		if !ok {
+			continue
+		}
+		if b, ok := res.(bool); ok && !b {
+			sc.Failed = true
+		}
+		if HasChanges(info["changes"]) {
+			sc.Changed++
+		}
+	}
+	return sc
+}
+
+// HasChanges is Python's truthiness of a state's changes value.
+func HasChanges(v any) bool {
+	switch t := v.(type) {
+	case nil:
+		return false
+	case map[string]any:
+		return len(t) > 0
+	case []any:
+		return len(t) > 0
+	case string:
+		return t != ""
+	case bool:
+		return t
+	case json.Number:
+		f, _ := t.Float64()
+		return f != 0
+	case float64:
+		return t != 0
+	}
+	return true
+}
+
+// Plain turns any value into plain decoded-JSON shapes (nil, bool, string,
+// json.Number, []any, map[string]any), so typed returns such as
+// lowstate.Results read exactly like their wire form. Values that cannot be
+// encoded become their fmt string.
+func Plain(v any) any {
+	if isPlain(v) {
+		return v
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Sprint(v)
+	}
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.UseNumber()
+	var out any
+	if err := d.Decode(&out); err != nil {
+		return fmt.Sprint(v)
+	}
+	return out
+}
+
+// isPlain reports whether v already has only Plain's shapes (a return
+// decoded with UseNumber, as the job history and jobs.merge hold), so
+// Plain can skip its JSON round trip.
+func isPlain(v any) bool {
+	switch t := v.(type) {
+	case nil, bool, string, json.Number:
+		return true
+	case []any:
+		for _, e := range t {
+			if !isPlain(e) {
+				return false
+			}
+		}
+		return true
+	case map[string]any:
+		for _, e := range t {
+			if !isPlain(e) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
