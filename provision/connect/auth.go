@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"golang.org/x/crypto/ssh"
 	"golang.org/x/crypto/ssh/agent"
@@ -110,17 +111,28 @@ type Auth struct {
 	Agent bool
 	// Password enables password and keyboard-interactive authentication.
 	Password string
+	// Own is brine's own key file (the one --key-deploy installs): offered
+	// after OpenSSH's default identities when no key is given explicitly,
+	// and only when it exists.
+	Own string
 }
 
 // methods builds the auth methods in OpenSSH's order: keys, agent, password.
 // The returned closer releases the agent connection after the handshake.
-func (a Auth) methods(kr *Keyring) ([]ssh.AuthMethod, func(), error) {
+// When password is set, it is set to true if the server is sent the
+// password (the keys, if any, were refused).
+func (a Auth) methods(kr *Keyring, password *atomic.Bool) ([]ssh.AuthMethod, func(), error) {
 	var signers []ssh.Signer
 	var errs []string
 	keys := a.Keys
 	explicit := len(keys) > 0
 	if !explicit {
 		keys = defaultKeyFiles()
+		if a.Own != "" {
+			if _, err := os.Stat(a.Own); err == nil {
+				keys = append(keys, a.Own)
+			}
+		}
 	}
 	for _, f := range keys {
 		s, err := kr.Signer(f, a.Passphrase)
@@ -156,8 +168,19 @@ func (a Auth) methods(kr *Keyring) ([]ssh.AuthMethod, func(), error) {
 	}
 	if a.Password != "" {
 		pw := a.Password
-		methods = append(methods, ssh.Password(pw), ssh.KeyboardInteractive(
+		sent := func() {
+			if password != nil {
+				password.Store(true)
+			}
+		}
+		methods = append(methods, ssh.PasswordCallback(func() (string, error) {
+			sent()
+			return pw, nil
+		}), ssh.KeyboardInteractive(
 			func(user, instruction string, questions []string, echos []bool) ([]string, error) {
+				if len(questions) > 0 {
+					sent()
+				}
 				ans := make([]string, len(questions))
 				for i := range questions {
 					ans[i] = pw

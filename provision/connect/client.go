@@ -10,9 +10,11 @@ import (
 	"io"
 	"math/rand/v2"
 	"net"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -76,11 +78,18 @@ type Client struct {
 	ssh   *ssh.Client
 	jumps []*ssh.Client
 
+	// password: the login took the password (no key was accepted).
+	password bool
+
 	mu     sync.Mutex
 	lost   *LostError
 	done   chan struct{}
 	closed sync.Once
 }
+
+// PasswordLogin reports whether the host let this connection in on the
+// password, no key having been accepted (where --key-deploy installs one).
+func (c *Client) PasswordLogin() bool { return c.password }
 
 func (d *Dialer) slots() chan struct{} {
 	d.once.Do(func() {
@@ -110,7 +119,7 @@ func (d *Dialer) Dial(ctx context.Context, t Target) (*Client, error) {
 				c.Close()
 				return nil, err
 			}
-			jc, err := d.dialRetry(ctx, jt, via, timeout)
+			jc, _, err := d.dialRetry(ctx, jt, via, timeout)
 			if err != nil {
 				c.Close()
 				return nil, fmt.Errorf("jump host %s: %w", jt.Addr(), err)
@@ -119,12 +128,12 @@ func (d *Dialer) Dial(ctx context.Context, t Target) (*Client, error) {
 			via = jc
 		}
 	}
-	sc, err := d.dialRetry(ctx, t, via, timeout)
+	sc, password, err := d.dialRetry(ctx, t, via, timeout)
 	if err != nil {
 		c.Close()
 		return nil, err
 	}
-	c.ssh = sc
+	c.ssh, c.password = sc, password
 	interval, max := d.Keepalive, d.KeepaliveMax
 	if t.Keepalive != 0 {
 		interval = t.Keepalive
@@ -141,23 +150,25 @@ func (d *Dialer) Dial(ctx context.Context, t Target) (*Client, error) {
 	return c, nil
 }
 
-// dialRetry dials once, and again after a transient failure.
-func (d *Dialer) dialRetry(ctx context.Context, t Target, via *ssh.Client, timeout time.Duration) (*ssh.Client, error) {
+// dialRetry dials once, and again after a transient failure; password
+// says whether the login took the password.
+func (d *Dialer) dialRetry(ctx context.Context, t Target, via *ssh.Client, timeout time.Duration) (sc *ssh.Client, password bool, err error) {
 	retries := d.Retries
 	if retries == 0 {
 		retries = 2
 	}
 	backoff := 250 * time.Millisecond
 	for attempt := 0; ; attempt++ {
-		sc, err := d.dialSlot(ctx, t, via, timeout)
+		var pw atomic.Bool
+		sc, err = d.dialSlot(ctx, t, via, timeout, &pw)
 		if err == nil || attempt >= retries || !transient(err) || ctx.Err() != nil {
-			return sc, err
+			return sc, pw.Load(), err
 		}
 		wait := backoff + rand.N(backoff/2)
 		backoff *= 3
 		select {
 		case <-ctx.Done():
-			return nil, err
+			return nil, false, err
 		case <-time.After(wait):
 		}
 	}
@@ -194,7 +205,7 @@ func transient(err error) bool {
 var errAuth = errors.New("authentication failed")
 
 // dialSlot dials while holding a handshake slot.
-func (d *Dialer) dialSlot(ctx context.Context, t Target, via *ssh.Client, timeout time.Duration) (*ssh.Client, error) {
+func (d *Dialer) dialSlot(ctx context.Context, t Target, via *ssh.Client, timeout time.Duration, password *atomic.Bool) (*ssh.Client, error) {
 	slots := d.slots()
 	select {
 	case slots <- struct{}{}:
@@ -202,7 +213,7 @@ func (d *Dialer) dialSlot(ctx context.Context, t Target, via *ssh.Client, timeou
 		return nil, fmt.Errorf("connect %s: %w", t.Addr(), ctx.Err())
 	}
 	defer func() { <-slots }()
-	return d.dialOne(ctx, t, via, timeout)
+	return d.dialOne(ctx, t, via, timeout, password)
 }
 
 func parseJump(hop string, base Target) (Target, error) {
@@ -223,9 +234,9 @@ func parseJump(hop string, base Target) (Target, error) {
 	return jt, nil
 }
 
-func (d *Dialer) dialOne(ctx context.Context, t Target, via *ssh.Client, timeout time.Duration) (*ssh.Client, error) {
+func (d *Dialer) dialOne(ctx context.Context, t Target, via *ssh.Client, timeout time.Duration, password *atomic.Bool) (*ssh.Client, error) {
 	addr := t.Addr()
-	methods, closeAgent, err := t.Auth.methods(d.Keyring)
+	methods, closeAgent, err := t.Auth.methods(d.Keyring, password)
 	if err != nil {
 		return nil, err
 	}
@@ -295,6 +306,11 @@ func authNames(a Auth) string {
 		n = append(n, "key "+strings.Join(a.Keys, ","))
 	} else {
 		n = append(n, "default keys")
+		if a.Own != "" {
+			if _, err := os.Stat(a.Own); err == nil {
+				n = append(n, "brine's key "+a.Own)
+			}
+		}
 	}
 	if a.Agent {
 		n = append(n, "agent")
