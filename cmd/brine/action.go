@@ -81,6 +81,13 @@ func action(c *cli.Context, stdin io.Reader, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	fleet, err := newFleetView(c, out.w, stderr)
+	if err != nil {
+		return err
+	}
+	if local && c.Bool("key-deploy") {
+		return usagef("--key-deploy is for SSH hosts: --local needs no key")
+	}
 	job.Wipe = c.Bool("wipe")
 	job.Controller = controllerName()
 	runner := &execute.Runner{
@@ -94,7 +101,7 @@ func action(c *cli.Context, stdin io.Reader, stdout, stderr io.Writer) error {
 		runner.Trace = func(id, step string, d time.Duration) {
 			mu.Lock()
 			defer mu.Unlock()
-			fmt.Fprintf(stderr, "brine: trace: %s: %s %s\n", id, step, d.Round(10*time.Microsecond))
+			fmt.Fprintf(fleet.Stderr(), "brine: trace: %s: %s %s\n", id, step, d.Round(10*time.Microsecond))
 		}
 	}
 	var hosts []*roster.Host
@@ -129,7 +136,7 @@ func action(c *cli.Context, stdin io.Reader, stdout, stderr io.Writer) error {
 		res.dialer.Keepalive = seconds(c.Float64("keepalive"))
 		res.dialer.MaxHandshakes = c.Int("max-handshakes")
 		targets := &connTargets{res: res, m: map[string]connect.Target{}}
-		runner.Connector = execute.SSH{Dialer: res.dialer, Target: targets.get}
+		runner.Connector = sshConnector(c, res, execute.SSH{Dialer: res.dialer, Target: targets.get}, fleet.Stderr())
 		if hosts, failed, err = targetHosts(ctx, pt, fun, r, runner, stderr); err != nil {
 			return err
 		}
@@ -151,22 +158,25 @@ func action(c *cli.Context, stdin io.Reader, stdout, stderr io.Writer) error {
 			return catalogReturns(p, out.static, hosts, failed, fun, ret)
 		})
 	}
+	fleet.attach(runner, hosts, failed)
 	rec := startJob(ctx, c, cfg, fn, job, tgt, args, hosts, failed, rosterIDs, res, out, stderr)
 	err = out.finish(ctx, stderr, func(p report.Printer) []report.HostReturn {
-		runner.Events = func(ev execute.Event) {
+		runner.Events = fleet.events(func(ev execute.Event) {
 			if ev.Kind == execute.HostFinished {
 				rec.finished(*ev.Result)
 				if !out.static {
 					p.Host(*ev.Result)
 				}
 			}
-		}
+		})
 		for _, h := range failed {
 			rec.finished(h)
 			if !out.static {
 				p.Host(h)
 			}
 		}
+		fleet.start(ctx)
+		defer fleet.stop()
 		return append(failed, runner.Run(ctx, hosts, job)...)
 	})
 	rec.finish(ctx, out.all, job.Secrets, err)

@@ -123,7 +123,7 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 		Writer:          stdout,
 		ErrWriter:       stderr,
 		HideHelpCommand: true,
-		Flags:           append(append(flags(), targetingFlags()...), historyFlags()...),
+		Flags:           append(append(append(flags(), targetingFlags()...), historyFlags()...), fleetFlags()...),
 		Action: func(c *cli.Context) error {
 			return action(c, stdin, stdout, stderr)
 		},

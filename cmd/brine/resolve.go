@@ -10,6 +10,7 @@ import (
 
 	"brine/inventory/roster"
 	"brine/provision/connect"
+	"brine/provision/keydeploy"
 )
 
 // resolver turns roster hosts into connection settings. Precedence, most
@@ -30,6 +31,8 @@ type resolver struct {
 	sudo       bool
 	sudoUser   string
 	stderr     io.Writer
+	// own is brine's own key file (--key-deploy's), offered when it exists.
+	own string
 }
 
 func newResolver(c *cli.Context, stderr io.Writer) (*resolver, error) {
@@ -70,6 +73,7 @@ func newResolver(c *cli.Context, stderr io.Writer) (*resolver, error) {
 		}
 	}
 	r.dialer = &connect.Dialer{KnownHosts: kh, Keyring: connect.NewKeyring(prompt)}
+	r.own, _ = keydeploy.OwnKeyFile() // no config dir: no own key to offer
 	return r, nil
 }
 
@@ -113,7 +117,7 @@ func (r *resolver) resolve(h *roster.Host) connect.Target {
 	if h.Passwd != "" {
 		pw = h.Passwd
 	}
-	t.Auth = connect.Auth{Keys: keys, Passphrase: pass, Agent: r.agent, Password: pw}
+	t.Auth = connect.Auth{Keys: keys, Passphrase: pass, Agent: r.agent, Password: pw, Own: r.own}
 	// The effective password is also sudo's (salt-ssh's passwd).
 	h.Passwd = pw
 	if t.Timeout == 0 {
