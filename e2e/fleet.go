@@ -139,6 +139,11 @@ type Host struct {
 	hostKey ssh.Signer
 	cmd     *exec.Cmd
 	exited  chan struct{}
+
+	// SSHDConfig is sshd_config lines for this host alone, each ending in a
+	// newline, written before the fleet's (sshd keeps the first value of a
+	// keyword); it takes effect at the next Start.
+	SSHDConfig string
 }
 
 // Fleet is a set of hosts sharing one client key.
@@ -364,6 +369,7 @@ func (h *Host) KnownHostsLine() string {
 
 func (h *Host) sshdConfig() string {
 	var b strings.Builder
+	b.WriteString(h.SSHDConfig)
 	fmt.Fprintf(&b, "ListenAddress %s\nPort 22\nHostKey /etc/ssh/ssh_host_ed25519_key\n", h.Addr)
 	b.WriteString("PermitRootLogin prohibit-password\nPasswordAuthentication yes\nKbdInteractiveAuthentication no\n" +
 		"UsePAM no\nPidFile none\nStrictModes no\nLogLevel ERROR\nMaxSessions 50\nMaxStartups 100:30:200\n")
