@@ -146,7 +146,7 @@ func (v *fleetView) events(next func(execute.Event)) func(execute.Event) {
 		case execute.HostFinished:
 			v.meter.Finished(*ev.Result)
 		}
-		if v.sameTTY {
+		if v.sameTTY && ev.Kind == execute.HostFinished {
 			v.meter.Above(func() { next(ev) })
 		} else {
 			next(ev)

@@ -73,6 +73,7 @@ type Meter struct {
 	ran         int           // hosts that ended after running (not "not run")
 	ranTime     time.Duration // their total duration
 	drawn       bool          // a live line is on screen
+	shown       string        // the live line on screen
 	last        string        // the last plain line printed
 	lastAt      time.Time
 	stopped     bool
@@ -193,7 +194,7 @@ func (m *Meter) Above(print func()) {
 	}
 	print()
 	if m.o.Mode == Live && m.stop != nil && !m.stopped {
-		m.drawLive()
+		m.drawLive(true)
 	}
 }
 
@@ -207,7 +208,7 @@ func (m *Meter) Tick() {
 	}
 	switch m.o.Mode {
 	case Live:
-		m.drawLive()
+		m.drawLive(false)
 	case Lines:
 		m.printLine(false)
 	}
@@ -243,13 +244,19 @@ func (m *Meter) clear() {
 	}
 }
 
-func (m *Meter) drawLive() {
+// drawLive draws the live line, unless the same line is on screen already
+// (always, with force).
+func (m *Meter) drawLive(force bool) {
 	width := 0
 	if m.o.Width != nil {
 		width = m.o.Width()
 	}
-	io.WriteString(m.o.W, "\r"+m.status(width)+"\x1b[K")
-	m.drawn = true
+	s := m.status(width)
+	if m.drawn && s == m.shown && !force {
+		return
+	}
+	io.WriteString(m.o.W, "\r"+s+"\x1b[K")
+	m.drawn, m.shown = true, s
 }
 
 // segment is one part of the live line and its colour.

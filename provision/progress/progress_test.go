@@ -194,3 +194,24 @@ func TestNoEstimateTooEarly(t *testing.T) {
 		t.Errorf("estimate after %d hosts: %q", minEstimate-1, s)
 	}
 }
+
+// An unchanged live line is not written again.
+func TestLiveLineNotRedrawnUnchanged(t *testing.T) {
+	var buf bytes.Buffer
+	c := newClock()
+	m := New(Options{W: &buf, Mode: Live, Total: 2, Now: c.Now})
+	m.Started("a", c.Now())
+	m.Tick()
+	n := buf.Len()
+	m.Tick()
+	c.add(100 * time.Millisecond)
+	m.Tick()
+	if buf.Len() != n {
+		t.Errorf("unchanged line written again: %q", buf.String())
+	}
+	c.add(time.Second)
+	m.Tick()
+	if !strings.HasSuffix(buf.String(), "slowest a 1s\x1b[K") {
+		t.Errorf("changed line not drawn: %q", buf.String())
+	}
+}
