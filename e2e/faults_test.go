@@ -406,33 +406,15 @@ func TestFaultUnknownFlag(t *testing.T) {
 // of them, and checks exactly those are reported unreachable.
 func TestFault200HostsWith20PercentDown(t *testing.T) {
 	c := newClient(t)
-	f := suite.fleet
-	var extra []*Host
-	t.Cleanup(func() {
-		for _, h := range extra {
-			if err := f.Remove(h); err != nil {
-				t.Error(err)
-			}
-		}
-	})
-	known, _ := os.OpenFile(c.known, os.O_APPEND|os.O_WRONLY, 0o600)
-	var roster strings.Builder
+	ids := make([]string, 200)
 	down := map[string]bool{}
-	for i := 0; i < 200; i++ {
-		id := fmt.Sprintf("x%03d", i)
-		h, err := f.Add(id, 300+i, false)
-		if err != nil {
-			t.Fatal(err)
-		}
-		extra = append(extra, h)
-		fmt.Fprintln(known, h.KnownHostsLine())
-		fmt.Fprintf(&roster, "%s:\n  host: %s\n  user: root\n", id, h.Addr)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("x%03d", i)
 		if i%5 == 2 {
-			down[id] = true
+			down[ids[i]] = true
 		}
 	}
-	known.Close()
-	os.WriteFile(c.roster, []byte(roster.String()), 0o600)
+	extra := growFleet(t, c, ids, 300)
 	for _, h := range extra {
 		if down[h.ID] {
 			h.Stop()

@@ -21,34 +21,11 @@ import (
 // output is logged (go test -v) for the README and the release notes.
 func TestRolling50Hosts(t *testing.T) {
 	c := newClient(t)
-	f := suite.fleet
-	var extra []*Host
-	t.Cleanup(func() {
-		for _, h := range extra {
-			if err := f.Remove(h); err != nil {
-				t.Error(err)
-			}
-		}
-	})
-	known, err := os.OpenFile(c.known, os.O_APPEND|os.O_WRONLY, 0o600)
-	if err != nil {
-		t.Fatal(err)
+	ids := make([]string, 50)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("web%02d", i+1)
 	}
-	var roster strings.Builder
-	for i := 1; i <= 50; i++ {
-		id := fmt.Sprintf("web%02d", i)
-		h, err := f.Add(id, 600+i, false)
-		if err != nil {
-			t.Fatal(err)
-		}
-		extra = append(extra, h)
-		fmt.Fprintln(known, h.KnownHostsLine())
-		fmt.Fprintf(&roster, "%s:\n  host: %s\n  user: root\n", id, h.Addr)
-	}
-	known.Close()
-	if err := os.WriteFile(c.roster, []byte(roster.String()), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	growFleet(t, c, ids, 601)
 	tree := writeTree(t, map[string]string{"web.sls": `/etc/motd:
   file.managed:
     - contents: "{{ grains['id'] }} is managed by brine\n"
@@ -112,4 +89,47 @@ warm caches:
 	if n := len(grepLines(out, "brine: batch ")); n != 2 {
 		t.Errorf("%d batches started, want 2", n)
 	}
+}
+
+// growFleet adds hosts ids at HostAddr(first...) to the suite's fleet for
+// the test (started in parallel, removed at its end) and makes c's roster
+// name exactly them and c's known_hosts know them.
+func growFleet(t *testing.T, c *client, ids []string, first int) []*Host {
+	t.Helper()
+	f := suite.fleet
+	err := f.AddMany(ids, first, 8, false)
+	want := map[string]bool{}
+	for _, id := range ids {
+		want[id] = true
+	}
+	var added []*Host
+	for _, h := range f.Hosts {
+		if want[h.ID] {
+			added = append(added, h)
+		}
+	}
+	t.Cleanup(func() {
+		for _, h := range added {
+			if err := f.Remove(h); err != nil {
+				t.Error(err)
+			}
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	known, err := os.OpenFile(c.known, os.O_APPEND|os.O_WRONLY, 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer known.Close()
+	var roster strings.Builder
+	for _, h := range added {
+		fmt.Fprintln(known, h.KnownHostsLine())
+		fmt.Fprintf(&roster, "%s:\n  host: %s\n  user: root\n", h.ID, h.Addr)
+	}
+	if err := os.WriteFile(c.roster, []byte(roster.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return added
 }

@@ -59,20 +59,13 @@ func EnsureOwnKey(path, comment string) (bool, error) {
 	if err != nil {
 		return false, fmt.Errorf("brine's own key: %w", err)
 	}
-	tmp, err := os.CreateTemp(dir, "."+OwnKeyName+".*")
+	tmp, err := writeTemp(path, pem.EncodeToMemory(blk), 0o600)
 	if err != nil {
 		return false, fmt.Errorf("brine's own key: %w", err)
 	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(pem.EncodeToMemory(blk)); err != nil {
-		tmp.Close()
-		return false, fmt.Errorf("brine's own key: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return false, fmt.Errorf("brine's own key: %w", err)
-	}
+	defer os.Remove(tmp)
 	// A link never replaces a key another process made meanwhile.
-	if err := os.Link(tmp.Name(), path); err != nil {
+	if err := os.Link(tmp, path); err != nil {
 		if errors.Is(err, os.ErrExist) {
 			return false, ensurePub(path, comment)
 		}
@@ -102,23 +95,33 @@ func ensurePub(path, comment string) error {
 }
 
 func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	tmp, err := writeTemp(path, data, mode)
 	if err != nil {
 		return err
 	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
+	defer os.Remove(tmp)
+	return os.Rename(tmp, path)
+}
+
+// writeTemp writes data with mode to a new temp file beside path and
+// returns its name.
+func writeTemp(path string, data []byte, mode os.FileMode) (string, error) {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return "", err
 	}
-	if err := tmp.Chmod(mode); err != nil {
-		tmp.Close()
-		return err
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Chmod(mode)
 	}
-	if err := tmp.Close(); err != nil {
-		return err
+	if cerr := f.Close(); err == nil {
+		err = cerr
 	}
-	return os.Rename(tmp.Name(), path)
+	if err != nil {
+		os.Remove(f.Name())
+		return "", err
+	}
+	return f.Name(), nil
 }
 
 // PublicKey is the key to deploy for private key file priv (its signer

@@ -30,20 +30,13 @@ type row struct {
 // stateRows parses a state function's return into rows in run order; ok is
 // false when ret is not a map.
 func stateRows(ret any) ([]row, bool) {
-	m, ok := generic(ret).(map[string]any)
+	entries, ok := result.StateEntries(ret)
 	if !ok {
 		return nil, false
 	}
-	rows := make([]row, 0, len(m))
-	for tag, v := range m {
-		info, ok := v.(map[string]any)
-		if !ok {
-			continue
-		}
-		res, ok := info["result"]
-		if !ok {
-			continue
-		}
+	rows := make([]row, 0, len(entries))
+	for tag, info := range entries {
+		res := info["result"]
 		r := row{tag: tag}
 		r.state, r.id, r.name, r.fun = lowstate.SplitTag(tag)
 		if b, ok := res.(bool); ok {

@@ -32,23 +32,9 @@ func (r HostReturn) States() StateCounts {
 	if !IsStateFun(r.Fun) || r.Error != "" {
 		return sc
 	}
-	m, ok := r.Return.(map[string]any)
-	if !ok {
-		m, ok = Plain(r.Return).(map[string]any)
-	}
-	if !ok {
-		return sc
-	}
-	for _, v := range m {
-		info, ok := v.(map[string]any)
-		if !ok {
-			continue
-		}
-		res, ok := info["result"]
-		if !ok {
-			continue
-		}
-		if b, ok := res.(bool); ok && !b {
+	entries, _ := StateEntries(r.Return)
+	for _, info := range entries {
+		if b, ok := info["result"].(bool); ok && !b {
 			sc.Failed = true
 		}
 		if HasChanges(info["changes"]) {
@@ -56,6 +42,25 @@ func (r HostReturn) States() StateCounts {
 		}
 	}
 	return sc
+}
+
+// StateEntries returns the state results in a state function's return by
+// tag, in Plain shapes: the entries that are maps with a "result" key. ok
+// is false when ret is not a map.
+func StateEntries(ret any) (entries map[string]map[string]any, ok bool) {
+	m, ok := Plain(ret).(map[string]any)
+	if !ok {
+		return nil, false
+	}
+	entries = make(map[string]map[string]any, len(m))
+	for tag, v := range m {
+		if info, isMap := v.(map[string]any); isMap {
+			if _, isState := info["result"]; isState {
+				entries[tag] = info
+			}
+		}
+	}
+	return entries, true
 }
 
 // HasChanges is Python's truthiness of a state's changes value.
