@@ -17,8 +17,9 @@ import (
 // (10 hosts) with --progress, stdout and stderr on one stream as an
 // operator's terminal shows them: five batches in order, progress lines
 // whose last says all done, the recap; then the same with three hosts
-// failing in batch 2 and --max-fail 2: batches 3 to 5 are not run. The
-// output is logged (go test -v) for the README and the release notes.
+// failing in batch 2 and --max-fail 2: batches 3 to 5 are not run; the job
+// list, and --failed-from retrying exactly the 33 hosts that failed or were
+// not run. The output is logged (go test -v) for the release notes.
 func TestRolling50Hosts(t *testing.T) {
 	c := newClient(t)
 	ids := make([]string, 50)
@@ -88,6 +89,20 @@ warm caches:
 	}
 	if n := len(grepLines(out, "brine: batch ")); n != 2 {
 		t.Errorf("%d batches started, want 2", n)
+	}
+
+	// The job history after it, and the retry of what failed or was not
+	// run (fixed: no broken pillar this time).
+	out, code = run("jobs.list_jobs", "--limit", "2")
+	t.Logf("$ brine jobs.list_jobs --limit 2\n%s(exit %d)", out, code)
+	if code != 0 || strings.Count(out, "Target:") != 2 || !strings.Contains(out, "web*") {
+		t.Errorf("jobs.list_jobs: exit %d", code)
+	}
+	shown = "brine --failed-from last 'web*' state.sls web -b 10 --progress --state-output terse"
+	out, code = run("--failed-from", "last", "web*", "state.sls", "web", "-b", "10", "--progress", "--state-output", "terse")
+	t.Logf("$ %s\n%s(exit %d)", shown, out, code)
+	if code != 0 || !regexp.MustCompile(`(?m)^Hosts targeted:\s+33$`).MatchString(out) || len(grepLines(out, "brine: batch ")) != 4 {
+		t.Errorf("retry of the 33 failed and not-run hosts: exit %d", code)
 	}
 }
 
