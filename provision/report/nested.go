@@ -1,6 +1,7 @@
 package report
 
 import (
+	"brine/provision/result"
 	"encoding/json"
 	"strings"
 )
@@ -78,6 +79,12 @@ func nested(v any, indent int, c palette, retcode int) string {
 // formatNested prints one host with the nested outputter: "host:" and the
 // data indented by four.
 func formatNested(r HostReturn, o Options) string {
+	if r.Failure == result.NotRun {
+		// A host never started has nothing but its reason: one line, not
+		// the error block (a stopped rollout may leave hundreds).
+		c := colors(o.Color)
+		return c.lightRed + r.ID + ":" + c.endc + "\n    " + c.lightRed + Heading(r) + ": " + strings.TrimPrefix(r.Error, "not run: ") + c.endc
+	}
 	rc := r.Retcode
 	if r.Unreachable && rc == 0 {
 		rc = 255

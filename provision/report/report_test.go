@@ -310,3 +310,20 @@ func TestIsStateFun(t *testing.T) {
 		}
 	}
 }
+
+// A host never started prints one line with its reason in the human
+// formats; the data formats keep salt-ssh's error shape.
+func TestNotRunIsOneLine(t *testing.T) {
+	r := HostReturn{ID: "web21", Fun: "state.apply", Failure: "not run", Retcode: 1, Error: "not run: stopped after 2 failed hosts"}
+	for _, out := range []string{"highstate", "nested"} {
+		var b strings.Builder
+		p, _ := New(&b, out, Options{})
+		p.Host(r)
+		if got := b.String(); got != "web21:\n    Not run: stopped after 2 failed hosts\n" {
+			t.Errorf("%s: %q", out, got)
+		}
+	}
+	if d, ok := Data(r).(map[string]any); !ok || d["_error"] != "Not run" {
+		t.Errorf("data: %#v", Data(r))
+	}
+}
