@@ -1,9 +1,9 @@
 package pkg
 
 import (
-	"maps"
 	"context"
 	"fmt"
+	"maps"
 	"path"
 	"sort"
 	"strings"
