@@ -291,6 +291,12 @@ func TestOldExecutorsPruned(t *testing.T) {
 		".brine-exec-" + strings.Repeat("2", 64) + ".tmp.4242": 10 * time.Minute,
 		".brine-exec-" + strings.Repeat("3", 64) + ".tmp.4343": 0,
 	}
+	t.Cleanup(func() {
+		// Leave the host as other tests expect it: one executor.
+		for name := range plant {
+			os.Remove(filepath.Join(thin, name))
+		}
+	})
 	for name, age := range plant {
 		p := filepath.Join(thin, name)
 		if err := os.WriteFile(p, bytes.Repeat([]byte{0x7f}, 64), 0o700); err != nil {
