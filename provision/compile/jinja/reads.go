@@ -36,16 +36,6 @@ type Arg struct {
 	Const bool
 }
 
-// isDictMethod reports the methods of a Python dict a template may call;
-// all but get and has_key read the whole dict.
-func isDictMethod(name string) bool {
-	switch name {
-	case "get", "has_key", "items", "keys", "values", "iteritems", "iterkeys", "itervalues",
-		"copy", "update", "setdefault", "pop", "popitem", "clear":
-		return true
-	}
-	return false
-}
 
 // Reads analyses src (named display) for the tracked variables. statics are
 // context variables that are the same for every host (tpldir, sls...): a
@@ -393,7 +383,7 @@ func (a *readsWalker) expr(x expr) {
 		a.expr(t.a)
 		a.expr(t.b)
 	case *attrExpr:
-		if v := a.trackedName(t.x); v != "" && !isDictMethod(t.name) {
+		if v := a.trackedName(t.x); v != "" && !dictMethods[t.name] {
 			a.key(v, t.name) // grains.os: Jinja's getattr falls back to the item
 			return
 		}
