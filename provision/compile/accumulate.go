@@ -1,7 +1,7 @@
 package compile
 
 import (
-	"brine/provision/compile/match"
+	"brine/provision/pyfmt"
 	"brine/provision/state/file"
 )
 
@@ -42,7 +42,7 @@ func accumulators(chunks []*chunk) map[string]map[string]any {
 
 func containsValue(l []any, v any) bool {
 	for _, x := range l {
-		if match.Str(x) == match.Str(v) {
+		if pyfmt.Str(x) == pyfmt.Str(v) {
 			return true
 		}
 	}

@@ -10,7 +10,7 @@ import (
 	"sort"
 	"strings"
 
-	"brine/provision/compile/match"
+	"brine/provision/fnmatch"
 	"brine/provision/lowstate"
 	"brine/provision/state/spec"
 )
@@ -328,7 +328,7 @@ func patOK(rel, pat string, include bool) bool {
 		re, err := regexp.Compile(pat[2:])
 		m = err == nil && re.MatchString(rel)
 	} else {
-		m = match.Glob(pat, rel)
+		m = fnmatch.Match(pat, rel)
 	}
 	return m == include
 }

@@ -5,9 +5,9 @@ import (
 	"sort"
 	"strings"
 
-	"brine/provision/compile/match"
+	"brine/provision/fnmatch"
 	"brine/provision/lowstate"
-	"brine/provision/state/spec"
+	"brine/provision/pyfmt"
 )
 
 // requisites are the requisite keywords kept on chunks (normalised to lists
@@ -42,7 +42,7 @@ func (c *Compiler) isRequisiteKey(k string) bool {
 // reqList reads a requisite value: a list of "id" strings and single-key
 // {type: name} maps. strict rejects a non-list value.
 func reqList(v any, strict bool) ([]lowstate.Ref, bool) {
-	return lowstate.ParseRequisites(v, lowstate.RefOptions{Strict: strict, Str: match.Str})
+	return lowstate.ParseRequisites(v, lowstate.RefOptions{Strict: strict, Str: pyfmt.Str})
 }
 
 // finish runs the call_high steps on the collected highstate: extend,
@@ -92,7 +92,7 @@ func findName(h *fileState, pattern, mod string) []string {
 		if s == nil {
 			continue
 		}
-		if match.Glob(pattern, id) || nameMatches(s, pattern) {
+		if fnmatch.Match(pattern, id) || nameMatches(s, pattern) {
 			out = append(out, id)
 		}
 	}
@@ -101,7 +101,7 @@ func findName(h *fileState, pattern, mod string) []string {
 
 func nameMatches(s *StateDecl, pattern string) bool {
 	if v, ok := s.Get("name"); ok {
-		if n, ok := v.(string); ok && match.Glob(pattern, n) {
+		if n, ok := v.(string); ok && fnmatch.Match(pattern, n) {
 			return true
 		}
 	}
@@ -117,7 +117,7 @@ func nameMatches(s *StateDecl, pattern string) bool {
 						n = k
 					}
 				}
-				if n != "" && match.Glob(pattern, n) {
+				if n != "" && fnmatch.Match(pattern, n) {
 					return true
 				}
 			}
@@ -243,10 +243,10 @@ func (r *run) verify(h *fileState) {
 				}
 				for _, it := range a.Value.([]any) {
 					if m, ok := it.(map[string]any); ok && len(m) != 1 {
-						r.errorf("Requisite declaration %s in SLS %s is not formed as a single key dictionary", spec.Repr(m), d.SLS)
+						r.errorf("Requisite declaration %s in SLS %s is not formed as a single key dictionary", pyfmt.Repr(m), d.SLS)
 					}
 					if _, ok := it.([]any); ok {
-						r.errorf("Requisite declaration %s in SLS %s is not formed as a single key dictionary", spec.Repr(it), d.SLS)
+						r.errorf("Requisite declaration %s in SLS %s is not formed as a single key dictionary", pyfmt.Repr(it), d.SLS)
 					}
 				}
 				for _, rf := range refs {
@@ -269,7 +269,7 @@ func resolveIn(h *fileState, rf lowstate.Ref) []target {
 	case "sls":
 		for _, id := range h.ids {
 			d := h.decls[id]
-			if match.Glob(rf.Target, d.SLS) {
+			if fnmatch.Match(rf.Target, d.SLS) {
 				for _, s := range d.States {
 					out = append(out, target{id, s.Module})
 				}
@@ -376,7 +376,7 @@ func (r *run) applyExclude(h *fileState) {
 	for _, ex := range h.excludes {
 		for _, id := range h.ids {
 			d := h.decls[id]
-			if ex.kind == "id" && id == ex.val || ex.kind == "sls" && match.Glob(ex.val, d.SLS) {
+			if ex.kind == "id" && id == ex.val || ex.kind == "sls" && fnmatch.Match(ex.val, d.SLS) {
 				drop = append(drop, id)
 			}
 		}
@@ -464,7 +464,7 @@ func (r *run) compileChunks(h *fileState) []*chunk {
 						applyNameArgs(c, v)
 					}
 				default:
-					c["name"] = match.Str(t)
+					c["name"] = pyfmt.Str(t)
 				}
 				nm := c["name"].(string)
 				if seen[nm] {
@@ -536,11 +536,11 @@ func chunkRefs(c lowstate.Chunk, key string) []lowstate.Ref {
 func refMatches(rf lowstate.Ref, c lowstate.Chunk) bool {
 	switch rf.Kind {
 	case "sls":
-		return match.Glob(rf.Target, c.SLS()) || includedFrom(c, rf.Target)
+		return fnmatch.Match(rf.Target, c.SLS()) || includedFrom(c, rf.Target)
 	case "id":
-		return match.Glob(rf.Target, c.ID()) || match.Glob(rf.Target, c.Name())
+		return fnmatch.Match(rf.Target, c.ID()) || fnmatch.Match(rf.Target, c.Name())
 	}
-	return c.State() == rf.Kind && (match.Glob(rf.Target, c.ID()) || match.Glob(rf.Target, c.Name()))
+	return c.State() == rf.Kind && (fnmatch.Match(rf.Target, c.ID()) || fnmatch.Match(rf.Target, c.Name()))
 }
 
 // includedFrom reports whether chunk c's SLS was included by sls (Salt

@@ -11,6 +11,8 @@ import (
 	"brine/provision/compile/jinja"
 	"brine/provision/compile/match"
 	"brine/provision/execmod"
+	"brine/provision/fnmatch"
+	"brine/provision/pyfmt"
 )
 
 // saltObj is the `salt` template variable: salt['mod.fun'] and salt.mod.fun
@@ -220,9 +222,9 @@ func argN(a []any, i int) any {
 
 // getArgs reads (key, default, delimiter) like pillar.get.
 func getArgs(args []any, kw map[string]any) (string, any, string) {
-	key := match.Str(argN(args, 0))
+	key := pyfmt.Str(argN(args, 0))
 	if v, ok := kw["key"]; ok {
-		key = match.Str(v)
+		key = pyfmt.Str(v)
 	}
 	def := argN(args, 1)
 	if v, ok := kw["default"]; ok {
@@ -266,7 +268,7 @@ func itemsOf(get func() map[string]any) jinja.Callable {
 	return func(args []any, _ map[string]any) (any, error) {
 		out := map[string]any{}
 		for _, a := range args {
-			k := match.Str(a)
+			k := pyfmt.Str(a)
 			if v, ok := match.Traverse(get(), k, ":"); ok {
 				out[k] = deepCopy(v)
 			}
@@ -291,7 +293,7 @@ func keysOf(get func() map[string]any) jinja.Callable {
 }
 
 func keysAt(data map[string]any, a []any) (any, error) {
-	v, ok := match.Traverse(data, match.Str(argN(a, 0)), ":")
+	v, ok := match.Traverse(data, pyfmt.Str(argN(a, 0)), ":")
 	m, isMap := v.(map[string]any)
 	if !ok || !isMap {
 		return nil, fmt.Errorf("pillar.keys: %v is not a dictionary", argN(a, 0))
@@ -301,14 +303,14 @@ func keysAt(data map[string]any, a []any) (any, error) {
 
 func hasValue(get func() map[string]any) jinja.Callable {
 	return func(a []any, _ map[string]any) (any, error) {
-		v, ok := match.Traverse(get(), match.Str(argN(a, 0)), ":")
-		return ok && match.Truthy(v), nil
+		v, ok := match.Traverse(get(), pyfmt.Str(argN(a, 0)), ":")
+		return ok && pyfmt.Truth(v), nil
 	}
 }
 
 func strFn(f func(string) string) jinja.Callable {
 	return func(a []any, _ map[string]any) (any, error) {
-		return f(match.Str(argN(a, 0))), nil
+		return f(pyfmt.Str(argN(a, 0))), nil
 	}
 }
 
@@ -316,7 +318,7 @@ func strFn(f func(string) string) jinja.Callable {
 func fileJoin(a []any, _ map[string]any) (any, error) {
 	out := ""
 	for _, p := range a {
-		s := match.Str(p)
+		s := pyfmt.Str(p)
 		switch {
 		case strings.HasPrefix(s, "/") || out == "":
 			out = s
@@ -346,9 +348,9 @@ func filterBy(data map[string]any, args []any, kw map[string]any) (any, error) {
 	if !ok {
 		return nil, fmt.Errorf("filter_by: lookup_dict must be a dictionary")
 	}
-	grain := match.Str(get(1, "grain", "os_family"))
+	grain := pyfmt.Str(get(1, "grain", "os_family"))
 	merge := get(2, "merge", nil)
-	def := match.Str(get(3, "default", "default"))
+	def := pyfmt.Str(get(3, "default", "default"))
 	base, _ := get(4, "base", nil).(string)
 
 	val, ok := match.Traverse(data, grain, ":")
@@ -366,13 +368,13 @@ func filterBy(data map[string]any, args []any, kw map[string]any) (any, error) {
 	var ret any
 	found := false
 	for _, each := range vals {
-		s := match.Str(each)
+		s := pyfmt.Str(each)
 		if v, ok := lookup[s]; ok {
 			ret, found = v, true
 			break
 		}
 		for _, k := range keys {
-			if match.Glob(k, s) {
+			if fnmatch.Match(k, s) {
 				ret, found = lookup[k], true
 				break
 			}
@@ -398,7 +400,7 @@ func filterBy(data map[string]any, args []any, kw map[string]any) (any, error) {
 			}
 		}
 	}
-	if match.Truthy(merge) {
+	if pyfmt.Truth(merge) {
 		mm, ok := merge.(map[string]any)
 		if !ok {
 			return nil, fmt.Errorf("filter_by merge argument must be a dictionary.")

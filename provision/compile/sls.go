@@ -7,9 +7,9 @@ import (
 	"sort"
 	"strings"
 
-	"brine/provision/compile/match"
-
 	"gopkg.in/yaml.v3"
+
+	"brine/provision/fnmatch"
 )
 
 // fileState is the compiled content of one SLS file with its includes merged
@@ -413,7 +413,7 @@ func hasInnerSpace(s string) bool {
 func matchSLS(all []string, pattern string) []string {
 	var out []string
 	for _, s := range all {
-		if match.Glob(pattern, s) {
+		if fnmatch.Match(pattern, s) {
 			out = append(out, s)
 		}
 	}

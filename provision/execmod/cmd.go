@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"brine/provision/pyfmt"
 	"brine/provision/shlex"
 	"brine/provision/state"
 )
@@ -198,7 +199,7 @@ func (c *call) runCmd(merge, forceShell bool) (cmdResult, error) {
 			return cmdResult{}, fmt.Errorf("%s: no command given", c.fun)
 		}
 		if c.whichPath(argv[0]) == "" {
-			return cmdResult{}, fmt.Errorf("Unable to run command '%s' with the context '{'cwd': '%s', 'shell': False}', reason: [Errno 2] No such file or directory: '%s'", state.PyList(argv), cwd, argv[0])
+			return cmdResult{}, fmt.Errorf("Unable to run command '%s' with the context '{'cwd': '%s', 'shell': False}', reason: [Errno 2] No such file or directory: '%s'", pyfmt.Repr(argv), cwd, argv[0])
 		}
 	}
 	if merge {
@@ -218,10 +219,10 @@ func (c *call) runCmd(merge, forceShell bool) (cmdResult, error) {
 	res := c.env.Exec.Run(ctx, cmd)
 	if timeout > 0 && ctx.Err() == context.DeadlineExceeded && c.ctx.Err() == nil {
 		// TimedProcTimeoutError: Salt returns the message as stdout, retcode 1
-		return cmdResult{pid: res.Pid, retcode: 1, stdout: fmt.Sprintf("%s : Timed out after %d seconds", state.PyList(argv), int(timeout.Seconds()))}, nil
+		return cmdResult{pid: res.Pid, retcode: 1, stdout: fmt.Sprintf("%s : Timed out after %d seconds", pyfmt.Repr(argv), int(timeout.Seconds()))}, nil
 	}
 	if res.Err != nil && res.Retcode == -1 {
-		return cmdResult{}, fmt.Errorf("Unable to run command '%s': %v", state.PyList(argv), res.Err)
+		return cmdResult{}, fmt.Errorf("Unable to run command '%s': %v", pyfmt.Repr(argv), res.Err)
 	}
 	r := cmdResult{pid: res.Pid, retcode: res.Retcode, stdout: res.Stdout, stderr: res.Stderr}
 	if c.truth("rstrip") {

@@ -37,7 +37,7 @@ import (
 	"strings"
 	"time"
 
-	"brine/provision/compile/match"
+	"brine/provision/pyfmt"
 	"brine/provision/state"
 )
 
@@ -126,8 +126,8 @@ func Pure(fun string) bool {
 	return table()[fun].pure
 }
 
-// Call runs fun with args and kwargs decoded from JSON (numbers may be
-// float64 or json.Number). The result is made of JSON-encodable values.
+// Call runs fun with args and kwargs as Python has them: a float64 is a
+// float (see pyfmt.Ints for arguments decoded from JSON). The result is made of JSON-encodable values.
 // An unknown function is Salt's "'mod.fun' is not available." error.
 func Call(ctx context.Context, env *Env, fun string, args []any, kwargs map[string]any) (any, error) {
 	f, ok := table()[fun]
@@ -264,16 +264,11 @@ func (c *call) isNone(k string) bool { return c.a[k] == nil }
 // truth is parameter k's Python truth value.
 func (c *call) truth(k string) bool { return truthy(c.a[k]) }
 
-// pyStr is Python's str() of a JSON value.
-func pyStr(v any) string {
-	if n, ok := v.(json.Number); ok {
-		return n.String()
-	}
-	return match.Str(v)
-}
+// pyStr is Python's str().
+func pyStr(v any) string { return pyfmt.Str(v) }
 
-// truthy is Python's truth value of a JSON value.
-func truthy(v any) bool { return match.Truthy(v) }
+// truthy is Python's truth value.
+func truthy(v any) bool { return pyfmt.Truth(v) }
 
 // toInt reads an integer argument (int, float64, json.Number or digits).
 func toInt(v any) (int, bool) {

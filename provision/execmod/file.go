@@ -18,7 +18,7 @@ import (
 	"strings"
 	"syscall"
 
-	"brine/provision/compile/match"
+	"brine/provision/fnmatch"
 	"brine/provision/state"
 )
 
@@ -258,7 +258,7 @@ func containsGlob(c *call) (any, error) {
 	if !ok {
 		return false, nil
 	}
-	return match.Glob(c.str("glob_expr"), string(b)), nil
+	return fnmatch.Match(c.str("glob_expr"), string(b)), nil
 }
 
 // Python re flag values (re.RegexFlag).

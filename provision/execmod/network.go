@@ -12,7 +12,7 @@ import (
 	"strconv"
 	"strings"
 
-	"brine/provision/compile/match"
+	"brine/provision/fnmatch"
 	"brine/provision/state/hostcmd"
 )
 
@@ -309,7 +309,7 @@ func (c *call) hostAddrs(proto string, patterns []string, loopback bool) ([]neti
 		ifaces = map[string]any{}
 		for k, v := range all {
 			for _, p := range patterns {
-				if match.Glob(p, k) {
+				if fnmatch.Match(p, k) {
 					ifaces[k] = v
 				}
 			}

@@ -10,7 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"brine/provision/compile/match"
+	"brine/provision/fnmatch"
 	"brine/provision/state"
 	"brine/provision/state/pkg"
 	"brine/provision/state/service"
@@ -190,7 +190,7 @@ func pkgVersion(c *call) (any, error) {
 			if strings.Contains(name, "*") {
 				glob = true
 				for _, n := range slices.Sorted(maps.Keys(pkgs)) {
-					if match.Glob(name, n) {
+					if fnmatch.Match(name, n) {
 						ret[n] = conv(pkgs[n])
 					}
 				}

@@ -5,91 +5,16 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"math"
 	"sort"
-	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"brine/provision/pyfmt"
 )
 
 // generic turns any value into plain decoded-JSON shapes; see result.Plain.
 func generic(v any) any { return result.Plain(v) }
-
-// pyFloat formats a float the way Python's str() does for usual values
-// (7.0 stays "7.0").
-func pyFloat(f float64) string {
-	if math.IsInf(f, 0) || math.IsNaN(f) {
-		return strconv.FormatFloat(f, 'g', -1, 64)
-	}
-	s := strconv.FormatFloat(f, 'f', -1, 64)
-	if !strings.ContainsAny(s, ".e") {
-		s += ".0"
-	}
-	return s
-}
-
-// pyRepr renders a generic value like Python's repr(), for the txt
-// outputter: {'a': 1, 'b': [True, None]}.
-func pyRepr(v any) string {
-	switch t := v.(type) {
-	case nil:
-		return "None"
-	case bool:
-		if t {
-			return "True"
-		}
-		return "False"
-	case json.Number:
-		return t.String()
-	case string:
-		return pyQuote(t)
-	case []any:
-		parts := make([]string, len(t))
-		for i, e := range t {
-			parts[i] = pyRepr(e)
-		}
-		return "[" + strings.Join(parts, ", ") + "]"
-	case map[string]any:
-		keys := sortedKeys(t)
-		parts := make([]string, len(keys))
-		for i, k := range keys {
-			parts[i] = pyQuote(k) + ": " + pyRepr(t[k])
-		}
-		return "{" + strings.Join(parts, ", ") + "}"
-	}
-	return fmt.Sprint(v)
-}
-
-// pyQuote quotes s like Python's repr of a str.
-func pyQuote(s string) string {
-	q := "'"
-	if strings.Contains(s, "'") && !strings.Contains(s, `"`) {
-		q = `"`
-	}
-	var b strings.Builder
-	b.WriteString(q)
-	for _, r := range s {
-		switch {
-		case r == '\\':
-			b.WriteString(`\\`)
-		case r == '\n':
-			b.WriteString(`\n`)
-		case r == '\r':
-			b.WriteString(`\r`)
-		case r == '\t':
-			b.WriteString(`\t`)
-		case string(r) == q:
-			b.WriteString(`\` + q)
-		case r < 0x20 || r == 0x7f:
-			fmt.Fprintf(&b, `\x%02x`, r)
-		default:
-			b.WriteRune(r)
-		}
-	}
-	b.WriteString(q)
-	return b.String()
-}
 
 func sortedKeys(m map[string]any) []string {
 	keys := make([]string, 0, len(m))
@@ -106,7 +31,7 @@ func formatTxt(r HostReturn) string {
 	v := generic(Data(r))
 	s, ok := v.(string)
 	if !ok {
-		return r.ID + ": " + pyRepr(v)
+		return r.ID + ": " + pyfmt.Repr(v)
 	}
 	lines := splitLines(s)
 	if len(lines) == 0 {

@@ -1,7 +1,6 @@
 package report
 
 import (
-	"brine/provision/result"
 	"encoding/json"
 	"fmt"
 	"sort"
@@ -9,6 +8,8 @@ import (
 	"strings"
 
 	"brine/provision/lowstate"
+	"brine/provision/pyfmt"
+	"brine/provision/result"
 )
 
 // row is one state's return, parsed from a generic result map.
@@ -53,7 +54,7 @@ func stateRows(ret any) ([]row, bool) {
 		switch d := info["duration"].(type) {
 		case json.Number:
 			r.duration = number(d)
-			r.durationText = pyFloat(r.duration)
+			r.durationText = pyfmt.Float(r.duration)
 		case string:
 			r.durationText = strings.TrimSuffix(strings.TrimSpace(d), " ms")
 			r.duration, _ = strconv.ParseFloat(r.durationText, 64)
@@ -92,21 +93,11 @@ func commentText(v any) string {
 	case []any:
 		parts := make([]string, len(t))
 		for i, e := range t {
-			parts[i] = fmt.Sprint(e)
+			parts[i] = pyfmt.Str(e)
 		}
 		return strings.Join(parts, "\n")
 	}
-	return fmt.Sprint(v)
-}
-
-func resultText(r *bool) string {
-	switch {
-	case r == nil:
-		return "None"
-	case *r:
-		return "True"
-	}
-	return "False"
+	return pyfmt.Str(v)
 }
 
 // formatHighstate prints one host's state run like Salt's highstate
@@ -144,7 +135,7 @@ func formatHighstate(r HostReturn, o Options) string {
 		}
 		return strings.Join(lines, "\n")
 	case []any:
-		return formatCompileErrors(r.ID, errorList(t, pyRepr(t)), c)
+		return formatCompileErrors(r.ID, errorList(t, pyfmt.Repr(t)), c)
 	case map[string]any:
 		rows, _ := stateRows(t)
 		if len(rows) == 0 && len(t) > 0 {
@@ -259,7 +250,7 @@ func fullBlock(s row, tcolor string, c palette) []string {
 	if s.id != s.name {
 		lines = append(lines, field("Name", s.name))
 	}
-	lines = append(lines, field("Result", resultText(s.result)), field("Comment", comment))
+	lines = append(lines, field("Result", pyfmt.Repr(s.result)), field("Comment", comment))
 	if s.hasStart {
 		d := ""
 		if s.durationText != "" {
@@ -272,7 +263,7 @@ func fullBlock(s row, tcolor string, c palette) []string {
 		if _, ok := s.changes.(map[string]any); ok {
 			ctext = "\n" + nested(s.changes, 14, c, 0)
 		} else {
-			ctext = "Invalid Changes data: " + pyRepr(s.changes)
+			ctext = "Invalid Changes data: " + pyfmt.Repr(s.changes)
 		}
 	}
 	return append(lines, tcolor+"     Changes:   "+ctext+c.endc)

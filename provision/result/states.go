@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+
+	"brine/provision/pyfmt"
 )
 
 // IsStateFun reports whether fun returns state results (the functions Salt
@@ -63,27 +65,8 @@ func StateEntries(ret any) (entries map[string]map[string]any, ok bool) {
 	return entries, true
 }
 
-// HasChanges is Python's truthiness of a state's changes value.
-func HasChanges(v any) bool {
-	switch t := v.(type) {
-	case nil:
-		return false
-	case map[string]any:
-		return len(t) > 0
-	case []any:
-		return len(t) > 0
-	case string:
-		return t != ""
-	case bool:
-		return t
-	case json.Number:
-		f, _ := t.Float64()
-		return f != 0
-	case float64:
-		return t != 0
-	}
-	return true
-}
+// HasChanges is Python's truth value of a state's changes value.
+func HasChanges(v any) bool { return pyfmt.Truth(v) }
 
 // Plain turns any value into plain decoded-JSON shapes (nil, bool, string,
 // json.Number, []any, map[string]any), so typed returns such as

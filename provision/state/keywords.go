@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"brine/provision/lowstate"
+	"brine/provision/pyfmt"
 )
 
 // CmdOpts builds a Cmd for line with the cmd-like options of the chunk
@@ -224,7 +225,7 @@ func (r *runner) retry(c lowstate.Chunk, env *Env, fn Func, full string, res *lo
 		case <-t.C:
 		}
 		notes = append(notes, fmt.Sprintf("Attempt %d: Returned a result of \"%s\", with the following comment: \"%s\"",
-			attempt, pyBool(res.Result), res.Comment))
+			attempt, pyfmt.Repr(res.Result), res.Comment))
 		res = safeCall(r.ctx, fn, env, c, full)
 		if HasArg(c, "check_cmd") && !own["check_cmd"] {
 			ok, comment := r.checkCmd(c, env)
@@ -242,26 +243,5 @@ func (r *runner) retry(c lowstate.Chunk, env *Env, fn Func, full string, res *lo
 func retryTestComment(c lowstate.Chunk) string {
 	o := parseRetry(c["retry"])
 	return fmt.Sprintf("The state would be retried every %d seconds (with a splay of up to %d seconds) a maximum of %d times or until a result of %s is returned",
-		o.interval, o.splay, o.attempts, pyBool(lowstate.Bool(o.until)))
-}
-
-// pyBool formats a result like Python: True, False, None.
-func pyBool(b *bool) string {
-	switch {
-	case b == nil:
-		return "None"
-	case *b:
-		return "True"
-	}
-	return "False"
-}
-
-// PyList formats a list of strings as Python's str() of a list does, as
-// Salt's comments print them: ['a', 'b'].
-func PyList(items []string) string {
-	q := make([]string, len(items))
-	for i, s := range items {
-		q[i] = "'" + strings.ReplaceAll(strings.ReplaceAll(s, `\`, `\\`), "'", `\'`) + "'"
-	}
-	return "[" + strings.Join(q, ", ") + "]"
+		o.interval, o.splay, o.attempts, pyfmt.Repr(lowstate.Bool(o.until)))
 }

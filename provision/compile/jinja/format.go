@@ -5,6 +5,8 @@ import (
 	"math"
 	"strconv"
 	"strings"
+
+	"brine/provision/pyfmt"
 )
 
 // percentFormat implements Python's "fmt % arg".
@@ -515,7 +517,7 @@ func formatValue(v any, specStr string) (string, error) {
 		switch spec.typ {
 		case 0:
 			if spec.prec < 0 {
-				s := formatFloat(math.Abs(x))
+				s := pyfmt.Float(math.Abs(x))
 				sign, d := signed(math.Signbit(x), s, spec)
 				return padNumber(sign, d, spec), nil
 			}

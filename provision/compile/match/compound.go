@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"brine/provision/pyfmt"
 )
 
 // Expr is a parsed target expression (one matcher, a compound expression or
@@ -86,7 +88,7 @@ func NewNodegroups(raw map[string]any) (Nodegroups, error) {
 				case map[string]any, []any, nil:
 					return nil, fmt.Errorf("nodegroup %q: %v is not an id or a word of a compound expression", name, w)
 				}
-				words = append(words, Str(w))
+				words = append(words, pyfmt.Str(w))
 			}
 			g[name] = words
 		default:

@@ -5,11 +5,13 @@
 package match
 
 import (
-	"encoding/json"
 	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
+
+	"brine/provision/fnmatch"
+	"brine/provision/pyfmt"
 )
 
 // Target is what a matcher looks at: the minion id, its grains and pillar.
@@ -29,61 +31,6 @@ func Match(kind, expr string, t Target) (bool, error) {
 		return false, err
 	}
 	return e.Match(t), nil
-}
-
-// Glob matches a shell glob against s the way Python's fnmatch.fnmatchcase does.
-func Glob(pattern, s string) bool {
-	if pattern == "*" {
-		return true
-	}
-	if !strings.ContainsAny(pattern, "*?[") {
-		return pattern == s
-	}
-	re, err := regexp.Compile(globToRegexp(pattern))
-	if err != nil {
-		return pattern == s
-	}
-	return re.MatchString(s)
-}
-
-// globToRegexp translates an fnmatch pattern to an anchored regexp.
-func globToRegexp(p string) string {
-	var b strings.Builder
-	b.WriteString("^(?s:")
-	for i := 0; i < len(p); i++ {
-		c := p[i]
-		switch c {
-		case '*':
-			b.WriteString(".*")
-		case '?':
-			b.WriteString(".")
-		case '[':
-			j := strings.IndexByte(p[i+1:], ']')
-			if j < 0 {
-				b.WriteString(`\[`)
-				continue
-			}
-			class := p[i+1 : i+1+j]
-			if j == 0 { // "[]...]" : ']' first is literal
-				k := strings.IndexByte(p[i+2:], ']')
-				if k < 0 {
-					b.WriteString(`\[`)
-					continue
-				}
-				class = p[i+1 : i+2+k]
-				j = k + 1
-			}
-			if strings.HasPrefix(class, "!") {
-				class = "^" + class[1:]
-			}
-			b.WriteString("[" + strings.ReplaceAll(class, `\`, `\\`) + "]")
-			i += j + 1
-		default:
-			b.WriteString(regexp.QuoteMeta(string(c)))
-		}
-	}
-	b.WriteString(")$")
-	return b.String()
 }
 
 // regexMatch is Python's re.match: anchored at the start only.
@@ -241,60 +188,12 @@ func dictMatch(m map[string]any, pattern string, regex bool, delim string) bool 
 // scalarMatch compares str(v) with pattern, both lower-cased: a glob, or a
 // regex anchored at the start (re.match); an invalid regex matches nothing.
 func scalarMatch(v any, pattern string, regex bool) bool {
-	s, p := strings.ToLower(Str(v)), strings.ToLower(pattern)
+	s, p := strings.ToLower(pyfmt.Str(v)), strings.ToLower(pattern)
 	if regex {
 		ok, err := regexMatch(p, s)
 		return ok && err == nil
 	}
-	return Glob(p, s)
-}
-
-// Str formats a scalar the way Python's str() would for YAML/JSON values.
-func Str(v any) string {
-	switch t := v.(type) {
-	case nil:
-		return "None"
-	case bool:
-		if t {
-			return "True"
-		}
-		return "False"
-	case string:
-		return t
-	case float64:
-		if t == float64(int64(t)) && t < 1e15 && t > -1e15 {
-			return fmt.Sprintf("%d", int64(t))
-		}
-		return fmt.Sprint(t)
-	default:
-		return fmt.Sprint(t)
-	}
-}
-
-// Truthy is Python's truth value of a YAML/JSON value (json.Number too).
-func Truthy(v any) bool {
-	switch t := v.(type) {
-	case nil:
-		return false
-	case bool:
-		return t
-	case string:
-		return t != ""
-	case int:
-		return t != 0
-	case int64:
-		return t != 0
-	case float64:
-		return t != 0
-	case json.Number:
-		f, err := t.Float64()
-		return err != nil || f != 0
-	case []any:
-		return len(t) > 0
-	case map[string]any:
-		return len(t) > 0
-	}
-	return true
+	return fnmatch.Match(p, s)
 }
 
 // Traverse looks up a delimited key path ("a:b:0") in nested maps and

@@ -68,15 +68,6 @@ func TestMatch(t *testing.T) {
 	}
 }
 
-func TestGlobSlash(t *testing.T) {
-	if !Glob("a*", "a/b/c") {
-		t.Error("fnmatch '*' must cross '/'")
-	}
-	if Glob("a?c", "a/bc") {
-		t.Error("a?c must not match a/bc")
-	}
-}
-
 // The expected values below follow Salt's salt/matchers/compound_match.py
 // (Python's precedence after the words are turned into True/False/and/or/
 // not), salt/utils/minions.py nodegroup_comp and salt/utils/data.py

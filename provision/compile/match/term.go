@@ -5,6 +5,8 @@ import (
 	"net/netip"
 	"regexp"
 	"strings"
+
+	"brine/provision/fnmatch"
 )
 
 // term is one matcher with its pattern checked (and compiled) up front.
@@ -51,7 +53,7 @@ func newTerm(kind, pattern, delim string) (*term, error) {
 func (t *term) eval(tg *Target, idOnly bool) tri {
 	switch t.kind {
 	case "glob":
-		return truth(Glob(t.pattern, tg.ID))
+		return truth(fnmatch.Match(t.pattern, tg.ID))
 	case "pcre":
 		return truth(t.re.MatchString(tg.ID))
 	case "list":

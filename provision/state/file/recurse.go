@@ -11,7 +11,7 @@ import (
 	"sort"
 	"strings"
 
-	"brine/provision/compile/match"
+	"brine/provision/fnmatch"
 	"brine/provision/lowstate"
 	"brine/provision/state"
 )
@@ -225,5 +225,5 @@ func patOK(rel, exclude string) bool {
 		m, err := regexp.MatchString(re, rel)
 		return err != nil || !m
 	}
-	return !match.Glob(exclude, rel)
+	return !fnmatch.Match(exclude, rel)
 }

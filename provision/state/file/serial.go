@@ -11,21 +11,13 @@ import (
 	"strconv"
 	"strings"
 
-	"brine/provision/compile/jinja"
+	"brine/provision/pyfmt"
 )
 
 // The serializers below write what Salt's salt/serializers write with the
 // Python libraries behind them (toml 0.10, configparser, plistlib, msgpack,
 // pprint). Python keeps the SLS order of a dictionary; on the host that
 // order is gone, so keys are sorted (plistlib and json sort them anyway).
-
-// pyStr is Python's str(): strings as they are, everything else repr'd.
-func pyStr(v any) string {
-	if s, ok := v.(string); ok {
-		return s
-	}
-	return jinja.Repr(v)
-}
 
 // ---- toml (python toml 0.10 dumps) ----
 
@@ -40,7 +32,7 @@ func tomlKey(k string) string {
 
 // tomlString is toml's _dump_str: Python's repr, double-quoted.
 func tomlString(s string) string {
-	r := jinja.Repr(s)
+	r := pyfmt.Repr(s)
 	single := strings.HasPrefix(r, "'")
 	r = r[1 : len(r)-1]
 	if single {
@@ -60,7 +52,7 @@ func tomlValue(v any) (string, error) {
 	case int:
 		return strconv.Itoa(t), nil
 	case float64:
-		s := jinja.Repr(t)
+		s := pyfmt.Repr(t)
 		s = strings.ReplaceAll(strings.ReplaceAll(s, "e+0", "e+"), "e-0", "e-")
 		return s, nil
 	case []any:
@@ -207,7 +199,7 @@ func tomlDumps(v any) (string, error) {
 func configParserDumps(v any) (string, error) {
 	o, ok := v.(map[string]any)
 	if !ok {
-		return "", fmt.Errorf("configparser can only serialize dictionaries, not %s", jinja.TypeName(v))
+		return "", fmt.Errorf("configparser can only serialize dictionaries, not %s", pyfmt.TypeName(v))
 	}
 	var b strings.Builder
 	section := func(name string, body map[string]any) error {
@@ -217,7 +209,7 @@ func configParserDumps(v any) (string, error) {
 			if val == nil {
 				return fmt.Errorf("option values must be strings")
 			}
-			s := strings.ReplaceAll(pyStr(val), "\n", "\n\t")
+			s := strings.ReplaceAll(pyfmt.Str(val), "\n", "\n\t")
 			b.WriteString(strings.ToLower(k) + " = " + s + "\n")
 		}
 		b.WriteString("\n")
@@ -226,7 +218,7 @@ func configParserDumps(v any) (string, error) {
 	get := func(k string) (map[string]any, error) {
 		m, ok := o[k].(map[string]any)
 		if !ok {
-			return nil, fmt.Errorf("'%s' object has no attribute 'items'", jinja.TypeName(o[k]))
+			return nil, fmt.Errorf("'%s' object has no attribute 'items'", pyfmt.TypeName(o[k]))
 		}
 		return m, nil
 	}
@@ -264,7 +256,7 @@ func keyValueDumps(v any) (string, error) {
 	switch t := v.(type) {
 	case map[string]any:
 		for _, k := range slices.Sorted(maps.Keys(t)) {
-			lines = append(lines, k+"="+pyStr(t[k]))
+			lines = append(lines, k+"="+pyfmt.Str(t[k]))
 		}
 	case []any:
 		for _, e := range t {
@@ -272,7 +264,7 @@ func keyValueDumps(v any) (string, error) {
 			if !ok || len(p) != 2 {
 				return "", fmt.Errorf("keyvalue needs a dictionary or a list of [key, value] pairs")
 			}
-			lines = append(lines, pyStr(p[0])+"="+pyStr(p[1]))
+			lines = append(lines, pyfmt.Str(p[0])+"="+pyfmt.Str(p[1]))
 		}
 	default:
 		return "", fmt.Errorf("Input validation failed. Iterable required.")
@@ -316,7 +308,7 @@ func plistValue(b *bytes.Buffer, v any, depth int) error {
 	case int:
 		b.WriteString(ind + "<integer>" + strconv.Itoa(t) + "</integer>\n")
 	case float64:
-		b.WriteString(ind + "<real>" + jinja.Repr(t) + "</real>\n")
+		b.WriteString(ind + "<real>" + pyfmt.Repr(t) + "</real>\n")
 	case map[string]any:
 		if len(t) == 0 {
 			b.WriteString(ind + "<dict/>\n")
@@ -343,7 +335,7 @@ func plistValue(b *bytes.Buffer, v any, depth int) error {
 		}
 		b.WriteString(ind + "</array>\n")
 	default:
-		return fmt.Errorf("unsupported type: %s", jinja.TypeName(v))
+		return fmt.Errorf("unsupported type: %s", pyfmt.TypeName(v))
 	}
 	return nil
 }
@@ -410,7 +402,7 @@ func msgpackValue(b *bytes.Buffer, v any) error {
 			}
 		}
 	default:
-		return fmt.Errorf("can not serialize %s object", jinja.TypeName(v))
+		return fmt.Errorf("can not serialize %s object", pyfmt.TypeName(v))
 	}
 	return nil
 }
@@ -458,7 +450,7 @@ func pformat(v any) (string, error) {
 }
 
 func pfmt(v any, indent, allowance int) string {
-	rep := jinja.Repr(v)
+	rep := pyfmt.Repr(v)
 	if len(rep) <= 80-indent-allowance {
 		return rep
 	}
@@ -467,7 +459,7 @@ func pfmt(v any, indent, allowance int) string {
 		keys := slices.Sorted(maps.Keys(t))
 		parts := make([]string, len(keys))
 		for i, k := range keys {
-			kr := jinja.Repr(k)
+			kr := pyfmt.Repr(k)
 			last := 1
 			if i == len(keys)-1 {
 				last = allowance + 1

@@ -4,14 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"math"
 	"os"
 	"reflect"
 
 	"gopkg.in/yaml.v3"
 
-	"brine/provision/compile/jinja"
 	"brine/provision/lowstate"
+	"brine/provision/pyfmt"
 	"brine/provision/state"
 )
 
@@ -20,11 +19,11 @@ import (
 func serializers() map[string]func(v any) ([]byte, error) {
 	return map[string]func(v any) ([]byte, error){
 		"yaml": func(v any) ([]byte, error) {
-			s, err := jinja.DumpYAML(v)
+			s, err := pyfmt.YAML(v, pyfmt.Block)
 			return []byte(s + "\n"), err
 		},
 		"json": func(v any) ([]byte, error) {
-			s, err := jinja.DumpJSON(v, 2, true)
+			s, err := pyfmt.JSON(v, 2, true)
 			return []byte(s + "\n"), err
 		},
 		"toml":         textSerializer(tomlDumps),
@@ -66,10 +65,7 @@ func deserializers() map[string]func(b []byte) (any, error) {
 func plain(v any) any {
 	switch t := v.(type) {
 	case float64:
-		if t == math.Trunc(t) && math.Abs(t) < 1<<53 {
-			return int(t)
-		}
-		return t
+		return pyfmt.Ints(t)
 	case map[string]any:
 		out := make(map[string]any, len(t))
 		for k, x := range t {

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"brine/provision/lowstate"
+	"brine/provision/pyfmt"
 	"brine/provision/state"
 	"brine/provision/state/hostcmd"
 )
@@ -125,7 +126,7 @@ func present(ctx context.Context, env *state.Env, c lowstate.Chunk) *lowstate.Re
 			l = append(l, m)
 		}
 		ch["members"] = l
-		lines = append(lines, "members: "+state.PyList(members))
+		lines = append(lines, "members: "+pyfmt.Repr(members))
 	}
 	if len(ch) == 0 {
 		return state.OK(fmt.Sprintf("Group %s is present and up to date", name))

@@ -14,8 +14,8 @@ import (
 	"slices"
 
 	"brine/provision/lowstate"
+	"brine/provision/pyfmt"
 	"brine/provision/state"
-	"brine/provision/state/spec"
 )
 
 // Module returns the ini state module.
@@ -23,13 +23,9 @@ func Module() *state.Module {
 	return &state.Module{Spec: Spec(), Funcs: map[string]state.Func{"options_present": optionsPresent}}
 }
 
-// pyStr is Python's str() of a value from the SLS.
-func pyStr(v any) string {
-	if s, ok := v.(string); ok {
-		return s
-	}
-	return spec.Repr(v)
-}
+// pyStr is Python's str() of a value from the SLS (its whole numbers are
+// ints: they crossed the wire as JSON).
+func pyStr(v any) string { return pyfmt.Str(pyfmt.Ints(v)) }
 
 // ordered turns the sections argument into ordered keys. The SLS order does
 // not survive the trip to the host (chunks are JSON objects), so keys are

@@ -6,6 +6,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"brine/provision/pyfmt"
 )
 
 // Problem is one reason a chunk cannot run: Arg names the argument it is
@@ -99,19 +101,19 @@ func CheckValue(t Type, v any) error {
 	case Str:
 		switch v.(type) {
 		case []any, map[string]any:
-			return fmt.Errorf("%s is a %s, not a string", Repr(v), pyType(v))
+			return fmt.Errorf("%s is a %s, not a string", pyfmt.Repr(v), pyfmt.TypeName(v))
 		}
 	case Bool:
 		if _, ok := ParseBool(v); !ok {
-			return fmt.Errorf("%s is not True or False", Repr(v))
+			return fmt.Errorf("%s is not True or False", pyfmt.Repr(v))
 		}
 	case Int:
 		if _, ok := ParseInt(v); !ok {
-			return fmt.Errorf("%s is not an integer", Repr(v))
+			return fmt.Errorf("%s is not an integer", pyfmt.Repr(v))
 		}
 	case Float:
 		if _, ok := ParseFloat(v); !ok {
-			return fmt.Errorf("%s is not a number", Repr(v))
+			return fmt.Errorf("%s is not a number", pyfmt.Repr(v))
 		}
 	case Mode:
 		if s, ok := v.(string); ok && strings.ToLower(s) == "keep" {
@@ -122,7 +124,7 @@ func CheckValue(t Type, v any) error {
 		}
 	case Map:
 		if _, ok := ToMap(v); !ok {
-			return fmt.Errorf("%s is not a dictionary (or a list of one-key dictionaries)", Repr(v))
+			return fmt.Errorf("%s is not a dictionary (or a list of one-key dictionaries)", pyfmt.Repr(v))
 		}
 	}
 	return nil
@@ -207,11 +209,11 @@ func ParseMode(v any) (uint32, error) {
 		s = strconv.FormatInt(t, 10)
 	case float64:
 		if t != math.Trunc(t) {
-			return 0, fmt.Errorf("invalid mode %s: want octal digits such as 0644", Repr(v))
+			return 0, fmt.Errorf("invalid mode %s: want octal digits such as 0644", pyfmt.Repr(v))
 		}
 		s = strconv.FormatInt(int64(t), 10)
 	default:
-		return 0, fmt.Errorf("invalid mode %s: want octal digits such as 0644", Repr(v))
+		return 0, fmt.Errorf("invalid mode %s: want octal digits such as 0644", pyfmt.Repr(v))
 	}
 	s = strings.TrimSpace(s)
 	s = strings.TrimPrefix(strings.TrimPrefix(s, "0o"), "0O")
@@ -245,53 +247,4 @@ func ToMap(v any) (map[string]any, bool) {
 		return out, true
 	}
 	return nil, false
-}
-
-// Repr formats a value the way Python's repr would (dictionary keys
-// sorted: the SLS order is not kept on the host).
-func Repr(v any) string {
-	switch t := v.(type) {
-	case nil:
-		return "None"
-	case string:
-		return "'" + t + "'"
-	case bool:
-		if t {
-			return "True"
-		}
-		return "False"
-	case float64:
-		if t == math.Trunc(t) && math.Abs(t) < 1e15 {
-			return strconv.FormatInt(int64(t), 10)
-		}
-		return strconv.FormatFloat(t, 'g', -1, 64)
-	case []any:
-		parts := make([]string, len(t))
-		for i, e := range t {
-			parts[i] = Repr(e)
-		}
-		return "[" + strings.Join(parts, ", ") + "]"
-	case map[string]any:
-		keys := make([]string, 0, len(t))
-		for k := range t {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		parts := make([]string, len(keys))
-		for i, k := range keys {
-			parts[i] = Repr(k) + ": " + Repr(t[k])
-		}
-		return "{" + strings.Join(parts, ", ") + "}"
-	}
-	return fmt.Sprint(v)
-}
-
-func pyType(v any) string {
-	switch v.(type) {
-	case []any:
-		return "list"
-	case map[string]any:
-		return "dict"
-	}
-	return fmt.Sprintf("%T", v)
 }

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"brine/provision/lowstate"
+	"brine/provision/pyfmt"
 	"brine/provision/state"
 	"brine/provision/state/hostcmd"
 )
@@ -260,7 +261,7 @@ func update(ctx context.Context, env *state.Env, c lowstate.Chunk, cur *state.Us
 		}
 		if strings.Join(final, ",") != strings.Join(have, ",") {
 			ch["groups"] = anyList(final)
-			lines = append(lines, "groups: "+state.PyList(final))
+			lines = append(lines, "groups: "+pyfmt.Repr(final))
 			if removeGroups {
 				argv = append(argv, "-G", strings.Join(final, ","))
 			} else {
