@@ -10,12 +10,19 @@ import (
 	"testing"
 
 	"brine/provision/payload"
+	"brine/provision/state/builtin"
 )
 
 // The executor has no network client: remote sources are downloaded on the
 // controller (provision/remote) and travel in the bundle. These packages
 // must never be linked into it again (they were half of its size).
 var forbidden = []string{"net/http", "crypto/tls", "crypto/x509", "net/url", "vendor/golang.org/x/net/http2/hpack"}
+
+// controllerOnly are the controller's packages: the template engine and the
+// targeting matchers render and target on the controller; the executor
+// formats Python values with provision/pyfmt and matches globs with
+// provision/fnmatch.
+var controllerOnly = []string{"brine/provision/compile", "brine/provision/compile/jinja", "brine/provision/compile/match"}
 
 // maxGzipped is the executor's size budget (issue 10): linux/amd64, built as
 // provision/payload builds it (payload.BuildFlags), gzip -9.
@@ -49,6 +56,11 @@ func TestNoNetworkClientLinked(t *testing.T) {
 			t.Errorf("brine-exec links %s; fetch remote sources on the controller (provision/remote) instead", p)
 		}
 	}
+	for _, p := range controllerOnly {
+		if deps[p] {
+			t.Errorf("brine-exec links %s, a controller package; use provision/pyfmt and provision/fnmatch on the host", p)
+		}
+	}
 }
 
 func TestExecutorSize(t *testing.T) {
@@ -64,6 +76,15 @@ func TestExecutorSize(t *testing.T) {
 	raw, err := os.ReadFile(bin)
 	if err != nil {
 		t.Fatal(err)
+	}
+	// The state catalog's docs are for sys.state_doc and the README on the
+	// controller; the executor checks chunks against the specs only.
+	for mod, m := range builtin.Catalog() {
+		for fun, f := range m.Funcs {
+			if f.Doc != "" && bytes.Contains(raw, []byte(f.Doc)) {
+				t.Errorf("brine-exec carries the doc of %s.%s; declare docs in the module's Doc(), not its Spec()", mod, fun)
+			}
+		}
 	}
 	n, how := gzipSize(t, bin, raw)
 	t.Logf("brine-exec linux/amd64: %d bytes, %d with %s", len(raw), n, how)

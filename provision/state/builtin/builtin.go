@@ -19,15 +19,19 @@ func Registry() state.Registry {
 }
 
 // Catalog returns a fresh catalog of the specs of every built-in state
-// function, without building the modules themselves (the controller needs
-// only the specs: brine's compiler checks chunks against them, and
-// sys.list_state_functions and sys.state_doc print them). The specs have a
-// table of their own so the controller does not link the modules' code;
-// TestCatalogMatchesRegistry keeps the two tables in step.
+// function, with their documentation, without building the modules
+// themselves (the controller needs only the specs: brine's compiler checks
+// chunks against them, and sys.list_state_functions and sys.state_doc print
+// them). The specs have a table of their own so the controller does not
+// link the modules' code, and the docs are read only here so the executor
+// (whose modules carry their specs) does not link the text;
+// TestCatalogMatchesRegistry keeps the tables in step.
 func Catalog() spec.Catalog {
 	c := spec.Catalog{}
-	for name, s := range specs() {
-		c[name] = s()
+	for name, e := range specs() {
+		m := e.spec()
+		m.Document(e.doc())
+		c[name] = m
 	}
 	return c
 }

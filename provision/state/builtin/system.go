@@ -55,30 +55,37 @@ func modules() map[string]func() *state.Module {
 	}
 }
 
-// specs maps every built-in state module's Salt name to its spec.
-func specs() map[string]func() *spec.Module {
-	return map[string]func() *spec.Module{
-		"file":            file.Spec,
-		"cmd":             cmd.Spec,
-		"test":            test.Spec,
-		"module":          module.Spec,
-		"pkg":             pkg.Spec,
-		"pkgrepo":         pkgrepo.Spec,
-		"pip":             pip.Spec,
-		"service":         service.Spec,
-		"user":            user.Spec,
-		"group":           group.Spec,
-		"cron":            cron.Spec,
-		"ssh_auth":        sshauth.Spec,
-		"ssh_known_hosts": sshknownhosts.Spec,
-		"host":            host.Spec,
-		"sysctl":          sysctl.Spec,
-		"timezone":        timezone.Spec,
-		"locale":          locale.Spec,
-		"mount":           mount.Spec,
-		"git":             git.Spec,
-		"archive":         archive.Spec,
-		"alternatives":    alternatives.Spec,
-		"ini":             ini.Spec,
+// specs maps every built-in state module's Salt name to its spec and its
+// documentation.
+func specs() map[string]catalogEntry {
+	return map[string]catalogEntry{
+		"file":            {file.Spec, file.Doc},
+		"cmd":             {cmd.Spec, cmd.Doc},
+		"test":            {test.Spec, test.Doc},
+		"module":          {module.Spec, module.Doc},
+		"pkg":             {pkg.Spec, pkg.Doc},
+		"pkgrepo":         {pkgrepo.Spec, pkgrepo.Doc},
+		"pip":             {pip.Spec, pip.Doc},
+		"service":         {service.Spec, service.Doc},
+		"user":            {user.Spec, user.Doc},
+		"group":           {group.Spec, group.Doc},
+		"cron":            {cron.Spec, cron.Doc},
+		"ssh_auth":        {sshauth.Spec, sshauth.Doc},
+		"ssh_known_hosts": {sshknownhosts.Spec, sshknownhosts.Doc},
+		"host":            {host.Spec, host.Doc},
+		"sysctl":          {sysctl.Spec, sysctl.Doc},
+		"timezone":        {timezone.Spec, timezone.Doc},
+		"locale":          {locale.Spec, locale.Doc},
+		"mount":           {mount.Spec, mount.Doc},
+		"git":             {git.Spec, git.Doc},
+		"archive":         {archive.Spec, archive.Doc},
+		"alternatives":    {alternatives.Spec, alternatives.Doc},
+		"ini":             {ini.Spec, ini.Doc},
 	}
+}
+
+// catalogEntry is a module's spec and documentation.
+type catalogEntry struct {
+	spec func() *spec.Module
+	doc  func() spec.Doc
 }

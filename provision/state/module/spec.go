@@ -6,13 +6,24 @@ import "brine/provision/state/spec"
 // salt/states/module.py.
 func Spec() *spec.Module {
 	return &spec.Module{
-		Doc: "Call execution module functions as states. brine runs the functions it implements on the " +
-			"host (cmd.run, cmd.run_all, cmd.retcode, service.restart, service.reload, test.* ...).",
 		Funcs: map[string]*spec.Func{
-			"run": spec.Fn("Run one or more execution module functions, new style (`- test.ping: []`, "+
-				"`- cmd.run: [{cmd: ls}]`) or old style (name: the function, args/kwargs): True when each "+
-				"succeeded, with their return under changes.", "**kwargs"),
-			"wait": spec.Fn("Like module.run, but only when a watched state changed.", "name, **kwargs"),
+			"run":  spec.Fn("**kwargs"),
+			"wait": spec.Fn("name, **kwargs"),
+		},
+	}
+}
+
+// Doc documents the module state functions for sys.state_doc and the
+// README (the controller's catalog; the executor does not link it).
+func Doc() spec.Doc {
+	return spec.Doc{
+		Module: "Call execution module functions as states. brine runs the functions it implements on the " +
+			"host (cmd.run, cmd.run_all, cmd.retcode, service.restart, service.reload, test.* ...).",
+		Funcs: map[string]string{
+			"run": "Run one or more execution module functions, new style (`- test.ping: []`, " +
+				"`- cmd.run: [{cmd: ls}]`) or old style (name: the function, args/kwargs): True when each " +
+				"succeeded, with their return under changes.",
+			"wait": "Like module.run, but only when a watched state changed.",
 		},
 	}
 }

@@ -6,21 +6,34 @@ import "brine/provision/state/spec"
 // salt/states/service.py (reload comes from its documented **kwargs).
 func Spec() *spec.Module {
 	return &spec.Module{
-		Doc: "Services through the host's init system (systemd or SysV init scripts); a watched change " +
-			"restarts (or reloads) a running service.",
 		Funcs: map[string]*spec.Func{
-			"running": spec.Fn("Make sure the service is running ('Started service NAME', 'The service NAME is "+
+			"running":  spec.Fn("name, enable=None bool, sig=None ignored, init_delay=None float, **kwargs, reload=False, force=False"),
+			"dead":     spec.Fn("name, enable=None bool, sig=None ignored, init_delay=None float, **kwargs"),
+			"enabled":  spec.Fn("name, **kwargs"),
+			"disabled": spec.Fn("name, **kwargs"),
+			"masked":   spec.Fn("name, runtime=False"),
+			"unmasked": spec.Fn("name, runtime=False"),
+		},
+	}
+}
+
+// Doc documents the service state functions for sys.state_doc and the
+// README (the controller's catalog; the executor does not link it).
+func Doc() spec.Doc {
+	return spec.Doc{
+		Module: "Services through the host's init system (systemd or SysV init scripts); a watched change " +
+			"restarts (or reloads) a running service.",
+		Funcs: map[string]string{
+			"running": "Make sure the service is running ('Started service NAME', 'The service NAME is " +
 				"already running'); enable: True/False also enables or disables it at boot.",
-				"name, enable=None bool, sig=None ignored, init_delay=None float, **kwargs, reload=False, force=False"),
-			"dead": spec.Fn("Make sure the service is stopped ('Service NAME was killed', 'The service NAME is "+
+			"dead": "Make sure the service is stopped ('Service NAME was killed', 'The service NAME is " +
 				"already dead'); enable as for service.running.",
-				"name, enable=None bool, sig=None ignored, init_delay=None float, **kwargs"),
-			"enabled":  spec.Fn("Make sure the service starts at boot, without starting it now.", "name, **kwargs"),
-			"disabled": spec.Fn("Make sure the service does not start at boot, without stopping it now.", "name, **kwargs"),
-			"masked": spec.Fn("Mask the systemd unit NAME so nothing can start it ('Service NAME was masked'); "+
-				"runtime: True masks it until the next reboot only.", "name, runtime=False"),
-			"unmasked": spec.Fn("Unmask the systemd unit NAME ('Service NAME was unmasked', 'Service NAME is "+
-				"already unmasked'); runtime: True removes only a runtime mask.", "name, runtime=False"),
+			"enabled":  "Make sure the service starts at boot, without starting it now.",
+			"disabled": "Make sure the service does not start at boot, without stopping it now.",
+			"masked": "Mask the systemd unit NAME so nothing can start it ('Service NAME was masked'); " +
+				"runtime: True masks it until the next reboot only.",
+			"unmasked": "Unmask the systemd unit NAME ('Service NAME was unmasked', 'Service NAME is " +
+				"already unmasked'); runtime: True removes only a runtime mask.",
 		},
 	}
 }

@@ -6,8 +6,7 @@ import (
 	"strings"
 )
 
-// Fn builds a function spec from its doc and its signature written as in
-// Salt's source, so a spec reads like the Python it mirrors:
+// Fn builds a function spec from its signature written as in Salt's source, so a spec reads like the Python it mirrors:
 //
 //	name, source=None file, makedirs=False, mode=None mode, attrs=None ignored, **kwargs
 //
@@ -20,8 +19,8 @@ import (
 //
 // A malformed signature is a bug in brine; Fn records it in Func.Err (the
 // catalog test fails on it) instead of panicking.
-func Fn(doc, sig string) *Func {
-	f := &Func{Doc: doc}
+func Fn(sig string) *Func {
+	f := &Func{}
 	for _, item := range splitSig(sig) {
 		if item == "" {
 			continue

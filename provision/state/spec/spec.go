@@ -4,7 +4,9 @@
 // declares the specs of its functions next to their implementations; the
 // compiler checks each chunk against them on the controller before anything
 // runs (Salt's verify_data and format_call, done early), and the engine
-// checks again on the host.
+// checks again on the host. A module declares its documentation apart (a
+// Doc), which only the controller's catalog reads: the executor checks
+// chunks without carrying the text.
 package spec
 
 import (
@@ -96,7 +98,7 @@ type Arg struct {
 // Func is one state function.
 type Func struct {
 	// Doc is one paragraph: what the function does, Salt's result and
-	// comments, and where brine differs.
+	// comments, and where brine differs (set from the module's Doc).
 	Doc  string
 	Args []Arg
 	// Kwargs is set when Salt's function takes **kwargs: any other
@@ -122,6 +124,29 @@ func (f *Func) Arg(name string) (Arg, bool) {
 type Module struct {
 	Doc   string
 	Funcs map[string]*Func
+}
+
+// Doc is a state module's documentation: a paragraph for the module and
+// one for each function (see Func.Doc).
+type Doc struct {
+	Module string
+	Funcs  map[string]string
+}
+
+// Document sets m's documentation from d; it reports the functions d
+// documents that m does not have.
+func (m *Module) Document(d Doc) (unknown []string) {
+	m.Doc = d.Module
+	for name, text := range d.Funcs {
+		f, ok := m.Funcs[name]
+		if !ok || f == nil {
+			unknown = append(unknown, name)
+			continue
+		}
+		f.Doc = text
+	}
+	sort.Strings(unknown)
+	return unknown
 }
 
 // Catalog maps module names ("file") to their specs. Build one per use

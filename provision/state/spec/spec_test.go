@@ -7,7 +7,7 @@ import (
 )
 
 func TestFnParsesSaltSignatures(t *testing.T) {
-	f := Fn("doc", "name, source=None file, makedirs=False, mode=None mode, marker=':', delim='a, b', "+
+	f := Fn("name, source=None file, makedirs=False, mode=None mode, marker=':', delim='a, b', " +
 		"count=0, env=(), attrs=None ignored, target str, **kwargs")
 	if f.Err != nil {
 		t.Fatal(f.Err)
@@ -28,14 +28,14 @@ func TestFnParsesSaltSignatures(t *testing.T) {
 		t.Errorf("args %+v kwargs %v", f.Args, f.Kwargs)
 	}
 	for _, bad := range []string{"name, x=", "name, x='open", "name, x=1 bogus", "name, name", "na me"} {
-		if Fn("", bad).Err == nil {
+		if Fn(bad).Err == nil {
 			t.Errorf("%q parsed", bad)
 		}
 	}
 }
 
 func TestCheck(t *testing.T) {
-	strict := Fn("", "name, ip any, comment='', clean=False")
+	strict := Fn("name, ip any, comment='', clean=False")
 	got := strict.Check("host.present", map[string]any{"name": "db", "clean": "maybe", "foo": 1, "bar": 2,
 		"require": []any{}, "onlyif": "true", "__sls__": "x", "order": 1})
 	var msgs []string
@@ -50,7 +50,7 @@ func TestCheck(t *testing.T) {
 	if !reflect.DeepEqual(msgs, want) {
 		t.Errorf("problems:\n%s", strings.Join(msgs, "\n"))
 	}
-	loose := Fn("", "name, mode=None mode, uid=None int, env=None map, **kwargs")
+	loose := Fn("name, mode=None mode, uid=None int, env=None map, **kwargs")
 	if p := loose.Check("file.x", map[string]any{"name": "/x", "mode": "keep", "uid": "12", "env": []any{map[string]any{"A": 1}}, "other": true}); len(p) != 0 {
 		t.Errorf("accepted values refused: %v", p)
 	}
