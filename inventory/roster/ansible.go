@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 
+	"brine/provision/shlex"
+
 	"gopkg.in/yaml.v3"
 )
 
@@ -381,9 +383,10 @@ func ansibleBool(v any) (bool, error) {
 
 // sshArgs reads ssh(1) command-line arguments into roster ssh_options:
 // -o Key=Value, -J jump, -p port, -l user, -i key; the others are returned
-// as ignored.
+// as ignored. They are split as Ansible's ssh connection plugin splits
+// them: shlex.split, without comments.
 func sshArgs(s string) (opts, ignored []string, err error) {
-	words, err := shlexSplit(s)
+	words, err := shlex.Split(s)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 
+	"brine/provision/shlex"
+
 	"gopkg.in/yaml.v3"
 )
 
@@ -102,9 +104,9 @@ func (inv *inventory) parseINI(data []byte) error {
 
 // iniHost reads one host line of an INI [group] section.
 func (inv *inventory) iniHost(group, l string, line int) error {
-	words, err := shlexSplit(l)
+	words, err := shlex.SplitComments(l)
 	if err != nil {
-		return fmt.Errorf("roster %s:%d: %w", inv.file, line, err)
+		return fmt.Errorf("roster %s:%d: host line %q: %w", inv.file, line, l, err)
 	}
 	if len(words) == 0 {
 		return nil

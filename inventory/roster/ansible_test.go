@@ -173,7 +173,7 @@ func TestAnsibleErrors(t *testing.T) {
 		"not key=value":              {"h", "[web]\nw1 ansible_user\n", `h:2: expected key=value`},
 		"bad range":                  {"h", "w[1:]\n", "the range needs an end"},
 		"padded range widths":        {"h", "w[01:100]\n", "equal length"},
-		"unclosed quote":             {"h", "w1 a='x\n", "no closing quotation"},
+		"unclosed quote":             {"h", "w1 a='x\n", "No closing quotation"},
 		"loop":                       {"h", "[a:children]\nb\n[b:children]\na\n", "makes a loop"},
 		"bad become":                 {"h", "w1 ansible_become=maybe\n", `h:1: host "w1": ansible_become=maybe: not a boolean`},
 		"bad port":                   {"h", "w1 ansible_port=http\n", `h:1: host "w1": port must be a number`},
@@ -210,24 +210,6 @@ func TestExpandHostPattern(t *testing.T) {
 		names, port, err := expandHostPattern(p)
 		if err != nil || strings.Join(names, ",") != c.names || port != c.port {
 			t.Errorf("%s: %v %q %v; want %s %q", p, names, port, err, c.names, c.port)
-		}
-	}
-}
-
-func TestShlexSplit(t *testing.T) {
-	cases := map[string]string{
-		`a b  c`:            "a|b|c",
-		`k='x y' z`:         "k=x y|z",
-		`k="a \"q\" \\ \n"`: `k=a "q" \ \n`,
-		`a\ b c # comment`:  "a b|c",
-		`pw=ab#cd`:          "pw=ab",
-		`s="'03#pa33w0rd'"`: "s='03#pa33w0rd'",
-		``:                  "",
-	}
-	for in, want := range cases {
-		got, err := shlexSplit(in)
-		if err != nil || strings.Join(got, "|") != want {
-			t.Errorf("shlexSplit(%q) = %q, %v; want %q", in, got, err, want)
 		}
 	}
 }
