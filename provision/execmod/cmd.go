@@ -11,6 +11,7 @@ import (
 	"brine/provision/pyfmt"
 	"brine/provision/shlex"
 	"brine/provision/state"
+	"brine/provision/state/spec"
 )
 
 // cmdParams are the parameters of cmd.run and friends that brine honours
@@ -210,7 +211,7 @@ func (c *call) runCmd(merge, forceShell bool) (cmdResult, error) {
 
 	ctx := c.ctx
 	var timeout time.Duration
-	if t, ok := toInt(c.a["timeout"]); ok && t > 0 {
+	if t, ok := spec.ParseInt(c.a["timeout"]); ok && t > 0 {
 		timeout = time.Duration(t) * time.Second
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, timeout)
@@ -300,7 +301,7 @@ func (c *call) successCodes() (map[int]bool, error) {
 		}
 	}
 	for _, it := range items {
-		n, ok := toInt(it)
+		n, ok := spec.ParseInt(it)
 		if !ok {
 			return nil, errors.New("success_retcodes must be a list of integers")
 		}

@@ -28,7 +28,6 @@ package execmod
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"maps"
 	"net"
@@ -269,34 +268,6 @@ func pyStr(v any) string { return pyfmt.Str(v) }
 
 // truthy is Python's truth value.
 func truthy(v any) bool { return pyfmt.Truth(v) }
-
-// toInt reads an integer argument (int, float64, json.Number or digits).
-func toInt(v any) (int, bool) {
-	switch t := v.(type) {
-	case int:
-		return t, true
-	case int64:
-		return int(t), true
-	case float64:
-		if t == float64(int(t)) {
-			return int(t), true
-		}
-	case json.Number:
-		if i, err := t.Int64(); err == nil {
-			return int(i), true
-		}
-	case string:
-		if i, err := strconv.Atoi(strings.TrimSpace(t)); err == nil {
-			return i, true
-		}
-	case bool:
-		if t {
-			return 1, true
-		}
-		return 0, true
-	}
-	return 0, false
-}
 
 // strList reads a list argument: a list, or a comma-separated string (Salt's
 // salt.utils.args.split_input).

@@ -1,14 +1,9 @@
 package execmod
 
 import (
-	"crypto/md5"
-	"crypto/sha1"
-	"crypto/sha256"
-	"crypto/sha512"
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"hash"
 	"io"
 	"io/fs"
 	"os"
@@ -19,7 +14,9 @@ import (
 	"syscall"
 
 	"brine/provision/fnmatch"
+	"brine/provision/sourcehash"
 	"brine/provision/state"
+	"brine/provision/state/spec"
 )
 
 // fileFuncs are the readers of salt/modules/file.py templates use.
@@ -303,7 +300,7 @@ func pyMatch(re *regexp.Regexp, s string) bool {
 
 // reFlags reads file.search's flags: an int, a flag name or a list of names.
 func reFlags(v any) (int, error) {
-	if n, ok := toInt(v); ok {
+	if n, ok := spec.ParseInt(v); ok {
 		if _, isStr := v.(string); !isStr {
 			return n, nil
 		}
@@ -503,21 +500,8 @@ func lstat(c *call) (any, error) {
 
 // hashFile is salt.utils.hashutils.get_hash.
 func hashFile(hp, display, form string) (string, error) {
-	var h hash.Hash
-	switch form {
-	case "md5":
-		h = md5.New()
-	case "sha1":
-		h = sha1.New()
-	case "sha224":
-		h = sha256.New224()
-	case "sha256":
-		h = sha256.New()
-	case "sha384":
-		h = sha512.New384()
-	case "sha512":
-		h = sha512.New()
-	default:
+	h, ok := sourcehash.New(form)
+	if !ok {
 		return "", fmt.Errorf("Invalid hash type: %s", form)
 	}
 	f, err := os.Open(hp)
@@ -554,7 +538,7 @@ func access(c *call) (any, error) {
 	modes := map[string]uint32{"f": 0, "r": 4, "w": 2, "x": 1}
 	m, ok := modes[c.str("mode")]
 	if !ok {
-		n, isInt := toInt(c.a["mode"])
+		n, isInt := spec.ParseInt(c.a["mode"])
 		if _, isStr := c.a["mode"].(string); isStr || !isInt || n < 0 || n > 7 {
 			return nil, errors.New("Invalid mode specified.")
 		}

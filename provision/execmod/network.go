@@ -14,6 +14,7 @@ import (
 
 	"brine/provision/fnmatch"
 	"brine/provision/state/hostcmd"
+	"brine/provision/state/spec"
 )
 
 // networkFuncs are the network.* readers formulas use (salt/modules/network.py
@@ -414,7 +415,7 @@ func (c *call) subnets(proto string, which any) (any, error) {
 					bits, _ = net.IPMask(mask).Size()
 				}
 			}
-		} else if pl, ok := toInt(m["prefixlen"]); ok {
+		} else if pl, ok := spec.ParseInt(m["prefixlen"]); ok {
 			bits = pl
 		}
 		p, err := a.Prefix(bits)

@@ -117,21 +117,9 @@ func cmp(a, b any, depth int) (int, error) {
 	if ai, af, aInt, ok := number(a); ok {
 		if bi, bf, bInt, ok := number(b); ok {
 			if aInt && bInt {
-				switch {
-				case ai < bi:
-					return -1, nil
-				case ai > bi:
-					return 1, nil
-				}
-				return 0, nil
+				return sign(ai, bi), nil
 			}
-			switch {
-			case af < bf:
-				return -1, nil
-			case af > bf:
-				return 1, nil
-			}
-			return 0, nil
+			return sign(af, bf), nil
 		}
 	}
 	if sa, ok := a.(string); ok {
@@ -148,27 +136,36 @@ func cmp(a, b any, depth int) (int, error) {
 			}
 			return cmp(la[i], lb[i], depth+1)
 		}
-		switch {
-		case len(la) < len(lb):
-			return -1, nil
-		case len(la) > len(lb):
-			return 1, nil
-		}
-		return 0, nil
+		return sign(len(la), len(lb)), nil
 	}
 	return 0, fmt.Errorf("'<' not supported between instances of '%s' and '%s'", TypeName(a), TypeName(b))
+}
+
+// sign is -1, 0 or 1 as a is less than, neither less nor greater than, or
+// greater than b (a NaN is neither, as in Python).
+func sign[T int | float64](a, b T) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
 }
 
 // SortKeys sorts values in Python's order, and by their repr where Python
 // cannot order them, so that Go maps print the same every time.
 func SortKeys(keys []any) {
-	sort.SliceStable(keys, func(i, j int) bool {
-		c, err := Compare(keys[i], keys[j])
-		if err != nil {
-			return Repr(keys[i]) < Repr(keys[j])
-		}
-		return c < 0
-	})
+	sort.SliceStable(keys, func(i, j int) bool { return keyLess(keys[i], keys[j]) })
+}
+
+// keyLess is SortKeys' order.
+func keyLess(a, b any) bool {
+	c, err := Compare(a, b)
+	if err != nil {
+		return Repr(a) < Repr(b)
+	}
+	return c < 0
 }
 
 // number reads a Python number (bool counts, as in Python): as an int when

@@ -2,7 +2,6 @@ package pyfmt
 
 import (
 	"fmt"
-	"math"
 	"sort"
 	"strings"
 )
@@ -88,13 +87,8 @@ func jsonScalar(v any) (string, bool) {
 }
 
 func jsonFloat(f float64) string {
-	switch {
-	case math.IsInf(f, 1):
-		return "Infinity"
-	case math.IsInf(f, -1):
-		return "-Infinity"
-	case math.IsNaN(f):
-		return "NaN"
+	if s, ok := nonFinite(f, "Infinity", "NaN"); ok {
+		return s
 	}
 	return Float(f)
 }

@@ -194,6 +194,20 @@ func scalar(v any, float func(float64) string) (string, bool) {
 	return "", false
 }
 
+// nonFinite spells an infinity (with a sign) or nan as the format does
+// ("inf" and "nan", "Infinity" and "NaN", ".inf" and ".nan").
+func nonFinite(f float64, inf, nan string) (string, bool) {
+	switch {
+	case math.IsInf(f, 1):
+		return inf, true
+	case math.IsInf(f, -1):
+		return "-" + inf, true
+	case math.IsNaN(f):
+		return nan, true
+	}
+	return "", false
+}
+
 // optional reads an optional bool (such as a state's result) as None or
 // the bool.
 func optional(v any) any {
@@ -208,13 +222,8 @@ func optional(v any) any {
 
 // Float is Python's repr() (and str()) of a float: 7.0, 0.1, 1e+16, inf.
 func Float(f float64) string {
-	switch {
-	case math.IsInf(f, 1):
-		return "inf"
-	case math.IsInf(f, -1):
-		return "-inf"
-	case math.IsNaN(f):
-		return "nan"
+	if s, ok := nonFinite(f, "inf", "nan"); ok {
+		return s
 	}
 	if f == 0 {
 		if math.Signbit(f) {
@@ -412,18 +421,7 @@ type strMap map[string]any
 
 func (m strMap) PyLen() int { return len(m) }
 
-func (m strMap) PyItems(yield func(k, v any) bool) {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	for _, k := range keys {
-		if !yield(k, m[k]) {
-			return
-		}
-	}
-}
+func (m strMap) PyItems(yield func(k, v any) bool) { goMapItems(m, slices.Sort, yield) }
 
 func (m strMap) PyGet(k any) (any, bool) {
 	s, ok := k.(string)
@@ -439,12 +437,15 @@ type anyMap map[any]any
 
 func (m anyMap) PyLen() int { return len(m) }
 
-func (m anyMap) PyItems(yield func(k, v any) bool) {
-	keys := make([]any, 0, len(m))
+func (m anyMap) PyItems(yield func(k, v any) bool) { goMapItems(m, SortKeys, yield) }
+
+// goMapItems yields a Go map's items, its keys sorted by sortKeys.
+func goMapItems[K comparable](m map[K]any, sortKeys func([]K), yield func(k, v any) bool) {
+	keys := make([]K, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)
 	}
-	SortKeys(keys)
+	sortKeys(keys)
 	for _, k := range keys {
 		if !yield(k, m[k]) {
 			return

@@ -126,13 +126,8 @@ func parseYAMLInt(s string) (int, bool) {
 }
 
 func yamlFloat(f float64) string {
-	switch {
-	case math.IsInf(f, 1):
-		return ".inf"
-	case math.IsInf(f, -1):
-		return "-.inf"
-	case math.IsNaN(f):
-		return ".nan"
+	if s, ok := nonFinite(f, ".inf", ".nan"); ok {
+		return s
 	}
 	s := strings.ToLower(Float(f))
 	if !strings.Contains(s, ".") && strings.Contains(s, "e") {
@@ -245,13 +240,7 @@ func sortedItems(m Mapping) []yamlItem {
 	for k, v := range m.PyItems {
 		items = append(items, yamlItem{k, v})
 	}
-	sort.SliceStable(items, func(i, j int) bool {
-		c, err := Compare(items[i].k, items[j].k)
-		if err != nil {
-			return Repr(items[i].k) < Repr(items[j].k)
-		}
-		return c < 0
-	})
+	sort.SliceStable(items, func(i, j int) bool { return keyLess(items[i].k, items[j].k) })
 	return items
 }
 

@@ -40,7 +40,10 @@ func (s Sum) String() string { return s.Type + "=" + s.Hex }
 
 // Of returns the digest of data with s's hash type.
 func (s Sum) Of(data []byte) string {
-	h := newHash(s.Type)
+	h, ok := New(s.Type)
+	if !ok {
+		h = sha256.New()
+	}
 	h.Write(data)
 	return hex.EncodeToString(h.Sum(nil))
 }
@@ -48,20 +51,25 @@ func (s Sum) Of(data []byte) string {
 // Matches reports whether data has the digest s.
 func (s Sum) Matches(data []byte) bool { return s.Of(data) == s.Hex }
 
-func newHash(t string) hash.Hash {
+// New returns a hash of Salt's type t (md5, sha1, sha224, sha256, sha384
+// or sha512, as salt.utils.hashutils.get_hash names them); ok is false for
+// any other name.
+func New(t string) (h hash.Hash, ok bool) {
 	switch t {
 	case "md5":
-		return md5.New()
+		return md5.New(), true
 	case "sha1":
-		return sha1.New()
+		return sha1.New(), true
 	case "sha224":
-		return sha256.New224()
+		return sha256.New224(), true
+	case "sha256":
+		return sha256.New(), true
 	case "sha384":
-		return sha512.New384()
+		return sha512.New384(), true
 	case "sha512":
-		return sha512.New()
+		return sha512.New(), true
 	}
-	return sha256.New()
+	return nil, false
 }
 
 // IsFile reports whether spec names a hash file (an absolute path or a URL

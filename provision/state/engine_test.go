@@ -404,6 +404,7 @@ func TestUseCopiesArguments(t *testing.T) {
 func TestRequisiteMatching(t *testing.T) {
 	res := runChunks(t, false,
 		chunk("web.app", "bad", "test.fail_without_changes", "name", "the-name"),
+		chunk("web.app", "/srv/www/site/index.html", "test.fail_without_changes"),
 		chunk("other", "ok", "test.nop"),
 		chunk("s", "by_name", "test.nop", "require", req("test", "the-name")),
 		chunk("s", "by_id_bare", "test.nop", "require", []any{"bad"}),
@@ -413,7 +414,10 @@ func TestRequisiteMatching(t *testing.T) {
 		chunk("s", "by_glob", "test.nop", "require", req("test", "ba?")),
 		chunk("s", "by_fun", "test.nop", "require", req("test.fail_without_changes", "bad")),
 		chunk("s", "ok_sls", "test.nop", "require", req("sls", "other")),
+		// salt/state.py matches with fnmatch: '*' crosses '/'
+		chunk("s", "by_path_glob", "test.nop", "require", req("test", "/srv/*.html")),
 	)
+	want(t, byID(t, res, "by_path_glob"), F, "One or more requisite failed: web.app./srv/www/site/index.html")
 	for _, id := range []string{"by_name", "by_id_bare", "by_id_key", "by_sls", "by_sls_glob", "by_glob", "by_fun"} {
 		want(t, byID(t, res, id), F, "One or more requisite failed: web.app.bad")
 	}

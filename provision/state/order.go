@@ -3,9 +3,9 @@ package state
 import (
 	"container/heap"
 	"fmt"
-	"path"
 	"strings"
 
+	"brine/provision/fnmatch"
 	"brine/provision/lowstate"
 )
 
@@ -61,17 +61,10 @@ func parseReqs(c lowstate.Chunk, k string) []lowstate.Ref {
 
 func isGlob(s string) bool { return strings.ContainsAny(s, "*?[]") }
 
-func globMatch(pat, s string) bool {
-	ok, err := path.Match(pat, s)
-	if err != nil {
-		return pat == s
-	}
-	return ok
-}
-
 // matcher resolves requisite references to chunk indices, as Salt does:
 // by state module + id or name, by "id" (id or name, any module), by "sls",
-// with glob patterns.
+// with fnmatch patterns ('*' crosses '/', as in salt/state.py and the
+// compiler).
 type matcher struct{ chunks []lowstate.Chunk }
 
 func (m matcher) match(r lowstate.Ref) []int {
@@ -88,7 +81,7 @@ func (m matcher) match(r lowstate.Ref) []int {
 func matches(c lowstate.Chunk, r lowstate.Ref, glob bool) bool {
 	eq := func(s string) bool {
 		if glob {
-			return globMatch(r.Target, s)
+			return fnmatch.Match(r.Target, s)
 		}
 		return s == r.Target
 	}

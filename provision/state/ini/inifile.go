@@ -222,29 +222,19 @@ func (s *section) update(values []kv) map[string]any {
 }
 
 // plain is the section as a dictionary (Salt's as_dict), comments included.
-func (s *section) plain() map[string]any {
-	out := map[string]any{}
-	for _, e := range s.entries {
-		if e.sec != nil {
-			out[e.key] = e.sec.plain()
-		} else if e.null {
-			out[e.key] = nil
-		} else {
-			out[e.key] = e.val
-		}
-	}
-	return out
-}
+func (s *section) plain() map[string]any { return s.dict(true) }
 
 // values is Salt's get_ini: options and sections without the comments.
-func (s *section) values() map[string]any {
+func (s *section) values() map[string]any { return s.dict(false) }
+
+func (s *section) dict(comments bool) map[string]any {
 	out := map[string]any{}
 	for _, e := range s.entries {
-		if strings.HasPrefix(e.key, "#") {
+		if !comments && strings.HasPrefix(e.key, "#") {
 			continue
 		}
 		if e.sec != nil {
-			out[e.key] = e.sec.values()
+			out[e.key] = e.sec.dict(comments)
 		} else if e.null {
 			out[e.key] = nil
 		} else {

@@ -1,6 +1,7 @@
 package spec
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
 	"sort"
@@ -155,14 +156,18 @@ func ParseBool(v any) (b, ok bool) {
 	return false, false
 }
 
-// ParseInt reads an integer: a YAML integer, an integral float, a boolean
-// (Python's bool is an int) or a string of digits.
+// ParseInt reads an integer: a YAML integer, an integral float (or
+// json.Number), a boolean (Python's bool is an int) or a string of digits.
 func ParseInt(v any) (int, bool) {
 	switch t := v.(type) {
 	case int:
 		return t, true
 	case int64:
 		return int(t), true
+	case json.Number:
+		if i, err := t.Int64(); err == nil {
+			return int(i), true
+		}
 	case float64:
 		if t == math.Trunc(t) && !math.IsInf(t, 0) {
 			return int(t), true

@@ -11,9 +11,10 @@ package spec
 
 import (
 	"fmt"
-	"path"
 	"sort"
 	"strings"
+
+	"brine/provision/fnmatch"
 )
 
 // Type is the kind of value an argument takes. Only the types brine can
@@ -186,7 +187,7 @@ func (c Catalog) List(args ...string) []string {
 	for _, a := range args {
 		for _, f := range all {
 			if strings.ContainsAny(a, "*.") {
-				if ok, _ := path.Match(a, f); ok {
+				if fnmatch.Match(a, f) {
 					seen[f] = true
 				}
 			} else if strings.HasPrefix(f, a+".") {
@@ -224,7 +225,7 @@ func (c Catalog) Docs(args ...string) map[string]string {
 		for _, f := range c.All() {
 			switch {
 			case strings.Contains(a, "*"):
-				if ok, _ := path.Match(a, f); ok {
+				if fnmatch.Match(a, f) {
 					add(f)
 				}
 			case a == f || strings.HasPrefix(f, strings.TrimSuffix(a, ".")+"."):
