@@ -1,6 +1,7 @@
 package pip
 
 import (
+	"cmp"
 	"strconv"
 	"strings"
 )
@@ -11,7 +12,7 @@ import (
 func compareVersions(a, b string) int {
 	pa, pb := parseVersion(a), parseVersion(b)
 	if pa.epoch != pb.epoch {
-		return cmpInt(pa.epoch, pb.epoch)
+		return cmp.Compare(pa.epoch, pb.epoch)
 	}
 	n := max(len(pa.release), len(pb.release))
 	for i := 0; i < n; i++ {
@@ -23,13 +24,13 @@ func compareVersions(a, b string) int {
 			y = pb.release[i]
 		}
 		if x != y {
-			return cmpInt(x, y)
+			return cmp.Compare(x, y)
 		}
 	}
 	if pa.phase != pb.phase {
-		return cmpInt(pa.phase, pb.phase)
+		return cmp.Compare(pa.phase, pb.phase)
 	}
-	return cmpInt(pa.num, pb.num)
+	return cmp.Compare(pa.num, pb.num)
 }
 
 type pepVersion struct {
@@ -67,14 +68,4 @@ func parseVersion(s string) pepVersion {
 		}
 	}
 	return v
-}
-
-func cmpInt(a, b int) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
