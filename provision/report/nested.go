@@ -1,9 +1,11 @@
 package report
 
 import (
-	"brine/provision/result"
 	"encoding/json"
 	"strings"
+
+	"brine/provision/pyfmt"
+	"brine/provision/result"
 )
 
 // nester is Salt's nested outputter: dict keys sorted and followed by ":",
@@ -25,16 +27,8 @@ func (n nester) display(v any, indent int, prefix string, out []string) []string
 		keyColor, listColor = n.c.red, n.c.red
 	}
 	switch t := v.(type) {
-	case nil:
-		out = append(out, n.line(indent, n.c.lightYellow, "None", prefix, ""))
-	case bool:
-		s := "False"
-		if t {
-			s = "True"
-		}
-		out = append(out, n.line(indent, n.c.lightYellow, s, prefix, ""))
-	case json.Number:
-		out = append(out, n.line(indent, n.c.lightYellow, t.String(), prefix, ""))
+	case nil, bool, json.Number:
+		out = append(out, n.line(indent, n.c.lightYellow, pyfmt.Str(t), prefix, ""))
 	case string:
 		for i, l := range splitLines(t) {
 			p := prefix

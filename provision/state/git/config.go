@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"brine/provision/lowstate"
+	"brine/provision/pyfmt"
 	"brine/provision/state"
 	"brine/provision/state/hostcmd"
 )
@@ -79,7 +80,7 @@ func configSet(ctx context.Context, env *state.Env, c lowstate.Chunk) *lowstate.
 	if state.HasArg(c, "value") {
 		v := state.ArgStr(c, "value")
 		if b, ok := c["value"].(bool); ok {
-			v = map[bool]string{true: "True", false: "False"}[b]
+			v = pyfmt.Str(b)
 		}
 		desired, valueComment = []string{v}, "'"+v+"'"
 	}
