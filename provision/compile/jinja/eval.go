@@ -514,6 +514,20 @@ func (r *renderer) mustLoad(name string) *template {
 	return tpl
 }
 
+// tplDir is the tpldir and tpldot Salt's loader sets for the template
+// name: its directory ("." at the top) and that directory dotted.
+func tplDir(name string) (tpldir, tpldot string) {
+	dir := path.Dir(name)
+	if dir == "." || dir == "/" {
+		dir = ""
+	}
+	tpldir = dir
+	if tpldir == "" {
+		tpldir = "."
+	}
+	return tpldir, strings.ReplaceAll(dir, "/", ".")
+}
+
 // importFrame returns the frame an imported template runs in. Without context it sees the
 // render globals, and — like Salt's loader, which updates tpldir/tplfile/tpldot for every template
 // it loads — its own location when the globals carry those names; with context it sees the importer.
@@ -523,17 +537,10 @@ func (r *renderer) importFrame(name string, tpl *template, f *frame, withContext
 	}
 	mf := newFrame(r.globals, tpl)
 	if _, ok := r.globals.vars["tpldir"]; ok {
-		dir := path.Dir(name)
-		if dir == "." || dir == "/" {
-			dir = ""
-		}
-		tpldir := dir
-		if tpldir == "" {
-			tpldir = "."
-		}
+		tpldir, tpldot := tplDir(name)
 		mf.set("tplfile", name)
 		mf.set("tpldir", tpldir)
-		mf.set("tpldot", strings.ReplaceAll(dir, "/", "."))
+		mf.set("tpldot", tpldot)
 	}
 	return mf
 }

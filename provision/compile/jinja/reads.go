@@ -215,15 +215,8 @@ func (a *readsWalker) load(x expr) {
 			for k, v := range a.statics {
 				st[k] = v
 			}
-			dir := path.Dir(name)
-			if dir == "." || dir == "/" {
-				dir = ""
-			}
-			tpldir := dir
-			if tpldir == "" {
-				tpldir = "."
-			}
-			st["tplfile"], st["tpldir"], st["tpldot"] = name, tpldir, strings.ReplaceAll(dir, "/", ".")
+			tpldir, tpldot := tplDir(name)
+			st["tplfile"], st["tpldir"], st["tpldot"] = name, tpldir, tpldot
 		}
 		a.template(t, st)
 	}
