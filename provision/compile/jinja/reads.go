@@ -36,7 +36,6 @@ type Arg struct {
 	Const bool
 }
 
-
 // Reads analyses src (named display) for the tracked variables. statics are
 // context variables that are the same for every host (tpldir, sls...): a
 // template name built from them and constants is followed. Included and
