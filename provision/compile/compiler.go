@@ -104,6 +104,7 @@ type Compiler struct {
 	penvs    map[string]renderer // pillar saltenv -> template env
 	files    sync.Map            // absolute path -> fileEntry
 	slsLists sync.Map            // saltenv -> sorted SLS names
+	fsLists  sync.Map            // saltenv -> *fileLists (cp.list_master...)
 	renders  *cache              // render cache key -> rendered string
 	reads    sync.Map            // template analysis key -> readsEntry (what a template reads)
 	// wholeKeys keys every render on the whole grains, pillar and opts, as

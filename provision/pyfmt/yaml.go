@@ -19,6 +19,10 @@ const (
 	Block Style = iota
 	// Flow is default_flow_style=True: flow style throughout.
 	Flow
+	// Mixed is default_flow_style=None (Salt's yaml serializer's default):
+	// a collection of scalars in flow style ("key: [a, b]"), the others in
+	// block style.
+	Mixed
 )
 
 // YAML is PyYAML's safe_dump(v, default_flow_style=...) without the final
@@ -26,13 +30,13 @@ const (
 // only where it would read back as something else.
 func YAML(v any, style Style) (string, error) {
 	var sb strings.Builder
-	if style == Flow {
+	if style == Flow || style == Mixed && yamlLeaf(v) {
 		if err := writeYAMLFlow(&sb, v, 0); err != nil {
 			return "", err
 		}
 		return sb.String(), nil
 	}
-	if err := writeYAMLBlock(&sb, v, 0, 0); err != nil {
+	if err := writeYAMLBlock(&sb, v, 0, 0, style == Mixed); err != nil {
 		return "", err
 	}
 	return strings.TrimRight(sb.String(), "\n"), nil
@@ -307,6 +311,39 @@ func writeYAMLFlow(sb *strings.Builder, v any, depth int) error {
 }
 
 // isCollection reports a non-empty list, tuple or dict.
+// yamlLeaf reports a collection whose keys, values and items are all
+// scalars: what PyYAML writes in flow style when default_flow_style is None
+// (an empty collection counts as a collection, not a scalar).
+func yamlLeaf(v any) bool {
+	isColl := func(x any) bool {
+		if _, _, ok := seq(x); ok {
+			return true
+		}
+		_, ok := mapping(x)
+		return ok
+	}
+	if items, _, ok := seq(v); ok {
+		for _, it := range items {
+			if isColl(it) {
+				return false
+			}
+		}
+		return true
+	}
+	m, ok := mapping(v)
+	if !ok {
+		return false
+	}
+	leaf := true
+	m.PyItems(func(k, x any) bool {
+		if isColl(k) || isColl(x) {
+			leaf = false
+		}
+		return leaf
+	})
+	return leaf
+}
+
 func isCollection(v any) bool {
 	if items, _, ok := seq(v); ok {
 		return len(items) > 0
@@ -319,7 +356,7 @@ func isCollection(v any) bool {
 
 // writeYAMLBlock writes v at the given indent; the caller has already
 // written any "key:" or "- " prefix on the current line.
-func writeYAMLBlock(sb *strings.Builder, v any, indent int, depth int) error {
+func writeYAMLBlock(sb *strings.Builder, v any, indent int, depth int, leafFlow bool) error {
 	if depth > MaxDepth {
 		return fmt.Errorf("circular reference detected")
 	}
@@ -338,17 +375,23 @@ func writeYAMLBlock(sb *strings.Builder, v any, indent int, depth int) error {
 			}
 			sb.WriteByte(':')
 			switch {
+			case leafFlow && yamlLeaf(it.v):
+				sb.WriteByte(' ')
+				if err := writeYAMLFlow(sb, it.v, depth+1); err != nil {
+					return err
+				}
+				sb.WriteByte('\n')
 			case isCollection(it.v):
 				if _, isDict := mapping(it.v); isDict {
 					sb.WriteByte('\n')
 					sb.WriteString(strings.Repeat(" ", indent+2))
-					if err := writeYAMLBlock(sb, it.v, indent+2, depth+1); err != nil {
+					if err := writeYAMLBlock(sb, it.v, indent+2, depth+1, leafFlow); err != nil {
 						return err
 					}
 				} else {
 					sb.WriteByte('\n')
 					sb.WriteString(pad)
-					if err := writeYAMLBlock(sb, it.v, indent, depth+1); err != nil {
+					if err := writeYAMLBlock(sb, it.v, indent, depth+1, leafFlow); err != nil {
 						return err
 					}
 				}
@@ -372,8 +415,15 @@ func writeYAMLBlock(sb *strings.Builder, v any, indent int, depth int) error {
 				sb.WriteString(pad)
 			}
 			sb.WriteString("- ")
+			if leafFlow && yamlLeaf(it) {
+				if err := writeYAMLFlow(sb, it, depth+1); err != nil {
+					return err
+				}
+				sb.WriteByte('\n')
+				continue
+			}
 			if isCollection(it) {
-				if err := writeYAMLBlock(sb, it, indent+2, depth+1); err != nil {
+				if err := writeYAMLBlock(sb, it, indent+2, depth+1, leafFlow); err != nil {
 					return err
 				}
 				continue

@@ -16,6 +16,7 @@ import (
 	"strings"
 	"unicode"
 
+	"brine/provision/pyfmt"
 	"brine/provision/shquote"
 )
 
@@ -225,10 +226,14 @@ func fToJSON(r *renderer, v any, a []any, k map[string]any) any {
 }
 
 func fYAML(r *renderer, v any, a []any, k map[string]any) any {
-	flow := truthy(arg(a, k, 0, "flow_style", true))
+	style := arg(a, k, 0, "flow_style", true)
 	var s string
 	var err error
-	if flow {
+	if style == nil {
+		// Salt passes flow_style to safe_dump's default_flow_style: None
+		// is PyYAML's mixed style
+		s, err = pyfmt.YAML(v, pyfmt.Mixed)
+	} else if truthy(style) {
 		s, err = dumpYAMLFlow(v)
 	} else {
 		s, err = dumpYAMLBlock(v)

@@ -23,6 +23,9 @@ func TestFilters(t *testing.T) {
 		{name: "yaml single quote escaping", src: `{{ "it's: x"|yaml }}`, want: `'it''s: x'`},
 		{name: "yaml newline double quoted", src: `{{ "a\nb"|yaml }}`, want: `"a\nb"`},
 		{name: "yaml block style like pyyaml", src: "{{ {'a': [1, 'x'], 'b': {'c': [{'d': 1, 'e': [2]}], 'f': {}}, 'g': [[1, 2], 'h: i']}|yaml(False) }}", want: "a:\n- 1\n- x\nb:\n  c:\n  - d: 1\n    e:\n    - 2\n  f: {}\ng:\n- - 1\n  - 2\n- 'h: i'"},
+		// PyYAML's safe_dump(default_flow_style=None): collections of
+		// scalars in flow style, the others in block style
+		{name: "yaml mixed style like pyyaml", src: "{{ {'a': [1, 'x'], 'b': {'c': [{'d': 1, 'e': [2]}], 'f': {}}, 'g': [[1, 2], 'h: i']}|yaml(None) }}|{{ [1, 2]|yaml(flow_style=None) }}", want: "a: [1, x]\nb:\n  c:\n  - d: 1\n    e: [2]\n  f: {}\ng:\n- [1, 2]\n- 'h: i'|[1, 2]"},
 		{name: "yaml block scalar and list", src: "{{ 'x'|yaml(False) }}|{{ [1, {'a': 1}]|yaml(False) }}", want: "x|- 1\n- a: 1"},
 		{name: "yaml nested empty", src: "{{ {'a': {}, 'b': []}|yaml }}", want: "{a: {}, b: []}"},
 		{name: "yaml_dquote", src: `{{ 'a"b'|yaml_dquote }}`, want: `"a\"b"`},
