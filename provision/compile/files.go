@@ -6,7 +6,6 @@ import (
 	"os"
 	"path"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strings"
 
@@ -249,8 +248,7 @@ func (r *run) resolveRecurse(c lowstate.Chunk, key string) {
 	}
 	rel, senv := saltURL(u, env)
 	rel = strings.Trim(cleanRel(rel), "/")
-	incl := c.Str("include_pat")
-	excl := c.Str("exclude_pat")
+	incl, excl := c["include_pat"], c["exclude_pat"]
 	files := map[string]any{}
 	dirSet := map[string]bool{}
 	found := false
@@ -277,7 +275,7 @@ func (r *run) resolveRecurse(c lowstate.Chunk, key string) {
 			if !d.Type().IsRegular() {
 				return nil
 			}
-			if _, seen := files[relp]; seen || !patOK(relp, incl, true) || !patOK(relp, excl, false) {
+			if _, seen := files[relp]; seen || !fnmatch.IncludeExclude(relp, incl, excl) {
 				return nil
 			}
 			data, ok := r.c.readFile(p)
@@ -315,20 +313,4 @@ func (r *run) resolveRecurse(c lowstate.Chunk, key string) {
 	c[lowstate.KeyFiles] = files
 	c[lowstate.KeyDirs] = dirs
 	c[lowstate.KeySource] = u
-}
-
-// patOK applies include_pat (want true) / exclude_pat (want false): a glob
-// (fnmatch, '*' crosses '/') or "E@regex" on the path relative to the source.
-func patOK(rel, pat string, include bool) bool {
-	if pat == "" {
-		return true
-	}
-	var m bool
-	if strings.HasPrefix(pat, "E@") {
-		re, err := regexp.Compile(pat[2:])
-		m = err == nil && re.MatchString(rel)
-	} else {
-		m = fnmatch.Match(pat, rel)
-	}
-	return m == include
 }

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 
+	"brine/provision/fnmatch"
 	"brine/provision/lowstate"
 	"brine/provision/state"
 )
@@ -76,17 +77,6 @@ func keepPaths(c lowstate.Chunk) map[string]bool {
 	return keep
 }
 
-// excluded reports whether base name matches exclude_pat (glob, or E@regex
-// is treated as a glob here).
-func excluded(c lowstate.Chunk, base string) bool {
-	pat := state.ArgStr(c, "exclude_pat")
-	if pat == "" {
-		return false
-	}
-	ok, _ := filepath.Match(strings.TrimPrefix(pat, "E@"), base)
-	return ok
-}
-
 // cleanPlan lists the target paths under dir that clean would remove:
 // everything not in keep and not excluded.
 func cleanPlan(env *state.Env, c lowstate.Chunk, dir string, keep map[string]bool) []string {
@@ -98,10 +88,9 @@ func cleanPlan(env *state.Env, c lowstate.Chunk, dir string, keep map[string]boo
 		}
 		rel, _ := filepath.Rel(hroot, hp)
 		tp := filepath.Join(dir, rel)
-		if excluded(c, fi.Name()) {
-			if fi.IsDir() {
-				return filepath.SkipDir
-			}
+		// Salt's _clean_dir: exclude_pat against the path relative to
+		// the directory; an excluded directory's content is still checked
+		if !fnmatch.IncludeExclude(rel, nil, c["exclude_pat"]) {
 			return nil
 		}
 		if !keep[tp] {
@@ -187,6 +176,10 @@ func directory(_ context.Context, env *state.Env, c lowstate.Chunk) *lowstate.Re
 			return nil
 		})
 	}
+	if env.Test {
+		res, _ := checkDirectory(env, c, name, dp, fp, recurse, keepPaths(c))
+		return res
+	}
 	var removed []string
 	if fi != nil && state.ArgBool(c, "clean", false) {
 		removed = cleanPlan(env, c, name, keepPaths(c))
@@ -196,9 +189,6 @@ func directory(_ context.Context, env *state.Env, c lowstate.Chunk) *lowstate.Re
 	}
 	if len(ch) == 0 {
 		return state.OK(fmt.Sprintf("Directory %s is in the correct state", name))
-	}
-	if env.Test {
-		return state.Pending(fmt.Sprintf("The directory %s is set to be changed", name), ch)
 	}
 	if fi == nil {
 		m := dp.mode
@@ -211,6 +201,12 @@ func directory(_ context.Context, env *state.Env, c lowstate.Chunk) *lowstate.Re
 		if err := os.Mkdir(hp, 0o755); err != nil && !os.IsExist(err) {
 			return state.Failed(fmt.Sprintf("Unable to create directory %s: %v", name, err))
 		}
+		if err := dp.apply(hp); err != nil {
+			return state.Failed(err.Error())
+		}
+		// Salt 3007.1 returns as soon as it made the directory: this
+		// change and no comment
+		return state.Changed("", map[string]any{name: map[string]any{"directory": "new"}})
 	}
 	if err := dp.apply(hp); err != nil {
 		return state.Failed(err.Error())

@@ -50,6 +50,10 @@ func Module() *state.Module {
 
 // perms is the wanted ownership and mode of a path; uid/gid -1 and modeStr
 // "" mean unmanaged.
+// notYet is the uid or gid of a user or group a dry run does not find on
+// the host (an earlier state may create it): always a change, never applied.
+const notYet = -2
+
 type perms struct {
 	user, group string
 	uid, gid    int
@@ -60,19 +64,34 @@ type perms struct {
 // getPerms reads user/group and the mode argument modeKey from c.
 func getPerms(env *state.Env, c lowstate.Chunk, modeKey string) (perms, *lowstate.Result) {
 	p := perms{uid: -1, gid: -1}
+	// Salt's _check_user: a user or group that does not exist fails the
+	// state, except in test mode, where an earlier state may create it
+	// (Salt logs a warning and predicts the ownership change).
+	var missing string
 	if u := state.ArgStr(c, "user"); u != "" {
 		usr, err := state.LookupUser(env, u)
-		if err != nil {
-			return p, state.Failed(fmt.Sprintf("User %s is not available", u))
+		switch {
+		case err == nil:
+			p.user, p.uid = usr.Name, usr.UID
+		case env.Test:
+			p.user, p.uid = u, notYet
+		default:
+			missing += fmt.Sprintf("User %s is not available ", u)
 		}
-		p.user, p.uid = usr.Name, usr.UID
 	}
 	if g := state.ArgStr(c, "group"); g != "" {
 		grp, err := state.LookupGroup(env, g)
-		if err != nil {
-			return p, state.Failed(fmt.Sprintf("Group %s is not available", g))
+		switch {
+		case err == nil:
+			p.group, p.gid = grp.Name, grp.GID
+		case env.Test:
+			p.group, p.gid = g, notYet
+		default:
+			missing += fmt.Sprintf("Group %s is not available", g)
 		}
-		p.group, p.gid = grp.Name, grp.GID
+	}
+	if missing != "" {
+		return p, state.Failed(missing)
 	}
 	if modeKey != "" {
 		m, s, err := state.ArgMode(c, modeKey)
@@ -94,10 +113,10 @@ func (p perms) changes(fi os.FileInfo) map[string]any {
 		uid, gid = state.FileOwner(fi)
 		mode = fi.Mode()
 	}
-	if p.uid >= 0 && uid != p.uid {
+	if p.uid != -1 && uid != p.uid {
 		ch["user"] = p.user
 	}
-	if p.gid >= 0 && gid != p.gid {
+	if p.gid != -1 && gid != p.gid {
 		ch["group"] = p.group
 	}
 	if p.modeStr != "" && (fi == nil || state.PermBits(mode) != state.PermBits(p.mode)) {

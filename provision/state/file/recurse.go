@@ -6,7 +6,6 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -94,7 +93,7 @@ func recurse(_ context.Context, env *state.Env, c lowstate.Chunk) *lowstate.Resu
 		switch {
 		case err != nil:
 			if d != name {
-				ch[d] = map[string]any{d: "New Dir"}
+				ch[d] = map[string]any{d: map[string]any{"directory": "new"}}
 				note(d, fmt.Sprintf("The following files will be changed:\n%s: directory - new\n", d))
 			}
 			newDirs = append(newDirs, d)
@@ -198,14 +197,14 @@ func recurse(_ context.Context, env *state.Env, c lowstate.Chunk) *lowstate.Resu
 func recurseCleanPlan(env *state.Env, c lowstate.Chunk, dir string, keep map[string]bool, nested bool) []string {
 	var out []string
 	hroot := state.HostPath(env, dir)
-	excl := state.ArgStr(c, "exclude_pat")
+	excl := c["exclude_pat"]
 	_ = filepath.Walk(hroot, func(hp string, fi os.FileInfo, err error) error {
 		if err != nil || hp == hroot {
 			return nil
 		}
 		rel, _ := filepath.Rel(hroot, hp)
 		tp := filepath.Join(dir, rel)
-		if keep[tp] || (excl != "" && !patOK(rel, excl)) {
+		if keep[tp] || !fnmatch.IncludeExclude(rel, nil, excl) {
 			return nil
 		}
 		out = append(out, tp)
@@ -216,14 +215,4 @@ func recurseCleanPlan(env *state.Env, c lowstate.Chunk, dir string, keep map[str
 	})
 	sort.Strings(out)
 	return out
-}
-
-// patOK is Salt's check_include_exclude with an exclude pattern only: false
-// when rel matches exclude (a glob where * crosses "/", or E@regex).
-func patOK(rel, exclude string) bool {
-	if re, ok := strings.CutPrefix(exclude, "E@"); ok {
-		m, err := regexp.MatchString(re, rel)
-		return err != nil || !m
-	}
-	return !fnmatch.Match(exclude, rel)
 }

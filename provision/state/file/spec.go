@@ -18,7 +18,7 @@ func Spec() *spec.Module {
 				"source_hash_sig=None ignored, signed_by_any=None ignored, signed_by_all=None ignored, keyring=None ignored, " +
 				"gnupghome=None ignored, **kwargs"),
 			"directory": spec.Fn("name, user=None str, group=None str, recurse=None, max_depth=None int ignored, dir_mode=None mode, " +
-				"file_mode=None mode, makedirs=False, clean=False, require=None, exclude_pat=None str, " +
+				"file_mode=None mode, makedirs=False, clean=False, require=None, exclude_pat=None any, " +
 				"follow_symlinks=False, force=False, backupname=None str ignored, allow_symlink=True ignored, " +
 				"children_only=False ignored, win_owner=None ignored, win_perms=None ignored, win_deny_perms=None ignored, " +
 				"win_inheritance=True ignored, win_perms_reset=False ignored, **kwargs"),
@@ -29,8 +29,8 @@ func Spec() *spec.Module {
 				"inherit_user_and_group=False ignored, follow_symlinks=True, **kwargs"),
 			"recurse": spec.Fn("name, source dir, keep_source=True ignored, clean=False, require=None, user=None str, group=None str, " +
 				"dir_mode=None mode, file_mode=None mode, sym_mode=None mode ignored, template=None str, context=None map, " +
-				"replace=True ignored, defaults=None map, include_empty=False, backup='' ignored, include_pat=None str, " +
-				"exclude_pat=None str, maxdepth=None int ignored, keep_symlinks=False ignored, force_symlinks=False ignored, " +
+				"replace=True ignored, defaults=None map, include_empty=False, backup='' ignored, include_pat=None any, " +
+				"exclude_pat=None any, maxdepth=None int ignored, keep_symlinks=False ignored, force_symlinks=False ignored, " +
 				"win_owner=None ignored, win_perms=None ignored, win_deny_perms=None ignored, win_inheritance=True ignored, **kwargs"),
 			"replace": spec.Fn("name, pattern str, repl str, count=0, flags=8 ignored, bufsize=1 ignored, append_if_not_found=False, " +
 				"prepend_if_not_found=False, not_found_content=None str, backup='.bak', show_changes=True, " +
