@@ -1,6 +1,7 @@
 package compile
 
 import (
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -9,6 +10,7 @@ import (
 	"sort"
 	"strings"
 
+	"brine/provision/compile/jinja"
 	"brine/provision/fnmatch"
 	"brine/provision/lowstate"
 	"brine/provision/state/spec"
@@ -222,9 +224,12 @@ func (r *run) renderFileTemplate(c lowstate.Chunk, env, rel, full string, data [
 		return nil, false
 	case err != nil:
 		// Salt renders file templates when the state runs: the error
-		// fails that state only (file.managed: "Unable to manage file: ...")
-		m := fmt.Sprintf("Unable to manage file: Jinja error: %v", err)
-		failAtRun(c, lowstate.Failure{Comment: m, TestComment: m})
+		// fails that state only. A real run says "Unable to manage file:
+		// ..."; in test mode the SaltRenderError escapes
+		// file.check_managed_changes and State.call reports the exception.
+		m := saltRenderError(err)
+		failAtRun(c, lowstate.Failure{Comment: "Unable to manage file: " + m,
+			TestComment: "An exception occurred in this state: salt.exceptions.SaltRenderError: " + m})
 		return nil, false
 	}
 	return []byte(out), true
@@ -313,4 +318,23 @@ func (r *run) resolveRecurse(c lowstate.Chunk, key string) {
 	c[lowstate.KeyFiles] = files
 	c[lowstate.KeyDirs] = dirs
 	c[lowstate.KeySource] = u
+}
+
+// saltRenderError words a template error as salt/utils/templates.py does
+// ("Jinja variable ..." for an undefined value, "Jinja syntax error: ..."
+// for a parse error, "Jinja error: ..." otherwise), followed by where it
+// happened, which Salt leaves out for the template itself.
+func saltRenderError(err error) string {
+	var je *jinja.Error
+	if !errors.As(err, &je) {
+		return fmt.Sprintf("Jinja error: %v", err)
+	}
+	kind := "Jinja error: "
+	switch {
+	case je.Undefined:
+		kind = "Jinja variable "
+	case je.Syntax:
+		kind = "Jinja syntax error: "
+	}
+	return fmt.Sprintf("%s%s; line %d of %s", kind, je.Msg, je.Line, je.File)
 }

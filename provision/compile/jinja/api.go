@@ -37,6 +37,11 @@ type Error struct {
 	File string
 	Line int
 	Msg  string
+	// Undefined marks the use of an undefined value (Jinja's
+	// UndefinedError, which Salt words "Jinja variable ...").
+	Undefined bool
+	// Syntax marks a template that does not parse (TemplateSyntaxError).
+	Syntax bool
 }
 
 // Error formats the error as "File:Line: Msg".

@@ -94,6 +94,15 @@ func (r *renderer) fail(format string, args ...any) {
 	panic(&Error{File: file, Line: r.line, Msg: fmt.Sprintf(format, args...)})
 }
 
+// failUndefined aborts rendering on the use of an undefined value.
+func (r *renderer) failUndefined(u undefined) {
+	file := r.name
+	if r.cur != nil {
+		file = r.cur.tpl.display
+	}
+	panic(&Error{File: file, Line: r.line, Msg: u.msg(), Undefined: true})
+}
+
 func (r *renderer) step() {
 	r.steps++
 	if r.steps > maxSteps {
@@ -755,7 +764,7 @@ func (r *renderer) callValue(fn any, args []any, kw map[string]any) any {
 		defer func() { r.depth-- }()
 		return r.capture(func() { r.execFor(c.node, c.frame, args[0], c.depth0+1) })
 	case undefined:
-		r.fail("%s", c.msg())
+		r.failUndefined(c)
 	}
 	r.fail("'%s' object is not callable", typeName(fn))
 	return nil

@@ -178,7 +178,7 @@ func (r *renderer) eval(e expr, f *frame) any {
 func (r *renderer) undefinedCheck(vs ...any) {
 	for _, v := range vs {
 		if u, ok := v.(undefined); ok {
-			r.fail("%s", u.msg())
+			r.failUndefined(u)
 		}
 	}
 }
@@ -541,7 +541,7 @@ var strMethods = map[string]bool{"split": true, "rsplit": true, "strip": true, "
 func (r *renderer) getAttr(x any, name string) any {
 	switch v := x.(type) {
 	case undefined:
-		r.fail("%s", v.msg())
+		r.failUndefined(v)
 	case *pyDict:
 		if dictMethods[name] {
 			return &boundMethod{recv: v, name: name}
@@ -612,7 +612,7 @@ func objDesc(x any) string {
 func (r *renderer) getItem(x any, key any) any {
 	switch v := x.(type) {
 	case undefined:
-		r.fail("%s", v.msg())
+		r.failUndefined(v)
 	case *pyDict:
 		if it, ok := v.Get(key); ok {
 			return it
@@ -672,7 +672,7 @@ func (r *renderer) slice(x, lo, hi, st any) any {
 	case string:
 		n = len([]rune(v))
 	case undefined:
-		r.fail("%s", v.msg())
+		r.failUndefined(v)
 	case *pyDict:
 		r.fail("unhashable type: 'slice'")
 	default:

@@ -71,7 +71,7 @@ func isSpace(b byte) bool {
 }
 
 func (l *lexer) errf(line int, format string, args ...any) *Error {
-	return &Error{File: l.name, Line: line, Msg: fmt.Sprintf(format, args...)}
+	return &Error{File: l.name, Line: line, Msg: fmt.Sprintf(format, args...), Syntax: true}
 }
 
 // advance moves pos to p, counting newlines.

@@ -49,7 +49,7 @@ func parseTemplate(name, display, src string) (t *template, err error) {
 }
 
 func (p *parser) fail(line int, format string, args ...any) {
-	panic(parseError{&Error{File: p.file, Line: line, Msg: fmt.Sprintf(format, args...)}})
+	panic(parseError{&Error{File: p.file, Line: line, Msg: fmt.Sprintf(format, args...), Syntax: true}})
 }
 
 func (p *parser) peek() token { return p.toks[p.i] }
