@@ -119,7 +119,7 @@ func (r *run) resolveSource(c lowstate.Chunk, key string, templ bool) {
 		}
 		if templ {
 			c[lowstate.KeySource] = u
-			out, ok := r.renderFileTemplate(c, senv, cleanRel(rel), full, data)
+			out, ok := r.renderFileTemplate(c, c.Name(), senv, cleanRel(rel), full, data)
 			if !ok {
 				return
 			}
@@ -177,8 +177,9 @@ func scriptCacheError(src, env string) lowstate.Failure {
 	}
 }
 
-// renderFileTemplate renders a file with the chunk's template engine.
-func (r *run) renderFileTemplate(c lowstate.Chunk, env, rel, full string, data []byte) ([]byte, bool) {
+// renderFileTemplate renders a file with the chunk's template engine for
+// the target path name.
+func (r *run) renderFileTemplate(c lowstate.Chunk, name, env, rel, full string, data []byte) ([]byte, bool) {
 	engine := c.Str("template")
 	if engine == "" {
 		return data, true
@@ -190,7 +191,22 @@ func (r *run) renderFileTemplate(c lowstate.Chunk, env, rel, full string, data [
 	vars := r.baseVars(env, false)
 	slsVars(vars, c.SLS(), rel, full)
 	vars["sls"] = c.SLS()
-	vars["source"] = full
+	// salt/modules/file.py get_managed hands the template name, source
+	// (the salt:// URL), user, group, mode and attrs, then the state's
+	// own **kwargs (format_call passes a function that takes **kwargs
+	// every argument it does not name); context and defaults override
+	// them (render_tmpl: kws.update(context)).
+	vars["name"] = name
+	vars["source"] = "salt://" + rel
+	if u := c.Str(lowstate.KeySource); u != "" && c.Fun() != "recurse" {
+		vars["source"] = u
+	}
+	for _, k := range []string{"user", "group", "mode", "attrs"} {
+		vars[k] = c[k]
+	}
+	for k, v := range r.templateKwargs(c) {
+		vars[k] = v
+	}
 	extra := map[string]any{}
 	for _, k := range []string{"defaults", "context"} {
 		v, ok := c[k]
@@ -287,7 +303,7 @@ func (r *run) resolveRecurse(c lowstate.Chunk, key string) {
 			if !ok {
 				return nil
 			}
-			out, ok := r.renderFileTemplate(c, senv, path.Join(rel, relp), p, data)
+			out, ok := r.renderFileTemplate(c, path.Join(c.Name(), relp), senv, path.Join(rel, relp), p, data)
 			if !ok {
 				return fs.SkipAll
 			}
@@ -337,4 +353,25 @@ func saltRenderError(err error) string {
 		kind = "Jinja syntax error: "
 	}
 	return fmt.Sprintf("%s%s; line %d of %s", kind, je.Msg, je.Line, je.File)
+}
+
+// templateKwargs are the chunk's arguments that reach a file template as
+// variables the way Salt passes them: those a function taking **kwargs
+// receives beyond its named arguments (not the state system's keywords).
+func (r *run) templateKwargs(c lowstate.Chunk) map[string]any {
+	f, ok := r.c.cat.Func(c.State(), c.Fun())
+	if !ok || !f.Kwargs {
+		return nil
+	}
+	out := map[string]any{}
+	for k, v := range c {
+		if k == "name" || spec.Internal(k) {
+			continue
+		}
+		if _, named := f.Arg(k); named {
+			continue
+		}
+		out[k] = v
+	}
+	return out
 }

@@ -157,7 +157,8 @@ func (r *run) resolveRemote(c lowstate.Chunk, u, hashSpec string) bool {
 		data = b
 	}
 	if use.template {
-		out, ok := r.renderFileTemplate(c, c.Str("__env__"), urlPath(u), shown, data)
+		c[lowstate.KeySource] = shown // the template's `source`
+		out, ok := r.renderFileTemplate(c, c.Name(), c.Str("__env__"), urlPath(u), shown, data)
 		if !ok {
 			return true
 		}
