@@ -193,19 +193,13 @@ func installed(ctx context.Context, env *state.Env, c lowstate.Chunk) *lowstate.
 		return fail
 	}
 	fromrepo := state.ArgStr(c, "fromrepo")
-	_, hasPkgs := c["pkgs"]
+	// Salt 3007.1's installed() packs a name (and version) into pkgs
+	// before _find_install_targets, so the single-package answers there
+	// ("Package X is already installed", "Version V of package 'X' is
+	// already installed") are never reached: an installed package is "All
+	// specified packages are already installed" below.
 	doHold := state.HasArg(c, "hold")
 	wantHold := state.ArgBool(c, "hold", false)
-	if !hasPkgs && !doHold {
-		// _find_install_targets' shortcuts for a single package.
-		t, cur := ts[0], before[ts[0].Name].Version
-		switch {
-		case t.Version != "" && cur != "" && t.Version == cur:
-			return state.OK(fmt.Sprintf("Version %s of package '%s' is already installed", t.Version, t.Name))
-		case t.Version == "" && cur != "":
-			return state.OK(fmt.Sprintf("Package %s is already installed", t.Name))
-		}
-	}
 	if fail := resolveLatest(ctx, p, ts, before, fromrepo); fail != nil {
 		return fail
 	}

@@ -529,10 +529,12 @@ func TestAptVersionSpec(t *testing.T) {
 		r.Comment != "All specified packages are already installed and are at the desired version" {
 		t.Errorf("satisfied spec: %v %q", r.Changes, r.Comment)
 	}
-	if r := run(env, "installed", lowstate.Chunk{"name": "bash", "version": "5.2.15-2+b2"}); r.Comment != "Version 5.2.15-2+b2 of package 'bash' is already installed" {
+	// Salt 3007.1's installed() packs name and version into pkgs, so the
+	// single-package comments of _find_install_targets are never reached
+	if r := run(env, "installed", lowstate.Chunk{"name": "bash", "version": "5.2.15-2+b2"}); r.Comment != "All specified packages are already installed and are at the desired version" {
 		t.Errorf("exact version: %q", r.Comment)
 	}
-	if r := run(env, "installed", lowstate.Chunk{"name": "bash"}); r.Comment != "Package bash is already installed" {
+	if r := run(env, "installed", lowstate.Chunk{"name": "bash"}); r.Comment != "All specified packages are already installed" {
 		t.Errorf("no version: %q", r.Comment)
 	}
 	r := run(env, "installed", lowstate.Chunk{"name": "bash", "version": ">=5.2.15-2+b5"})
