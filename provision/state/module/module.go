@@ -1,7 +1,8 @@
 // Package module implements Salt's module state: module.run and
 // module.wait, for the execution functions formulas use with them:
 // cmd.run, cmd.retcode, test.true, test.false, service.restart,
-// service.reload, service.start, service.stop. The service functions run
+// service.reload, service.start, service.stop, pkg.refresh_db (apt). The
+// service functions run
 // `service NAME ACTION` through env.Exec (the sysvinit/systemd-compatible
 // wrapper present on Debian and most distributions).
 package module
@@ -147,8 +148,67 @@ func (cl call) exec(ctx context.Context, env *state.Env, c lowstate.Chunk) (any,
 			return nil, false, res.Err
 		}
 		return res.Retcode == 0, res.Retcode == 0, nil
+	case "pkg.refresh_db":
+		return refreshDB(ctx, env)
 	}
-	return nil, false, fmt.Errorf("Module function %s is not available (brine supports cmd.run, cmd.retcode, cmd.run_all, test.true, test.false, service.restart, service.reload, service.start, service.stop)", cl.fun)
+	return nil, false, unavailable(cl.fun)
+}
+
+// supported are the execution functions module.run can call.
+func supported() map[string]bool {
+	return map[string]bool{"cmd.run": true, "cmd.retcode": true, "cmd.run_all": true, "test.true": true, "test.false": true,
+		"service.restart": true, "service.reload": true, "service.start": true, "service.stop": true, "pkg.refresh_db": true}
+}
+
+// unavailable is Salt's "is not available" for a function brine does not
+// implement, naming those it does.
+func unavailable(fun string) error {
+	names := make([]string, 0, len(supported()))
+	for n := range supported() {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return fmt.Errorf("Module function %s is not available (brine supports %s)", fun, strings.Join(names, ", "))
+}
+
+// refreshDB is aptpkg.refresh_db: `apt-get -q update`, each source line
+// of its output keyed as Salt keys it (Get: True, Hit: None, Ign and Err:
+// False); an Err line fails it, as failhard's default does.
+func refreshDB(ctx context.Context, env *state.Env) (any, bool, error) {
+	res := env.Exec.Run(ctx, state.Cmd{Argv: []string{"apt-get", "-q", "update"}, Env: map[string]string{"DEBIAN_FRONTEND": "noninteractive"}})
+	if res.Err != nil && res.Retcode == -1 {
+		return nil, false, res.Err
+	}
+	if res.Retcode != 0 {
+		return nil, false, fmt.Errorf("Error getting repos: %s", strings.TrimSpace(res.Stderr+res.Stdout))
+	}
+	out := map[string]any{}
+	var errs []string
+	for _, line := range strings.Split(res.Stdout, "\n") {
+		cols := strings.Fields(line)
+		if len(cols) < 2 {
+			continue
+		}
+		ident := strings.Join(cols[1:], " ")
+		switch {
+		case strings.Contains(cols[0], "Get"):
+			if i := strings.LastIndex(ident, " ["); i >= 0 && strings.HasSuffix(ident, "B]") {
+				ident = ident[:i]
+			}
+			out[ident] = true
+		case strings.Contains(cols[0], "Ign"):
+			out[ident] = false
+		case strings.Contains(cols[0], "Hit"):
+			out[ident] = nil
+		case strings.Contains(cols[0], "Err"):
+			out[ident] = false
+			errs = append(errs, ident)
+		}
+	}
+	if len(errs) > 0 {
+		return nil, false, fmt.Errorf("Error getting repos: %s", strings.Join(errs, ", "))
+	}
+	return out, true, nil
 }
 
 func run(ctx context.Context, env *state.Env, c lowstate.Chunk) *lowstate.Result {
@@ -158,8 +218,12 @@ func run(ctx context.Context, env *state.Env, c lowstate.Chunk) *lowstate.Result
 		if !strings.Contains(cl.fun, ".") {
 			return state.Failed(fmt.Sprintf("Module function %s is not available", cl.fun))
 		}
+		if !supported()[cl.fun] {
+			return state.Failed(unavailable(cl.fun).Error())
+		}
 		if env.Test {
-			return state.Pending(fmt.Sprintf("Module function %s is set to be executed", cl.fun), nil)
+			// salt/states/module.py _legacy_run
+			return state.Pending(fmt.Sprintf("Module function %s is set to execute", cl.fun), nil)
 		}
 		ret, ok, err := cl.exec(ctx, env, c)
 		if err != nil {
@@ -168,6 +232,11 @@ func run(ctx context.Context, env *state.Env, c lowstate.Chunk) *lowstate.Result
 		res := state.Changed(fmt.Sprintf("Module function %s executed", cl.fun), map[string]any{"ret": ret})
 		res.Result = lowstate.Bool(ok)
 		return res
+	}
+	for _, cl := range calls {
+		if !supported()[cl.fun] {
+			return state.Failed(fmt.Sprintf("Unavailable function: %s. (%v)", cl.fun, unavailable(cl.fun)))
+		}
 	}
 	if env.Test {
 		names := make([]string, len(calls))

@@ -2,6 +2,7 @@ package module_test
 
 import (
 	"context"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -51,7 +52,7 @@ func TestNewStyle(t *testing.T) {
 	if r.Result == nil || *r.Result {
 		t.Errorf("test.false must fail: %+v", r)
 	}
-	r = run(env, mk("run", "pkg.refresh_db", []any{}))
+	r = run(env, mk("run", "saltutil.sync_all", []any{}))
 	if r.Result == nil || *r.Result || !strings.Contains(r.Comment, "not available") {
 		t.Errorf("unsupported: %+v", r)
 	}
@@ -88,7 +89,7 @@ func TestTestModeAndWait(t *testing.T) {
 		t.Errorf("%+v", r)
 	}
 	r = run(env, lowstate.Chunk{"state": "module", "fun": "run", "name": "test.true", "__id__": "x"})
-	if r.Result != nil || r.Comment != "Module function test.true is set to be executed" {
+	if r.Result != nil || r.Comment != "Module function test.true is set to execute" {
 		t.Errorf("%+v", r)
 	}
 	if len(rec.calls) != 0 {
@@ -102,5 +103,39 @@ func TestTestModeAndWait(t *testing.T) {
 	r = module.Module().ModWatch(context.Background(), env, mk("wait", "service.restart", []any{map[string]any{"name": "nginx"}}))
 	if len(rec.calls) != 1 || r.Result == nil || !*r.Result {
 		t.Errorf("mod_watch must run: %+v %v", r, rec.calls)
+	}
+}
+
+type aptUpdate struct{ argv []string }
+
+func (a *aptUpdate) Run(_ context.Context, c state.Cmd) state.CmdResult {
+	a.argv = c.Argv
+	return state.CmdResult{Stdout: "Hit:1 http://deb.debian.org/debian bookworm InRelease\n" +
+		"Get:2 http://deb.debian.org/debian bookworm-updates InRelease [55.4 kB]\n" +
+		"Ign:3 http://example.org/repo stable InRelease\nReading package lists...\n"}
+}
+
+// TestRefreshDB: pkg.refresh_db as salt/modules/aptpkg.py keys apt-get
+// update's lines (Get True without the size, Hit None, Ign False), and a
+// legacy module.run's test mode in salt/states/module.py _legacy_run words.
+func TestRefreshDB(t *testing.T) {
+	a := &aptUpdate{}
+	c := lowstate.Chunk{"state": "module", "fun": "run", "name": "pkg.refresh_db", "__id__": "apt.refresh_db"}
+	r := run(&state.Env{Exec: a, Test: true}, c)
+	if r.Result != nil || r.Comment != "Module function pkg.refresh_db is set to execute" || a.argv != nil {
+		t.Errorf("test mode: %+v %v", r, a.argv)
+	}
+	r = run(&state.Env{Exec: a}, c)
+	want := map[string]any{"ret": map[string]any{"http://deb.debian.org/debian bookworm InRelease": nil,
+		"http://deb.debian.org/debian bookworm-updates InRelease": true, "http://example.org/repo stable InRelease": false}}
+	if r.Result == nil || !*r.Result || r.Comment != "Module function pkg.refresh_db executed" || !reflect.DeepEqual(r.Changes, want) {
+		t.Errorf("real run: %+v", r)
+	}
+	if strings.Join(a.argv, " ") != "apt-get -q update" {
+		t.Errorf("ran %v", a.argv)
+	}
+	r = run(&state.Env{Exec: a, Test: true}, lowstate.Chunk{"state": "module", "fun": "run", "name": "saltutil.sync_all", "__id__": "x"})
+	if r.Result == nil || *r.Result || !strings.HasPrefix(r.Comment, "Module function saltutil.sync_all is not available") {
+		t.Errorf("unsupported in test mode: %+v", r)
 	}
 }

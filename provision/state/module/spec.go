@@ -18,7 +18,8 @@ func Spec() *spec.Module {
 func Doc() spec.Doc {
 	return spec.Doc{
 		Module: "Call execution module functions as states. brine runs the functions it implements on the " +
-			"host (cmd.run, cmd.run_all, cmd.retcode, service.restart, service.reload, test.* ...).",
+			"host (cmd.run, cmd.run_all, cmd.retcode, service.restart, service.reload, pkg.refresh_db, test.* ...); " +
+			"any other is not available, in a dry run too.",
 		Funcs: map[string]string{
 			"run": "Run one or more execution module functions, new style (`- test.ping: []`, " +
 				"`- cmd.run: [{cmd: ls}]`) or old style (name: the function, args/kwargs): True when each " +
