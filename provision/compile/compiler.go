@@ -87,7 +87,7 @@ func (e *Errors) Unwrap() error {
 
 // renderer renders a Jinja template (implemented by jinja.Env).
 type renderer interface {
-	Render(name string, src []byte, vars map[string]any) (string, error)
+	RenderWith(name string, src []byte, vars map[string]any, o jinja.Options) (string, error)
 	Reads(display string, src []byte, statics map[string]any, tracked []string) (jinja.Reads, error)
 }
 
@@ -237,7 +237,9 @@ func hasJinja(src []byte) bool {
 // differ only in grains the template never looks at share one render. A
 // render that called an execution module depends on the answers, not only
 // on the key, so it is never stored (keying it by the answers would mean
-// making the calls first, which is the costly part).
+// making the calls first, which is the costly part). Dictionary key order
+// (run.order) is not in the key: it comes from the same files for every
+// host.
 func (r *run) render(rd renderer, display string, src []byte, vars map[string]any, static string) (string, error) {
 	if !hasJinja(src) {
 		return string(src), nil
@@ -250,7 +252,7 @@ func (r *run) render(rd renderer, display string, src []byte, vars map[string]an
 		}
 	}
 	before := r.calls
-	out, err := safeRender(rd, display, src, vars)
+	out, err := safeRender(rd, display, src, vars, r.order)
 	if err != nil {
 		return "", err
 	}
@@ -261,13 +263,13 @@ func (r *run) render(rd renderer, display string, src []byte, vars map[string]an
 }
 
 // safeRender calls the engine and turns a panic into an error.
-func safeRender(r renderer, display string, src []byte, vars map[string]any) (out string, err error) {
+func safeRender(r renderer, display string, src []byte, vars map[string]any, o *jinja.KeyOrder) (out string, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			err = fmt.Errorf("%s: template engine failure: %v", display, p)
 		}
 	}()
-	return r.Render(display, src, vars)
+	return r.RenderWith(display, src, vars, jinja.Options{Order: o})
 }
 
 // yamlEntry is a cached parse of one rendered text.

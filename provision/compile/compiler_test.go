@@ -1,7 +1,6 @@
 package compile
 
 import (
-	"brine/provision/compile/jinja"
 	"context"
 	"errors"
 	"os"
@@ -10,6 +9,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+
+	"brine/provision/compile/jinja"
 )
 
 func TestLoadConfig(t *testing.T) {
@@ -51,7 +52,7 @@ func (c *countingRenderer) Reads(display string, src []byte, statics map[string]
 	return jinja.New(nil).Reads(display, src, statics, tracked)
 }
 
-func (c *countingRenderer) Render(name string, src []byte, vars map[string]any) (string, error) {
+func (c *countingRenderer) RenderWith(name string, src []byte, vars map[string]any, _ jinja.Options) (string, error) {
 	c.n.Add(1)
 	return strings.ReplaceAll(string(src), "{{ grains.os }}", vars["grains"].(map[string]any)["os"].(string)), nil
 }

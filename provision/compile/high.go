@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"brine/provision/compile/jinja"
 )
 
 // High is the highstate: id declarations in definition order. It marshals to
@@ -266,15 +268,23 @@ func deepCopy(v any) any {
 // mergeDict merges src into dst recursively (Salt's dictupdate.update):
 // nested maps merge, other values (lists included) are replaced unless
 // mergeLists is set, in which case lists are concatenated.
-func mergeDict(dst, src map[string]any, mergeLists bool) map[string]any {
+//
+// o (may be nil) learns the merged dictionaries' key order as Salt's
+// ordered dictionaries have it: dst's keys, then src's new ones.
+func mergeDict(dst, src map[string]any, mergeLists bool, o *jinja.KeyOrder) map[string]any {
 	if dst == nil {
 		dst = map[string]any{}
 	}
+	var before []string
+	if o != nil {
+		before = o.Keys(dst)
+	}
+	defer o.Merged(before, src, dst)
 	for k, v := range src {
 		sm, sok := v.(map[string]any)
 		dm, dok := dst[k].(map[string]any)
 		if sok && dok {
-			dst[k] = mergeDict(dm, sm, mergeLists)
+			dst[k] = mergeDict(dm, sm, mergeLists, o)
 			continue
 		}
 		if mergeLists {

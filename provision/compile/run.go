@@ -6,6 +6,7 @@ import (
 	"path"
 	"strings"
 
+	"brine/provision/compile/jinja"
 	"brine/provision/compile/match"
 
 	"gopkg.in/yaml.v3"
@@ -31,6 +32,9 @@ type run struct {
 	memo        map[string]any            // answers of pure calls, until the next impure one
 	needsTarget bool                      // a template called a target function without Host.Call
 	accum       map[string]map[string]any // file.accumulated data by target file
+	// order keeps the dictionary key order Salt's ordered YAML loader
+	// keeps (pillar and SLS data iterate in file order in templates)
+	order *jinja.KeyOrder
 }
 
 func (c *Compiler) newRun(ctx context.Context, h Host) *run {
@@ -66,7 +70,7 @@ func (c *Compiler) newRun(ctx context.Context, h Host) *run {
 	}
 	return &run{
 		c: c, ctx: ctx, host: h, grains: grains, opts: opts,
-		mods: map[string]bool{}, iorder: 10000, high: newFileState(),
+		mods: map[string]bool{}, iorder: 10000, high: newFileState(), order: jinja.NewKeyOrder(),
 		files: map[string][]byte{},
 	}
 }
@@ -159,12 +163,12 @@ func (r *run) compilePillar() error {
 					continue
 				}
 				data := r.renderPillarSLS(env, sls, map[string]bool{})
-				pillar = mergeDict(pillar, data, false)
-				r.pillar = mergeDict(deepCopy(pillar).(map[string]any), cli, false)
+				pillar = mergeDict(pillar, data, false, r.order)
+				r.pillar = mergeDict(deepCopy(pillar).(map[string]any), cli, false, r.order)
 			}
 		}
 	}
-	r.pillar = mergeDict(pillar, cli, false)
+	r.pillar = mergeDict(pillar, cli, false, r.order)
 	r.pillarDone()
 	if len(r.errs) > 0 {
 		return r.failure()
@@ -217,7 +221,7 @@ func (r *run) renderPillarSLS(env, sls string, seen map[string]bool) map[string]
 	if root == nil {
 		return nil
 	}
-	v, err := nodeValue(root, "")
+	v, err := nodeValueOrdered(root, "", r.order)
 	if err != nil {
 		r.errorf("Pillar: Rendering SLS '%s' failed, render error: %s: %v", sls, full, err)
 		return nil
@@ -263,9 +267,9 @@ func (r *run) renderPillarSLS(env, sls string, seen map[string]bool) map[string]
 				sub = map[string]any{parts[i]: sub}
 			}
 		}
-		out = mergeDict(out, sub, false)
+		out = mergeDict(out, sub, false, r.order)
 	}
-	return mergeDict(out, data, false)
+	return mergeDict(out, data, false, r.order)
 }
 
 // topSection is one saltenv section of a top file: target -> entries.
@@ -319,7 +323,7 @@ func (r *run) renderTopFile(env, full string, src []byte, pillar bool) ([]topSec
 		}
 		for _, t := range tgts {
 			tt := topTarget{expr: t.Key, file: full, line: t.KeyN.Line}
-			v, err := nodeValue(t.Val, "")
+			v, err := nodeValueOrdered(t.Val, "", r.order)
 			if err != nil {
 				return nil, fmt.Errorf("%s:%d: %v", full, t.KeyN.Line, err)
 			}

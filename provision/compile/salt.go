@@ -39,10 +39,10 @@ type saltMod struct {
 // or for state and file templates.
 func newSaltObj(r *run, pillar bool) *saltObj {
 	pillarGet := func(args []any, kw map[string]any) (any, error) {
-		return dataGet(r.pillar, args, kw)
+		return dataGet(r.order, r.pillar, args, kw)
 	}
 	grainsGet := func(args []any, kw map[string]any) (any, error) {
-		return dataGet(r.grains, args, kw)
+		return dataGet(r.order, r.grains, args, kw)
 	}
 	configGet := func(args []any, kw map[string]any) (any, error) {
 		key, def, delim := getArgs(args, kw)
@@ -64,15 +64,15 @@ func newSaltObj(r *run, pillar bool) *saltObj {
 		"grains.item":         itemsOf(func() map[string]any { return r.grains }),
 		"grains.items":        func([]any, map[string]any) (any, error) { return deepCopy(r.grains), nil },
 		"grains.has_value":    hasValue(func() map[string]any { return r.grains }),
-		"grains.filter_by":    func(a []any, kw map[string]any) (any, error) { return filterBy(r.grains, a, kw) },
-		"pillar.filter_by":    func(a []any, kw map[string]any) (any, error) { return filterBy(r.pillar, a, kw) },
+		"grains.filter_by":    func(a []any, kw map[string]any) (any, error) { return filterBy(r.order, r.grains, a, kw) },
+		"pillar.filter_by":    func(a []any, kw map[string]any) (any, error) { return filterBy(r.order, r.pillar, a, kw) },
 		"config.get":          configGet,
 		"config.option":       configGet,
-		"defaults.merge":      defaultsMerge,
+		"defaults.merge":      defaultsMerge(r.order),
 		"defaults.deepcopy":   func(a []any, _ map[string]any) (any, error) { return deepCopy(argN(a, 0)), nil },
-		"defaults.update":     defaultsMerge,
-		"slsutil.merge":       slsutilMerge,
-		"slsutil.update":      defaultsMerge,
+		"defaults.update":     defaultsMerge(r.order),
+		"slsutil.merge":       slsutilMerge(r.order),
+		"slsutil.update":      defaultsMerge(r.order),
 		"file.join":           fileJoin,
 		"file.dirname":        strFn(path.Dir),
 		"file.basename":       strFn(path.Base),
@@ -250,7 +250,7 @@ func getArgs(args []any, kw map[string]any) (string, any, string) {
 }
 
 // dataGet is pillar.get / grains.get: a delimited key path with a default.
-func dataGet(data map[string]any, args []any, kw map[string]any) (any, error) {
+func dataGet(o *jinja.KeyOrder, data map[string]any, args []any, kw map[string]any) (any, error) {
 	if len(args) == 0 && kw["key"] == nil {
 		return nil, fmt.Errorf("get: a key is required")
 	}
@@ -263,7 +263,7 @@ func dataGet(data map[string]any, args []any, kw map[string]any) (any, error) {
 		dm, dok := def.(map[string]any)
 		vm, vok := v.(map[string]any)
 		if dok && vok {
-			return mergeDict(deepCopy(dm).(map[string]any), vm, false), nil
+			return mergeDict(deepCopy(dm).(map[string]any), vm, false, o), nil
 		}
 	}
 	return deepCopy(v), nil
@@ -339,7 +339,7 @@ func fileJoin(a []any, _ map[string]any) (any, error) {
 // filterBy is Salt's grains.filter_by(lookup_dict, grain, merge, default,
 // base): the first key matching the grain value (fnmatch, exact keys first)
 // wins; "default" is the fallback; base is merged under; merge over.
-func filterBy(data map[string]any, args []any, kw map[string]any) (any, error) {
+func filterBy(o *jinja.KeyOrder, data map[string]any, args []any, kw map[string]any) (any, error) {
 	get := func(i int, name string, def any) any {
 		if v, ok := kw[name]; ok {
 			return v
@@ -401,7 +401,7 @@ func filterBy(data map[string]any, args []any, kw map[string]any) (any, error) {
 				if !ok {
 					return nil, fmt.Errorf("filter_by default and look-up values must both be dictionaries.")
 				}
-				ret = mergeDict(deepCopy(bm).(map[string]any), rm, false)
+				ret = mergeDict(deepCopy(bm).(map[string]any), rm, false, o)
 			}
 		}
 	}
@@ -413,7 +413,7 @@ func filterBy(data map[string]any, args []any, kw map[string]any) (any, error) {
 		if ret == nil {
 			ret = deepCopy(mm)
 		} else if rm, ok := ret.(map[string]any); ok {
-			ret = mergeDict(rm, mm, false)
+			ret = mergeDict(rm, mm, false, o)
 		}
 	}
 	return ret, nil
@@ -421,7 +421,11 @@ func filterBy(data map[string]any, args []any, kw map[string]any) (any, error) {
 
 // defaultsMerge is defaults.merge(dest, src, merge_lists=False, in_place=True):
 // src merged into dest (in place) and returned.
-func defaultsMerge(a []any, kw map[string]any) (any, error) {
+func defaultsMerge(o *jinja.KeyOrder) jinja.Callable {
+	return func(a []any, kw map[string]any) (any, error) { return defaultsMergeOrdered(o, a, kw) }
+}
+
+func defaultsMergeOrdered(o *jinja.KeyOrder, a []any, kw map[string]any) (any, error) {
 	dest, ok1 := argN(a, 0).(map[string]any)
 	src, ok2 := argN(a, 1).(map[string]any)
 	if v, ok := kw["dest"].(map[string]any); ok {
@@ -443,12 +447,16 @@ func defaultsMerge(a []any, kw map[string]any) (any, error) {
 	if inPlace, ok := kw["in_place"].(bool); ok && !inPlace {
 		dest = deepCopy(dest).(map[string]any)
 	}
-	return mergeDict(dest, src, ml), nil
+	return mergeDict(dest, src, ml, o), nil
 }
 
 // slsutilMerge is slsutil.merge(a, b, strategy='smart', merge_lists=False):
 // a new dictionary with b merged over a.
-func slsutilMerge(a []any, kw map[string]any) (any, error) {
+func slsutilMerge(o *jinja.KeyOrder) jinja.Callable {
+	return func(a []any, kw map[string]any) (any, error) { return slsutilMergeOrdered(o, a, kw) }
+}
+
+func slsutilMergeOrdered(o *jinja.KeyOrder, a []any, kw map[string]any) (any, error) {
 	x, ok1 := argN(a, 0).(map[string]any)
 	y, ok2 := argN(a, 1).(map[string]any)
 	if !ok1 || !ok2 {
@@ -462,5 +470,5 @@ func slsutilMerge(a []any, kw map[string]any) (any, error) {
 		}
 		return out, nil
 	}
-	return mergeDict(deepCopy(x).(map[string]any), y, ml), nil
+	return mergeDict(deepCopy(x).(map[string]any), y, ml, o), nil
 }

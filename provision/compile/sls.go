@@ -172,7 +172,7 @@ func (r *run) renderState(env, sls string) *fileState {
 
 // includeTarget reads one include entry: "name", or {saltenv: name}.
 func (r *run) includeTarget(env, sls, full string, n *yaml.Node) (string, string, bool) {
-	v, err := nodeValue(n, "")
+	v, err := nodeValueOrdered(n, "", r.order)
 	if err != nil {
 		r.errorf("Include Declaration in SLS %s: %v (%s:%d)", sls, err, full, n.Line)
 		return "", "", false
@@ -321,7 +321,7 @@ func (r *run) parseStates(id, sls, full string, body *yaml.Node, extend bool) []
 					continue
 				}
 				for i, ap := range aps {
-					val, err := nodeValue(ap.Val, ap.Key)
+					val, err := nodeValueOrdered(ap.Val, ap.Key, r.order)
 					if err != nil {
 						r.errorf("ID '%s' in SLS '%s': %v (%s:%d)", id, sls, err, full, it.Line)
 						continue
@@ -379,7 +379,7 @@ func (r *run) parseExtend(st *fileState, env, sls, full string, p mapPair) {
 
 // parseExclude reads an `exclude:` block.
 func (r *run) parseExclude(st *fileState, sls, full string, p mapPair) {
-	v, err := nodeValue(p.Val, "")
+	v, err := nodeValueOrdered(p.Val, "", r.order)
 	list, ok := v.([]any)
 	if err != nil || !ok {
 		r.errorf("Exclude Declaration in SLS %s is not formed as a list (%s:%d)", sls, full, p.KeyN.Line)

@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 
+	"brine/provision/compile/jinja"
+
 	"gopkg.in/yaml.v3"
 )
 
@@ -106,15 +108,20 @@ func scalarKey(k *yaml.Node) (string, error) {
 // string, int, float64, bool, nil). parentKey is the mapping key the value is
 // under, used to keep mode-like integers as literal text.
 func nodeValue(n *yaml.Node, parentKey string) (any, error) {
+	return nodeValueOrdered(n, parentKey, nil)
+}
+
+// nodeValueOrdered is nodeValue noting each mapping's key order in o.
+func nodeValueOrdered(n *yaml.Node, parentKey string, o *jinja.KeyOrder) (any, error) {
 	budget := maxYAMLNodes
-	return nodeValueDepth(n, parentKey, 0, &budget)
+	return nodeValueDepth(n, parentKey, 0, &budget, o)
 }
 
 // maxYAMLNodes bounds the nodes one value may expand to, so alias bombs
 // ("billion laughs") fail instead of eating the controller's memory.
 const maxYAMLNodes = 1 << 20
 
-func nodeValueDepth(n *yaml.Node, parentKey string, depth int, budget *int) (any, error) {
+func nodeValueDepth(n *yaml.Node, parentKey string, depth int, budget *int, o *jinja.KeyOrder) (any, error) {
 	if depth > 200 {
 		return nil, fmt.Errorf("line %d: YAML nested too deeply", n.Line)
 	}
@@ -131,7 +138,7 @@ func nodeValueDepth(n *yaml.Node, parentKey string, depth int, budget *int) (any
 	case yaml.SequenceNode:
 		out := make([]any, 0, len(n.Content))
 		for _, c := range n.Content {
-			v, err := nodeValueDepth(c, "", depth+1, budget)
+			v, err := nodeValueDepth(c, "", depth+1, budget, o)
 			if err != nil {
 				return nil, err
 			}
@@ -144,8 +151,15 @@ func nodeValueDepth(n *yaml.Node, parentKey string, depth int, budget *int) (any
 			return nil, err
 		}
 		out := make(map[string]any, len(pairs))
+		if o != nil {
+			keys := make([]string, len(pairs))
+			for i, p := range pairs {
+				keys[i] = p.Key
+			}
+			o.Note(keys)
+		}
 		for _, p := range pairs {
-			v, err := nodeValueDepth(p.Val, p.Key, depth+1, budget)
+			v, err := nodeValueDepth(p.Val, p.Key, depth+1, budget, o)
 			if err != nil {
 				return nil, err
 			}
@@ -156,7 +170,7 @@ func nodeValueDepth(n *yaml.Node, parentKey string, depth int, budget *int) (any
 		if len(n.Content) == 0 {
 			return nil, nil
 		}
-		return nodeValueDepth(n.Content[0], parentKey, depth+1, budget)
+		return nodeValueDepth(n.Content[0], parentKey, depth+1, budget, o)
 	}
 	return nil, fmt.Errorf("line %d: unsupported YAML node", n.Line)
 }

@@ -79,7 +79,20 @@ func New(loader Loader) *Env {
 // Render renders src (template name `name`, used in errors as "name:LINE: message") with vars
 // as the context. Errors are *Error; Render never panics.
 func (e *Env) Render(name string, src []byte, vars map[string]any) (out string, err error) {
-	r := &renderer{env: e, name: name}
+	return e.RenderWith(name, src, vars, Options{})
+}
+
+// Options are per-render settings.
+type Options struct {
+	// Order gives Go maps reaching the template (vars, function results)
+	// their dictionary key order, and learns the order of dictionaries the
+	// template hands to functions (nil: keys sorted).
+	Order *KeyOrder
+}
+
+// RenderWith is Render with options.
+func (e *Env) RenderWith(name string, src []byte, vars map[string]any, o Options) (out string, err error) {
+	r := &renderer{env: e, name: name, order: o.Order}
 	defer func() {
 		if p := recover(); p != nil {
 			out = ""
@@ -92,7 +105,7 @@ func (e *Env) Render(name string, src []byte, vars map[string]any) (out string, 
 	}
 	globals := newFrame(nil, tpl)
 	for k, v := range vars {
-		globals.set(k, fromGo(v))
+		globals.set(k, fromGoOrdered(v, r.order))
 	}
 	r.globals = globals
 	var sb strings.Builder

@@ -60,6 +60,7 @@ type renderer struct {
 	alloced int
 	line    int
 	cur     *frame // frame whose template is executing (for error file names)
+	order   *KeyOrder
 }
 
 type macro struct {
@@ -773,11 +774,11 @@ func (r *renderer) callValue(fn any, args []any, kw map[string]any) any {
 func (r *renderer) callGo(c Callable, args []any, kw map[string]any) any {
 	ga := make([]any, len(args))
 	for i, a := range args {
-		ga[i] = toGo(a)
+		ga[i] = toGoOrdered(a, r.order)
 	}
 	gk := make(map[string]any, len(kw))
 	for k, v := range kw {
-		gk[k] = toGo(v)
+		gk[k] = toGoOrdered(v, r.order)
 	}
 	line, cur := r.line, r.cur
 	res, err := safeCall(c, ga, gk)
@@ -785,7 +786,7 @@ func (r *renderer) callGo(c Callable, args []any, kw map[string]any) any {
 	if err != nil {
 		r.fail("%v", err)
 	}
-	return fromGo(res)
+	return fromGoOrdered(res, r.order)
 }
 
 // safeCall runs a Go callback, turning a panic in it into an error.

@@ -564,7 +564,7 @@ func (r *renderer) getAttr(x any, name string) any {
 		}
 	case Getter:
 		if it, ok := v.GetAttr(name); ok {
-			return fromGo(it)
+			return fromGoOrdered(it, r.order)
 		}
 		return undefined{name: name, hint: fmt.Sprintf("'%s' has no attribute '%s'", typeName(x), name)}
 	case *module:
@@ -634,7 +634,7 @@ func (r *renderer) getItem(x any, key any) any {
 		}
 	case Getter:
 		if it, ok := v.GetItem(toGo(key)); ok {
-			return fromGo(it)
+			return fromGoOrdered(it, r.order)
 		}
 		return undefined{name: pyStr(key), hint: fmt.Sprintf("'%s' has no item %s", typeName(x), pyRepr(key))}
 	case *module, *loopObj, *namespace, *macro:

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"reflect"
-	"sort"
 
 	"brine/provision/pyfmt"
 )
@@ -149,9 +148,12 @@ func hashKeyDepth(k any, depth int) (any, bool) {
 }
 
 // fromGo converts plain Go values into engine values.
-func fromGo(v any) any { return fromGoDepth(v, 0) }
+func fromGo(v any) any { return fromGoDepth(v, 0, nil) }
 
-func fromGoDepth(v any, depth int) any {
+// fromGoOrdered is fromGo with dictionary keys in o's order.
+func fromGoOrdered(v any, o *KeyOrder) any { return fromGoDepth(v, 0, o) }
+
+func fromGoDepth(v any, depth int, o *KeyOrder) any {
 	if depth > maxDataDepth {
 		return nil
 	}
@@ -191,7 +193,7 @@ func fromGoDepth(v any, depth int) any {
 	case []any:
 		l := &pyList{items: make([]any, len(x))}
 		for i, it := range x {
-			l.items[i] = fromGoDepth(it, depth+1)
+			l.items[i] = fromGoDepth(it, depth+1, o)
 		}
 		return l
 	case []string:
@@ -201,26 +203,22 @@ func fromGoDepth(v any, depth int) any {
 		}
 		return l
 	case map[string]any:
-		keys := make([]string, 0, len(x))
-		for k := range x {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
+		keys := o.Keys(x)
 		d := &pyDict{keys: make([]any, len(keys)), m: make(map[any]any, len(keys))}
 		for i, k := range keys {
 			d.keys[i] = k
-			d.m[k] = fromGoDepth(x[k], depth+1)
+			d.m[k] = fromGoDepth(x[k], depth+1, o)
 		}
 		return d
 	case map[any]any:
 		keys := make([]any, 0, len(x))
 		for k := range x {
-			keys = append(keys, fromGoDepth(k, depth+1))
+			keys = append(keys, fromGoDepth(k, depth+1, o))
 		}
 		sortValues(keys)
 		d := newDict()
 		for _, k := range keys {
-			d.Set(k, fromGoDepth(x[k], depth+1))
+			d.Set(k, fromGoDepth(x[k], depth+1, o))
 		}
 		return d
 	case error:
@@ -236,7 +234,7 @@ func fromGoDepth(v any, depth int) any {
 		}
 		l := &pyList{items: make([]any, rv.Len())}
 		for i := range l.items {
-			l.items[i] = fromGoDepth(rv.Index(i).Interface(), depth+1)
+			l.items[i] = fromGoDepth(rv.Index(i).Interface(), depth+1, o)
 		}
 		return l
 	case reflect.Map:
@@ -244,7 +242,7 @@ func fromGoDepth(v any, depth int) any {
 		vals := map[any]reflect.Value{}
 		iter := rv.MapRange()
 		for iter.Next() {
-			k := fromGoDepth(iter.Key().Interface(), depth+1)
+			k := fromGoDepth(iter.Key().Interface(), depth+1, o)
 			keys = append(keys, k)
 			if hk, ok := hashKey(k); ok {
 				vals[hk] = iter.Value()
@@ -257,14 +255,14 @@ func fromGoDepth(v any, depth int) any {
 			if !ok {
 				continue
 			}
-			d.Set(k, fromGoDepth(vals[hk].Interface(), depth+1))
+			d.Set(k, fromGoDepth(vals[hk].Interface(), depth+1, o))
 		}
 		return d
 	case reflect.Pointer:
 		if rv.IsNil() {
 			return nil
 		}
-		return fromGoDepth(rv.Elem().Interface(), depth+1)
+		return fromGoDepth(rv.Elem().Interface(), depth+1, o)
 	case reflect.String:
 		return rv.String()
 	case reflect.Bool:
@@ -278,9 +276,12 @@ func fromGoDepth(v any, depth int) any {
 }
 
 // toGo converts engine values back into plain Go values.
-func toGo(v any) any { return toGoDepth(v, 0) }
+func toGo(v any) any { return toGoDepth(v, 0, nil) }
 
-func toGoDepth(v any, depth int) any {
+// toGoOrdered is toGo noting each dictionary's key order in o.
+func toGoOrdered(v any, o *KeyOrder) any { return toGoDepth(v, 0, o) }
+
+func toGoDepth(v any, depth int, o *KeyOrder) any {
 	if depth > maxDataDepth {
 		return nil
 	}
@@ -288,27 +289,32 @@ func toGoDepth(v any, depth int) any {
 	case *pyList:
 		out := make([]any, len(x.items))
 		for i, it := range x.items {
-			out[i] = toGoDepth(it, depth+1)
+			out[i] = toGoDepth(it, depth+1, o)
 		}
 		return out
 	case pyTuple:
 		out := make([]any, len(x))
 		for i, it := range x {
-			out[i] = toGoDepth(it, depth+1)
+			out[i] = toGoDepth(it, depth+1, o)
 		}
 		return out
 	case *pyDict:
 		out := make(map[string]any, len(x.keys))
+		var order []string
 		for _, k := range x.keys {
 			ks, ok := x.key(k).(string)
 			if !ok {
 				ks = pyStr(x.key(k))
 			}
-			out[ks] = toGoDepth(x.m[k], depth+1)
+			out[ks] = toGoDepth(x.m[k], depth+1, o)
+			if o != nil {
+				order = append(order, ks)
+			}
 		}
+		o.Note(order)
 		return out
 	case *namespace:
-		return toGoDepth(x.d, depth)
+		return toGoDepth(x.d, depth, o)
 	case undefined:
 		return nil
 	}
