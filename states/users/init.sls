@@ -12,7 +12,11 @@ user-{{ name }}:
     - shell: {{ u.get('shell', '/bin/bash') }}
     - home: /home/{{ name }}
     - createhome: True
-    - groups:
+    # optional_groups, not groups: the admins group is made by this same run
+    # (the require below), and Salt's user.present checks groups before
+    # anything else, in a dry run too, so `groups` would fail test=True on a
+    # fresh host; an optional group missing from a dry run is skipped.
+    - optional_groups:
       - admins
     - require:
       - group: admins

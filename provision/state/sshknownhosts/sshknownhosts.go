@@ -410,6 +410,14 @@ func absent(ctx context.Context, env *state.Env, c lowstate.Chunk) *lowstate.Res
 	}
 	full, err := knownHostsFile(env, a.user, a.config)
 	if err != nil {
+		// salt/modules/ssh.py get_known_host_entries returns the error as
+		// a (truthy) dict, so Salt's absent() goes on as if the host were
+		// there: test mode predicts the removal (the user may come from
+		// an earlier state); a real run fails with the error rm_known_host
+		// returns.
+		if env.Test {
+			return state.Pending("Key for "+a.name+" is set to be removed from "+a.config, nil)
+		}
 		return state.Failed(err.Error())
 	}
 	have, err := stored(ctx, env, full, a.name, 0, "")

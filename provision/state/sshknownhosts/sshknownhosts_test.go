@@ -98,3 +98,23 @@ func TestFingerprint(t *testing.T) {
 		t.Errorf("bad key fingerprint %q", fp)
 	}
 }
+
+// TestAbsentForAUserNotThereYet: Salt's get_known_host_entries returns its
+// "User X does not exist" error as a dict, which absent() takes for
+// entries: test mode predicts the removal, a real run fails with the error.
+func TestAbsentForAUserNotThereYet(t *testing.T) {
+	root := t.TempDir()
+	os.MkdirAll(filepath.Join(root, "etc"), 0o755)
+	os.WriteFile(filepath.Join(root, "etc/passwd"), []byte("root:x:0:0:root:/root:/bin/sh\n"), 0o644)
+	env := &state.Env{Root: root, Exec: state.NewHostExecutor(), Test: true}
+	c := lowstate.Chunk{"name": "old.example.com", "user": "buser"}
+	r := absent(context.Background(), env, c)
+	if statetest.Result(r) != "None" || r.Comment != "Key for old.example.com is set to be removed from .ssh/known_hosts" {
+		t.Errorf("test: %s %q", statetest.Result(r), r.Comment)
+	}
+	env.Test = false
+	r = absent(context.Background(), env, c)
+	if statetest.Result(r) != "false" || r.Comment != "User buser does not exist" {
+		t.Errorf("run: %s %q", statetest.Result(r), r.Comment)
+	}
+}

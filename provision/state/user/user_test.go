@@ -96,6 +96,17 @@ func TestPresentErrors(t *testing.T) {
 	if statetest.Result(r) != "false" || !strings.Contains(r.Comment, "nogroup") {
 		t.Errorf("gid: %q", r.Comment)
 	}
+	// Salt's dry run: the groups check comes first and fails in test mode
+	// too; a new user's gid is not looked up, so it is predicted
+	env.Test = true
+	r = call(env, "present", lowstate.Chunk{"name": "x", "gid": "x", "groups": []any{"x", "sudo", "wheel"}})
+	if statetest.Result(r) != "false" || r.Comment != "The following group(s) are not present: x,wheel" {
+		t.Errorf("dry run, missing groups: %s %q", statetest.Result(r), r.Comment)
+	}
+	r = call(env, "present", lowstate.Chunk{"name": "x", "gid": "nogroup", "optional_groups": []any{"wheel"}})
+	if statetest.Result(r) != "None" || r.Comment != "User x set to be added" {
+		t.Errorf("dry run, gid made by an earlier state: %s %q", statetest.Result(r), r.Comment)
+	}
 }
 
 func TestExistingUserGroupAndSystem(t *testing.T) {
