@@ -129,6 +129,11 @@ func (r *run) resolveSource(c lowstate.Chunk, key string, templ bool) {
 		r.files[h] = data
 		c[lowstate.KeyFile] = h
 		c[lowstate.KeySource] = u
+		if lowstate.KeepMode(c["mode"]) {
+			if st, err := os.Stat(full); err == nil {
+				c[lowstate.KeyModes] = map[string]any{"": octalPerm(st.Mode())}
+			}
+		}
 		return
 	}
 	if remoteFailed {
@@ -271,6 +276,8 @@ func (r *run) resolveRecurse(c lowstate.Chunk, key string) {
 	rel = strings.Trim(cleanRel(rel), "/")
 	incl, excl := c["include_pat"], c["exclude_pat"]
 	files := map[string]any{}
+	modes := map[string]any{}
+	keep := lowstate.KeepMode(c["file_mode"])
 	dirSet := map[string]bool{}
 	found := false
 	for _, root := range r.c.tree.FileRoots[senv] {
@@ -310,6 +317,11 @@ func (r *run) resolveRecurse(c lowstate.Chunk, key string) {
 			h := hashBytes(out)
 			r.files[h] = out
 			files[relp] = h
+			if keep {
+				if st, err := os.Stat(p); err == nil {
+					modes[relp] = octalPerm(st.Mode())
+				}
+			}
 			return nil
 		})
 		if err != nil {
@@ -332,6 +344,9 @@ func (r *run) resolveRecurse(c lowstate.Chunk, key string) {
 		dirs = append(dirs, d)
 	}
 	c[lowstate.KeyFiles] = files
+	if keep {
+		c[lowstate.KeyModes] = modes
+	}
 	c[lowstate.KeyDirs] = dirs
 	c[lowstate.KeySource] = u
 }
@@ -374,4 +389,20 @@ func (r *run) templateKwargs(c lowstate.Chunk) map[string]any {
 		out[k] = v
 	}
 	return out
+}
+
+// octalPerm is a file's permission bits as Salt's cp.stat_file(octal=True)
+// gives them: "0644".
+func octalPerm(m fs.FileMode) string {
+	p := uint32(m.Perm())
+	if m&fs.ModeSetuid != 0 {
+		p |= 0o4000
+	}
+	if m&fs.ModeSetgid != 0 {
+		p |= 0o2000
+	}
+	if m&fs.ModeSticky != 0 {
+		p |= 0o1000
+	}
+	return fmt.Sprintf("%04o", p)
 }

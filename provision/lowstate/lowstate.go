@@ -29,6 +29,11 @@ const (
 	// KeyDirs lists relative directory paths (file.recurse), so empty
 	// directories survive.
 	KeyDirs = "__brine_dirs__"
+	// KeyModes maps the relative paths of KeyFiles (file.recurse) or ""
+	// (a single source) to their source file's permission bits as an octal
+	// string ("0644"), for a state asking to keep them (mode: keep,
+	// file_mode: keep): Salt reads them from the master with cp.stat_file.
+	KeyModes = "__brine_modes__"
 	// KeySource is the salt:// URL the source resolved to (for comments).
 	KeySource = "__brine_source__"
 	// KeyIntText lists the arguments that are unquoted integers kept as
@@ -295,4 +300,11 @@ type Bundle struct {
 func MarshalChunks(c []Chunk) string {
 	b, _ := json.MarshalIndent(c, "", "  ")
 	return string(b)
+}
+
+// KeepMode reports a mode argument of "keep" (any case): Salt then gives
+// the target its source file's mode (KeyModes).
+func KeepMode(v any) bool {
+	s, ok := v.(string)
+	return ok && strings.EqualFold(s, "keep")
 }

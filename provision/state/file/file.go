@@ -349,3 +349,36 @@ func lookupPath(m map[string]any, path string) (any, bool) {
 	}
 	return cur, true
 }
+
+// keptModes is the chunk without its modeKey argument when that asks to
+// keep the source's mode, and the source modes the compiler packed
+// (lowstate.KeyModes, by relative path; "" for a single source).
+func keptModes(c lowstate.Chunk, modeKey string) (lowstate.Chunk, map[string]string) {
+	if !lowstate.KeepMode(c[modeKey]) {
+		return c, nil
+	}
+	cc := make(lowstate.Chunk, len(c))
+	for k, v := range c {
+		cc[k] = v
+	}
+	delete(cc, modeKey)
+	modes := map[string]string{}
+	for k, v := range state.ArgStrMap(c, lowstate.KeyModes) {
+		modes[k] = v
+	}
+	return cc, modes
+}
+
+// withMode is p with the mode of modes[rel] when there is one.
+func withMode(p perms, modes map[string]string, rel string) (perms, *lowstate.Result) {
+	m, ok := modes[rel]
+	if !ok {
+		return p, nil
+	}
+	fm, s, err := state.ParseMode(m)
+	if err != nil {
+		return p, state.Failed(fmt.Sprintf("source mode %q: %v", m, err))
+	}
+	p.mode, p.modeStr = fm, s
+	return p, nil
+}

@@ -926,3 +926,31 @@ func TestDirectoryDryRunAsSalt(t *testing.T) {
 	r := call(t, newEnv(root, nil, false), mk("directory", "/srv/www", "user", "nosuchuser"))
 	expect(t, r, F, "User nosuchuser is not available")
 }
+
+// TestKeepMode: mode: keep and file_mode: keep take the source's mode the
+// compiler packed (lowstate.KeyModes), in the prediction and the real run.
+func TestKeepMode(t *testing.T) {
+	root := newRoot(t)
+	b := bundle{}
+	h := b.add("#!/bin/sh\n")
+	c := mk("managed", "/usr/local/bin/run.sh", lowstate.KeyFile, h, "mode", "keep", "makedirs", true,
+		lowstate.KeyModes, map[string]any{"": "0750"})
+	r := call(t, newEnv(root, b, true), c)
+	if r.Result != nil || r.Changes["mode"] != "0750" {
+		t.Errorf("test mode: %v %v", r.Result, r.Changes)
+	}
+	expect(t, call(t, newEnv(root, b, false), c), T, "File /usr/local/bin/run.sh updated")
+	if m := mode(t, root, "usr/local/bin/run.sh").Perm(); m != 0o750 {
+		t.Errorf("mode %v", m)
+	}
+	rc := mk("recurse", "/opt/tree", lowstate.KeyFiles, map[string]any{"bin/tool": b.add("x"), "etc/conf": b.add("y")},
+		"file_mode", "keep", lowstate.KeyModes, map[string]any{"bin/tool": "0755", "etc/conf": "0640"})
+	expect(t, call(t, newEnv(root, b, false), rc), T, "Recursively updated /opt/tree")
+	if m := mode(t, root, "opt/tree/bin/tool").Perm(); m != 0o755 {
+		t.Errorf("bin/tool mode %v", m)
+	}
+	if m := mode(t, root, "opt/tree/etc/conf").Perm(); m != 0o640 {
+		t.Errorf("etc/conf mode %v", m)
+	}
+	expect(t, call(t, newEnv(root, b, false), rc), T, "The directory /opt/tree is in the correct state")
+}

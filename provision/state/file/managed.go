@@ -119,8 +119,12 @@ func managed(ctx context.Context, env *state.Env, c lowstate.Chunk) *lowstate.Re
 	if r := checkAbs(name); r != nil {
 		return r
 	}
-	p, fail := getPerms(env, c, "mode")
+	pc, modes := keptModes(c, "mode")
+	p, fail := getPerms(env, pc, "mode")
 	if fail != nil {
+		return fail
+	}
+	if p, fail = withMode(p, modes, ""); fail != nil {
 		return fail
 	}
 	want, have, fail := wantedContent(env, c)

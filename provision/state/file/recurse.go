@@ -37,7 +37,8 @@ func recurse(_ context.Context, env *state.Env, c lowstate.Chunk) *lowstate.Resu
 	if fail != nil {
 		return fail
 	}
-	fp, fail := getPerms(env, c, "file_mode")
+	fc, modes := keptModes(c, "file_mode")
+	fp, fail := getPerms(env, fc, "file_mode")
 	if fail != nil {
 		return fail
 	}
@@ -114,6 +115,7 @@ func recurse(_ context.Context, env *state.Env, c lowstate.Chunk) *lowstate.Resu
 		hp   string
 		want []byte
 		ch   map[string]any
+		p    perms
 	}
 	var writes []write
 	for _, rel := range rels {
@@ -127,13 +129,17 @@ func recurse(_ context.Context, env *state.Env, c lowstate.Chunk) *lowstate.Resu
 		if err != nil {
 			ffi = nil
 		}
-		cc, err := contentPlan(c, fhp, ffi, data, fp)
+		ffp, fail := withMode(fp, modes, rel)
+		if fail != nil {
+			return fail
+		}
+		cc, err := contentPlan(c, fhp, ffi, data, ffp)
 		if err != nil {
 			return state.Failed(fmt.Sprintf("Unable to read %s: %v", tp, err))
 		}
 		if len(cc) > 0 {
 			ch[tp] = cc
-			writes = append(writes, write{fhp, data, cc})
+			writes = append(writes, write{fhp, data, cc, ffp})
 			note(tp, fmt.Sprintf("The file %s is set to be changed\nNote: No changes made, actual changes may\nbe different due to other states.", tp))
 		}
 	}
@@ -175,7 +181,7 @@ func recurse(_ context.Context, env *state.Env, c lowstate.Chunk) *lowstate.Resu
 		}
 	}
 	for _, w := range writes {
-		if err := applyContent(w.hp, w.ch, w.want, fp); err != nil {
+		if err := applyContent(w.hp, w.ch, w.want, w.p); err != nil {
 			return state.Failed(fmt.Sprintf("Unable to manage file: %v", err))
 		}
 	}
