@@ -679,3 +679,31 @@ func TestAnyRequisitesIgnoreFailuresWhenOneMatches(t *testing.T) {
 	want(t, byID(t, res, "oc_plain"), F, "One or more requisite failed: s.bad")
 	want(t, byID(t, res, "oc_any_quiet"), F, "One or more requisite failed: s.bad")
 }
+
+// TestRunOrderIsSalts: State.call_chunk runs a chunk's requisites depth
+// first, in the order they are written (require before watch before
+// prereq), not in chunk order; a prereq holder runs after the prereq
+// target's own requisites and before the target (users-formula's
+// "users_X_user_prereq" directories).
+func TestRunOrderIsSalts(t *testing.T) {
+	res := runChunks(t, true,
+		chunk("s", "x", "test.succeed_without_changes", "order", 1, "require", req("test", "b", "test", "a"), "watch", req("test", "w")),
+		chunk("s", "w", "test.succeed_without_changes", "order", 2),
+		chunk("s", "a", "test.succeed_without_changes", "order", 3),
+		chunk("s", "b", "test.succeed_without_changes", "order", 4),
+		chunk("s", "recurse", "test.succeed_without_changes", "order", 5, "require", req("test", "user")),
+		chunk("s", "prereq-dir", "test.succeed_with_changes", "order", 6, "prereq", req("test", "user")),
+		chunk("s", "grp2", "test.succeed_without_changes", "order", 7),
+		chunk("s", "user", "test.succeed_with_changes", "order", 8, "require", req("test", "grp2", "test", "grp1")),
+		chunk("s", "grp1", "test.succeed_without_changes", "order", 9),
+	)
+	got := res.Ordered()
+	var ids []string
+	for _, tag := range got {
+		_, id, _, _ := lowstate.SplitTag(tag)
+		ids = append(ids, id)
+	}
+	if want := "b a w x grp2 grp1 prereq-dir user recurse"; strings.Join(ids, " ") != want {
+		t.Errorf("run order %q, want %q", strings.Join(ids, " "), want)
+	}
+}

@@ -1,8 +1,9 @@
 package state
 
 import (
-	"container/heap"
 	"fmt"
+	"slices"
+	"sort"
 	"strings"
 
 	"brine/provision/fnmatch"
@@ -245,12 +246,18 @@ func notFoundComment(lost map[string][]lowstate.Ref) string {
 	return b.String()
 }
 
-// topoOrder sorts nodes so that every node comes after its requisites; among
-// ready nodes the lowest key wins, where a node's key is the lowest order of
-// itself and everything that (transitively) depends on it, so requisites pull
-// their targets earlier. Nodes in a cycle are returned in cyclic.
+// topoOrder is the order Salt's State.call_chunks runs the nodes in: the
+// chunks in order (order, then definition), each after its requisites,
+// which call_chunk runs depth first in the order it lists requisite types
+// (require, require_any, watch, watch_any, prereq, onfail, onfail_any,
+// onchanges, onchanges_any, then prerequired) and, within a type, as they
+// are written, each matching chunk in chunk order. A prereq target's
+// test-mode check node comes before the node that prereqs it; the target
+// itself runs after that node (prerequired). Nodes in a requisite cycle,
+// and those depending on one, are returned in cyclic.
 func topoOrder(nodes []*node) (order []int, cyclic []int) {
 	n := len(nodes)
+	// Kahn's pass finds the nodes a cycle keeps from ever being ready.
 	dependents := make([][]int, n)
 	indeg := make([]int, n)
 	for _, nd := range nodes {
@@ -264,95 +271,65 @@ func topoOrder(nodes []*node) (order []int, cyclic []int) {
 			indeg[nd.idx]++
 		}
 	}
-	// effective key: min (order, definition index) over the node and its
-	// transitive dependents.
-	type okey struct {
-		order float64
-		idx   int
-	}
-	lessKey := func(a, b okey) bool {
-		if a.order != b.order {
-			return a.order < b.order
-		}
-		return a.idx < b.idx
-	}
-	key := make([]okey, n)
-	state := make([]int8, n) // 0 new, 1 visiting, 2 done
-	var visit func(i int) okey
-	visit = func(i int) okey {
-		own := okey{nodes[i].order, nodes[i].of}
-		switch state[i] {
-		case 1:
-			return own
-		case 2:
-			return key[i]
-		}
-		state[i] = 1
-		k := own
-		for _, d := range dependents[i] {
-			if dk := visit(d); lessKey(dk, k) {
-				k = dk
-			}
-		}
-		key[i] = k
-		state[i] = 2
-		return k
-	}
-	for i := range nodes {
-		visit(i)
-	}
-	less := func(a, b int) bool {
-		if key[a] != key[b] {
-			return lessKey(key[a], key[b])
-		}
-		if nodes[a].order != nodes[b].order {
-			return nodes[a].order < nodes[b].order
-		}
-		ia, ib := nodes[a].of, nodes[b].of
-		if ia != ib {
-			return ia < ib
-		}
-		// a prereq check runs before the chunk it checks
-		return nodes[a].check && !nodes[b].check
-	}
-	ready := &nodeHeap{less: less}
+	var queue []int
 	for i := range nodes {
 		if indeg[i] == 0 {
-			heap.Push(ready, i)
+			queue = append(queue, i)
 		}
 	}
-	done := make([]bool, n)
-	for ready.Len() > 0 {
-		cur := heap.Pop(ready).(int)
-		order = append(order, cur)
-		done[cur] = true
+	ok := make([]bool, n)
+	for len(queue) > 0 {
+		cur := queue[0]
+		queue = queue[1:]
+		ok[cur] = true
 		for _, d := range dependents[cur] {
-			indeg[d]--
-			if indeg[d] == 0 {
-				heap.Push(ready, d)
+			if indeg[d]--; indeg[d] == 0 {
+				queue = append(queue, d)
 			}
 		}
 	}
 	for i := range nodes {
-		if !done[i] {
+		if !ok[i] {
 			cyclic = append(cyclic, i)
 		}
 	}
+	rank := map[string]int{}
+	for i, t := range []string{reqRequire, reqRequireAny, reqWatch, reqWatchAny, reqPrereq, reqOnfail, reqOnfailAny,
+		reqOnfailAll, reqOnchanges, reqOnchangesAny, reqPrerequired} {
+		rank[t] = i
+	}
+	visited := make([]bool, n)
+	var visit func(i int)
+	visit = func(i int) {
+		if visited[i] || !ok[i] {
+			return
+		}
+		visited[i] = true
+		deps := slices.Clone(nodes[i].deps)
+		slices.SortStableFunc(deps, func(a, b edge) int { return rank[a.typ] - rank[b.typ] })
+		for _, e := range deps {
+			visit(e.to)
+		}
+		order = append(order, i)
+	}
+	top := make([]int, 0, n)
+	for i, nd := range nodes {
+		if !nd.check {
+			top = append(top, i)
+		}
+	}
+	sort.SliceStable(top, func(a, b int) bool {
+		na, nb := nodes[top[a]], nodes[top[b]]
+		if na.order != nb.order {
+			return na.order < nb.order
+		}
+		return na.of < nb.of
+	})
+	for _, i := range top {
+		visit(i)
+	}
+	for i := range nodes {
+		visit(i) // check nodes no chunk reaches (none expected)
+	}
 	return order, cyclic
-}
-
-// nodeHeap is the ready queue of topoOrder, ordered by less.
-type nodeHeap struct {
-	items []int
-	less  func(a, b int) bool
-}
-
-func (h *nodeHeap) Len() int           { return len(h.items) }
-func (h *nodeHeap) Less(i, j int) bool { return h.less(h.items[i], h.items[j]) }
-func (h *nodeHeap) Swap(i, j int)      { h.items[i], h.items[j] = h.items[j], h.items[i] }
-func (h *nodeHeap) Push(x any)         { h.items = append(h.items, x.(int)) }
-func (h *nodeHeap) Pop() any {
-	x := h.items[len(h.items)-1]
-	h.items = h.items[:len(h.items)-1]
-	return x
 }
