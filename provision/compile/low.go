@@ -64,7 +64,6 @@ func (r *run) finish() (*Result, error) {
 	}
 	r.applyExclude(h)
 	chunks := r.compileChunks(h)
-	r.checkRequisites(chunks)
 	r.checkSpecs(chunks)
 	if len(r.errs) > 0 {
 		return nil, r.failure()
@@ -218,6 +217,13 @@ func refsToList(refs []lowstate.Ref) []any {
 
 // verify checks the structure of the highstate (Salt's verify_high).
 func (r *run) verify(h *fileState) {
+	// reqs is verify_high's recursion table: id -> the state (module) of
+	// its last requisite argument, and each target value -> its type.
+	type reqEntry struct {
+		state string
+		to    map[string]string
+	}
+	reqs := map[string]*reqEntry{}
 	for _, id := range h.ids {
 		d := h.decls[id]
 		for _, s := range d.States {
@@ -252,6 +258,27 @@ func (r *run) verify(h *fileState) {
 				for _, rf := range refs {
 					if i := strings.IndexByte(rf.Kind, '.'); i >= 0 {
 						r.errorf("Invalid requisite type '%s' in state '%s', in SLS '%s'. Requisite types must not contain dots, did you mean '%s'?", rf.Kind, id, d.SLS, rf.Kind[:i])
+					}
+				}
+				// Salt's verify_high finds one recursion at compile time: two
+				// ids requiring each other by id with each one's state as the
+				// type (only require, watch, prereq and onchanges; each such
+				// argument starts the id's table afresh, as Salt's does).
+				// Other cycles fail their states when they run ("Recursive
+				// requisite found"), as in Salt 3007.
+				switch a.Key {
+				case "require", "watch", "prereq", "onchanges":
+				default:
+					continue
+				}
+				e := &reqEntry{state: s.Module, to: map[string]string{}}
+				reqs[id] = e
+				for _, rf := range refs {
+					e.to[rf.Target] = rf.Kind
+					if o, ok := reqs[rf.Target]; ok {
+						if kind, ok := o.to[id]; ok && kind == s.Module && o.state == rf.Kind {
+							r.errorf(`A recursive requisite was found, SLS "%s" ID "%s" ID "%s"`, d.SLS, id, rf.Target)
+						}
 					}
 				}
 			}
@@ -524,184 +551,6 @@ func cloneChunk(c lowstate.Chunk) lowstate.Chunk {
 		out[k] = deepCopy(v)
 	}
 	return out
-}
-
-// chunkRefs lists a chunk's requisites of the given keys.
-func chunkRefs(c lowstate.Chunk, key string) []lowstate.Ref {
-	refs, _ := reqList(c[key], false)
-	return refs
-}
-
-// refMatches reports whether chunk c is a target of requisite ref rf.
-func refMatches(rf lowstate.Ref, c lowstate.Chunk) bool {
-	switch rf.Kind {
-	case "sls":
-		return fnmatch.Match(rf.Target, c.SLS()) || includedFrom(c, rf.Target)
-	case "id":
-		return fnmatch.Match(rf.Target, c.ID()) || fnmatch.Match(rf.Target, c.Name())
-	}
-	return c.State() == rf.Kind && (fnmatch.Match(rf.Target, c.ID()) || fnmatch.Match(rf.Target, c.Name()))
-}
-
-// includedFrom reports whether chunk c's SLS was included by sls (Salt
-// matches an sls requisite against __sls_included_from__ too, exactly).
-func includedFrom(c lowstate.Chunk, sls string) bool {
-	l, _ := c["__sls_included_from__"].([]any)
-	for _, s := range l {
-		if s == sls {
-			return true
-		}
-	}
-	return false
-}
-
-// orderingRequisites are the requisites that force their target to run
-// first; a cycle through them can never run.
-func orderingRequisites() map[string]bool {
-	return map[string]bool{"require": true, "require_any": true, "watch": true, "watch_any": true,
-		"onfail": true, "onfail_any": true, "onfail_all": true, "onchanges": true, "onchanges_any": true}
-}
-
-// chunkIndex finds requisite targets: exact ids, names and SLS through maps,
-// globs by scanning.
-type chunkIndex struct {
-	chunks []*chunk
-	byID   map[string][]int
-	byName map[string][]int
-	bySLS  map[string][]int
-	byInc  map[string][]int // by __sls_included_from__ entry
-}
-
-func newChunkIndex(chunks []*chunk) *chunkIndex {
-	x := &chunkIndex{chunks: chunks, byID: map[string][]int{}, byName: map[string][]int{}, bySLS: map[string][]int{}, byInc: map[string][]int{}}
-	for i, c := range chunks {
-		if l, ok := c.Chunk["__sls_included_from__"].([]any); ok {
-			for _, s := range l {
-				if name, ok := s.(string); ok && name != c.SLS() {
-					x.byInc[name] = append(x.byInc[name], i)
-				}
-			}
-		}
-		x.byID[c.ID()] = append(x.byID[c.ID()], i)
-		if n := c.Name(); n != c.ID() {
-			x.byName[n] = append(x.byName[n], i)
-		}
-		x.bySLS[c.SLS()] = append(x.bySLS[c.SLS()], i)
-	}
-	return x
-}
-
-// targets returns the indexes of the chunks rf points at, in order.
-func (x *chunkIndex) targets(rf lowstate.Ref) []int {
-	if strings.ContainsAny(rf.Target, "*?[") {
-		var out []int
-		for i, c := range x.chunks {
-			if refMatches(rf, c.Chunk) {
-				out = append(out, i)
-			}
-		}
-		return out
-	}
-	var cand []int
-	if rf.Kind == "sls" {
-		cand = append(append([]int(nil), x.bySLS[rf.Target]...), x.byInc[rf.Target]...)
-		sort.Ints(cand)
-	} else {
-		cand = append(append([]int(nil), x.byID[rf.Target]...), x.byName[rf.Target]...)
-		sort.Ints(cand)
-	}
-	var out []int
-	for i, j := range cand {
-		if i > 0 && cand[i-1] == j {
-			continue
-		}
-		if rf.Kind == "sls" || rf.Kind == "id" || x.chunks[j].State() == rf.Kind {
-			out = append(out, j)
-		}
-	}
-	return out
-}
-
-// checkRequisites reports requisite cycles. A requisite that points at
-// nothing is not a compile error: as in Salt, that state fails when it
-// runs ("The following requisites were not found"), its dependants with
-// it, and every other state runs (the engine finds the missing targets).
-func (r *run) checkRequisites(chunks []*chunk) {
-	x := newChunkIndex(chunks)
-	ordering := orderingRequisites()
-	edges := make([][]int, len(chunks))
-	for i, c := range chunks {
-		seen := map[int]bool{}
-		for key := range ordering {
-			for _, rf := range chunkRefs(c.Chunk, key) {
-				for _, j := range x.targets(rf) {
-					if !seen[j] {
-						seen[j] = true
-						edges[i] = append(edges[i], j)
-					}
-				}
-			}
-		}
-		sort.Ints(edges[i])
-	}
-	r.checkCycles(chunks, edges)
-}
-
-// checkCycles reports requisite cycles: Salt's verify_high message for a
-// direct A<->B loop, "Recursive requisite found" for the others.
-func (r *run) checkCycles(chunks []*chunk, edges [][]int) {
-	state := make([]int, len(chunks)) // 0 new, 1 on stack, 2 done
-	var stack []int
-	reported := map[string]bool{}
-	var visit func(i int)
-	visit = func(i int) {
-		state[i] = 1
-		stack = append(stack, i)
-		for _, j := range edges[i] {
-			switch state[j] {
-			case 0:
-				visit(j)
-			case 1:
-				k := len(stack) - 1
-				for stack[k] != j {
-					k--
-				}
-				r.reportCycle(chunks, stack[k:], reported)
-			}
-		}
-		stack = stack[:len(stack)-1]
-		state[i] = 2
-	}
-	for i := range chunks {
-		if state[i] == 0 {
-			visit(i)
-		}
-	}
-}
-
-func (r *run) reportCycle(chunks []*chunk, cyc []int, reported map[string]bool) {
-	ids := make([]string, 0, len(cyc)+1)
-	for _, i := range cyc {
-		ids = append(ids, chunks[i].ID())
-	}
-	key := strings.Join(sortedCopy(ids), "\x00")
-	if reported[key] {
-		return
-	}
-	reported[key] = true
-	last := chunks[cyc[len(cyc)-1]]
-	if len(cyc) == 2 && last.ID() != chunks[cyc[0]].ID() {
-		r.errorf(`A recursive requisite was found, SLS "%s" ID "%s" ID "%s"`, last.SLS(), last.ID(), chunks[cyc[0]].ID())
-		return
-	}
-	ids = append(ids, ids[0])
-	r.errorf("Recursive requisite found: ID '%s' in SLS '%s:%s'", strings.Join(ids, "' -> ID '"), last.Str("__env__"), last.SLS())
-}
-
-func sortedCopy(s []string) []string {
-	c := append([]string(nil), s...)
-	sort.Strings(c)
-	return c
 }
 
 // orderChunks assigns numeric orders and sorts (Salt's order_chunks):

@@ -101,24 +101,23 @@ func Run(ctx context.Context, chunks []lowstate.Chunk, o Options) lowstate.Resul
 		byIdx: map[int]*lowstate.Result{}, pre: map[int]*lowstate.Result{}, now: now, skipped: map[int]bool{},
 	}
 	r.nodes = buildGraph(cs, o.Registry)
-	order, cyclic := topoOrder(r.nodes)
+	order, recursive := topoOrder(r.nodes)
 	for _, i := range order {
 		if r.stopped {
 			// failhard: Salt returns only the states that ran
 			// (State.call_chunks stops at check_failhard).
 			break
 		}
-		r.runNode(r.nodes[i])
-	}
-	for _, i := range cyclic {
-		if r.stopped {
-			break
-		}
 		n := r.nodes[i]
-		if n.check {
-			continue
+		switch {
+		case recursive[i] && n.check:
+			r.pre[n.of] = Failed(commentRecursive)
+		case recursive[i]:
+			r.record(n, Failed(commentRecursive), r.now())
+			r.checkFailhard(n)
+		default:
+			r.runNode(n)
 		}
-		r.record(n, Failed(commentRecursive), r.now())
 	}
 	r.listen()
 	r.markOnfailHandled()

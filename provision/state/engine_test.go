@@ -616,15 +616,32 @@ func TestResultFields(t *testing.T) {
 	}
 }
 
+// TestRecursiveRequisite: Salt 3007's call_chunk finds a cycle when a
+// requisite is already being called (or is the state itself): that state
+// fails with "Recursive requisite found" and the states above it through
+// their requisites; the others run (salt/state.py call_chunk, self.active).
 func TestRecursiveRequisite(t *testing.T) {
 	res := runChunks(t, false,
 		chunk("s", "a", "test.nop", "require", req("test", "b")),
 		chunk("s", "b", "test.nop", "require", req("test", "a")),
 		chunk("s", "c", "test.nop"),
+		chunk("s", "x", "test.nop", "require", req("test", "y")),
+		chunk("s", "y", "test.nop", "watch", req("test", "z")),
+		chunk("s", "z", "test.nop", "onchanges", req("id", "x")),
+		chunk("s", "self", "test.nop", "require", req("sls", "s")),
+		chunk("t", "other", "test.nop", "require", req("sls", "s")),
 	)
-	want(t, byID(t, res, "a"), F, "Recursive requisite found")
+	want(t, byID(t, res, "a"), F, "One or more requisite failed: s.b")
 	want(t, byID(t, res, "b"), F, "Recursive requisite found")
 	want(t, byID(t, res, "c"), T, "")
+	want(t, byID(t, res, "x"), F, "One or more requisite failed: s.y")
+	want(t, byID(t, res, "y"), F, "One or more requisite failed: s.z")
+	want(t, byID(t, res, "z"), F, "Recursive requisite found")
+	want(t, byID(t, res, "self"), F, "Recursive requisite found")
+	r := byID(t, res, "other")
+	if r.Result == nil || *r.Result || !strings.HasPrefix(r.Comment, "One or more requisite failed: ") {
+		t.Errorf("other: %v %q", r.Result, r.Comment)
+	}
 }
 
 func TestPanickingStateIsContained(t *testing.T) {

@@ -49,6 +49,10 @@ type node struct {
 	of    int
 	order float64
 	deps  []edge
+	// selfReq: a requisite of the chunk matches the chunk itself (an sls
+	// requisite naming the SLS that includes it, say), which Salt's
+	// call_chunk finds active: "Recursive requisite found".
+	selfReq bool
 	// errs are requisite resolution errors; the state fails with them.
 	errs []string
 }
@@ -194,6 +198,9 @@ func buildGraph(chunks []lowstate.Chunk, reg Registry) []*node {
 				}
 				for _, t := range targets {
 					if t == i {
+						if typ != reqPrereq {
+							n.selfReq = true
+						}
 						continue
 					}
 					if typ != reqPrereq {
@@ -253,64 +260,43 @@ func notFoundComment(lost map[string][]lowstate.Ref) string {
 // onchanges, onchanges_any, then prerequired) and, within a type, as they
 // are written, each matching chunk in chunk order. A prereq target's
 // test-mode check node comes before the node that prereqs it; the target
-// itself runs after that node (prerequired). Nodes in a requisite cycle,
-// and those depending on one, are returned in cyclic.
-func topoOrder(nodes []*node) (order []int, cyclic []int) {
+// itself runs after that node (prerequired).
+//
+// A requisite cycle is found where Salt finds it: a node whose requisite
+// is already on the way down (or is the node itself) is recursive (Salt's
+// "Recursive requisite found") and stops there; the nodes above it then
+// fail through their requisites.
+func topoOrder(nodes []*node) (order []int, recursive map[int]bool) {
 	n := len(nodes)
-	// Kahn's pass finds the nodes a cycle keeps from ever being ready.
-	dependents := make([][]int, n)
-	indeg := make([]int, n)
-	for _, nd := range nodes {
-		seen := map[int]bool{}
-		for _, e := range nd.deps {
-			if seen[e.to] {
-				continue
-			}
-			seen[e.to] = true
-			dependents[e.to] = append(dependents[e.to], nd.idx)
-			indeg[nd.idx]++
-		}
-	}
-	var queue []int
-	for i := range nodes {
-		if indeg[i] == 0 {
-			queue = append(queue, i)
-		}
-	}
-	ok := make([]bool, n)
-	for len(queue) > 0 {
-		cur := queue[0]
-		queue = queue[1:]
-		ok[cur] = true
-		for _, d := range dependents[cur] {
-			if indeg[d]--; indeg[d] == 0 {
-				queue = append(queue, d)
-			}
-		}
-	}
-	for i := range nodes {
-		if !ok[i] {
-			cyclic = append(cyclic, i)
-		}
-	}
+	recursive = map[int]bool{}
 	rank := map[string]int{}
 	for i, t := range []string{reqRequire, reqRequireAny, reqWatch, reqWatchAny, reqPrereq, reqOnfail, reqOnfailAny,
 		reqOnfailAll, reqOnchanges, reqOnchangesAny, reqPrerequired} {
 		rank[t] = i
 	}
 	visited := make([]bool, n)
+	onPath := make([]bool, n)
 	var visit func(i int)
 	visit = func(i int) {
-		if visited[i] || !ok[i] {
+		if visited[i] {
 			return
 		}
 		visited[i] = true
+		onPath[i] = true
+		defer func() { onPath[i] = false; order = append(order, i) }()
+		if nodes[i].selfReq {
+			recursive[i] = true
+			return
+		}
 		deps := slices.Clone(nodes[i].deps)
 		slices.SortStableFunc(deps, func(a, b edge) int { return rank[a.typ] - rank[b.typ] })
 		for _, e := range deps {
+			if onPath[e.to] {
+				recursive[i] = true
+				return
+			}
 			visit(e.to)
 		}
-		order = append(order, i)
 	}
 	top := make([]int, 0, n)
 	for i, nd := range nodes {
@@ -331,5 +317,5 @@ func topoOrder(nodes []*node) (order []int, cyclic []int) {
 	for i := range nodes {
 		visit(i) // check nodes no chunk reaches (none expected)
 	}
-	return order, cyclic
+	return order, recursive
 }

@@ -28,7 +28,9 @@ func siteChunks(hash string) []lowstate.Chunk {
 		chunk("web", "notify", "test.succeed_with_changes", "onchanges", req("file", "/etc/motd"), "order", 7),
 		chunk("web", "idle", "test.succeed_without_changes", "order", 8),
 		chunk("web", "quiet", "test.succeed_with_changes", "onchanges", req("test", "idle"), "order", 8),
-		chunk("web", "/srv/app/data.json", "file.serialize", "dataset", map[string]any{"port": float64(8080)}, "require", req("sls", "web"), "order", 9),
+		// an sls requisite on its own SLS would match the state itself,
+		// which Salt reports as a recursive requisite: name another SLS
+		chunk("app", "/srv/app/data.json", "file.serialize", "dataset", map[string]any{"port": float64(8080)}, "require", req("sls", "web"), "order", 9),
 	}
 }
 
