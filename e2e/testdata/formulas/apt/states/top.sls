@@ -1,0 +1,5 @@
+base:
+  '*':
+    - apt._mapdata
+    - apt.repositories
+    - apt.update

@@ -1,0 +1,4 @@
+base:
+  '*':
+    - collectd._mapdata
+    - collectd

@@ -1,0 +1,4 @@
+base:
+  '*':
+    - nfs._mapdata
+    - nfs.server

@@ -1,0 +1,5 @@
+base:
+  '*':
+    - openssh._mapdata
+    - openssh
+    - openssh.config

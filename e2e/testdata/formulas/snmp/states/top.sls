@@ -1,0 +1,4 @@
+base:
+  '*':
+    - snmp._mapdata
+    - snmp.conf

@@ -1,0 +1,5 @@
+base:
+  '*':
+    - sudoers._mapdata
+    - sudoers
+    - sudoers.included

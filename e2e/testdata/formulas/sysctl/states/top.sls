@@ -1,0 +1,4 @@
+base:
+  '*':
+    - sysctl._mapdata
+    - sysctl

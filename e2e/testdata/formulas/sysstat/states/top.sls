@@ -1,0 +1,4 @@
+base:
+  '*':
+    - sysstat._mapdata
+    - sysstat
