@@ -2,7 +2,6 @@ package state
 
 import (
 	"fmt"
-	"slices"
 	"sort"
 	"strings"
 
@@ -288,8 +287,8 @@ func topoOrder(nodes []*node) (order []int, recursive map[int]bool) {
 			recursive[i] = true
 			return
 		}
-		deps := slices.Clone(nodes[i].deps)
-		slices.SortStableFunc(deps, func(a, b edge) int { return rank[a.typ] - rank[b.typ] })
+		deps := append([]edge(nil), nodes[i].deps...)
+		sort.SliceStable(deps, func(a, b int) bool { return rank[deps[a].typ] < rank[deps[b].typ] })
 		for _, e := range deps {
 			if onPath[e.to] {
 				recursive[i] = true
