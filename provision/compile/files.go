@@ -13,6 +13,7 @@ import (
 	"brine/provision/compile/jinja"
 	"brine/provision/fnmatch"
 	"brine/provision/lowstate"
+	"brine/provision/state"
 	"brine/provision/state/spec"
 )
 
@@ -131,7 +132,7 @@ func (r *run) resolveSource(c lowstate.Chunk, key string, templ bool) {
 		c[lowstate.KeySource] = u
 		if lowstate.KeepMode(c["mode"]) {
 			if st, err := os.Stat(full); err == nil {
-				c[lowstate.KeyModes] = map[string]any{"": octalPerm(st.Mode())}
+				c[lowstate.KeyModes] = map[string]any{"": state.FormatMode(st.Mode())}
 			}
 		}
 		return
@@ -319,7 +320,7 @@ func (r *run) resolveRecurse(c lowstate.Chunk, key string) {
 			files[relp] = h
 			if keep {
 				if st, err := os.Stat(p); err == nil {
-					modes[relp] = octalPerm(st.Mode())
+					modes[relp] = state.FormatMode(st.Mode())
 				}
 			}
 			return nil
@@ -389,20 +390,4 @@ func (r *run) templateKwargs(c lowstate.Chunk) map[string]any {
 		out[k] = v
 	}
 	return out
-}
-
-// octalPerm is a file's permission bits as Salt's cp.stat_file(octal=True)
-// gives them: "0644".
-func octalPerm(m fs.FileMode) string {
-	p := uint32(m.Perm())
-	if m&fs.ModeSetuid != 0 {
-		p |= 0o4000
-	}
-	if m&fs.ModeSetgid != 0 {
-		p |= 0o2000
-	}
-	if m&fs.ModeSticky != 0 {
-		p |= 0o1000
-	}
-	return fmt.Sprintf("%04o", p)
 }

@@ -68,28 +68,29 @@ func getPerms(env *state.Env, c lowstate.Chunk, modeKey string) (perms, *lowstat
 	// state, except in test mode, where an earlier state may create it
 	// (Salt logs a warning and predicts the ownership change).
 	var missing string
-	if u := state.ArgStr(c, "user"); u != "" {
-		usr, err := state.LookupUser(env, u)
+	owner := func(arg, msg string, find func(string) (string, int, error)) (string, int) {
+		v := state.ArgStr(c, arg)
+		if v == "" {
+			return "", -1
+		}
+		name, id, err := find(v)
 		switch {
 		case err == nil:
-			p.user, p.uid = usr.Name, usr.UID
+			return name, id
 		case env.Test:
-			p.user, p.uid = u, notYet
-		default:
-			missing += fmt.Sprintf("User %s is not available ", u)
+			return v, notYet
 		}
+		missing += fmt.Sprintf(msg, v)
+		return "", -1
 	}
-	if g := state.ArgStr(c, "group"); g != "" {
-		grp, err := state.LookupGroup(env, g)
-		switch {
-		case err == nil:
-			p.group, p.gid = grp.Name, grp.GID
-		case env.Test:
-			p.group, p.gid = g, notYet
-		default:
-			missing += fmt.Sprintf("Group %s is not available", g)
-		}
-	}
+	p.user, p.uid = owner("user", "User %s is not available ", func(v string) (string, int, error) {
+		u, err := state.LookupUser(env, v)
+		return u.Name, u.UID, err
+	})
+	p.group, p.gid = owner("group", "Group %s is not available", func(v string) (string, int, error) {
+		g, err := state.LookupGroup(env, v)
+		return g.Name, g.GID, err
+	})
 	if missing != "" {
 		return p, state.Failed(missing)
 	}
