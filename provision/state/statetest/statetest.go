@@ -50,6 +50,10 @@ var predictsByResult = map[string]bool{
 	"sysctl.present": true,
 	"user.present":   true, "user.absent": true, "group.present": true, "group.absent": true,
 	"cron.present": true, "cron.absent": true, "cron.env_present": true, "cron.env_absent": true,
+	// file.directory predicts per path (_check_directory: {path: {"mode":
+	// "0750"}}); a real run on an existing directory reports check_perms'
+	// {"mode": "0750"}
+	"file.directory": true,
 	// brine's dry run never contacts the remote: it cannot know the new
 	// revision of a branch until the real run fetches it.
 	"git.latest": true,
