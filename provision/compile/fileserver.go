@@ -2,9 +2,10 @@ package compile
 
 import (
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 
 	"brine/provision/compile/jinja"
@@ -56,18 +57,9 @@ func (c *Compiler) fileLists(env string) *fileLists {
 			return nil
 		})
 	}
-	fl.files, fl.dirs = sortedKeys(files), sortedKeys(dirs)
+	fl.files, fl.dirs = slices.Sorted(maps.Keys(files)), slices.Sorted(maps.Keys(dirs))
 	c.fsLists.Store(env, fl)
 	return fl
-}
-
-func sortedKeys(m map[string]bool) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 // cpFunctions are the cp.* functions salt-ssh answers from the master's
@@ -134,14 +126,14 @@ func (c *Compiler) cpFunctions() map[string]jinja.Callable {
 					seen[strings.ReplaceAll(strings.TrimSuffix(f, ".sls"), "/", ".")] = true
 				}
 			}
-			return anySlice(sortedKeys(seen)), nil
+			return anySlice(slices.Sorted(maps.Keys(seen))), nil
 		},
 		"cp.envs": func([]any, map[string]any) (any, error) {
 			envs := map[string]bool{}
 			for e := range c.tree.FileRoots {
 				envs[e] = true
 			}
-			return anySlice(sortedKeys(envs)), nil
+			return anySlice(slices.Sorted(maps.Keys(envs))), nil
 		},
 	}
 }

@@ -1,14 +1,11 @@
 package compile
 
 import (
-	"context"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
-
-	"brine/provision/compile/jinja"
 )
 
 // TestFileserverAndSlsutil: the cp.list_* functions salt-ssh answers from
@@ -27,24 +24,7 @@ func TestFileserverAndSlsutil(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	c := New(Tree{FileRoots: map[string][]string{"base": {root}}})
-	r := c.newRun(context.Background(), Host{ID: "h", Grains: map[string]any{}})
-	if err := r.compilePillar(); err != nil {
-		t.Fatal(err)
-	}
-	s := r.saltObj(false)
-	call := func(name string, args []any, kw map[string]any) (any, error) {
-		t.Helper()
-		f, ok := s.GetItem(name)
-		if !ok {
-			t.Fatalf("no %s", name)
-		}
-		fn, ok := f.(jinja.Callable)
-		if !ok {
-			t.Fatalf("%s is not callable: %#v", name, f)
-		}
-		return fn(args, kw)
-	}
+	_, _, call := saltCaller(t, New(Tree{FileRoots: map[string][]string{"base": {root}}}), Host{ID: "h", Grains: map[string]any{}})
 	data := map[string]any{"values": map[string]any{"b": []any{1, 2}, "a": "x", "c": []any{map[string]any{"d": 1}}}}
 	cases := []struct {
 		name string

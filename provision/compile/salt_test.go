@@ -9,23 +9,33 @@ import (
 	"brine/provision/compile/jinja"
 )
 
-func TestSaltFunctions(t *testing.T) {
-	c := New(Tree{})
-	r := c.newRun(context.Background(), Host{ID: "h", Grains: map[string]any{
-		"os_family": "Debian", "os": "Debian", "roles": []any{"db", "web"}, "deep": map[string]any{"k": "v"},
-	}, Pillar: map[string]any{"a": map[string]any{"b": "pv", "l": []any{1}}}})
+// saltCaller compiles h's pillar with c and returns the state templates'
+// `salt` object and a function calling salt['name'](args, **kw).
+func saltCaller(t *testing.T, c *Compiler, h Host) (*run, *saltObj, func(string, []any, map[string]any) (any, error)) {
+	t.Helper()
+	r := c.newRun(context.Background(), h)
 	if err := r.compilePillar(); err != nil {
 		t.Fatal(err)
 	}
 	s := r.saltObj(false)
-	call := func(name string, args []any, kw map[string]any) (any, error) {
+	return r, s, func(name string, args []any, kw map[string]any) (any, error) {
 		t.Helper()
 		f, ok := s.GetItem(name)
 		if !ok {
 			t.Fatalf("no %s", name)
 		}
-		return f.(jinja.Callable)(args, kw)
+		fn, ok := f.(jinja.Callable)
+		if !ok {
+			t.Fatalf("%s is not callable: %#v", name, f)
+		}
+		return fn(args, kw)
 	}
+}
+
+func TestSaltFunctions(t *testing.T) {
+	r, s, call := saltCaller(t, New(Tree{}), Host{ID: "h", Grains: map[string]any{
+		"os_family": "Debian", "os": "Debian", "roles": []any{"db", "web"}, "deep": map[string]any{"k": "v"},
+	}, Pillar: map[string]any{"a": map[string]any{"b": "pv", "l": []any{1}}}})
 	lookup := map[string]any{
 		"Debian":  map[string]any{"pkg": "apache2", "conf": "/etc/apache2"},
 		"RedHat":  map[string]any{"pkg": "httpd"},
