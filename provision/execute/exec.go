@@ -159,7 +159,10 @@ func readLines(r io.Reader) <-chan line {
 	ch := make(chan line, 16)
 	go func() {
 		defer close(ch)
-		br := bufio.NewReaderSize(r, 64<<10)
+		// Lines longer than the buffer are collected by ReadBytes; a
+		// small buffer keeps 500 hosts in flight from allocating 64 KB
+		// each.
+		br := bufio.NewReaderSize(r, 4<<10)
 		for {
 			b, err := br.ReadBytes('\n')
 			if len(bytes.TrimSpace(b)) > 0 {
