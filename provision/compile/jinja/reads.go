@@ -290,6 +290,16 @@ func constValue(x expr) (any, bool) {
 	return nil, false
 }
 
+// constStr is x's value when it is a constant string.
+func constStr(x expr) (string, bool) {
+	c, ok := x.(*constExpr)
+	if !ok {
+		return "", false
+	}
+	s, ok := c.v.(string)
+	return s, ok
+}
+
 // trackedName is the tracked variable x names, or "".
 func (a *readsWalker) trackedName(x expr) string {
 	if n, ok := x.(*nameExpr); ok && a.tracked[n.name] {
@@ -304,19 +314,15 @@ func (a *readsWalker) saltFun(x expr) (fun string, constant bool, ok bool) {
 	switch t := x.(type) {
 	case *itemExpr:
 		if n, isName := t.x.(*nameExpr); isName && n.name == "salt" {
-			if c, isConst := t.key.(*constExpr); isConst {
-				if s, isStr := c.v.(string); isStr {
-					return s, true, true
-				}
+			if s, isStr := constStr(t.key); isStr {
+				return s, true, true
 			}
 			return "", false, true
 		}
 		if at, isAttr := t.x.(*attrExpr); isAttr {
 			if n, isName := at.x.(*nameExpr); isName && n.name == "salt" {
-				if c, isConst := t.key.(*constExpr); isConst {
-					if s, isStr := c.v.(string); isStr {
-						return at.name + "." + s, true, true
-					}
+				if s, isStr := constStr(t.key); isStr {
+					return at.name + "." + s, true, true
 				}
 				return "", false, true
 			}
@@ -360,11 +366,9 @@ func (a *readsWalker) expr(x expr) {
 		// 'key' in grains
 		if len(t.ops) == 1 && (t.ops[0] == "in" || t.ops[0] == "not in") {
 			if v := a.trackedName(t.rest[0]); v != "" {
-				if k, ok := constValue(t.first); ok {
-					if s, isStr := k.(string); isStr {
-						a.key(v, s)
-						return
-					}
+				if k, ok := constStr(t.first); ok {
+					a.key(v, k)
+					return
 				}
 			}
 		}
@@ -386,11 +390,9 @@ func (a *readsWalker) expr(x expr) {
 		a.expr(t.x)
 	case *itemExpr:
 		if v := a.trackedName(t.x); v != "" {
-			if k, ok := constValue(t.key); ok {
-				if s, isStr := k.(string); isStr {
-					a.key(v, s)
-					return
-				}
+			if k, ok := constStr(t.key); ok {
+				a.key(v, k)
+				return
 			}
 		}
 		if _, _, isSalt := a.saltFun(t); isSalt {
@@ -432,11 +434,9 @@ func (a *readsWalker) call(t *callExpr) {
 	if at, ok := t.fn.(*attrExpr); ok {
 		if v := a.trackedName(at.x); v != "" {
 			if (at.name == "get" || at.name == "has_key") && len(t.args) > 0 {
-				if k, ok := constValue(t.args[0]); ok {
-					if s, isStr := k.(string); isStr {
-						a.key(v, s)
-						return
-					}
+				if k, ok := constStr(t.args[0]); ok {
+					a.key(v, k)
+					return
 				}
 			}
 			a.out.Whole[v] = true
