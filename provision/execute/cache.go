@@ -1,6 +1,7 @@
 package execute
 
 import (
+	"brine/provision/atomicfile"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -71,18 +72,5 @@ func (c Cache) Save(id string, h *HostCache) error {
 	if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
 		return err
 	}
-	f, err := os.CreateTemp(filepath.Dir(p), ".tmp-*")
-	if err != nil {
-		return err
-	}
-	if _, err := f.Write(b); err != nil {
-		f.Close()
-		os.Remove(f.Name())
-		return err
-	}
-	if err := f.Close(); err != nil {
-		os.Remove(f.Name())
-		return err
-	}
-	return os.Rename(f.Name(), p)
+	return atomicfile.Write(p, b, 0o600)
 }

@@ -6,6 +6,7 @@
 package keydeploy
 
 import (
+	"brine/provision/atomicfile"
 	"bytes"
 	"context"
 	"crypto/ed25519"
@@ -75,7 +76,7 @@ func EnsureOwnKey(path, comment string) (bool, error) {
 	if err != nil {
 		return true, err
 	}
-	return true, writeFileAtomic(path+".pub", []byte(AuthorizedLine(sp, comment)), 0o644)
+	return true, atomicfile.Write(path+".pub", []byte(AuthorizedLine(sp, comment)), 0o644)
 }
 
 // ensurePub writes path.pub from the private key when it is missing.
@@ -91,16 +92,7 @@ func ensurePub(path, comment string) error {
 	if err != nil {
 		return fmt.Errorf("brine's own key %s: %w", path, err)
 	}
-	return writeFileAtomic(path+".pub", []byte(AuthorizedLine(s.PublicKey(), comment)), 0o644)
-}
-
-func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
-	tmp, err := writeTemp(path, data, mode)
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp)
-	return os.Rename(tmp, path)
+	return atomicfile.Write(path+".pub", []byte(AuthorizedLine(s.PublicKey(), comment)), 0o644)
 }
 
 // writeTemp writes data with mode to a new temp file beside path and
