@@ -1,12 +1,12 @@
 package execute
 
 import (
-	"brine/provision/atomicfile"
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"time"
 
+	"brine/provision/atomicfile"
 	"brine/provision/wire"
 )
 

@@ -6,7 +6,6 @@
 package keydeploy
 
 import (
-	"brine/provision/atomicfile"
 	"bytes"
 	"context"
 	"crypto/ed25519"
@@ -21,6 +20,7 @@ import (
 
 	"golang.org/x/crypto/ssh"
 
+	"brine/provision/atomicfile"
 	"brine/provision/connect"
 	"brine/provision/shquote"
 )

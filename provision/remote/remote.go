@@ -8,7 +8,6 @@
 package remote
 
 import (
-	"brine/provision/atomicfile"
 	"context"
 	"crypto/sha256"
 	"crypto/tls"
@@ -24,6 +23,7 @@ import (
 	"sync"
 	"time"
 
+	"brine/provision/atomicfile"
 	"brine/provision/sourcehash"
 )
 
