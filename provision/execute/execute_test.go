@@ -1,12 +1,13 @@
 package execute
 
 import (
-	"brine/provision/bundle"
 	"bytes"
 	"compress/gzip"
 	"os/exec"
 	"strings"
 	"testing"
+
+	"brine/provision/bundle"
 )
 
 func TestRunScriptReportsMissingExecutor(t *testing.T) {

@@ -1,7 +1,6 @@
 package report
 
 import (
-	"brine/provision/result"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -11,6 +10,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"brine/provision/pyfmt"
+	"brine/provision/result"
 )
 
 // generic turns any value into plain decoded-JSON shapes; see result.Plain.
