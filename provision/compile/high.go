@@ -122,29 +122,6 @@ func (h *High) Get(id string) (*IDDecl, bool) {
 // Len is the number of ids.
 func (h *High) Len() int { return len(h.ids) }
 
-func (h *High) add(d *IDDecl) {
-	if h.decls == nil {
-		h.decls = map[string]*IDDecl{}
-	}
-	if _, ok := h.decls[d.ID]; !ok {
-		h.ids = append(h.ids, d.ID)
-	}
-	h.decls[d.ID] = d
-}
-
-func (h *High) remove(id string) {
-	if _, ok := h.decls[id]; !ok {
-		return
-	}
-	delete(h.decls, id)
-	for i, x := range h.ids {
-		if x == id {
-			h.ids = append(h.ids[:i:i], h.ids[i+1:]...)
-			break
-		}
-	}
-}
-
 // MarshalJSON writes the highstate with ids in definition order.
 func (h High) MarshalJSON() ([]byte, error) {
 	var b bytes.Buffer

@@ -206,15 +206,6 @@ func asList(v any) []any {
 	return []any{v}
 }
 
-// refsToList renders requisite refs as Salt's normalised list.
-func refsToList(refs []lowstate.Ref) []any {
-	out := make([]any, len(refs))
-	for i, rf := range refs {
-		out[i] = map[string]any{rf.Kind: rf.Target}
-	}
-	return out
-}
-
 // verify checks the structure of the highstate (Salt's verify_high).
 func (r *run) verify(h *fileState) {
 	// reqs is verify_high's recursion table: id -> the state (module) of

@@ -272,5 +272,3 @@ func (s *system) kernelGrains(_ context.Context, g map[string]any) {
 		g["kernelparams"] = kp
 	}
 }
-
-func readlink(p string) (string, error) { return os.Readlink(p) }

@@ -8,7 +8,6 @@ import (
 	"io"
 	"reflect"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -92,7 +91,6 @@ func TestExceeded(t *testing.T) {
 // which hosts finish and sees which have started.
 type fleet struct {
 	t        *testing.T
-	mu       sync.Mutex
 	release  map[string]chan string
 	started  chan string
 	finished chan string

@@ -147,9 +147,6 @@ func hashKeyDepth(k any, depth int) (any, bool) {
 	return nil, false
 }
 
-// fromGo converts plain Go values into engine values.
-func fromGo(v any) any { return fromGoDepth(v, 0, nil) }
-
 // fromGoOrdered is fromGo with dictionary keys in o's order.
 func fromGoOrdered(v any, o *KeyOrder) any { return fromGoDepth(v, 0, o) }
 
@@ -317,28 +314,6 @@ func toGoDepth(v any, depth int, o *KeyOrder) any {
 		return toGoDepth(x.d, depth, o)
 	case undefined:
 		return nil
-	}
-	return v
-}
-
-// deepCopy copies lists and dicts (used for cached data).
-func deepCopy(v any, depth int) any {
-	if depth > maxDataDepth {
-		return nil
-	}
-	switch x := v.(type) {
-	case *pyList:
-		out := &pyList{items: make([]any, len(x.items))}
-		for i, it := range x.items {
-			out.items[i] = deepCopy(it, depth+1)
-		}
-		return out
-	case *pyDict:
-		out := x.copy()
-		for k, it := range x.m {
-			out.m[k] = deepCopy(it, depth+1)
-		}
-		return out
 	}
 	return v
 }

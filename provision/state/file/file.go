@@ -324,17 +324,6 @@ func dirMode(c lowstate.Chunk) (os.FileMode, error) {
 	return m, nil
 }
 
-// finish builds the result: Pending in test mode, Changed/OK otherwise.
-func finish(env *state.Env, ch map[string]any, changed, same string) *lowstate.Result {
-	if len(ch) == 0 {
-		return state.OK(same)
-	}
-	if env.Test {
-		return state.Pending(changed, ch)
-	}
-	return state.Changed(changed, ch)
-}
-
 // lookupPath reads a colon path ("a:b:c") in a nested map.
 func lookupPath(m map[string]any, path string) (any, bool) {
 	var cur any = m

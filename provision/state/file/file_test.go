@@ -268,7 +268,7 @@ func TestManagedMakedirsReplaceShowChangesBackup(t *testing.T) {
 	if b, _ := os.ReadFile(m[0]); string(b) != "newer\n" {
 		t.Errorf("backup content %q", b)
 	}
-	r = call(t, env, mk("managed", "/etc/bin", "contents", "a\x00b"))
+	expect(t, call(t, env, mk("managed", "/etc/bin", "contents", "a\x00b")), T, "")
 	put(t, root, "etc/bin2", "a\x00b")
 	r = call(t, env, mk("managed", "/etc/bin2", "contents", "c\x00d", "contents_newline", false))
 	if r.Changes["diff"] != "Replace binary file" {

@@ -152,12 +152,12 @@ func present(ctx context.Context, env *state.Env, c lowstate.Chunk) *lowstate.Re
 		return state.Failedf("uid %q is not a number", c.Str("uid"))
 	}
 	if cur == nil {
-		return create(ctx, env, c, name, uid, gid, gidArg, groups)
+		return create(ctx, env, c, name, uid, gidArg, groups)
 	}
 	return update(ctx, env, c, cur, uid, gid, groups, groupsSet)
 }
 
-func create(ctx context.Context, env *state.Env, c lowstate.Chunk, name string, uid, gid int, gidArg string, groups []string) *lowstate.Result {
+func create(ctx context.Context, env *state.Env, c lowstate.Chunk, name string, uid int, gidArg string, groups []string) *lowstate.Result {
 	system := state.ArgBool(c, "system", false)
 	home := c.Str("home")
 	shell := c.Str("shell")
@@ -167,7 +167,6 @@ func create(ctx context.Context, env *state.Env, c lowstate.Chunk, name string, 
 	if gidArg == "" {
 		if g, err := state.LookupGroup(env, name); err == nil && g.Name == name {
 			usergroupExists = true
-			gid = g.GID
 		}
 	}
 	if env.Test {
