@@ -29,10 +29,10 @@ type readsEntry struct {
 	ok    bool
 }
 
-// readsOf analyses a template once per (file, content, static variables).
-func (r *run) readsOf(rd renderer, display string, src []byte, statics map[string]any) (jinja.Reads, bool) {
+// readsOf analyses a template once per (file, content, static variables);
+// sum is src's sha256.
+func (r *run) readsOf(rd renderer, display string, src []byte, sum [32]byte, statics map[string]any) (jinja.Reads, bool) {
 	h := sha256.New()
-	sum := sha256.Sum256(src)
 	h.Write(sum[:])
 	fmt.Fprintf(h, "\x00%s", display)
 	keys := make([]string, 0, len(statics))
@@ -76,7 +76,7 @@ func (r *run) renderKey(rd renderer, display string, src []byte, vars map[string
 	h.Write(sum[:])
 	fmt.Fprintf(h, "\x00%s\x00%s", display, static)
 	data := map[string]map[string]any{"grains": r.grains, "pillar": r.pillar, "opts": r.opts}
-	reads, ok := r.readsOf(rd, display, src, staticVars(vars))
+	reads, ok := r.readsOf(rd, display, src, sum, staticVars(vars))
 	ok = ok && !r.c.wholeKeys
 	keys := map[string]map[string]bool{}
 	whole := map[string]bool{}

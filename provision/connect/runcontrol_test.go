@@ -164,14 +164,27 @@ func TestTransientHandshakeFailuresAreRetried(t *testing.T) {
 	}
 }
 
-// The handshake slots bound what is in flight, and the connect clock starts
-// only once a slot is held.
+// The handshake slots bound the handshakes in flight: the server counts
+// the authentications it is in the middle of (each takes 20 ms) and sees no
+// more than MaxHandshakes at once.
 func TestHandshakeSlots(t *testing.T) {
-	s := startServer(t, nil, "pw")
+	var inFlight, most atomic.Int32
+	cfg := &ssh.ServerConfig{PasswordCallback: func(ssh.ConnMetadata, []byte) (*ssh.Permissions, error) {
+		n := inFlight.Add(1)
+		defer inFlight.Add(-1)
+		for {
+			m := most.Load()
+			if n <= m || most.CompareAndSwap(m, n) {
+				break
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+		return nil, nil
+	}}
+	srv := sshtest.Start(t, cfg, func(string, ssh.Channel) int { return 0 })
 	kh, _ := NewKnownHosts("", Ignore)
 	d := &Dialer{KnownHosts: kh, Keyring: NewKeyring(nil), MaxHandshakes: 2}
-	tg := target(s, Auth{Password: "pw"})
-	tg.Timeout = 2 * time.Second
+	tg := target(&testServer{addr: srv.Addr}, Auth{Password: "pw"})
 	var wg sync.WaitGroup
 	errs := make(chan error, 20)
 	for i := 0; i < 20; i++ {
@@ -192,8 +205,8 @@ func TestHandshakeSlots(t *testing.T) {
 			t.Error(err)
 		}
 	}
-	if n := cap(d.slots()); n != 2 {
-		t.Errorf("slots %d", n)
+	if m := most.Load(); m > 2 || m < 1 {
+		t.Errorf("%d handshakes were in flight at once, want at most 2", m)
 	}
 }
 
