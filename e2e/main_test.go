@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"brine/provision/payload"
+	"brine/provision/controller/executorbin"
 )
 
 // env is the fleet and binaries shared by every test in the package.
@@ -115,7 +115,7 @@ func buildBinaries(dir string) (string, error) {
 		flags    []string
 	}{
 		{bin, "./cmd/brine", nil, []string{"-trimpath", "-ldflags=-s -w"}},
-		{filepath.Join(dir, "brine-exec-linux-amd64"), "./cmd/brine-exec", []string{"CGO_ENABLED=0", "GOOS=linux", "GOARCH=amd64"}, payload.BuildFlags()},
+		{filepath.Join(dir, "brine-exec-linux-amd64"), "./cmd/brine-exec", []string{"CGO_ENABLED=0", "GOOS=linux", "GOARCH=amd64"}, executorbin.BuildFlags()},
 	}
 	for _, b := range builds {
 		cmd := exec.Command("go", append(append([]string{"build"}, b.flags...), "-o", b.out, b.pkg)...)

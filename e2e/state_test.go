@@ -8,8 +8,8 @@ import (
 	"strings"
 	"testing"
 
-	"brine/provision/lowstate"
-	"brine/provision/state/statetest"
+	"brine/provision/host/state/statetest"
+	"brine/provision/wire/lowstate"
 )
 
 // stateReturn is one host's state results keyed by Salt's state tag.

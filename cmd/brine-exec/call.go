@@ -3,9 +3,9 @@ package main
 import (
 	"context"
 
-	"brine/provision/execmod"
-	"brine/provision/executor"
-	"brine/provision/pyfmt"
+	"brine/provision/host/executor"
+	"brine/provision/host/modules"
+	"brine/provision/lib/pyfmt"
 )
 
 // call answers the execution module calls the controller's templates make
@@ -16,5 +16,5 @@ import (
 func call(ctx context.Context, host executor.CallHost, fun string, args []any, kwargs map[string]any) (any, error) {
 	args, _ = pyfmt.Ints(args).([]any)
 	kwargs, _ = pyfmt.Ints(kwargs).(map[string]any)
-	return execmod.Call(ctx, &execmod.Env{Root: host.Root, Exec: host.Exec, Grains: host.Grains}, fun, args, kwargs)
+	return modules.Call(ctx, &modules.Env{Root: host.Root, Exec: host.Exec, Grains: host.Grains}, fun, args, kwargs)
 }

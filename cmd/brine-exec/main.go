@@ -1,6 +1,6 @@
 // Command brine-exec is the small static executor brine uploads to each
 // target. It reads one request on stdin and answers in JSON on stdout; see
-// package brine/provision/executor.
+// package brine/provision/host/executor.
 package main
 
 import (
@@ -10,7 +10,7 @@ import (
 	"os/signal"
 	"syscall"
 
-	"brine/provision/executor"
+	"brine/provision/host/executor"
 )
 
 func main() {

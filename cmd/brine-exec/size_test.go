@@ -9,23 +9,23 @@ import (
 	"strings"
 	"testing"
 
-	"brine/provision/payload"
-	"brine/provision/state/builtin"
+	"brine/provision/controller/executorbin"
+	"brine/provision/host/state/builtin"
 )
 
 // The executor has no network client: remote sources are downloaded on the
-// controller (provision/remote) and travel in the bundle. These packages
+// controller (provision/controller/download) and travel in the bundle. These packages
 // must never be linked into it again (they were half of its size).
 var forbidden = []string{"net/http", "crypto/tls", "crypto/x509", "net/url", "vendor/golang.org/x/net/http2/hpack"}
 
 // controllerOnly are the controller's packages: the template engine and the
 // targeting matchers render and target on the controller; the executor
-// formats Python values with provision/pyfmt and matches globs with
-// provision/fnmatch.
-var controllerOnly = []string{"brine/provision/compile", "brine/provision/compile/jinja", "brine/provision/compile/match"}
+// formats Python values with provision/lib/pyfmt and matches globs with
+// provision/lib/fnmatch.
+var controllerOnly = []string{"brine/provision/controller/compile", "brine/provision/controller/compile/jinja", "brine/inventory/match"}
 
 // maxGzipped is the executor's size budget (issue 10): linux/amd64, built as
-// provision/payload builds it (payload.BuildFlags), gzip -9.
+// provision/controller/executorbin builds it (executorbin.BuildFlags), gzip -9.
 const maxGzipped = 2_000_000
 
 func goTool(t *testing.T) string {
@@ -48,17 +48,17 @@ func TestNoNetworkClientLinked(t *testing.T) {
 	for _, p := range strings.Fields(string(out)) {
 		deps[p] = true
 	}
-	if !deps["brine/provision/executor"] {
+	if !deps["brine/provision/host/executor"] {
 		t.Fatalf("go list -deps did not list the executor's packages:\n%s", out)
 	}
 	for _, p := range forbidden {
 		if deps[p] {
-			t.Errorf("brine-exec links %s; fetch remote sources on the controller (provision/remote) instead", p)
+			t.Errorf("brine-exec links %s; fetch remote sources on the controller (provision/controller/download) instead", p)
 		}
 	}
 	for _, p := range controllerOnly {
 		if deps[p] {
-			t.Errorf("brine-exec links %s, a controller package; use provision/pyfmt and provision/fnmatch on the host", p)
+			t.Errorf("brine-exec links %s, a controller package; use provision/lib/pyfmt and provision/lib/fnmatch on the host", p)
 		}
 	}
 }
@@ -68,7 +68,7 @@ func TestExecutorSize(t *testing.T) {
 		t.Skip("builds the executor")
 	}
 	bin := filepath.Join(t.TempDir(), "brine-exec")
-	cmd := exec.Command(goTool(t), append(append([]string{"build"}, payload.BuildFlags()...), "-o", bin, ".")...)
+	cmd := exec.Command(goTool(t), append(append([]string{"build"}, executorbin.BuildFlags()...), "-o", bin, ".")...)
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH=amd64")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
@@ -93,7 +93,7 @@ func TestExecutorSize(t *testing.T) {
 	}
 }
 
-// gzipSize compresses as provision/payload/build.sh does (gzip -9 -n), or
+// gzipSize compresses as provision/controller/executorbin/build.sh does (gzip -9 -n), or
 // with compress/gzip (a little larger) where there is no gzip.
 func gzipSize(t *testing.T, bin string, raw []byte) (int, string) {
 	if p, err := exec.LookPath("gzip"); err == nil {

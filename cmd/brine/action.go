@@ -14,10 +14,10 @@ import (
 	"golang.org/x/term"
 
 	"brine/inventory/roster"
-	"brine/provision/connect"
-	"brine/provision/execute"
-	"brine/provision/payload"
-	"brine/provision/report"
+	"brine/provision/controller/connect"
+	"brine/provision/controller/dispatch"
+	"brine/provision/controller/executorbin"
+	"brine/provision/controller/report"
 )
 
 // action runs one brine command line.
@@ -90,8 +90,8 @@ func action(c *cli.Context, stdin io.Reader, stdout, stderr io.Writer) error {
 	}
 	job.Wipe = c.Bool("wipe")
 	job.Controller = controllerName()
-	runner := &execute.Runner{
-		Store: payload.NewStore(), Cache: execute.Cache{Dir: cacheDir},
+	runner := &dispatch.Runner{
+		Store: executorbin.NewStore(), Cache: dispatch.Cache{Dir: cacheDir},
 		MaxProcs: c.Int("max-procs"), Refresh: c.Bool("refresh"),
 		Timeout:    seconds(c.Float64("timeout")),
 		RunTimeout: seconds(c.Float64("run-timeout")),
@@ -120,7 +120,7 @@ func action(c *cli.Context, stdin io.Reader, stdout, stderr io.Writer) error {
 		}
 		hosts = []*roster.Host{{ID: id, ThinDir: filepath.Join(cacheDir, "local")}}
 		rosterIDs, tgt = []string{id}, id
-		runner.Connector, runner.Refresh = execute.Local{}, true
+		runner.Connector, runner.Refresh = dispatch.Local{}, true
 	} else {
 		r, groups, err := loadRoster(c, cfg, stderr)
 		if err != nil {
@@ -136,7 +136,7 @@ func action(c *cli.Context, stdin io.Reader, stdout, stderr io.Writer) error {
 		res.dialer.Keepalive = seconds(c.Float64("keepalive"))
 		res.dialer.MaxHandshakes = c.Int("max-handshakes")
 		targets := &connTargets{res: res, m: map[string]connect.Target{}}
-		runner.Connector = sshConnector(c, res, execute.SSH{Dialer: res.dialer, Target: targets.get}, fleet.Stderr())
+		runner.Connector = sshConnector(c, res, dispatch.SSH{Dialer: res.dialer, Target: targets.get}, fleet.Stderr())
 		if hosts, failed, err = targetHosts(ctx, pt, fun, r, runner, stderr); err != nil {
 			return err
 		}
@@ -161,8 +161,8 @@ func action(c *cli.Context, stdin io.Reader, stdout, stderr io.Writer) error {
 	fleet.attach(runner, hosts, failed)
 	rec := startJob(ctx, c, cfg, fn, job, tgt, args, hosts, failed, rosterIDs, res, out, stderr)
 	err = out.finish(ctx, stderr, func(p report.Printer) []report.HostReturn {
-		runner.Events = fleet.events(func(ev execute.Event) {
-			if ev.Kind == execute.HostFinished {
+		runner.Events = fleet.events(func(ev dispatch.Event) {
+			if ev.Kind == dispatch.HostFinished {
 				rec.finished(*ev.Result)
 				if !out.static {
 					p.Host(*ev.Result)

@@ -10,10 +10,10 @@ import (
 	"golang.org/x/term"
 
 	"brine/inventory/roster"
-	"brine/provision/execute"
-	"brine/provision/progress"
-	"brine/provision/report"
-	"brine/provision/rollout"
+	"brine/provision/controller/dispatch"
+	"brine/provision/controller/progress"
+	"brine/provision/controller/report"
+	"brine/provision/controller/rollout"
 )
 
 // fleetFlags pace and show a fleet-wide run, and bring new hosts under key
@@ -91,7 +91,7 @@ func (a aboveWriter) Write(p []byte) (n int, err error) {
 
 // attach gives the runner its gate and makes the meter for the run: hosts
 // run, failed (hosts targeting could not ask for grains) are already done.
-func (v *fleetView) attach(runner *execute.Runner, hosts []*roster.Host, failed []report.HostReturn) {
+func (v *fleetView) attach(runner *dispatch.Runner, hosts []*roster.Host, failed []report.HostReturn) {
 	if v.batch != nil || v.maxFail != nil {
 		ids := make([]string, len(hosts))
 		for i, h := range hosts {
@@ -135,18 +135,18 @@ func (v *fleetView) attach(runner *execute.Runner, hosts []*roster.Host, failed 
 // events feeds the meter and passes each event on to next (which prints a
 // finished host's output), clearing the status line around it when stdout
 // shares its terminal.
-func (v *fleetView) events(next func(execute.Event)) func(execute.Event) {
+func (v *fleetView) events(next func(dispatch.Event)) func(dispatch.Event) {
 	if v.meter == nil {
 		return next
 	}
-	return func(ev execute.Event) {
+	return func(ev dispatch.Event) {
 		switch ev.Kind {
-		case execute.HostStarted:
+		case dispatch.HostStarted:
 			v.meter.Started(ev.ID, ev.Time)
-		case execute.HostFinished:
+		case dispatch.HostFinished:
 			v.meter.Finished(*ev.Result)
 		}
-		if v.sameTTY && ev.Kind == execute.HostFinished {
+		if v.sameTTY && ev.Kind == dispatch.HostFinished {
 			v.meter.Above(func() { next(ev) })
 		} else {
 			next(ev)

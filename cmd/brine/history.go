@@ -17,10 +17,10 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"brine/inventory/roster"
-	"brine/provision/execute"
-	"brine/provision/history"
-	"brine/provision/report"
-	"brine/provision/result"
+	"brine/provision/controller/dispatch"
+	"brine/provision/controller/history"
+	"brine/provision/controller/report"
+	"brine/provision/controller/result"
 )
 
 // defaultKeepJobs is how many jobs the history keeps unless brine.yaml's
@@ -63,7 +63,7 @@ func cacheDirOf(c *cli.Context) string {
 	if d := c.String("cache-dir"); d != "" {
 		return d
 	}
-	return execute.DefaultCacheDir()
+	return dispatch.DefaultCacheDir()
 }
 
 // openHistory opens the job history in the cache directory.
@@ -322,7 +322,7 @@ func beginRecord(ctx context.Context, c *cli.Context, cfg *config, info runInfo,
 // startJob is action's one call before a run: it records the start of
 // the job (printing its jid) and fills in what a static json document
 // carries (jid, roster positions). rosterIDs are every roster id in order.
-func startJob(ctx context.Context, c *cli.Context, cfg *config, fn function, job execute.Job, target string, args []string,
+func startJob(ctx context.Context, c *cli.Context, cfg *config, fn function, job dispatch.Job, target string, args []string,
 	hosts []*roster.Host, failed []report.HostReturn, rosterIDs []string, res *resolver, out *output, stderr io.Writer) *recorder {
 	pos, kw := splitKwargs(args)
 	if fn.kind == rawFun {

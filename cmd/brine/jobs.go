@@ -11,17 +11,17 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"brine/provision/compile"
-	"brine/provision/execute"
-	"brine/provision/lowstate"
-	"brine/provision/result"
+	"brine/provision/controller/compile"
+	"brine/provision/controller/dispatch"
+	"brine/provision/controller/result"
+	"brine/provision/wire/lowstate"
 )
 
 // buildJob turns FUNCTION ARGS key=value into a job; state functions get a
 // compiler bound to the state tree.
-func buildJob(c *cli.Context, cfg *config, fn function, args []string, kw map[string]any) (execute.Job, error) {
+func buildJob(c *cli.Context, cfg *config, fn function, args []string, kw map[string]any) (dispatch.Job, error) {
 	fun := fn.name
-	job := execute.Job{Fun: fun, Args: args, Kwargs: kw, Failhard: c.Bool("failhard"),
+	job := dispatch.Job{Fun: fun, Args: args, Kwargs: kw, Failhard: c.Bool("failhard"),
 		LockTimeout: time.Duration(c.Float64("lock-timeout") * float64(time.Second))}
 	if err := fn.checkArgs(args); err != nil {
 		return job, err
@@ -70,7 +70,7 @@ func buildJob(c *cli.Context, cfg *config, fn function, args []string, kw map[st
 		defer secretsMu.Unlock()
 		return secrets[id]
 	}
-	host := func(id string, g map[string]any, call execute.Caller) compile.Host {
+	host := func(id string, g map[string]any, call dispatch.Caller) compile.Host {
 		h := compile.Host{ID: id, Grains: g, Pillar: pillar, Opts: map[string]any{"test": job.Test}}
 		return withTarget(h, call, func(p map[string]any) { remember(id, p) })
 	}
@@ -82,7 +82,7 @@ func buildJob(c *cli.Context, cfg *config, fn function, args []string, kw map[st
 			}
 		}
 	}
-	compileFor := func(ctx context.Context, id string, g map[string]any, call execute.Caller) (res *compile.Result, err error) {
+	compileFor := func(ctx context.Context, id string, g map[string]any, call dispatch.Caller) (res *compile.Result, err error) {
 		if len(names) > 0 {
 			res, err = comp.SLS(ctx, host(id, g, call), saltenv, names)
 		} else {
@@ -95,7 +95,7 @@ func buildJob(c *cli.Context, cfg *config, fn function, args []string, kw map[st
 		if fun == "state.highstate" {
 			names = nil
 		}
-		job.Compile = func(ctx context.Context, id string, g map[string]any, call execute.Caller) (*lowstate.Bundle, error) {
+		job.Compile = func(ctx context.Context, id string, g map[string]any, call dispatch.Caller) (*lowstate.Bundle, error) {
 			res, err := compileFor(ctx, id, g, call)
 			if err != nil {
 				return nil, err
@@ -104,7 +104,7 @@ func buildJob(c *cli.Context, cfg *config, fn function, args []string, kw map[st
 			return &lowstate.Bundle{Chunks: res.Low, Files: res.Files, Pillar: res.Pillar}, nil
 		}
 	case "state.show_top":
-		job.Show = func(ctx context.Context, id string, g map[string]any, call execute.Caller) (any, error) {
+		job.Show = func(ctx context.Context, id string, g map[string]any, call dispatch.Caller) (any, error) {
 			top, err := comp.Top(ctx, host(id, g, call))
 			return top, targetErr(err)
 		}
@@ -112,7 +112,7 @@ func buildJob(c *cli.Context, cfg *config, fn function, args []string, kw map[st
 		if fun == "state.show_highstate" {
 			names = nil
 		}
-		job.Show = func(ctx context.Context, id string, g map[string]any, call execute.Caller) (any, error) {
+		job.Show = func(ctx context.Context, id string, g map[string]any, call dispatch.Caller) (any, error) {
 			res, err := compileFor(ctx, id, g, call)
 			if err != nil {
 				return nil, err
@@ -127,7 +127,7 @@ func buildJob(c *cli.Context, cfg *config, fn function, args []string, kw map[st
 			return generic(res.High)
 		}
 	case "state.show_pillar", "pillar.items":
-		job.Show = func(ctx context.Context, id string, g map[string]any, call execute.Caller) (any, error) {
+		job.Show = func(ctx context.Context, id string, g map[string]any, call dispatch.Caller) (any, error) {
 			return comp.Pillar(ctx, host(id, g, call))
 		}
 	default:

@@ -10,14 +10,14 @@ import (
 	"golang.org/x/crypto/ssh"
 
 	"brine/inventory/roster"
-	"brine/provision/connect"
-	"brine/provision/execute"
-	"brine/provision/keydeploy"
+	"brine/provision/controller/connect"
+	"brine/provision/controller/dispatch"
+	"brine/provision/controller/keydeploy"
 )
 
 // sshConnector is the runner's SSH connector: with --key-deploy, one that
 // deploys the key where a host takes the password only.
-func sshConnector(c *cli.Context, res *resolver, s execute.SSH, log io.Writer) execute.Connector {
+func sshConnector(c *cli.Context, res *resolver, s dispatch.SSH, log io.Writer) dispatch.Connector {
 	if !c.Bool("key-deploy") {
 		return s
 	}
@@ -29,7 +29,7 @@ func sshConnector(c *cli.Context, res *resolver, s execute.SSH, log io.Writer) e
 // login user's authorized_keys over that connection, and the run goes on
 // with it (one connection per host); the next run logs in with the key.
 type keyDeployer struct {
-	execute.SSH
+	dispatch.SSH
 	keyring *connect.Keyring
 	// own is brine's own key file, made on first use when a host needs a
 	// key and none is given.

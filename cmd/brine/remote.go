@@ -5,9 +5,9 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"brine/provision/compile"
-	"brine/provision/execute"
-	"brine/provision/remote"
+	"brine/provision/controller/compile"
+	"brine/provision/controller/dispatch"
+	"brine/provision/controller/download"
 )
 
 // remoteOption lets the compile of a state run download http(s) sources on
@@ -21,7 +21,7 @@ func remoteOption(c *cli.Context, fun string) []compile.Option {
 	}
 	dir := c.String("cache-dir")
 	if dir == "" {
-		dir = execute.DefaultCacheDir()
+		dir = dispatch.DefaultCacheDir()
 	}
-	return []compile.Option{compile.WithRemote(remote.New(filepath.Join(dir, "sources")))}
+	return []compile.Option{compile.WithRemote(download.New(filepath.Join(dir, "sources")))}
 }

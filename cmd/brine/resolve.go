@@ -9,8 +9,8 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"brine/inventory/roster"
-	"brine/provision/connect"
-	"brine/provision/keydeploy"
+	"brine/provision/controller/connect"
+	"brine/provision/controller/keydeploy"
 )
 
 // resolver turns roster hosts into connection settings. Precedence, most

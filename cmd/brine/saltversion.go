@@ -4,7 +4,7 @@ import (
 	"fmt"
 
 	"brine/inventory/roster"
-	"brine/provision/grains"
+	"brine/provision/host/grains"
 )
 
 // saltVersionGrains returns the saltversion/saltversioninfo grains brine.yaml's

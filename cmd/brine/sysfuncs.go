@@ -2,8 +2,8 @@ package main
 
 import (
 	"brine/inventory/roster"
-	"brine/provision/report"
-	"brine/provision/state/builtin"
+	"brine/provision/controller/report"
+	"brine/provision/host/state/builtin"
 )
 
 // sysReturn answers the sys.* functions that describe the state functions

@@ -4,15 +4,15 @@ import (
 	"errors"
 	"fmt"
 
-	"brine/provision/compile"
-	"brine/provision/execute"
+	"brine/provision/controller/compile"
+	"brine/provision/controller/dispatch"
 )
 
 // withTarget hands the compile of one host the runner's session to it
 // (call is nil on the first try), and the hook that registers the host's
 // secret pillar values as soon as its pillar is rendered, before any
 // template or error could print one.
-func withTarget(h compile.Host, call execute.Caller, onPillar func(map[string]any)) compile.Host {
+func withTarget(h compile.Host, call dispatch.Caller, onPillar func(map[string]any)) compile.Host {
 	if call != nil {
 		h.Call = call
 	}
@@ -23,7 +23,7 @@ func withTarget(h compile.Host, call execute.Caller, onPillar func(map[string]an
 // targetErr tells the runner that a compile needs the host's answers.
 func targetErr(err error) error {
 	if errors.Is(err, compile.ErrNeedsTarget) {
-		return fmt.Errorf("%w: %w", execute.ErrNeedsTarget, err)
+		return fmt.Errorf("%w: %w", dispatch.ErrNeedsTarget, err)
 	}
 	return err
 }

@@ -9,13 +9,13 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"brine/inventory/match"
 	"brine/inventory/roster"
 	"brine/inventory/shard"
 	"brine/inventory/target"
-	"brine/provision/compile/match"
-	"brine/provision/connect"
-	"brine/provision/execute"
-	"brine/provision/report"
+	"brine/provision/controller/connect"
+	"brine/provision/controller/dispatch"
+	"brine/provision/controller/report"
 )
 
 // targetingFlags are the flags that choose the roster and the hosts in it
@@ -119,7 +119,7 @@ func (t *connTargets) get(h *roster.Host) connect.Target {
 // with the run's runner (one grains.items exec each, before the runner has
 // observers); it keeps the results of the hosts that could not answer.
 type grainSource struct {
-	runner *execute.Runner
+	runner *dispatch.Runner
 	failed map[string]report.HostReturn
 }
 
@@ -129,7 +129,7 @@ func (g *grainSource) Cached(h *roster.Host) (map[string]any, bool) {
 
 func (g *grainSource) Fetch(ctx context.Context, hosts []*roster.Host) map[string]map[string]any {
 	out := map[string]map[string]any{}
-	for _, r := range g.runner.Run(ctx, hosts, execute.Job{Fun: "grains.items"}) {
+	for _, r := range g.runner.Run(ctx, hosts, dispatch.Job{Fun: "grains.items"}) {
 		if gr, ok := r.Return.(map[string]any); ok && !r.Unreachable && r.Error == "" && r.Retcode == 0 {
 			out[r.ID] = gr
 			continue
@@ -176,7 +176,7 @@ func parseTarget(c *cli.Context, tgt string, groups match.Nodegroups) (*parsedTa
 // them is not dropped: it comes back in failed, as that host's result for
 // the run's function fun.
 func targetHosts(ctx context.Context, pt *parsedTarget, fun string, r *roster.Roster,
-	runner *execute.Runner, stderr io.Writer) (hosts []*roster.Host, failed []report.HostReturn, err error) {
+	runner *dispatch.Runner, stderr io.Writer) (hosts []*roster.Host, failed []report.HostReturn, err error) {
 	candidates := r.Hosts
 	if pt.shard != nil {
 		// The shard depends on the id alone, so it is taken first: a shard

@@ -7,7 +7,7 @@ import (
 	"strconv"
 	"strings"
 
-	"brine/provision/shlex"
+	"brine/provision/lib/shlex"
 
 	"gopkg.in/yaml.v3"
 )

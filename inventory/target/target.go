@@ -11,8 +11,8 @@ import (
 	"fmt"
 	"strings"
 
+	"brine/inventory/match"
 	"brine/inventory/roster"
-	"brine/provision/compile/match"
 )
 
 // Kind is a targeting mode.

@@ -5,8 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"brine/inventory/match"
 	"brine/inventory/roster"
-	"brine/provision/compile/match"
 )
 
 func hostsOf(ids ...string) []*roster.Host {

@@ -1,0 +1,521 @@
+// Package executor is the runtime of brine-exec, the small static program
+// brine runs on each target: it reads one request (and a bundle) on stdin,
+// runs the function and writes one JSON response on stdout.
+package executor
+
+import (
+	"bufio"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"brine/provision/host/grains"
+	"brine/provision/host/hostlock"
+	"brine/provision/host/state"
+	"brine/provision/host/state/builtin"
+	"brine/provision/wire"
+	"brine/provision/wire/bundle"
+	"brine/provision/wire/lowstate"
+)
+
+// Version is reported as the brine_version grain.
+const Version = "0.1.0"
+
+// Exit codes of brine-exec itself (the function's own status is in the
+// response's retcode).
+const (
+	// ExitCorrupt means the executor's content did not match its name; the
+	// controller uploads it again.
+	ExitCorrupt = 97
+	// ExitUnsafe means the executor's directory is not private to its owner.
+	ExitUnsafe = 98
+)
+
+// Options configures Serve.
+type Options struct {
+	// Ready makes Serve print wire.Ready before reading the request.
+	Ready bool
+	// Root is "" on a real host; tests point it at a directory.
+	Root string
+	// SkipSelfCheck disables the hash and directory checks and the thin dir
+	// housekeeping (tests run from a build directory).
+	SkipSelfCheck bool
+	// Guard starts a guardian process (brine-exec -guard) with the first
+	// command, which ends the commands' process groups if brine-exec is
+	// killed. Off in unit tests, whose binary is not brine-exec.
+	Guard bool
+	// Call answers an execution module call a template makes while the
+	// controller compiles (interactive requests), on this host as the
+	// session sees it; nil answers every call "not available".
+	Call func(ctx context.Context, host CallHost, fun string, args []any, kwargs map[string]any) (any, error)
+}
+
+// CallHost is what a template's call sees of the host: the session's
+// command runner (tracked by the guardian), its grains and root.
+type CallHost struct {
+	Exec   state.Executor
+	Grains map[string]any
+	Root   string
+}
+
+// Serve runs one request and returns the process exit code. After the
+// request (and bundle) it keeps reading stdin for control lines: a Stop, or
+// the end of stdin (the controller or its connection is gone), stops the
+// run at the next state boundary; the running state's command group is
+// signalled, the lock released, and what ran is answered.
+func Serve(ctx context.Context, o Options, stdin io.Reader, stdout, stderr io.Writer) int {
+	start := time.Now()
+	if o.Ready {
+		fmt.Fprintln(stdout, wire.Ready)
+	}
+	br := bufio.NewReaderSize(stdin, 1<<16)
+	req, err := wire.ReadRequest(br)
+	if err != nil {
+		return respond(stdout, &wire.Response{Retcode: 1, Error: err.Error()}, start)
+	}
+	exe, _ := os.Executable()
+	if !o.SkipSelfCheck {
+		if code, err := selfCheck(req.ExecSHA); err != nil {
+			fmt.Fprintln(stderr, "brine-exec:", err)
+			return code
+		}
+		housekeeping(exe, time.Now())
+	}
+	collected := grains.CollectWith(ctx, grains.Options{Root: o.Root, Version: Version})
+	if req.ID != "" {
+		grains.SetID(collected, req.ID)
+	}
+	// Functions see roster grains on top; the controller caches what was
+	// collected, so a roster grain removed later does not linger.
+	g := make(map[string]any, len(collected)+len(req.Grains))
+	for k, v := range collected {
+		g[k] = v
+	}
+	for k, v := range req.Grains {
+		g[k] = v
+	}
+	resp := &wire.Response{Grains: collected}
+	if sha, ok := grainsHash(collected); ok {
+		resp.GrainsSHA = sha
+		if resp.GrainsSHA == req.GrainsSHA {
+			resp.Grains = nil // the controller has them
+		}
+	}
+	s := &session{o: o, req: req, br: br, out: stdout, grains: g, resp: resp}
+	if o.Guard && exe != "" {
+		s.guard = newGuard(exe)
+		defer s.guard.close()
+	}
+	var ret any
+	ret, s.resp.Retcode, err = s.run(ctx)
+	if err != nil {
+		resp.Error = err.Error()
+		if resp.Retcode == 0 {
+			resp.Retcode = 1
+		}
+	}
+	if ret != nil {
+		raw, merr := json.Marshal(ret)
+		if merr != nil {
+			resp.Error = fmt.Sprintf("encode return: %v", merr)
+			resp.Retcode = 1
+		} else {
+			resp.Return = raw
+		}
+	}
+	if req.Wipe && !o.SkipSelfCheck && exe != "" {
+		if err := os.RemoveAll(filepath.Dir(exe)); err != nil {
+			resp.Notes = append(resp.Notes, "wipe: "+err.Error())
+		}
+	}
+	return respond(stdout, resp, start)
+}
+
+// grainsHash hashes the grains that describe the host, leaving out those
+// that change with every run (the executor's pid): equal hash, nothing new
+// for the controller to cache.
+func grainsHash(g map[string]any) (string, bool) {
+	stable := make(map[string]any, len(g))
+	for k, v := range g {
+		if k != "pid" {
+			stable[k] = v
+		}
+	}
+	// Map keys are sorted: equal grains, equal bytes, equal hash.
+	b, err := json.Marshal(stable)
+	if err != nil {
+		return "", false
+	}
+	return bundle.Hash(b), true
+}
+
+// session is one request being served.
+type session struct {
+	o      Options
+	req    *wire.Request
+	br     *bufio.Reader
+	out    io.Writer
+	grains map[string]any
+	resp   *wire.Response
+	guard  *guard
+}
+
+// stopped is the cause of a run context cancelled at the controller's word
+// (or by a signal on the host).
+type stopped struct{ reason string }
+
+func (s stopped) Error() string { return s.reason }
+
+// Stopped is the cancel cause that makes a run stop early for reason; the
+// answer then carries the reason in Response.Stopped.
+func Stopped(reason string) error { return stopped{reason} }
+
+// watch returns a context that ends when the controller sends Stop or
+// stdin ends, with a stopped cause saying which.
+func (s *session) watch(ctx context.Context) context.Context {
+	wctx, cancel := context.WithCancelCause(ctx)
+	go func() {
+		for {
+			m, err := wire.ReadMsg(s.br)
+			switch {
+			case err != nil:
+				cancel(stopped{"the controller went away (its connection or stdin closed)"})
+				return
+			case m.Stop != "":
+				cancel(stopped{m.Stop})
+				return
+			}
+		}
+	}()
+	return wctx
+}
+
+// executor runs the commands of states and cmd.*, tracked by the guard.
+func (s *session) executor() state.Executor {
+	if s.guard == nil {
+		return state.NewHostExecutor()
+	}
+	return state.NewTrackedHostExecutor(s.guard.track)
+}
+
+// noteStop records in the response why a run stopped early.
+func (s *session) noteStop(ctx context.Context) {
+	var st stopped
+	if errors.As(context.Cause(ctx), &st) {
+		s.resp.Stopped = st.reason
+	}
+}
+
+// housekeeping marks the executor as used now (its mtime) and removes what
+// earlier runs left in the thin dir: temp files of uploads that died (no
+// write for 2 minutes: a live upload writes all the time) and executor
+// versions no run has used for a day. Cheap: one directory read.
+func housekeeping(exe string, now time.Time) {
+	if exe == "" {
+		return
+	}
+	_ = os.Chtimes(exe, now, now)
+	dir := filepath.Dir(exe)
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	for _, e := range ents {
+		name := e.Name()
+		var maxAge time.Duration
+		switch {
+		case strings.HasPrefix(name, ".brine-exec-") && strings.Contains(name, ".tmp"):
+			maxAge = 2 * time.Minute
+		case strings.HasPrefix(name, "brine-exec-") && name != filepath.Base(exe):
+			maxAge = 24 * time.Hour
+		default:
+			continue
+		}
+		if fi, err := e.Info(); err == nil && fi.Mode().IsRegular() && now.Sub(fi.ModTime()) > maxAge {
+			_ = os.Remove(filepath.Join(dir, name))
+		}
+	}
+}
+
+func respond(w io.Writer, r *wire.Response, start time.Time) int {
+	r.V = wire.Version
+	r.Duration = time.Since(start).Seconds()
+	if r.Return == nil {
+		r.Return = json.RawMessage("null")
+	}
+	b, err := json.Marshal(r)
+	if err != nil {
+		b = []byte(fmt.Sprintf(`{"v":%d,"return":null,"retcode":1,"error":%q}`, wire.Version, err.Error()))
+	}
+	w.Write(append(b, '\n'))
+	return 0
+}
+
+// selfCheck verifies the executor's own bytes against the hash it was
+// uploaded under, and that its directory is private to its owner.
+func selfCheck(want string) (int, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return ExitCorrupt, err
+	}
+	dir := filepath.Dir(exe)
+	fi, err := os.Stat(dir)
+	if err != nil {
+		return ExitUnsafe, err
+	}
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	owner := uint32(os.Getuid())
+	if s := os.Getenv("SUDO_UID"); s != "" {
+		if n, err := strconv.Atoi(s); err == nil {
+			owner = uint32(n)
+		}
+	}
+	if fi.Mode().Perm()&0o077 != 0 || (ok && st.Uid != owner && st.Uid != uint32(os.Getuid())) {
+		return ExitUnsafe, fmt.Errorf("%s must be owned by uid %d with mode 0700 (it has uid %d, mode %04o): refusing to run", dir, owner, st.Uid, fi.Mode().Perm())
+	}
+	if want == "" {
+		return 0, nil
+	}
+	f, err := os.Open(exe)
+	if err != nil {
+		return ExitCorrupt, err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return ExitCorrupt, err
+	}
+	if got := hex.EncodeToString(h.Sum(nil)); got != want {
+		os.Remove(exe)
+		return ExitCorrupt, fmt.Errorf("executor %s is corrupt (sha256 %s, want %s); removed", exe, got, want)
+	}
+	return 0, nil
+}
+
+// run dispatches the function.
+func (s *session) run(ctx context.Context) (any, int, error) {
+	req, g := s.req, s.grains
+	switch req.Fun {
+	case "test.ping":
+		return true, 0, nil
+	case "grains.items":
+		return g, 0, nil
+	case "grains.get":
+		if len(req.Args) == 0 {
+			return nil, 1, errors.New("grains.get needs a key, e.g. grains.get os")
+		}
+		var def any = ""
+		if len(req.Args) > 1 {
+			def = req.Args[1]
+		}
+		if d, ok := req.Kwargs["default"]; ok {
+			def = d
+		}
+		return traverse(g, req.Args[0], def), 0, nil
+	case "cmd.run", "cmd.run_all", "cmd.retcode":
+		if len(req.Args) == 0 {
+			return nil, 1, fmt.Errorf("%s needs a command, e.g. %s 'uname -a'", req.Fun, req.Fun)
+		}
+		wctx := s.watch(ctx)
+		res := runCmd(wctx, s.executor(), strings.Join(req.Args, " "), req.Kwargs)
+		s.noteStop(wctx)
+		switch req.Fun {
+		case "cmd.run_all":
+			return res, 0, nil
+		case "cmd.retcode":
+			return res.Retcode, 0, nil
+		}
+		out := res.Stdout
+		if res.Stderr != "" {
+			if out != "" {
+				out += "\n"
+			}
+			out += res.Stderr
+		}
+		rc := 0
+		if res.Retcode != 0 {
+			rc = 1
+		}
+		return out, rc, nil
+	}
+	if strings.HasPrefix(req.Fun, "state.") {
+		return s.runState(ctx)
+	}
+	return nil, 1, fmt.Errorf("'%s' is not available", req.Fun)
+}
+
+// CmdReturn is cmd.run_all's return.
+type CmdReturn struct {
+	PID     int    `json:"pid"`
+	Retcode int    `json:"retcode"`
+	Stdout  string `json:"stdout"`
+	Stderr  string `json:"stderr"`
+}
+
+func runCmd(ctx context.Context, ex state.Executor, line string, kw map[string]any) CmdReturn {
+	c := state.Cmd{Line: line}
+	if sh, ok := kw["shell"].(string); ok && sh != "" {
+		c.Shell = sh
+	}
+	if cwd, ok := kw["cwd"].(string); ok && cwd != "" {
+		c.Cwd = cwd
+	}
+	res := ex.Run(ctx, c)
+	r := CmdReturn{PID: res.Pid, Retcode: res.Retcode, Stdout: strings.TrimRight(res.Stdout, "\n"), Stderr: strings.TrimRight(res.Stderr, "\n")}
+	if res.Err != nil && res.Retcode == -1 {
+		r.Retcode = 127
+		r.Stderr = res.Err.Error()
+	}
+	return r
+}
+
+// traverse looks up a colon-separated path in nested maps.
+func traverse(m map[string]any, path string, def any) any {
+	var cur any = m
+	for _, p := range strings.Split(path, ":") {
+		mm, ok := cur.(map[string]any)
+		if !ok {
+			return def
+		}
+		cur, ok = mm[p]
+		if !ok {
+			return def
+		}
+	}
+	return cur
+}
+
+// runState reads the bundle (after answering the template calls of an
+// interactive request), takes the host lock and runs the states.
+func (s *session) runState(ctx context.Context) (any, int, error) {
+	req := s.req
+	size, sha := req.BundleSize, req.BundleSHA
+	if req.Interactive {
+		h, err := s.serveCalls(ctx)
+		if err != nil {
+			return nil, 1, err
+		}
+		if h == nil {
+			// The controller only needed the calls (state.show_*), or
+			// its compile failed: nothing to run.
+			return nil, 0, nil
+		}
+		size, sha = h.Size, h.SHA
+	}
+	if size <= 0 || size > bundle.MaxSize {
+		return nil, 1, fmt.Errorf("%s: no bundle in the request", req.Fun)
+	}
+	data := make([]byte, size)
+	if _, err := io.ReadFull(s.br, data); err != nil {
+		return nil, 1, fmt.Errorf("read bundle: %w", err)
+	}
+	b, err := bundle.Unpack(data, sha)
+	if err != nil {
+		return nil, 1, err
+	}
+	wctx := s.watch(ctx)
+	lock, err := hostlock.Acquire(wctx, s.lockDir(), time.Duration(req.LockTimeout*float64(time.Second)), req.Controller)
+	if err != nil {
+		s.noteStop(wctx)
+		return nil, 1, err
+	}
+	defer lock.Release()
+	if lock.Note != "" {
+		s.resp.Notes = append(s.resp.Notes, lock.Note)
+	}
+	env := &state.Env{
+		Test:   req.Test,
+		Root:   s.o.Root,
+		File:   fileGetter(b.Files),
+		Pillar: b.Pillar,
+		Grains: s.grains,
+		Exec:   s.executor(),
+	}
+	res := state.Run(wctx, b.Chunks, state.Options{Test: req.Test, Failhard: req.Failhard, Registry: builtin.Registry(), Env: env})
+	s.noteStop(wctx)
+	rc := 0
+	for _, r := range res {
+		if r.Failed() {
+			rc = 2
+		}
+	}
+	return res, rc, nil
+}
+
+// serveCalls answers Call lines until the Bundle line (returned) or a Stop
+// (nil, nil).
+func (s *session) serveCalls(ctx context.Context) (*wire.BundleHeader, error) {
+	for {
+		m, err := wire.ReadMsg(s.br)
+		if err != nil {
+			s.resp.Stopped = "the controller went away (its connection or stdin closed)"
+			return nil, nil
+		}
+		switch {
+		case m.Bundle != nil:
+			return m.Bundle, nil
+		case m.Stop != "":
+			return nil, nil
+		case m.Call != nil:
+			rep := &wire.Reply{}
+			var v any
+			err := fmt.Errorf("'%s' is not available", m.Call.Fun)
+			if s.o.Call != nil {
+				host := CallHost{Exec: s.executor(), Grains: s.grains, Root: s.o.Root}
+				v, err = s.o.Call(ctx, host, m.Call.Fun, m.Call.Args, m.Call.Kwargs)
+			}
+			if err != nil {
+				rep.Error = err.Error()
+			} else if rep.Return, err = json.Marshal(v); err != nil {
+				rep.Error = fmt.Sprintf("encode %s return: %v", m.Call.Fun, err)
+			}
+			if err := writeLine(s.out, wire.ReplyLine{Reply: rep}); err != nil {
+				return nil, err
+			}
+		}
+	}
+}
+
+func writeLine(w io.Writer, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(append(b, '\n'))
+	return err
+}
+
+// lockDir is where this user's host lock lives: root's in a root-only
+// directory, anyone else's in the executor's own (private) thin dir.
+func (s *session) lockDir() string {
+	if os.Geteuid() == 0 {
+		return hostlock.RootDir(s.o.Root)
+	}
+	if exe, err := os.Executable(); err == nil && !s.o.SkipSelfCheck {
+		return filepath.Dir(exe)
+	}
+	return filepath.Join(os.TempDir(), fmt.Sprintf(".brine_lock_%d", os.Geteuid()))
+}
+
+func fileGetter(files map[string][]byte) func(string) ([]byte, error) {
+	return func(h string) ([]byte, error) {
+		b, ok := files[h]
+		if !ok {
+			return nil, fmt.Errorf("file %s is not in the bundle", h)
+		}
+		return b, nil
+	}
+}
+
+// Results is re-exported for tests that decode a state return.
+type Results = lowstate.Results

@@ -1,0 +1,294 @@
+// Package modules holds the Salt execution module functions that templates
+// call and that must give the target's answer: salt['file.file_exists'](...),
+// salt['cmd.run'](...), salt['pkg.version'](...) and friends, with the
+// arguments, return shapes and error messages of Salt 3007 (salt/modules/*.py).
+// It runs on the target, inside brine-exec.
+//
+// How a template's call reaches the target (the design): the controller keeps
+// compiling (one compiler, one Jinja engine, the tree stays on the
+// controller). The compiler first compiles with no target at hand; a tree
+// whose templates call none of these functions compiles as before and costs
+// one exec per host per run. When a template does call one, the compile stops
+// with compile.ErrNeedsTarget; the runner then starts the executor in
+// interactive mode on the SAME exec session that will run the states (no
+// extra exec, no extra connection) and compiles again while it runs: each
+// call is one wire.Call line on the executor's stdin, answered by one
+// wire.Reply line on its stdout (Call here), and the bundle follows on the
+// same stdin. A call therefore costs one round trip on an open session, and
+// the compiler remembers the answers of the functions that only read (Pure)
+// within one compile. Rendering on the host instead would need the whole tree
+// and the Jinja engine in the executor and would split the compile in two
+// places; calling first and compiling afterwards cannot work because which
+// calls a template makes depends on the answers it gets.
+//
+// Pillar templates are rendered on the controller, as Salt renders pillar on
+// the master: there, these functions run on the controller (Salt's master
+// runs its own execution modules for pillar).
+package modules
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"net"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"brine/provision/host/state"
+	"brine/provision/lib/pyfmt"
+)
+
+// Env is where the functions run.
+type Env struct {
+	// Root prefixes every absolute path a function reads; "" is the real
+	// root. Unit tests point it at a temp directory.
+	Root string
+	// Exec runs the commands (cmd.*, pkg.version, service.status...).
+	Exec state.Executor
+	// Grains are the host's grains (os_family picks the package manager,
+	// init the service manager).
+	Grains map[string]any
+	// Ifaces lists the network interfaces when the host has no `ip`
+	// command; nil means the host's own (Go's net package).
+	Ifaces func() ([]Iface, error)
+	// Now is the clock of status.time; nil means time.Now.
+	Now func() time.Time
+}
+
+// Iface is one network interface, for Env.Ifaces.
+type Iface struct {
+	Name   string
+	HWAddr string
+	Up     bool
+	// Broadcast is set for interfaces that have IPv4 broadcast.
+	Broadcast bool
+	Addrs     []*net.IPNet
+}
+
+// stateEnv is the state engine's view of env, for the shared helpers
+// (hostcmd, the package and service providers, user lookups).
+func (e *Env) stateEnv() *state.Env {
+	return &state.Env{Root: e.Root, Exec: e.Exec, Grains: e.Grains}
+}
+
+// fn is one execution module function.
+type fn struct {
+	// params are the Python parameters: "name" is required, "name=" takes
+	// the default in defs; "*" accepts extra positional arguments, "**"
+	// extra keyword arguments.
+	params []string
+	defs   map[string]any
+	run    func(c *call) (any, error)
+	// pure marks a function that only reads: calling it twice in one
+	// compile, with nothing run in between, gives the same answer.
+	pure bool
+}
+
+// call is one bound invocation.
+type call struct {
+	ctx  context.Context
+	env  *Env
+	fun  string
+	a    map[string]any // bound parameters (defaults filled in)
+	rest []any          // extra positional arguments ("*")
+	kw   map[string]any // extra keyword arguments ("**")
+}
+
+// table lists the functions, built on each use (no package state).
+func table() map[string]fn {
+	t := map[string]fn{}
+	for _, part := range []map[string]fn{fileFuncs(), cmdFuncs(), systemFuncs(), networkFuncs()} {
+		for k, v := range part {
+			t[k] = v
+		}
+	}
+	return t
+}
+
+// Names lists the functions this package implements, sorted.
+func Names() []string {
+	return slices.Sorted(maps.Keys(table()))
+}
+
+// Has reports whether fun ("file.file_exists") is implemented here.
+func Has(fun string) bool {
+	_, ok := table()[fun]
+	return ok
+}
+
+// Pure reports whether fun only reads the host, so the compiler may reuse
+// its answer within one compile (never true for cmd.*, which may change the
+// host and whose output may change from call to call).
+func Pure(fun string) bool {
+	return table()[fun].pure
+}
+
+// Call runs fun with args and kwargs as Python has them: a float64 is a
+// float (see pyfmt.Ints for arguments decoded from JSON). The result is made of JSON-encodable values.
+// An unknown function is Salt's "'mod.fun' is not available." error.
+func Call(ctx context.Context, env *Env, fun string, args []any, kwargs map[string]any) (any, error) {
+	f, ok := table()[fun]
+	if !ok {
+		return nil, fmt.Errorf("'%s' is not available.", fun)
+	}
+	if env == nil {
+		env = &Env{}
+	}
+	c := &call{ctx: ctx, env: env, fun: fun}
+	if err := c.bind(f, args, kwargs); err != nil {
+		return nil, err
+	}
+	return f.run(c)
+}
+
+// pyName is the function name Python would print in a TypeError.
+func (c *call) pyName() string {
+	_, name, _ := strings.Cut(c.fun, ".")
+	return name + "()"
+}
+
+// bind matches arguments to parameters like a Python call.
+func (c *call) bind(f fn, args []any, kwargs map[string]any) error {
+	c.a = map[string]any{}
+	var names []string
+	var required int
+	star, starstar := false, false
+	for _, p := range f.params {
+		switch {
+		case p == "*":
+			star = true
+		case p == "**":
+			starstar = true
+		case strings.HasSuffix(p, "="):
+			names = append(names, strings.TrimSuffix(p, "="))
+		default:
+			names = append(names, p)
+			required++
+		}
+	}
+	for i, v := range args {
+		if i < len(names) {
+			c.a[names[i]] = v
+			continue
+		}
+		if !star {
+			return fmt.Errorf("%s %s but %d %s given", c.pyName(), takes(required, len(names)), len(args), wereWas(len(args)))
+		}
+		c.rest = append(c.rest, v)
+	}
+	for k, v := range kwargs {
+		if strings.HasPrefix(k, "__") {
+			continue // Salt's loader drops __pub_* and friends
+		}
+		known := false
+		for _, n := range names {
+			if n == k {
+				known = true
+			}
+		}
+		switch {
+		case known:
+			if _, dup := c.a[k]; dup {
+				return fmt.Errorf("%s got multiple values for argument '%s'", c.pyName(), k)
+			}
+			c.a[k] = v
+		case starstar:
+			if c.kw == nil {
+				c.kw = map[string]any{}
+			}
+			c.kw[k] = v
+		default:
+			return fmt.Errorf("%s got an unexpected keyword argument '%s'", c.pyName(), k)
+		}
+	}
+	var missing []string
+	for i, n := range names {
+		if _, ok := c.a[n]; ok {
+			continue
+		}
+		if i < required {
+			missing = append(missing, "'"+n+"'")
+			continue
+		}
+		c.a[n] = f.defs[n]
+	}
+	if len(missing) > 0 {
+		s := "s"
+		if len(missing) == 1 {
+			s = ""
+		}
+		list := strings.Join(missing, ", ")
+		if len(missing) > 1 {
+			list = strings.Join(missing[:len(missing)-1], ", ") + " and " + missing[len(missing)-1]
+		}
+		return fmt.Errorf("%s missing %d required positional argument%s: %s", c.pyName(), len(missing), s, list)
+	}
+	return nil
+}
+
+func takes(required, all int) string {
+	n := func(k int) string {
+		if k == 1 {
+			return "1 positional argument"
+		}
+		return strconv.Itoa(k) + " positional arguments"
+	}
+	if required == all {
+		return "takes " + n(all)
+	}
+	return fmt.Sprintf("takes from %d to %s", required, n(all))
+}
+
+func wereWas(n int) string {
+	if n == 1 {
+		return "was"
+	}
+	return "were"
+}
+
+// str returns parameter k as Python's str() would print it ("" for None).
+func (c *call) str(k string) string {
+	v := c.a[k]
+	if v == nil {
+		return ""
+	}
+	return pyStr(v)
+}
+
+// isNone reports a parameter that is None (absent with a None default).
+func (c *call) isNone(k string) bool { return c.a[k] == nil }
+
+// truth is parameter k's Python truth value.
+func (c *call) truth(k string) bool { return truthy(c.a[k]) }
+
+// pyStr is Python's str().
+func pyStr(v any) string { return pyfmt.Str(v) }
+
+// truthy is Python's truth value.
+func truthy(v any) bool { return pyfmt.Truth(v) }
+
+// strList reads a list argument: a list, or a comma-separated string (Salt's
+// salt.utils.args.split_input).
+func strList(v any) []string {
+	switch t := v.(type) {
+	case nil:
+		return nil
+	case []any:
+		out := make([]string, 0, len(t))
+		for _, e := range t {
+			out = append(out, pyStr(e))
+		}
+		return out
+	case string:
+		var out []string
+		for _, p := range strings.Split(t, ",") {
+			if p = strings.TrimSpace(p); p != "" {
+				out = append(out, p)
+			}
+		}
+		return out
+	}
+	return []string{pyStr(v)}
+}

@@ -1,0 +1,141 @@
+package module_test
+
+import (
+	"context"
+	"reflect"
+	"strings"
+	"sync"
+	"testing"
+
+	"brine/provision/host/state"
+	"brine/provision/host/state/module"
+	"brine/provision/wire/lowstate"
+)
+
+// recorder is an Executor that records argv and runs nothing: it stands for
+// the host's `service` command, which the test machine does not have.
+type recorder struct {
+	mu    sync.Mutex
+	calls [][]string
+	rc    int
+}
+
+func (r *recorder) Run(_ context.Context, c state.Cmd) state.CmdResult {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.calls = append(r.calls, c.Argv)
+	return state.CmdResult{Retcode: r.rc}
+}
+
+func mk(fun string, kv ...any) lowstate.Chunk {
+	c := lowstate.Chunk{"state": "module", "fun": fun, "name": "id1", "__id__": "id1", "__sls__": "t"}
+	for i := 0; i+1 < len(kv); i += 2 {
+		c[kv[i].(string)] = kv[i+1]
+	}
+	return c
+}
+
+func run(env *state.Env, c lowstate.Chunk) *lowstate.Result {
+	return module.Module().Funcs[c.Fun()](context.Background(), env, c)
+}
+
+func TestNewStyle(t *testing.T) {
+	env := &state.Env{Exec: state.NewHostExecutor()}
+	r := run(env, mk("run", "test.true", []any{}, "cmd.run", []any{map[string]any{"cmd": "echo hi"}}))
+	if r.Result == nil || !*r.Result || r.Changes["test.true"] != true || r.Changes["cmd.run"] != "hi" {
+		t.Errorf("%+v", r)
+	}
+	if !strings.Contains(r.Comment, "cmd.run: Success") || !strings.Contains(r.Comment, "test.true: Success") {
+		t.Errorf("comment %q", r.Comment)
+	}
+	r = run(env, mk("run", "test.false", []any{}))
+	if r.Result == nil || *r.Result {
+		t.Errorf("test.false must fail: %+v", r)
+	}
+	r = run(env, mk("run", "saltutil.sync_all", []any{}))
+	if r.Result == nil || *r.Result || !strings.Contains(r.Comment, "not available") {
+		t.Errorf("unsupported: %+v", r)
+	}
+}
+
+func TestServiceViaExec(t *testing.T) {
+	rec := &recorder{}
+	env := &state.Env{Exec: rec}
+	r := run(env, mk("run", "service.restart", []any{map[string]any{"name": "nginx"}}))
+	if r.Result == nil || !*r.Result || r.Changes["service.restart"] != true {
+		t.Errorf("%+v", r)
+	}
+	// old style
+	r = run(env, lowstate.Chunk{"state": "module", "fun": "run", "name": "service.reload", "__id__": "x", "m_name": "nginx"})
+	if r.Result == nil || !*r.Result || r.Comment != "Module function service.reload executed" || r.Changes["ret"] != true {
+		t.Errorf("old style %+v", r)
+	}
+	want := [][]string{{"service", "nginx", "restart"}, {"service", "nginx", "reload"}}
+	if len(rec.calls) != 2 || strings.Join(rec.calls[0], " ") != strings.Join(want[0], " ") || strings.Join(rec.calls[1], " ") != strings.Join(want[1], " ") {
+		t.Errorf("calls %v", rec.calls)
+	}
+	rec.rc = 1
+	r = run(env, mk("run", "service.restart", []any{map[string]any{"name": "nginx"}}))
+	if r.Result == nil || *r.Result {
+		t.Errorf("failed restart must fail: %+v", r)
+	}
+}
+
+func TestTestModeAndWait(t *testing.T) {
+	rec := &recorder{}
+	env := &state.Env{Exec: rec, Test: true}
+	r := run(env, mk("run", "service.restart", []any{map[string]any{"name": "nginx"}}))
+	if r.Result != nil || r.Comment != "Function service.restart to be executed." {
+		t.Errorf("%+v", r)
+	}
+	r = run(env, lowstate.Chunk{"state": "module", "fun": "run", "name": "test.true", "__id__": "x"})
+	if r.Result != nil || r.Comment != "Module function test.true is set to execute" {
+		t.Errorf("%+v", r)
+	}
+	if len(rec.calls) != 0 {
+		t.Error("test mode executed something")
+	}
+	env.Test = false
+	r = run(env, mk("wait", "service.restart", []any{map[string]any{"name": "nginx"}}))
+	if len(rec.calls) != 0 || r.Result == nil || !*r.Result {
+		t.Errorf("module.wait must not run by itself: %+v", r)
+	}
+	r = module.Module().ModWatch(context.Background(), env, mk("wait", "service.restart", []any{map[string]any{"name": "nginx"}}))
+	if len(rec.calls) != 1 || r.Result == nil || !*r.Result {
+		t.Errorf("mod_watch must run: %+v %v", r, rec.calls)
+	}
+}
+
+type aptUpdate struct{ argv []string }
+
+func (a *aptUpdate) Run(_ context.Context, c state.Cmd) state.CmdResult {
+	a.argv = c.Argv
+	return state.CmdResult{Stdout: "Hit:1 http://deb.debian.org/debian bookworm InRelease\n" +
+		"Get:2 http://deb.debian.org/debian bookworm-updates InRelease [55.4 kB]\n" +
+		"Ign:3 http://example.org/repo stable InRelease\nReading package lists...\n"}
+}
+
+// TestRefreshDB: pkg.refresh_db as salt/modules/aptpkg.py keys apt-get
+// update's lines (Get True without the size, Hit None, Ign False), and a
+// legacy module.run's test mode in salt/states/module.py _legacy_run words.
+func TestRefreshDB(t *testing.T) {
+	a := &aptUpdate{}
+	c := lowstate.Chunk{"state": "module", "fun": "run", "name": "pkg.refresh_db", "__id__": "apt.refresh_db"}
+	r := run(&state.Env{Exec: a, Test: true}, c)
+	if r.Result != nil || r.Comment != "Module function pkg.refresh_db is set to execute" || a.argv != nil {
+		t.Errorf("test mode: %+v %v", r, a.argv)
+	}
+	r = run(&state.Env{Exec: a}, c)
+	want := map[string]any{"ret": map[string]any{"http://deb.debian.org/debian bookworm InRelease": nil,
+		"http://deb.debian.org/debian bookworm-updates InRelease": true, "http://example.org/repo stable InRelease": false}}
+	if r.Result == nil || !*r.Result || r.Comment != "Module function pkg.refresh_db executed" || !reflect.DeepEqual(r.Changes, want) {
+		t.Errorf("real run: %+v", r)
+	}
+	if strings.Join(a.argv, " ") != "apt-get -q update" {
+		t.Errorf("ran %v", a.argv)
+	}
+	r = run(&state.Env{Exec: a, Test: true}, lowstate.Chunk{"state": "module", "fun": "run", "name": "saltutil.sync_all", "__id__": "x"})
+	if r.Result == nil || *r.Result || !strings.HasPrefix(r.Comment, "Module function saltutil.sync_all is not available") {
+		t.Errorf("unsupported in test mode: %+v", r)
+	}
+}
