@@ -14,33 +14,10 @@ import (
 	"brine/provision/wire/spec"
 )
 
-// cmdParams are the parameters of cmd.run and friends that brine honours
-// (salt/modules/cmdmod.py); the others are accepted through "**" and
-// ignored when they only concern logging or Windows.
-func cmdParams() []string {
-	return []string{"cmd", "cwd=", "stdin=", "runas=", "group=", "shell=", "python_shell=", "env=",
-		"clean_env=", "template=", "rstrip=", "umask=", "output_encoding=", "output_loglevel=",
-		"log_callback=", "hide_output=", "timeout=", "reset_system_locale=", "ignore_retcode=",
-		"saltenv=", "use_vt=", "bg=", "password=", "prepend_path=", "success_retcodes=",
-		"success_stdout=", "success_stderr=", "**"}
-}
-
-func cmdDefaults() map[string]any {
-	return map[string]any{"rstrip": true, "reset_system_locale": true, "output_loglevel": "debug"}
-}
-
 // cmdFuncs are cmd.run & co. None of them is pure: a command may change the
 // host and its output may change between two calls.
 func cmdFuncs() map[string]fn {
-	mk := func(extra []string, extraDefs map[string]any, run func(c *call) (any, error)) fn {
-		p := cmdParams()
-		p = append(p[:len(p)-1:len(p)-1], append(extra, "**")...)
-		d := cmdDefaults()
-		for k, v := range extraDefs {
-			d[k] = v
-		}
-		return fn{params: p, defs: d, run: run}
-	}
+	mk := func(_ []string, _ map[string]any, run func(c *call) (any, error)) fn { return fn{run: run} }
 	return map[string]fn{
 		"cmd.run": mk([]string{"redirect_stderr=", "raise_err="}, map[string]any{"redirect_stderr": true}, func(c *call) (any, error) {
 			r, err := c.runCmd(c.truth("redirect_stderr"), false)
@@ -87,8 +64,8 @@ func cmdFuncs() map[string]fn {
 			}
 			return r.retcode, nil
 		}),
-		"cmd.which":    {params: []string{"cmd"}, pure: true, run: func(c *call) (any, error) { return c.which(c.str("cmd")), nil }},
-		"cmd.has_exec": {params: []string{"cmd"}, pure: true, run: func(c *call) (any, error) { return c.which(c.str("cmd")) != nil, nil }},
+		"cmd.which":    {run: func(c *call) (any, error) { return c.which(c.str("cmd")), nil }},
+		"cmd.has_exec": {run: func(c *call) (any, error) { return c.which(c.str("cmd")) != nil, nil }},
 	}
 }
 

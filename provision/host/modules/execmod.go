@@ -32,12 +32,12 @@ import (
 	"maps"
 	"net"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
 	"brine/provision/host/state"
 	"brine/provision/lib/pyfmt"
+	"brine/provision/wire/funcs"
 )
 
 // Env is where the functions run.
@@ -73,17 +73,10 @@ func (e *Env) stateEnv() *state.Env {
 	return &state.Env{Root: e.Root, Exec: e.Exec, Grains: e.Grains}
 }
 
-// fn is one execution module function.
+// fn is one execution module function's implementation; its signature
+// is the catalog's (provision/wire/funcs).
 type fn struct {
-	// params are the Python parameters: "name" is required, "name=" takes
-	// the default in defs; "*" accepts extra positional arguments, "**"
-	// extra keyword arguments.
-	params []string
-	defs   map[string]any
-	run    func(c *call) (any, error)
-	// pure marks a function that only reads: calling it twice in one
-	// compile, with nothing run in between, gives the same answer.
-	pure bool
+	run func(c *call) (any, error)
 }
 
 // call is one bound invocation.
@@ -94,9 +87,12 @@ type call struct {
 	a    map[string]any // bound parameters (defaults filled in)
 	rest []any          // extra positional arguments ("*")
 	kw   map[string]any // extra keyword arguments ("**")
+	// retcode is the host's return code the function sets (Salt's
+	// __context__["retcode"]); 0 unless it says otherwise.
+	retcode int
 }
 
-// table lists the functions, built on each use (no package state).
+// table lists the implementations, built on each use (no package state).
 func table() map[string]fn {
 	t := map[string]fn{}
 	for _, part := range []map[string]fn{fileFuncs(), cmdFuncs(), systemFuncs(), networkFuncs()} {
@@ -122,130 +118,50 @@ func Has(fun string) bool {
 // its answer within one compile (never true for cmd.*, which may change the
 // host and whose output may change from call to call).
 func Pure(fun string) bool {
-	return table()[fun].pure
+	f, ok := funcs.New().Get(fun)
+	return ok && f.Pure
+}
+
+// Result is what a function call gives the ad-hoc command line: its
+// return, the host's return code (Salt's __context__["retcode"]) and the
+// error it raised.
+type Result struct {
+	Return  any
+	Retcode int
+	Err     error
 }
 
 // Call runs fun with args and kwargs as Python has them: a float64 is a
 // float (see pyfmt.Ints for arguments decoded from JSON). The result is made of JSON-encodable values.
 // An unknown function is Salt's "'mod.fun' is not available." error.
 func Call(ctx context.Context, env *Env, fun string, args []any, kwargs map[string]any) (any, error) {
-	f, ok := table()[fun]
-	if !ok {
-		return nil, fmt.Errorf("'%s' is not available.", fun)
+	r := Run(ctx, env, fun, args, kwargs, nil)
+	return r.Return, r.Err
+}
+
+// Run is Call with the return code, and the keyword arguments' order as
+// given (for Python's messages; nil: sorted).
+func Run(ctx context.Context, env *Env, fun string, args []any, kwargs map[string]any, order []string) Result {
+	impl, ok := table()[fun]
+	spec, inCatalog := funcs.New().Get(fun)
+	if !ok || !inCatalog {
+		return Result{Err: NotAvailable(fun)}
 	}
 	if env == nil {
 		env = &Env{}
 	}
-	c := &call{ctx: ctx, env: env, fun: fun}
-	if err := c.bind(f, args, kwargs); err != nil {
-		return nil, err
+	b, err := spec.Bind(args, kwargs, order)
+	if err != nil {
+		return Result{Err: err}
 	}
-	return f.run(c)
+	c := &call{ctx: ctx, env: env, fun: fun, a: b.Values, rest: b.Rest, kw: b.Extra}
+	v, err := impl.run(c)
+	return Result{Return: v, Retcode: c.retcode, Err: err}
 }
 
-// pyName is the function name Python would print in a TypeError.
-func (c *call) pyName() string {
-	_, name, _ := strings.Cut(c.fun, ".")
-	return name + "()"
-}
-
-// bind matches arguments to parameters like a Python call.
-func (c *call) bind(f fn, args []any, kwargs map[string]any) error {
-	c.a = map[string]any{}
-	var names []string
-	var required int
-	star, starstar := false, false
-	for _, p := range f.params {
-		switch {
-		case p == "*":
-			star = true
-		case p == "**":
-			starstar = true
-		case strings.HasSuffix(p, "="):
-			names = append(names, strings.TrimSuffix(p, "="))
-		default:
-			names = append(names, p)
-			required++
-		}
-	}
-	for i, v := range args {
-		if i < len(names) {
-			c.a[names[i]] = v
-			continue
-		}
-		if !star {
-			return fmt.Errorf("%s %s but %d %s given", c.pyName(), takes(required, len(names)), len(args), wereWas(len(args)))
-		}
-		c.rest = append(c.rest, v)
-	}
-	for k, v := range kwargs {
-		if strings.HasPrefix(k, "__") {
-			continue // Salt's loader drops __pub_* and friends
-		}
-		known := false
-		for _, n := range names {
-			if n == k {
-				known = true
-			}
-		}
-		switch {
-		case known:
-			if _, dup := c.a[k]; dup {
-				return fmt.Errorf("%s got multiple values for argument '%s'", c.pyName(), k)
-			}
-			c.a[k] = v
-		case starstar:
-			if c.kw == nil {
-				c.kw = map[string]any{}
-			}
-			c.kw[k] = v
-		default:
-			return fmt.Errorf("%s got an unexpected keyword argument '%s'", c.pyName(), k)
-		}
-	}
-	var missing []string
-	for i, n := range names {
-		if _, ok := c.a[n]; ok {
-			continue
-		}
-		if i < required {
-			missing = append(missing, "'"+n+"'")
-			continue
-		}
-		c.a[n] = f.defs[n]
-	}
-	if len(missing) > 0 {
-		s := "s"
-		if len(missing) == 1 {
-			s = ""
-		}
-		list := strings.Join(missing, ", ")
-		if len(missing) > 1 {
-			list = strings.Join(missing[:len(missing)-1], ", ") + " and " + missing[len(missing)-1]
-		}
-		return fmt.Errorf("%s missing %d required positional argument%s: %s", c.pyName(), len(missing), s, list)
-	}
-	return nil
-}
-
-func takes(required, all int) string {
-	n := func(k int) string {
-		if k == 1 {
-			return "1 positional argument"
-		}
-		return strconv.Itoa(k) + " positional arguments"
-	}
-	if required == all {
-		return "takes " + n(all)
-	}
-	return fmt.Sprintf("takes from %d to %s", required, n(all))
-}
-
-func wereWas(n int) string {
-	if n == 1 {
-		return "was"
-	}
-	return "were"
+// NotAvailable is Salt's error for a function brine does not have.
+func NotAvailable(fun string) error {
+	return fmt.Errorf("'%s' is not available.", fun)
 }
 
 // str returns parameter k as Python's str() would print it ("" for None).

@@ -21,35 +21,33 @@ import (
 
 // fileFuncs are the readers of salt/modules/file.py templates use.
 func fileFuncs() map[string]fn {
-	path := []string{"path"}
 	return map[string]fn{
-		"file.file_exists":      {params: path, pure: true, run: func(c *call) (any, error) { return c.statIs(c.str("path"), true, fs.FileMode.IsRegular), nil }},
-		"file.directory_exists": {params: path, pure: true, run: func(c *call) (any, error) { return c.statIs(c.str("path"), true, fs.FileMode.IsDir), nil }},
-		"file.is_link":          {params: path, pure: true, run: func(c *call) (any, error) { return c.statIs(c.str("path"), false, isSymlink), nil }},
-		"file.is_blkdev": {params: []string{"name"}, pure: true, run: func(c *call) (any, error) {
+		"file.file_exists":      {run: func(c *call) (any, error) { return c.statIs(c.str("path"), true, fs.FileMode.IsRegular), nil }},
+		"file.directory_exists": {run: func(c *call) (any, error) { return c.statIs(c.str("path"), true, fs.FileMode.IsDir), nil }},
+		"file.is_link":          {run: func(c *call) (any, error) { return c.statIs(c.str("path"), false, isSymlink), nil }},
+		"file.is_blkdev": {run: func(c *call) (any, error) {
 			return c.statIs(c.str("name"), true, isType(fs.ModeDevice, fs.ModeCharDevice)), nil
 		}},
-		"file.is_chrdev":        {params: []string{"name"}, pure: true, run: func(c *call) (any, error) { return c.statIs(c.str("name"), true, isType(fs.ModeCharDevice, 0)), nil }},
-		"file.is_fifo":          {params: []string{"name"}, pure: true, run: func(c *call) (any, error) { return c.statIs(c.str("name"), true, isType(fs.ModeNamedPipe, 0)), nil }},
-		"file.path_exists_glob": {params: path, pure: true, run: pathExistsGlob},
-		"file.readdir":          {params: path, pure: true, run: readdir},
-		"file.readlink":         {params: []string{"path", "canonicalize="}, defs: map[string]any{"canonicalize": false}, pure: true, run: readlink},
-		"file.contains":         {params: []string{"path", "text"}, pure: true, run: contains},
-		"file.contains_regex":   {params: []string{"path", "regex", "lchar="}, defs: map[string]any{"lchar": ""}, pure: true, run: containsRegex},
-		"file.contains_glob":    {params: []string{"path", "glob_expr"}, pure: true, run: containsGlob},
-		"file.search": {params: []string{"path", "pattern", "flags=", "bufsize=", "ignore_if_missing=", "multiline="},
-			defs: map[string]any{"flags": 8, "bufsize": 1, "ignore_if_missing": false, "multiline": false}, pure: true, run: search},
-		"file.stats":     {params: []string{"path", "hash_type=", "follow_symlinks="}, defs: map[string]any{"follow_symlinks": true}, pure: true, run: stats},
-		"file.get_user":  statField("user", false),
-		"file.get_group": statField("group", false),
-		"file.get_uid":   statField("uid", -1),
-		"file.get_gid":   statField("gid", -1),
-		"file.get_mode":  statField("mode", ""),
-		"file.lstat":     {params: path, pure: true, run: lstat},
-		"file.get_hash":  {params: []string{"path", "form=", "chunk_size="}, defs: map[string]any{"form": "sha256", "chunk_size": 65536}, pure: true, run: getHash},
-		"file.get_sum":   {params: []string{"path", "form="}, defs: map[string]any{"form": "sha256"}, pure: true, run: getSum},
-		"file.access":    {params: []string{"path", "mode"}, pure: true, run: access},
-		"file.read":      {params: []string{"path", "binary="}, defs: map[string]any{"binary": false}, pure: true, run: readFile},
+		"file.is_chrdev":        {run: func(c *call) (any, error) { return c.statIs(c.str("name"), true, isType(fs.ModeCharDevice, 0)), nil }},
+		"file.is_fifo":          {run: func(c *call) (any, error) { return c.statIs(c.str("name"), true, isType(fs.ModeNamedPipe, 0)), nil }},
+		"file.path_exists_glob": {run: pathExistsGlob},
+		"file.readdir":          {run: readdir},
+		"file.readlink":         {run: readlink},
+		"file.contains":         {run: contains},
+		"file.contains_regex":   {run: containsRegex},
+		"file.contains_glob":    {run: containsGlob},
+		"file.search":           {run: search},
+		"file.stats":            {run: stats},
+		"file.get_user":         statField("user", false),
+		"file.get_group":        statField("group", false),
+		"file.get_uid":          statField("uid", -1),
+		"file.get_gid":          statField("gid", -1),
+		"file.get_mode":         statField("mode", ""),
+		"file.lstat":            {run: lstat},
+		"file.get_hash":         {run: getHash},
+		"file.get_sum":          {run: getSum},
+		"file.access":           {run: access},
+		"file.read":             {run: readFile},
 	}
 }
 
@@ -460,17 +458,16 @@ func stats(c *call) (any, error) {
 
 // statField is file.get_user & co: one key of file.stats, or def.
 func statField(key string, def any) fn {
-	return fn{params: []string{"path", "follow_symlinks="}, defs: map[string]any{"follow_symlinks": true}, pure: true,
-		run: func(c *call) (any, error) {
-			st, err := c.fileStats(c.str("path"), "", c.truth("follow_symlinks"))
-			if err != nil {
-				return nil, err
-			}
-			if v, ok := st[key]; ok {
-				return v, nil
-			}
-			return def, nil
-		}}
+	return fn{run: func(c *call) (any, error) {
+		st, err := c.fileStats(c.str("path"), "", c.truth("follow_symlinks"))
+		if err != nil {
+			return nil, err
+		}
+		if v, ok := st[key]; ok {
+			return v, nil
+		}
+		return def, nil
+	}}
 }
 
 func lstat(c *call) (any, error) {

@@ -20,9 +20,9 @@ import (
 // networkFuncs are the network.* readers formulas use (salt/modules/network.py
 // over salt/utils/network.py).
 func networkFuncs() map[string]fn {
-	ipAddrs := fn{params: []string{"interface=", "include_loopback=", "cidr=", "type="}, defs: map[string]any{"include_loopback": false}, pure: true, run: func(c *call) (any, error) { return c.ipAddrs("inet") }}
-	ipAddrs6 := fn{params: []string{"interface=", "include_loopback=", "cidr="}, defs: map[string]any{"include_loopback": false}, pure: true, run: func(c *call) (any, error) { return c.ipAddrs("inet6") }}
-	hwAddr := fn{params: []string{"iface"}, pure: true, run: func(c *call) (any, error) {
+	ipAddrs := fn{run: func(c *call) (any, error) { return c.ipAddrs("inet") }}
+	ipAddrs6 := fn{run: func(c *call) (any, error) { return c.ipAddrs("inet6") }}
+	hwAddr := fn{run: func(c *call) (any, error) {
 		return c.ifaceInfo(func(d map[string]any) any {
 			if v, ok := d["hwaddr"]; ok {
 				return v
@@ -30,16 +30,15 @@ func networkFuncs() map[string]fn {
 			return ""
 		})
 	}}
-	iface := []string{"iface"}
 	return map[string]fn{
-		"network.interfaces": {pure: true, run: func(c *call) (any, error) { return c.interfaces() }},
+		"network.interfaces": {run: func(c *call) (any, error) { return c.interfaces() }},
 		"network.ip_addrs":   ipAddrs,
 		"network.ipaddrs":    ipAddrs,
 		"network.ip_addrs6":  ipAddrs6,
 		"network.ipaddrs6":   ipAddrs6,
 		"network.hw_addr":    hwAddr,
 		"network.hwaddr":     hwAddr,
-		"network.interface": {params: iface, pure: true, run: func(c *call) (any, error) {
+		"network.interface": {run: func(c *call) (any, error) {
 			return c.ifaceInfo(func(d map[string]any) any {
 				if v, ok := d["inet"]; ok {
 					return v
@@ -47,7 +46,7 @@ func networkFuncs() map[string]fn {
 				return ""
 			})
 		}},
-		"network.interface_ip": {params: iface, pure: true, run: func(c *call) (any, error) {
+		"network.interface_ip": {run: func(c *call) (any, error) {
 			return c.ifaceInfo(func(d map[string]any) any {
 				if l, ok := d["inet"].([]any); ok && len(l) > 0 {
 					if m, ok := l[0].(map[string]any); ok {
@@ -57,32 +56,32 @@ func networkFuncs() map[string]fn {
 				return ""
 			})
 		}},
-		"network.subnets":  {params: []string{"interfaces="}, pure: true, run: func(c *call) (any, error) { return c.subnets("inet", c.a["interfaces"]) }},
-		"network.subnets6": {pure: true, run: func(c *call) (any, error) { return c.subnets("inet6", nil) }},
-		"network.in_subnet": {params: []string{"cidr"}, pure: true, run: func(c *call) (any, error) {
+		"network.subnets":  {run: func(c *call) (any, error) { return c.subnets("inet", c.a["interfaces"]) }},
+		"network.subnets6": {run: func(c *call) (any, error) { return c.subnets("inet6", nil) }},
+		"network.in_subnet": {run: func(c *call) (any, error) {
 			return c.inSubnet(c.str("cidr"), nil)
 		}},
-		"network.ip_in_subnet": {params: []string{"ip_addr", "cidr"}, pure: true, run: func(c *call) (any, error) {
+		"network.ip_in_subnet": {run: func(c *call) (any, error) {
 			return c.inSubnet(c.str("cidr"), []string{c.str("ip_addr")})
 		}},
-		"network.calc_net":     {params: []string{"ip_addr", "netmask="}, pure: true, run: func(c *call) (any, error) { return calcNet(c.str("ip_addr"), c.a["netmask"]) }},
-		"network.convert_cidr": {params: []string{"cidr"}, pure: true, run: convertCIDR},
-		"network.is_private": {params: []string{"ip_addr"}, pure: true, run: func(c *call) (any, error) {
+		"network.calc_net":     {run: func(c *call) (any, error) { return calcNet(c.str("ip_addr"), c.a["netmask"]) }},
+		"network.convert_cidr": {run: convertCIDR},
+		"network.is_private": {run: func(c *call) (any, error) {
 			a, err := parseAddr(c.str("ip_addr"))
 			if err != nil {
 				return nil, err
 			}
 			return isPrivate(a), nil
 		}},
-		"network.is_loopback": {params: []string{"ip_addr"}, pure: true, run: func(c *call) (any, error) {
+		"network.is_loopback": {run: func(c *call) (any, error) {
 			a, err := parseAddr(c.str("ip_addr"))
 			if err != nil {
 				return nil, err
 			}
 			return a.IsLoopback(), nil
 		}},
-		"network.get_hostname": {pure: true, run: func(c *call) (any, error) { return c.hostname(), nil }},
-		"network.get_fqdn": {pure: true, run: func(c *call) (any, error) {
+		"network.get_hostname": {run: func(c *call) (any, error) { return c.hostname(), nil }},
+		"network.get_fqdn": {run: func(c *call) (any, error) {
 			if f, ok := c.env.Grains["fqdn"].(string); ok && f != "" {
 				return f, nil
 			}

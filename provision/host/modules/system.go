@@ -19,30 +19,29 @@ import (
 // systemFuncs are user.*, group.info, pkg.version, service.* and
 // status.time.
 func systemFuncs() map[string]fn {
-	name := []string{"name"}
 	return map[string]fn{
-		"user.info":        {params: []string{"name", "root="}, pure: true, run: userInfo},
-		"user.list_groups": {params: name, pure: true, run: func(c *call) (any, error) { return anyList(c.groupList(c.str("name"))), nil }},
-		"user.list_users":  {params: []string{"root="}, pure: true, run: listUsers},
-		"group.info":       {params: []string{"name", "root="}, pure: true, run: groupInfo},
-		"pkg.version":      {params: []string{"*", "**"}, pure: true, run: pkgVersion},
-		"pkg.list_pkgs":    {params: []string{"versions_as_list=", "**"}, defs: map[string]any{"versions_as_list": false}, pure: true, run: listPkgs},
-		"service.status":   {params: []string{"name", "sig="}, pure: true, run: serviceStatus},
-		"service.available": {params: name, pure: true, run: func(c *call) (any, error) {
+		"user.info":        {run: userInfo},
+		"user.list_groups": {run: func(c *call) (any, error) { return anyList(c.groupList(c.str("name"))), nil }},
+		"user.list_users":  {run: listUsers},
+		"group.info":       {run: groupInfo},
+		"pkg.version":      {run: pkgVersion},
+		"pkg.list_pkgs":    {run: listPkgs},
+		"service.status":   {run: serviceStatus},
+		"service.available": {run: func(c *call) (any, error) {
 			return service.Choose(c.env.stateEnv()).Available(c.ctx, c.str("name")), nil
 		}},
-		"service.missing": {params: name, pure: true, run: func(c *call) (any, error) {
+		"service.missing": {run: func(c *call) (any, error) {
 			return !service.Choose(c.env.stateEnv()).Available(c.ctx, c.str("name")), nil
 		}},
-		"service.enabled":  {params: []string{"name", "**"}, pure: true, run: func(c *call) (any, error) { return c.serviceEnabled(true) }},
-		"service.disabled": {params: []string{"name", "**"}, pure: true, run: func(c *call) (any, error) { return c.serviceEnabled(false) }},
-		"environ.get": {params: []string{"key", "default="}, defs: map[string]any{"default": ""}, pure: true, run: func(c *call) (any, error) {
+		"service.enabled":  {run: func(c *call) (any, error) { return c.serviceEnabled(true) }},
+		"service.disabled": {run: func(c *call) (any, error) { return c.serviceEnabled(false) }},
+		"environ.get": {run: func(c *call) (any, error) {
 			if v, ok := os.LookupEnv(c.str("key")); ok {
 				return v, nil
 			}
 			return c.a["default"], nil
 		}},
-		"status.time": {params: []string{"format="}, defs: map[string]any{"format": "%A, %d. %B %Y %I:%M%p"}, run: func(c *call) (any, error) {
+		"status.time": {run: func(c *call) (any, error) {
 			now := time.Now
 			if c.env.Now != nil {
 				now = c.env.Now

@@ -1,0 +1,217 @@
+package funcs
+
+// entry is one row of the signature table: "mod.fun", the signature as
+// Salt 3007.1 declares it (parameters as in Python; "py:NAME" first when
+// the Python function's name differs from fun, as test.true's true_), and
+// flags.
+type entry struct {
+	name, sig string
+	flags     uint8
+}
+
+// Flags of an entry.
+const (
+	// pure: the function only reads (its answer may be remembered within
+	// one compile).
+	pure uint8 = 1 << iota
+	// ctl: answered on the controller (see Controller).
+	ctl
+)
+
+// Abbreviations for the table.
+const (
+	hp = pure
+	h  = 0
+	c  = ctl
+	cp = ctl | pure
+)
+
+// cmdRunSig is cmd.run's signature; run_stdout, run_stderr, run_all,
+// retcode and shell differ from it as Salt's do (see table).
+const cmdHead = "cmd, cwd=None, stdin=None, runas=None, group=None, shell=DEFAULT_SHELL, "
+
+// table lists every function brine implements, with Salt 3007.1's
+// signature: salt/modules/<module>.py, or the salt-ssh wrapper
+// (salt/client/ssh/wrapper/<module>.py) for the functions salt-ssh answers
+// on the master (grains readers, pillar.get/item/raw/keys/filter_by,
+// config.*, cp.*, cmd.script*, state.*). Services take systemd's
+// signatures (salt/modules/systemd_service.py), packages apt's
+// (salt/modules/aptpkg.py), users and groups useradd's and groupadd's.
+func table() []entry {
+	return []entry{
+		// salt/modules/test.py
+		{"test.ping", "", h},
+		{"test.true", "py:true_", h},
+		{"test.false", "py:false_", h},
+		{"test.version", "", h},
+		{"test.versions_report", "", h},
+		{"test.versions", "py:versions_report", h},
+		{"test.echo", "text", h},
+		{"test.arg", "*args, **kwargs", h},
+		{"test.arg_type", "*args, **kwargs", h},
+		{"test.arg_repr", "*args, **kwargs", h},
+		{"test.kwarg", "**kwargs", h},
+		{"test.sleep", "length", h},
+		{"test.retcode", "code=42", h},
+		{"test.exception", `message="Test Exception"`, h},
+		{"test.fib", "num", h},
+		{"test.outputter", "data", h},
+		{"test.random_hash", "size=9999999999, hash_type=None", h},
+
+		// salt/client/ssh/wrapper/grains.py (readers), salt/modules/grains.py
+		{"grains.items", "sanitize=False", hp},
+		{"grains.item", "*args, **kwargs", hp},
+		{"grains.get", `key, default="", delimiter=DEFAULT_TARGET_DELIM, ordered=True`, hp},
+		{"grains.ls", "", hp},
+		{"grains.has_value", "key", hp},
+		{"grains.filter_by", `lookup_dict, grain="os_family", merge=None, default="default", base=None`, hp},
+		{"grains.equals", "key, value", hp},
+		{"grains.setval", "key, val, destructive=False, refresh_pillar=True", h},
+		{"grains.setvals", "grains, destructive=False, refresh_pillar=True", h},
+		{"grains.append", "key, val, convert=False, delimiter=DEFAULT_TARGET_DELIM", h},
+		{"grains.remove", "key, val, delimiter=DEFAULT_TARGET_DELIM", h},
+		{"grains.delval", "key, destructive=False, force=False", h},
+		{"grains.delkey", "key, force=False", h},
+
+		// salt/client/ssh/wrapper/pillar.py, salt/modules/pillar.py
+		{"pillar.get", `key, default="", merge=False, delimiter=DEFAULT_TARGET_DELIM`, cp},
+		{"pillar.item", "*args", cp},
+		{"pillar.raw", "key=None", cp},
+		{"pillar.keys", "key, delimiter=DEFAULT_TARGET_DELIM", cp},
+		{"pillar.filter_by", `lookup_dict, pillar, merge=None, default="default", base=None`, cp},
+		{"pillar.items", "*args, pillar=None, pillar_enc=None, pillarenv=None, saltenv=None", cp},
+		{"pillar.ls", "*args, pillar=None, pillar_enc=None, pillarenv=None, saltenv=None", cp},
+
+		// salt/client/ssh/wrapper/config.py
+		{"config.get", `key, default="", delimiter=":", merge=None, omit_opts=False, omit_pillar=False, omit_master=False, omit_grains=False`, cp},
+		{"config.option", "value, default=None, omit_opts=False, omit_grains=False, omit_pillar=False, omit_master=False, omit_all=False, wildcard=False", cp},
+		{"config.items", "", cp},
+		{"config.valid_fileproto", "uri", cp},
+		{"config.backup_mode", `backup=""`, cp},
+		{"config.manage_mode", "mode", cp},
+
+		// salt/modules/cmdmod.py; script and script_retcode from the
+		// salt-ssh wrapper (salt/client/ssh/wrapper/cmdmod.py)
+		{"cmd.run", cmdHead + `python_shell=None, env=None, clean_env=False, template=None, rstrip=True, umask=None, output_encoding=None, output_loglevel="debug", log_callback=None, hide_output=False, timeout=None, reset_system_locale=True, ignore_retcode=False, saltenv=None, use_vt=False, redirect_stderr=True, bg=False, password=None, encoded_cmd=False, raise_err=False, prepend_path=None, success_retcodes=None, success_stdout=None, success_stderr=None, **kwargs`, h},
+		{"cmd.run_stdout", cmdHead + `python_shell=None, env=None, clean_env=False, template=None, rstrip=True, umask=None, output_encoding=None, output_loglevel="debug", log_callback=None, hide_output=False, timeout=None, reset_system_locale=True, ignore_retcode=False, saltenv=None, use_vt=False, password=None, prepend_path=None, success_retcodes=None, success_stdout=None, success_stderr=None, **kwargs`, h},
+		{"cmd.run_stderr", cmdHead + `python_shell=None, env=None, clean_env=False, template=None, rstrip=True, umask=None, output_encoding=None, output_loglevel="debug", log_callback=None, hide_output=False, timeout=None, reset_system_locale=True, ignore_retcode=False, saltenv=None, use_vt=False, password=None, prepend_path=None, success_retcodes=None, success_stdout=None, success_stderr=None, **kwargs`, h},
+		{"cmd.run_all", cmdHead + `python_shell=None, env=None, clean_env=False, template=None, rstrip=True, umask=None, output_encoding=None, output_loglevel="debug", log_callback=None, hide_output=False, timeout=None, reset_system_locale=True, ignore_retcode=False, saltenv=None, use_vt=False, redirect_stderr=False, password=None, encoded_cmd=False, prepend_path=None, success_retcodes=None, success_stdout=None, success_stderr=None, **kwargs`, h},
+		{"cmd.retcode", cmdHead + `python_shell=None, env=None, clean_env=False, template=None, umask=None, output_encoding=None, output_loglevel="debug", log_callback=None, timeout=None, reset_system_locale=True, ignore_retcode=False, saltenv=None, use_vt=False, password=None, success_retcodes=None, success_stdout=None, success_stderr=None, **kwargs`, h},
+		{"cmd.shell", cmdHead + `env=None, clean_env=False, template=None, rstrip=True, umask=None, output_encoding=None, output_loglevel="debug", log_callback=None, hide_output=False, timeout=None, reset_system_locale=True, ignore_retcode=False, saltenv=None, use_vt=False, bg=False, password=None, prepend_path=None, success_retcodes=None, success_stdout=None, success_stderr=None, **kwargs`, h},
+		{"cmd.script", `source, args=None, cwd=None, stdin=None, runas=None, group=None, shell=None, python_shell=None, env=None, template=None, umask=None, output_encoding=None, output_loglevel="debug", log_callback=None, hide_output=False, timeout=None, reset_system_locale=True, saltenv="base", use_vt=False, bg=False, password=None, success_retcodes=None, success_stdout=None, success_stderr=None, **kwargs`, h},
+		{"cmd.script_retcode", `source, args=None, cwd=None, stdin=None, runas=None, group=None, shell=None, python_shell=None, env=None, template="jinja", umask=None, timeout=None, reset_system_locale=True, saltenv="base", output_encoding=None, output_loglevel="debug", log_callback=None, use_vt=False, password=None, success_retcodes=None, success_stdout=None, success_stderr=None, **kwargs`, h},
+		{"cmd.which", "cmd", hp},
+		{"cmd.which_bin", "cmds", hp},
+		{"cmd.has_exec", "cmd", hp},
+		{"cmd.exec_code", "lang, code, cwd=None, args=None, **kwargs", h},
+		{"cmd.exec_code_all", "lang, code, cwd=None, args=None, **kwargs", h},
+		{"cmd.shells", "", hp},
+
+		// salt/modules/sysmod.py: answered from this catalog and the
+		// state catalog
+		{"sys.doc", "*args", cp},
+		{"sys.list_functions", "*args, **kwargs", cp},
+		{"sys.list_modules", "*args", cp},
+		{"sys.argspec", `module=""`, cp},
+		{"sys.list_state_functions", "*args, **kwargs", cp},
+		{"sys.list_state_modules", "*args", cp},
+		{"sys.state_doc", "*args", cp},
+		{"sys.state_argspec", `module=""`, cp},
+
+		// salt/client/ssh/wrapper/state.py; template_str and id_exists
+		// from salt/modules/state.py
+		{"state.apply", "py:apply_, mods=None, **kwargs", c},
+		{"state.highstate", "test=None, **kwargs", c},
+		{"state.sls", `mods, saltenv="base", test=None, exclude=None, **kwargs`, c},
+		{"state.test", "*args, **kwargs", c},
+		{"state.single", "fun, name, test=None, **kwargs", c},
+		{"state.sls_id", "id_, mods, test=None, queue=False, **kwargs", c},
+		{"state.low", "data, **kwargs", c},
+		{"state.template_str", "tem, queue=None, **kwargs", c},
+		{"state.id_exists", "ids, mods, test=None, queue=None, **kwargs", cp},
+		{"state.show_top", "**kwargs", cp},
+		{"state.show_sls", `mods, saltenv="base", test=None, **kwargs`, cp},
+		{"state.show_low_sls", `mods, saltenv="base", test=None, **kwargs`, cp},
+		{"state.show_highstate", "**kwargs", cp},
+		{"state.show_lowstate", "**kwargs", cp},
+		{"state.show_pillar", "**kwargs", cp},
+
+		// salt/modules/saltutil.py: what brine does instead
+		{"saltutil.sync_all", "saltenv=None, refresh=True, extmod_whitelist=None, extmod_blacklist=None, clean_pillar_cache=False", c},
+		{"saltutil.sync_grains", "saltenv=None, refresh=True, extmod_whitelist=None, extmod_blacklist=None, clean_pillar_cache=False", c},
+		{"saltutil.sync_modules", "saltenv=None, refresh=True, extmod_whitelist=None, extmod_blacklist=None", c},
+		{"saltutil.sync_states", "saltenv=None, refresh=True, extmod_whitelist=None, extmod_blacklist=None", c},
+		{"saltutil.refresh_pillar", "wait=False, timeout=30, clean_cache=True", c},
+		{"saltutil.refresh_grains", "**kwargs", h},
+		{"saltutil.refresh_modules", "**kwargs", c},
+		{"saltutil.clear_cache", "", c},
+
+		// salt/modules/file.py
+		{"file.file_exists", "path", hp},
+		{"file.directory_exists", "path", hp},
+		{"file.is_link", "path", hp},
+		{"file.is_blkdev", "name", hp},
+		{"file.is_chrdev", "name", hp},
+		{"file.is_fifo", "name", hp},
+		{"file.path_exists_glob", "path", hp},
+		{"file.readdir", "path", hp},
+		{"file.readlink", "path, canonicalize=False", hp},
+		{"file.contains", "path, text", hp},
+		{"file.contains_regex", `path, regex, lchar=""`, hp},
+		{"file.contains_glob", "path, glob_expr", hp},
+		{"file.search", "path, pattern, flags=8, bufsize=1, ignore_if_missing=False, multiline=False", hp},
+		{"file.stats", "path, hash_type=None, follow_symlinks=True", hp},
+		{"file.lstat", "path", hp},
+		{"file.get_user", "path, follow_symlinks=True", hp},
+		{"file.get_group", "path, follow_symlinks=True", hp},
+		{"file.get_uid", "path, follow_symlinks=True", hp},
+		{"file.get_gid", "path, follow_symlinks=True", hp},
+		{"file.get_mode", "path, follow_symlinks=True", hp},
+		{"file.get_hash", `path, form="sha256", chunk_size=65536`, hp},
+		{"file.get_sum", `path, form="sha256"`, hp},
+		{"file.access", "path, mode", hp},
+		{"file.read", "path, binary=False", hp},
+
+		// salt/modules/network.py
+		{"network.interfaces", "", hp},
+		{"network.ip_addrs", "interface=None, include_loopback=False, cidr=None, type=None", hp},
+		{"network.ipaddrs", "py:ip_addrs, interface=None, include_loopback=False, cidr=None, type=None", hp},
+		{"network.ip_addrs6", "interface=None, include_loopback=False, cidr=None", hp},
+		{"network.ipaddrs6", "py:ip_addrs6, interface=None, include_loopback=False, cidr=None", hp},
+		{"network.hw_addr", "iface", hp},
+		{"network.hwaddr", "py:hw_addr, iface", hp},
+		{"network.interface", "iface", hp},
+		{"network.interface_ip", "iface", hp},
+		{"network.subnets", "interfaces=None", hp},
+		{"network.subnets6", "", hp},
+		{"network.in_subnet", "cidr", hp},
+		{"network.ip_in_subnet", "ip_addr, cidr", hp},
+		{"network.calc_net", "ip_addr, netmask=None", hp},
+		{"network.convert_cidr", "cidr", hp},
+		{"network.is_private", "ip_addr", hp},
+		{"network.is_loopback", "ip_addr", hp},
+		{"network.get_hostname", "", hp},
+		{"network.get_fqdn", "", hp},
+
+		// salt/modules/useradd.py, salt/modules/groupadd.py
+		{"user.info", "name, root=None", hp},
+		{"user.list_groups", "name", hp},
+		{"user.list_users", "root=None", hp},
+		{"group.info", "name, root=None", hp},
+
+		// salt/modules/aptpkg.py
+		{"pkg.version", "*names, **kwargs", hp},
+		{"pkg.list_pkgs", "versions_as_list=False, removed=False, purge_desired=False, **kwargs", hp},
+
+		// salt/modules/systemd_service.py
+		{"service.status", "name, sig=None", hp},
+		{"service.available", "name", hp},
+		{"service.missing", "name", hp},
+		{"service.enabled", "name, root=None, **kwargs", hp},
+		{"service.disabled", "name, root=None", hp},
+
+		// salt/modules/status.py, salt/modules/environ.py
+		{"status.time", `format="%A, %d. %B %Y %I:%M%p"`, h},
+		{"environ.get", `key, default=""`, hp},
+	}
+}
