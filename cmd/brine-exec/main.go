@@ -31,6 +31,6 @@ func main() {
 		s := <-sigs
 		cancel(executor.Stopped("signal " + s.String() + " on the host"))
 	}()
-	code := executor.Serve(ctx, executor.Options{Ready: *ready, SkipSelfCheck: *local, Guard: true, Call: call}, os.Stdin, os.Stdout, os.Stderr)
+	code := executor.Serve(ctx, executor.Options{Ready: *ready, SkipSelfCheck: *local, Guard: true}, os.Stdin, os.Stdout, os.Stderr)
 	os.Exit(code)
 }

@@ -28,7 +28,6 @@ package modules
 
 import (
 	"context"
-	"fmt"
 	"maps"
 	"net"
 	"slices"
@@ -55,6 +54,17 @@ type Env struct {
 	Ifaces func() ([]Iface, error)
 	// Now is the clock of status.time; nil means time.Now.
 	Now func() time.Time
+	// ID is the host's roster id (the id grain).
+	ID string
+	// File returns a bundle file by the hash of its content; Sources maps
+	// the salt:// URLs the controller sent (cp.*, cmd.script) to those
+	// hashes. Both are nil when the request carried no files.
+	File    func(hash string) ([]byte, error)
+	Sources map[string]string
+	// GrainsChanged is set by a function that changed the persistent
+	// grains (grains.setval...): the executor collects them again for its
+	// answer, so the controller's cache sees the change.
+	GrainsChanged bool
 }
 
 // Iface is one network interface, for Env.Ifaces.
@@ -87,6 +97,8 @@ type call struct {
 	a    map[string]any // bound parameters (defaults filled in)
 	rest []any          // extra positional arguments ("*")
 	kw   map[string]any // extra keyword arguments ("**")
+	// order lists the keyword arguments as the caller gave them.
+	order []string
 	// retcode is the host's return code the function sets (Salt's
 	// __context__["retcode"]); 0 unless it says otherwise.
 	retcode int
@@ -95,7 +107,7 @@ type call struct {
 // table lists the implementations, built on each use (no package state).
 func table() map[string]fn {
 	t := map[string]fn{}
-	for _, part := range []map[string]fn{fileFuncs(), cmdFuncs(), systemFuncs(), networkFuncs()} {
+	for _, part := range []map[string]fn{testFuncs(), grainsFuncs(), saltutilFuncs(), fileFuncs(), cmdFuncs(), systemFuncs(), networkFuncs()} {
 		for k, v := range part {
 			t[k] = v
 		}
@@ -154,14 +166,14 @@ func Run(ctx context.Context, env *Env, fun string, args []any, kwargs map[strin
 	if err != nil {
 		return Result{Err: err}
 	}
-	c := &call{ctx: ctx, env: env, fun: fun, a: b.Values, rest: b.Rest, kw: b.Extra}
+	c := &call{ctx: ctx, env: env, fun: fun, a: b.Values, rest: b.Rest, kw: b.Extra, order: order}
 	v, err := impl.run(c)
 	return Result{Return: v, Retcode: c.retcode, Err: err}
 }
 
 // NotAvailable is Salt's error for a function brine does not have.
 func NotAvailable(fun string) error {
-	return fmt.Errorf("'%s' is not available.", fun)
+	return funcs.Raise("NotAvailable", "'%s' is not available.", fun)
 }
 
 // str returns parameter k as Python's str() would print it ("" for None).
@@ -207,4 +219,19 @@ func strList(v any) []string {
 		return out
 	}
 	return []string{pyStr(v)}
+}
+
+// source returns the content of a salt:// file the controller sent with
+// the request (Env.Sources, by the URL as the call names it); ok is false
+// when the controller found no such file in its file roots.
+func (c *call) source(url, saltenv string) ([]byte, bool, error) {
+	h, ok := c.env.Sources[url]
+	if !ok || h == "" || c.env.File == nil {
+		return nil, false, nil
+	}
+	b, err := c.env.File(h)
+	if err != nil {
+		return nil, false, err
+	}
+	return b, true, nil
 }

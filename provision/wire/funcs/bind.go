@@ -1,6 +1,7 @@
 package funcs
 
 import (
+	"errors"
 	"fmt"
 	"sort"
 	"strconv"
@@ -238,4 +239,65 @@ func (b *Bound) Int(k string) (int, bool) {
 		return 0, true
 	}
 	return 0, false
+}
+
+// Exception is an error an execution function raises, named as Salt's
+// exception classes are: CommandExecutionError (what a plain error is),
+// SaltInvocationError, CommandNotFoundError, or a Python builtin
+// (Exception, ValueError...).
+type Exception struct {
+	Type string
+	Msg  string
+}
+
+func (e *Exception) Error() string { return e.Msg }
+
+// Raise returns the exception typ with the formatted message.
+func Raise(typ, format string, a ...any) error {
+	return &Exception{Type: typ, Msg: fmt.Sprintf(format, a...)}
+}
+
+// Raised words err as salt-call prints it on its standard error when the
+// function fun raised it (salt/cli/caller.py): "Error running 'fun': msg"
+// for a CommandExecutionError, "Passed invalid arguments: msg." for a
+// TypeError (a SaltInvocationError is one), the message alone for the
+// keyword check before the call, and Python's "Type: msg" for anything
+// else.
+func Raised(fun string, err error) string {
+	var ae *ArgError
+	if errors.As(err, &ae) {
+		if ae.Invalid {
+			return ae.Msg
+		}
+		return "Passed invalid arguments: " + ae.Msg + "."
+	}
+	var ex *Exception
+	if errors.As(err, &ex) {
+		switch ex.Type {
+		case "CommandExecutionError":
+		case "TypeError", "SaltInvocationError":
+			return "Passed invalid arguments: " + ex.Msg + "."
+		case "CommandNotFoundError":
+			return fmt.Sprintf("Command required for '%s' not found: %s", fun, ex.Msg)
+		case "NotAvailable":
+			return ex.Msg
+		default:
+			return ex.Type + ": " + ex.Msg
+		}
+		return fmt.Sprintf("Error running '%s': %s", fun, ex.Msg)
+	}
+	return fmt.Sprintf("Error running '%s': %s", fun, err.Error())
+}
+
+// InvalidKwargs is salt.utils.args.invalid_kwargs: the SaltInvocationError
+// a function raises for keyword arguments it does not take through its
+// **kwargs (sorted by key).
+func InvalidKwargs(fun string, kw map[string]any) error {
+	var bad []string
+	for _, k := range keyOrder(kw, nil) {
+		if !strings.HasPrefix(k, "__") {
+			bad = append(bad, k+"="+pyfmt.Str(kw[k]))
+		}
+	}
+	return &ArgError{Func: fun, Invalid: true, Msg: "The following keyword arguments are not valid: " + strings.Join(bad, ", ")}
 }

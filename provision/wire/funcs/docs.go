@@ -35,6 +35,7 @@ func docs() map[string]string {
 		"grains.remove":    "Remove val from a list grain in /etc/salt/grains.",
 		"grains.delval":    "Set a grain in /etc/salt/grains to None (destructive=True removes the key).",
 		"grains.delkey":    "Remove a grain from /etc/salt/grains.",
+		"grains.set":       "Set a grain in /etc/salt/grains by a nested key ('a:b'); dicts and lists are overwritten only with force=True. Returns a result dict.",
 
 		"pillar.get":       "One pillar value by key ('a:b' for nested keys), or default; merge=True merges a dict default under it. Compiled on the controller.",
 		"pillar.item":      "The named pillar keys, as a dict.",

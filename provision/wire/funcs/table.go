@@ -72,6 +72,7 @@ func table() []entry {
 		{"grains.remove", "key, val, delimiter=DEFAULT_TARGET_DELIM", h},
 		{"grains.delval", "key, destructive=False, force=False", h},
 		{"grains.delkey", "key, force=False", h},
+		{"grains.set", `key, val="", force=False, destructive=False, delimiter=DEFAULT_TARGET_DELIM`, h},
 
 		// salt/client/ssh/wrapper/pillar.py, salt/modules/pillar.py
 		{"pillar.get", `key, default="", merge=False, delimiter=DEFAULT_TARGET_DELIM`, cp},
@@ -137,14 +138,14 @@ func table() []entry {
 		{"state.show_pillar", "**kwargs", cp},
 
 		// salt/modules/saltutil.py: what brine does instead
-		{"saltutil.sync_all", "saltenv=None, refresh=True, extmod_whitelist=None, extmod_blacklist=None, clean_pillar_cache=False", c},
-		{"saltutil.sync_grains", "saltenv=None, refresh=True, extmod_whitelist=None, extmod_blacklist=None, clean_pillar_cache=False", c},
-		{"saltutil.sync_modules", "saltenv=None, refresh=True, extmod_whitelist=None, extmod_blacklist=None", c},
-		{"saltutil.sync_states", "saltenv=None, refresh=True, extmod_whitelist=None, extmod_blacklist=None", c},
-		{"saltutil.refresh_pillar", "wait=False, timeout=30, clean_cache=True", c},
+		{"saltutil.sync_all", "saltenv=None, refresh=True, extmod_whitelist=None, extmod_blacklist=None, clean_pillar_cache=False", h},
+		{"saltutil.sync_grains", "saltenv=None, refresh=True, extmod_whitelist=None, extmod_blacklist=None, clean_pillar_cache=False", h},
+		{"saltutil.sync_modules", "saltenv=None, refresh=True, extmod_whitelist=None, extmod_blacklist=None", h},
+		{"saltutil.sync_states", "saltenv=None, refresh=True, extmod_whitelist=None, extmod_blacklist=None", h},
+		{"saltutil.refresh_pillar", "wait=False, timeout=30, clean_cache=True", h},
 		{"saltutil.refresh_grains", "**kwargs", h},
-		{"saltutil.refresh_modules", "**kwargs", c},
-		{"saltutil.clear_cache", "", c},
+		{"saltutil.refresh_modules", "**kwargs", h},
+		{"saltutil.clear_cache", "", h},
 
 		// salt/modules/file.py
 		{"file.file_exists", "path", hp},

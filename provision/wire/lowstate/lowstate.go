@@ -294,6 +294,10 @@ type Bundle struct {
 	Files map[string][]byte `json:"-"`
 	// Pillar is the host's rendered pillar (for contents_pillar and friends).
 	Pillar map[string]any `json:"pillar,omitempty"`
+	// Sources maps the salt:// URLs an execution function reads
+	// (cp.get_file, cmd.script) to the hash of their content in Files;
+	// a directory's URL maps to "" and its files are listed under it.
+	Sources map[string]string `json:"sources,omitempty"`
 }
 
 // MarshalChunks is a helper for tests and debugging: indent-encoded chunks.
