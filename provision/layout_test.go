@@ -17,6 +17,7 @@ var controllerToHost = map[string]bool{
 	"brine/provision/controller/compile -> brine/provision/host/state/builtin": true, // the state catalog
 	"brine/provision/controller/compile -> brine/provision/host/state/file":    true, // file.accumulated's shared keys
 	"brine/provision/controller/compile -> brine/provision/host/state/hostcmd": true, // (tests) a fake host command runner
+	"brine/provision/controller/adhoc -> brine/provision/host/state/builtin":   true, // sys.list_state_functions, sys.state_doc, sys.state_argspec
 	"brine/cmd/brine -> brine/provision/host/grains":                           true, // the salt version grain
 	"brine/cmd/brine -> brine/provision/host/state/builtin":                    true, // sys.list_state_functions, sys.state_doc
 }

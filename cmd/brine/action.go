@@ -54,6 +54,9 @@ func action(c *cli.Context, stdin io.Reader, stdout, stderr io.Writer) error {
 		return usagef("need a TARGET and a FUNCTION, e.g. brine '*' test.ping (see brine --help)")
 	}
 	fn, ok := lookupFunction(fun)
+	if !ok {
+		fn, ok = execFunction(fun)
+	}
 	if raw {
 		fn, ok = function{name: "cmd.raw", args: "'CMD'", kind: rawFun, minArgs: 1, example: "brine '*' -r 'uptime'"}, true
 	}
@@ -73,6 +76,11 @@ func action(c *cli.Context, stdin io.Reader, stdout, stderr io.Writer) error {
 		return usageError{err}
 	}
 	cacheDir := cacheDirOf(c)
+	if fn.kind == execFun {
+		if err := prepareExec(&fn, args); err != nil {
+			return err
+		}
+	}
 	job, err := buildJob(c, cfg, fn, pos, kw)
 	if err != nil {
 		return err
@@ -151,11 +159,10 @@ func action(c *cli.Context, stdin io.Reader, stdout, stderr io.Writer) error {
 	if err := applySaltVersion(cfg, hosts); err != nil {
 		return usageError{err}
 	}
-	if ret, ok := sysReturn(fun, pos); ok {
-		// Answered from the controller's catalog: nothing runs, nothing
-		// to record.
+	if ans, ok := execAnswer(fn, stderr); ok {
+		// Answered on the controller for every host: nothing runs.
 		return out.finish(ctx, stderr, func(p report.Printer) []report.HostReturn {
-			return catalogReturns(p, out.static, hosts, failed, fun, ret)
+			return constReturns(p, out.static, hosts, failed, ans)
 		})
 	}
 	fleet.attach(runner, hosts, failed)
@@ -223,6 +230,9 @@ type output struct {
 	meta *report.Meta
 	// file is --out-file's, nil for stdout.
 	file *outFile
+	// passthrough is --retcode-passthrough: exit with the highest return
+	// code of a host.
+	passthrough bool
 }
 
 func newOutput(c *cli.Context, fun string, w io.Writer) (*output, error) {
@@ -250,7 +260,7 @@ func newOutput(c *cli.Context, fun string, w io.Writer) (*output, error) {
 		return nil, usageError{err}
 	}
 	human := name == "highstate" || name == "nested" || name == "txt"
-	return &output{p: p, w: w, static: o.Static, human: human, opts: o, meta: meta, file: file}, nil
+	return &output{p: p, w: w, static: o.Static, human: human, opts: o, meta: meta, file: file, passthrough: c.Bool("retcode-passthrough")}, nil
 }
 
 // finish runs body (which prints hosts as they finish unless static), then
@@ -273,6 +283,12 @@ func (o *output) finish(ctx context.Context, stderr io.Writer, body func(report.
 	}
 	if ctx.Err() != nil {
 		return exitCode(exitInterrupted)
+	}
+	if o.passthrough {
+		if code := passthroughCode(o.all); code != 0 {
+			return exitCode(code)
+		}
+		return nil
 	}
 	for _, r := range o.all {
 		if r.Failed() {

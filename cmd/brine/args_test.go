@@ -61,8 +61,16 @@ func TestExitCodes(t *testing.T) {
 		t.Errorf("missing roster: exit %d: %s", code, errb.String())
 	}
 	errb.Reset()
-	if code := run([]string{"brine", "--local", "no.such"}, nil, &out, &errb); code != exitUsage || !strings.Contains(errb.String(), "unknown function") {
-		t.Errorf("unknown function: exit %d: %s", code, errb.String())
+	// A function brine does not have: each host answers Salt's words (no
+	// host is contacted), the closest names on stderr.
+	out.Reset()
+	if code := run([]string{"brine", "--local", "--id", "h1", "--out", "json", "test.pnig"}, nil, &out, &errb); code != exitFailure ||
+		!strings.Contains(out.String(), "'test.pnig' is not available.") || !strings.Contains(errb.String(), "did you mean test.ping") {
+		t.Errorf("unknown function: exit %d: %s %s", code, out.String(), errb.String())
+	}
+	errb.Reset()
+	if code := run([]string{"brine", "--local", "nosuch"}, nil, &out, &errb); code != exitUsage || !strings.Contains(errb.String(), "unknown function") {
+		t.Errorf("a name that is no mod.fun: exit %d: %s", code, errb.String())
 	}
 	errb.Reset()
 	if code := run([]string{"brine", "*"}, nil, &out, &errb); code != exitUsage {

@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/urfave/cli/v2"
+
+	"brine/provision/controller/adhoc"
 )
 
 // funKind says where a function runs and what it needs.
@@ -28,6 +30,9 @@ const (
 	// catalogFun is answered per targeted host from the controller's
 	// catalog of state functions, without contacting the hosts (sys.*).
 	catalogFun
+	// execFun is one of Salt's execution functions, from the catalog
+	// (provision/wire/funcs): see execfuncs.go.
+	execFun
 )
 
 // function is one FUNCTION brine accepts. The table below both dispatches
@@ -44,17 +49,14 @@ type function struct {
 	example string
 	// run carries out a runnerFun on the controller.
 	run func(c *cli.Context, args []string, stdout, stderr io.Writer) error
+	// call is an execFun's call, bound; refused says why it cannot run.
+	call    *adhoc.Call
+	refused *adhoc.Refused
 }
 
 // functions is every function brine accepts, in help order.
 func functions() []function {
 	fs := []function{
-		{name: "test.ping", doc: "True from every host that answers", kind: hostFun},
-		{name: "cmd.run", args: "CMD", doc: "run a shell command; its output", kind: hostFun, minArgs: 1, example: "brine '*' cmd.run 'uname -a'"},
-		{name: "cmd.run_all", args: "CMD", doc: "run a shell command; pid, retcode, stdout, stderr", kind: hostFun, minArgs: 1, example: "brine '*' cmd.run_all 'uname -a'"},
-		{name: "cmd.retcode", args: "CMD", doc: "run a shell command; its exit code", kind: hostFun, minArgs: 1, example: "brine '*' cmd.retcode 'test -f /etc/motd'"},
-		{name: "grains.items", doc: "all grains (collected on the host, roster grains on top)", kind: hostFun},
-		{name: "grains.get", args: "KEY [DEFAULT]", doc: "one grain, a:b for nested keys", kind: hostFun, minArgs: 1, example: "brine '*' grains.get os"},
 		{name: "state.apply", args: "[SLS,...]", doc: "apply the highstate, or the named SLS; test=True for a dry run", kind: stateFun},
 		{name: "state.highstate", doc: "apply the highstate", kind: stateFun},
 		{name: "state.sls", args: "SLS[,SLS...]", doc: "apply the named SLS", kind: stateFun, minArgs: 1, example: "brine '*' state.sls ssh,timezone"},
@@ -65,8 +67,6 @@ func functions() []function {
 		{name: "state.show_lowstate", doc: "the ordered lowstate compiled for each host", kind: showFun},
 		{name: "state.show_pillar", doc: "the pillar compiled for each host", kind: showFun},
 		{name: "pillar.items", doc: "the pillar compiled for each host", kind: showFun},
-		{name: "sys.list_state_functions", args: "[MODULE|FUN|GLOB...]", doc: "the state functions brine implements", kind: catalogFun},
-		{name: "sys.state_doc", args: "[MODULE|FUN|GLOB...]", doc: "their documentation and arguments", kind: catalogFun},
 	}
 	return append(fs, historyFunctions()...)
 }
@@ -144,6 +144,9 @@ func functionHelp() string {
 			fmt.Fprintf(&b, "   %-34s %s\n", left, f.doc)
 		}
 	}
+	b.WriteString("Salt's execution functions, run on each host with Salt's arguments and returns:\n" +
+		"   test.ping, cmd.run CMD [CWD], pkg.install NAME, service.restart NAME, file.replace PATH PATTERN REPL,\n" +
+		"   grains.get KEY, pillar.get KEY, sys.doc [FUN]... (brine '*' sys.list_functions lists them all)\n")
 	b.WriteString("Raw shell (no executor): brine [flags] TARGET -r 'CMD'\n")
 	b.WriteString("key=value arguments: test=True, pillar='{\"k\": \"v\"}', saltenv=base.\n")
 	b.WriteString("Arguments after -- are taken literally: brine '*' cmd.run -- ls -la\n")

@@ -32,6 +32,8 @@ func buildJob(c *cli.Context, cfg *config, fn function, args []string, kw map[st
 		return job, nil
 	case hostFun, catalogFun:
 		return job, nil
+	case execFun:
+		return execJob(c, fn, job)
 	}
 	test, err := boolKwarg(kw, "test")
 	if err != nil {

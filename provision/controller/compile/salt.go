@@ -38,14 +38,16 @@ type saltMod struct {
 // newSaltObj builds the `salt` object of one host run, for pillar templates
 // or for state and file templates.
 func newSaltObj(r *run, pillar bool) *saltObj {
+	// The delimiter's position differs: pillar.get(key, default, merge,
+	// delimiter), grains.get and config.get(key, default, delimiter, ...).
 	pillarGet := func(args []any, kw map[string]any) (any, error) {
-		return dataGet(r.order, r.pillar, args, kw)
+		return dataGet(r.order, r.pillar, args, kw, 3)
 	}
 	grainsGet := func(args []any, kw map[string]any) (any, error) {
-		return dataGet(r.order, r.grains, args, kw)
+		return dataGet(r.order, r.grains, args, kw, 2)
 	}
 	configGet := func(args []any, kw map[string]any) (any, error) {
-		key, def, delim := getArgs(args, kw)
+		key, def, delim := getArgs(args, kw, 2)
 		for _, src := range []map[string]any{r.opts, r.grains, r.pillar} {
 			if v, ok := match.Traverse(src, key, delim); ok {
 				return deepCopy(v), nil
@@ -55,19 +57,27 @@ func newSaltObj(r *run, pillar bool) *saltObj {
 	}
 	noop := func([]any, map[string]any) (any, error) { return "", nil }
 	fns := map[string]jinja.Callable{
-		"pillar.get":          pillarGet,
-		"pillar.fetch":        pillarGet,
-		"pillar.item":         itemsOf(func() map[string]any { return r.pillar }),
-		"pillar.items":        func([]any, map[string]any) (any, error) { return deepCopy(r.pillar), nil },
-		"pillar.raw":          func([]any, map[string]any) (any, error) { return deepCopy(r.pillar), nil },
-		"grains.get":          grainsGet,
-		"grains.item":         itemsOf(func() map[string]any { return r.grains }),
-		"grains.items":        func([]any, map[string]any) (any, error) { return deepCopy(r.grains), nil },
-		"grains.has_value":    hasValue(func() map[string]any { return r.grains }),
-		"grains.filter_by":    func(a []any, kw map[string]any) (any, error) { return filterBy(r.order, r.grains, a, kw) },
-		"pillar.filter_by":    func(a []any, kw map[string]any) (any, error) { return filterBy(r.order, r.pillar, a, kw) },
-		"config.get":          configGet,
-		"config.option":       configGet,
+		"pillar.get":             pillarGet,
+		"pillar.fetch":           pillarGet,
+		"pillar.item":            itemsOf(func() map[string]any { return r.pillar }),
+		"pillar.items":           func([]any, map[string]any) (any, error) { return deepCopy(r.pillar), nil },
+		"pillar.raw":             func([]any, map[string]any) (any, error) { return deepCopy(r.pillar), nil },
+		"grains.get":             grainsGet,
+		"grains.item":            itemsOf(func() map[string]any { return r.grains }),
+		"grains.items":           func([]any, map[string]any) (any, error) { return deepCopy(r.grains), nil },
+		"grains.has_value":       hasValue(func() map[string]any { return r.grains }),
+		"grains.filter_by":       func(a []any, kw map[string]any) (any, error) { return filterBy(r.order, r.grains, a, kw) },
+		"pillar.filter_by":       func(a []any, kw map[string]any) (any, error) { return filterBy(r.order, r.pillar, a, kw) },
+		"config.get":             configGet,
+		"config.option":          func(a []any, kw map[string]any) (any, error) { return configOption(r, a, kw) },
+		"config.valid_fileproto": configValidFileproto,
+		"config.manage_mode":     configManageMode,
+		"config.backup_mode": func(a []any, kw map[string]any) (any, error) {
+			if b := argOrKw(a, kw, 0, "backup"); pyfmt.Truth(b) {
+				return b, nil
+			}
+			return configOption(r, []any{"backup_mode"}, nil)
+		},
 		"defaults.merge":      defaultsMerge(r.order),
 		"defaults.deepcopy":   func(a []any, _ map[string]any) (any, error) { return deepCopy(argN(a, 0)), nil },
 		"defaults.update":     defaultsMerge(r.order),
@@ -99,6 +109,92 @@ func newSaltObj(r *run, pillar bool) *saltObj {
 		fns[k] = f
 	}
 	return &saltObj{r: r, pillar: pillar, fns: fns}
+}
+
+// argOrKw is the argument at position i or named name (nil when neither).
+func argOrKw(a []any, kw map[string]any, i int, name string) any {
+	if v, ok := kw[name]; ok {
+		return v
+	}
+	return argN(a, i)
+}
+
+// configOption is config.option(value, default=None, omit_opts=False,
+// omit_grains=False, omit_pillar=False, omit_master=False, omit_all=False,
+// wildcard=False): a top-level key of the options, grains, pillar or the
+// pillar's master dict, in that order (wildcard: every key the glob
+// matches, the options winning), else default ("" or {}).
+func configOption(r *run, a []any, kw map[string]any) (any, error) {
+	value := pyfmt.Str(argOrKw(a, kw, 0, "value"))
+	def := argOrKw(a, kw, 1, "default")
+	flag := func(i int, name string) bool { return pyfmt.Truth(argOrKw(a, kw, i, name)) }
+	omitAll := flag(6, "omit_all")
+	omitOpts, omitGrains, omitPillar, omitMaster := flag(2, "omit_opts") || omitAll, flag(3, "omit_grains") || omitAll,
+		flag(4, "omit_pillar") || omitAll, flag(5, "omit_master") || omitAll
+	wildcard := flag(7, "wildcard")
+	master, _ := r.pillar["master"].(map[string]any)
+	sources := []struct {
+		omit bool
+		data map[string]any
+	}{{omitOpts, r.opts}, {omitGrains, r.grains}, {omitPillar, r.pillar}, {omitMaster, master}}
+	if !wildcard {
+		for _, s := range sources {
+			if v, ok := s.data[value]; ok && !s.omit {
+				return deepCopy(v), nil
+			}
+		}
+		if def == nil {
+			return "", nil
+		}
+		return def, nil
+	}
+	ret := map[string]any{}
+	for i := len(sources) - 1; i >= 0; i-- {
+		if sources[i].omit {
+			continue
+		}
+		for k, v := range sources[i].data {
+			if fnmatch.Match(value, k) {
+				ret[k] = deepCopy(v)
+			}
+		}
+	}
+	if len(ret) == 0 {
+		if def == nil {
+			return map[string]any{}, nil
+		}
+		return def, nil
+	}
+	return ret, nil
+}
+
+// configValidFileproto is config.valid_fileproto: the URI's scheme is one
+// Salt fetches from.
+func configValidFileproto(a []any, kw map[string]any) (any, error) {
+	uri := pyfmt.Str(argOrKw(a, kw, 0, "uri"))
+	scheme, _, ok := strings.Cut(uri, "://")
+	if !ok {
+		scheme, _, _ = strings.Cut(uri, ":")
+	}
+	switch strings.ToLower(scheme) {
+	case "salt", "file", "http", "https", "ftp", "swift", "s3":
+		return true, nil
+	}
+	return false, nil
+}
+
+// configManageMode is salt.utils.files.normalize_mode: "0644".
+func configManageMode(a []any, kw map[string]any) (any, error) {
+	m := argOrKw(a, kw, 0, "mode")
+	if m == nil {
+		return nil, nil
+	}
+	s := strings.ReplaceAll(pyfmt.Str(m), "0o", "0")
+	s = strings.TrimLeft(strings.Trim(strings.Trim(s, `"`), "'"), "0")
+	for len(s) < 4 {
+		s = "0" + s
+	}
+	return s, nil
 }
 
 // GetItem implements jinja.Getter: salt['mod.fun'].
@@ -225,8 +321,9 @@ func argN(a []any, i int) any {
 	return nil
 }
 
-// getArgs reads (key, default, delimiter) like pillar.get.
-func getArgs(args []any, kw map[string]any) (string, any, string) {
+// getArgs reads (key, default, delimiter) like pillar.get, the delimiter
+// from keyword or the positional argument at delimAt.
+func getArgs(args []any, kw map[string]any, delimAt int) (string, any, string) {
 	key := pyfmt.Str(argN(args, 0))
 	if v, ok := kw["key"]; ok {
 		key = pyfmt.Str(v)
@@ -243,23 +340,27 @@ func getArgs(args []any, kw map[string]any) (string, any, string) {
 	delim := ":"
 	if v, ok := kw["delimiter"].(string); ok && v != "" {
 		delim = v
-	} else if s, ok := argN(args, 3).(string); ok && s != "" {
+	} else if s, ok := argN(args, delimAt).(string); ok && s != "" {
 		delim = s
 	}
 	return key, def, delim
 }
 
 // dataGet is pillar.get / grains.get: a delimited key path with a default.
-func dataGet(o *jinja.KeyOrder, data map[string]any, args []any, kw map[string]any) (any, error) {
+func dataGet(o *jinja.KeyOrder, data map[string]any, args []any, kw map[string]any, delimAt int) (any, error) {
 	if len(args) == 0 && kw["key"] == nil {
 		return nil, fmt.Errorf("get: a key is required")
 	}
-	key, def, delim := getArgs(args, kw)
+	key, def, delim := getArgs(args, kw, delimAt)
 	v, ok := match.Traverse(data, key, delim)
 	if !ok {
 		return def, nil
 	}
-	if merge, _ := kw["merge"].(bool); merge {
+	merge, _ := kw["merge"].(bool)
+	if m, ok := argN(args, 2).(bool); ok && delimAt == 3 {
+		merge = m // pillar.get(key, default, merge)
+	}
+	if merge {
 		dm, dok := def.(map[string]any)
 		vm, vok := v.(map[string]any)
 		if dok && vok {

@@ -1,0 +1,121 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+
+	"brine/inventory/roster"
+	"brine/provision/controller/adhoc"
+	"brine/provision/controller/compile"
+	"brine/provision/controller/dispatch"
+	"brine/provision/controller/report"
+	"brine/provision/wire/funcs"
+)
+
+// The hook into the execution-function layer (provision/controller/adhoc):
+// a dotted name the function table lacks is one of Salt's execution
+// functions, checked and bound against the catalog before any host is
+// contacted.
+
+// execFunction is the table entry for such a name (an unknown one too:
+// adhoc refuses it with Salt's words and the closest names).
+func execFunction(name string) (function, bool) {
+	if mod, fun, ok := strings.Cut(name, "."); !ok || mod == "" || fun == "" {
+		return function{}, false
+	}
+	return function{name: name, kind: execFun}, true
+}
+
+// prepareExec reads and binds the words after the function name.
+func prepareExec(fn *function, words []string) error {
+	call, err := adhoc.Prepare(funcs.New(), fn.name, words)
+	if r, ok := err.(*adhoc.Refused); ok {
+		fn.refused = r
+		return nil
+	}
+	fn.call = call
+	return err
+}
+
+// execJob is the dispatcher's job: one executor call per host for a host
+// function; for a function salt-ssh answers on the master (pillar.*,
+// config.*), the compiler's answer from the host's grains and pillar.
+func execJob(c *cli.Context, fn function, job dispatch.Job) (dispatch.Job, error) {
+	call := fn.call
+	if call == nil || call.Func.Where == funcs.Host {
+		if call != nil {
+			job.Call = call.Wire()
+		}
+		return job, nil
+	}
+	comp, err := newCompiler(c)
+	if err != nil {
+		return job, err
+	}
+	args, kw := call.Positional()
+	job.Show = func(ctx context.Context, id string, g map[string]any, hc dispatch.Caller) (any, error) {
+		v, ok, err := comp.Call(ctx, withTarget(compile.Host{ID: id, Grains: g}, hc, nil), call.Func.Name, args, kw)
+		if !ok && err == nil {
+			err = fmt.Errorf("%s is answered by the controller but brine has no answer for it yet", call.Func.Name)
+		}
+		return v, targetErr(err)
+	}
+	return job, nil
+}
+
+// execAnswer is the answer of a call the controller gives every targeted
+// host without contacting any: a refused call (Salt's error words), or a
+// sys.* function answered from the catalogs.
+func execAnswer(fn function, stderr io.Writer) (report.HostReturn, bool) {
+	if r := fn.refused; r != nil {
+		if h := r.Hint(); h != "" {
+			fmt.Fprintf(stderr, "brine: %s\n", h)
+		}
+		return report.HostReturn{Fun: fn.name, Retcode: r.Retcode, Error: r.Msg}, true
+	}
+	if fn.call != nil {
+		if ret, ok := adhoc.Sys(fn.call); ok {
+			return report.HostReturn{Fun: fn.name, Return: ret}, true
+		}
+	}
+	return report.HostReturn{}, false
+}
+
+// constReturns gives every targeted host the same answer, printed as
+// salt-ssh prints per-host answers; hosts targeting could not resolve
+// keep their failure.
+func constReturns(p report.Printer, static bool, hosts []*roster.Host, failed []report.HostReturn, tmpl report.HostReturn) []report.HostReturn {
+	all := append([]report.HostReturn(nil), failed...)
+	for _, h := range failed {
+		if !static {
+			p.Host(h)
+		}
+	}
+	for _, h := range hosts {
+		r := tmpl
+		r.ID = h.ID
+		if !static {
+			p.Host(r)
+		}
+		all = append(all, r)
+	}
+	return all
+}
+
+// passthroughCode is --retcode-passthrough's exit code: the highest
+// return code a host reported (as salt-call exits with its function's).
+func passthroughCode(all []report.HostReturn) int {
+	code := 0
+	for _, r := range all {
+		rc := r.Retcode
+		if rc == 0 && r.Failed() {
+			rc = 1
+		}
+		code = max(code, rc)
+	}
+	return code
+}
