@@ -13,6 +13,8 @@
 // their text.
 package funcs
 
+//go:generate go test -run TestREADMEFunctions -update .
+
 import (
 	"fmt"
 	"sort"
