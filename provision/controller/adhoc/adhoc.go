@@ -42,7 +42,8 @@ func (r *Refused) Error() string { return r.Msg }
 func Prepare(cat funcs.Catalog, fun string, words []string) (*Call, error) {
 	f, ok := cat.Get(fun)
 	if !ok {
-		return nil, &Refused{Fun: fun, Msg: fmt.Sprintf("'%s' is not available.", fun), Retcode: 1, Closest: cat.Closest(fun, 3)}
+		// salt-call exits -1 (255) for a function it does not have
+		return nil, &Refused{Fun: fun, Msg: fmt.Sprintf("'%s' is not available.", fun), Retcode: 255, Closest: cat.Closest(fun, 3)}
 	}
 	args, kwargs, order := Parse(words)
 	c := &Call{Func: f, Args: args, Kwargs: kwargs, Order: order}

@@ -355,7 +355,7 @@ func (s *session) runFunction(ctx context.Context) (any, int, error) {
 		s.resp.GrainsSHA, _ = grainsHash(collected)
 	}
 	if res.Err != nil {
-		return nil, 1, errors.New(funcs.Raised(c.Fun, res.Err))
+		return nil, funcs.Retcode(res.Err), errors.New(funcs.Raised(c.Fun, res.Err))
 	}
 	rc := res.Retcode
 	if rc == 0 {

@@ -257,6 +257,16 @@ func Raise(typ, format string, a ...any) error {
 	return &Exception{Type: typ, Msg: fmt.Sprintf(format, a...)}
 }
 
+// Retcode is salt-call's exit code for a function that raised err: 255
+// (its sys.exit(-1)) when the function does not exist, else 1.
+func Retcode(err error) int {
+	var ex *Exception
+	if errors.As(err, &ex) && ex.Type == "NotAvailable" {
+		return 255
+	}
+	return 1
+}
+
 // Raised words err as salt-call prints it on its standard error when the
 // function fun raised it (salt/cli/caller.py): "Error running 'fun': msg"
 // for a CommandExecutionError, "Passed invalid arguments: msg." for a
