@@ -1,10 +1,9 @@
 package modules
 
 import (
-	"crypto/rand"
 	"encoding/hex"
 	"fmt"
-	"math/big"
+	"math/rand/v2"
 	"runtime"
 	"sort"
 	"strconv"
@@ -87,15 +86,12 @@ func testFuncs() map[string]fn {
 			if form == "" {
 				form = "sha256"
 			}
-			n, err := rand.Int(rand.Reader, big.NewInt(int64(size)))
-			if err != nil {
-				return nil, err
-			}
+			n := rand.Uint64N(uint64(size)) + 1
 			h, ok := sourcehash.New(form)
 			if !ok {
 				return nil, funcs.Raise("ValueError", "unsupported hash type %s", form)
 			}
-			h.Write([]byte(strconv.FormatInt(n.Int64()+1, 10)))
+			h.Write([]byte(strconv.FormatUint(n, 10)))
 			return hex.EncodeToString(h.Sum(nil)), nil
 		}},
 	}
@@ -150,19 +146,42 @@ func fib(c *call) (any, error) {
 	if n < 2 {
 		return []any{n, time.Since(start).Seconds()}, nil
 	}
-	prev, cur := big.NewInt(0), big.NewInt(1)
+	// decimal digits, least significant first: Python's ints are unbounded
+	prev, cur := []byte{0}, []byte{1}
 	for i := 1; i < n; i++ {
 		if i%4096 == 0 && c.ctx.Err() != nil {
 			return nil, c.ctx.Err()
 		}
-		prev.Add(prev, cur)
-		prev, cur = cur, prev
+		prev, cur = cur, addDecimal(prev, cur)
 	}
-	var v any = cur.String()
-	if cur.IsInt64() {
-		v = int(cur.Int64())
+	digits := make([]byte, len(cur))
+	for i, d := range cur {
+		digits[len(cur)-1-i] = '0' + d
+	}
+	var v any = string(digits)
+	if x, err := strconv.Atoi(string(digits)); err == nil {
+		v = x
 	}
 	return []any{v, time.Since(start).Seconds()}, nil
+}
+
+// addDecimal adds two numbers held as decimal digits, least significant
+// first.
+func addDecimal(a, b []byte) []byte {
+	out := make([]byte, 0, max(len(a), len(b))+1)
+	carry := byte(0)
+	for i := 0; i < len(a) || i < len(b) || carry > 0; i++ {
+		d := carry
+		if i < len(a) {
+			d += a[i]
+		}
+		if i < len(b) {
+			d += b[i]
+		}
+		out = append(out, d%10)
+		carry = d / 10
+	}
+	return out
 }
 
 // pyInt is Python's int(v): ints, whole floats truncated, strings of
