@@ -136,8 +136,12 @@ type Response struct {
 	Return json.RawMessage `json:"return"`
 	// Retcode is 0 on success; non-zero when the function or a state failed.
 	Retcode int `json:"retcode"`
-	// Error is set when the function could not run at all.
+	// Error is set when the function could not run at all, or raised.
 	Error string `json:"error,omitempty"`
+	// ErrorInfo is the info of a CommandExecutionError the function
+	// raised (Error is its message): the controller prints it after the
+	// message as salt-call does.
+	ErrorInfo json.RawMessage `json:"error_info,omitempty"`
 	// Grains are the collected grains (without roster grains), left out
 	// when they hash to the request's GrainsSHA.
 	Grains Grains `json:"grains,omitempty"`

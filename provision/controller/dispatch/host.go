@@ -11,6 +11,7 @@ import (
 
 	"brine/inventory/roster"
 	"brine/provision/controller/connect"
+	"brine/provision/controller/report"
 	"brine/provision/controller/result"
 	"brine/provision/lib/shquote"
 	"brine/provision/wire"
@@ -311,6 +312,17 @@ func (hr *hostRun) wipe() {
 // fromResponse turns an executor response into a host result.
 func fromResponse(resp *wire.Response) result.HostReturn {
 	out := result.HostReturn{Retcode: resp.Retcode, Error: resp.Error, Notes: resp.Notes}
+	if len(resp.ErrorInfo) > 0 && out.Error != "" {
+		// salt-call's CommandExecutionError with info: the message, then
+		// the info in the nested outputter.
+		var info any
+		if json.Unmarshal(resp.ErrorInfo, &info) == nil {
+			if !strings.HasSuffix(out.Error, ".") && !strings.HasSuffix(out.Error, "?") && !strings.HasSuffix(out.Error, "!") {
+				out.Error += "."
+			}
+			out.Error += " Additional info follows:\n\n" + report.Nested(info)
+		}
+	}
 	if len(resp.Return) > 0 && string(resp.Return) != "null" {
 		var v any
 		if err := json.Unmarshal(resp.Return, &v); err != nil {

@@ -65,6 +65,10 @@ func (n nester) display(v any, indent int, prefix string, out []string) []string
 	return out
 }
 
+// Nested renders v with Salt's nested outputter, without colours (how
+// salt-call prints a CommandExecutionError's info).
+func Nested(v any) string { return strings.TrimRight(nested(v, 0, colors(false), 0), " \n") }
+
 // nested renders v at the given base indent.
 func nested(v any, indent int, c palette, retcode int) string {
 	return strings.Join(nester{c: c, retcode: retcode}.display(generic(v), indent, "", nil), "\n")

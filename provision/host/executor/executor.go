@@ -355,6 +355,10 @@ func (s *session) runFunction(ctx context.Context) (any, int, error) {
 		s.resp.GrainsSHA, _ = grainsHash(collected)
 	}
 	if res.Err != nil {
+		var ex *funcs.Exception
+		if errors.As(res.Err, &ex) && ex.Info != nil {
+			s.resp.ErrorInfo, _ = json.Marshal(ex.Info)
+		}
 		return nil, funcs.Retcode(res.Err), errors.New(funcs.Raised(c.Fun, res.Err))
 	}
 	rc := res.Retcode

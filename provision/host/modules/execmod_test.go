@@ -300,7 +300,8 @@ func TestCmd(t *testing.T) {
 func TestPkgServiceStatus(t *testing.T) {
 	root, f := testRoot(t)
 	env := &Env{Root: root, Exec: f, Grains: map[string]any{"os_family": "Debian", "init": "systemd"}}
-	f.On("dpkg-query", "nginx\tii \t1.22.1-9\nnginx-common\tii \t1.22.1-9\nvim\trc \t2:9.0\nlibc6\tii \t2.36-9\n", 0)
+	f.On("dpkg-query", "install ok installed nginx 1.22.1-9 amd64\ninstall ok installed nginx-common 1.22.1-9 all\n"+
+		"deinstall ok config-files vim 2:9.0 amd64\nhold ok installed libc6 2.36-9 amd64\n", 0)
 	f.On("systemctl is-active --quiet nginx", "", 0)
 	f.On("systemctl is-active --quiet vim", "", 3)
 	f.On("systemctl is-enabled", "enabled", 0)

@@ -11,9 +11,7 @@ import (
 	"time"
 
 	"brine/provision/host/state"
-	"brine/provision/host/state/pkg"
 	"brine/provision/host/state/service"
-	"brine/provision/lib/fnmatch"
 )
 
 // systemFuncs are user.*, group.info, pkg.version, service.* and
@@ -24,8 +22,6 @@ func systemFuncs() map[string]fn {
 		"user.list_groups": {run: func(c *call) (any, error) { return anyList(c.groupList(c.str("name"))), nil }},
 		"user.list_users":  {run: listUsers},
 		"group.info":       {run: groupInfo},
-		"pkg.version":      {run: pkgVersion},
-		"pkg.list_pkgs":    {run: listPkgs},
 		"service.status":   {run: serviceStatus},
 		"service.available": {run: func(c *call) (any, error) {
 			return service.Choose(c.env.stateEnv()).Available(c.ctx, c.str("name")), nil
@@ -143,85 +139,6 @@ func groupInfo(c *call) (any, error) {
 	}
 	members := anyList(g.Members)
 	return map[string]any{"name": g.Name, "passwd": "x", "gid": g.GID, "members": members}, nil
-}
-
-// installed lists the installed packages: name -> versions.
-func (c *call) installed() (map[string][]string, error) {
-	p, err := pkg.Choose(c.env.stateEnv())
-	if err != nil {
-		return nil, err
-	}
-	list, err := p.List(c.ctx)
-	if err != nil {
-		return nil, err
-	}
-	out := map[string][]string{}
-	for n, in := range list {
-		if in.Version != "" {
-			out[n] = []string{in.Version}
-		}
-	}
-	return out, nil
-}
-
-// stringify is pkg_resource.stringify: version lists joined by commas.
-func stringify(vs []string) any { return strings.Join(vs, ",") }
-
-// pkgVersion is pkg_resource.version: one name without a glob gives a
-// string ("" when not installed), otherwise a dict.
-func pkgVersion(c *call) (any, error) {
-	asList := truthy(c.kw["versions_as_list"])
-	ret := map[string]any{}
-	glob := false
-	if len(c.rest) > 0 {
-		pkgs, err := c.installed()
-		if err != nil {
-			return nil, err
-		}
-		conv := func(v []string) any {
-			if asList {
-				return anyList(v)
-			}
-			return stringify(v)
-		}
-		for _, a := range c.rest {
-			name := pyStr(a)
-			if strings.Contains(name, "*") {
-				glob = true
-				for _, n := range slices.Sorted(maps.Keys(pkgs)) {
-					if fnmatch.Match(name, n) {
-						ret[n] = conv(pkgs[n])
-					}
-				}
-				continue
-			}
-			ret[name] = conv(pkgs[name])
-		}
-	}
-	if len(ret) == 1 && !glob {
-		for _, v := range ret {
-			return v, nil
-		}
-	}
-	return ret, nil
-}
-
-// listPkgs is pkg.list_pkgs: name -> version (or [version] with
-// versions_as_list).
-func listPkgs(c *call) (any, error) {
-	pkgs, err := c.installed()
-	if err != nil {
-		return nil, err
-	}
-	out := map[string]any{}
-	for n, v := range pkgs {
-		if c.truth("versions_as_list") {
-			out[n] = anyList(v)
-		} else {
-			out[n] = stringify(v)
-		}
-	}
-	return out, nil
 }
 
 // hasGlob is the test systemd_service and debian_service use.

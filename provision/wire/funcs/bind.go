@@ -248,6 +248,9 @@ func (b *Bound) Int(k string) (int, bool) {
 type Exception struct {
 	Type string
 	Msg  string
+	// Info is a CommandExecutionError's info: salt-call prints it after
+	// the message, in the nested outputter ("Additional info follows").
+	Info any
 }
 
 func (e *Exception) Error() string { return e.Msg }

@@ -200,9 +200,26 @@ func table() []entry {
 		{"user.list_users", "root=None", hp},
 		{"group.info", "name, root=None", hp},
 
-		// salt/modules/aptpkg.py
+		// salt/modules/aptpkg.py (with dpkg_lowpkg's info and files)
+		{"pkg.install", "name=None, refresh=False, fromrepo=None, skip_verify=False, debconf=None, pkgs=None, sources=None, reinstall=False, downloadonly=False, ignore_epoch=False, **kwargs", h},
+		{"pkg.remove", "name=None, pkgs=None, **kwargs", h},
+		{"pkg.purge", "name=None, pkgs=None, **kwargs", h},
+		{"pkg.upgrade", "refresh=True, dist_upgrade=False, **kwargs", h},
+		{"pkg.list_upgrades", "refresh=True, dist_upgrade=True, **kwargs", h},
+		{"pkg.upgrade_available", "name, **kwargs", h},
 		{"pkg.version", "*names, **kwargs", hp},
+		{"pkg.latest_version", "*names, **kwargs", h},
+		{"pkg.available_version", "py:latest_version, *names, **kwargs", h},
 		{"pkg.list_pkgs", "versions_as_list=False, removed=False, purge_desired=False, **kwargs", hp},
+		{"pkg.refresh_db", "cache_valid_time=0, failhard=False, **kwargs", h},
+		{"pkg.hold", "name=None, pkgs=None, sources=None, **kwargs", h},
+		{"pkg.unhold", "name=None, pkgs=None, sources=None, **kwargs", h},
+		{"pkg.info_installed", "*names, **kwargs", hp},
+		{"pkg.owner", "*paths, **kwargs", hp},
+		{"pkg.file_list", "*packages, **kwargs", hp},
+		{"pkg.file_dict", "*packages, **kwargs", hp},
+		{"pkg.version_cmp", "pkg1, pkg2, ignore_epoch=False, **kwargs", hp},
+		{"pkg.get_selections", "pattern=None, state=None", hp},
 
 		// salt/modules/systemd_service.py
 		{"service.status", "name, sig=None", hp},
