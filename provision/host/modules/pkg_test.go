@@ -94,7 +94,6 @@ func (a *fakeApt) handler(c state.Cmd, line string) (state.CmdResult, bool) {
 	return state.CmdResult{}, false
 }
 
-
 func aptEnvFor(t *testing.T, a *fakeApt) (*Env, *hostcmd.Fake) {
 	root, f := testRoot(t)
 	f.Handler = a.handler
