@@ -75,7 +75,11 @@ func execAnswer(fn function, stderr io.Writer) (report.HostReturn, bool) {
 		if h := r.Hint(); h != "" {
 			fmt.Fprintf(stderr, "brine: %s\n", h)
 		}
-		return report.HostReturn{Fun: fn.name, Retcode: r.Retcode, Error: r.Msg}, true
+		h := report.HostReturn{Fun: fn.name, Retcode: r.Retcode, Error: r.Msg}
+		if r.Stdout != "" {
+			h.Return = r.Stdout
+		}
+		return h, true
 	}
 	if fn.call != nil {
 		if ret, ok := adhoc.Sys(fn.call); ok {

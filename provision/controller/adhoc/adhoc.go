@@ -27,6 +27,10 @@ type Refused struct {
 	Fun     string
 	Msg     string
 	Retcode int
+	// Stdout is what salt-call prints on its standard output with the
+	// error: the function's documentation after "Usage:" for arguments
+	// that do not fit.
+	Stdout string
 	// Closest are the nearest names brine has, for a function it does not
 	// have.
 	Closest []string
@@ -54,12 +58,23 @@ func Prepare(cat funcs.Catalog, fun string, words []string) (*Call, error) {
 	if err != nil {
 		var ae *funcs.ArgError
 		if errors.As(err, &ae) {
-			return nil, &Refused{Fun: fun, Msg: funcs.Raised(fun, err), Retcode: 1}
+			return nil, &Refused{Fun: fun, Msg: funcs.Raised(fun, err), Retcode: 1, Stdout: usage(fun)}
 		}
 		return nil, err
 	}
 	c.Bound = b
 	return c, nil
+}
+
+// usage is brine's documentation of fun, where salt-call prints the
+// function's docstring: its doc line and signature.
+func usage(fun string) string {
+	cat, _ := funcs.Documented()
+	f, ok := cat[fun]
+	if !ok {
+		return ""
+	}
+	return f.Doc + "\n\n    CLI Example:\n\n        brine '*' " + strings.TrimSpace(strings.TrimSuffix(strings.Replace(f.Signature(), "(", " ", 1), ")"))
 }
 
 // Wire is the call as it travels to the executor.

@@ -105,32 +105,33 @@ func (c *call) saltVersion() string {
 	return "3007.1"
 }
 
-// versionsReport is test.versions_report in Salt's layout, with brine's
-// components: the Salt release it answers as, brine's executor, Go and the
-// system.
+// versionsReport is test.versions_report in Salt's layout (keys right
+// aligned to 14, sections apart by " "), with brine's components in place
+// of Python's: the Salt release brine answers as, brine's executor and Go,
+// and the system's versions as Salt reports them.
 func versionsReport(c *call) (any, error) {
-	brine, _ := c.env.Grains["brine_version"].(string)
-	osName, _ := c.env.Grains["osfinger"].(string)
-	kernel, _ := c.env.Grains["kernelrelease"].(string)
+	g := c.env.Grains
+	str := func(k string) string { s, _ := g[k].(string); return s }
+	dist := strings.TrimSpace(strings.ToLower(str("os")) + " " + str("osrelease") + " " + str("oscodename"))
+	version := strings.TrimSpace(str("osfullname") + " " + str("osrelease") + " " + str("oscodename"))
 	sections := []struct {
 		title string
 		rows  [][2]string
 	}{
 		{"Salt Version", [][2]string{{"Salt", c.saltVersion()}}},
-		{"brine Version", [][2]string{{"brine-exec", brine}, {"Go", strings.TrimPrefix(runtime.Version(), "go")}}},
-		{"System Versions", [][2]string{{"dist", osName}, {"kernel", kernel}, {"machine", runtime.GOARCH}, {"system", "Linux"}}},
+		{"brine Version", [][2]string{{"brine-exec", str("brine_version")}, {"Go", strings.TrimPrefix(runtime.Version(), "go")}}},
+		{"System Versions", [][2]string{{"dist", dist}, {"locale", "utf-8"}, {"machine", str("cpuarch")},
+			{"release", str("kernelrelease")}, {"system", str("kernel")}, {"version", version}}},
 	}
-	var lines []string
-	for i, s := range sections {
-		if i > 0 {
-			lines = append(lines, " ")
-		}
-		lines = append(lines, s.title+":")
+	var b strings.Builder
+	for _, s := range sections {
+		b.WriteString(s.title + ":\n")
 		for _, r := range s.rows {
-			lines = append(lines, fmt.Sprintf("%20s: %s", r[0], r[1]))
+			fmt.Fprintf(&b, "%14s: %s\n", r[0], r[1])
 		}
+		b.WriteString(" \n")
 	}
-	return strings.Join(lines, "\n"), nil
+	return strings.TrimSuffix(b.String(), "\n"), nil
 }
 
 // fib is test.fib: [the num-th Fibonacci number, seconds taken].

@@ -272,24 +272,27 @@ func Retcode(err error) int {
 
 // Raised words err as salt-call prints it on its standard error when the
 // function fun raised it (salt/cli/caller.py): "Error running 'fun': msg"
-// for a CommandExecutionError, "Passed invalid arguments: msg." for a
-// TypeError (a SaltInvocationError is one), the message alone for the
-// keyword check before the call, and Python's "Type: msg" for anything
-// else.
+// for a CommandExecutionError, "Passed invalid arguments: msg.\n\nUsage:"
+// for a TypeError (a SaltInvocationError is one; the usage follows on
+// standard output), the message alone for the keyword check before the
+// call, and the last line of Python's traceback ("Exception: msg") for
+// anything else.
 func Raised(fun string, err error) string {
 	var ae *ArgError
 	if errors.As(err, &ae) {
 		if ae.Invalid {
 			return ae.Msg
 		}
-		return "Passed invalid arguments: " + ae.Msg + "."
+		return "Passed invalid arguments: " + ae.Msg + ".\n\nUsage:"
 	}
 	var ex *Exception
 	if errors.As(err, &ex) {
 		switch ex.Type {
 		case "CommandExecutionError":
 		case "TypeError", "SaltInvocationError":
-			return "Passed invalid arguments: " + ex.Msg + "."
+			// salt-call prints the function's docstring after "Usage:",
+			// on its standard output
+			return "Passed invalid arguments: " + ex.Msg + ".\n\nUsage:"
 		case "CommandNotFoundError":
 			return fmt.Sprintf("Command required for '%s' not found: %s", fun, ex.Msg)
 		case "NotAvailable":
