@@ -5,13 +5,11 @@ import (
 	"fmt"
 	"maps"
 	"os"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
 
 	"brine/provision/host/state"
-	"brine/provision/host/state/service"
 )
 
 // systemFuncs are user.*, group.info, pkg.version, service.* and
@@ -22,15 +20,6 @@ func systemFuncs() map[string]fn {
 		"user.list_groups": {run: func(c *call) (any, error) { return anyList(c.groupList(c.str("name"))), nil }},
 		"user.list_users":  {run: listUsers},
 		"group.info":       {run: groupInfo},
-		"service.status":   {run: serviceStatus},
-		"service.available": {run: func(c *call) (any, error) {
-			return service.Choose(c.env.stateEnv()).Available(c.ctx, c.str("name")), nil
-		}},
-		"service.missing": {run: func(c *call) (any, error) {
-			return !service.Choose(c.env.stateEnv()).Available(c.ctx, c.str("name")), nil
-		}},
-		"service.enabled":  {run: func(c *call) (any, error) { return c.serviceEnabled(true) }},
-		"service.disabled": {run: func(c *call) (any, error) { return c.serviceEnabled(false) }},
 		"environ.get": {run: func(c *call) (any, error) {
 			if v, ok := os.LookupEnv(c.str("key")); ok {
 				return v, nil
@@ -139,30 +128,6 @@ func groupInfo(c *call) (any, error) {
 	}
 	members := anyList(g.Members)
 	return map[string]any{"name": g.Name, "passwd": "x", "gid": g.GID, "members": members}, nil
-}
-
-// hasGlob is the test systemd_service and debian_service use.
-func hasGlob(name string) bool {
-	return regexp.MustCompile(`\*|\?|\[.+\]`).MatchString(name)
-}
-
-func serviceStatus(c *call) (any, error) {
-	name := c.str("name")
-	if !c.isNone("sig") {
-		return nil, errors.New("service.status: the sig argument is not supported by brine")
-	}
-	if hasGlob(name) {
-		return nil, fmt.Errorf("service.status %s: service name globs are not supported by brine", name)
-	}
-	return service.Choose(c.env.stateEnv()).Running(c.ctx, name)
-}
-
-func (c *call) serviceEnabled(want bool) (any, error) {
-	on, err := service.Choose(c.env.stateEnv()).Enabled(c.ctx, c.str("name"))
-	if err != nil {
-		return nil, err
-	}
-	return on == want, nil
 }
 
 // strftime formats t with Python's strftime directives (C locale).

@@ -221,12 +221,29 @@ func table() []entry {
 		{"pkg.version_cmp", "pkg1, pkg2, ignore_epoch=False, **kwargs", hp},
 		{"pkg.get_selections", "pattern=None, state=None", hp},
 
-		// salt/modules/systemd_service.py
+		// salt/modules/systemd_service.py (debian_service.py and
+		// gentoo_service.py where systemd is not running)
+		{"service.start", "name, no_block=False, unmask=False, unmask_runtime=False", h},
+		{"service.stop", "name, no_block=False", h},
+		{"service.restart", "name, no_block=False, unmask=False, unmask_runtime=False", h},
+		{"service.reload", "py:reload_, name, no_block=False, unmask=False, unmask_runtime=False", h},
+		{"service.force_reload", "name, no_block=True, unmask=False, unmask_runtime=False", h},
 		{"service.status", "name, sig=None", hp},
-		{"service.available", "name", hp},
-		{"service.missing", "name", hp},
+		{"service.enable", "name, no_block=False, unmask=False, unmask_runtime=False, root=None, **kwargs", h},
+		{"service.disable", "name, no_block=False, root=None, **kwargs", h},
 		{"service.enabled", "name, root=None, **kwargs", hp},
 		{"service.disabled", "name, root=None", hp},
+		{"service.available", "name", hp},
+		{"service.missing", "name", hp},
+		{"service.get_all", "root=None", hp},
+		{"service.get_enabled", "root=None", hp},
+		{"service.get_disabled", "root=None", hp},
+		{"service.get_running", "", hp},
+		{"service.show", "name, root=None", hp},
+		{"service.systemctl_reload", "", h},
+		{"service.masked", "name, runtime=False, root=None", hp},
+		{"service.mask", "name, runtime=False, root=None", h},
+		{"service.unmask", "py:unmask_, name, runtime=False, root=None", h},
 
 		// salt/modules/status.py, salt/modules/environ.py
 		{"status.time", `format="%A, %d. %B %Y %I:%M%p"`, h},
