@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"path"
 	"sort"
 	"strings"
 
@@ -13,6 +12,7 @@ import (
 	"brine/provision/host/modules"
 	"brine/provision/lib/fnmatch"
 	"brine/provision/lib/pyfmt"
+	"brine/provision/wire/funcs"
 )
 
 // saltObj is the `salt` template variable: salt['mod.fun'] and salt.mod.fun
@@ -78,17 +78,18 @@ func newSaltObj(r *run, pillar bool) *saltObj {
 			}
 			return configOption(r, []any{"backup_mode"}, nil)
 		},
-		"defaults.merge":      defaultsMerge(r.order),
-		"defaults.deepcopy":   func(a []any, _ map[string]any) (any, error) { return deepCopy(argN(a, 0)), nil },
-		"defaults.update":     defaultsMerge(r.order),
-		"slsutil.merge":       slsutilMerge(r.order),
-		"slsutil.update":      defaultsMerge(r.order),
-		"file.join":           fileJoin,
-		"file.dirname":        strFn(path.Dir),
-		"file.basename":       strFn(path.Base),
-		"test.true":           func([]any, map[string]any) (any, error) { return true, nil },
-		"test.false":          func([]any, map[string]any) (any, error) { return false, nil },
-		"test.ping":           func([]any, map[string]any) (any, error) { return true, nil },
+		"defaults.merge":    defaultsMerge(r.order),
+		"defaults.deepcopy": func(a []any, _ map[string]any) (any, error) { return deepCopy(argN(a, 0)), nil },
+		"defaults.update":   defaultsMerge(r.order),
+		"slsutil.merge":     slsutilMerge(r.order),
+		"slsutil.update":    defaultsMerge(r.order),
+		// computed from their arguments: the host's own code, run here
+		"file.join":           r.local("file.join"),
+		"file.dirname":        r.local("file.dirname"),
+		"file.basename":       r.local("file.basename"),
+		"test.true":           r.local("test.true"),
+		"test.false":          r.local("test.false"),
+		"test.ping":           r.local("test.ping"),
 		"log.debug":           noop,
 		"log.info":            noop,
 		"log.warning":         noop,
@@ -197,6 +198,14 @@ func configManageMode(a []any, kw map[string]any) (any, error) {
 	return s, nil
 }
 
+// local is an execution function the controller answers itself with the
+// host's code (provision/host/modules): it needs nothing of the host.
+func (r *run) local(fun string) jinja.Callable {
+	return func(args []any, kw map[string]any) (any, error) {
+		return modules.Call(r.ctx, r.c.local, fun, args, kw)
+	}
+}
+
 // GetItem implements jinja.Getter: salt['mod.fun'].
 func (s *saltObj) GetItem(key any) (any, bool) {
 	k, ok := key.(string)
@@ -245,8 +254,11 @@ func (r *run) callModule(fun string, args []any, kw map[string]any, pillar bool)
 		return deepCopy(v), nil
 	}
 	var v any
+	f, _ := funcs.New().Get(fun)
 	switch {
-	case pillar:
+	case pillar || f != nil && f.Local:
+		// pillar renders on the controller, as Salt's master does; a
+		// local function needs nothing of the host
 		v, err = modules.Call(r.ctx, r.c.local, fun, args, kw)
 	case r.host.Call == nil:
 		r.needsTarget = true
@@ -412,29 +424,6 @@ func hasValue(get func() map[string]any) jinja.Callable {
 		v, ok := match.Traverse(get(), pyfmt.Str(argN(a, 0)), ":")
 		return ok && pyfmt.Truth(v), nil
 	}
-}
-
-func strFn(f func(string) string) jinja.Callable {
-	return func(a []any, _ map[string]any) (any, error) {
-		return f(pyfmt.Str(argN(a, 0))), nil
-	}
-}
-
-// fileJoin is os.path.join: an absolute part restarts the path.
-func fileJoin(a []any, _ map[string]any) (any, error) {
-	out := ""
-	for _, p := range a {
-		s := pyfmt.Str(p)
-		switch {
-		case strings.HasPrefix(s, "/") || out == "":
-			out = s
-		case strings.HasSuffix(out, "/"):
-			out += s
-		default:
-			out += "/" + s
-		}
-	}
-	return out, nil
 }
 
 // filterBy is Salt's grains.filter_by(lookup_dict, grain, merge, default,

@@ -64,6 +64,10 @@ type Func struct {
 	// Pure functions only read: two calls with nothing run between them
 	// give the same answer (templates remember their answers).
 	Pure bool
+	// Local host functions compute from their arguments alone (file.join,
+	// test.true): the controller answers them in templates itself, with
+	// the same code.
+	Local bool
 	// Doc is one line of documentation (set by Documented only).
 	Doc string
 	// Err is set by parsing for a malformed signature (a bug the catalog
@@ -125,6 +129,7 @@ func New() Catalog {
 			f.Where = Controller
 		}
 		f.Pure = e.flags&pure != 0
+		f.Local = e.flags&local != 0
 		c[e.name] = f
 	}
 	return c

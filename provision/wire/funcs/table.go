@@ -16,6 +16,9 @@ const (
 	pure uint8 = 1 << iota
 	// ctl: answered on the controller (see Controller).
 	ctl
+	// local: a host function that computes from its arguments alone, so
+	// the controller can answer it in templates without asking the host.
+	local
 )
 
 // Abbreviations for the table.
@@ -24,6 +27,7 @@ const (
 	h  = 0
 	c  = ctl
 	cp = ctl | pure
+	hl = pure | local
 )
 
 // cmdRunSig is cmd.run's signature; run_stdout, run_stderr, run_all,
@@ -40,13 +44,13 @@ const cmdHead = "cmd, cwd=None, stdin=None, runas=None, group=None, shell=DEFAUL
 func table() []entry {
 	return []entry{
 		// salt/modules/test.py
-		{"test.ping", "", h},
-		{"test.true", "py:true_", h},
-		{"test.false", "py:false_", h},
+		{"test.ping", "", hl},
+		{"test.true", "py:true_", hl},
+		{"test.false", "py:false_", hl},
 		{"test.version", "", h},
 		{"test.versions_report", "", h},
 		{"test.versions", "py:versions_report", h},
-		{"test.echo", "text", h},
+		{"test.echo", "text", hl},
 		{"test.arg", "*args, **kwargs", h},
 		{"test.arg_type", "*args, **kwargs", h},
 		{"test.arg_repr", "*args, **kwargs", h},
@@ -172,6 +176,42 @@ func table() []entry {
 		{"file.get_sum", `path, form="sha256"`, hp},
 		{"file.access", "path, mode", hp},
 		{"file.read", "path, binary=False", hp},
+		{"file.write", "path, *args, **kwargs", h},
+		{"file.append", "path, *args, **kwargs", h},
+		{"file.prepend", "path, *args, **kwargs", h},
+		{"file.replace", `path, pattern, repl, count=0, flags=8, bufsize=1, append_if_not_found=False, prepend_if_not_found=False, not_found_content=None, backup=".bak", dry_run=False, search_only=False, show_changes=True, ignore_if_missing=False, preserve_inode=True, backslash_literal=False`, h},
+		{"file.line", "path, content=None, match=None, mode=None, location=None, before=None, after=None, show_changes=True, backup=False, quiet=False, indent=True", h},
+		{"file.blockreplace", `path, marker_start="#-- start managed zone --", marker_end="#-- end managed zone --", content="", append_if_not_found=False, prepend_if_not_found=False, backup=".bak", dry_run=False, show_changes=True, append_newline=False, insert_before_match=None, insert_after_match=None`, h},
+		{"file.comment", `path, regex, char="#", backup=".bak"`, h},
+		{"file.uncomment", `path, regex, char="#", backup=".bak"`, h},
+		{"file.comment_line", `path, regex, char="#", cmnt=True, backup=".bak"`, h},
+		{"file.psed", `path, before, after, limit="", backup=".bak", flags="gMS", escape_all=False, multi=False`, h},
+		{"file.sed", `path, before, after, limit="", backup=".bak", options="-r -e", flags="g", escape_all=False, negate_match=False`, h},
+		{"file.touch", "name, atime=None, mtime=None", h},
+		{"file.remove", "path, **kwargs", h},
+		{"file.mkdir", "dir_path, user=None, group=None, mode=None", h},
+		{"file.makedirs", "py:makedirs_, path, user=None, group=None, mode=None", h},
+		{"file.makedirs_perms", `name, user=None, group=None, mode="0755"`, h},
+		{"file.copy", "src, dst, recurse=False, remove_existing=False", h},
+		{"file.move", "src, dst, disallow_copy_and_unlink=False", h},
+		{"file.rename", "src, dst", h},
+		{"file.symlink", "src, path, force=False, atomic=False, follow_symlinks=True", h},
+		{"file.chown", "path, user, group", h},
+		{"file.chgrp", "path, group", h},
+		{"file.set_mode", "path, mode", h},
+		{"file.check_hash", "path, file_hash", hp},
+		{"file.find", "path, *args, **kwargs", hp},
+		{"file.seek_read", "path, size, offset", hp},
+		{"file.truncate", "path, length", h},
+		{"file.diskusage", "path", hp},
+		{"file.join", "*args", hl},
+		{"file.dirname", "path", hl},
+		{"file.basename", "path", hl},
+		{"file.normpath", "path", hl},
+		{"file.user_to_uid", "user", hp},
+		{"file.group_to_gid", "group", hp},
+		{"file.uid_to_user", "uid", hp},
+		{"file.gid_to_group", "gid", hp},
 
 		// salt/modules/network.py
 		{"network.interfaces", "", hp},
@@ -218,7 +258,7 @@ func table() []entry {
 		{"pkg.owner", "*paths, **kwargs", hp},
 		{"pkg.file_list", "*packages, **kwargs", hp},
 		{"pkg.file_dict", "*packages, **kwargs", hp},
-		{"pkg.version_cmp", "pkg1, pkg2, ignore_epoch=False, **kwargs", hp},
+		{"pkg.version_cmp", "pkg1, pkg2, ignore_epoch=False, **kwargs", hl},
 		{"pkg.get_selections", "pattern=None, state=None", hp},
 
 		// salt/modules/systemd_service.py (debian_service.py and
