@@ -14,6 +14,7 @@ import (
 	"brine/provision/controller/dispatch"
 	"brine/provision/controller/report"
 	"brine/provision/wire/funcs"
+	"brine/provision/wire/lowstate"
 )
 
 // The hook into the execution-function layer (provision/controller/adhoc):
@@ -46,15 +47,26 @@ func prepareExec(fn *function, words []string) error {
 // config.*), the compiler's answer from the host's grains and pillar.
 func execJob(c *cli.Context, fn function, job dispatch.Job) (dispatch.Job, error) {
 	call := fn.call
-	if call == nil || call.Func.Where == funcs.Host {
-		if call != nil {
-			job.Call = call.Wire()
-		}
+	if call == nil {
 		return job, nil
 	}
-	comp, err := newCompiler(c)
-	if err != nil {
-		return job, err
+	var comp *compile.Compiler
+	if call.Func.Where == funcs.Controller || len(call.Sources()) > 0 {
+		var err error
+		if comp, err = newCompiler(c); err != nil {
+			return job, err
+		}
+	}
+	if call.Func.Where == funcs.Host {
+		job.Call = call.Wire()
+		if srcs := call.Sources(); len(srcs) > 0 {
+			// the salt:// files it reads travel with the request
+			job.Compile = func(ctx context.Context, id string, g map[string]any, hc dispatch.Caller) (*lowstate.Bundle, error) {
+				b, err := comp.Sources(ctx, withTarget(compile.Host{ID: id, Grains: g}, hc, nil), srcs)
+				return b, targetErr(err)
+			}
+		}
+		return job, nil
 	}
 	args, kw := call.Positional()
 	job.Show = func(ctx context.Context, id string, g map[string]any, hc dispatch.Caller) (any, error) {

@@ -328,8 +328,18 @@ func (s *session) runFunction(ctx context.Context) (any, int, error) {
 		c = &wire.Call{Fun: req.Fun}
 	}
 	env := s.env()
-	if req.BundleSize > 0 {
-		b, err := s.readBundle(req.BundleSize, req.BundleSHA)
+	size, sha := req.BundleSize, req.BundleSHA
+	if req.Interactive {
+		// the controller renders the function's salt:// files while its
+		// templates ask this host, then sends them
+		h, err := s.serveCalls(ctx)
+		if err != nil || h == nil {
+			return nil, 1, err
+		}
+		size, sha = h.Size, h.SHA
+	}
+	if size > 0 {
+		b, err := s.readBundle(size, sha)
 		if err != nil {
 			return nil, 1, err
 		}

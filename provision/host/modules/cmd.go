@@ -278,8 +278,9 @@ func (c *call) runCmdShell(merge bool, pythonShell *bool) (cmdResult, error) {
 	var r cmdResult
 	switch {
 	case timeout > 0 && ctx.Err() == context.DeadlineExceeded && c.ctx.Err() == nil:
-		// TimedProcTimeoutError: Salt returns the message as stdout, retcode 1
-		r = cmdResult{pid: res.Pid, retcode: 1, stdout: fmt.Sprintf("%s : Timed out after %s seconds", shown, pyStr(c.a["timeout"]))}
+		// TimedProcTimeoutError: Salt returns the message as stdout,
+		// retcode 1, before it sets the host's return code (which stays)
+		return cmdResult{pid: res.Pid, retcode: 1, stdout: fmt.Sprintf("%s : Timed out after %s seconds", shown, pyStr(c.a["timeout"]))}, nil
 	case res.Err != nil && res.Retcode == -1:
 		return cmdResult{}, fmt.Errorf("Unable to run command '%s': %v", pyfmt.Repr(argv), res.Err)
 	default:
@@ -322,8 +323,9 @@ func (c *call) script(retcodeOnly bool) (any, error) {
 		return nil, err
 	}
 	if !ok {
+		// salt-ssh's wrapper answers this itself, on the master: the
+		// host's return code is untouched
 		r := map[string]any{"pid": 0, "retcode": 1, "stdout": "", "stderr": "", "cache_error": true}
-		c.retcode = 1
 		if retcodeOnly {
 			return 1, nil
 		}
@@ -377,9 +379,11 @@ func (c *call) script(retcodeOnly bool) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if retcodeOnly {
-		return r.retcode, nil
+	if retcodeOnly && r.retcode == 0 {
+		return 0, nil
 	}
+	// salt-ssh's wrapper runs cmd.run_all on the host: a non-zero exit
+	// raises there and the answer is run_all's, for script_retcode too
 	return r.all(c.truth("hide_output")), nil
 }
 
