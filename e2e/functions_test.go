@@ -21,18 +21,23 @@ import (
 // TestOracleRecord; see testdata/oracle/functions/_recording.yaml).
 //
 // What may differ, and why (normalize and knownDifferences say how):
+//
 //   - the values a second Salt recording on an identical host changed (a
 //     recording's "varies" paths: job ids, pids, timings);
+//
 //   - process ids and job ids anywhere (pid, __pub_pid, __pub_jid), and
 //     timings (test.fib's seconds): their type is compared, not their value;
+//
 //   - the usage salt-call prints after "Passed invalid arguments" is Salt's
 //     docstring; brine prints its own doc line: not compared;
+//
 //   - a Python traceback is compared by its last line ("Exception: boom");
+//
 //   - the cases of knownDifferences, each with its reason (the README's
 //     compatibility table lists them too).
 //
-//	BRINE_E2E_NET=14 CI=true go test -count=1 -run TestFunctionsOracle -v ./e2e
-//	(-run 'TestFunctionsOracle/cmd.run' for some cases)
+//     BRINE_E2E_NET=14 CI=true go test -count=1 -run TestFunctionsOracle -v ./e2e
+//     (-run 'TestFunctionsOracle/cmd.run' for some cases)
 func TestFunctionsOracle(t *testing.T) {
 	cases := oracleFunctionCases(t)
 	equal, differ := 0, 0

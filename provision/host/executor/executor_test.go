@@ -81,7 +81,7 @@ func TestFunctions(t *testing.T) {
 		t.Errorf("cmd.run of a failing command: retcode %d, return %s", r.Retcode, r.Return)
 	}
 	r = serve(t, "", &wire.Request{Fun: "test.echo", Call: &wire.Call{Fun: "test.echo"}}, nil)
-	if r.Retcode != 1 || r.Error != "Passed invalid arguments: echo() missing 1 required positional argument: 'text'." {
+	if r.Retcode != 1 || r.Error != "Passed invalid arguments: echo() missing 1 required positional argument: 'text'.\n\nUsage:" {
 		t.Errorf("test.echo without text: %d %q", r.Retcode, r.Error)
 	}
 	r = serve(t, "", &wire.Request{Fun: "test.kwarg", Call: &wire.Call{Fun: "test.kwarg", Kwargs: map[string]any{"a": 1}}}, nil)
