@@ -68,9 +68,26 @@ func execJob(c *cli.Context, fn function, job dispatch.Job) (dispatch.Job, error
 		}
 		return job, nil
 	}
+	if call.RunsStates() {
+		// state.single, low, template_str, sls_id: compiled here, applied
+		// on the host as state.apply is
+		job.Test = call.Test()
+		job.Compile = func(ctx context.Context, id string, g map[string]any, hc dispatch.Caller) (*lowstate.Bundle, error) {
+			res, err := call.Compile(ctx, comp, withTarget(compile.Host{ID: id, Grains: g, Opts: map[string]any{"test": job.Test}}, hc, nil))
+			if err != nil {
+				return nil, targetErr(err)
+			}
+			return &lowstate.Bundle{Chunks: res.Low, Files: res.Files, Pillar: res.Pillar}, nil
+		}
+		return job, nil
+	}
 	args, kw := call.Positional()
 	job.Show = func(ctx context.Context, id string, g map[string]any, hc dispatch.Caller) (any, error) {
-		v, ok, err := comp.Call(ctx, withTarget(compile.Host{ID: id, Grains: g}, hc, nil), call.Func.Name, args, kw)
+		host := withTarget(compile.Host{ID: id, Grains: g}, hc, nil)
+		if v, ok, err := call.Show(ctx, comp, host); ok {
+			return v, targetErr(err)
+		}
+		v, ok, err := comp.Call(ctx, host, call.Func.Name, args, kw)
 		if !ok && err == nil {
 			err = fmt.Errorf("%s is answered by the controller but brine has no answer for it yet", call.Func.Name)
 		}
