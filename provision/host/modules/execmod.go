@@ -107,7 +107,7 @@ type call struct {
 // table lists the implementations, built on each use (no package state).
 func table() map[string]fn {
 	t := map[string]fn{}
-	for _, part := range []map[string]fn{testFuncs(), grainsFuncs(), saltutilFuncs(), pkgFuncs(), serviceFuncs(), fileEditFuncs(), fileMoreFuncs(), fileFuncs(), cmdFuncs(), systemFuncs(), networkFuncs()} {
+	for _, part := range []map[string]fn{testFuncs(), grainsFuncs(), saltutilFuncs(), pkgFuncs(), serviceFuncs(), fileEditFuncs(), fileMoreFuncs(), cpFuncs(), userFuncs(), networkMoreFuncs(), fileFuncs(), cmdFuncs(), systemFuncs(), networkFuncs()} {
 		for k, v := range part {
 			t[k] = v
 		}
@@ -234,4 +234,23 @@ func (c *call) source(url, saltenv string) ([]byte, bool, error) {
 		return nil, false, err
 	}
 	return b, true, nil
+}
+
+// salt is __salt__[fun](*args, **kwargs) from inside a function: the
+// same module code, sharing the host's return code as Salt's __context__
+// does (a command run through cmd.* sets it).
+func (c *call) salt(fun string, args []any, kwargs map[string]any) (any, error) {
+	r := Run(c.ctx, c.env, fun, args, kwargs, nil)
+	if strings.HasPrefix(fun, "cmd.") && r.Err == nil {
+		c.retcode = r.Retcode
+	}
+	return r.Return, r.Err
+}
+
+// cmdRun is __salt__["cmd.run"](line): no shell, stderr merged, the host's
+// return code set.
+func (c *call) cmdRun(line string, kw map[string]any) (string, error) {
+	v, err := c.salt("cmd.run", []any{line}, kw)
+	s, _ := v.(string)
+	return s, err
 }
