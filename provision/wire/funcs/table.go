@@ -329,6 +329,26 @@ func table() []entry {
 		{"service.mask", "name, runtime=False, root=None", h},
 		{"service.unmask", "py:unmask_, name, runtime=False, root=None", h},
 
+		// salt/modules/git.py
+		{"git.clone", `cwd, url=None, name=None, opts="", git_opts="", user=None, password=None, identity=None, https_user=None, https_pass=None, ignore_retcode=False, saltenv="base", output_encoding=None`, h},
+		{"git.pull", `cwd, opts="", git_opts="", user=None, password=None, identity=None, ignore_retcode=False, saltenv="base", output_encoding=None`, h},
+		{"git.fetch", `cwd, remote=None, force=False, refspecs=None, opts="", git_opts="", user=None, password=None, identity=None, ignore_retcode=False, saltenv="base", output_encoding=None`, h},
+		{"git.checkout", `cwd, rev=None, force=False, opts="", git_opts="", user=None, password=None, ignore_retcode=False, output_encoding=None`, h},
+		{"git.revision", `cwd, rev="HEAD", short=False, user=None, password=None, ignore_retcode=False, output_encoding=None`, hp},
+		{"git.status", "cwd, user=None, password=None, ignore_retcode=False, output_encoding=None", hp},
+		{"git.init", `cwd, bare=False, template=None, separate_git_dir=None, shared=None, opts="", git_opts="", user=None, password=None, ignore_retcode=False, output_encoding=None`, h},
+		{"git.current_branch", "cwd, user=None, password=None, ignore_retcode=False, output_encoding=None", hp},
+		{"git.rev_parse", `cwd, rev=None, opts="", git_opts="", user=None, password=None, ignore_retcode=False, output_encoding=None`, hp},
+		{"git.remotes", "cwd, user=None, password=None, redact_auth=True, ignore_retcode=False, output_encoding=None", hp},
+		{"git.remote_get", `cwd, remote="origin", user=None, password=None, redact_auth=True, ignore_retcode=False, output_encoding=None`, hp},
+		{"git.list_branches", "cwd, remote=False, user=None, password=None, ignore_retcode=False, output_encoding=None", hp},
+		{"git.list_tags", "cwd, user=None, password=None, ignore_retcode=False, output_encoding=None", hp},
+		{"git.version", "versioninfo=False", hp},
+		{"git.config_get", "key, cwd=None, user=None, password=None, ignore_retcode=False, output_encoding=None, **kwargs", hp},
+		{"git.config_get_regexp", "key, value_regex=None, cwd=None, user=None, password=None, ignore_retcode=False, output_encoding=None, **kwargs", hp},
+		{"git.config_set", "key, value=None, multivar=None, cwd=None, user=None, password=None, ignore_retcode=False, output_encoding=None, **kwargs", h},
+		{"git.config_unset", "key, value_regex=None, cwd=None, user=None, password=None, ignore_retcode=False, output_encoding=None, **kwargs", h},
+
 		// salt/modules/status.py, salt/modules/environ.py
 		{"status.time", `format="%A, %d. %B %Y %I:%M%p"`, h},
 		{"environ.get", `key, default=""`, hp},
