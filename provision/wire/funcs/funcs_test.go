@@ -155,7 +155,7 @@ func TestSelectAndClosest(t *testing.T) {
 	if got := c.Select("test"); len(got) < 10 || got[0] != "test.arg" {
 		t.Errorf("Select module: %v", got)
 	}
-	if got := c.Select("*.ping"); !reflect.DeepEqual(got, []string{"test.ping"}) {
+	if got := c.Select("*.ping"); !reflect.DeepEqual(got, []string{"network.ping", "test.ping"}) {
 		t.Errorf("Select glob: %v", got)
 	}
 	if got := c.Closest("test.pnig", 3); len(got) == 0 || got[0] != "test.ping" {
