@@ -329,6 +329,33 @@ func table() []entry {
 		{"service.mask", "name, runtime=False, root=None", h},
 		{"service.unmask", "py:unmask_, name, runtime=False, root=None", h},
 
+		// salt/modules/hosts.py
+		{"hosts.list_hosts", "", hp},
+		{"hosts.get_ip", "host", hp},
+		{"hosts.get_alias", "ip", hp},
+		{"hosts.has_pair", "ip, alias", hp},
+		{"hosts.add_host", "ip, alias", h},
+		{"hosts.rm_host", "ip, alias", h},
+		{"hosts.set_host", "ip, alias, comment=None", h},
+		{"hosts.set_comment", "ip, comment", h},
+
+		// salt/modules/linux_sysctl.py
+		{"sysctl.get", "name", hp},
+		{"sysctl.show", "config_file=False", hp},
+		{"sysctl.assign", "name, value", h},
+		{"sysctl.persist", "name, value, config=None", h},
+		{"sysctl.default_config", "", hp},
+
+		// salt/modules/mount.py, salt/modules/disk.py
+		{"mount.active", "extended=False", hp},
+		{"mount.fstab", `config="/etc/fstab"`, hp},
+		{"mount.swaps", "", hp},
+		{"mount.is_mounted", "name", hp},
+		{"disk.usage", "args=None", hp},
+		{"disk.inodeusage", "args=None", hp},
+		{"disk.percent", "args=None", hp},
+		{"disk.blkid", "device=None, token=None", hp},
+
 		// salt/modules/git.py
 		{"git.clone", `cwd, url=None, name=None, opts="", git_opts="", user=None, password=None, identity=None, https_user=None, https_pass=None, ignore_retcode=False, saltenv="base", output_encoding=None`, h},
 		{"git.pull", `cwd, opts="", git_opts="", user=None, password=None, identity=None, ignore_retcode=False, saltenv="base", output_encoding=None`, h},
@@ -350,7 +377,42 @@ func table() []entry {
 		{"git.config_unset", "key, value_regex=None, cwd=None, user=None, password=None, ignore_retcode=False, output_encoding=None, **kwargs", h},
 
 		// salt/modules/status.py, salt/modules/environ.py
-		{"status.time", `format="%A, %d. %B %Y %I:%M%p"`, h},
+		{"status.time", `py:time_, format="%A, %d. %B %Y %I:%M%p"`, h},
+		{"status.all_status", "", hp},
+		{"status.cpuinfo", "", hp},
+		{"status.cpustats", "", hp},
+		{"status.diskstats", "", hp},
+		{"status.diskusage", "*args", hp},
+		{"status.loadavg", "", hp},
+		{"status.meminfo", "", hp},
+		{"status.netdev", "", hp},
+		{"status.netstats", "", hp},
+		{"status.pid", "sig", hp},
+		{"status.procs", "", hp},
+		{"status.uptime", "", hp},
+		{"status.vmstats", "", hp},
+		{"status.w", "", hp},
+
+		// salt/modules/timezone.py, salt/modules/localemod.py,
+		// salt/modules/system.py
+		{"timezone.get_zone", "", hp},
+		{"timezone.set_zone", "timezone", h},
+		{"timezone.get_hwclock", "", hp},
+		{"timezone.set_hwclock", "clock", h},
+		{"timezone.get_offset", "", hp},
+		{"timezone.zone_compare", "timezone", hp},
+		{"timezone.get_zonecode", "", hp},
+		{"locale.get_locale", "", hp},
+		{"locale.set_locale", "locale", h},
+		{"locale.list_avail", "", hp},
+		{"locale.avail", "locale", hp},
+		{"locale.gen_locale", "locale, **kwargs", h},
+		{"system.reboot", "at_time=None", h},
+		{"system.poweroff", "", h},
+		{"system.shutdown", "at_time=None", h},
+		{"system.halt", "", h},
+		{"system.get_system_time", "utc_offset=None", h},
+		{"system.get_system_date", "utc_offset=None", h},
 		{"environ.get", `key, default=""`, hp},
 	}
 }
