@@ -376,6 +376,22 @@ func table() []entry {
 		{"git.config_set", "key, value=None, multivar=None, cwd=None, user=None, password=None, ignore_retcode=False, output_encoding=None, **kwargs", h},
 		{"git.config_unset", "key, value_regex=None, cwd=None, user=None, password=None, ignore_retcode=False, output_encoding=None, **kwargs", h},
 
+		// salt/modules/cron.py (ls and rm are alias_function copies: Python
+		// names them list_tab and rm_job in its errors)
+		{"cron.raw_cron", "user", hp},
+		{"cron.list_tab", "user", hp},
+		{"cron.ls", "py:list_tab, user", hp},
+		{"cron.get_entry", "user, identifier=None, cmd=None", hp},
+		{"cron.set_job", "user, minute, hour, daymonth, month, dayweek, cmd, commented=False, comment=None, identifier=None", h},
+		{"cron.rm_job", "user, cmd, minute=None, hour=None, daymonth=None, month=None, dayweek=None, identifier=None", h},
+		{"cron.rm", "py:rm_job, user, cmd, minute=None, hour=None, daymonth=None, month=None, dayweek=None, identifier=None", h},
+		{"cron.set_special", "user, special, cmd, commented=False, comment=None, identifier=None", h},
+		{"cron.rm_special", "user, cmd, special=None, identifier=None", h},
+		{"cron.set_env", "user, name, value=None", h},
+		{"cron.rm_env", "user, name", h},
+		{"cron.write_cron_file", "user, path", h},
+		{"cron.write_cron_file_verbose", "user, path", h},
+
 		// salt/modules/status.py, salt/modules/environ.py
 		{"status.time", `py:time_, format="%A, %d. %B %Y %I:%M%p"`, h},
 		{"status.all_status", "", hp},
