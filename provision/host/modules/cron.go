@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"brine/provision/host/state"
-	"brine/provision/wire/funcs"
 )
 
 // cronTag is the line Salt writes above the entries it manages.
@@ -29,7 +28,7 @@ func cronFuncs() map[string]fn {
 		run := f.run
 		m[k] = fn{run: func(c *call) (any, error) {
 			if c.whichPath("crontab") == "" {
-				return nil, &funcs.Exception{Type: "NotAvailable", Msg: "'" + c.fun + "' is not available. Possible reasons: Cannot load cron module: crontab command not found"}
+				return nil, virtualFalse("cron", "Cannot load cron module: crontab command not found")
 			}
 			return run(c)
 		}}

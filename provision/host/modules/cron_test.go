@@ -37,7 +37,7 @@ func fakeCrontab(env *Env, tab *string, has *bool) {
 func TestCronRecorded(t *testing.T) {
 	env, root := fileEnv(t)
 	// without crontab the module is not loaded, as Salt's __virtual__
-	callErr(t, env, "cron.list_tab", []any{"root"}, nil, "'cron.list_tab' is not available. Possible reasons: Cannot load cron module: crontab command not found")
+	callErr(t, env, "cron.list_tab", []any{"root"}, nil, "'cron' __virtual__ returned False: Cannot load cron module: crontab command not found")
 	exeT(t, root, "/usr/bin/crontab")
 	tab, has := "", false
 	fakeCrontab(env, &tab, &has)

@@ -171,6 +171,12 @@ func Run(ctx context.Context, env *Env, fun string, args []any, kwargs map[strin
 	return Result{Return: v, Retcode: c.retcode, Err: err}
 }
 
+// virtualFalse is salt-call's error for a function of a module whose
+// __virtual__ refused to load on this host (loader's missing_fun_string).
+func virtualFalse(mod, reason string) error {
+	return &funcs.Exception{Type: "NotAvailable", Msg: "'" + mod + "' __virtual__ returned False: " + reason}
+}
+
 // NotAvailable is Salt's error for a function brine does not have.
 func NotAvailable(fun string) error {
 	return funcs.Raise("NotAvailable", "'%s' is not available.", fun)

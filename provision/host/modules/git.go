@@ -18,7 +18,7 @@ func gitFuncs() map[string]fn {
 	g := func(run func(c *call) (any, error)) fn {
 		return fn{run: func(c *call) (any, error) {
 			if c.whichPath("git") == "" {
-				return nil, &funcs.Exception{Type: "NotAvailable", Msg: "'" + c.fun + "' is not available. Possible reasons: The git execution module cannot be loaded: git unavailable."}
+				return nil, virtualFalse("git", "The git execution module cannot be loaded: git unavailable.")
 			}
 			return run(c)
 		}}
