@@ -392,6 +392,19 @@ func table() []entry {
 		{"cron.write_cron_file", "user, path", h},
 		{"cron.write_cron_file_verbose", "user, path", h},
 
+		// salt/modules/ssh.py
+		{"ssh.auth_keys", `user=None, config=".ssh/authorized_keys", fingerprint_hash_type=None`, hp},
+		{"ssh.set_auth_key", `user, key, enc="ssh-rsa", comment="", options=None, config=".ssh/authorized_keys", cache_keys=None, fingerprint_hash_type=None`, h},
+		{"ssh.rm_auth_key", `user, key, config=".ssh/authorized_keys", fingerprint_hash_type=None`, h},
+		{"ssh.check_key", `user, key, enc, comment, options, config=".ssh/authorized_keys", cache_keys=None, fingerprint_hash_type=None`, hp},
+		{"ssh.host_keys", "keydir=None, private=True, certs=True", hp},
+		{"ssh.user_keys", "user=None, pubfile=None, prvfile=None", hp},
+		{"ssh.get_known_host_entries", "user, hostname, config=None, port=None, fingerprint_hash_type=None", hp},
+		{"ssh.recv_known_host_entries", "hostname, enc=None, port=None, hash_known_hosts=True, timeout=5, fingerprint_hash_type=None", hp},
+		{"ssh.check_known_host", "user=None, hostname=None, key=None, fingerprint=None, config=None, port=None, fingerprint_hash_type=None", hp},
+		{"ssh.rm_known_host", "user=None, hostname=None, config=None, port=None", h},
+		{"ssh.hash_known_hosts", "user=None, config=None", h},
+
 		// salt/modules/status.py, salt/modules/environ.py
 		{"status.time", `py:time_, format="%A, %d. %B %Y %I:%M%p"`, h},
 		{"status.all_status", "", hp},
