@@ -8,7 +8,7 @@ import (
 )
 
 // Sources lists the salt:// files the call reads on the host (cmd.script's
-// script, cp.*'s files, pkg.install's sources): the controller sends them
+// script, cp.*'s files, archive.list's archive, pkg.install's sources): the controller sends them
 // with the request, rendered for the host when the function renders them.
 func (c *Call) Sources() []compile.Source {
 	v := c.Bound.Values
@@ -33,6 +33,8 @@ func (c *Call) Sources() []compile.Source {
 		return one(str("path"), str("template"), true)
 	case "cp.get_file_str", "cp.cache_file", "cp.hash_file":
 		return one(str("path"), "", false)
+	case "archive.list", "archive.is_encrypted":
+		return one(str("name"), "", false)
 	case "pkg.install":
 		var out []compile.Source
 		list, _ := v["sources"].([]any)

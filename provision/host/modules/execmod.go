@@ -107,7 +107,7 @@ type call struct {
 // table lists the implementations, built on each use (no package state).
 func table() map[string]fn {
 	t := map[string]fn{}
-	for _, part := range []map[string]fn{testFuncs(), grainsFuncs(), saltutilFuncs(), pkgFuncs(), serviceFuncs(), fileEditFuncs(), fileMoreFuncs(), cpFuncs(), userFuncs(), networkMoreFuncs(), gitFuncs(), hostsFuncs(), sysinfoFuncs(), statusFuncs(), timeLocaleFuncs(), cronFuncs(), sshFuncs(), fileFuncs(), cmdFuncs(), systemFuncs(), networkFuncs()} {
+	for _, part := range []map[string]fn{testFuncs(), grainsFuncs(), saltutilFuncs(), pkgFuncs(), serviceFuncs(), fileEditFuncs(), fileMoreFuncs(), cpFuncs(), userFuncs(), networkMoreFuncs(), gitFuncs(), hostsFuncs(), sysinfoFuncs(), statusFuncs(), timeLocaleFuncs(), cronFuncs(), sshFuncs(), archiveFuncs(), fileFuncs(), cmdFuncs(), systemFuncs(), networkFuncs()} {
 		for k, v := range part {
 			t[k] = v
 		}

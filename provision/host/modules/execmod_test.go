@@ -95,7 +95,7 @@ func TestNamesAndUnknown(t *testing.T) {
 		}
 	}
 	names := Names()
-	if len(names) < 40 || !strings.HasPrefix(strings.Join(names, ","), "cmd.") {
+	if len(names) < 40 || !strings.HasPrefix(strings.Join(names, ","), "archive.") {
 		t.Errorf("Names: %v", names)
 	}
 	if Pure("cmd.run") || Pure("status.time") || !Pure("file.file_exists") || !Pure("pkg.version") {

@@ -405,6 +405,16 @@ func table() []entry {
 		{"ssh.rm_known_host", "user=None, hostname=None, config=None, port=None", h},
 		{"ssh.hash_known_hosts", "user=None, config=None", h},
 
+		// salt/modules/archive.py (zip and list are zip_ and list_ in Python)
+		{"archive.tar", "options, tarfile, sources=None, dest=None, cwd=None, template=None, runas=None", h},
+		{"archive.gzip", "sourcefile, template=None, runas=None, options=None", h},
+		{"archive.gunzip", "gzipfile, template=None, runas=None, options=None", h},
+		{"archive.zip", "py:zip_, zip_file, sources, template=None, cwd=None, runas=None, zip64=False", h},
+		{"archive.unzip", "zip_file, dest, excludes=None, options=None, template=None, runas=None, trim_output=False, password=None, extract_perms=True", h},
+		{"archive.cmd_zip", "zip_file, sources, template=None, cwd=None, runas=None", h},
+		{"archive.cmd_unzip", "zip_file, dest, excludes=None, options=None, template=None, runas=None, trim_output=False, password=None", h},
+		{"archive.list", `py:list_, name, archive_format=None, options=None, strip_components=None, clean=False, verbose=False, saltenv="base", source_hash=None, use_etag=False`, hp},
+
 		// salt/modules/status.py, salt/modules/environ.py
 		{"status.time", `py:time_, format="%A, %d. %B %Y %I:%M%p"`, h},
 		{"status.all_status", "", hp},
