@@ -77,7 +77,7 @@ func action(c *cli.Context, stdin io.Reader, stdout, stderr io.Writer) error {
 	}
 	cacheDir := cacheDirOf(c)
 	if fn.kind == execFun {
-		if err := prepareExec(&fn, args); err != nil {
+		if err := prepareExec(c, &fn, args); err != nil {
 			return err
 		}
 	}

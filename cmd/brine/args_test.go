@@ -76,6 +76,11 @@ func TestExitCodes(t *testing.T) {
 	if code := run([]string{"brine", "*"}, nil, &out, &errb); code != exitUsage {
 		t.Errorf("missing function: exit %d", code)
 	}
+	// a guarded function needs --yes, refused before any host is contacted
+	errb.Reset()
+	if code := run([]string{"brine", "--local", "--id", "h1", "system.reboot"}, nil, &out, &errb); code != exitUsage || !strings.Contains(errb.String(), "--yes") {
+		t.Errorf("system.reboot without --yes: exit %d: %s", code, errb.String())
+	}
 }
 
 func TestHoistFlagsRefusesUnknown(t *testing.T) {

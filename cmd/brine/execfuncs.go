@@ -31,12 +31,16 @@ func execFunction(name string) (function, bool) {
 	return function{name: name, kind: execFun}, true
 }
 
-// prepareExec reads and binds the words after the function name.
-func prepareExec(fn *function, words []string) error {
+// prepareExec reads and binds the words after the function name. A
+// guarded function (system.reboot...) runs only with --yes.
+func prepareExec(c *cli.Context, fn *function, words []string) error {
 	call, err := adhoc.Prepare(funcs.New(), fn.name, words)
 	if r, ok := err.(*adhoc.Refused); ok {
 		fn.refused = r
 		return nil
+	}
+	if err == nil && call.Func.Guarded && !c.Bool("yes") {
+		return usagef("%s takes every targeted host down: add --yes to run it", fn.name)
 	}
 	fn.call = call
 	return err

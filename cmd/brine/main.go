@@ -172,6 +172,7 @@ func flags() []cli.Flag {
 		&cli.StringFlag{Name: "id", Usage: "minion id for --local (default the hostname)"},
 		&cli.BoolFlag{Name: "refresh", Usage: "collect grains again instead of using the cache"},
 		&cli.BoolFlag{Name: "failhard", Usage: "stop a state run at the first failure"},
+		&cli.BoolFlag{Name: "yes", Usage: "run a guarded execution function (system.reboot, system.poweroff, system.shutdown, system.halt)"},
 		&cli.BoolFlag{Name: "retcode-passthrough", Usage: "exit with the highest return code a host's function reported (as salt-call does), not 20"},
 		&cli.Float64Flag{Name: "lock-timeout", Value: 300, Usage: "wait up to `SECONDS` for another run's lock on a host"},
 		&cli.StringFlag{Name: "file-root", Usage: "state tree `DIR` for saltenv base (default ./states)"},

@@ -68,6 +68,10 @@ type Func struct {
 	// test.true): the controller answers them in templates itself, with
 	// the same code.
 	Local bool
+	// Guarded functions take the host away or destroy what it runs
+	// (system.reboot, system.poweroff): the command line runs them only
+	// with --yes.
+	Guarded bool
 	// Doc is one line of documentation (set by Documented only).
 	Doc string
 	// Err is set by parsing for a malformed signature (a bug the catalog
@@ -130,6 +134,7 @@ func New() Catalog {
 		}
 		f.Pure = e.flags&pure != 0
 		f.Local = e.flags&local != 0
+		f.Guarded = e.flags&guarded != 0
 		c[e.name] = f
 	}
 	return c

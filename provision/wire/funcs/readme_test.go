@@ -26,6 +26,9 @@ func functionsTable(c Catalog) string {
 		if f.Where == Controller {
 			where = "controller"
 		}
+		if f.Guarded {
+			where += " (guarded: --yes)"
+		}
 		sig := strings.TrimPrefix(f.Signature(), n)
 		b.WriteString("| `" + n + "` | `" + strings.ReplaceAll(sig, "|", `\|`) + "` | " + where + " | " + strings.ReplaceAll(f.Doc, "|", `\|`) + " |\n")
 	}

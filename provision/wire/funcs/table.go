@@ -19,6 +19,8 @@ const (
 	// local: a host function that computes from its arguments alone, so
 	// the controller can answer it in templates without asking the host.
 	local
+	// guarded: the command line runs it only with --yes (see Func.Guarded).
+	guarded
 )
 
 // Abbreviations for the table.
@@ -28,6 +30,7 @@ const (
 	c  = ctl
 	cp = ctl | pure
 	hl = pure | local
+	hg = guarded
 )
 
 // cmdRunSig is cmd.run's signature; run_stdout, run_stderr, run_all,
@@ -446,10 +449,10 @@ func table() []entry {
 		{"locale.list_avail", "", hp},
 		{"locale.avail", "locale", hp},
 		{"locale.gen_locale", "locale, **kwargs", h},
-		{"system.reboot", "at_time=None", h},
-		{"system.poweroff", "", h},
-		{"system.shutdown", "at_time=None", h},
-		{"system.halt", "", h},
+		{"system.reboot", "at_time=None", hg},
+		{"system.poweroff", "", hg},
+		{"system.shutdown", "at_time=None", hg},
+		{"system.halt", "", hg},
 		{"system.get_system_time", "utc_offset=None", h},
 		{"system.get_system_date", "utc_offset=None", h},
 		{"environ.get", `key, default=""`, hp},
