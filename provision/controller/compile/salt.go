@@ -57,11 +57,23 @@ func newSaltObj(r *run, pillar bool) *saltObj {
 	}
 	noop := func([]any, map[string]any) (any, error) { return "", nil }
 	fns := map[string]jinja.Callable{
-		"pillar.get":             pillarGet,
-		"pillar.fetch":           pillarGet,
-		"pillar.item":            itemsOf(func() map[string]any { return r.pillar }),
-		"pillar.items":           func([]any, map[string]any) (any, error) { return deepCopy(r.pillar), nil },
-		"pillar.raw":             func([]any, map[string]any) (any, error) { return deepCopy(r.pillar), nil },
+		"pillar.get":   pillarGet,
+		"pillar.fetch": pillarGet,
+		"pillar.item":  itemsOf(func() map[string]any { return r.pillar }),
+		"pillar.items": func([]any, map[string]any) (any, error) { return deepCopy(r.pillar), nil },
+		"pillar.raw": func(a []any, kw map[string]any) (any, error) {
+			// the salt-ssh wrapper's raw: the top-level key's value ({} when
+			// missing), or the whole pillar
+			if k := argOrKw(a, kw, 0, "key"); pyfmt.Truth(k) {
+				if s, ok := k.(string); ok {
+					if v, ok := r.pillar[s]; ok {
+						return deepCopy(v), nil
+					}
+				}
+				return map[string]any{}, nil
+			}
+			return deepCopy(r.pillar), nil
+		},
 		"grains.get":             grainsGet,
 		"grains.item":            itemsOf(func() map[string]any { return r.grains }),
 		"grains.items":           func([]any, map[string]any) (any, error) { return deepCopy(r.grains), nil },

@@ -16,6 +16,7 @@ import (
 	"brine/provision/host/state"
 	"brine/provision/lib/fnmatch"
 	"brine/provision/lib/sourcehash"
+	"brine/provision/wire/funcs"
 	"brine/provision/wire/spec"
 )
 
@@ -554,8 +555,10 @@ func readFile(c *call) (any, error) {
 	return string(b), nil
 }
 
-// pyOSError words an OS error the way Python prints an OSError:
-// "[Errno 2] No such file or directory: '/x'".
+// pyOSError is the OSError Python raises for an OS error on path p: its
+// subclass by errno (FileNotFoundError...) and its words ("[Errno 2] No
+// such file or directory: '/x'"). Left unhandled, salt-call prints it as
+// the last line of a traceback; inside another message it is its words.
 func pyOSError(err error, p string) error {
 	var errno syscall.Errno
 	if errors.As(err, &errno) {
@@ -563,7 +566,20 @@ func pyOSError(err error, p string) error {
 		if msg != "" {
 			msg = strings.ToUpper(msg[:1]) + msg[1:]
 		}
-		return fmt.Errorf("[Errno %d] %s: '%s'", int(errno), msg, p)
+		typ := "OSError"
+		switch errno {
+		case syscall.ENOENT:
+			typ = "FileNotFoundError"
+		case syscall.EEXIST:
+			typ = "FileExistsError"
+		case syscall.EACCES, syscall.EPERM:
+			typ = "PermissionError"
+		case syscall.EISDIR:
+			typ = "IsADirectoryError"
+		case syscall.ENOTDIR:
+			typ = "NotADirectoryError"
+		}
+		return &funcs.Exception{Type: typ, Msg: fmt.Sprintf("[Errno %d] %s: '%s'", int(errno), msg, p)}
 	}
 	return err
 }

@@ -196,8 +196,14 @@ func TestFileWriteAndFriends(t *testing.T) {
 	if got := callT(t, env, "file.find", []any{"/tmp/fd"}, map[string]any{"bogus": "x"}); got != `error: invalid option "bogus"` {
 		t.Errorf("find bogus: %v", got)
 	}
-	if got := callT(t, env, "file.seek_read", []any{"/tmp/h.txt", 2, 1}, nil); got != "el" {
+	if got := callT(t, env, "file.seek_read", []any{"/tmp/h.txt", 2, 1}, nil); got != "b'el'" {
 		t.Errorf("seek_read: %v", got)
+	}
+	// Python's repr of bytes (recorded with python3 -c 'print(repr(b))')
+	for b, want := range map[string]string{"a'b": `b"a'b"`, "a'b\"c": `b'a\'b"c'`, "\x00\xff\t\n\\": `b'\x00\xff\t\n\\'`, "": "b''"} {
+		if got := pyBytesRepr([]byte(b)); got != want {
+			t.Errorf("pyBytesRepr(%q) = %s, want %s", b, got, want)
+		}
 	}
 	if got := callT(t, env, "file.join", []any{"/a", "b", "/c", "d"}, nil); got != "/c/d" {
 		t.Errorf("join: %v", got)

@@ -1,6 +1,7 @@
 package modules
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -64,7 +65,8 @@ func fileMoreFuncs() map[string]fn {
 			if err != nil && n == 0 && !errors.Is(err, fs.ErrClosed) && err.Error() != "EOF" {
 				return nil, pyOSError(err, p)
 			}
-			return string(buf[:n]), nil
+			// Python's bytes: salt-ssh's JSON prints their repr ("b'wi'")
+			return pyBytesRepr(buf[:n]), nil
 		}},
 		"file.truncate": {run: func(c *call) (any, error) {
 			n, err := pyInt(c.a["length"])
@@ -781,4 +783,36 @@ func fileDiskusage(c *call) (any, error) {
 		return nil
 	})
 	return total, nil
+}
+
+// pyBytesRepr is Python's repr() of bytes: b'...' (b"..." when the bytes
+// hold a single quote and no double quote), with \\, \t, \n, \r and \xNN
+// escapes.
+func pyBytesRepr(b []byte) string {
+	q := byte('\'')
+	if bytes.IndexByte(b, '\'') >= 0 && bytes.IndexByte(b, '"') < 0 {
+		q = '"'
+	}
+	var sb strings.Builder
+	sb.WriteString("b")
+	sb.WriteByte(q)
+	for _, c := range b {
+		switch {
+		case c == '\\' || c == q:
+			sb.WriteByte('\\')
+			sb.WriteByte(c)
+		case c == '\t':
+			sb.WriteString(`\t`)
+		case c == '\n':
+			sb.WriteString(`\n`)
+		case c == '\r':
+			sb.WriteString(`\r`)
+		case c < 0x20 || c >= 0x7f:
+			fmt.Fprintf(&sb, `\x%02x`, c)
+		default:
+			sb.WriteByte(c)
+		}
+	}
+	sb.WriteByte(q)
+	return sb.String()
 }

@@ -4,6 +4,7 @@ import (
 	"os"
 	"regexp"
 	"strings"
+	"syscall"
 
 	"brine/provision/wire/funcs"
 )
@@ -35,7 +36,7 @@ func sysinfoFuncs() map[string]fn {
 			ret := map[string]any{}
 			b, ok := c.readText("/proc/swaps")
 			if !ok {
-				return nil, pyOSError(os.ErrNotExist, "/proc/swaps")
+				return nil, pyOSError(syscall.ENOENT, "/proc/swaps")
 			}
 			for _, l := range strings.Split(string(b), "\n") {
 				f := strings.Fields(l)

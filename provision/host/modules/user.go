@@ -254,11 +254,9 @@ func (c *call) userChattrib(name, key string, value any, param string, persist b
 		argv = append(argv, "-m")
 	}
 	c.command(nil, "", false, append(argv, param, pyStr(value), name)...)
-	newName := name
-	if key == "name" {
-		newName = pyStr(value)
-	}
-	return pyEqual(c.userInfoMap(newName)[key], value), nil
+	// Salt looks the user up again by the old name: user.rename answers
+	// False once the user is renamed (as salt-ssh 3007.1 was recorded to)
+	return pyEqual(c.userInfoMap(name)[key], value), nil
 }
 
 // updateGecos is useradd._update_gecos.
