@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -229,10 +230,14 @@ func TestSudo(t *testing.T) {
 	if strings.Contains(r.stdout+r.stderr, SudoPassword) {
 		t.Error("the sudo password appears in brine's output")
 	}
-	// The executor is cached in the login user's thin dir, owned by them.
-	fi, err := os.Stat(filepath.Join(h2.Root, "var/tmp/.brine_"+SudoPass))
-	if err != nil || fi.Mode().Perm() != 0o700 {
-		t.Errorf("thin dir for %s: %v %v", SudoPass, fi, err)
+	// The executor is cached in the thin dir of the user it runs as
+	// (root), never in one the login user can write.
+	fi, err := os.Stat(filepath.Join(h2.Root, "var/tmp/.brine_root"))
+	if err != nil || fi.Mode().Perm() != 0o700 || fi.Sys().(*syscall.Stat_t).Uid != 0 {
+		t.Errorf("root's thin dir: %v %v", fi, err)
+	}
+	if _, err := os.Stat(filepath.Join(h2.Root, "var/tmp/.brine_"+SudoPass)); !os.IsNotExist(err) {
+		t.Errorf("a thin dir of the login user %s was made: %v", SudoPass, err)
 	}
 
 	// Wrong or missing password: a clear per-host error, not a hang.

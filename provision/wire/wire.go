@@ -47,8 +47,6 @@ type Request struct {
 	// request line on stdin (state functions only).
 	BundleSize int64  `json:"bundle_size,omitempty"`
 	BundleSHA  string `json:"bundle_sha256,omitempty"`
-	// ExecSHA is the executor's own expected hash; it verifies itself.
-	ExecSHA string `json:"exec_sha256,omitempty"`
 	// Interactive means Call messages come before the bundle: the
 	// controller is compiling while the executor answers the execution
 	// module calls the templates make (salt['file.file_exists'](...)).

@@ -39,11 +39,12 @@ func (hr *hostRun) exec(req *wire.Request, data []byte, interactive func(Caller)
 	}
 	// A large bundle is only sent once we know the executor is there.
 	if len(data) > 0 && (len(cands) != 1 || hc.ExecSHA != cands[0].SHA) {
-		machine, gz, err := hr.probe(cands)
+		machine, gz, dir, err := hr.probe(cands)
 		if err != nil {
 			return nil, err
 		}
 		if machine != "" {
+			hr.useDir(dir)
 			if cands, err = hr.upload(machine, gz); err != nil {
 				return nil, err
 			}
@@ -51,24 +52,18 @@ func (hr *hostRun) exec(req *wire.Request, data []byte, interactive func(Caller)
 	}
 	uploads := 0
 	for {
-		// The executor checks its own bytes against its name until this
-		// host has run it once (after an upload, or when the cache cannot
-		// vouch for it); a confirmed executor skips the ~10 ms hash.
-		req.ExecSHA = ""
-		if len(cands) == 1 && hc.ExecSHA != cands[0].SHA {
-			req.ExecSHA = cands[0].SHA
-		}
 		out, err := hr.drive(req, data, cands, interactive)
 		if err != nil {
 			return nil, err
 		}
 		switch {
 		case out.corrupt && uploads == 0:
-			// The cached executor does not match its name (it says so and
-			// removes itself) or cannot even start (126, 127): remove it,
-			// and the next exec reports it missing and uploads it again.
+			// The executor checked its own bytes (a host without
+			// sha256sum) and removed itself, or cannot even start (126,
+			// 127): remove it, and the next exec reports it missing and
+			// uploads it again.
 			ctx, cancel := context.WithTimeout(hr.hard, hr.r.timeout())
-			_, _, _, _ = connect.Run(ctx, hr.conn, removeScript(hr.thinDir(), shas(cands)), nil)
+			_, _ = hr.script(ctx, removeScript(hr.thinDir(), shas(cands)))
 			cancel()
 			hc.ExecSHA = ""
 			uploads++
@@ -79,6 +74,7 @@ func (hr *hostRun) exec(req *wire.Request, data []byte, interactive func(Caller)
 			if uploads >= 2 {
 				return nil, fail(result.UploadFailed, fmt.Errorf("executor still missing from %s after uploading it", hr.thinDir()))
 			}
+			hr.useDir(out.dir)
 			if cands, err = hr.upload(out.missing, out.gzip); err != nil {
 				return nil, err
 			}
@@ -102,7 +98,8 @@ func (hr *hostRun) exec(req *wire.Request, data []byte, interactive func(Caller)
 					sha = e.SHA
 				}
 			}
-			if req.Wipe {
+			if req.Wipe || hr.fresh != "" {
+				// Gone at the end of the run.
 				sha = ""
 			}
 			dirty = dirty || sha != hc.ExecSHA
@@ -123,27 +120,40 @@ func shas(es []*executorbin.Executor) []string {
 	return s
 }
 
-// probe checks for a cached executor without running it; it returns the
-// host's machine type when the executor is missing.
-func (hr *hostRun) probe(cands []*executorbin.Executor) (machine string, gz bool, err error) {
+// probe checks for a cached executor without running it (the start
+// script's checks, hash included); it returns the host's machine type and
+// the directory to upload to when the executor is missing.
+func (hr *hostRun) probe(cands []*executorbin.Executor) (machine string, gz bool, dir string, err error) {
 	ctx, cancel := context.WithTimeout(hr.hard, hr.r.timeout())
 	defer cancel()
 	t0 := time.Now()
-	out, _, _, err := connect.Run(ctx, hr.conn, probeScript(hr.thinDir(), shas(cands)), nil)
+	out, err := hr.script(ctx, startScript(hr.thinDir(), cands, false, true))
 	hr.r.trace(hr.h.ID, "exec probe", t0)
 	if err != nil {
-		return "", false, err
+		return "", false, "", err
 	}
-	machine, gz, _ = parseMissing(string(out))
-	return machine, gz, nil
+	for _, l := range strings.Split(string(out), "\n") {
+		if m, g, d, ok := parseMissing(l); ok {
+			if m == "" {
+				m = "unknown"
+			}
+			return m, g, d, nil
+		}
+		if strings.TrimSpace(l) == markPresent {
+			return "", false, "", nil
+		}
+	}
+	return "", false, "", fail(result.ExecutorFailed, fmt.Errorf("the check for the executor in %s said neither present nor missing: %q", hr.thinDir(), clip(string(out), 200)))
 }
 
 // outcome is how one executor exec ended.
 type outcome struct {
 	resp *wire.Response
-	// missing is the host's machine type when no candidate is cached.
+	// missing is the host's machine type when no candidate is cached;
+	// dir is where to upload it (the thin dir, or a fresh private one).
 	missing string
 	gzip    bool
+	dir     string
 	// corrupt: the executor exited 97, 126 or 127 without an answer.
 	corrupt bool
 	status  int
@@ -221,7 +231,11 @@ func (hr *hostRun) drive(req *wire.Request, data []byte, cands []*executorbin.Ex
 		stderr.marks = []string{markPrompt}
 	}
 	t0 := time.Now()
-	p, err := hr.conn.Start(hr.hard, runScript(hr.thinDir(), shas(cands), hr.sudo(), pw != ""), stderr)
+	script := startScript(hr.thinDir(), cands, pw != "", false)
+	if hr.h.Sudo {
+		script = "exec " + asUser(script, hr.sudo())
+	}
+	p, err := hr.conn.Start(hr.hard, script, stderr)
 	if err != nil {
 		return outcome{}, err
 	}
@@ -244,8 +258,12 @@ func (hr *hostRun) drive(req *wire.Request, data []byte, cands []*executorbin.Ex
 				}
 				nout += len(l.b)
 				s := strings.TrimSpace(string(l.b))
-				if m, gz, ok := parseMissing(s); ok {
-					out.missing, out.gzip = m, gz
+				if n, ok := parseNote(s); ok {
+					hr.note(n)
+					continue
+				}
+				if m, gz, dir, ok := parseMissing(s); ok {
+					out.missing, out.gzip, out.dir = m, gz, dir
 					if out.missing == "" {
 						out.missing = "unknown"
 					}

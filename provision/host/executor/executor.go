@@ -14,7 +14,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -50,6 +49,11 @@ type Options struct {
 	// SkipSelfCheck disables the hash and directory checks and the thin dir
 	// housekeeping (tests run from a build directory).
 	SkipSelfCheck bool
+	// Verify is the executor's own expected sha256, to check before
+	// anything else: the start script passes it (-verify) on a host without
+	// sha256sum, once it has checked who owns the executor and its
+	// directories.
+	Verify string
 	// Guard starts a guardian process (brine-exec -guard) with the first
 	// command, which ends the commands' process groups if brine-exec is
 	// killed. Off in unit tests, whose binary is not brine-exec.
@@ -78,17 +82,19 @@ func Serve(ctx context.Context, o Options, stdin io.Reader, stdout, stderr io.Wr
 	if o.Ready {
 		fmt.Fprintln(stdout, wire.Ready)
 	}
+	exe, _ := os.Executable()
+	if !o.SkipSelfCheck {
+		if code, err := selfCheck(o.Verify); err != nil {
+			fmt.Fprintln(stderr, "brine-exec:", err)
+			return code
+		}
+	}
 	br := bufio.NewReaderSize(stdin, 1<<16)
 	req, err := wire.ReadRequest(br)
 	if err != nil {
 		return respond(stdout, &wire.Response{Retcode: 1, Error: err.Error()}, start)
 	}
-	exe, _ := os.Executable()
 	if !o.SkipSelfCheck {
-		if code, err := selfCheck(req.ExecSHA); err != nil {
-			fmt.Fprintln(stderr, "brine-exec:", err)
-			return code
-		}
 		housekeeping(exe, time.Now())
 	}
 	collected := grains.CollectWith(ctx, grains.Options{Root: o.Root, Version: Version})
@@ -261,32 +267,30 @@ func respond(w io.Writer, r *wire.Response, start time.Time) int {
 	return 0
 }
 
-// selfCheck verifies the executor's own bytes against the hash it was
-// uploaded under, and that its directory is private to its owner.
+// selfCheck makes sure the executor's directory is a directory of this
+// user's (or root's) that group and others cannot write (the start script
+// checked that and more before it ran us; this holds for a run started by
+// hand too), and, when want is set, that its own bytes hash to want (a
+// corrupt executor removes itself).
 func selfCheck(want string) (int, error) {
 	exe, err := os.Executable()
 	if err != nil {
 		return ExitCorrupt, err
 	}
 	dir := filepath.Dir(exe)
-	fi, err := os.Stat(dir)
+	fi, err := os.Lstat(dir)
 	if err != nil {
 		return ExitUnsafe, err
 	}
 	st, ok := fi.Sys().(*syscall.Stat_t)
-	owner := uint32(os.Getuid())
-	if s := os.Getenv("SUDO_UID"); s != "" {
-		if n, err := strconv.Atoi(s); err == nil {
-			owner = uint32(n)
-		}
-	}
-	if fi.Mode().Perm()&0o077 != 0 || (ok && st.Uid != owner && st.Uid != uint32(os.Getuid())) {
-		return ExitUnsafe, fmt.Errorf("%s must be owned by uid %d with mode 0700 (it has uid %d, mode %04o): refusing to run", dir, owner, st.Uid, fi.Mode().Perm())
+	euid := uint32(os.Geteuid())
+	if !fi.IsDir() || !ok || fi.Mode().Perm()&0o022 != 0 || (st.Uid != euid && st.Uid != 0) {
+		return ExitUnsafe, fmt.Errorf("%s must be a directory of uid %d that group and others cannot write (it has mode %s): refusing to run", dir, euid, fi.Mode())
 	}
 	if want == "" {
 		return 0, nil
 	}
-	f, err := os.Open(exe)
+	f, err := os.Open("/proc/self/exe")
 	if err != nil {
 		return ExitCorrupt, err
 	}
