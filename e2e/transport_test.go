@@ -264,8 +264,12 @@ func TestNoSFTP(t *testing.T) {
 		t.Fatalf("no-SFTP host: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 	entries, _ := os.ReadDir(filepath.Join(h.Root, "var/tmp/.brine_root"))
-	if len(entries) != 1 || !strings.HasPrefix(entries[0].Name(), "brine-exec-") {
-		t.Errorf("want exactly the cached executor, got %v", entries)
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	if len(names) != 2 || !strings.HasPrefix(names[1], "brine-exec-") || names[0] != "."+names[1]+".used" {
+		t.Errorf("want exactly the cached executor and the record of its use, got %v", names)
 	}
 }
 
@@ -285,17 +289,18 @@ func TestExecutorCachedOnce(t *testing.T) {
 			t.Errorf("concurrent first runs: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 		}
 	}
-	entries, _ := os.ReadDir(thin)
-	if len(entries) != 1 {
-		t.Fatalf("want one cached executor, got %v", entries)
+	entries, _ := filepath.Glob(filepath.Join(thin, "*brine-exec-*"))
+	if len(entries) != 2 {
+		t.Fatalf("want one cached executor and its record, no temp file, got %v", entries)
 	}
-	fi1, _ := entries[0].Info()
+	entries, _ = filepath.Glob(filepath.Join(thin, "brine-exec-*"))
+	fi1, _ := os.Stat(entries[0])
 	if r := c.run("h07", "test.ping"); r.code != 0 {
 		t.Fatal(r.stderr)
 	}
 	// An upload writes a new file and renames it in place: a new inode.
 	// (The mtime is no witness: the executor marks itself used each run.)
-	fi2, err := os.Stat(filepath.Join(thin, entries[0].Name()))
+	fi2, err := os.Stat(entries[0])
 	if err != nil || !os.SameFile(fi1, fi2) {
 		t.Errorf("the executor was uploaded again: %v", err)
 	}

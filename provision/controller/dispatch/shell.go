@@ -268,10 +268,10 @@ func removeScript(thinDir string, shas []string) string {
 	return b.String()
 }
 
-// wipeScript removes what brine keeps in the thin dir (--wipe after -r),
-// then the directory when nothing else is left in it. An executor another
-// run is using (it holds a shared flock on it) is left in place, and a
-// note says so; without flock(1) it is removed as before.
+// wipeScript removes the thin dir (--wipe after -r, and a run's fresh
+// private directory). An executor another run is using (it holds a shared
+// flock on it) is left in place with the directory, and a note says so;
+// without flock(1) everything goes, as before.
 func wipeScript(thinDir string) string {
 	return fmt.Sprintf(`d=%s
 [ -d "$d" ] && [ ! -L "$d" ] && [ -O "$d" ] || exit 0
@@ -286,10 +286,9 @@ done
 if [ -n "$busy" ]; then
 	echo "%s wipe: left$busy in $d: in use by another run"
 else
-	rm -f -- "$d/state.lock"
-	rmdir -- "$d" 2>/dev/null || echo "%s wipe: left $d: it holds files brine did not put there"
+	rm -rf -- "$d"
 fi
-`, shquote.Quote(path.Clean(thinDir)), markNote, markNote)
+`, shquote.Quote(path.Clean(thinDir)), markNote)
 }
 
 // parseMissing reads the missing line: the machine type, whether the host

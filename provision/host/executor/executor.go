@@ -94,8 +94,19 @@ func Serve(ctx context.Context, o Options, stdin io.Reader, stdout, stderr io.Wr
 	if err != nil {
 		return respond(stdout, &wire.Response{Retcode: 1, Error: err.Error()}, start)
 	}
+	// The shared lock on our own file keeps pruning and wipes by other
+	// runs off it for the whole run.
+	var self *os.File
 	if !o.SkipSelfCheck {
-		housekeeping(exe, time.Now())
+		self, err = lockSelf()
+		if err == nil {
+			defer self.Close()
+		}
+		if exe != "" {
+			now := time.Now()
+			recordUse(exe, now)
+			housekeeping(exe, now)
+		}
 	}
 	collected := grains.CollectWith(ctx, grains.Options{Root: o.Root, Version: Version})
 	if req.ID != "" {
@@ -118,8 +129,8 @@ func Serve(ctx context.Context, o Options, stdin io.Reader, stdout, stderr io.Wr
 		}
 	}
 	s := &session{o: o, req: req, br: br, out: stdout, grains: g, resp: resp}
-	if o.Guard && exe != "" {
-		s.guard = newGuard(exe)
+	if o.Guard {
+		s.guard = newGuard(self)
 		defer s.guard.close()
 	}
 	var ret any
@@ -140,7 +151,7 @@ func Serve(ctx context.Context, o Options, stdin io.Reader, stdout, stderr io.Wr
 		}
 	}
 	if req.Wipe && !o.SkipSelfCheck && exe != "" {
-		if err := os.RemoveAll(filepath.Dir(exe)); err != nil {
+		if err := wipe(exe, self); err != nil {
 			resp.Notes = append(resp.Notes, "wipe: "+err.Error())
 		}
 	}
@@ -211,7 +222,7 @@ func (s *session) executor() state.Executor {
 	if s.guard == nil {
 		return state.NewHostExecutor()
 	}
-	return state.NewTrackedHostExecutor(s.guard.track)
+	return state.NewTrackedHostExecutor(s.guard.ready, s.guard.track)
 }
 
 // noteStop records in the response why a run stopped early.
@@ -219,37 +230,6 @@ func (s *session) noteStop(ctx context.Context) {
 	var st stopped
 	if errors.As(context.Cause(ctx), &st) {
 		s.resp.Stopped = st.reason
-	}
-}
-
-// housekeeping marks the executor as used now (its mtime) and removes what
-// earlier runs left in the thin dir: temp files of uploads that died (no
-// write for 2 minutes: a live upload writes all the time) and executor
-// versions no run has used for a day. Cheap: one directory read.
-func housekeeping(exe string, now time.Time) {
-	if exe == "" {
-		return
-	}
-	_ = os.Chtimes(exe, now, now)
-	dir := filepath.Dir(exe)
-	ents, err := os.ReadDir(dir)
-	if err != nil {
-		return
-	}
-	for _, e := range ents {
-		name := e.Name()
-		var maxAge time.Duration
-		switch {
-		case strings.HasPrefix(name, ".brine-exec-") && strings.Contains(name, ".tmp"):
-			maxAge = 2 * time.Minute
-		case strings.HasPrefix(name, "brine-exec-") && name != filepath.Base(exe):
-			maxAge = 24 * time.Hour
-		default:
-			continue
-		}
-		if fi, err := e.Info(); err == nil && fi.Mode().IsRegular() && now.Sub(fi.ModTime()) > maxAge {
-			_ = os.Remove(filepath.Join(dir, name))
-		}
 	}
 }
 

@@ -15,6 +15,7 @@ import (
 
 // hostExecutor runs commands on this host.
 type hostExecutor struct {
+	ready func() error
 	track func(pgid int) (done func(cancelled bool))
 }
 
@@ -31,12 +32,14 @@ const killGrace = 3 * time.Second
 // group SIGTERM, then SIGKILL after a grace of 3 s.
 func NewHostExecutor() Executor { return hostExecutor{} }
 
-// NewTrackedHostExecutor is NewHostExecutor that tells track each process
-// group it starts and calls the returned func when the command ends (saying
-// whether it was cancelled, its group maybe still dying), so a guardian can
-// end what is left if brine-exec itself is killed.
-func NewTrackedHostExecutor(track func(pgid int) (done func(cancelled bool))) Executor {
-	return hostExecutor{track: track}
+// NewTrackedHostExecutor is NewHostExecutor that asks ready before each
+// command (an error: the command does not start, and fails with it), tells
+// track each process group it starts and calls the returned func when the
+// command ends (saying whether it was cancelled, its group maybe still
+// dying), so a guardian can end what is left if brine-exec itself is
+// killed.
+func NewTrackedHostExecutor(ready func() error, track func(pgid int) (done func(cancelled bool))) Executor {
+	return hostExecutor{ready: ready, track: track}
 }
 
 // Run runs c on this host and waits for it (see NewHostExecutor).
@@ -54,6 +57,11 @@ func (h hostExecutor) Run(ctx context.Context, c Cmd) CmdResult {
 			return CmdResult{Retcode: -1, Err: fmt.Errorf("invalid umask %q: %w", c.Umask, err)}
 		}
 		argv = append([]string{"/bin/sh", "-c", `umask "$0" && exec "$@"`, c.Umask}, argv...)
+	}
+	if h.ready != nil {
+		if err := h.ready(); err != nil {
+			return CmdResult{Retcode: -1, Err: fmt.Errorf("%s not started: %w", argv[0], err)}
+		}
 	}
 	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
