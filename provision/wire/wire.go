@@ -57,6 +57,11 @@ type Request struct {
 	// Wipe removes the executor and its thin dir from the host once the
 	// answer is ready (salt-ssh's --wipe).
 	Wipe bool `json:"wipe,omitempty"`
+	// MaxOutput bounds what the executor keeps of each command's stdout,
+	// and of its stderr: the first and last halves, with a line saying how
+	// much was dropped (0: 16 MiB). All of a request's commands together
+	// keep at most four times that.
+	MaxOutput int64 `json:"max_output,omitempty"`
 	// GrainsSHA is the hash of the collected grains the controller has
 	// cached (Response.GrainsSHA of an earlier answer); when the host's
 	// grains still hash the same, the answer leaves them out.

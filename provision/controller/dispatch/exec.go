@@ -23,10 +23,11 @@ import (
 // interactive set the request is interactive: interactive is called inside
 // the session with a Caller to the host and returns the bundle to send (nil
 // for none).
-func (hr *hostRun) exec(req *wire.Request, data []byte, interactive func(Caller) ([]byte, error)) (*wire.Response, error) {
+func (hr *hostRun) exec(req *wire.Request, data []byte, interactive func(Caller) ([]byte, error)) (*answer, error) {
 	hc := hr.loadCache()
 	req.ID = hr.h.ID
 	req.Grains = hr.h.Grains
+	req.MaxOutput = hr.r.MaxOutput
 	if hc.Grains != nil && !hr.r.Refresh {
 		req.GrainsSHA = hc.GrainsSHA
 	}
@@ -148,7 +149,7 @@ func (hr *hostRun) probe(cands []*executorbin.Executor) (machine string, gz bool
 
 // outcome is how one executor exec ended.
 type outcome struct {
-	resp *wire.Response
+	resp *answer
 	// missing is the host's machine type when no candidate is cached;
 	// dir is where to upload it (the thin dir, or a fresh private one).
 	missing string
@@ -165,16 +166,35 @@ type line struct {
 	err error
 }
 
-func readLines(r io.Reader) <-chan line {
+// readLines reads r line by line; a line longer than limit bytes is not
+// collected: the reader stops there, sends a *connect.TooLargeError and
+// calls over with it (which should end the session: no one reads the rest).
+func readLines(r io.Reader, limit int64, what string, over func(error)) <-chan line {
 	ch := make(chan line, 16)
 	go func() {
 		defer close(ch)
-		// Lines longer than the buffer are collected by ReadBytes; a
-		// small buffer keeps 500 hosts in flight from allocating 64 KB
-		// each.
+		// A small buffer keeps 500 hosts in flight from allocating 64 KB
+		// each; longer lines are collected across reads.
 		br := bufio.NewReaderSize(r, 4<<10)
 		for {
-			b, err := br.ReadBytes('\n')
+			var b []byte
+			var err error
+			for {
+				var chunk []byte
+				chunk, err = br.ReadSlice('\n')
+				if int64(len(b)+len(chunk)) > limit {
+					tl := &connect.TooLargeError{What: what, N: int64(len(b) + len(chunk)), Limit: limit}
+					if over != nil {
+						over(tl)
+					}
+					ch <- line{err: tl}
+					return
+				}
+				b = append(b, chunk...)
+				if err != bufio.ErrBufferFull {
+					break
+				}
+			}
 			if len(bytes.TrimSpace(b)) > 0 {
 				ch <- line{b: b}
 			}
@@ -226,7 +246,8 @@ func (c *ctlWriter) sent() int {
 func (hr *hostRun) drive(req *wire.Request, data []byte, cands []*executorbin.Executor, interactive func(Caller) ([]byte, error)) (outcome, error) {
 	pw := hr.sudoPassword()
 	events := make(chan string, 8)
-	stderr := &markWriter{events: events, strip: true}
+	tooLarge := func(err error) { hr.cancelHard(fail(result.ExecutorFailed, err)) }
+	stderr := &markWriter{events: events, strip: true, limit: hr.r.maxStderr(), over: tooLarge}
 	if pw != "" {
 		stderr.marks = []string{markPrompt}
 	}
@@ -239,13 +260,15 @@ func (hr *hostRun) drive(req *wire.Request, data []byte, cands []*executorbin.Ex
 	if err != nil {
 		return outcome{}, err
 	}
-	lines := readLines(p.Stdout())
+	lines := readLines(p.Stdout(), hr.r.maxAnswer(), "the answer", tooLarge)
 	ctl := &ctlWriter{w: p.Stdin()}
 	nout := 0
 	var out outcome
 	// next returns the next protocol line; noise (a login script's echo)
-	// is kept for the error message.
+	// is kept for the error message, a little of it, and only so much is
+	// read before the answer.
 	var noise []string
+	noiseBytes := int64(0)
 	next := func() (line, bool) {
 		for {
 			select {
@@ -272,7 +295,14 @@ func (hr *hostRun) drive(req *wire.Request, data []byte, cands []*executorbin.Ex
 				if s == wire.Ready || strings.HasPrefix(s, "{") {
 					return l, true
 				}
-				noise = append(noise, s)
+				if noiseBytes += int64(len(l.b)); noiseBytes > hr.r.maxStderr() {
+					err := &connect.TooLargeError{What: "what the host printed before the answer", N: noiseBytes, Limit: hr.r.maxStderr()}
+					tooLarge(err)
+					return line{err: err}, false
+				}
+				if len(noise) < 20 {
+					noise = append(noise, clip(s, 200))
+				}
 			case <-hr.hard.Done():
 				return line{err: context.Cause(hr.hard)}, false
 			}
@@ -411,6 +441,7 @@ func (hr *hostRun) drive(req *wire.Request, data []byte, cands []*executorbin.Ex
 	}
 	if final != nil {
 		resp, err := parseResponse(final.b)
+		final.b = nil // the answer's bytes can go as soon as it is decoded
 		if err != nil {
 			return outcome{}, fail(result.ExecutorFailed, fmt.Errorf("executor: %w", err))
 		}
@@ -509,6 +540,7 @@ func remoteFailure(ee *connect.ExitError, stderr []byte, sudo bool) error {
 
 // markWriter collects output and reports each marker the first time a line
 // (or, for prompts, any text) contains it.
+// Past limit bytes (when set) it keeps nothing more and calls over once.
 type markWriter struct {
 	mu     sync.Mutex
 	buf    bytes.Buffer
@@ -516,11 +548,22 @@ type markWriter struct {
 	seen   map[string]int
 	events chan string
 	strip  bool
+	limit  int64
+	over   func(error)
+	n      int64
 }
 
 func (m *markWriter) Write(p []byte) (int, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.n += int64(len(p))
+	if m.limit > 0 && m.n > m.limit {
+		if over := m.over; over != nil {
+			m.over = nil
+			go over(&connect.TooLargeError{What: "stderr", N: m.n, Limit: m.limit})
+		}
+		return len(p), nil
+	}
 	m.buf.Write(p)
 	if m.seen == nil {
 		m.seen = map[string]int{}
@@ -550,15 +593,26 @@ func (m *markWriter) bytes() []byte {
 	return b
 }
 
-// parseResponse reads the executor's response line.
-func parseResponse(out []byte) (*wire.Response, error) {
-	s := strings.TrimSpace(string(out))
-	if s == "" {
+// answer is the executor's response with its return decoded.
+type answer struct {
+	wire.Response
+	// ret is Response.Return decoded (the bytes are not kept).
+	ret any
+}
+
+// parseResponse reads the executor's response line, decoding its return
+// in the same pass: an answer may be tens of megabytes, and is held once.
+func parseResponse(out []byte) (*answer, error) {
+	b := bytes.TrimSpace(out)
+	if len(b) == 0 {
 		return nil, errors.New("no answer")
 	}
-	var r wire.Response
-	if err := json.Unmarshal([]byte(s), &r); err != nil {
-		return nil, fmt.Errorf("unreadable answer %q: %w", clip(s, 200), err)
+	var r struct {
+		wire.Response
+		Return any `json:"return"`
 	}
-	return &r, nil
+	if err := json.Unmarshal(b, &r); err != nil {
+		return nil, fmt.Errorf("unreadable answer %q: %w", clip(string(b[:min(len(b), 300)]), 200), err)
+	}
+	return &answer{Response: r.Response, ret: r.Return}, nil
 }

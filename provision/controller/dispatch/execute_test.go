@@ -61,7 +61,7 @@ func TestUploadScriptIsAtomic(t *testing.T) {
 
 func TestParseResponse(t *testing.T) {
 	r, err := parseResponse([]byte(`{"v":1,"return":true,"retcode":0}` + "\n"))
-	if err != nil || string(r.Return) != "true" {
+	if err != nil || r.ret != true {
 		t.Errorf("%v %v", r, err)
 	}
 	if _, err := parseResponse([]byte("sh: 1: oops\n")); err == nil {

@@ -2,7 +2,6 @@ package dispatch
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"path"
@@ -13,6 +12,7 @@ import (
 	"brine/inventory/roster"
 	"brine/provision/controller/connect"
 	"brine/provision/controller/result"
+	"brine/provision/lib/termtext"
 	"brine/provision/wire"
 	"brine/provision/wire/lowstate"
 )
@@ -82,6 +82,11 @@ func (r *Runner) one(ctx context.Context, h *roster.Host, job Job) result.HostRe
 		res.Notes = append(append([]string(nil), hr.notes...), res.Notes...)
 	}
 	hr.mu.Unlock()
+	// Notes are printed one a line on the operator's terminal: a host's
+	// control characters and newlines are shown, never obeyed.
+	for i, n := range res.Notes {
+		res.Notes[i] = termtext.Line(n)
+	}
 	if class != "" && !res.Unreachable && (res.Failure == "" || res.Failure == result.Interrupted && strings.HasPrefix(res.Error, stoppedEarly)) {
 		// It stopped early at our word: what ran is in the return; say why.
 		res.Failure = class
@@ -272,6 +277,18 @@ func (hr *hostRun) dropFresh() {
 	_, _ = hr.script(ctx, wipeScript(hr.fresh))
 }
 
+// tooLarge closes the host's connection when err is a
+// *connect.TooLargeError (the host sent more than its bounds), failing
+// the host with it.
+func (hr *hostRun) tooLarge(err error) error {
+	var tl *connect.TooLargeError
+	if errors.As(err, &tl) {
+		err = fail(result.ExecutorFailed, err)
+		hr.cancelHard(err)
+	}
+	return err
+}
+
 // note records a host script's finding for the result.
 func (hr *hostRun) note(n string) {
 	hr.mu.Lock()
@@ -293,9 +310,9 @@ func (hr *hostRun) script(ctx context.Context, s string) ([]byte, error) {
 	if pw != "" {
 		stdin = []byte(pw + "\n")
 	}
-	stdout, stderr, status, err := connect.Run(ctx, hr.conn, asUser(s, sudoPrefix(hr.h.Sudo, hr.h.SudoUser, pw != "", "")), stdin)
+	stdout, stderr, status, err := connect.RunLimited(ctx, hr.conn, asUser(s, sudoPrefix(hr.h.Sudo, hr.h.SudoUser, pw != "", "")), stdin, hr.r.maxStderr(), hr.r.maxStderr())
 	if err != nil {
-		return nil, err
+		return nil, hr.tooLarge(err)
 	}
 	for _, l := range strings.Split(string(stdout), "\n") {
 		if n, ok := parseNote(l); ok {
@@ -363,10 +380,10 @@ func (hr *hostRun) raw(cmd string) result.HostReturn {
 		stdin = []byte(pw + "\n")
 	}
 	t0 := time.Now()
-	stdout, stderr, status, err := connect.Run(hr.hard, hr.conn, line, stdin)
+	stdout, stderr, status, err := connect.RunLimited(hr.hard, hr.conn, line, stdin, hr.r.maxAnswer(), hr.r.maxStderr())
 	hr.r.trace(hr.h.ID, "exec raw", t0)
 	if err != nil {
-		return hr.errResult(err)
+		return hr.errResult(hr.tooLarge(err))
 	}
 	if hr.job.Wipe {
 		hr.wipe()
@@ -391,15 +408,8 @@ func (hr *hostRun) wipe() {
 }
 
 // fromResponse turns an executor response into a host result.
-func fromResponse(resp *wire.Response) result.HostReturn {
-	out := result.HostReturn{Retcode: resp.Retcode, Error: resp.Error, Notes: resp.Notes}
-	if len(resp.Return) > 0 && string(resp.Return) != "null" {
-		var v any
-		if err := json.Unmarshal(resp.Return, &v); err != nil {
-			return result.HostReturn{Failure: result.ExecutorFailed, Retcode: 1, Error: "decode executor return: " + err.Error()}
-		}
-		out.Return = v
-	}
+func fromResponse(resp *answer) result.HostReturn {
+	out := result.HostReturn{Retcode: resp.Retcode, Error: resp.Error, Notes: resp.Notes, Return: resp.ret}
 	if resp.Stopped != "" {
 		// Stopped by something on the host (a signal) or by us (the caller
 		// then says why).

@@ -137,7 +137,8 @@ func (hr *hostRun) uploadStream(script string, data []byte) error {
 	pw := hr.sudoPassword()
 	events := make(chan string, 8)
 	// Wait returns only once stderr is all written: no lock needed.
-	stderr := &markWriter{events: events, strip: true}
+	tooLarge := func(err error) { cancel(fail(result.UploadFailed, err)) }
+	stderr := &markWriter{events: events, strip: true, limit: hr.r.maxStderr(), over: tooLarge}
 	if pw != "" {
 		stderr.marks = []string{markPrompt}
 	}
@@ -146,7 +147,7 @@ func (hr *hostRun) uploadStream(script string, data []byte) error {
 		return err
 	}
 	ctl := &ctlWriter{w: p.Stdin()}
-	lines := readLines(p.Stdout())
+	lines := readLines(p.Stdout(), hr.r.maxStderr(), "the upload's output", tooLarge)
 	if pw != "" {
 		next := func() (line, bool) {
 			for l := range lines {

@@ -5,6 +5,7 @@ package executor
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -185,6 +186,7 @@ type session struct {
 	grains map[string]any
 	resp   *wire.Response
 	guard  *guard
+	exec   state.Executor
 }
 
 // stopped is the cause of a run context cancelled at the controller's word
@@ -217,12 +219,22 @@ func (s *session) watch(ctx context.Context) context.Context {
 	return wctx
 }
 
-// executor runs the commands of states and cmd.*, tracked by the guard.
+// executor runs the commands of states and cmd.*, tracked by the guard;
+// each command keeps at most req.MaxOutput of its stdout and of its
+// stderr, and all of them together four times that.
 func (s *session) executor() state.Executor {
-	if s.guard == nil {
-		return state.NewHostExecutor()
+	if s.exec == nil {
+		o := state.HostOptions{MaxOutput: int(s.req.MaxOutput)}
+		if o.MaxOutput <= 0 {
+			o.MaxOutput = state.DefaultMaxOutput
+		}
+		o.MaxTotal = 4 * int64(o.MaxOutput)
+		if s.guard != nil {
+			o.Ready, o.Track = s.guard.ready, s.guard.track
+		}
+		s.exec = state.NewHostExecutorWith(o)
 	}
-	return state.NewTrackedHostExecutor(s.guard.ready, s.guard.track)
+	return s.exec
 }
 
 // noteStop records in the response why a run stopped early.
@@ -236,14 +248,28 @@ func (s *session) noteStop(ctx context.Context) {
 func respond(w io.Writer, r *wire.Response, start time.Time) int {
 	r.V = wire.Version
 	r.Duration = time.Since(start).Seconds()
-	if r.Return == nil {
-		r.Return = json.RawMessage("null")
+	// The return may be tens of megabytes: it is written as it is, not
+	// copied again into the response's encoding.
+	ret := r.Return
+	if ret == nil {
+		ret = json.RawMessage("null")
 	}
+	r.Return = json.RawMessage("null")
 	b, err := json.Marshal(r)
 	if err != nil {
-		b = []byte(fmt.Sprintf(`{"v":%d,"return":null,"retcode":1,"error":%q}`, wire.Version, err.Error()))
+		b, ret = []byte(fmt.Sprintf(`{"v":%d,"return":null,"retcode":1,"error":%q}`, wire.Version, err.Error())), json.RawMessage("null")
 	}
-	w.Write(append(b, '\n'))
+	const slot = `"return":null`
+	i := bytes.Index(b, []byte(slot))
+	if i < 0 {
+		// Not the shape this function writes: never, but whole anyway.
+		_, _ = w.Write(append(b, '\n'))
+		return 0
+	}
+	i += len(`"return":`)
+	_, _ = w.Write(b[:i])
+	_, _ = w.Write(ret)
+	_, _ = w.Write(append(b[i+len("null"):], '\n'))
 	return 0
 }
 

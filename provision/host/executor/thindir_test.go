@@ -100,7 +100,7 @@ func TestWipeLeavesWhatIsInUse(t *testing.T) {
 // could not.
 func TestCommandNeedsTheGuardian(t *testing.T) {
 	marker := filepath.Join(t.TempDir(), "ran")
-	ex := state.NewTrackedHostExecutor(func() error { return errors.New("no guardian") }, func(int) func(bool) { return func(bool) {} })
+	ex := state.NewHostExecutorWith(state.HostOptions{Ready: func() error { return errors.New("no guardian") }, Track: func(int) func(bool) { return func(bool) {} }})
 	res := ex.Run(context.Background(), state.Cmd{Line: "touch " + marker})
 	if res.Err == nil || !strings.Contains(res.Err.Error(), "no guardian") || res.Retcode != -1 {
 		t.Errorf("want the command refused, got %+v", res)
