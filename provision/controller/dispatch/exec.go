@@ -107,7 +107,7 @@ func (hr *hostRun) exec(req *wire.Request, data []byte, interactive func(Caller)
 			hc.ExecSHA = sha
 		}
 		if dirty {
-			_ = hr.r.Cache.Save(hr.h.ID, hc)
+			hr.saveCache(hc)
 		}
 		return resp, nil
 	}

@@ -404,7 +404,15 @@ func (hr *hostRun) wipe() {
 	hr.r.trace(hr.h.ID, "exec wipe", t0)
 	hc := hr.loadCache()
 	hc.ExecSHA = ""
-	_ = hr.r.Cache.Save(hr.h.ID, hc)
+	hr.saveCache(hc)
+}
+
+// saveCache writes the host's cache entry; when it cannot (a full disk, a
+// cache dir that is not the user's), the run goes on and says what is lost.
+func (hr *hostRun) saveCache(hc *HostCache) {
+	if err := hr.r.Cache.Save(hr.h.ID, hc); err != nil {
+		hr.note(fmt.Sprintf("the controller's cache of this host (its grains, and which executor it has) was not saved: %v; the next run asks the host again", err))
+	}
 }
 
 // fromResponse turns an executor response into a host result.
