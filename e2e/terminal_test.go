@@ -148,7 +148,7 @@ output:
 	}
 	checkTerminal(t, "highstate", out)
 	for _, want := range []string{
-		`a comment \x1b]0;pwned\x07\x1b[2J\rAll hosts OK`,                             // the comment
+		`a comment \x1b]0;pwned\x07\x1b[2J\rAll hosts OK`,                              // the comment
 		`-old \x1b[2J\x07\rfake line`,                                                  // the diff
 		`out \x1b]0;pwned\x07\x1b[2J\rAll hosts OK`,                                    // the command's output
 		`took over the host lock from pid 4242 since 2024-01-01T00:00:00Z (controller`, // the note

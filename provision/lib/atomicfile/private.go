@@ -74,4 +74,3 @@ func OpenPlain(path string, flag int, perm os.FileMode) (*os.File, error) {
 	}
 	return f, nil
 }
-
