@@ -209,6 +209,11 @@ func TestHostKeys(t *testing.T) {
 func TestSudo(t *testing.T) {
 	c := newClient(t)
 	h1, h2 := hostByID(t, "h05"), hostByID(t, "h06")
+	// First contact for root on both: the executor is uploaded through
+	// sudo (h06: with the password on sudo's stdin first).
+	for _, h := range []*Host{h1, h2} {
+		os.RemoveAll(filepath.Join(h.Root, "var/tmp/.brine_root"))
+	}
 	c.writeRoster(map[string]string{
 		"h05": "  host: " + h1.Addr + "\n  user: " + SudoNoPass + "\n  sudo: True",
 		"h06": "  host: " + h2.Addr + "\n  user: " + SudoPass + "\n  sudo: True\n  passwd: " + SudoPassword,
@@ -238,6 +243,19 @@ func TestSudo(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(h2.Root, "var/tmp/.brine_"+SudoPass)); !os.IsNotExist(err) {
 		t.Errorf("a thin dir of the login user %s was made: %v", SudoPass, err)
+	}
+	// --wipe through the executor, and -w after -r through a script, both
+	// as root through sudo with the password.
+	for _, args := range [][]string{{"h06", "test.ping", "--wipe"}, {"h06", "-r", "true", "-w"}} {
+		if r := c.run(args...); r.code != 0 {
+			t.Errorf("%q: exit %d\n%s%s", args, r.code, r.stdout, r.stderr)
+		}
+		if _, err := os.Stat(filepath.Join(h2.Root, "var/tmp/.brine_root")); !os.IsNotExist(err) {
+			t.Errorf("%q: root's thin dir is still there: %v", args, err)
+		}
+		if r := c.run("h06", "test.ping"); r.code != 0 {
+			t.Errorf("after %q: exit %d\n%s%s", args, r.code, r.stdout, r.stderr)
+		}
 	}
 
 	// Wrong or missing password: a clear per-host error, not a hang.
