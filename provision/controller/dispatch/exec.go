@@ -458,6 +458,9 @@ func (hr *hostRun) drive(req *wire.Request, data []byte, cands []*executorbin.Ex
 	case errors.As(werr, &ee) && ee.Signal == "" && (ee.Status == executorCorrupt || ee.Status == 126 || ee.Status == 127):
 		out.corrupt, out.status = true, ee.Status
 		return out, nil
+	case errors.As(werr, &ee) && ee.Signal == "" && ee.Status == executorUnsafe && len(bytes.TrimSpace(stderr.bytes())) > 0:
+		// The start script found no directory it could trust: it says why.
+		return outcome{}, fail(result.ExecutorFailed, errors.New(clip(strings.TrimSpace(string(stderr.bytes())), 1000)))
 	case errors.As(werr, &ee):
 		msg := remoteFailure(ee, stderr.bytes(), hr.h.Sudo)
 		if len(noise) > 0 {

@@ -125,13 +125,9 @@ func (p *linePrinter) Finish(all []HostReturn) error {
 }
 
 func (p *linePrinter) write(r HostReturn) error {
-	// Two writes: a host's text may be tens of megabytes, not copied again
-	// for its newline.
-	_, err := io.WriteString(p.w, p.format(r))
-	if err == nil {
-		_, err = io.WriteString(p.w, "\n")
-	}
-	if err != nil {
+	// One write, newline included: a host's text is never split by what
+	// others write to the same terminal (stderr's lines) in between.
+	if _, err := io.WriteString(p.w, p.format(r)+"\n"); err != nil {
 		return fmt.Errorf("write output for %s: %w", r.ID, err)
 	}
 	return nil
