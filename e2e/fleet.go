@@ -136,8 +136,11 @@ func tail(b []byte, n int) []byte {
 
 // Host is one test host.
 type Host struct {
-	ID   string
-	Addr string // HostAddr(n)
+	ID string
+	// Hostname is the host's host name: its ID, or the name twin hosts
+	// share (AddTwin).
+	Hostname string
+	Addr     string // HostAddr(n)
 	// Root is the merged overlay: the host's filesystem seen from outside.
 	Root string
 	// Image is the image the host is an overlay of.
@@ -232,8 +235,22 @@ func (f *Fleet) AddImage(id string, n int, img *Image, logf func(string, ...any)
 	return f.add(id, n, false, img, lower)
 }
 
+// AddTwin is AddImage for a host named hostname whatever its id: twin
+// hosts (one for Salt, one for brine) answer the same to `hostname`.
+func (f *Fleet) AddTwin(id, hostname string, n int, img *Image, logf func(string, ...any)) (*Host, error) {
+	lower, err := EnsureImage(filepath.Dir(f.Base), img, logf)
+	if err != nil {
+		return nil, err
+	}
+	return f.addNamed(id, hostname, n, false, img, lower)
+}
+
 func (f *Fleet) add(id string, n int, noSFTP bool, img *Image, lower string) (*Host, error) {
-	h := &Host{ID: id, Addr: HostAddr(n), dir: filepath.Join(f.Dir, id), noSFTP: noSFTP, Image: img, lower: lower}
+	return f.addNamed(id, id, n, noSFTP, img, lower)
+}
+
+func (f *Fleet) addNamed(id, hostname string, n int, noSFTP bool, img *Image, lower string) (*Host, error) {
+	h := &Host{ID: id, Hostname: hostname, Addr: HostAddr(n), dir: filepath.Join(f.Dir, id), noSFTP: noSFTP, Image: img, lower: lower}
 	h.Root = filepath.Join(h.dir, "root")
 	for _, d := range []string{"upper", "work", "root"} {
 		if err := os.MkdirAll(filepath.Join(h.dir, d), 0o755); err != nil {
@@ -268,7 +285,7 @@ func (f *Fleet) add(id string, n int, noSFTP bool, img *Image, lower string) (*H
 			}
 		}
 	}
-	if err := os.WriteFile(filepath.Join(h.Root, "etc/hostname"), []byte(id+"\n"), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(h.Root, "etc/hostname"), []byte(hostname+"\n"), 0o644); err != nil {
 		return nil, err
 	}
 	if err := h.NewHostKey(); err != nil {
@@ -430,7 +447,7 @@ func (h *Host) Start() error {
 	// A private devpts, so sessions that ask for a tty (other tools do;
 	// brine never does) get one, as on a real host.
 	script := fmt.Sprintf("hostname %[1]s && mount -t devpts -o newinstance,ptmxmode=0666,mode=620 devpts %[2]s/dev/pts && "+
-		"mount --bind %[2]s/dev/pts/ptmx %[2]s/dev/ptmx && exec chroot %[2]s /usr/sbin/sshd -D -e", h.ID, h.Root)
+		"mount --bind %[2]s/dev/pts/ptmx %[2]s/dev/ptmx && exec chroot %[2]s /usr/sbin/sshd -D -e", h.Hostname, h.Root)
 	cmd := exec.Command("unshare", "--pid", "--fork", "--kill-child", "--mount", "--uts",
 		"--mount-proc="+filepath.Join(h.Root, "proc"), "/bin/sh", "-c", script)
 	what := "sshd"
@@ -455,7 +472,7 @@ func (h *Host) Start() error {
 			`--register=no --keep-unit --machine="$ID" --console=read-only --link-journal=no --resolv-conf=off --timezone=off`
 		cmd = exec.Command("/bin/sh", append([]string{"-c", join, "join"}, cgs...)...)
 		// /tmp is the host's own disk, as on Debian (no tmpfs of nspawn's)
-		cmd.Env = append(os.Environ(), "SYSTEMD_NSPAWN_TMPFS_TMP=0", "ROOT="+h.Root, "ID="+h.ID)
+		cmd.Env = append(os.Environ(), "SYSTEMD_NSPAWN_TMPFS_TMP=0", "ROOT="+h.Root, "ID="+h.Hostname)
 		what = "systemd"
 	}
 	var logBuf bytes.Buffer
