@@ -37,8 +37,17 @@ const twinName = "twin"
 
 // oracleAddr is the address of the oracle's first host slot (a fresh host
 // each time, removed before the next starts in its slot); slot i is
-// oracleAddr+i.
+// oracleAddr+i. The parts of a recording take slots of their own, so two
+// parts can record at once (two processes: a recording session starts no
+// other host).
 const oracleAddr = 60
+
+// The parts' first slots.
+const (
+	functionSlot = 0 // and 1 (-oracle-twice)
+	formulaSlot  = 2
+	outputSlot   = 3
+)
 
 // saltOracle is a salt-ssh set up for one host, one file root and one
 // pillar root: CONFIG_DIR/master and a roster with the host as twinName.
@@ -87,6 +96,7 @@ log_file: %s
 			t.Fatal(err)
 		}
 	}
+	seedHost(t, h)
 	return &saltOracle{t: t, bin: *oracleBin, conf: conf, h: h}
 }
 
@@ -109,8 +119,51 @@ func seedThin(root string) error {
 	return nil
 }
 
+// hostThinCache is where the thin as unpacked on a host (salt-ssh's
+// thin_dir, /var/tmp/.root_XXXXXX_salt, less its running_data) is kept:
+// seedHost puts it on fresh hosts, so salt-ssh finds its thin there
+// (checked by version and checksum) instead of uploading and unpacking it
+// again, which is most of the time of a call on a fresh host. It is Salt's
+// own plumbing: nothing a function or state sees.
+func hostThinCache() string { return filepath.Join(filepath.Dir(*oracleBin), "thin-host") }
+
+// seedHost copies the unpacked thin onto h, when one was kept.
+func seedHost(t testing.TB, h *Host) {
+	t.Helper()
+	dirs, _ := filepath.Glob(filepath.Join(hostThinCache(), ".root_*_salt"))
+	if len(dirs) != 1 {
+		return
+	}
+	if out, err := exec.Command("cp", "-a", dirs[0], filepath.Join(h.Root, "var/tmp")+"/").CombinedOutput(); err != nil {
+		t.Fatalf("seed thin: %v: %s", err, out)
+	}
+}
+
+// keepHostThin keeps the thin unpacked on h by a first call.
+func keepHostThin(h *Host) {
+	if dirs, _ := filepath.Glob(filepath.Join(hostThinCache(), ".root_*_salt")); len(dirs) > 0 {
+		return
+	}
+	dirs, _ := filepath.Glob(filepath.Join(h.Root, "var/tmp/.root_*_salt"))
+	if len(dirs) != 1 {
+		return
+	}
+	tmp := hostThinCache() + ".tmp"
+	os.RemoveAll(tmp)
+	if err := os.MkdirAll(tmp, 0o755); err != nil {
+		return
+	}
+	dst := filepath.Join(tmp, filepath.Base(dirs[0]))
+	if exec.Command("cp", "-a", dirs[0], dst).Run() != nil {
+		return
+	}
+	os.RemoveAll(filepath.Join(dst, "running_data"))
+	_ = os.Rename(tmp, hostThinCache())
+}
+
 // keepThin keeps the thin this oracle built, for the next ones.
 func (o *saltOracle) keepThin() {
+	keepHostThin(o.h)
 	src := filepath.Join(o.conf, "root/var/cache/salt/master/thin")
 	if _, err := os.Stat(filepath.Join(thinCache(), "thin.tgz")); err == nil {
 		return
@@ -130,6 +183,9 @@ type saltAnswer struct {
 	// Stdout is salt-ssh's output when it is not one JSON object with the
 	// host's value (a text outputter, or an error before any host ran).
 	Stdout string `json:"stdout,omitempty"`
+	// Stderr is salt-ssh's log on stderr (informative: a render error's
+	// details; never compared).
+	Stderr string `json:"stderr,omitempty"`
 	// Seconds is how long the call took (informative, never compared).
 	Seconds float64 `json:"seconds"`
 }
@@ -166,6 +222,7 @@ func (o *saltOracle) callWith(d time.Duration, opts []string, args ...string) sa
 	err := cmd.Run()
 	ans := saltAnswer{Command: append([]string{"salt-ssh"}, full...), Seconds: time.Since(t0).Round(10 * time.Millisecond).Seconds()}
 	ans.Command[2] = "$CONFIG"
+	ans.Stderr = strings.ReplaceAll(se.String(), o.conf, "$CONFIG")
 	if ee, ok := err.(*exec.ExitError); ok {
 		ans.Retcode = ee.ExitCode()
 	} else if err != nil {
@@ -299,14 +356,9 @@ func functionCases(t testing.TB) []functionCase {
 
 // recordFunction records one case on a fresh host: setup, then salt-ssh.
 func recordFunction(t *testing.T, c functionCase, slot int) saltAnswer {
-	h, remove := oracleHost(t, c.Kind, slot)
+	h, remove := oracleHost(t, c.Kind, functionSlot+slot)
 	defer remove()
-	if c.Setup != "" {
-		out, errOut, code, err := suite.fleet.Exec(h, "set -e\n"+c.Setup, 10*time.Minute)
-		if err != nil || code != 0 {
-			t.Fatalf("setup: %v (exit %d)\n%s\n%s", err, code, out, errOut)
-		}
-	}
+	setupHost(t, h, c.Setup)
 	o := newSaltOracle(t, h, "testdata/oracle/fileroot", "testdata/oracle/pillar")
 	a := o.callWith(15*time.Minute, append([]string{"--out", "json"}, c.Options...), c.Argv...)
 	o.keepThin()
@@ -366,6 +418,10 @@ func sortedKeys(m map[string]any) []string {
 // on identical hosts: times, pids, the Salt cache's paths).
 var oracleTwice = flag.Bool("oracle-twice", false, "record each function case twice and note the paths that differ (TestOracleRecord)")
 
+// oracleMissing: record only what has no recording yet (a recording
+// session interrupted, or cases added to the table).
+var oracleMissing = flag.Bool("oracle-missing", false, "record only the function cases and trees with no recording yet (TestOracleRecord)")
+
 // functionRecording is testdata/oracle/functions/<id>.json.
 type functionRecording struct {
 	saltAnswer
@@ -384,7 +440,7 @@ func writeRecordingHeader(t testing.TB, dir, what string, kinds ...string) {
 	fmt.Fprintf(&b, "recorded: %s\n", time.Now().UTC().Format("2006-01-02"))
 	fmt.Fprintf(&b, "salt: %q\n", strings.TrimSpace(string(ver)))
 	fmt.Fprintf(&b, "what: %q\n", what)
-	fmt.Fprintf(&b, "command: \"BRINE_E2E_NET=13 CI=true go test -count=1 -timeout 4h -run TestOracleRecord/%s -v ./e2e -args -oracle /work/oracle/salt/salt-ssh\"\n", filepath.Base(dir))
+	fmt.Fprintf(&b, "command: \"BRINE_E2E_NET=13 CI=true go test -count=1 -timeout 4h -run 'TestOracleRecord/%s' -v ./e2e -args -oracle /work/oracle/salt/salt-ssh\"\n", recordPart(dir))
 	fmt.Fprintf(&b, "salt_command: \"salt-ssh -c $CONFIG --ignore-host-keys --out json --static twin FUNCTION ARGS...\"\n")
 	fmt.Fprintf(&b, "master_config: |\n  root_dir: (a fresh temp dir)\n  file_roots: {base: [FILE_ROOT]}\n  pillar_roots: {base: [PILLAR_ROOT]}\n  roster_file: $CONFIG/roster\n  ssh_options: [StrictHostKeyChecking=no, UserKnownHostsFile=/dev/null]\n")
 	fmt.Fprintf(&b, "roster: \"twin: {host: 127.B.1.60, user: root, priv: (the e2e fleet's key)}\"\n")
@@ -397,6 +453,192 @@ func writeRecordingHeader(t testing.TB, dir, what string, kinds ...string) {
 	if err := os.WriteFile(filepath.Join(dir, "_recording.yaml"), []byte(b.String()), 0o644); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// treeSpec is a formula's formula.yaml or a tree's tree.yaml: where the
+// tree comes from, the host it is recorded and compared on.
+type treeSpec struct {
+	Formula string `yaml:"formula"`
+	Source  string `yaml:"source"`
+	Commit  string `yaml:"commit"`
+	// Kind is the image kind of the hosts (chroot or systemd).
+	Kind string `yaml:"kind"`
+	// Setup is sh run as root on the fresh host first, on both twins,
+	// with E2E_ADDR set to the host's address.
+	Setup string `yaml:"setup"`
+	// States and Pillar are the file and pillar roots, relative to the
+	// spec's directory (states and pillar when empty).
+	States string `yaml:"states"`
+	Pillar string `yaml:"pillar"`
+	// Why says why a tree has no recording (Salt cannot run it offline).
+	Why string `yaml:"why"`
+
+	name, dir string
+}
+
+// fileRoot and pillarRoot are the spec's roots.
+func (s treeSpec) fileRoot() string   { return filepath.Join(s.dir, cmpOr(s.States, "states")) }
+func (s treeSpec) pillarRoot() string { return filepath.Join(s.dir, cmpOr(s.Pillar, "pillar")) }
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+// treeSpecs reads testdata/formulas/*/formula.yaml and testdata/trees/*/tree.yaml.
+func treeSpecs(t testing.TB) []treeSpec {
+	t.Helper()
+	var out []treeSpec
+	for _, glob := range []string{"testdata/formulas/*/formula.yaml", "testdata/trees/*/tree.yaml"} {
+		files, _ := filepath.Glob(glob)
+		sort.Strings(files)
+		for _, f := range files {
+			b, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var spec treeSpec
+			dec := yaml.NewDecoder(bytes.NewReader(b))
+			dec.KnownFields(true)
+			if err := dec.Decode(&spec); err != nil {
+				t.Fatalf("%s: %v", f, err)
+			}
+			if Images[spec.Kind] == nil {
+				t.Fatalf("%s: kind %q", f, spec.Kind)
+			}
+			spec.dir = filepath.Dir(f)
+			spec.name = filepath.Base(spec.dir)
+			out = append(out, spec)
+		}
+	}
+	if len(out) == 0 {
+		t.Fatal("no formulas or trees")
+	}
+	return out
+}
+
+// treeSteps are a tree's recorded runs, in order on one fresh host: the
+// file name in salt/ and the arguments after the target.
+var treeSteps = []struct {
+	name string
+	args []string
+}{
+	{"lowstate", []string{"state.show_lowstate"}},
+	{"test", []string{"state.apply", "test=True"}},
+	{"apply", []string{"state.apply"}},
+	{"second", []string{"state.apply"}},
+}
+
+// setupHost runs a spec's or case's setup on h.
+func setupHost(t testing.TB, h *Host, setup string) {
+	t.Helper()
+	if setup == "" {
+		return
+	}
+	script := fmt.Sprintf("E2E_ADDR=%s; export E2E_ADDR\nset -e\n%s", h.Addr, setup)
+	out, errOut, code, err := suite.fleet.Exec(h, script, 10*time.Minute)
+	if err != nil || code != 0 {
+		t.Fatalf("setup: %v (exit %d)\n%s\n%s", err, code, out, errOut)
+	}
+}
+
+// recordTree records a tree's steps with Salt on one fresh host.
+func recordTree(t *testing.T, spec treeSpec) {
+	h, remove := oracleHost(t, spec.Kind, formulaSlot)
+	defer remove()
+	setupHost(t, h, spec.Setup)
+	o := newSaltOracle(t, h, spec.fileRoot(), spec.pillarRoot())
+	dir := filepath.Join(spec.dir, "salt")
+	for _, step := range treeSteps {
+		a := o.call(45*time.Minute, step.args...)
+		o.keepThin()
+		writeJSON(t, filepath.Join(dir, step.name+".json"), a)
+		t.Logf("%s %s: exit %d in %.1fs", spec.name, step.name, a.Retcode, a.Seconds)
+	}
+	writeRecordingHeader(t, dir, fmt.Sprintf("%s (file roots %s, pillar %s): %s on one fresh host", spec.name, spec.fileRoot(), spec.pillarRoot(),
+		"state.show_lowstate, state.apply test=True, state.apply, state.apply"), spec.Kind)
+}
+
+// outputRecording is one entry of testdata/oracle/outputs/index.json.
+type outputRecording struct {
+	File    string   `json:"file"`
+	Command []string `json:"command"`
+	Retcode int      `json:"retcode"`
+}
+
+// outputFunctions are the ad-hoc calls whose text outputs are recorded.
+var outputFunctions = []struct {
+	name string
+	args []string
+}{
+	{"test.ping", []string{"test.ping"}},
+	{"grains.item", []string{"grains.item", "os", "osrelease", "id"}},
+	{"cmd.run_all", []string{"cmd.run_all", "echo out; echo err >&2; exit 3"}},
+	{"pkg.version", []string{"pkg.version", "sudo", "cron"}},
+	{"test.arg", []string{"test.arg", "1", "two", "x=[1, 2]", "y={a: b}"}},
+	{"pillar.items", []string{"pillar.items"}},
+	{"test.not_there", []string{"test.not_there"}},
+}
+
+// recordOutputs records salt-ssh's human outputs (issue 16): the
+// highstate outputter for every --state-output and --state-verbose on
+// testdata/trees/mixed (a fresh host each), and --out nested, txt, yaml
+// of outputFunctions (one host).
+func recordOutputs(t *testing.T) {
+	dir := "testdata/oracle/outputs"
+	spec := treeSpec{Kind: "chroot", name: "mixed", dir: "testdata/trees/mixed"}
+	var index []outputRecording
+	save := func(file string, a saltAnswer) {
+		if err := os.WriteFile(filepath.Join(dir, file), []byte(a.Stdout), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		index = append(index, outputRecording{File: file, Command: a.Command, Retcode: a.Retcode})
+		t.Logf("%s: exit %d in %.1fs", file, a.Retcode, a.Seconds)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, mode := range []string{"full", "terse", "mixed", "changes", "filter"} {
+		for _, verbose := range []string{"True", "False"} {
+			func() {
+				h, remove := oracleHost(t, spec.Kind, outputSlot)
+				defer remove()
+				o := newSaltOracle(t, h, spec.fileRoot(), spec.pillarRoot())
+				a := o.callWith(10*time.Minute, []string{"--state-output", mode, "--state-verbose", verbose}, "state.apply")
+				o.keepThin()
+				save(fmt.Sprintf("state.apply-%s-verbose-%s.txt", mode, strings.ToLower(verbose)), a)
+			}()
+		}
+	}
+	func() {
+		h, remove := oracleHost(t, spec.Kind, outputSlot)
+		defer remove()
+		o := newSaltOracle(t, h, "testdata/oracle/fileroot", "testdata/oracle/pillar")
+		a := o.callWith(10*time.Minute, nil, "state.apply", "test=True")
+		save("state.apply-test-default.txt", a)
+		for _, f := range outputFunctions {
+			for _, out := range []string{"nested", "txt", "yaml"} {
+				save(fmt.Sprintf("%s-%s.txt", f.name, out), o.callOut(10*time.Minute, out, f.args...))
+			}
+		}
+	}()
+	sort.Slice(index, func(i, j int) bool { return index[i].File < index[j].File })
+	writeJSON(t, filepath.Join(dir, "index.json"), index)
+	writeRecordingHeader(t, dir, "salt-ssh's text outputs: state.apply of testdata/trees/mixed with each --state-output and --state-verbose (a fresh host each); "+
+		"state.apply test=True of testdata/oracle/fileroot and ad-hoc functions with --out nested, txt, yaml (one host); index.json has each file's command", "chroot")
+}
+
+// recordPart is the -run pattern that records dir again.
+func recordPart(dir string) string {
+	switch p := strings.Split(filepath.ToSlash(dir), "/"); {
+	case len(p) >= 3 && (p[1] == "formulas" || p[1] == "trees"):
+		return p[1] + "/" + p[2] + "$"
+	case len(p) >= 3:
+		return p[2]
+	}
+	return dir
 }
 
 // TestOracleRecord records Salt's answers (see oracleBin).
@@ -414,6 +656,11 @@ func TestOracleRecord(t *testing.T) {
 		}
 		n := 0
 		for _, c := range functionCases(t) {
+			if *oracleMissing {
+				if _, err := os.Stat(filepath.Join(dir, c.ID+".json")); err == nil {
+					continue
+				}
+			}
 			t.Run(c.ID, func(t *testing.T) {
 				// twice: on two fresh hosts at once
 				runs := 1
@@ -452,4 +699,18 @@ func TestOracleRecord(t *testing.T) {
 			writeRecordingHeader(t, dir, "testdata/oracle/functions.yaml, each case on a fresh host", "chroot", "systemd")
 		}
 	})
+	t.Run("outputs", recordOutputs)
+	for _, part := range []string{"formulas", "trees"} {
+		t.Run(part, func(t *testing.T) {
+			for _, spec := range treeSpecs(t) {
+				if !strings.HasPrefix(spec.dir, filepath.Join("testdata", part)) || spec.Why != "" {
+					continue
+				}
+				if _, err := os.Stat(filepath.Join(spec.dir, "salt", "second.json")); err == nil && *oracleMissing {
+					continue
+				}
+				t.Run(spec.name, func(t *testing.T) { recordTree(t, spec) })
+			}
+		})
+	}
 }
