@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"os"
 	"os/exec"
@@ -33,6 +34,7 @@ func TestMain(m *testing.M) {
 }
 
 func runMain(m *testing.M) int {
+	flag.Parse()
 	ci := os.Getenv("CI") == "true"
 	if os.Geteuid() != 0 {
 		if ci {
@@ -84,13 +86,18 @@ func runMain(m *testing.M) int {
 			fmt.Fprintln(os.Stderr, "e2e: cleanup:", err)
 		}
 	}()
-	if err := fleet.AddMany(hostIDs(fleetSize), 11, 4, false); err != nil {
-		fmt.Fprintln(os.Stderr, "e2e:", err)
-		return 1
-	}
-	if _, err := fleet.Add("nosftp", 30, true); err != nil {
-		fmt.Fprintln(os.Stderr, "e2e:", err)
-		return 1
+	// A recording session (-oracle) starts only the hosts it records on,
+	// in address slots of its own, so it can run beside an e2e run of the
+	// same BRINE_E2E_NET.
+	if *oracleBin == "" {
+		if err := fleet.AddMany(hostIDs(fleetSize), 11, 4, false); err != nil {
+			fmt.Fprintln(os.Stderr, "e2e:", err)
+			return 1
+		}
+		if _, err := fleet.Add("nosftp", 30, true); err != nil {
+			fmt.Fprintln(os.Stderr, "e2e:", err)
+			return 1
+		}
 	}
 	if err := fleet.WriteKnownHosts(); err != nil {
 		fmt.Fprintln(os.Stderr, "e2e:", err)
