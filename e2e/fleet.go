@@ -94,6 +94,21 @@ func EnsureBase(cacheDir string, logf func(string, ...any)) (string, error) {
 		}
 	}
 	// Customise: users for the sudo tests, no Python anywhere.
+	if err := customiseBase(base); err != nil {
+		return "", err
+	}
+	if m, _ := filepath.Glob(filepath.Join(base, "usr/bin/python*")); len(m) > 0 {
+		return "", fmt.Errorf("base image has Python (%v): the no-Python claim would be untested", m)
+	}
+	if err := os.WriteFile(stamp, []byte(time.Now().UTC().Format(time.RFC3339)+"\n"), 0o644); err != nil {
+		return "", err
+	}
+	return base, nil
+}
+
+// customiseBase adds the sudo tests' users to the root filesystem in dir
+// and removes its sshd host keys (each host gets its own).
+func customiseBase(dir string) error {
 	script := fmt.Sprintf(`set -e
 id %[1]s >/dev/null 2>&1 || useradd -m -s /bin/sh %[1]s
 usermod -p '*' %[1]s
@@ -105,17 +120,11 @@ chmod 440 /etc/sudoers.d/%[1]s /etc/sudoers.d/%[2]s
 mkdir -p /run/sshd
 rm -f /etc/ssh/ssh_host_*
 `, SudoNoPass, SudoPass, SudoPassword)
-	cmd := exec.Command("chroot", base, "/bin/sh", "-c", script)
+	cmd := exec.Command("chroot", dir, "/bin/sh", "-c", script)
 	if out, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("customise base: %v\n%s", err, out)
+		return fmt.Errorf("customise %s: %v\n%s", dir, err, out)
 	}
-	if m, _ := filepath.Glob(filepath.Join(base, "usr/bin/python*")); len(m) > 0 {
-		return "", fmt.Errorf("base image has Python (%v): the no-Python claim would be untested", m)
-	}
-	if err := os.WriteFile(stamp, []byte(time.Now().UTC().Format(time.RFC3339)+"\n"), 0o644); err != nil {
-		return "", err
-	}
-	return base, nil
+	return nil
 }
 
 func tail(b []byte, n int) []byte {
@@ -127,10 +136,16 @@ func tail(b []byte, n int) []byte {
 
 // Host is one test host.
 type Host struct {
-	ID   string
-	Addr string // HostAddr(n)
+	ID string
+	// Hostname is the host's host name: its ID, or the name twin hosts
+	// share (AddTwin).
+	Hostname string
+	Addr     string // HostAddr(n)
 	// Root is the merged overlay: the host's filesystem seen from outside.
-	Root   string
+	Root string
+	// Image is the image the host is an overlay of.
+	Image  *Image
+	lower  string // the image's root filesystem
 	dir    string
 	noSFTP bool
 	// sftpCmd replaces the sftp subsystem's program (a fault: one that
@@ -156,10 +171,9 @@ type Fleet struct {
 	clientPub  ssh.PublicKey
 	KnownHosts string
 
-	mu      sync.Mutex // guards Hosts while hosts start in parallel
-	idsOnce sync.Once
-	ids     map[string][2]int // base image user -> uid, gid
-	idsErr  error
+	mu    sync.Mutex // guards Hosts while hosts start in parallel
+	idsMu sync.Mutex
+	ids   map[string]map[string][2]int // image root -> user -> uid, gid
 }
 
 // NewFleet prepares a work dir and a client key.
@@ -205,23 +219,52 @@ func HostAddr(n int) string {
 	return fmt.Sprintf("127.%d.%d.%d", NetOctet(), 1+(n-1)/254, (n-1)%254+1)
 }
 
-// Add creates and starts host id at HostAddr(n).
+// Add creates and starts host id at HostAddr(n), of the base image.
 func (f *Fleet) Add(id string, n int, noSFTP bool) (*Host, error) {
-	h := &Host{ID: id, Addr: HostAddr(n), dir: filepath.Join(f.Dir, id), noSFTP: noSFTP}
+	return f.add(id, n, noSFTP, Bookworm, f.Base)
+}
+
+// AddImage creates and starts host id at HostAddr(n), an overlay of img
+// (built into the base image's cache the first time it is used). A host of
+// a Boot image boots systemd; it takes a few seconds more to come up.
+func (f *Fleet) AddImage(id string, n int, img *Image, logf func(string, ...any)) (*Host, error) {
+	lower, err := EnsureImage(filepath.Dir(f.Base), img, logf)
+	if err != nil {
+		return nil, err
+	}
+	return f.add(id, n, false, img, lower)
+}
+
+// AddTwin is AddImage for a host named hostname whatever its id: twin
+// hosts (one for Salt, one for brine) answer the same to `hostname`.
+func (f *Fleet) AddTwin(id, hostname string, n int, img *Image, logf func(string, ...any)) (*Host, error) {
+	lower, err := EnsureImage(filepath.Dir(f.Base), img, logf)
+	if err != nil {
+		return nil, err
+	}
+	return f.addNamed(id, hostname, n, false, img, lower)
+}
+
+func (f *Fleet) add(id string, n int, noSFTP bool, img *Image, lower string) (*Host, error) {
+	return f.addNamed(id, id, n, noSFTP, img, lower)
+}
+
+func (f *Fleet) addNamed(id, hostname string, n int, noSFTP bool, img *Image, lower string) (*Host, error) {
+	h := &Host{ID: id, Hostname: hostname, Addr: HostAddr(n), dir: filepath.Join(f.Dir, id), noSFTP: noSFTP, Image: img, lower: lower}
 	h.Root = filepath.Join(h.dir, "root")
 	for _, d := range []string{"upper", "work", "root"} {
 		if err := os.MkdirAll(filepath.Join(h.dir, d), 0o755); err != nil {
 			return nil, err
 		}
 	}
-	opts := fmt.Sprintf("lowerdir=%s,upperdir=%s,workdir=%s", f.Base, filepath.Join(h.dir, "upper"), filepath.Join(h.dir, "work"))
+	opts := fmt.Sprintf("lowerdir=%s,upperdir=%s,workdir=%s", lower, filepath.Join(h.dir, "upper"), filepath.Join(h.dir, "work"))
 	if err := syscall.Mount("overlay", h.Root, "overlay", 0, opts); err != nil {
 		return nil, fmt.Errorf("mount overlay for %s: %w", id, err)
 	}
 	f.mu.Lock()
 	f.Hosts = append(f.Hosts, h)
 	f.mu.Unlock()
-	ids, err := f.baseIDs()
+	ids, err := f.imageIDs(lower)
 	if err != nil {
 		return nil, err
 	}
@@ -242,7 +285,7 @@ func (f *Fleet) Add(id string, n int, noSFTP bool) (*Host, error) {
 			}
 		}
 	}
-	if err := os.WriteFile(filepath.Join(h.Root, "etc/hostname"), []byte(id+"\n"), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(h.Root, "etc/hostname"), []byte(hostname+"\n"), 0o644); err != nil {
 		return nil, err
 	}
 	if err := h.NewHostKey(); err != nil {
@@ -254,34 +297,40 @@ func (f *Fleet) Add(id string, n int, noSFTP bool) (*Host, error) {
 	return h, nil
 }
 
-// baseIDs reads the uid and gid of the base image's users once (chown from
+// imageIDs reads the uid and gid of an image's users once (chown from
 // outside, without a chroot process per host).
-func (f *Fleet) baseIDs() (map[string][2]int, error) {
-	f.idsOnce.Do(func() {
-		b, err := os.ReadFile(filepath.Join(f.Base, "etc/passwd"))
-		if err != nil {
-			f.idsErr = err
-			return
+func (f *Fleet) imageIDs(lower string) (map[string][2]int, error) {
+	f.idsMu.Lock()
+	defer f.idsMu.Unlock()
+	if ids, ok := f.ids[lower]; ok {
+		return ids, nil
+	}
+	b, err := os.ReadFile(filepath.Join(lower, "etc/passwd"))
+	if err != nil {
+		return nil, err
+	}
+	ids := map[string][2]int{}
+	for _, line := range strings.Split(string(b), "\n") {
+		p := strings.Split(line, ":")
+		if len(p) < 4 {
+			continue
 		}
-		f.ids = map[string][2]int{}
-		for _, line := range strings.Split(string(b), "\n") {
-			p := strings.Split(line, ":")
-			if len(p) < 4 {
-				continue
-			}
-			uid, err1 := strconv.Atoi(p[2])
-			gid, err2 := strconv.Atoi(p[3])
-			if err1 == nil && err2 == nil {
-				f.ids[p[0]] = [2]int{uid, gid}
-			}
+		uid, err1 := strconv.Atoi(p[2])
+		gid, err2 := strconv.Atoi(p[3])
+		if err1 == nil && err2 == nil {
+			ids[p[0]] = [2]int{uid, gid}
 		}
-		for _, u := range []string{"root", SudoNoPass, SudoPass} {
-			if _, ok := f.ids[u]; !ok {
-				f.idsErr = fmt.Errorf("base image %s has no user %s", f.Base, u)
-			}
+	}
+	for _, u := range []string{"root", SudoNoPass, SudoPass} {
+		if _, ok := ids[u]; !ok {
+			return nil, fmt.Errorf("image %s has no user %s", lower, u)
 		}
-	})
-	return f.ids, f.idsErr
+	}
+	if f.ids == nil {
+		f.ids = map[string]map[string][2]int{}
+	}
+	f.ids[lower] = ids
+	return ids, nil
 }
 
 // AddMany creates and starts hosts ids[i] at HostAddr(first+i), parallel at
@@ -382,7 +431,11 @@ func (h *Host) sshdConfig() string {
 	return b.String()
 }
 
-// Start starts the host's sshd in new PID, mount and UTS namespaces and
+// Booted reports whether the host boots systemd (its image's Boot).
+func (h *Host) Booted() bool { return h.Image != nil && h.Image.Boot }
+
+// Start starts the host's sshd in new PID, mount and UTS namespaces (a
+// booted host: systemd in a container of its own, which starts sshd) and
 // waits until it accepts connections.
 func (h *Host) Start() error {
 	if err := os.WriteFile(filepath.Join(h.Root, "etc/ssh/sshd_config"), []byte(h.sshdConfig()), 0o644); err != nil {
@@ -394,9 +447,34 @@ func (h *Host) Start() error {
 	// A private devpts, so sessions that ask for a tty (other tools do;
 	// brine never does) get one, as on a real host.
 	script := fmt.Sprintf("hostname %[1]s && mount -t devpts -o newinstance,ptmxmode=0666,mode=620 devpts %[2]s/dev/pts && "+
-		"mount --bind %[2]s/dev/pts/ptmx %[2]s/dev/ptmx && exec chroot %[2]s /usr/sbin/sshd -D -e", h.ID, h.Root)
+		"mount --bind %[2]s/dev/pts/ptmx %[2]s/dev/ptmx && exec chroot %[2]s /usr/sbin/sshd -D -e", h.Hostname, h.Root)
 	cmd := exec.Command("unshare", "--pid", "--fork", "--kill-child", "--mount", "--uts",
 		"--mount-proc="+filepath.Join(h.Root, "proc"), "/bin/sh", "-c", script)
+	what := "sshd"
+	if h.Booted() {
+		// systemd as the container's PID 1, in the machine's network
+		// namespace (sshd listens on the host's own loopback address),
+		// not registered with a machined or a unit (the machine may run
+		// no systemd); the image's resolv.conf and time zone as they are.
+		//
+		// With --keep-unit, systemd-nspawn puts the container in a
+		// "payload" cgroup below its own: each host first joins a cgroup
+		// of its own, or every booted host would share one cgroup tree
+		// (/payload at the root of the hierarchy, left there afterwards).
+		if _, err := exec.LookPath("systemd-nspawn"); err != nil {
+			return fmt.Errorf("host %s boots systemd: systemd-nspawn is missing (apt-get install systemd-container)", h.ID)
+		}
+		cgs, err := h.makeCgroups()
+		if err != nil {
+			return err
+		}
+		join := `for d in "$@"; do echo $$ > "$d/cgroup.procs" || exit 1; done; exec systemd-nspawn --quiet --directory="$ROOT" --boot ` +
+			`--register=no --keep-unit --machine="$ID" --console=read-only --link-journal=no --resolv-conf=off --timezone=off`
+		cmd = exec.Command("/bin/sh", append([]string{"-c", join, "join"}, cgs...)...)
+		// /tmp is the host's own disk, as on Debian (no tmpfs of nspawn's)
+		cmd.Env = append(os.Environ(), "SYSTEMD_NSPAWN_TMPFS_TMP=0", "ROOT="+h.Root, "ID="+h.Hostname)
+		what = "systemd"
+	}
 	var logBuf bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &logBuf, &logBuf
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
@@ -405,7 +483,7 @@ func (h *Host) Start() error {
 		return fmt.Errorf("%s:22 is already taken by another process: is another e2e run going on?", h.Addr)
 	}
 	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("start sshd for %s: %w", h.ID, err)
+		return fmt.Errorf("start %s for %s: %w", what, h.ID, err)
 	}
 	// Remember the pid, so a later run can clean up after a killed one.
 	_ = os.WriteFile(filepath.Join(h.dir, "pid"), []byte(strconv.Itoa(cmd.Process.Pid)), 0o600)
@@ -423,18 +501,21 @@ func (h *Host) Start() error {
 		}
 		select {
 		case <-h.exited:
-			return fmt.Errorf("sshd for %s exited: %s", h.ID, logBuf.String())
+			return fmt.Errorf("%s for %s exited: %s", what, h.ID, logBuf.String())
 		case <-time.After(20 * time.Millisecond):
 		}
 	}
 	h.Stop()
-	return fmt.Errorf("sshd for %s did not listen on %s:22 within 60s: %s", h.ID, h.Addr, logBuf.String())
+	return fmt.Errorf("%s for %s: sshd did not listen on %s:22 within 60s: %s", what, h.ID, h.Addr, logBuf.String())
 }
 
-// kill sends SIGKILL to the host's namespace init without waiting.
+// kill sends SIGKILL to the host's namespace init without waiting: for a
+// booted host, first to the container's PID 1 (systemd-nspawn's process
+// group does not hold it), which ends every process of the container and
+// so systemd-nspawn.
 func (h *Host) kill() {
 	if h.cmd != nil && h.cmd.Process != nil {
-		_ = syscall.Kill(-h.cmd.Process.Pid, syscall.SIGKILL)
+		killTree(h.cmd.Process.Pid)
 	}
 }
 
@@ -443,7 +524,7 @@ func (h *Host) Stop() {
 	if h.cmd == nil || h.cmd.Process == nil {
 		return
 	}
-	_ = syscall.Kill(-h.cmd.Process.Pid, syscall.SIGKILL)
+	killTree(h.cmd.Process.Pid)
 	select {
 	case <-h.exited:
 	case <-time.After(5 * time.Second):
@@ -455,6 +536,7 @@ func (h *Host) Stop() {
 // (tests that grow the fleet for a while).
 func (f *Fleet) Remove(h *Host) error {
 	h.Stop()
+	removeCgroups(h.cgroupName())
 	for i, x := range f.Hosts {
 		if x == h {
 			f.Hosts = append(f.Hosts[:i], f.Hosts[i+1:]...)
@@ -486,6 +568,7 @@ func (f *Fleet) Close() error {
 		go func() {
 			defer wg.Done()
 			for h := range next {
+				removeCgroups(h.cgroupName())
 				if err := unmount(h.Root); err != nil {
 					mu.Lock()
 					errs = append(errs, err)
@@ -505,6 +588,136 @@ func (f *Fleet) Close() error {
 		os.RemoveAll(f.Dir)
 	}
 	return errors.Join(errs...)
+}
+
+// cgroupRoots are the mounted cgroup hierarchies systemd uses: cgroup v2
+// (at /sys/fs/cgroup, or at .../unified beside v1 controllers) and v1's
+// name=systemd.
+func cgroupRoots() []string {
+	var out []string
+	for _, d := range []string{"/sys/fs/cgroup", "/sys/fs/cgroup/unified", "/sys/fs/cgroup/systemd"} {
+		if _, err := os.Stat(filepath.Join(d, "cgroup.procs")); err == nil {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// cgroupPrefix starts the name of every cgroup the fleet makes.
+const cgroupPrefix = "brine-e2e:"
+
+// cgroupName is the name of a booted host's own cgroup, from its directory
+// (unique while the host exists; found again by CleanStale).
+func (h *Host) cgroupName() string {
+	return cgroupPrefix + strings.ReplaceAll(strings.Trim(h.dir, "/"), "/", "_")
+}
+
+// makeCgroups makes the host's cgroup in each hierarchy, afresh.
+func (h *Host) makeCgroups() ([]string, error) {
+	removeCgroups(h.cgroupName())
+	var out []string
+	for _, r := range cgroupRoots() {
+		d := filepath.Join(r, h.cgroupName())
+		if err := os.Mkdir(d, 0o755); err != nil {
+			return nil, fmt.Errorf("cgroup for %s: %w", h.ID, err)
+		}
+		out = append(out, d)
+	}
+	return out, nil
+}
+
+// removeCgroups removes the cgroup name (and the ones systemd made below
+// it) from each hierarchy, deepest first, once its processes are gone.
+func removeCgroups(name string) {
+	for _, r := range cgroupRoots() {
+		top := filepath.Join(r, name)
+		if _, err := os.Stat(top); err != nil {
+			continue
+		}
+		for try := 0; try < 50; try++ {
+			var dirs []string
+			_ = filepath.WalkDir(top, func(p string, d os.DirEntry, err error) error {
+				if err == nil && d.IsDir() {
+					dirs = append(dirs, p)
+				}
+				return nil
+			})
+			failed := false
+			for i := len(dirs) - 1; i >= 0; i-- {
+				if err := syscall.Rmdir(dirs[i]); err != nil && !errors.Is(err, syscall.ENOENT) {
+					failed = true
+				}
+			}
+			if !failed {
+				break
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+}
+
+// killTree sends SIGKILL to the PID-namespace inits below pid (a booted
+// host's systemd, which takes its whole container with it) and then to
+// pid's process group.
+func killTree(pid int) {
+	for _, p := range nsInits(pid) {
+		_ = syscall.Kill(p, syscall.SIGKILL)
+	}
+	_ = syscall.Kill(-pid, syscall.SIGKILL)
+}
+
+// nsInits lists the descendants of pid that are PID 1 of a PID namespace
+// of their own (from /proc/PID/status's NSpid).
+func nsInits(pid int) []int {
+	parent := map[int]int{}
+	ents, _ := os.ReadDir("/proc")
+	for _, e := range ents {
+		p, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", p))
+		if err != nil {
+			continue
+		}
+		// pid (comm) state ppid ...: comm may hold spaces and parens
+		i := bytes.LastIndexByte(b, ')')
+		if i < 0 {
+			continue
+		}
+		f := strings.Fields(string(b[i+1:]))
+		if len(f) < 2 {
+			continue
+		}
+		if pp, err := strconv.Atoi(f[1]); err == nil {
+			parent[p] = pp
+		}
+	}
+	var out []int
+	for p := range parent {
+		below := false
+		for q, n := parent[p], 0; q > 1 && n < 64; q, n = parent[q], n+1 {
+			if q == pid {
+				below = true
+				break
+			}
+		}
+		if !below {
+			continue
+		}
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", p))
+		if err != nil {
+			continue
+		}
+		for _, l := range strings.Split(string(b), "\n") {
+			if v, ok := strings.CutPrefix(l, "NSpid:"); ok {
+				if f := strings.Fields(v); len(f) > 1 && f[len(f)-1] == "1" {
+					out = append(out, p)
+				}
+			}
+		}
+	}
+	return out
 }
 
 func unmount(p string) error {
@@ -568,9 +781,10 @@ func CleanStale(glob string, logf func(string, ...any)) {
 			continue
 		}
 		cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
-		if err == nil && strings.Contains(string(cmdline), "unshare") && strings.Contains(string(cmdline), filepath.Join(hostDir, "root")) {
+		if err == nil && (strings.Contains(string(cmdline), "unshare") || strings.Contains(string(cmdline), "systemd-nspawn")) &&
+			strings.Contains(string(cmdline), filepath.Join(hostDir, "root")) {
 			logf("e2e: stopping host left by an earlier run: pid %d (%s)", pid, hostDir)
-			_ = syscall.Kill(-pid, syscall.SIGKILL)
+			killTree(pid)
 			for i := 0; i < 50; i++ {
 				if _, err := os.Stat(fmt.Sprintf("/proc/%d", pid)); err != nil {
 					break
@@ -579,6 +793,7 @@ func CleanStale(glob string, logf func(string, ...any)) {
 			}
 		}
 		_ = unmount(filepath.Join(hostDir, "root"))
+		removeCgroups((&Host{dir: hostDir}).cgroupName())
 	}
 	for run := range runs {
 		if err := os.RemoveAll(run); err != nil {
@@ -594,4 +809,49 @@ func (f *Fleet) WriteKnownHosts() error {
 		b.WriteString(h.KnownHostsLine() + "\n")
 	}
 	return os.WriteFile(f.KnownHosts, []byte(b.String()), 0o600)
+}
+
+// Exec runs script with /bin/sh as root on h over SSH (the fleet's client
+// key, h's own host key), with a bound of d, and returns its stdout,
+// stderr and exit code: what an admin's `ssh root@host sh -c` would see.
+func (f *Fleet) Exec(h *Host, script string, d time.Duration) (stdout, stderr string, code int, err error) {
+	b, err := os.ReadFile(f.ClientKey)
+	if err != nil {
+		return "", "", -1, err
+	}
+	signer, err := ssh.ParsePrivateKey(b)
+	if err != nil {
+		return "", "", -1, err
+	}
+	cfg := &ssh.ClientConfig{User: "root", Auth: []ssh.AuthMethod{ssh.PublicKeys(signer)},
+		HostKeyCallback: ssh.FixedHostKey(h.PublicKey()), Timeout: 10 * time.Second}
+	cl, err := ssh.Dial("tcp", h.Addr+":22", cfg)
+	if err != nil {
+		return "", "", -1, fmt.Errorf("%s: %w", h.ID, err)
+	}
+	defer cl.Close()
+	s, err := cl.NewSession()
+	if err != nil {
+		return "", "", -1, fmt.Errorf("%s: %w", h.ID, err)
+	}
+	defer s.Close()
+	var so, se bytes.Buffer
+	s.Stdout, s.Stderr = &so, &se
+	s.Stdin = strings.NewReader(script)
+	done := make(chan error, 1)
+	go func() { done <- s.Run("/bin/sh -s") }()
+	select {
+	case err = <-done:
+	case <-time.After(d):
+		cl.Close()
+		return so.String(), se.String(), -1, fmt.Errorf("%s: script did not finish within %s", h.ID, d)
+	}
+	var ee *ssh.ExitError
+	switch {
+	case errors.As(err, &ee):
+		return so.String(), se.String(), ee.ExitStatus(), nil
+	case err != nil:
+		return so.String(), se.String(), -1, fmt.Errorf("%s: %w", h.ID, err)
+	}
+	return so.String(), se.String(), 0, nil
 }

@@ -66,10 +66,16 @@ func cacheDirOf(c *cli.Context) string {
 	return dispatch.DefaultCacheDir()
 }
 
-// openHistory opens the job history in the cache directory.
-func openHistory(ctx context.Context, c *cli.Context) (*history.DB, error) {
-	return history.Open(ctx, history.Path(cacheDirOf(c)))
+// openHistoryRead opens the job history for reading only (jobs.*,
+// --failed-from, --new-hosts): it works on a database this user cannot
+// write, and changes nothing.
+func openHistoryRead(ctx context.Context, c *cli.Context) (*history.DB, error) {
+	return history.OpenReadOnly(ctx, history.Path(cacheDirOf(c)))
 }
+
+// historyStartWait bounds how long a run waits at its start for a job
+// history another process holds busy; then it runs unrecorded, saying so.
+const historyStartWait = 3 * time.Second
 
 // checkKeep refuses a negative keep_jobs or keep_jobs_seconds.
 func (cfg *config) checkKeep() error {
@@ -179,7 +185,7 @@ func selectFromHistory(ctx context.Context, c *cli.Context, hosts []*roster.Host
 // --new-hosts: plain list filters over the job history.
 func filterIDs(ctx context.Context, c *cli.Context, ids []string, stderr io.Writer) ([]string, error) {
 	from, onlyNew := c.String("failed-from"), c.Bool("new-hosts")
-	db, err := openHistory(ctx, c)
+	db, err := openHistoryRead(ctx, c)
 	if err != nil {
 		return nil, err
 	}
@@ -304,7 +310,10 @@ func beginRecord(ctx context.Context, c *cli.Context, cfg *config, info runInfo,
 	}
 	rec.keep = keepOf(cfg)
 	var err error
-	rec.db, err = openHistory(ctx, c)
+	path := history.Path(cacheDirOf(c))
+	rec.db, err = history.OpenWith(ctx, path, history.Options{Wait: historyStartWait, Waiting: func() {
+		fmt.Fprintf(stderr, "brine: job history %s is busy (another brine process is writing it): waiting up to %s\n", path, historyStartWait)
+	}})
 	if err == nil {
 		if err = rec.db.Begin(ctx, &rec.job); err != nil {
 			rec.db.Close()
@@ -424,7 +433,7 @@ func listJobs(c *cli.Context, args []string, stdout, stderr io.Writer) error {
 	if limit < 0 {
 		return usagef("--limit %d: want a number of jobs", limit)
 	}
-	db, err := openHistory(c.Context, c)
+	db, err := openHistoryRead(c.Context, c)
 	if err != nil {
 		return err
 	}
@@ -453,7 +462,7 @@ func listJob(c *cli.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) != 1 {
 		return usagef("jobs.list_job takes one JID, e.g. brine jobs.list_job last")
 	}
-	db, err := openHistory(c.Context, c)
+	db, err := openHistoryRead(c.Context, c)
 	if err != nil {
 		return err
 	}
@@ -556,7 +565,7 @@ func lookupJID(c *cli.Context, args []string, stdout, stderr io.Writer) error {
 		return usagef("jobs.lookup_jid takes one JID, e.g. brine jobs.lookup_jid last")
 	}
 	ctx := c.Context
-	db, err := openHistory(ctx, c)
+	db, err := openHistoryRead(ctx, c)
 	if err != nil {
 		return err
 	}

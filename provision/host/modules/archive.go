@@ -9,7 +9,6 @@ import (
 	"errors"
 	"io"
 	"io/fs"
-	"net/url"
 	"os"
 	"path"
 	"path/filepath"
@@ -546,13 +545,7 @@ func (c *call) archiveListCached(name, cached string) (any, error) {
 		}
 		strip = n
 	}
-	p := name
-	if u, err := url.Parse(name); err == nil {
-		p = u.Path
-		if p == "" {
-			p = u.Host
-		}
-	}
+	p := urlPathOrNetloc(name)
 	format := c.str("archive_format")
 	if format == "" {
 		format = guessArchiveType(p)
@@ -740,4 +733,22 @@ func (c *call) listZip(name, cached string) (dirs, files, links []string, err er
 		dirs = append(dirs, d)
 	}
 	return dirs, files, links, nil
+}
+
+// urlPathOrNetloc is urllib.parse.urlparse(name)'s path, or its netloc
+// when the path is empty (without net/url, which the executor does not
+// link).
+func urlPathOrNetloc(name string) string {
+	if i := strings.IndexAny(name, "?#"); i >= 0 && strings.Contains(name, "://") {
+		name = name[:i]
+	}
+	_, rest, ok := strings.Cut(name, "://")
+	if !ok {
+		return name
+	}
+	netloc, p, _ := strings.Cut(rest, "/")
+	if p == "" && !strings.Contains(rest, "/") {
+		return netloc
+	}
+	return "/" + p
 }

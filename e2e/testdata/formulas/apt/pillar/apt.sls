@@ -87,55 +87,32 @@ apt:
         frontend: browser
         browser: mozilla
 
+  # Trimmed for the e2e hosts (they reach Debian's archive only): every
+  # repository is deb.debian.org's bookworm, no key_url or keyserver (the
+  # archive's keys come with debian-archive-keyring); the shapes of the
+  # pillar.example's entries are kept (several comps, arch, deb-src, opts,
+  # a file name of its own, an unmanaged one).
   repositories:
-    security-stable:
-      distro: stable/updates
-      url: http://security.debian.org
-      comps: [main, contrib, non-free]
-      arch: [amd64, i386]
-      type: [binary, source]
-      key_url: https://ftp-master.debian.org/keys/archive-key-10-security.asc
+    bookworm:
+      distro: bookworm
+      url: http://deb.debian.org/debian
+      comps: [main]
     updates:
-      distro: stable-updates
+      distro: bookworm-updates
       url: http://deb.debian.org/debian/
       comps: [main, contrib, non-free]
-      key_url: https://ftp-master.debian.org/keys/archive-key-10.asc
-    raspbian:
-      # If you want to use a particular filename under /etc/apt/sources.list.d
-      # set it here, with extension included
-      filename: my_raspbian_repo.list
-      distro: stable
-      url: http://archive.raspbian.org/raspbian
-      type: [source]
-      key_url: https://archive.raspbian.org/raspbian.public.key
-    debian-jessie:
-      distro: jessie
+      arch: [amd64]
+      type: [binary, source]
+    sources-only:
+      filename: my_sources_repo.list
+      distro: bookworm
       url: http://deb.debian.org/debian
       type: [source]
-      comps: [main, contrib, non-free]
-    dropbox:
-      distro: jessie
-      url: http://linux.dropbox.com/debian
-      arch: [i386, amd64]
-      keyid: 1C61A2656FB57B7E4DE0F4C1FC918B335044912E
-      keyserver: hkp://pgp.mit.edu:80
-    intranet:
-      distro: stretch
-      url: http://intranet.example.org
-      opts: "trusted=yes"
-    extranet:
-      distro: stretch
-      url: https://extranet.example.org
-      opts:
-        trusted: 'yes'
-        another: whatever
-    saltstack:
-      distro: stable
-      url: https://packages.broadcom.com/artifactory/saltproject-deb
+    trusted:
+      distro: bookworm
+      url: http://deb.debian.org/debian
       comps: [main]
-      type: [binary]
-      key_url: https://packages.broadcom.com/artifactory/api/security/keypair/SaltProjectKey/public  # yamllint disable-line rule:line-length
-      opts: "signed-by=/etc/apt/keyrings/salt-archive-keyring.pgp"
+      opts: "trusted=yes"
     rabbitmq:
       unmanaged: true  # useful when rabbitmq.list is managed by another formula
       filename: rabbitmq.list

@@ -42,33 +42,13 @@ sshd_config:
   Subsystem: "sftp /usr/lib/openssh/sftp-server"
   UsePAM: 'yes'
   UseDNS: 'yes'
-  # set as string
-  # AllowUsers: 'vader@10.0.0.1 maul@evil.com sidious luke'
-  # or set as list
-  AllowUsers:
-    - vader@10.0.0.1
-    - maul@evil.com
-    - sidious
-    - luke
-  # set as string
-  # DenyUsers: 'yoda chewbaca@112.10.21.1'
-  # or set as list
-  DenyUsers:
-    - yoda
-    - chewbaca@112.10.21.1
-  # set as string
-  # AllowGroups: 'wheel staff imperial'
-  # or set as list
-  AllowGroups:
-    - wheel
-    - staff
-    - imperial
-  # set as string
-  # DenyGroups: 'rebel'
-  # or set as list
-  DenyGroups:
-    - rebel
-    - badcompany
+  # Trimmed for the e2e hosts: AllowUsers/DenyUsers/AllowGroups/DenyGroups
+  # (pillar.example allows vader, maul, sidious, luke only: root, who
+  # applies the formula, would be locked out before the second run), and
+  # sshd listens on the host's own address (the hosts share the machine's
+  # network; "twin" is the host's name, in its /etc/hosts) instead of every
+  # address.
+  ListenAddress: twin
   matches:
     sftp_chroot:
       type:

@@ -101,6 +101,9 @@ snmp:
     # misc snmpd.conf settings
     settings:
       # agentAddress: 'udp:161,udp6:[::1]:161'
+      # Added for the e2e hosts, which share the machine's network: snmpd
+      # listens on loopback only (without it, on every address).
+      agentAddress: 'udp:127.0.0.1:161'
       sysServices: 72
       master: ['agentx']
     # custom MIB files

@@ -1,0 +1,7 @@
+role: oracle
+nested:
+  a:
+    b: 1
+users:
+  - alice
+  - bob

@@ -1,0 +1,2 @@
+greeting: hello
+# value: {{ salt['grains.get']('ip4_interfaces:eth1')[0] }}

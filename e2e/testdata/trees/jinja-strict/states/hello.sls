@@ -1,0 +1,3 @@
+hello:
+  test.succeed_without_changes:
+    - name: {{ pillar.get('greeting', 'none') }}
