@@ -4,9 +4,11 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net"
+	"net/netip"
 	"regexp"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"brine/provision/wire/funcs"
@@ -227,28 +229,108 @@ func networkConnect(c *call) (any, error) {
 		}
 	}
 	addr := host
-	if net.ParseIP(host) == nil {
+	if _, err := netip.ParseAddr(host); err != nil {
 		addr = sanitizeHost(host)
 	}
-	network := proto
-	switch pyStrOr(c.kw["family"], "") {
-	case "ipv4":
-		network += "4"
-	case "ipv6":
-		network += "6"
-	}
-	ips, err := net.DefaultResolver.LookupIPAddr(c.ctx, addr)
-	if err != nil || len(ips) == 0 {
+	family := pyStrOr(c.kw["family"], "")
+	ip, ok := c.getaddrinfo(addr, family)
+	if !ok {
 		return map[string]any{"result": false, "comment": fmt.Sprintf("Unable to resolve host %s on %s port %s", host, proto, port)}, nil
 	}
-	ip := ips[0].IP.String()
-	d := net.Dialer{Timeout: timeout}
-	conn, err := d.DialContext(c.ctx, network, net.JoinHostPort(ip, port))
-	if err != nil {
+	if err := dialTimeout(ip, port, proto == "udp", timeout); err != nil {
 		return map[string]any{"result": false, "comment": fmt.Sprintf("Unable to connect to %s (%s) on %s port %s", host, ip, proto, port)}, nil
 	}
-	conn.Close()
 	return map[string]any{"result": true, "comment": fmt.Sprintf("Successfully connected to %s (%s) on %s port %s", host, ip, proto, port)}, nil
+}
+
+// getaddrinfo is socket.getaddrinfo's first address for host: an address
+// as it is, a name through the C library's resolver (getent ahosts), as
+// Python's is. (Go's resolver and dialer are not linked into the
+// executor.)
+func (c *call) getaddrinfo(host, family string) (netip.Addr, bool) {
+	if a, err := netip.ParseAddr(host); err == nil {
+		return a, true
+	}
+	db := "ahosts"
+	switch family {
+	case "ipv4":
+		db = "ahostsv4"
+	case "ipv6":
+		db = "ahostsv6"
+	}
+	r := c.command(nil, "", true, "getent", db, host)
+	for _, l := range strings.Split(r.Stdout, "\n") {
+		if f := strings.Fields(l); len(f) > 0 {
+			if a, err := netip.ParseAddr(f[0]); err == nil {
+				return a, true
+			}
+		}
+	}
+	return netip.Addr{}, false
+}
+
+// dialTimeout connects a socket to ip:port within timeout (a UDP
+// "connection" only sets the peer, as Python's connect does).
+func dialTimeout(ip netip.Addr, port string, udp bool, timeout time.Duration) error {
+	p, err := strconv.Atoi(port)
+	if err != nil || p < 0 || p > 65535 {
+		return fmt.Errorf("bad port %q", port)
+	}
+	typ := syscall.SOCK_STREAM
+	if udp {
+		typ = syscall.SOCK_DGRAM
+	}
+	var sa syscall.Sockaddr
+	fam := syscall.AF_INET
+	if ip.Is4() || ip.Is4In6() {
+		sa = &syscall.SockaddrInet4{Port: p, Addr: ip.Unmap().As4()}
+	} else {
+		fam = syscall.AF_INET6
+		sa = &syscall.SockaddrInet6{Port: p, Addr: ip.As16()}
+	}
+	fd, err := syscall.Socket(fam, typ|syscall.SOCK_NONBLOCK|syscall.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return err
+	}
+	defer syscall.Close(fd)
+	if fd >= 1024 {
+		return fmt.Errorf("descriptor %d too high for select", fd)
+	}
+	err = syscall.Connect(fd, sa)
+	if err == nil {
+		return nil
+	}
+	if err != syscall.EINPROGRESS {
+		return err
+	}
+	deadline := time.Now().Add(timeout)
+	for {
+		left := time.Until(deadline)
+		if left <= 0 {
+			return syscall.ETIMEDOUT
+		}
+		var w syscall.FdSet
+		w.Bits[fd/64] |= 1 << (uint(fd) % 64)
+		tv := syscall.NsecToTimeval(left.Nanoseconds())
+		n, err := syscall.Select(fd+1, nil, &w, nil, &tv)
+		if err == syscall.EINTR {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return syscall.ETIMEDOUT
+		}
+		v, err := syscall.GetsockoptInt(fd, syscall.SOL_SOCKET, syscall.SO_ERROR)
+		if err != nil {
+			return err
+		}
+		if v != 0 {
+			return syscall.Errno(v)
+		}
+		return nil
+	}
 }
 
 // ipRoutes is network._ip_route_linux.

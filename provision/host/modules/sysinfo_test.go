@@ -1,6 +1,8 @@
 package modules
 
 import (
+	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -228,5 +230,45 @@ func TestTimezoneLocaleSystem(t *testing.T) {
 	}
 	if !reflect.DeepEqual(ran, []string{"shutdown -r now", "shutdown -h +5"}) {
 		t.Errorf("reboot/shutdown ran %q", ran)
+	}
+}
+
+func TestNetworkConnect(t *testing.T) {
+	env, root := fileEnv(t)
+	exeT(t, root, "/usr/bin/getent")
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+	// closed port: refused
+	want := map[string]any{"result": false, "comment": fmt.Sprintf("Unable to connect to 127.0.0.1 (127.0.0.1) on tcp port %d", port)}
+	if v := callT(t, env, "network.connect", []any{"127.0.0.1", port}, nil); !reflect.DeepEqual(v, want) {
+		t.Errorf("closed port: %#v", v)
+	}
+	ln, err = net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+	if err != nil {
+		t.Skip(err)
+	}
+	defer ln.Close()
+	want = map[string]any{"result": true, "comment": fmt.Sprintf("Successfully connected to 127.0.0.1 (127.0.0.1) on tcp port %d", port)}
+	if v := callT(t, env, "network.connect", []any{"127.0.0.1", port}, nil); !reflect.DeepEqual(v, want) {
+		t.Errorf("open port: %#v", v)
+	}
+	// a name: the C library's resolver (getent ahosts)
+	fakeOf(env).Handler = func(c state.Cmd, _ string) (state.CmdResult, bool) {
+		if argvLine(c) == "getent ahosts db.example" {
+			return state.CmdResult{Stdout: "127.0.0.1       STREAM db.example\n127.0.0.1       DGRAM\n"}, true
+		}
+		return state.CmdResult{Retcode: 2}, true
+	}
+	want = map[string]any{"result": true, "comment": fmt.Sprintf("Successfully connected to db.example (127.0.0.1) on tcp port %d", port)}
+	if v := callT(t, env, "network.connect", []any{"db.example", port}, nil); !reflect.DeepEqual(v, want) {
+		t.Errorf("by name: %#v", v)
+	}
+	want = map[string]any{"result": false, "comment": fmt.Sprintf("Unable to resolve host nowhere.example on tcp port %d", port)}
+	if v := callT(t, env, "network.connect", []any{"nowhere.example", port}, nil); !reflect.DeepEqual(v, want) {
+		t.Errorf("unresolved: %#v", v)
 	}
 }
