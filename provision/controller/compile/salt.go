@@ -266,7 +266,7 @@ func (r *run) callModule(fun string, args []any, kw map[string]any, pillar bool)
 		return deepCopy(v), nil
 	}
 	var v any
-	f, _ := funcs.New().Get(fun)
+	f, _ := funcs.Lookup(fun)
 	switch {
 	case pillar || f != nil && f.Local:
 		// pillar renders on the controller, as Salt's master does; a

@@ -32,6 +32,7 @@ import (
 	"net"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"brine/provision/host/state"
@@ -105,7 +106,18 @@ type call struct {
 }
 
 // table lists the implementations, built on each use (no package state).
+// table is every function's implementation, built once.
 func table() map[string]fn {
+	tableOnce.Do(func() { tableMap = buildTable() })
+	return tableMap
+}
+
+var (
+	tableOnce sync.Once
+	tableMap  map[string]fn
+)
+
+func buildTable() map[string]fn {
 	t := map[string]fn{}
 	for _, part := range []map[string]fn{testFuncs(), grainsFuncs(), saltutilFuncs(), pkgFuncs(), serviceFuncs(), fileEditFuncs(), fileMoreFuncs(), cpFuncs(), userFuncs(), networkMoreFuncs(), gitFuncs(), hostsFuncs(), sysinfoFuncs(), statusFuncs(), timeLocaleFuncs(), cronFuncs(), sshFuncs(), archiveFuncs(), fileFuncs(), cmdFuncs(), systemFuncs(), networkFuncs()} {
 		for k, v := range part {
@@ -130,7 +142,7 @@ func Has(fun string) bool {
 // its answer within one compile (never true for cmd.*, which may change the
 // host and whose output may change from call to call).
 func Pure(fun string) bool {
-	f, ok := funcs.New().Get(fun)
+	f, ok := funcs.Lookup(fun)
 	return ok && f.Pure
 }
 
@@ -155,7 +167,7 @@ func Call(ctx context.Context, env *Env, fun string, args []any, kwargs map[stri
 // given (for Python's messages; nil: sorted).
 func Run(ctx context.Context, env *Env, fun string, args []any, kwargs map[string]any, order []string) Result {
 	impl, ok := table()[fun]
-	spec, inCatalog := funcs.New().Get(fun)
+	spec, inCatalog := funcs.Lookup(fun)
 	if !ok || !inCatalog {
 		return Result{Err: NotAvailable(fun)}
 	}

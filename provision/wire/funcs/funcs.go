@@ -19,6 +19,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 
 	"brine/provision/lib/fnmatch"
 )
@@ -121,6 +122,13 @@ func (f *Func) Param(name string) (Param, bool) {
 // Catalog maps "mod.fun" to its function. Build one per use (Catalog() or
 // Documented()); it is never global.
 type Catalog map[string]*Func
+
+// shared is the catalog Lookup reads, parsed once.
+var shared = sync.OnceValue(New)
+
+// Lookup finds fun in the catalog without docs, parsed once per process
+// (the Func is shared: read it, do not change it).
+func Lookup(fun string) (*Func, bool) { return shared().Get(fun) }
 
 // New parses the signature table into a catalog, without docs: what the
 // executor links.
