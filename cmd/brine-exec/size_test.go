@@ -11,6 +11,7 @@ import (
 
 	"brine/provision/controller/executorbin"
 	"brine/provision/host/state/builtin"
+	"brine/provision/wire/funcs"
 )
 
 // The executor has no network client: remote sources are downloaded on the
@@ -84,6 +85,14 @@ func TestExecutorSize(t *testing.T) {
 			if f.Doc != "" && bytes.Contains(raw, []byte(f.Doc)) {
 				t.Errorf("brine-exec carries the doc of %s.%s; declare docs in the module's Doc(), not its Spec()", mod, fun)
 			}
+		}
+	}
+	// Likewise the execution functions' docs (sys.doc, the README): the
+	// executor binds calls against the signatures only (funcs.New).
+	docs, _ := funcs.Documented()
+	for name, f := range docs {
+		if len(f.Doc) > 20 && bytes.Contains(raw, []byte(f.Doc)) {
+			t.Errorf("brine-exec carries the doc of %s; docs live in provision/wire/funcs/docs.go, read only by Documented", name)
 		}
 	}
 	n, how := gzipSize(t, bin, raw)

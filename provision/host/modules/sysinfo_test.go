@@ -221,6 +221,27 @@ func TestTimezoneLocaleSystem(t *testing.T) {
 		t.Errorf("get_system_time %v", v)
 	}
 	callErr(t, env, "system.get_system_date", nil, map[string]any{"utc_offset": "5"}, "Invalid timezone offset: 5")
+	// gen_locale as Salt's on Debian: SUPPORTED searched for
+	// "en_US.UTF-8 UTF-8" (the codeset as charmap), /etc/locale.gen
+	// uncommented, locale-gen run
+	env.Grains["os"] = "Debian"
+	callErr(t, env, "locale.gen_locale", []any{"en_US.UTF-8"}, nil, "File not found: /usr/share/i18n/SUPPORTED")
+	writeT(t, root, "/usr/share/i18n/SUPPORTED", "de_DE.UTF-8 UTF-8\nen_US.UTF-8 UTF-8\n")
+	writeT(t, root, "/etc/locale.gen", "# en_US.UTF-8 UTF-8\n")
+	exeT(t, root, "/usr/sbin/locale-gen")
+	fake.Reset()
+	if v := callT(t, env, "locale.gen_locale", []any{"en_US.UTF-8"}, nil); v != true {
+		t.Errorf("gen_locale %v", v)
+	}
+	if s := readT(t, root, "/etc/locale.gen"); s != "en_US.UTF-8 UTF-8\n" {
+		t.Errorf("locale.gen %q", s)
+	}
+	if l := argvLine(fake.Cmds[len(fake.Cmds)-1]); l != "locale-gen en_US.UTF-8 UTF-8" {
+		t.Errorf("gen_locale ran %q", l)
+	}
+	if v := callT(t, env, "locale.gen_locale", []any{"xx_YY.UTF-8"}, nil); v != false {
+		t.Errorf("gen_locale unknown %v", v)
+	}
 	fake.Reset()
 	callT(t, env, "system.reboot", nil, nil)
 	callT(t, env, "system.shutdown", []any{"+5"}, nil)

@@ -329,32 +329,119 @@ func normalizeLocale(loc string) string {
 	return name + "." + strings.ReplaceAll(strings.ToLower(cs), "-", "") + mod
 }
 
-// genLocale is localemod.gen_locale for Debian: the locale checked in
-// /usr/share/i18n/SUPPORTED, enabled in /etc/locale.gen, then locale-gen.
+// splitLocale is salt.utils.locales.split_locale.
+func splitLocale(loc string) map[string]string {
+	split := func(s, sep string) (string, string) {
+		a, b, _ := strings.Cut(s, sep)
+		return a, b
+	}
+	c := map[string]string{}
+	w := ""
+	w, c["charmap"] = split(loc, " ")
+	w, c["modifier"] = split(w, "@")
+	w, c["codeset"] = split(w, ".")
+	c["language"], c["territory"] = split(w, "_")
+	return c
+}
+
+// joinLocale is salt.utils.locales.join_locale.
+func joinLocale(c map[string]string) string {
+	loc := c["language"]
+	if c["territory"] != "" {
+		loc += "_" + c["territory"]
+	}
+	if c["codeset"] != "" {
+		loc += "." + c["codeset"]
+	}
+	if c["modifier"] != "" {
+		loc += "@" + c["modifier"]
+	}
+	if c["charmap"] != "" {
+		loc += " " + c["charmap"]
+	}
+	return loc
+}
+
+// genLocale is localemod.gen_locale: the locale looked up in
+// /usr/share/i18n/SUPPORTED (Debian) or /usr/share/i18n/locales, enabled
+// in /etc/locale.gen, then locale-gen (or localedef). The locale is put
+// into the patterns unescaped, as Salt does.
 func genLocale(c *call) (any, error) {
 	loc := c.str("locale")
-	lang, rest, _ := strings.Cut(loc, "_")
-	terr, cs, _ := strings.Cut(rest, ".")
-	if cs == "" {
-		// split_locale gives no charmap: the codeset stands in
-		loc = lang + "_" + terr
+	osName, _ := c.env.Grains["os"].(string)
+	fam, _ := c.env.Grains["os_family"].(string)
+	onDebian, onUbuntu, onGentoo, onSuse := osName == "Debian", osName == "Ubuntu", fam == "Gentoo", fam == "Suse"
+	if fam == "Solaris" {
+		avail, err := c.salt("locale.list_avail", nil, nil)
+		if err != nil {
+			return nil, err
+		}
+		l, _ := avail.([]any)
+		return slicesHas(stringList(l), loc), nil
 	}
-	valid, err := c.salt("file.search", []any{"/usr/share/i18n/SUPPORTED", "^" + loc + "$"}, map[string]any{"flags": 8})
-	if err != nil || !truthy(valid) {
+	info := splitLocale(loc)
+	searchStr := info["language"] + "_" + info["territory"]
+	if info["charmap"] == "" && !onUbuntu {
+		info["charmap"] = info["codeset"]
+		loc = joinLocale(info)
+	}
+	var valid bool
+	if onDebian || onGentoo {
+		v, err := c.salt("file.search", []any{"/usr/share/i18n/SUPPORTED", "^" + loc + "$"}, map[string]any{"flags": 8})
+		if err != nil {
+			return nil, err
+		}
+		valid = truthy(v)
+	} else {
+		search := "/usr/share/i18n/locales"
+		if onSuse {
+			search = "/usr/share/locale"
+		}
+		ents, err := os.ReadDir(c.host(search))
+		if err != nil {
+			return nil, funcs.Raise("CommandExecutionError", "Locale \"%s\" is not available.", loc)
+		}
+		for _, e := range ents {
+			if e.Name() == searchStr {
+				valid = true
+			}
+		}
+	}
+	if !valid {
 		return false, nil
 	}
 	if _, err := os.Stat(c.host("/etc/locale.gen")); err == nil {
-		if _, err := c.salt("file.replace", []any{"/etc/locale.gen", `^\s*#\s*` + regexp.QuoteMeta(loc) + `\s*$`, loc + "\n"},
+		if _, err := c.salt("file.replace", []any{"/etc/locale.gen", `^\s*#\s*` + loc + `\s*$`, loc + "\n"},
 			map[string]any{"append_if_not_found": true}); err != nil {
+			return nil, err
+		}
+	} else if onUbuntu {
+		f := "/var/lib/locales/supported.d/" + info["language"]
+		if _, err := c.salt("file.touch", []any{f}, nil); err != nil {
+			return nil, err
+		}
+		if _, err := c.salt("file.replace", []any{f, loc, loc}, map[string]any{"append_if_not_found": true}); err != nil {
 			return nil, err
 		}
 	}
 	var cmd []any
 	switch {
 	case c.whichPath("locale-gen") != "":
-		cmd = []any{"locale-gen", loc}
+		cmd = []any{"locale-gen"}
+		if onGentoo {
+			cmd = append(cmd, "--generate")
+		}
+		if onUbuntu {
+			cmd = append(cmd, normalizeLocale(loc))
+		} else {
+			cmd = append(cmd, loc)
+		}
 	case c.whichPath("localedef") != "":
-		cmd = []any{"localedef", "--force", "-i", lang + "_" + terr, "-f", cs, lang + "_" + terr + "." + cs, "--quiet"}
+		v := "--quiet"
+		if truthy(c.kw["verbose"]) {
+			v = "--verbose"
+		}
+		cmd = []any{"localedef", "--force", "-i", searchStr, "-f", info["codeset"], searchStr + "." + info["codeset"], v}
 	default:
 		return nil, funcs.Raise("CommandExecutionError", "Command \"locale-gen\" or \"localedef\" was not found on this system.")
 	}
