@@ -353,7 +353,12 @@ func (c *call) ipRoutes() ([]map[string]any, error) {
 			ret = append(ret, map[string]any{"addr_family": "inet", "destination": "0.0.0.0", "gateway": f[2], "netmask": "0.0.0.0", "flags": "UG", "interface": iface})
 			continue
 		}
-		n, _ := convertCIDRMap(f[0])
+		n, err := convertCIDRMap(f[0])
+		if err != nil {
+			// ipaddress.ip_network's error, raised (a line such as the
+			// shell's "ip: command not found" is parsed as Salt does)
+			return nil, funcs.Raise("ValueError", "'%s' does not appear to be an IPv4 or IPv6 network", f[0])
+		}
 		iface := ""
 		if len(f) > 2 && f[1] == "dev" {
 			iface = f[2]

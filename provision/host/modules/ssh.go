@@ -11,6 +11,8 @@ import (
 	"os"
 	"path"
 	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 
 	"brine/provision/host/state"
@@ -54,6 +56,7 @@ func sshFuncTable() map[string]fn {
 		}},
 		"ssh.check_known_host": {run: sshCheckKnownHost},
 		"ssh.rm_known_host":    {run: sshRmKnownHost},
+		"ssh.set_known_host":   {run: sshSetKnownHost},
 		"ssh.hash_known_hosts": {run: func(c *call) (any, error) { return c.sshHashKnownHosts(c.a["user"], c.a["config"]) }},
 	}
 }
@@ -784,4 +787,173 @@ func intOf(v any) int {
 		return n
 	}
 	return -1
+}
+
+// sshSetKnownHost is ssh.set_known_host: the host's key (given, or
+// received with ssh-keyscan and checked against fingerprint) recorded in
+// known_hosts, replacing the host's entries of that key type; the file
+// rewritten through a temp file and a rename.
+func sshSetKnownHost(c *call) (any, error) {
+	if !c.truth("hostname") {
+		return map[string]any{"status": "error", "error": "hostname argument required"}, nil
+	}
+	hostname, user, config, port := c.str("hostname"), c.a["user"], c.a["config"], c.a["port"]
+	key, fingerprint, enc, hashKnown := c.a["key"], c.a["fingerprint"], c.a["enc"], c.a["hash_known_hosts"]
+	ht := c.str("fingerprint_hash_type")
+	if port != nil && !pyEqual(port, 22) && truthy(hashKnown) {
+		return map[string]any{"status": "error", "error": "argument port can not be used in conjunction with argument hash_known_hosts"}, nil
+	}
+	storedV, err := c.sshKnownEntries(user, hostname, config, port, ht)
+	if err != nil {
+		return nil, err
+	}
+	if _, ok := storedV.(map[string]any); ok {
+		return nil, funcs.Raise("TypeError", "string indices must be integers, not 'str'")
+	}
+	stored, _ := storedV.([]any)
+	field := func(l []any, k string) []any {
+		var out []any
+		for _, e := range l {
+			out = append(out, e.(map[string]any)[k])
+		}
+		return out
+	}
+	storedKeys := field(stored, "key")
+	update, check := false, false
+	switch {
+	case len(stored) == 0:
+		update = true
+	case truthy(fingerprint) && !containsValue(field(stored, "fingerprint"), fingerprint):
+		update = true
+	case truthy(key) && !containsValue(storedKeys, key):
+		update = true
+	case key == nil && fingerprint == nil:
+		check = true
+	}
+	if !update && !check {
+		return map[string]any{"status": "exists", "keys": anyListOrEmpty(storedKeys)}, nil
+	}
+	var remote []any
+	if !truthy(key) {
+		v, err := c.sshRecvEntries(hostname, enc, port, hashKnown, c.a["timeout"], ht)
+		if err != nil {
+			return nil, err
+		}
+		remote, _ = v.([]any)
+		if len(remote) == 0 {
+			return map[string]any{"status": "error", "error": "Unable to receive remote host keys"}, nil
+		}
+		if truthy(fingerprint) && !containsValue(field(remote, "fingerprint"), fingerprint) {
+			return map[string]any{"status": "error", "error": "Remote host public keys found but none of their fingerprints match the one you have provided"}, nil
+		}
+		if check {
+			for _, k := range field(remote, "key") {
+				// Salt's loop variable is the function's key: once the
+				// loop ends, key is the last remote key
+				key = k
+				if containsValue(storedKeys, k) {
+					return map[string]any{"status": "exists", "keys": anyListOrEmpty(storedKeys)}, nil
+				}
+			}
+		}
+	}
+	full, errDict := c.sshKnownHostsFile(config, user)
+	if errDict != nil {
+		return errDict, nil
+	}
+	var lines []string
+	var origMode os.FileMode
+	if fi, err := os.Stat(c.host(full)); err == nil && fi.Mode().IsRegular() {
+		origMode = fi.Mode().Perm()
+		out, err := c.salt("cmd.run", []any{[]any{"ssh-keygen", "-F", sshHostPort(hostname, port), "-f", full}},
+			map[string]any{"ignore_retcode": true, "python_shell": false})
+		if err != nil {
+			return nil, err
+		}
+		remove := sshMatchedLines(pySplitlines(pyStr(out)), pyStr(enc))
+		b, err := os.ReadFile(c.host(full))
+		if err != nil {
+			return nil, funcs.Raise("CommandExecutionError", "Couldn't remove old entry(ies) from known hosts file: '%s'", pyOSError(err, full))
+		}
+		lines = splitKeep(string(b))
+		slices.Sort(remove)
+		for i := len(remove) - 1; i >= 0; i-- {
+			if n := remove[i]; n >= 1 && n <= len(lines) {
+				lines = append(lines[:n-1], lines[n:]...)
+			}
+		}
+	}
+	if truthy(key) {
+		remote = []any{map[string]any{"hostname": hostname, "enc": enc, "key": key}}
+	}
+	for _, e := range remote {
+		m := e.(map[string]any)
+		if truthy(hashKnown) || port == nil || pyEqual(port, 22) || strings.Contains(pyStr(m["hostname"]), ":") {
+			lines = append(lines, pyStr(m["hostname"])+" "+pyStr(m["enc"])+" "+pyStr(m["key"])+"\n")
+		} else {
+			m["port"] = port
+			lines = append(lines, "["+pyStr(m["hostname"])+"]:"+pyStr(port)+" "+pyStr(m["enc"])+" "+pyStr(m["key"])+"\n")
+		}
+	}
+	dir := path.Dir(full)
+	uid, gid := -1, -1
+	if truthy(user) {
+		info := c.userInfoMap(pyStr(user))
+		uid, gid = intOf(info["uid"]), intOf(info["gid"])
+	}
+	if _, err := os.Stat(c.host(dir)); err != nil {
+		if err := os.MkdirAll(c.host(dir), 0o777); err == nil && truthy(user) {
+			os.Chown(c.host(dir), uid, gid)
+			os.Chmod(c.host(dir), 0o700)
+		}
+	}
+	mode := origMode
+	if mode == 0 {
+		mode = 0o600
+	}
+	if os.Geteuid() != 0 || !truthy(user) {
+		uid, gid = -1, -1
+	}
+	if err := state.WriteFile(c.env.stateEnv(), full, []byte(strings.Join(lines, "")), mode, uid, gid); err != nil {
+		return nil, funcs.Raise("CommandExecutionError", "Couldn't append to known hosts file: '%s'", pyOSError(err, full))
+	}
+	if truthy(key) && truthy(hashKnown) {
+		if _, err := c.sshHashKnownHosts(user, full); err != nil {
+			return nil, err
+		}
+	}
+	var old any
+	if len(stored) > 0 {
+		old = stored
+	}
+	return map[string]any{"status": "updated", "old": old, "new": remote}, nil
+}
+
+func anyListOrEmpty(l []any) []any {
+	if l == nil {
+		return []any{}
+	}
+	return l
+}
+
+// sshMatchedLines is ssh._get_matched_host_line_numbers: the line numbers
+// ssh-keygen -F found with the key type enc ("rsa" when none).
+func sshMatchedLines(lines []string, enc string) []int {
+	if enc == "" {
+		enc = "rsa"
+	}
+	var out []int
+	for i := 0; i+1 < len(lines); i += 2 {
+		f := strings.Fields(lines[i])
+		g := strings.Fields(lines[i+1])
+		if len(f) == 0 || len(g) < 2 {
+			continue
+		}
+		n, err := strconv.Atoi(f[len(f)-1])
+		if err != nil || g[len(g)-2] != enc {
+			continue
+		}
+		out = append(out, n)
+	}
+	return out
 }

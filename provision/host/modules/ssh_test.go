@@ -34,6 +34,7 @@ func TestSSHRecorded(t *testing.T) {
 			Message string          `json:"message"`
 			File    *string         `json:"file"`
 			Ran     []string        `json:"ran"`
+			Known   *string         `json:"known_hosts"`
 		} `json:"calls"`
 	}
 	if err := json.Unmarshal(b, &rec); err != nil {
@@ -84,6 +85,11 @@ func TestSSHRecorded(t *testing.T) {
 		}
 		if s.Ran != nil && !reflect.DeepEqual(ran, s.Ran) && !(len(ran) == 0 && len(s.Ran) == 0) {
 			t.Errorf("step %d %s%v: ran %q, Salt ran %q", i, s.Fun, s.Args, ran, s.Ran)
+		}
+		if s.Known != nil {
+			if kh, _ := os.ReadFile(filepath.Join(filepath.Dir(ak), "known_hosts")); string(kh) != *s.Known {
+				t.Errorf("step %d %s%v %v: known_hosts\n%q\nSalt's\n%q", i, s.Fun, s.Args, s.Kwargs, kh, *s.Known)
+			}
 		}
 		content, rerr := os.ReadFile(ak)
 		switch {

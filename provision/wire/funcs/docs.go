@@ -333,6 +333,7 @@ func docs() map[string]string {
 		"ssh.recv_known_host_entries":  "A host's public keys as ssh-keyscan receives them; None when none.",
 		"ssh.check_known_host":         "Whether known_hosts has the host (with that key or fingerprint): add, update, exists.",
 		"ssh.rm_known_host":            "Remove a host's entries from known_hosts (ssh-keygen -R).",
+		"ssh.set_known_host":           "Record a host's key in known_hosts (given, or received with ssh-keyscan and checked against fingerprint).",
 		"ssh.hash_known_hosts":         "Hash the host names of a known_hosts file (ssh-keygen -H).",
 		"archive.tar":                  "Run tar with the options on the archive (sources to pack, dest to unpack into): its output lines.",
 		"archive.gzip":                 "Compress a file with gzip: its output lines.",

@@ -406,6 +406,7 @@ func table() []entry {
 		{"ssh.recv_known_host_entries", "hostname, enc=None, port=None, hash_known_hosts=True, timeout=5, fingerprint_hash_type=None", hp},
 		{"ssh.check_known_host", "user=None, hostname=None, key=None, fingerprint=None, config=None, port=None, fingerprint_hash_type=None", hp},
 		{"ssh.rm_known_host", "user=None, hostname=None, config=None, port=None", h},
+		{"ssh.set_known_host", "user=None, hostname=None, fingerprint=None, key=None, port=None, enc=None, config=None, hash_known_hosts=True, timeout=5, fingerprint_hash_type=None", h},
 		{"ssh.hash_known_hosts", "user=None, config=None", h},
 
 		// salt/modules/archive.py (zip and list are zip_ and list_ in Python)

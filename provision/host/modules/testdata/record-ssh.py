@@ -29,6 +29,7 @@ def cmd_run(cmd, **kw):
     return ""
 
 ssh.__salt__ = {"user.info": info, "user.list_users": lambda: ["carol", "root"], "cmd.run": cmd_run}
+ssh.__salt__["ssh.hash_known_hosts"] = ssh.hash_known_hosts
 ssh.__grains__ = {"kernel": "Linux"}
 ssh.__context__ = {}
 
@@ -36,6 +37,13 @@ K1 = "AAAAC3NzaC1lZDI1NTE5AAAAIBUyMjJ7yunqdP1vCI/EDAl76oaija2wSAacq6U2yNnA"
 K2 = "AAAAC3NzaC1lZDI1NTE5AAAAILCvfoQQTe4iaOl509yqcVITbWtD68hrCi6pJhVC2rjE"
 K3 = "AAAAB3NzaC1yc2EAAAADAQABAAAAgQC7"
 AK = HOME + "/.ssh/authorized_keys"
+
+def known_hosts():
+    try:
+        with open(HOME + "/.ssh/known_hosts") as f:
+            return f.read()
+    except OSError:
+        return None
 
 def content():
     try:
@@ -114,12 +122,20 @@ for fun, args, kwargs in [
     ("rm_known_host", ["carol", "example.org"], {}),
     ("rm_known_host", [None, "example.org"], {"config": "rel"}),
     ("hash_known_hosts", [], {"config": KH + ".none"}),
+    ("set_known_host", ["carol", "other.org"], {"key": K2, "enc": "ssh-ed25519", "hash_known_hosts": False}),
+    ("set_known_host", ["carol", "example.org"], {}),
+    ("set_known_host", ["carol", "example.org"], {"key": K1}),
+    ("set_known_host", ["carol", "example.org"], {"port": 2222}),
+    ("set_known_host", ["carol", "example.org"], {"fingerprint": "aa:bb"}),
+    ("set_known_host", ["carol", "example.org"], {"key": K2, "enc": "ssh-ed25519"}),
+    ("set_known_host", ["carol"], {}),
+    ("set_known_host", ["nobody", "example.org"], {}),
 ]:
     RAN.clear()
     try:
         ret = {"return": getattr(ssh, fun)(*args, **kwargs)}
     except Exception as e:
         ret = {"raised": type(e).__name__, "message": str(e)}
-    ret.update({"fun": "ssh." + fun, "args": args, "kwargs": kwargs, "file": content(), "ran": list(RAN)})
+    ret.update({"fun": "ssh." + fun, "args": args, "kwargs": kwargs, "file": content(), "ran": list(RAN), "known_hosts": known_hosts()})
     out.append(ret)
 print(json.dumps({"home": HOME, "calls": out}, indent=1))
