@@ -244,8 +244,9 @@ func compareFunction(id string, rec functionAnswer, got any, code int) []string 
 var unordered = map[string]bool{"file.readdir": true}
 
 // keysOnly are the cases whose dict is compared by its keys: sysctl.show's
-// values are the kernel's live counters.
-var keysOnly = map[string]bool{"sysctl.show": true}
+// values are the kernel's live counters, service.show's the unit's
+// timestamps, ids and dependency lists in systemd's (hash) order.
+var keysOnly = map[string]bool{"sysctl.show": true, "service.show": true}
 
 // shapeOnly are the cases whose answer is compared by its shape (keys and
 // value types): live measures of the host (status.*, the clock, disk

@@ -25,9 +25,21 @@ var forbidden = []string{"net/http", "crypto/tls", "crypto/x509", "net/url", "ve
 // provision/lib/fnmatch.
 var controllerOnly = []string{"brine/provision/controller/compile", "brine/provision/controller/compile/jinja", "brine/inventory/match"}
 
-// maxGzipped is the executor's size budget (issue 10): linux/amd64, built as
+// maxGzipped is the executor's size budget: linux/amd64, built as
 // provision/controller/executorbin builds it (executorbin.BuildFlags), gzip -9.
-const maxGzipped = 2_000_000
+//
+// Issue 10 set it at 2,000,000 (the executor was 1,989,432 bytes). Issue 14
+// put Salt's execution modules in it (provision/host/modules: 320
+// host functions of test, grains, cmd, pkg, service, file, cp, user, group,
+// network, status, disk, system, timezone, locale, sysctl, cron, hosts,
+// ssh, mount, archive, git, saltutil, ported from Salt 3007.1), which run
+// on the host and cannot be moved to the controller: the executor measured
+// 2,287,330 bytes with them, after taking Go's resolver and dialer out
+// (network.connect resolves through the C library as Python does; 120 KB)
+// and keeping the functions' docs out (funcs.Documented). The budget is
+// that plus about 60 KB of room: 2,350,000 (each host downloads it once
+// per version).
+const maxGzipped = 2_350_000
 
 func goTool(t *testing.T) string {
 	t.Helper()
