@@ -6,8 +6,6 @@ import (
 	"io"
 	"sort"
 
-	"gopkg.in/yaml.v3"
-
 	"brine/provision/controller/result"
 	"brine/provision/lib/pyfmt"
 	"brine/provision/lib/termtext"
@@ -86,42 +84,4 @@ func encodeJSON(w io.Writer, v any) error {
 	e.SetEscapeHTML(false)
 	e.SetIndent("", "    ")
 	return e.Encode(v)
-}
-
-// encodeYAML writes v as a block-style YAML document.
-func encodeYAML(w io.Writer, v any) error {
-	e := yaml.NewEncoder(w)
-	e.SetIndent(2)
-	if err := e.Encode(yamlable(v)); err != nil {
-		return err
-	}
-	return e.Close()
-}
-
-// yamlable converts json.Number into int64 or float64 so YAML prints
-// numbers, not strings.
-func yamlable(v any) any {
-	switch t := v.(type) {
-	case json.Number:
-		if i, err := t.Int64(); err == nil {
-			return i
-		}
-		if f, err := t.Float64(); err == nil {
-			return f
-		}
-		return t.String()
-	case []any:
-		out := make([]any, len(t))
-		for i, e := range t {
-			out[i] = yamlable(e)
-		}
-		return out
-	case map[string]any:
-		out := make(map[string]any, len(t))
-		for k, e := range t {
-			out[k] = yamlable(e)
-		}
-		return out
-	}
-	return v
 }

@@ -203,7 +203,8 @@ func TestYAMLStaticParsesBack(t *testing.T) {
 	if web3["retcode"] != 255 || web3["stderr"] != "connection refused" {
 		t.Errorf("yaml unreachable = %#v", web3)
 	}
-	if !strings.Contains(got, "web2:\n  test_|-a_|-a_|-nop:\n    __id__: \"\"\n") {
+	// block style, two-space indent, PyYAML's quotes
+	if !strings.Contains(got, "web2:\n  test_|-a_|-a_|-nop:\n    __id__: ''\n") {
 		t.Errorf("yaml not block style with two-space indent:\n%s", got)
 	}
 }
