@@ -38,7 +38,10 @@ import (
 //
 //   - a Python traceback is compared by its last line ("Exception: boom");
 //
-//   - file.stats's times and inode (when the set-up ran), compared by type;
+//   - the e2e run's directory in paths (/tmp/brine-e2e-N/);
+//
+//   - file.stats's times and inode (when the set-up ran), and a state
+//     result's start_time and duration, compared by type;
 //
 //   - the context cmdmod prints when a command cannot start ("with the
 //     context '{... the environment ...}', reason:");
@@ -325,6 +328,8 @@ func sortedList(v any) any {
 // (the process's whole environment: ports, PWD...).
 var runContextRe = regexp.MustCompile(`with the context '\{.*?\}', reason: `)
 
+var e2eDirRe = regexp.MustCompile(`/tmp/brine-e2e-\d+/`)
+
 // variesMark stands for a value not compared.
 const variesMark = "<varies>"
 
@@ -343,7 +348,9 @@ func normalize(v any, path string, varies []string) any {
 			switch {
 			case k == "pid" || k == "__pub_pid" || k == "__pub_jid",
 				// file.stats: when the set-up ran, and where the file landed
-				(k == "atime" || k == "mtime" || k == "ctime" || k == "inode") && t["target"] != nil:
+				(k == "atime" || k == "mtime" || k == "ctime" || k == "inode") && t["target"] != nil,
+				// a state's result: when it ran and for how long
+				(k == "start_time" || k == "duration") && t["__run_num__"] != nil:
 				out[k] = fmt.Sprintf("<%T>", x)
 			case k == "stdout" && strings.Contains(fmt.Sprint(t["stderr"]), "Passed invalid arguments"):
 				out[k] = variesMark
@@ -366,6 +373,9 @@ func normalize(v any, path string, varies []string) any {
 			out[i] = normalize(x, fmt.Sprintf("%s/%d", path, i), varies)
 		}
 		return out
+	case string:
+		// the e2e run's own directory (a host's overlay in mount.active)
+		return e2eDirRe.ReplaceAllString(t, "/tmp/brine-e2e-N/")
 	case float64:
 		if t != float64(int64(t)) && t < 1 && t > 0 {
 			return "<seconds>" // a timing (test.fib)

@@ -3,7 +3,9 @@ package adhoc
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"regexp"
 	"sort"
 	"strings"
 
@@ -89,6 +91,31 @@ func highText(id, modFun string, args map[string]any) (string, error) {
 	return string(b), err
 }
 
+// pseudoSLS matches the compile's message for an unknown state function
+// in the text state.single, state.low or state.template_str compiled.
+var pseudoSLS = regexp.MustCompile(`^State '([^']+)' was not found in SLS '__(?:single|low|main)__'`)
+
+// noSLS gives the states of state.single, state.low and
+// state.template_str no SLS, as Salt's chunks have none: their results
+// say "__sls__": null, and an unknown state function is Salt's "Specified
+// state 'mod.fun' was not found" (salt/state.py verify_data).
+func noSLS(res *compile.Result, err error) (*compile.Result, error) {
+	var ce *compile.Errors
+	if errors.As(err, &ce) {
+		for i, m := range ce.Msgs {
+			if sm := pseudoSLS.FindStringSubmatch(m); sm != nil {
+				ce.Msgs[i] = fmt.Sprintf("Specified state '%s' was not found", sm[1])
+			}
+		}
+	}
+	if res != nil {
+		for _, ch := range res.Low {
+			ch["__sls__"] = ""
+		}
+	}
+	return res, err
+}
+
 // Compile compiles a call that RunsStates for the host.
 func (c *Call) Compile(ctx context.Context, comp *compile.Compiler, h compile.Host) (*compile.Result, error) {
 	v := c.Bound.Values
@@ -106,7 +133,7 @@ func (c *Call) Compile(ctx context.Context, comp *compile.Compiler, h compile.Ho
 		if err != nil {
 			return nil, err
 		}
-		return comp.Text(ctx, h, c.saltenv(), "__single__", text, false)
+		return noSLS(comp.Text(ctx, h, c.saltenv(), "__single__", text, false))
 	case "state.low":
 		low, ok := v["data"].(map[string]any)
 		if !ok {
@@ -126,9 +153,9 @@ func (c *Call) Compile(ctx context.Context, comp *compile.Compiler, h compile.Ho
 		if err != nil {
 			return nil, err
 		}
-		return comp.Text(ctx, h, c.saltenv(), "__low__", text, false)
+		return noSLS(comp.Text(ctx, h, c.saltenv(), "__low__", text, false))
 	case "state.template_str":
-		return comp.Text(ctx, h, c.saltenv(), "__main__", pyfmt.Str(v["tem"]), true)
+		return noSLS(comp.Text(ctx, h, c.saltenv(), "__main__", pyfmt.Str(v["tem"]), true))
 	case "state.sls_id":
 		id, names := pyfmt.Str(v["id_"]), mods(v["mods"])
 		res, err := comp.SLS(ctx, h, c.saltenv(), names)

@@ -165,11 +165,11 @@ func readdir(c *call) (any, error) {
 func readlink(c *call) (any, error) {
 	p := expandVars(c.expandUser(c.str("path")))
 	if !strings.HasPrefix(p, "/") {
-		return nil, fmt.Errorf("Path to link must be absolute: %s", p)
+		return nil, funcs.Raise("SaltInvocationError", "Path to link must be absolute: %s", p)
 	}
 	hp := c.host(p)
 	if fi, err := os.Lstat(hp); err != nil || fi.Mode()&fs.ModeSymlink == 0 {
-		return nil, fmt.Errorf("A valid link was not specified: %s", p)
+		return nil, funcs.Raise("SaltInvocationError", "A valid link was not specified: %s", p)
 	}
 	if c.truth("canonicalize") {
 		// os.path.realpath never fails: it resolves what it can
@@ -312,13 +312,13 @@ func reFlags(v any) (int, error) {
 	case []any:
 		list = t
 	default:
-		return 0, fmt.Errorf(`Invalid re flags: "%s", must be given either as a single flag string, a list of strings, as an integer, or as an re flag`, pyStr(v))
+		return 0, funcs.Raise("CommandExecutionError", `Invalid re flags: "%s", must be given either as a single flag string, a list of strings, as an integer, or as an re flag`, pyStr(v))
 	}
 	out := 0
 	for _, f := range list {
 		n, ok := names[strings.ToUpper(pyStr(f))]
 		if !ok {
-			return 0, fmt.Errorf("Invalid re flag given: %s", pyStr(f))
+			return 0, funcs.Raise("CommandExecutionError", "Invalid re flag given: %s", pyStr(f))
 		}
 		out |= n
 	}
@@ -341,12 +341,12 @@ func search(c *call) (any, error) {
 			if c.truth("ignore_if_missing") {
 				return false, nil
 			}
-			return nil, fmt.Errorf("File not found: %s", c.unroot(hp))
+			return nil, funcs.Raise("SaltInvocationError", "File not found: %s", c.unroot(hp))
 		}
-		return nil, fmt.Errorf("Unable to open file '%s'. Exception: %v", p, err)
+		return nil, funcs.Raise("CommandExecutionError", "Unable to open file '%s'. Exception: %v", p, pyOSError(err, p))
 	}
 	if !isText(b) {
-		return nil, fmt.Errorf("Cannot perform string replacements on a binary file: %s", c.unroot(hp))
+		return nil, funcs.Raise("SaltInvocationError", "Cannot perform string replacements on a binary file: %s", c.unroot(hp))
 	}
 	re, err := pyRegexp(c.str("pattern"), flags)
 	if err != nil {

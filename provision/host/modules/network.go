@@ -15,6 +15,8 @@ import (
 	"brine/provision/host/state/hostcmd"
 	"brine/provision/lib/fnmatch"
 	"brine/provision/wire/spec"
+
+	"brine/provision/wire/funcs"
 )
 
 // networkFuncs are the network.* readers formulas use (salt/modules/network.py
@@ -488,7 +490,7 @@ func (c *call) inSubnet(cidr string, addrs []string) (any, error) {
 func parseAddr(s string) (netip.Addr, error) {
 	a, err := netip.ParseAddr(s)
 	if err != nil {
-		return a, fmt.Errorf("'%s' does not appear to be an IPv4 or IPv6 address", s)
+		return a, funcs.Raise("ValueError", "'%s' does not appear to be an IPv4 or IPv6 address", s)
 	}
 	return a.Unmap(), nil
 }
@@ -509,7 +511,7 @@ func calcNet(ip string, netmask any) (any, error) {
 		if m := net.ParseIP(bits).To4(); m != nil && a.Is4() {
 			n, _ = net.IPMask(m).Size()
 		} else if n, err = strconv.Atoi(bits); err != nil || n < 0 || n > a.BitLen() {
-			return nil, fmt.Errorf("'%s' does not appear to be an IPv4 or IPv6 network", ip)
+			return nil, funcs.Raise("ValueError", "'%s' does not appear to be an IPv4 or IPv6 network", ip)
 		}
 	}
 	p, err := a.Prefix(n)

@@ -12,6 +12,7 @@ import "brine/provision/wire/funcs"
 func saltutilFuncs() map[string]fn {
 	empty := func(*call) (any, error) { return []any{}, nil }
 	yes := func(*call) (any, error) { return true, nil }
+	no := func(*call) (any, error) { return false, nil }
 	return map[string]fn{
 		"saltutil.sync_all": {run: func(*call) (any, error) {
 			out := map[string]any{}
@@ -25,8 +26,10 @@ func saltutilFuncs() map[string]fn {
 		"saltutil.sync_grains":     {run: empty},
 		"saltutil.sync_modules":    {run: empty},
 		"saltutil.sync_states":     {run: empty},
-		"saltutil.refresh_pillar":  {run: yes},
-		"saltutil.refresh_modules": {run: yes},
+		// Salt fires a refresh event; with no master (salt-ssh) there is
+		// none to fire and it answers False, as recorded
+		"saltutil.refresh_pillar":  {run: no},
+		"saltutil.refresh_modules": {run: no},
 		"saltutil.clear_cache":     {run: yes},
 		"saltutil.refresh_grains": {run: func(c *call) (any, error) {
 			rest := map[string]any{}
