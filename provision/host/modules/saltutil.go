@@ -23,9 +23,9 @@ func saltutilFuncs() map[string]fn {
 			}
 			return out, nil
 		}},
-		"saltutil.sync_grains":     {run: empty},
-		"saltutil.sync_modules":    {run: empty},
-		"saltutil.sync_states":     {run: empty},
+		"saltutil.sync_grains":  {run: empty},
+		"saltutil.sync_modules": {run: empty},
+		"saltutil.sync_states":  {run: empty},
 		// Salt fires a refresh event; with no master (salt-ssh) there is
 		// none to fire and it answers False, as recorded
 		"saltutil.refresh_pillar":  {run: no},
