@@ -395,7 +395,22 @@ func (c *Compiler) SLS(ctx context.Context, h Host, saltenv string, names []stri
 				if err := ctx.Err(); err != nil {
 					return nil, err
 				}
-				r.renderTop(saltenv, s)
+				// as Salt's render_highstate: a name (or glob) that no SLS
+				// of the saltenv matches is "No matching sls found"
+				matches := []string{s}
+				if strings.ContainsAny(s, "*?[") {
+					matches = matchSLS(c.listSLS(saltenv), s)
+				}
+				if len(matches) == 0 {
+					r.errorf("No matching sls found for '%s' in env '%s'", s, saltenv)
+				}
+				for _, m := range matches {
+					if _, _, _, ok := c.slsFile(c.tree.FileRoots[saltenv], m); !ok {
+						r.errorf("No matching sls found for '%s' in env '%s'", s, saltenv)
+						continue
+					}
+					r.renderTop(saltenv, m)
+				}
 			}
 		}
 	}
