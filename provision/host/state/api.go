@@ -68,7 +68,7 @@ func (r Registry) Lookup(mod, fun string) (Func, bool) {
 
 // Cmd is a command to run on the host.
 type Cmd struct {
-	// Shell command line, run with Shell -c (default /bin/sh).
+	// Shell command line, run with Shell -c (default DefaultShell).
 	Line  string
 	Shell string
 	// Argv, when set, is run directly instead of Line.
