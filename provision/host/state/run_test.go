@@ -74,7 +74,12 @@ func TestRunDryRunThenReal(t *testing.T) {
 		if r.Result == nil || !*r.Result {
 			t.Errorf("%s failed: %s", tag, r.Comment)
 		}
-		if !reflect.DeepEqual(p.Changes, r.Changes) {
+		if nf, ok := p.Changes["newfile"]; ok {
+			// Salt predicts a new file as {"newfile": NAME}
+			if nf != r.Name || r.Changes["diff"] != "New file" {
+				t.Errorf("%s: predicted %v, real %v", tag, p.Changes, r.Changes)
+			}
+		} else if !reflect.DeepEqual(p.Changes, r.Changes) {
 			t.Errorf("%s: predicted %v, real %v", tag, p.Changes, r.Changes)
 		}
 		if len(p.Changes) > 0 && p.Result != nil && p.ID != "reload" { // test.mod_watch returns True, as in Salt
