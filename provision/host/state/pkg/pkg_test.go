@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"sort"
 	"strings"
 	"testing"
@@ -244,11 +245,11 @@ func TestAptRefreshWhenListsEmpty(t *testing.T) {
 	if got := fx.Lines()[0]; got != "DEBIAN_FRONTEND=noninteractive apt-get update -q" {
 		t.Errorf("first command %q", got)
 	}
-	// explicit refresh with lists present
+	// explicit refresh with lists present: before the install
 	env2, _, fx2 := newApt(t, true)
 	run(env2, "installed", lowstate.Chunk{"name": "tree", "refresh": true})
-	if got := fx2.Lines()[0]; got != "DEBIAN_FRONTEND=noninteractive apt-get update -q" {
-		t.Errorf("refresh: first command %q", got)
+	if got := strings.Join(fx2.Lines(), "\n"); !regexp.MustCompile(`(?s)apt-get update -q\n.*apt-get install`).MatchString(got) {
+		t.Errorf("refresh: commands\n%s", got)
 	}
 	env3, _, fx3 := newApt(t, true)
 	run(env3, "installed", lowstate.Chunk{"name": "tree"})
@@ -583,5 +584,67 @@ func TestPackageListOncePerRun(t *testing.T) {
 	}
 	if got := fx.Lines(); len(got) != 0 {
 		t.Errorf("the list read after the install must be reused: %q", got)
+	}
+}
+
+// TestAptRefreshOncePerRun: Salt's rtag. The first pkg.installed or
+// pkg.latest of a run asks for a refresh, which the first state that
+// installs something makes, once; refresh: False never refreshes,
+// refresh: True always; a dry run never; a refresh made elsewhere (a
+// pkgrepo, pkg.refresh_db) answers the run's.
+func TestAptRefreshOncePerRun(t *testing.T) {
+	count := func(fx *hostcmd.Fake) int {
+		n := 0
+		for _, l := range fx.Lines() {
+			if strings.Contains(l, "apt-get update") {
+				n++
+			}
+		}
+		return n
+	}
+	env, _, fx := newApt(t, true)
+	env.Memo = &state.Memo{}
+	run(env, "installed", lowstate.Chunk{"name": "bash"}) // nothing to install: no refresh yet
+	if n := count(fx); n != 0 {
+		t.Errorf("installed package: %d refreshes", n)
+	}
+	run(env, "installed", lowstate.Chunk{"name": "tree"})
+	run(env, "installed", lowstate.Chunk{"name": "curl"})
+	if n := count(fx); n != 1 {
+		t.Errorf("two installs: %d refreshes, want 1\n%s", n, strings.Join(fx.Lines(), "\n"))
+	}
+	run(env, "installed", lowstate.Chunk{"name": "libcurl4", "refresh": true, "reinstall": true})
+	run(env, "latest", lowstate.Chunk{"name": "bash", "refresh": true})
+	if n := count(fx); n != 2 {
+		t.Errorf("refresh: True: %d refreshes, want 2", n)
+	}
+
+	env, _, fx = newApt(t, true)
+	env.Memo = &state.Memo{}
+	run(env, "installed", lowstate.Chunk{"name": "tree", "refresh": false})
+	if n := count(fx); n != 0 {
+		t.Errorf("refresh: False: %d refreshes", n)
+	}
+	run(env, "latest", lowstate.Chunk{"name": "bash"})
+	if n := count(fx); n != 1 {
+		t.Errorf("pkg.latest after refresh: False: %d refreshes, want 1", n)
+	}
+
+	env, _, fx = newApt(t, true)
+	env.Memo = &state.Memo{}
+	env.Test = true
+	run(env, "installed", lowstate.Chunk{"name": "tree"})
+	run(env, "latest", lowstate.Chunk{"name": "bash"})
+	if n := count(fx); n != 0 {
+		t.Errorf("test mode: %d refreshes", n)
+	}
+
+	env, _, fx = newApt(t, true)
+	env.Memo = &state.Memo{}
+	state.PkgModInit(env)
+	state.PkgRefreshed(env) // a pkgrepo refreshed
+	run(env, "installed", lowstate.Chunk{"name": "tree"})
+	if n := count(fx); n != 0 {
+		t.Errorf("after another refresh: %d refreshes", n)
 	}
 }
