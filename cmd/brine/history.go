@@ -481,7 +481,7 @@ func listJob(c *cli.Context, args []string, stdout, stderr io.Writer) error {
 		if h.Unreachable && rc == 0 {
 			rc = 255
 		}
-		result[h.ID] = map[string]any{"return": report.Data(h.HostReturn), "retcode": rc, "success": report.Succeeded(h.HostReturn)}
+		result[h.ID] = map[string]any{"return": report.Data(h.HostReturn), "retcode": rc, "success": h.Succeeded()}
 	}
 	v["Result"] = result
 	return printRunnerDoc(c, stdout, []report.HostReturn{{ID: job.JID, Fun: "jobs.list_job", Return: v}})
