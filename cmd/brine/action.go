@@ -161,12 +161,10 @@ func action(c *cli.Context, stdin io.Reader, stdout, stderr io.Writer) error {
 	fleet.attach(runner, hosts, failed)
 	rec := startJob(ctx, c, cfg, fn, job, tgt, args, hosts, failed, rosterIDs, res, out, stderr)
 	err = out.finish(ctx, stderr, func(p report.Printer) []report.HostReturn {
-		runner.Events = fleet.events(func(ev dispatch.Event) {
-			if ev.Kind == dispatch.HostFinished {
-				rec.finished(*ev.Result)
-				if !out.static {
-					p.Host(*ev.Result)
-				}
+		runner.Observer = fleet.observer(func(r report.HostReturn) {
+			rec.finished(r)
+			if !out.static {
+				p.Host(r)
 			}
 		})
 		for _, h := range failed {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"time"
 
 	"github.com/urfave/cli/v2"
 	"golang.org/x/term"
@@ -132,25 +133,34 @@ func (v *fleetView) attach(runner *dispatch.Runner, hosts []*roster.Host, failed
 	}
 }
 
-// events feeds the meter and passes each event on to next (which prints a
-// finished host's output), clearing the status line around it when stdout
-// shares its terminal.
-func (v *fleetView) events(next func(dispatch.Event)) func(dispatch.Event) {
-	if v.meter == nil {
-		return next
+// observer is the runner's observer: it feeds the meter and passes each
+// finished host on to finished (which prints its output), clearing the
+// status line around it when stdout shares its terminal.
+func (v *fleetView) observer(finished func(report.HostReturn)) dispatch.Observer {
+	return fleetObserver{v: v, finished: finished}
+}
+
+type fleetObserver struct {
+	v        *fleetView
+	finished func(report.HostReturn)
+}
+
+func (o fleetObserver) Started(id string, t time.Time) {
+	if o.v.meter != nil {
+		o.v.meter.Started(id, t)
 	}
-	return func(ev dispatch.Event) {
-		switch ev.Kind {
-		case dispatch.HostStarted:
-			v.meter.Started(ev.ID, ev.Time)
-		case dispatch.HostFinished:
-			v.meter.Finished(*ev.Result)
-		}
-		if v.sameTTY && ev.Kind == dispatch.HostFinished {
-			v.meter.Above(func() { next(ev) })
-		} else {
-			next(ev)
-		}
+}
+
+func (o fleetObserver) Finished(r report.HostReturn) {
+	if o.v.meter == nil {
+		o.finished(r)
+		return
+	}
+	o.v.meter.Finished(r)
+	if o.v.sameTTY {
+		o.v.meter.Above(func() { o.finished(r) })
+	} else {
+		o.finished(r)
 	}
 }
 
