@@ -17,6 +17,7 @@ import (
 	"brine/provision/controller/connect"
 	"brine/provision/controller/dispatch"
 	"brine/provision/controller/executorbin"
+	"brine/provision/controller/keydeploy"
 	"brine/provision/controller/report"
 )
 
@@ -107,7 +108,7 @@ func action(c *cli.Context, stdin io.Reader, stdout, stderr io.Writer) error {
 	var hosts []*roster.Host
 	var failed []report.HostReturn
 	var rosterIDs []string
-	var res *resolver
+	var res *connect.Resolver
 	if local {
 		// This machine, through the same runner, scripts and executor as a
 		// remote host; grains are collected fresh each time, as salt-call's.
@@ -133,10 +134,11 @@ func action(c *cli.Context, stdin io.Reader, stdout, stderr io.Writer) error {
 		if res, err = newResolver(c, stderr); err != nil {
 			return err
 		}
-		res.dialer.Keepalive = seconds(c.Float64("keepalive"))
-		res.dialer.MaxHandshakes = c.Int("max-handshakes")
-		targets := &connTargets{res: res, m: map[string]connect.Target{}}
-		runner.Connector = sshConnector(c, res, dispatch.SSH{Dialer: res.dialer, Target: targets.get}, fleet.Stderr())
+		runner.Connector = dispatch.SSH{Dialer: res.Dialer(), Target: res.Target}
+		if c.Bool("key-deploy") {
+			runner.Connector = &keydeploy.Connector{Dialer: res.Dialer(), Target: res.Target, Keyring: res.Dialer().Keyring,
+				Own: ownKey, Comment: "brine:" + controllerName(), Log: fleet.Stderr()}
+		}
 		if hosts, failed, err = targetHosts(ctx, pt, fun, r, runner, stderr); err != nil {
 			return err
 		}
@@ -179,6 +181,34 @@ func action(c *cli.Context, stdin io.Reader, stdout, stderr io.Writer) error {
 	})
 	rec.finish(ctx, out.all, job.Secrets, err)
 	return err
+}
+
+// ownKey is brine's own key file (--key-deploy's), offered when it exists
+// ("" without a config directory: no own key).
+var ownKey, _ = keydeploy.OwnKeyFile()
+
+// newResolver reads the connection flags.
+func newResolver(c *cli.Context, stderr io.Writer) (*connect.Resolver, error) {
+	policy, err := connect.ParsePolicy(c.String("host-key-policy"))
+	if err != nil {
+		return nil, usageError{err}
+	}
+	if c.Bool("ignore-host-keys") {
+		policy = connect.Ignore
+	}
+	r, err := connect.NewResolver(connect.Defaults{
+		KnownHostsFile: c.String("known-hosts"), Policy: policy, SSHConfig: c.String("ssh-config"),
+		Password: c.String("passwd"), Askpass: c.Bool("askpass"), Keys: c.StringSlice("priv"), Passphrase: c.String("priv-passwd"),
+		Agent: !c.Bool("no-agent"), User: c.String("user"), Timeout: seconds(c.Float64("timeout")),
+		Sudo: c.Bool("sudo"), SudoUser: c.String("sudo-user"),
+		Keepalive: seconds(c.Float64("keepalive")), MaxHandshakes: c.Int("max-handshakes"), Own: ownKey,
+		Prompt: terminalPrompt(stderr),
+		Warn: func(id, msg string) { fmt.Fprintf(stderr, "brine: warning: host %q: %s\n", id, msg) },
+	})
+	if err != nil {
+		return nil, usageError{err}
+	}
+	return r, nil
 }
 
 // seconds turns a flag's seconds into a duration.

@@ -17,6 +17,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"brine/inventory/roster"
+	"brine/provision/controller/connect"
 	"brine/provision/controller/dispatch"
 	"brine/provision/controller/history"
 	"brine/provision/controller/report"
@@ -323,7 +324,7 @@ func beginRecord(ctx context.Context, c *cli.Context, cfg *config, info runInfo,
 // the job (printing its jid) and fills in what a static json document
 // carries (jid, roster positions). rosterIDs are every roster id in order.
 func startJob(ctx context.Context, c *cli.Context, cfg *config, fn function, job dispatch.Job, target string, args []string,
-	hosts []*roster.Host, failed []report.HostReturn, rosterIDs []string, res *resolver, out *output, stderr io.Writer) *recorder {
+	hosts []*roster.Host, failed []report.HostReturn, rosterIDs []string, res *connect.Resolver, out *output, stderr io.Writer) *recorder {
 	pos, kw := splitKwargs(args)
 	if fn.kind == rawFun {
 		pos, kw = args, map[string]any{}
@@ -689,10 +690,10 @@ func readDocument(c *cli.Context, name string) (*report.Document, error) {
 // secretsOf lists the secret values a run knows at its start: passwords
 // and passphrases (flags and roster) and the values at secret pillar paths
 // in a pillar= argument.
-func secretsOf(c *cli.Context, cfg *config, res *resolver, hosts []*roster.Host, kw map[string]any) []string {
+func secretsOf(c *cli.Context, cfg *config, res *connect.Resolver, hosts []*roster.Host, kw map[string]any) []string {
 	s := []string{c.String("passwd"), c.String("priv-passwd")}
 	if res != nil {
-		s = append(s, res.password, res.passphrase)
+		s = append(s, res.Secrets()...)
 	}
 	for _, h := range hosts {
 		s = append(s, h.Passwd, h.PrivPasswd)

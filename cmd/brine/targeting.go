@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"sync"
 
 	"github.com/urfave/cli/v2"
 
@@ -94,25 +93,6 @@ func loadRoster(c *cli.Context, cfg *config, stderr io.Writer) (*roster.Roster, 
 		groups[name] = []string{"L@" + strings.Join(ids, ",")}
 	}
 	return r, groups, nil
-}
-
-// connTargets resolves each host's connection settings once, on first use
-// (the runner asks from many goroutines).
-type connTargets struct {
-	res *resolver
-	mu  sync.Mutex
-	m   map[string]connect.Target
-}
-
-func (t *connTargets) get(h *roster.Host) connect.Target {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	ct, ok := t.m[h.ID]
-	if !ok {
-		ct = t.res.resolve(h)
-		t.m[h.ID] = ct
-	}
-	return ct
 }
 
 // grainSource gives targeting the cached grains and asks hosts for theirs
