@@ -203,7 +203,7 @@ func newResolver(c *cli.Context, stderr io.Writer) (*connect.Resolver, error) {
 		Sudo: c.Bool("sudo"), SudoUser: c.String("sudo-user"),
 		Keepalive: seconds(c.Float64("keepalive")), MaxHandshakes: c.Int("max-handshakes"), Own: ownKey,
 		Prompt: terminalPrompt(stderr),
-		Warn: func(id, msg string) { fmt.Fprintf(stderr, "brine: warning: host %q: %s\n", id, msg) },
+		Warn:   func(id, msg string) { fmt.Fprintf(stderr, "brine: warning: host %q: %s\n", id, msg) },
 	})
 	if err != nil {
 		return nil, usageError{err}
