@@ -164,13 +164,13 @@ func action(c *cli.Context, stdin io.Reader, stdout, stderr io.Writer) error {
 	rec := startJob(ctx, c, cfg, fn, job, tgt, args, hosts, failed, rosterIDs, res, out, stderr)
 	err = out.finish(ctx, stderr, func(p report.Printer) []report.HostReturn {
 		runner.Observer = fleet.observer(func(r report.HostReturn) {
-			rec.finished(r)
+			rec.Finished(r)
 			if !out.static {
 				p.Host(r)
 			}
 		})
 		for _, h := range failed {
-			rec.finished(h)
+			rec.Finished(h)
 			if !out.static {
 				p.Host(h)
 			}
@@ -179,7 +179,7 @@ func action(c *cli.Context, stdin io.Reader, stdout, stderr io.Writer) error {
 		defer fleet.stop()
 		return append(failed, runner.Run(ctx, hosts, job)...)
 	})
-	rec.finish(ctx, out.all, job.Secrets, err)
+	rec.Finish(ctx, out.all, job.Secrets, exitStatus(err))
 	return err
 }
 

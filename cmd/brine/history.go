@@ -8,7 +8,6 @@ import (
 	"io"
 	"os"
 	"os/user"
-	"path"
 	"sort"
 	"strconv"
 	"strings"
@@ -27,10 +26,6 @@ import (
 // defaultKeepJobs is how many jobs the history keeps unless brine.yaml's
 // keep_jobs says otherwise.
 const defaultKeepJobs = 1000
-
-// historyWriteTimeout bounds recording a job's end, which runs even after
-// Ctrl-C has cancelled the run's context.
-const historyWriteTimeout = 30 * time.Second
 
 // historyFlags are the flags of the job history, the selections made from
 // it and the output file.
@@ -246,29 +241,11 @@ func dropProvisioned(ids []string, done map[string]bool) []string {
 
 // resolveJID checks a JID argument; "last" is the latest job.
 func resolveJID(ctx context.Context, db *history.DB, jid string) (string, error) {
-	if jid == "last" {
-		j, err := db.Latest(ctx)
-		if errors.Is(err, history.ErrNotFound) {
-			return "", usagef("the job history %s is empty: no last job", db.Path())
-		}
-		return j, err
+	jid, err := history.ResolveJID(ctx, db, jid)
+	if errors.Is(err, history.ErrNotFound) || errors.Is(err, history.ErrBadJID) {
+		return "", usageError{err}
 	}
-	if _, ok := history.ParseJID(jid); !ok {
-		return "", usagef("%q is not a job id: want 20 digits (YYYYmmddHHMMSSffffff) or last; see brine jobs.list_jobs", jid)
-	}
-	return jid, nil
-}
-
-// recorder records one run in the job history. Its methods do nothing
-// when the history could not be opened: history never stops a run.
-type recorder struct {
-	db      *history.DB
-	job     history.Job
-	index   map[string]int
-	seq     map[string]int
-	secrets []string
-	keep    history.Keep
-	stderr  io.Writer
+	return jid, err
 }
 
 // runInfo is what the run knows at its start.
@@ -290,33 +267,19 @@ type runInfo struct {
 
 // beginRecord gives the run its jid, prints it on stderr and records the
 // start of the job.
-func beginRecord(ctx context.Context, c *cli.Context, cfg *config, info runInfo, stderr io.Writer) *recorder {
-	rec := &recorder{index: info.index, seq: map[string]int{}, secrets: info.secrets, stderr: stderr}
-	rec.job = history.Job{
+func beginRecord(ctx context.Context, c *cli.Context, cfg *config, info runInfo, stderr io.Writer) *history.Recorder {
+	job := history.Job{
 		Start: time.Now(), User: jobUser(), Target: info.target, TargetType: targetType(c),
-		Fun: info.fun, TreeHash: info.treeHash, Provisions: info.provisions,
+		Fun: info.fun, TreeHash: info.treeHash, Provisions: info.provisions, Args: info.args,
 	}
-	rec.job.Args = rec.mask(info.args)
 	for _, h := range info.failed {
-		rec.job.Hosts = append(rec.job.Hosts, h.ID)
+		job.Hosts = append(job.Hosts, h.ID)
 	}
 	for _, h := range info.hosts {
-		rec.job.Hosts = append(rec.job.Hosts, h.ID)
+		job.Hosts = append(job.Hosts, h.ID)
 	}
-	rec.keep = keepOf(cfg)
-	var err error
-	rec.db, err = openHistory(ctx, c)
-	if err == nil {
-		if err = rec.db.Begin(ctx, &rec.job); err != nil {
-			rec.db.Close()
-			rec.db = nil
-		}
-	}
-	if err != nil {
-		rec.job.JID = history.NewJID(rec.job.Start)
-		fmt.Fprintf(stderr, "brine: warning: job history: %v: this run is not recorded\n", err)
-	}
-	fmt.Fprintf(stderr, "brine: jid %s\n", rec.job.JID)
+	rec := history.Record(ctx, history.Path(cacheDirOf(c)), job, info.index, info.secrets, keepOf(cfg), stderr)
+	fmt.Fprintf(stderr, "brine: jid %s\n", rec.JID())
 	return rec
 }
 
@@ -324,7 +287,7 @@ func beginRecord(ctx context.Context, c *cli.Context, cfg *config, info runInfo,
 // the job (printing its jid) and fills in what a static json document
 // carries (jid, roster positions). rosterIDs are every roster id in order.
 func startJob(ctx context.Context, c *cli.Context, cfg *config, fn function, job dispatch.Job, target string, args []string,
-	hosts []*roster.Host, failed []report.HostReturn, rosterIDs []string, res *connect.Resolver, out *output, stderr io.Writer) *recorder {
+	hosts []*roster.Host, failed []report.HostReturn, rosterIDs []string, res *connect.Resolver, out *output, stderr io.Writer) *history.Recorder {
 	pos, kw := splitKwargs(args)
 	if fn.kind == rawFun {
 		pos, kw = args, map[string]any{}
@@ -342,60 +305,8 @@ func startJob(ctx context.Context, c *cli.Context, cfg *config, fn function, job
 		provisions: fn.kind == stateFun && provisions(fn.name, pos, job.Test),
 		secrets:    secretsOf(c, cfg, res, hosts, kw),
 	}, stderr)
-	out.meta.JID, out.meta.Index = rec.jid(), index
+	out.meta.JID, out.meta.Index = rec.JID(), index
 	return rec
-}
-
-// jid is the run's job id.
-func (r *recorder) jid() string { return r.job.JID }
-
-// finished notes the order hosts finish in (the runner calls it
-// serialised).
-func (r *recorder) finished(h report.HostReturn) {
-	if _, ok := r.seq[h.ID]; !ok {
-		r.seq[h.ID] = len(r.seq)
-	}
-}
-
-// mask redacts the run's secret values in args.
-func (r *recorder) mask(args []string) []string {
-	red := result.Redact(report.HostReturn{Return: append([]string{}, args...)}, r.secrets)
-	out, _ := red.Return.([]string)
-	return out
-}
-
-// finish records every host's result and the end of the job, masking
-// the secrets found during the run (each host's secret pillar), then
-// prunes the history.
-func (r *recorder) finish(ctx context.Context, all []report.HostReturn, hostSecrets func(string) []string, runErr error) {
-	if r.db == nil {
-		return
-	}
-	defer r.db.Close()
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), historyWriteTimeout)
-	defer cancel()
-	if hostSecrets != nil {
-		for _, h := range r.job.Hosts {
-			r.secrets = append(r.secrets, hostSecrets(h)...)
-		}
-	}
-	r.job.Args = r.mask(r.job.Args)
-	r.job.End, r.job.ExitCode = time.Now(), exitStatus(runErr)
-	hosts := make([]history.Host, len(all))
-	for i, h := range all {
-		seq, ok := r.seq[h.ID]
-		if !ok {
-			seq = -1
-		}
-		hosts[i] = history.Host{HostReturn: result.Redact(h, r.secrets), Index: r.index[h.ID], Seq: seq}
-	}
-	if err := r.db.Finish(ctx, &r.job, hosts); err != nil {
-		fmt.Fprintf(r.stderr, "brine: warning: job history: %v: job %s is recorded without its results\n", err, r.job.JID)
-		return
-	}
-	if _, err := r.db.Prune(ctx, r.keep, time.Now()); err != nil {
-		fmt.Fprintf(r.stderr, "brine: warning: job history: prune: %v\n", err)
-	}
 }
 
 // listJobs is jobs.list_jobs: {jid: {Function, Arguments, Target,
@@ -430,19 +341,13 @@ func listJobs(c *cli.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer db.Close()
-	jobs, err := db.Jobs(c.Context)
+	jobs, err := history.ListJobs(c.Context, db, history.Filter{Functions: match["search_function"], Targets: match["search_target"], Limit: limit})
 	if err != nil {
 		return err
 	}
 	var rows []report.HostReturn
 	for _, j := range jobs {
-		if !globAny(match["search_function"], j.Fun) || !globAny(match["search_target"], j.Target) {
-			continue
-		}
-		rows = append(rows, report.HostReturn{ID: j.JID, Fun: "jobs.list_jobs", Return: jobLoad(j)})
-	}
-	if limit > 0 && len(rows) > limit {
-		rows = rows[len(rows)-limit:]
+		rows = append(rows, report.HostReturn{ID: j.JID, Fun: "jobs.list_jobs", Return: j.Load()})
 	}
 	return printRunnerDoc(c, stdout, rows)
 }
@@ -470,37 +375,8 @@ func listJob(c *cli.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	v := jobLoad(*job)
-	minions := make([]any, len(job.Hosts))
-	for i, h := range job.Hosts {
-		minions[i] = h
-	}
-	v["jid"], v["Minions"], v["TreeHash"] = job.JID, minions, job.TreeHash
-	result := map[string]any{}
-	for _, h := range hosts {
-		rc := h.Retcode
-		if h.Unreachable && rc == 0 {
-			rc = 255
-		}
-		result[h.ID] = map[string]any{"return": report.Data(h.HostReturn), "retcode": rc, "success": h.Succeeded()}
-	}
-	v["Result"] = result
+	v := history.Detail(job, hosts, report.Data)
 	return printRunnerDoc(c, stdout, []report.HostReturn{{ID: job.JID, Fun: "jobs.list_job", Return: v}})
-}
-
-// jobLoad is Salt's format_jid_instance of a job, plus EndTime once it
-// ended.
-func jobLoad(j history.Job) map[string]any {
-	args := make([]any, len(j.Args))
-	for i, a := range j.Args {
-		args[i] = a
-	}
-	v := map[string]any{"Function": j.Fun, "Arguments": args, "Target": j.Target,
-		"Target-type": j.TargetType, "User": j.User, "StartTime": history.StartTime(j.JID)}
-	if !j.End.IsZero() {
-		v["EndTime"] = j.End.UTC().Format("2006, Jan 02 15:04:05.000000")
-	}
-	return v
 }
 
 // printRunnerDoc prints a runner's return as one document (as Salt
@@ -535,19 +411,6 @@ func splitInput(s string) []string {
 	return out
 }
 
-// globAny is true when there are no patterns or one matches s (fnmatch).
-func globAny(patterns []string, s string) bool {
-	if len(patterns) == 0 {
-		return true
-	}
-	for _, p := range patterns {
-		if ok, _ := path.Match(p, s); ok {
-			return true
-		}
-	}
-	return false
-}
-
 // lookupJID is jobs.lookup_jid: the stored job printed as its run printed
 // it, in any outputter. Its exit code is the run's (0, 20, or 130 when it
 // was interrupted); for a run that never ended (killed), 20 when a host
@@ -566,60 +429,42 @@ func lookupJID(c *cli.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	job, hosts, err := db.Lookup(ctx, jid)
+	rp, err := history.Lookup(ctx, db, jid)
 	if errors.Is(err, history.ErrNotFound) {
-		return usagef("job %s is not in the history %s (see brine jobs.list_jobs)", jid, db.Path())
+		return usageError{err}
 	}
 	if err != nil {
 		return err
 	}
+	job := rp.Job
 	out, err := newOutput(c, job.Fun, stdout)
 	if err != nil {
 		return err
 	}
-	out.meta.JID = job.JID
-	out.meta.Index = map[string]int{}
-	all := make([]report.HostReturn, len(hosts))
-	var streamed []history.Host
-	got := map[string]bool{}
-	for i, h := range hosts {
-		all[i] = h.HostReturn
-		out.meta.Index[h.ID] = h.Index
-		got[h.ID] = true
-		if h.Seq >= 0 {
-			streamed = append(streamed, h)
-		}
-	}
-	sort.SliceStable(streamed, func(i, j int) bool { return streamed[i].Seq < streamed[j].Seq })
-	var missing []string
-	for _, id := range job.Hosts {
-		if !got[id] {
-			missing = append(missing, id)
-		}
-	}
-	if job.End.IsZero() {
+	out.meta.JID, out.meta.Index = job.JID, rp.Index
+	if !rp.Ended() {
 		fmt.Fprintf(stderr, "brine: job %s has no end: it was killed, or is still running\n", jid)
 	}
-	if len(missing) > 0 {
-		fmt.Fprintf(stderr, "brine: job %s: %d targeted hosts have no result: %s\n", jid, len(missing), strings.Join(missing, ", "))
+	if len(rp.Missing) > 0 {
+		fmt.Fprintf(stderr, "brine: job %s: %d targeted hosts have no result: %s\n", jid, len(rp.Missing), strings.Join(rp.Missing, ", "))
 	}
 	err = out.finish(ctx, stderr, func(p report.Printer) []report.HostReturn {
 		if !out.static {
-			for _, h := range streamed {
-				p.Host(h.HostReturn)
+			for _, h := range rp.Streamed {
+				p.Host(h)
 			}
 		}
-		return all
+		return rp.All
 	})
 	var code exitCode
 	switch {
 	case err != nil && !errors.As(err, &code):
 		return err // printing failed
-	case !job.End.IsZero() && job.ExitCode != exitOK:
+	case rp.Ended() && job.ExitCode != exitOK:
 		return exitCode(job.ExitCode)
-	case !job.End.IsZero():
+	case rp.Ended():
 		return nil
-	case len(missing) > 0:
+	case len(rp.Missing) > 0:
 		return exitCode(exitFailure)
 	}
 	return err
@@ -629,11 +474,8 @@ func lookupJID(c *cli.Context, args []string, stdout, stderr io.Writer) error {
 // runs over one roster (shards) as one result, in roster order, with one
 // fleet recap and the aggregate exit code.
 func mergeJobs(c *cli.Context, files []string, stdout, stderr io.Writer) error {
-	var all []report.HostReturn
-	index := map[string]int{}
-	from := map[string]string{}
-	fun, funFile := "", ""
-	for _, f := range files {
+	docs := make([]*report.Document, len(files))
+	for i, f := range files {
 		doc, err := readDocument(c, f)
 		if err != nil {
 			return usagef("jobs.merge: %s: %v", f, err)
@@ -641,36 +483,24 @@ func mergeJobs(c *cli.Context, files []string, stdout, stderr io.Writer) error {
 		if !doc.Complete {
 			fmt.Fprintf(stderr, "brine: warning: jobs.merge: %s has no brine metadata (not from brine --out json --static?): durations are unknown and retcodes inferred\n", f)
 		}
-		for _, h := range doc.Hosts {
-			if prev, dup := from[h.ID]; dup {
-				return usagef("jobs.merge: host %s is in both %s and %s: merge the outputs of disjoint runs (shards)", h.ID, prev, f)
-			}
-			from[h.ID] = f
-			if h.Fun != "" {
-				if fun != "" && h.Fun != fun {
-					return usagef("jobs.merge: %s ran %s but %s ran %s: merge runs of one function", funFile, fun, f, h.Fun)
-				}
-				fun, funFile = h.Fun, f
-			}
-			if i, ok := doc.Index[h.ID]; ok {
-				index[h.ID] = i
-			}
-			all = append(all, h)
-		}
+		docs[i] = doc
 	}
-	report.SortByIndex(all, index)
+	merged, fun, err := report.Merge(docs, files)
+	if err != nil {
+		return usagef("jobs.merge: %v", err)
+	}
 	out, err := newOutput(c, fun, stdout)
 	if err != nil {
 		return err
 	}
-	out.meta.Index = index
+	out.meta.Index = merged.Index
 	return out.finish(c.Context, stderr, func(p report.Printer) []report.HostReturn {
 		if !out.static {
-			for _, h := range all {
+			for _, h := range merged.Hosts {
 				p.Host(h)
 			}
 		}
-		return all
+		return merged.Hosts
 	})
 }
 

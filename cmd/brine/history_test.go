@@ -62,12 +62,6 @@ func TestKeepOf(t *testing.T) {
 	}
 }
 
-func TestGlobAny(t *testing.T) {
-	if !globAny(nil, "x") || !globAny(splitInput("test.*, state.apply"), "state.apply") || globAny(splitInput("test.*"), "state.apply") {
-		t.Error("globAny")
-	}
-}
-
 func TestOutFileReplacesOnlyWhenComplete(t *testing.T) {
 	dir := t.TempDir()
 	p := filepath.Join(dir, "out.txt")
