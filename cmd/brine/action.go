@@ -60,8 +60,8 @@ func action(c *cli.Context, stdin io.Reader, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	out.around = view.around
-	o.Log, o.Prompt = view.Stderr(), terminalPrompt
+	out.around = view.Around
+	o.Log, o.Prompt = view.Writer(), terminalPrompt
 	outcome, err := run.Run(c.Context, o, view, out)
 	if err != nil {
 		return err

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strconv"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -49,28 +48,9 @@ func openHistory(c *cli.Context) (*history.DB, error) {
 // EndTime once the job has ended (Salt's list_job key).
 func listJobs(c *cli.Context, args []string, stdout, stderr io.Writer) error {
 	pos, kw := run.SplitArgs(args)
-	if len(pos) > 0 {
-		return usagef("jobs.list_jobs takes no positional arguments (got %q): filter with search_function=GLOB or search_target=GLOB", pos[0])
-	}
-	f := history.Filter{Limit: c.Int("limit")}
-	for k, v := range kw {
-		switch k {
-		case "search_function":
-			f.Functions = splitInput(fmt.Sprint(v))
-		case "search_target":
-			f.Targets = splitInput(fmt.Sprint(v))
-		case "limit":
-			n, err := strconv.Atoi(fmt.Sprint(v))
-			if err != nil || n < 0 {
-				return usagef("limit=%v: want a number of jobs", v)
-			}
-			f.Limit = n
-		default:
-			return usagef("jobs.list_jobs: unknown argument %s= (use search_function=, search_target= or --limit)", k)
-		}
-	}
-	if f.Limit < 0 {
-		return usagef("--limit %d: want a number of jobs", f.Limit)
+	f, err := history.ParseFilter(pos, kw, c.Int("limit"))
+	if err != nil {
+		return run.UsageError{Err: err}
 	}
 	db, err := openHistory(c)
 	if err != nil {
@@ -95,24 +75,30 @@ func listJob(c *cli.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) != 1 {
 		return usagef("jobs.list_job takes one JID, e.g. brine jobs.list_job last")
 	}
+	rp, err := lookup(c, args[0])
+	if err != nil {
+		return err
+	}
+	v := history.Detail(rp.Job, rp.All, report.Data)
+	return printRunnerDoc(c, stdout, stderr, []report.HostReturn{{ID: rp.Job.JID, Fun: "jobs.list_job", Return: v}})
+}
+
+// lookup reads the job arg names (a JID, or last) from the history.
+func lookup(c *cli.Context, arg string) (*history.Replay, error) {
 	db, err := openHistory(c)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer db.Close()
-	jid, err := run.ResolveJID(c.Context, db, args[0])
+	jid, err := run.ResolveJID(c.Context, db, arg)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	job, hosts, err := db.Lookup(c.Context, jid)
+	rp, err := history.Lookup(c.Context, db, jid)
 	if errors.Is(err, history.ErrNotFound) {
-		return usagef("job %s is not in the history %s (see brine jobs.list_jobs)", jid, db.Path())
+		return nil, run.UsageError{Err: err}
 	}
-	if err != nil {
-		return err
-	}
-	v := history.Detail(job, hosts, report.Data)
-	return printRunnerDoc(c, stdout, stderr, []report.HostReturn{{ID: job.JID, Fun: "jobs.list_job", Return: v}})
+	return rp, err
 }
 
 // printRunnerDoc prints a runner's return as one document (as Salt
@@ -135,18 +121,6 @@ func printRunnerDoc(c *cli.Context, stdout, stderr io.Writer, rows []report.Host
 	return out.closeFile(p.Finish(rows))
 }
 
-// splitInput is Salt's salt.utils.args.split_input for a string: a comma
-// separated list.
-func splitInput(s string) []string {
-	var out []string
-	for _, p := range strings.Split(s, ",") {
-		if p = strings.TrimSpace(p); p != "" {
-			out = append(out, p)
-		}
-	}
-	return out
-}
-
 // lookupJID is jobs.lookup_jid: the stored job printed as its run printed
 // it, in any outputter. Its exit code is the run's (0, 20, or 130 when it
 // was interrupted); for a run that never ended (killed), 20 when a host
@@ -155,22 +129,11 @@ func lookupJID(c *cli.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) != 1 {
 		return usagef("jobs.lookup_jid takes one JID, e.g. brine jobs.lookup_jid last")
 	}
-	db, err := openHistory(c)
+	rp, err := lookup(c, args[0])
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	jid, err := run.ResolveJID(c.Context, db, args[0])
-	if err != nil {
-		return err
-	}
-	rp, err := history.Lookup(c.Context, db, jid)
-	if errors.Is(err, history.ErrNotFound) {
-		return run.UsageError{Err: err}
-	}
-	if err != nil {
-		return err
-	}
+	jid := rp.Job.JID
 	out, err := newOutput(c, rp.Job.Fun, stdout, stderr)
 	if err != nil {
 		return err

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"path"
 	"sort"
+	"strconv"
+	"strings"
 
 	"brine/provision/controller/result"
 )
@@ -46,6 +48,48 @@ func ResolveJID(ctx context.Context, db *DB, jid string) (string, error) {
 type Filter struct {
 	Functions, Targets []string
 	Limit              int
+}
+
+// ParseFilter reads jobs.list_jobs' arguments as Salt's runner takes them:
+// no positional ones, search_function= and search_target= (comma
+// separated fnmatch patterns) and limit= (over limit, --limit's value).
+func ParseFilter(pos []string, kw map[string]any, limit int) (Filter, error) {
+	if len(pos) > 0 {
+		return Filter{}, fmt.Errorf("jobs.list_jobs takes no positional arguments (got %q): filter with search_function=GLOB or search_target=GLOB", pos[0])
+	}
+	f := Filter{Limit: limit}
+	for k, v := range kw {
+		switch k {
+		case "search_function":
+			f.Functions = splitInput(fmt.Sprint(v))
+		case "search_target":
+			f.Targets = splitInput(fmt.Sprint(v))
+		case "limit":
+			n, err := strconv.Atoi(fmt.Sprint(v))
+			if err != nil || n < 0 {
+				return Filter{}, fmt.Errorf("limit=%v: want a number of jobs", v)
+			}
+			f.Limit = n
+		default:
+			return Filter{}, fmt.Errorf("jobs.list_jobs: unknown argument %s= (use search_function=, search_target= or --limit)", k)
+		}
+	}
+	if f.Limit < 0 {
+		return Filter{}, fmt.Errorf("--limit %d: want a number of jobs", f.Limit)
+	}
+	return f, nil
+}
+
+// splitInput is Salt's salt.utils.args.split_input for a string: a comma
+// separated list.
+func splitInput(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // ListJobs is jobs.list_jobs: the jobs f selects, oldest first.
@@ -99,7 +143,7 @@ func (j Job) Load() map[string]any {
 // jid, Minions (the targeted hosts), TreeHash and Result ({host: {return,
 // retcode, success}}, as Salt's job cache returns it). ret is a host's
 // return as the outputters show it (report.Data).
-func Detail(j *Job, hosts []Host, ret func(result.HostReturn) any) map[string]any {
+func Detail(j *Job, hosts []result.HostReturn, ret func(result.HostReturn) any) map[string]any {
 	v := j.Load()
 	minions := make([]any, len(j.Hosts))
 	for i, h := range j.Hosts {
@@ -112,7 +156,7 @@ func Detail(j *Job, hosts []Host, ret func(result.HostReturn) any) map[string]an
 		if h.Unreachable && rc == 0 {
 			rc = 255
 		}
-		res[h.ID] = map[string]any{"return": ret(h.HostReturn), "retcode": rc, "success": h.Succeeded()}
+		res[h.ID] = map[string]any{"return": ret(h), "retcode": rc, "success": h.Succeeded()}
 	}
 	v["Result"] = res
 	return v

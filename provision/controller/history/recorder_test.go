@@ -73,21 +73,12 @@ func TestRecorderRecordsARun(t *testing.T) {
 	if rp.Index["web3"] != 2 {
 		t.Errorf("index %v", rp.Index)
 	}
-	d := Detail(rp.Job, mustHosts(t, db, jid), func(r result.HostReturn) any { return r.Return })
+	d := Detail(rp.Job, rp.All, func(r result.HostReturn) any { return r.Return })
 	res := d["Result"].(map[string]any)
 	if d["jid"] != jid || d["Function"] != "cmd.run" || res["web1"].(map[string]any)["success"] != true ||
 		res["web2"].(map[string]any)["retcode"] != 1 || d["EndTime"] == nil || len(d["Minions"].([]any)) != 3 {
 		t.Errorf("detail %v", d)
 	}
-}
-
-func mustHosts(t *testing.T, db *DB, jid string) []Host {
-	t.Helper()
-	_, hosts, err := db.Lookup(context.Background(), jid)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return hosts
 }
 
 // A history that cannot be opened never stops the run: the recorder says
@@ -156,5 +147,27 @@ func TestJobArguments(t *testing.T) {
 	load := jobs[0].Load()
 	if load["StartTime"] != "2024, May 01 10:00:02.000000" || load["EndTime"] != nil || load["Target-type"] != "" {
 		t.Errorf("load %v", load)
+	}
+}
+
+func TestParseFilter(t *testing.T) {
+	f, err := ParseFilter(nil, map[string]any{"search_function": "state.*, test.ping", "search_target": "web*", "limit": 3}, 10)
+	if err != nil || !reflect.DeepEqual(f, Filter{Functions: []string{"state.*", "test.ping"}, Targets: []string{"web*"}, Limit: 3}) {
+		t.Errorf("%+v %v", f, err)
+	}
+	for _, c := range []struct {
+		pos   []string
+		kw    map[string]any
+		limit int
+		want  string
+	}{
+		{[]string{"web*"}, nil, 0, "takes no positional arguments"},
+		{nil, map[string]any{"colour": "red"}, 0, "unknown argument colour="},
+		{nil, map[string]any{"limit": "x"}, 0, "limit=x: want a number of jobs"},
+		{nil, nil, -1, "--limit -1: want a number of jobs"},
+	} {
+		if _, err := ParseFilter(c.pos, c.kw, c.limit); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%v %v %d: %v", c.pos, c.kw, c.limit, err)
+		}
 	}
 }
