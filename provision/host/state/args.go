@@ -234,14 +234,6 @@ func Pending(comment string, changes map[string]any) *lowstate.Result {
 	return &lowstate.Result{Result: nil, Comment: comment, Changes: changes}
 }
 
-// ChangedOrPending returns Pending in test mode and Changed otherwise.
-func ChangedOrPending(env *Env, comment string, changes map[string]any) *lowstate.Result {
-	if env != nil && env.Test {
-		return Pending(comment, changes)
-	}
-	return Changed(comment, changes)
-}
-
 // User is one /etc/passwd entry.
 type User struct {
 	Name  string
