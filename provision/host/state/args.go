@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -426,17 +425,6 @@ func MemberGroups(env *Env, user string) []Group {
 			out = append(out, g)
 		}
 	}
-	return out
-}
-
-// SupplementaryGIDs returns the sorted gids of the groups listing user as a
-// member.
-func SupplementaryGIDs(env *Env, user string) []int {
-	var out []int
-	for _, g := range MemberGroups(env, user) {
-		out = append(out, g.GID)
-	}
-	sort.Ints(out)
 	return out
 }
 
