@@ -536,7 +536,6 @@ func mulCheck(a, b int) (int, bool) {
 
 var dictMethods = map[string]bool{"get": true, "items": true, "keys": true, "values": true, "update": true, "setdefault": true, "pop": true, "copy": true, "popitem": true, "clear": true, "iteritems": true, "iterkeys": true, "itervalues": true, "has_key": true}
 var listMethods = map[string]bool{"append": true, "extend": true, "pop": true, "insert": true, "index": true, "count": true, "remove": true, "reverse": true, "sort": true, "copy": true, "clear": true}
-var strMethods = map[string]bool{"split": true, "rsplit": true, "strip": true, "lstrip": true, "rstrip": true, "format": true, "startswith": true, "endswith": true, "replace": true, "lower": true, "upper": true, "join": true, "splitlines": true, "title": true, "capitalize": true, "find": true, "rfind": true, "isdigit": true, "isalpha": true, "isalnum": true, "isspace": true, "islower": true, "isupper": true, "count": true, "index": true, "partition": true, "rpartition": true, "zfill": true, "ljust": true, "rjust": true, "center": true, "swapcase": true, "casefold": true, "isnumeric": true, "isdecimal": true, "encode": true, "decode": true, "removeprefix": true, "removesuffix": true, "expandtabs": true, "istitle": true, "isidentifier": true}
 
 func (r *renderer) getAttr(x any, name string) any {
 	switch v := x.(type) {
@@ -559,7 +558,7 @@ func (r *renderer) getAttr(x any, name string) any {
 			return &boundMethod{recv: v, name: name}
 		}
 	case string:
-		if strMethods[name] {
+		if _, ok := r.env.strMethods[name]; ok {
 			return &boundMethod{recv: v, name: name}
 		}
 	case Getter:
