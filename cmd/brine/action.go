@@ -44,6 +44,8 @@ func action(c *cli.Context, stdin io.Reader, stdout, stderr io.Writer) error {
 		}
 		return usagef("need a TARGET and a FUNCTION, e.g. brine '*' test.ping (see brine --help)")
 	}
+	// run.Run says this too, but only after reading the config: a
+	// mistyped function is the first thing to hear about.
 	if _, ok := run.LookupFunction(fun); !ok && !raw {
 		return run.UnknownFunction(fun)
 	}

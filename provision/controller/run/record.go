@@ -17,12 +17,10 @@ import (
 
 // record starts the job's record in the history (writing to the log why it
 // cannot) and returns the observer that records the rest: the order hosts
-// finish in, and at the end every result and the exit code.
-func (o *Options) record(ctx context.Context, cfg *Config, fn Function, target string, test bool, hosts []string, index map[string]int, secrets []string) *recording {
-	pos, kw := SplitArgs(o.Args)
-	if fn.Kind == RawFun {
-		pos, kw = o.Args, map[string]any{}
-	}
+// finish in, and at the end every result and the exit code. pos and kw are
+// the function's arguments as typed.
+func (o *Options) record(ctx context.Context, cfg *Config, fn Function, target string, test bool, pos []string, kw map[string]any,
+	hosts []string, index map[string]int, secrets []string) *recording {
 	hash, err := o.treeHash(fn, kw)
 	if err != nil {
 		fmt.Fprintf(o.Log, "brine: warning: job history: %v\n", err)

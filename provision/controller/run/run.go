@@ -106,11 +106,13 @@ func Run(ctx context.Context, o Options, observers ...Observer) (Outcome, error)
 			plan.Concurrency = min(plan.Concurrency, n)
 		}
 	}
-	_, kwTyped := SplitArgs(o.Args)
+	// The arguments as typed (buildJob consumed test=, pillar= and
+	// saltenv= from kw).
+	typedPos, typedKw := SplitArgs(o.Args)
 	if fn.Kind == RawFun {
-		kwTyped = map[string]any{}
+		typedPos, typedKw = o.Args, map[string]any{}
 	}
-	rec := o.record(ctx, cfg, fn, sel.target, job.Test, ids, index, o.secrets(cfg, sel.res, sel.hosts, kwTyped))
+	rec := o.record(ctx, cfg, fn, sel.target, job.Test, typedPos, typedKw, ids, index, o.secrets(cfg, sel.res, sel.hosts, typedKw))
 	rec.secrets = job.Secrets
 	fan.obs = append(fan.obs, rec)
 	plan.JID = rec.JID()
