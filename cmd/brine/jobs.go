@@ -34,13 +34,15 @@ func runnerFor(name string) (runner, bool) {
 	return nil, false
 }
 
-// openHistory opens the job history in the cache directory.
+// openHistory opens the job history in the cache directory for reading
+// only: jobs.* work on a database this user cannot write, and change
+// nothing.
 func openHistory(c *cli.Context) (*history.DB, error) {
 	dir := c.String("cache-dir")
 	if dir == "" {
 		dir = dispatch.DefaultCacheDir()
 	}
-	return history.Open(c.Context, history.Path(dir))
+	return history.OpenReadOnly(c.Context, history.Path(dir))
 }
 
 // listJobs is jobs.list_jobs: {jid: {Function, Arguments, Target,

@@ -75,6 +75,14 @@ type Runner struct {
 	// Grace is how long a host has to answer after a stop (interruption or
 	// RunTimeout) before its connection is closed (default 5 s).
 	Grace time.Duration
+	// MaxAnswer bounds what a host may send in one answer (the executor's
+	// stdout, a raw command's stdout), MaxStderr what it may print on
+	// stderr (default connect.DefaultMaxAnswer, 64 MiB, and
+	// connect.DefaultMaxStderr, 1 MiB): past either, that host fails with
+	// "answer too large" and its connection is closed. MaxOutput is the
+	// executor's bound on each command's stdout and stderr (head and tail
+	// kept; default 16 MiB, see wire.Request.MaxOutput).
+	MaxAnswer, MaxStderr, MaxOutput int64
 	// Gate admits hosts (batches, --max-fail); nil admits every host.
 	Gate Gate
 	// Observer, when set, is told each host's start and finish, one call
@@ -93,6 +101,20 @@ func (r *Runner) timeout() time.Duration {
 		return r.Timeout
 	}
 	return 10 * time.Second
+}
+
+func (r *Runner) maxAnswer() int64 {
+	if r.MaxAnswer > 0 {
+		return r.MaxAnswer
+	}
+	return connect.DefaultMaxAnswer
+}
+
+func (r *Runner) maxStderr() int64 {
+	if r.MaxStderr > 0 {
+		return r.MaxStderr
+	}
+	return connect.DefaultMaxStderr
 }
 
 func (r *Runner) grace() time.Duration {

@@ -13,6 +13,10 @@ import (
 // has cancelled the run's context.
 const writeTimeout = 30 * time.Second
 
+// startWait bounds how long a run waits at its start for a job history
+// another process holds busy; then it runs unrecorded, saying so.
+const startWait = 3 * time.Second
+
 // Recorder records one run in the job history: the job at its start, the
 // order hosts finish in, and every host's result at its end, with the
 // run's secrets masked. When the history cannot be opened or written it
@@ -36,7 +40,9 @@ type Recorder struct {
 func Record(ctx context.Context, path string, job Job, index map[string]int, secrets []string, keep Keep, log io.Writer) *Recorder {
 	r := &Recorder{job: job, index: index, seq: map[string]int{}, secrets: secrets, keep: keep, log: log}
 	r.job.Args = r.mask(job.Args)
-	db, err := Open(ctx, path)
+	db, err := OpenWith(ctx, path, Options{Wait: startWait, Waiting: func() {
+		fmt.Fprintf(log, "brine: job history %s is busy (another brine process is writing it): waiting up to %s\n", path, startWait)
+	}})
 	if err == nil {
 		if err = db.Begin(ctx, &r.job); err != nil {
 			db.Close()

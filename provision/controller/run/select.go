@@ -52,9 +52,10 @@ func (o *Options) selectFromHistory(ctx context.Context, hosts []*roster.Host, f
 }
 
 // filterIDs narrows ids (targeted host ids) by FailedFrom and NewHosts:
-// plain list filters over the job history.
+// plain list filters over the job history, opened for reading only (it
+// works on a database this user cannot write, and changes nothing).
 func (o *Options) filterIDs(ctx context.Context, ids []string) ([]string, error) {
-	db, err := history.Open(ctx, history.Path(o.CacheDir))
+	db, err := history.OpenReadOnly(ctx, history.Path(o.CacheDir))
 	if err != nil {
 		return nil, err
 	}
