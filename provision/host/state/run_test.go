@@ -159,3 +159,26 @@ func BenchmarkRun500ManagedWrites(b *testing.B) {
 		}
 	}
 }
+
+// TestPkgRtag: Salt's rtag as the pkg states see it. Nothing is pending
+// before the first pkg.installed/latest of the run (mod_init); then one
+// refresh is, until any refresh of the lists (a pkgrepo's, refresh_db's)
+// answers it; mod_init runs once a run.
+func TestPkgRtag(t *testing.T) {
+	env := &state.Env{Memo: &state.Memo{}}
+	if state.PkgRefreshPending(env) {
+		t.Error("pending before mod_init")
+	}
+	state.PkgModInit(env)
+	if !state.PkgRefreshPending(env) {
+		t.Error("not pending after mod_init")
+	}
+	state.PkgRefreshed(env)
+	state.PkgModInit(env)
+	if state.PkgRefreshPending(env) {
+		t.Error("pending again after a refresh")
+	}
+	if state.PkgRefreshPending(&state.Env{}) {
+		t.Error("pending without a memo")
+	}
+}
