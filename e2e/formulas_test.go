@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"gopkg.in/yaml.v3"
 )
@@ -249,6 +250,11 @@ func TestFormulas(t *testing.T) {
 			continue
 		}
 		t.Run(spec.name, func(t *testing.T) {
+			unlock, err := MachineLock(filepath.Dir(suite.fleet.Base), "formulas", 30*time.Minute)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(unlock)
 			h, err := suite.fleet.AddTwin("formula-"+spec.name, twinName, 41, Images[spec.Kind], t.Logf)
 			t.Cleanup(func() {
 				for _, x := range suite.fleet.Hosts {

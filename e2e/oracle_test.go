@@ -554,6 +554,11 @@ func setupHost(t testing.TB, h *Host, setup string) {
 
 // recordTree records a tree's steps with Salt on one fresh host.
 func recordTree(t *testing.T, spec treeSpec) {
+	unlock, err := MachineLock(filepath.Dir(suite.fleet.Base), "formulas", 30*time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unlock()
 	h, remove := oracleHost(t, spec.Kind, formulaSlot)
 	defer remove()
 	setupHost(t, h, spec.Setup)
