@@ -425,6 +425,24 @@ var oracleTwice = flag.Bool("oracle-twice", false, "record each function case tw
 // session interrupted, or cases added to the table).
 var oracleMissing = flag.Bool("oracle-missing", false, "record only the function cases and trees with no recording yet (TestOracleRecord)")
 
+// oracleVaries: record each function case once more and keep, in its
+// recording, the paths where this answer differs from the recorded one
+// (the recorded answer itself is kept).
+var oracleVaries = flag.Bool("oracle-varies", false, "record each function case again and note in its recording the paths that differ (TestOracleRecord)")
+
+// variesOf lists where two answers to one case differ: paths of the
+// return, "retcode", "stdout".
+func variesOf(a, b saltAnswer) []string {
+	v := diffPaths(a.Return, b.Return, "")
+	if a.Retcode != b.Retcode {
+		v = append(v, "retcode")
+	}
+	if a.Stdout != b.Stdout {
+		v = append(v, "stdout")
+	}
+	return v
+}
+
 // functionRecording is testdata/oracle/functions/<id>.json.
 type functionRecording struct {
 	saltAnswer
@@ -697,15 +715,24 @@ func TestOracleRecord(t *testing.T) {
 					return
 				}
 				rec := functionRecording{saltAnswer: answers[0]}
+				if *oracleVaries {
+					b, err := os.ReadFile(filepath.Join(dir, c.ID+".json"))
+					if err != nil {
+						t.Fatal(err)
+					}
+					var old functionRecording
+					if err := json.Unmarshal(b, &old); err != nil {
+						t.Fatal(err)
+					}
+					again := rec.saltAnswer
+					rec = old
+					rec.Varies = variesOf(old.saltAnswer, again)
+					writeJSON(t, filepath.Join(dir, c.ID+".json"), rec)
+					t.Logf("%s: varies %v", c.ID, rec.Varies)
+					return
+				}
 				if runs == 2 {
-					again := answers[1]
-					rec.Varies = diffPaths(rec.Return, again.Return, "")
-					if rec.Retcode != again.Retcode {
-						rec.Varies = append(rec.Varies, "retcode")
-					}
-					if rec.Stdout != again.Stdout {
-						rec.Varies = append(rec.Varies, "stdout")
-					}
+					rec.Varies = variesOf(rec.saltAnswer, answers[1])
 				}
 				writeJSON(t, filepath.Join(dir, c.ID+".json"), rec)
 				t.Logf("%s: exit %d in %.1fs", c.ID, rec.Retcode, rec.Seconds)
