@@ -144,6 +144,9 @@ type client struct {
 	cache   string
 	key     string        // the private key brine logs in with
 	timeout time.Duration // bound of one brine run
+	// execDir is where brine finds its executors (BRINE_EXEC_DIR): the
+	// e2e build's, unless a test gives it others.
+	execDir string
 }
 
 // newClient makes a fresh controller environment (empty caches).
@@ -154,7 +157,7 @@ func newClient(t testing.TB) *client {
 	}
 	home := t.TempDir()
 	c := &client{t: t, home: home, roster: filepath.Join(home, "roster.yaml"), known: filepath.Join(home, "known_hosts"), cache: filepath.Join(home, "cache"),
-		key: suite.fleet.ClientKey, timeout: 5 * time.Minute}
+		key: suite.fleet.ClientKey, timeout: 5 * time.Minute, execDir: filepath.Dir(suite.bin)}
 	b, err := os.ReadFile(suite.fleet.KnownHosts)
 	if err != nil {
 		t.Fatal(err)
@@ -225,7 +228,7 @@ func (c *client) runMeasured(args ...string) (result, measures) {
 	ctx, cancel := context.WithTimeout(context.Background(), c.timeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, suite.bin, args...)
-	cmd.Env = append(os.Environ(), "HOME="+c.home, "SSH_AUTH_SOCK=", "NO_COLOR=1", "BRINE_EXEC_DIR="+filepath.Dir(suite.bin))
+	cmd.Env = c.env()
 	var so, se bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &so, &se
 	t0, busy0 := time.Now(), machineBusy()
@@ -242,6 +245,11 @@ func (c *client) runMeasured(args ...string) (result, measures) {
 		m.maxRSS = ru.Maxrss * 1024
 	}
 	return r, m
+}
+
+// env is the environment brine runs in.
+func (c *client) env() []string {
+	return append(os.Environ(), "HOME="+c.home, "SSH_AUTH_SOCK=", "NO_COLOR=1", "BRINE_EXEC_DIR="+c.execDir)
 }
 
 // jsonOut parses `--out json --static` output: {host_id: return}, less

@@ -115,39 +115,63 @@ func TestSSHConfig(t *testing.T) {
 
 // TestCorruptExecutorIsReplaced: a cached executor whose bytes no longer
 // match its name (appended garbage still runs) or that cannot start at all
-// is removed and uploaded again, and the run succeeds.
+// is removed and uploaded again, and the run succeeds: whether the
+// controller knows the host (one candidate executor, and its cache says
+// the host has it) or meets it for the first time with executors for more
+// than one architecture to choose from (as a release build with embedded
+// executors does; forced here with a second, fake one, so the test holds
+// in any build). The start script checks the hash itself, every time.
 func TestCorruptExecutorIsReplaced(t *testing.T) {
 	h := hostByID(t, "h08")
 	thin := filepath.Join(h.Root, "var/tmp/.brine_root")
-	for _, damage := range []string{"append", "truncate"} {
-		c := newClient(t)
-		if r := c.run("h08", "test.ping"); r.code != 0 {
-			t.Fatal(r.stderr)
-		}
-		ents, _ := os.ReadDir(thin)
-		if len(ents) != 1 {
-			t.Fatalf("want one cached executor, got %v", ents)
-		}
-		p := filepath.Join(thin, ents[0].Name())
-		good, _ := os.ReadFile(p)
-		bad := append(append([]byte(nil), good...), "garbage"...)
-		if damage == "truncate" {
-			bad = []byte("#!/nonexistent/interpreter\n")
-		}
-		if err := os.WriteFile(p, bad, 0o700); err != nil {
-			t.Fatal(err)
-		}
-		c2 := newClient(t) // a controller that cannot vouch for the executor
-		r := c2.run("h08", "cmd.run", "echo fine", "--out", "json", "--static", "--trace")
-		if r.code != 0 || jsonOut(t, r)["h08"] != "fine" {
-			t.Errorf("%s: exit %d\n%s\n%s", damage, r.code, r.stdout, r.stderr)
-		}
-		if !strings.Contains(r.stderr, "upload executor") {
-			t.Errorf("%s: the executor was not uploaded again:\n%s", damage, r.stderr)
-		}
-		now, _ := os.ReadFile(p)
-		if string(now) != string(good) {
-			t.Errorf("%s: the cached executor was not restored", damage)
+	// Executors for two architectures: the real amd64 one, and a stand-in
+	// for arm64 that the host never gets.
+	two := t.TempDir()
+	b, err := os.ReadFile(filepath.Join(filepath.Dir(suite.bin), "brine-exec-linux-amd64"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(two, "brine-exec-linux-amd64"), b, 0o755)
+	os.WriteFile(filepath.Join(two, "brine-exec-linux-arm64"), []byte("not for this host"), 0o755)
+	for _, ctl := range []string{"warm controller", "first contact, two architectures"} {
+		for _, damage := range []string{"append", "truncate"} {
+			what := ctl + ", " + damage
+			c := newClient(t)
+			if r := c.run("h08", "test.ping"); r.code != 0 {
+				t.Fatal(r.stderr)
+			}
+			ents, _ := filepath.Glob(filepath.Join(thin, "brine-exec-*"))
+			if len(ents) != 1 {
+				t.Fatalf("want one cached executor, got %v", ents)
+			}
+			p := ents[0]
+			good, _ := os.ReadFile(p)
+			if string(good) != string(b) {
+				t.Fatalf("%s: the cached executor is not the one brine ships", what)
+			}
+			bad := append(append([]byte(nil), good...), "garbage"...)
+			if damage == "truncate" {
+				bad = []byte("#!/nonexistent/interpreter\n")
+			}
+			if err := os.WriteFile(p, bad, 0o700); err != nil {
+				t.Fatal(err)
+			}
+			if ctl != "warm controller" {
+				c = newClient(t) // a controller that has never seen the host
+				c.execDir = two
+			}
+			r := c.run("h08", "cmd.run", "echo fine", "--out", "json", "--static", "--trace")
+			if r.code != 0 || jsonOut(t, r)["h08"] != "fine" {
+				t.Errorf("%s: exit %d\n%s\n%s", what, r.code, r.stdout, r.stderr)
+			}
+			if !strings.Contains(r.stderr, "upload executor") || !strings.Contains(r.stderr, "did not match its sha256: removed it") {
+				t.Errorf("%s: the executor was not found corrupt and uploaded again:\n%s", what, r.stderr)
+			}
+			now, _ := os.ReadFile(p)
+			if string(now) != string(good) {
+				t.Errorf("%s: the cached executor was not restored", what)
+				os.WriteFile(p, good, 0o700)
+			}
 		}
 	}
 }

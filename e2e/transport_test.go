@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -208,6 +209,11 @@ func TestHostKeys(t *testing.T) {
 func TestSudo(t *testing.T) {
 	c := newClient(t)
 	h1, h2 := hostByID(t, "h05"), hostByID(t, "h06")
+	// First contact for root on both: the executor is uploaded through
+	// sudo (h06: with the password on sudo's stdin first).
+	for _, h := range []*Host{h1, h2} {
+		os.RemoveAll(filepath.Join(h.Root, "var/tmp/.brine_root"))
+	}
 	c.writeRoster(map[string]string{
 		"h05": "  host: " + h1.Addr + "\n  user: " + SudoNoPass + "\n  sudo: True",
 		"h06": "  host: " + h2.Addr + "\n  user: " + SudoPass + "\n  sudo: True\n  passwd: " + SudoPassword,
@@ -229,10 +235,27 @@ func TestSudo(t *testing.T) {
 	if strings.Contains(r.stdout+r.stderr, SudoPassword) {
 		t.Error("the sudo password appears in brine's output")
 	}
-	// The executor is cached in the login user's thin dir, owned by them.
-	fi, err := os.Stat(filepath.Join(h2.Root, "var/tmp/.brine_"+SudoPass))
-	if err != nil || fi.Mode().Perm() != 0o700 {
-		t.Errorf("thin dir for %s: %v %v", SudoPass, fi, err)
+	// The executor is cached in the thin dir of the user it runs as
+	// (root), never in one the login user can write.
+	fi, err := os.Stat(filepath.Join(h2.Root, "var/tmp/.brine_root"))
+	if err != nil || fi.Mode().Perm() != 0o700 || fi.Sys().(*syscall.Stat_t).Uid != 0 {
+		t.Errorf("root's thin dir: %v %v", fi, err)
+	}
+	if _, err := os.Stat(filepath.Join(h2.Root, "var/tmp/.brine_"+SudoPass)); !os.IsNotExist(err) {
+		t.Errorf("a thin dir of the login user %s was made: %v", SudoPass, err)
+	}
+	// --wipe through the executor, and -w after -r through a script, both
+	// as root through sudo with the password.
+	for _, args := range [][]string{{"h06", "test.ping", "--wipe"}, {"h06", "-r", "true", "-w"}} {
+		if r := c.run(args...); r.code != 0 {
+			t.Errorf("%q: exit %d\n%s%s", args, r.code, r.stdout, r.stderr)
+		}
+		if _, err := os.Stat(filepath.Join(h2.Root, "var/tmp/.brine_root")); !os.IsNotExist(err) {
+			t.Errorf("%q: root's thin dir is still there: %v", args, err)
+		}
+		if r := c.run("h06", "test.ping"); r.code != 0 {
+			t.Errorf("after %q: exit %d\n%s%s", args, r.code, r.stdout, r.stderr)
+		}
 	}
 
 	// Wrong or missing password: a clear per-host error, not a hang.
@@ -259,8 +282,12 @@ func TestNoSFTP(t *testing.T) {
 		t.Fatalf("no-SFTP host: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 	entries, _ := os.ReadDir(filepath.Join(h.Root, "var/tmp/.brine_root"))
-	if len(entries) != 1 || !strings.HasPrefix(entries[0].Name(), "brine-exec-") {
-		t.Errorf("want exactly the cached executor, got %v", entries)
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	if len(names) != 2 || !strings.HasPrefix(names[1], "brine-exec-") || names[0] != "."+names[1]+".used" {
+		t.Errorf("want exactly the cached executor and the record of its use, got %v", names)
 	}
 }
 
@@ -280,17 +307,18 @@ func TestExecutorCachedOnce(t *testing.T) {
 			t.Errorf("concurrent first runs: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 		}
 	}
-	entries, _ := os.ReadDir(thin)
-	if len(entries) != 1 {
-		t.Fatalf("want one cached executor, got %v", entries)
+	entries, _ := filepath.Glob(filepath.Join(thin, "*brine-exec-*"))
+	if len(entries) != 2 {
+		t.Fatalf("want one cached executor and its record, no temp file, got %v", entries)
 	}
-	fi1, _ := entries[0].Info()
+	entries, _ = filepath.Glob(filepath.Join(thin, "brine-exec-*"))
+	fi1, _ := os.Stat(entries[0])
 	if r := c.run("h07", "test.ping"); r.code != 0 {
 		t.Fatal(r.stderr)
 	}
 	// An upload writes a new file and renames it in place: a new inode.
 	// (The mtime is no witness: the executor marks itself used each run.)
-	fi2, err := os.Stat(filepath.Join(thin, entries[0].Name()))
+	fi2, err := os.Stat(entries[0])
 	if err != nil || !os.SameFile(fi1, fi2) {
 		t.Errorf("the executor was uploaded again: %v", err)
 	}

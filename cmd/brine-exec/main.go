@@ -17,6 +17,7 @@ func main() {
 	ready := flag.Bool("ready", false, "print a ready line before reading the request")
 	local := flag.Bool("local", false, "skip the self-check and housekeeping (run from a build directory)")
 	guard := flag.Bool("guard", false, "internal: the guardian that ends the commands of a killed executor")
+	verify := flag.String("verify", "", "check that this executor's sha256 is `SHA` before anything else (hosts without sha256sum)")
 	flag.Parse()
 	if *guard {
 		os.Exit(executor.Guardian(os.Stdin))
@@ -31,6 +32,6 @@ func main() {
 		s := <-sigs
 		cancel(executor.Stopped("signal " + s.String() + " on the host"))
 	}()
-	code := executor.Serve(ctx, executor.Options{Ready: *ready, SkipSelfCheck: *local, Guard: true, Call: call}, os.Stdin, os.Stdout, os.Stderr)
+	code := executor.Serve(ctx, executor.Options{Ready: *ready, SkipSelfCheck: *local, Verify: *verify, Guard: true, Call: call}, os.Stdin, os.Stdout, os.Stderr)
 	os.Exit(code)
 }

@@ -72,31 +72,3 @@ func looksLikeFlag(a string) bool {
 	}
 	return !(c >= '0' && c <= '9' || c == '.')
 }
-
-// splitKwargs separates Salt-style key=value arguments from positional
-// ones; values are parsed like Salt's YAML loader (True, 1, [a, b]).
-func splitKwargs(args []string) ([]string, map[string]any) {
-	var pos []string
-	kw := map[string]any{}
-	for _, a := range args {
-		k, v, ok := strings.Cut(a, "=")
-		if ok && isIdent(k) {
-			kw[k] = parseValue(v)
-			continue
-		}
-		pos = append(pos, a)
-	}
-	return pos, kw
-}
-
-func isIdent(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i, c := range s {
-		if !(c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || i > 0 && c >= '0' && c <= '9') {
-			return false
-		}
-	}
-	return true
-}

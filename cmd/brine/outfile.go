@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -129,21 +128,4 @@ func outputWriter(path string, appendTo bool, w io.Writer) (io.Writer, *outFile,
 	}
 	f := &outFile{path: path, append: appendTo}
 	return f, f, nil
-}
-
-// closeFile finishes --out-file after printing ended with err: the output
-// is complete (kept) unless err is a failure to print.
-func (o *output) closeFile(err error) error {
-	if o.file == nil {
-		return err
-	}
-	var code exitCode
-	if err != nil && !errors.As(err, &code) {
-		o.file.abort()
-		return err
-	}
-	if cerr := o.file.commit(); cerr != nil {
-		return cerr
-	}
-	return err
 }

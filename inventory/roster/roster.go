@@ -7,7 +7,6 @@ package roster
 
 import (
 	"fmt"
-	"os"
 	"path"
 	"sort"
 	"strconv"
@@ -74,17 +73,6 @@ func (r *Roster) Get(id string) (*Host, bool) {
 		}
 	}
 	return nil, false
-}
-
-// Load reads a flat roster file (never running it). defaults (may be nil)
-// is the roster_defaults map from the configuration file, applied beneath
-// every host.
-func Load(path string, defaults map[string]any) (*Roster, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("roster %s: %w (pass --roster-file or create ./roster.yaml)", path, err)
-	}
-	return Parse(path, data, defaults)
 }
 
 // builder adds hosts to a roster, each on top of the defaults, checking

@@ -90,12 +90,6 @@ func Parse(kind Kind, expr string, groups match.Nodegroups) (*Expr, error) {
 	return &Expr{kind: kind, m: m}, nil
 }
 
-// NeedsGrains reports whether the target reads grains for some host.
-func (e *Expr) NeedsGrains() bool {
-	g, _ := e.m.Needs()
-	return g
-}
-
 // Grains gives targeting the hosts' grains.
 type Grains interface {
 	// Cached returns h's grains as the controller last saw them (collected

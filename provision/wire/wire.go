@@ -47,8 +47,6 @@ type Request struct {
 	// request line on stdin (state functions only).
 	BundleSize int64  `json:"bundle_size,omitempty"`
 	BundleSHA  string `json:"bundle_sha256,omitempty"`
-	// ExecSHA is the executor's own expected hash; it verifies itself.
-	ExecSHA string `json:"exec_sha256,omitempty"`
 	// Interactive means Call messages come before the bundle: the
 	// controller is compiling while the executor answers the execution
 	// module calls the templates make (salt['file.file_exists'](...)).
@@ -59,6 +57,11 @@ type Request struct {
 	// Wipe removes the executor and its thin dir from the host once the
 	// answer is ready (salt-ssh's --wipe).
 	Wipe bool `json:"wipe,omitempty"`
+	// MaxOutput bounds what the executor keeps of each command's stdout,
+	// and of its stderr: the first and last halves, with a line saying how
+	// much was dropped (0: 16 MiB). All of a request's commands together
+	// keep at most four times that.
+	MaxOutput int64 `json:"max_output,omitempty"`
 	// GrainsSHA is the hash of the collected grains the controller has
 	// cached (Response.GrainsSHA of an earlier answer); when the host's
 	// grains still hash the same, the answer leaves them out.

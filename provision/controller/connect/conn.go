@@ -1,7 +1,6 @@
 package connect
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -64,13 +63,42 @@ func IsLost(err error) bool {
 
 // Run runs cmd with stdin and returns its stdout, stderr and exit status (a
 // non-zero status is not an error; a signal or a lost connection is). ctx
-// bounds the whole command.
+// bounds the whole command; stdout and stderr are bounded by
+// DefaultMaxAnswer and DefaultMaxStderr (see RunLimited).
 func Run(ctx context.Context, c Conn, cmd string, stdin []byte) (stdout, stderr []byte, status int, err error) {
-	var e syncBuffer
-	p, err := c.Start(ctx, cmd, &e)
+	return RunLimited(ctx, c, cmd, stdin, DefaultMaxAnswer, DefaultMaxStderr)
+}
+
+// RunLimited is Run with its own bounds: when stdout passes maxOut bytes or
+// stderr maxErr, the command is killed at once and the error is a
+// *TooLargeError (with what came before the bound).
+func RunLimited(ctx context.Context, c Conn, cmd string, stdin []byte, maxOut, maxErr int64) (stdout, stderr []byte, status int, err error) {
+	// Past a bound the command is killed, as soon as it is started.
+	var (
+		mu     sync.Mutex
+		p      Proc
+		killed bool
+	)
+	kill := func(error) {
+		mu.Lock()
+		defer mu.Unlock()
+		killed = true
+		if p != nil {
+			p.Kill()
+		}
+	}
+	e := &LimitBuffer{What: "stderr", Limit: maxErr, Over: kill}
+	o := &LimitBuffer{What: "stdout", Limit: maxOut, Over: kill}
+	started, err := c.Start(ctx, cmd, e)
 	if err != nil {
 		return nil, nil, -1, err
 	}
+	mu.Lock()
+	p = started
+	if killed {
+		p.Kill()
+	}
+	mu.Unlock()
 	// Feed stdin on the side: a command may exit before reading all of it
 	// (the "executor missing" answer does), which is not an error.
 	go func() {
@@ -79,9 +107,13 @@ func Run(ctx context.Context, c Conn, cmd string, stdin []byte) (stdout, stderr 
 		}
 		_ = p.Stdin().Close()
 	}()
-	var o bytes.Buffer
-	_, rerr := io.Copy(&o, p.Stdout())
+	_, rerr := io.Copy(o, p.Stdout())
 	err = p.Wait()
+	if big := errors.Join(o.Err(), e.Err()); big != nil {
+		var tl *TooLargeError
+		errors.As(big, &tl)
+		return o.Bytes(), e.Bytes(), -1, tl
+	}
 	if err == nil && rerr != nil && ctx.Err() == nil {
 		err = rerr
 	}
@@ -99,24 +131,4 @@ func Run(ctx context.Context, c Conn, cmd string, stdin []byte) (stdout, stderr 
 		return o.Bytes(), e.Bytes(), -1, err
 	}
 	return o.Bytes(), e.Bytes(), 0, nil
-}
-
-// syncBuffer is a bytes.Buffer safe for the writer goroutine of a session
-// and a reader after Wait.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-// Bytes returns a copy of what was written so far.
-func (s *syncBuffer) Bytes() []byte {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]byte(nil), s.b.Bytes()...)
 }

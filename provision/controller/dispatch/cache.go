@@ -47,7 +47,7 @@ func (c Cache) Load(id, addr string) (*HostCache, bool) {
 	if c.Dir == "" {
 		return nil, false
 	}
-	b, err := os.ReadFile(c.path(id))
+	b, err := atomicfile.Read(c.path(id))
 	if err != nil {
 		return nil, false
 	}
@@ -58,7 +58,8 @@ func (c Cache) Load(id, addr string) (*HostCache, bool) {
 	return &h, true
 }
 
-// Save writes the entry atomically (temp file and rename).
+// Save writes the entry atomically (temp file and rename) in the private
+// cache directory (made 0700, or refused when it is another user's).
 func (c Cache) Save(id string, h *HostCache) error {
 	if c.Dir == "" {
 		return nil
@@ -69,7 +70,10 @@ func (c Cache) Save(id string, h *HostCache) error {
 		return err
 	}
 	p := c.path(id)
-	if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
+	if err := atomicfile.PrivateDir(c.Dir); err != nil {
+		return err
+	}
+	if err := atomicfile.PrivateDir(filepath.Dir(p)); err != nil {
 		return err
 	}
 	return atomicfile.Write(p, b, 0o600)

@@ -2,9 +2,9 @@ package dispatch
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
+	"path"
 	"strings"
 	"sync"
 	"time"
@@ -12,7 +12,7 @@ import (
 	"brine/inventory/roster"
 	"brine/provision/controller/connect"
 	"brine/provision/controller/result"
-	"brine/provision/lib/shquote"
+	"brine/provision/lib/termtext"
 	"brine/provision/wire"
 	"brine/provision/wire/lowstate"
 )
@@ -41,10 +41,17 @@ type hostRun struct {
 	hard       context.Context
 	cancelHard context.CancelCauseFunc
 
+	// fresh is the private directory the executor runs from in this run
+	// when the thin dir could not be made safe ("" otherwise); it is
+	// removed at the end of the run.
+	fresh string
+
 	mu        sync.Mutex
 	stopWhy   string
 	stopClass string
 	stopper   func(reason string)
+	// notes are the host scripts' findings, added to the result.
+	notes []string
 }
 
 // one runs the job on one host; every failure becomes the host's result.
@@ -71,7 +78,15 @@ func (r *Runner) one(ctx context.Context, h *roster.Host, job Job) result.HostRe
 	res := hr.run()
 	hr.mu.Lock()
 	why, class := hr.stopWhy, hr.stopClass
+	if len(hr.notes) > 0 {
+		res.Notes = append(append([]string(nil), hr.notes...), res.Notes...)
+	}
 	hr.mu.Unlock()
+	// Notes are printed one a line on the operator's terminal: a host's
+	// control characters and newlines are shown, never obeyed.
+	for i, n := range res.Notes {
+		res.Notes[i] = termtext.Line(n)
+	}
 	if class != "" && !res.Unreachable && (res.Failure == "" || res.Failure == result.Interrupted && strings.HasPrefix(res.Error, stoppedEarly)) {
 		// It stopped early at our word: what ran is in the return; say why.
 		res.Failure = class
@@ -142,6 +157,7 @@ func (hr *hostRun) run() result.HostReturn {
 	}
 	hr.conn = conn
 	defer conn.Close()
+	defer hr.dropFresh()
 	// Close the connection as soon as the hard context ends, so nothing
 	// can block on it.
 	defer context.AfterFunc(hr.hard, func() { conn.Close() })()
@@ -218,15 +234,99 @@ func (hr *hostRun) packBundle(b *lowstate.Bundle, req *wire.Request) ([]byte, st
 	return data, sha, nil
 }
 
+// thinDir is where the executor is cached: the roster's thin_dir, else
+// /var/tmp/.brine_<user> for the user it runs as (with sudo, sudo_user or
+// root: never a directory the login user can write), or this run's fresh
+// private directory when the thin dir could not be made safe.
 func (hr *hostRun) thinDir() string {
+	if hr.fresh != "" {
+		return hr.fresh
+	}
 	if hr.h.ThinDir != "" {
 		return hr.h.ThinDir
 	}
-	u := hr.h.User
-	if u == "" {
-		u = "root"
+	return "/var/tmp/.brine_" + hr.execUser()
+}
+
+// execUser is the user the executor runs as.
+func (hr *hostRun) execUser() string {
+	switch {
+	case hr.h.Sudo && hr.h.SudoUser != "":
+		return hr.h.SudoUser
+	case hr.h.Sudo, hr.h.User == "":
+		return "root"
 	}
-	return "/var/tmp/.brine_" + u
+	return hr.h.User
+}
+
+// useDir switches the run to the directory a host script chose for the
+// executor when it is not the thin dir (a fresh private one).
+func (hr *hostRun) useDir(dir string) {
+	if dir != "" && dir != path.Clean(hr.thinDir()) {
+		hr.fresh = dir
+	}
+}
+
+// dropFresh removes this run's fresh private directory, if any.
+func (hr *hostRun) dropFresh() {
+	if hr.fresh == "" || hr.hard.Err() != nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(hr.hard, hr.r.timeout())
+	defer cancel()
+	_, _ = hr.script(ctx, wipeScript(hr.fresh))
+}
+
+// tooLarge closes the host's connection when err is a
+// *connect.TooLargeError (the host sent more than its bounds), failing
+// the host with it.
+func (hr *hostRun) tooLarge(err error) error {
+	var tl *connect.TooLargeError
+	if errors.As(err, &tl) {
+		err = fail(result.ExecutorFailed, err)
+		hr.cancelHard(err)
+	}
+	return err
+}
+
+// note records a host script's finding for the result.
+func (hr *hostRun) note(n string) {
+	hr.mu.Lock()
+	defer hr.mu.Unlock()
+	if len(hr.notes) < maxNotes {
+		hr.notes = append(hr.notes, clip(n, 1000))
+	}
+}
+
+// maxNotes bounds the notes a host's scripts can add to its result.
+const maxNotes = 20
+
+// script runs a short host script as the executing user (through sudo, its
+// password on stdin, when the roster says so) and returns its stdout; its
+// notes go to the result. A non-zero exit is an error carrying stderr.
+func (hr *hostRun) script(ctx context.Context, s string) ([]byte, error) {
+	pw := hr.sudoPassword()
+	var stdin []byte
+	if pw != "" {
+		stdin = []byte(pw + "\n")
+	}
+	stdout, stderr, status, err := connect.RunLimited(ctx, hr.conn, asUser(s, sudoPrefix(hr.h.Sudo, hr.h.SudoUser, pw != "", "")), stdin, hr.r.maxStderr(), hr.r.maxStderr())
+	if err != nil {
+		return nil, hr.tooLarge(err)
+	}
+	for _, l := range strings.Split(string(stdout), "\n") {
+		if n, ok := parseNote(l); ok {
+			hr.note(n)
+		}
+	}
+	if status != 0 {
+		msg := strings.TrimSpace(string(stderr))
+		if msg == "" {
+			msg = "no output"
+		}
+		return stdout, fmt.Errorf("exit %d: %s", status, clip(msg, 500))
+	}
+	return stdout, nil
 }
 
 func (hr *hostRun) loadCache() *HostCache {
@@ -255,8 +355,10 @@ func (hr *hostRun) grains() (map[string]any, error) {
 	return HostGrains(hc.Grains, hr.h), nil
 }
 
+// sudo is the sudo prefix of the executor's session (its prompt is the
+// marker the session watches for).
 func (hr *hostRun) sudo() string {
-	return sudoPrefix(hr.h.Sudo, hr.h.SudoUser, hr.sudoPassword() != "")
+	return sudoPrefix(hr.h.Sudo, hr.h.SudoUser, hr.sudoPassword() != "", markPrompt)
 }
 
 func (hr *hostRun) sudoPassword() string {
@@ -270,21 +372,18 @@ func (hr *hostRun) sudoPassword() string {
 // closes its channel: the command sees its pipes end (a command that
 // neither reads nor writes them runs on; salt-ssh -r does the same).
 func (hr *hostRun) raw(cmd string) result.HostReturn {
-	line := cmd
-	if hr.h.Sudo {
-		line = hr.sudo() + "/bin/sh -c " + shquote.Quote(cmd)
-	}
+	pw := hr.sudoPassword()
+	line := asUser(cmd, sudoPrefix(hr.h.Sudo, hr.h.SudoUser, pw != "", ""))
 	var stdin []byte
-	if pw := hr.sudoPassword(); pw != "" {
+	if pw != "" {
 		// sudo reads the password from stdin before the command starts.
-		line = strings.Replace(line, "-p "+shquote.Quote(markPrompt), "-p ''", 1)
 		stdin = []byte(pw + "\n")
 	}
 	t0 := time.Now()
-	stdout, stderr, status, err := connect.Run(hr.hard, hr.conn, line, stdin)
+	stdout, stderr, status, err := connect.RunLimited(hr.hard, hr.conn, line, stdin, hr.r.maxAnswer(), hr.r.maxStderr())
 	hr.r.trace(hr.h.ID, "exec raw", t0)
 	if err != nil {
-		return hr.errResult(err)
+		return hr.errResult(hr.tooLarge(err))
 	}
 	if hr.job.Wipe {
 		hr.wipe()
@@ -300,24 +399,25 @@ func (hr *hostRun) wipe() {
 	ctx, cancel := context.WithTimeout(hr.hard, hr.r.timeout())
 	defer cancel()
 	t0 := time.Now()
-	// The thin dir belongs to the login user (sudo or not): no sudo needed.
-	_, _, _, _ = connect.Run(ctx, hr.conn, wipeScript(hr.thinDir()), nil)
+	// As the user the executor runs as: the thin dir is theirs.
+	_, _ = hr.script(ctx, wipeScript(hr.thinDir()))
 	hr.r.trace(hr.h.ID, "exec wipe", t0)
 	hc := hr.loadCache()
 	hc.ExecSHA = ""
-	_ = hr.r.Cache.Save(hr.h.ID, hc)
+	hr.saveCache(hc)
+}
+
+// saveCache writes the host's cache entry; when it cannot (a full disk, a
+// cache dir that is not the user's), the run goes on and says what is lost.
+func (hr *hostRun) saveCache(hc *HostCache) {
+	if err := hr.r.Cache.Save(hr.h.ID, hc); err != nil {
+		hr.note(fmt.Sprintf("the controller's cache of this host (its grains, and which executor it has) was not saved: %v; the next run asks the host again", err))
+	}
 }
 
 // fromResponse turns an executor response into a host result.
-func fromResponse(resp *wire.Response) result.HostReturn {
-	out := result.HostReturn{Retcode: resp.Retcode, Error: resp.Error, Notes: resp.Notes}
-	if len(resp.Return) > 0 && string(resp.Return) != "null" {
-		var v any
-		if err := json.Unmarshal(resp.Return, &v); err != nil {
-			return result.HostReturn{Failure: result.ExecutorFailed, Retcode: 1, Error: "decode executor return: " + err.Error()}
-		}
-		out.Return = v
-	}
+func fromResponse(resp *answer) result.HostReturn {
+	out := result.HostReturn{Retcode: resp.Retcode, Error: resp.Error, Notes: resp.Notes, Return: resp.ret}
 	if resp.Stopped != "" {
 		// Stopped by something on the host (a signal) or by us (the caller
 		// then says why).

@@ -75,11 +75,19 @@ type Runner struct {
 	// Grace is how long a host has to answer after a stop (interruption or
 	// RunTimeout) before its connection is closed (default 5 s).
 	Grace time.Duration
+	// MaxAnswer bounds what a host may send in one answer (the executor's
+	// stdout, a raw command's stdout), MaxStderr what it may print on
+	// stderr (default connect.DefaultMaxAnswer, 64 MiB, and
+	// connect.DefaultMaxStderr, 1 MiB): past either, that host fails with
+	// "answer too large" and its connection is closed. MaxOutput is the
+	// executor's bound on each command's stdout and stderr (head and tail
+	// kept; default 16 MiB, see wire.Request.MaxOutput).
+	MaxAnswer, MaxStderr, MaxOutput int64
 	// Gate admits hosts (batches, --max-fail); nil admits every host.
 	Gate Gate
-	// Events, when set, is told each host's start and finish, one call at
-	// a time.
-	Events func(Event)
+	// Observer, when set, is told each host's start and finish, one call
+	// at a time.
+	Observer Observer
 	// Trace, when set, is told each network step per host (dial, exec,
 	// upload) with its duration: the round trips a run costs. It never sees
 	// secrets or payloads.
@@ -93,6 +101,20 @@ func (r *Runner) timeout() time.Duration {
 		return r.Timeout
 	}
 	return 10 * time.Second
+}
+
+func (r *Runner) maxAnswer() int64 {
+	if r.MaxAnswer > 0 {
+		return r.MaxAnswer
+	}
+	return connect.DefaultMaxAnswer
+}
+
+func (r *Runner) maxStderr() int64 {
+	if r.MaxStderr > 0 {
+		return r.MaxStderr
+	}
+	return connect.DefaultMaxStderr
 }
 
 func (r *Runner) grace() time.Duration {
@@ -114,17 +136,24 @@ func (r *Runner) Run(ctx context.Context, hosts []*roster.Host, job Job) []resul
 	}
 	results := make([]result.HostReturn, len(hosts))
 	var mu sync.Mutex
-	emit := func(ev Event) {
-		if r.Events != nil {
+	started := func(id string) {
+		if r.Observer != nil {
 			mu.Lock()
 			defer mu.Unlock()
-			r.Events(ev)
+			r.Observer.Started(id, time.Now())
+		}
+	}
+	finished := func(res result.HostReturn) {
+		if r.Observer != nil {
+			mu.Lock()
+			defer mu.Unlock()
+			r.Observer.Finished(res)
 		}
 	}
 	notRun := func(i int, why string) {
 		res := result.HostReturn{ID: hosts[i].ID, Fun: job.Fun, Failure: result.NotRun, Retcode: 1, Error: "not run: " + why}
 		results[i] = res
-		emit(Event{Kind: HostFinished, ID: res.ID, Time: time.Now(), Result: &res})
+		finished(res)
 	}
 	sem := make(chan struct{}, n)
 	var wg sync.WaitGroup
@@ -151,7 +180,7 @@ func (r *Runner) Run(ctx context.Context, hosts []*roster.Host, job Job) []resul
 				break
 			}
 		}
-		emit(Event{Kind: HostStarted, ID: h.ID, Time: time.Now()})
+		started(h.ID)
 		wg.Add(1)
 		go func(i int, h *roster.Host) {
 			defer wg.Done()
@@ -161,7 +190,7 @@ func (r *Runner) Run(ctx context.Context, hosts []*roster.Host, job Job) []resul
 			if r.Gate != nil {
 				r.Gate.Done(res)
 			}
-			emit(Event{Kind: HostFinished, ID: h.ID, Time: time.Now(), Result: &res})
+			finished(res)
 			<-sem
 		}(i, h)
 	}

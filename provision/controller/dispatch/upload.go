@@ -48,15 +48,21 @@ func (hr *hostRun) upload(machine string, gz bool) ([]*executorbin.Executor, err
 	defer func() {
 		hr.r.trace(hr.h.ID, fmt.Sprintf("upload executor %s (%d bytes, %s)", e.SHA[:12], len(data), how), t0)
 	}()
+	// With sudo the bytes go through `sudo /bin/sh -c`, written by the
+	// user the executor runs as; SFTP would write them as the login user.
+	pw := hr.sudoPassword() != ""
 	if !gz {
 		how = "sftp"
-		err = hr.uploadSFTP(e.SHA, data)
+		err = errNoSFTP
+		if !hr.h.Sudo {
+			err = hr.uploadSFTP(e.SHA, data)
+		}
 		if errors.Is(err, errNoSFTP) {
 			how = "stream"
-			err = hr.uploadStream(uploadScript(hr.thinDir(), e.SHA, false), data)
+			err = hr.uploadStream(uploadScript(hr.thinDir(), e.SHA, false, pw), data)
 		}
 	} else {
-		err = hr.uploadStream(uploadScript(hr.thinDir(), e.SHA, true), data)
+		err = hr.uploadStream(uploadScript(hr.thinDir(), e.SHA, true, pw), data)
 	}
 	if err != nil {
 		var f *failure
@@ -70,10 +76,11 @@ func (hr *hostRun) upload(machine string, gz bool) ([]*executorbin.Executor, err
 	return []*executorbin.Executor{e}, nil
 }
 
-// progress counts the bytes that have moved.
+// progress counts the bytes that have moved; total is how many there are.
 type progress struct {
-	r io.Reader
-	n atomic.Int64
+	r     io.Reader
+	n     atomic.Int64
+	total int64
 }
 
 func (p *progress) Read(b []byte) (int, error) {
@@ -82,8 +89,15 @@ func (p *progress) Read(b []byte) (int, error) {
 	return n, err
 }
 
+// finishFactor: once every byte is sent, the host has this many timeouts
+// to finish writing the executor. The bytes sit in the SSH channel's
+// window (2 MB with OpenSSH: a whole executor) long before the host has
+// read them, so that time covers its reading, unpacking and hashing.
+const finishFactor = 3
+
 // watch cancels ctx with a "no byte moved" failure when p has not moved for
-// the runner's timeout; stop ends the watch.
+// the runner's timeout, or, once all of p is sent, when the host has not
+// finished within finishFactor timeouts; stop ends the watch.
 func (hr *hostRun) watch(cancel context.CancelCauseFunc, p *progress) (stop func()) {
 	idle := hr.r.timeout()
 	done := make(chan struct{})
@@ -96,9 +110,14 @@ func (hr *hostRun) watch(cancel context.CancelCauseFunc, p *progress) (stop func
 			case <-done:
 				return
 			case <-tick.C:
-				if n := p.n.Load(); n != last {
+				n := p.n.Load()
+				switch {
+				case n != last:
 					last, since = n, time.Now()
-				} else if time.Since(since) >= idle {
+				case n >= p.total && time.Since(since) >= finishFactor*idle:
+					cancel(fail(result.UploadFailed, fmt.Errorf("upload failed: the host did not finish writing the executor within %s of the last byte (%d bytes sent)", finishFactor*idle, n)))
+					return
+				case n < p.total && time.Since(since) >= idle:
 					cancel(fail(result.UploadFailed, fmt.Errorf("upload failed: no byte moved for %s (%d bytes sent)", idle, n)))
 					return
 				}
@@ -108,31 +127,63 @@ func (hr *hostRun) watch(cancel context.CancelCauseFunc, p *progress) (stop func
 	return func() { close(done) }
 }
 
-// uploadStream runs script with data on its stdin.
+// uploadStream runs script as the executing user with data on its stdin;
+// with a sudo password the data goes only once sudo has had it and the
+// script says it is reading (markReady).
 func (hr *hostRun) uploadStream(script string, data []byte) error {
 	ctx, cancel := context.WithCancelCause(hr.hard)
 	defer cancel(nil)
-	pr := &progress{r: bytes.NewReader(data)}
-	var stderr bytes.Buffer
+	pr := &progress{r: bytes.NewReader(data), total: int64(len(data))}
+	pw := hr.sudoPassword()
+	events := make(chan string, 8)
 	// Wait returns only once stderr is all written: no lock needed.
-	p, err := hr.conn.Start(ctx, script, &stderr)
+	tooLarge := func(err error) { cancel(fail(result.UploadFailed, err)) }
+	stderr := &markWriter{events: events, strip: true, limit: hr.r.maxStderr(), over: tooLarge}
+	if pw != "" {
+		stderr.marks = []string{markPrompt}
+	}
+	p, err := hr.conn.Start(ctx, asUser(script, hr.sudo()), stderr)
 	if err != nil {
 		return err
+	}
+	ctl := &ctlWriter{w: p.Stdin()}
+	lines := readLines(p.Stdout(), hr.r.maxStderr(), "the upload's output", tooLarge)
+	if pw != "" {
+		next := func() (line, bool) {
+			for l := range lines {
+				if l.err != nil {
+					return l, false
+				}
+				if strings.TrimSpace(string(l.b)) == markReady {
+					return l, true
+				}
+			}
+			return line{err: io.EOF}, false
+		}
+		if err := hr.answerSudo(pw, ctl, events, next, p.Kill); err != nil {
+			p.Kill()
+			_ = p.Wait()
+			return err
+		}
 	}
 	stop := hr.watch(cancel, pr)
 	defer stop()
 	go func() {
-		_, _ = io.Copy(p.Stdin(), pr)
-		_ = p.Stdin().Close()
+		_, _ = io.Copy(ctl.w, pr)
+		ctl.close()
 	}()
-	_, _ = io.Copy(io.Discard, p.Stdout())
+	for l := range lines {
+		if n, ok := parseNote(string(l.b)); ok {
+			hr.note(n)
+		}
+	}
 	werr := p.Wait()
 	if c := context.Cause(ctx); ctx.Err() != nil {
 		return c
 	}
 	var ee *connect.ExitError
 	if errors.As(werr, &ee) {
-		msg := strings.TrimSpace(stderr.String())
+		msg := strings.TrimSpace(string(stderr.bytes()))
 		if strings.Contains(msg, "No space left") {
 			return fmt.Errorf("thin_dir %s is full (%s)", hr.thinDir(), msg)
 		}
@@ -195,7 +246,7 @@ func (hr *hostRun) uploadSFTP(sha string, data []byte) error {
 	if err != nil {
 		return fmt.Errorf("create %s: %w", tmp, err)
 	}
-	pr := &progress{r: bytes.NewReader(data)}
+	pr := &progress{r: bytes.NewReader(data), total: int64(len(data))}
 	stop := hr.watch(cancel, pr)
 	_, err = f.ReadFrom(pr)
 	stop()

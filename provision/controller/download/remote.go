@@ -17,7 +17,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -167,7 +166,7 @@ func (f *Fetcher) Cached(req Request) ([]byte, bool) {
 			return b, true
 		}
 	}
-	last, err := os.ReadFile(f.indexPath(req.URL))
+	last, err := atomicfile.Read(f.indexPath(req.URL))
 	if err != nil {
 		return nil, false
 	}
@@ -238,7 +237,7 @@ func (f *Fetcher) blob(sum string) ([]byte, bool) {
 	if len(sum) != 64 || strings.ContainsAny(sum, "/.") {
 		return nil, false
 	}
-	b, err := os.ReadFile(f.blobPath(sum))
+	b, err := atomicfile.Read(f.blobPath(sum))
 	if err != nil {
 		return nil, false
 	}
@@ -266,9 +265,10 @@ func (f *Fetcher) store(u string, data []byte) {
 }
 
 // writeAtomic writes data to p through a temp file and a rename (mode 0600,
-// directories 0700: the cache may hold private downloads).
+// directories 0700: the cache may hold private downloads). Entries are read
+// back without following symlinks (atomicfile.Read).
 func writeAtomic(p string, data []byte) error {
-	if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
+	if err := atomicfile.PrivateDir(filepath.Dir(p)); err != nil {
 		return err
 	}
 	return atomicfile.Write(p, data, 0o600)

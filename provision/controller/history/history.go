@@ -23,6 +23,8 @@ import (
 
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
+
+	"brine/provision/lib/atomicfile"
 )
 
 // FileName is the database's name in the cache directory.
@@ -42,10 +44,31 @@ const (
 // ErrNotFound is returned for a job id the history does not hold.
 var ErrNotFound = errors.New("no such job in the history")
 
+// ErrBusy is wrapped by the error of an Open or a write that gave up
+// waiting for another process holding the database (Options.Wait).
+var ErrBusy = errors.New("the job history is busy: another process holds it")
+
 // DB is an open job history.
 type DB struct {
 	db   *sql.DB
 	path string
+	o    Options
+	told bool // Options.Waiting was called
+	// started: a write succeeded; Options.Wait bounds only the start.
+	started bool
+}
+
+// Options tune OpenWith.
+type Options struct {
+	// Wait, when set, bounds how long the start waits for another process
+	// that holds the database busy: Open and the first write (a run's
+	// Begin); past it they fail with ErrBusy, and the run goes on
+	// unrecorded, saying so. Later writes (the run's results) wait as long
+	// as the package's own bounds allow (about 40 s), as do all with zero.
+	Wait time.Duration
+	// Waiting, when set, is called once, the first time the database is
+	// found busy, so the caller can say it is waiting.
+	Waiting func()
 }
 
 // migrations[i] takes the schema from version i to i+1. Append only: a
@@ -89,21 +112,28 @@ var migrations = []string{
 	) WITHOUT ROWID;`,
 }
 
-// SchemaVersion is the schema this package writes.
-func SchemaVersion() int { return len(migrations) }
-
 // Path is the database file in cache directory dir.
 func Path(dir string) string { return filepath.Join(dir, FileName) }
 
 // Open opens (creating it, mode 0600 in a 0700 directory) the history
 // database at path and brings its schema up to date.
 func Open(ctx context.Context, path string) (*DB, error) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+	return OpenWith(ctx, path, Options{})
+}
+
+// OpenWith is Open with options. The directory is made private to this
+// user (or refused, with the reason, when it is another user's); the
+// database and its -wal and -shm files are never followed through a
+// symlink, nor used when they are not plain files of this user's.
+func OpenWith(ctx context.Context, path string, o Options) (*DB, error) {
+	if err := atomicfile.PrivateDir(filepath.Dir(path)); err != nil {
 		return nil, fmt.Errorf("job history %s: %w", path, err)
 	}
 	// SQLite would create the file 0644 (and its -wal and -shm files with
-	// the same mode): create it first, private.
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	// the same mode): create it first, private, on a descriptor that is
+	// the file itself (a symlink planted as jobs.db is refused, never
+	// followed to chmod its target).
+	f, err := atomicfile.OpenPlain(path, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("job history %s: %w", path, err)
 	}
@@ -115,12 +145,26 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		}
 	}
 	f.Close()
+	for _, side := range []string{path + "-wal", path + "-shm"} {
+		if _, err := os.Lstat(side); err == nil {
+			sf, err := atomicfile.OpenPlain(side, os.O_RDONLY, 0)
+			if err != nil {
+				return nil, fmt.Errorf("job history %s: %w", path, err)
+			}
+			sf.Close()
+		}
+	}
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return nil, fmt.Errorf("job history %s: %w", path, err)
 	}
+	busy := busyTimeout
+	if o.Wait > 0 {
+		// Short waits inside SQLite, and the retry loop keeps to o.Wait.
+		busy = min(busy, max(o.Wait/8, 50*time.Millisecond))
+	}
 	q := url.Values{}
-	q.Set("_busy_timeout", fmt.Sprint(busyTimeout.Milliseconds()))
+	q.Set("_busy_timeout", fmt.Sprint(busy.Milliseconds()))
 	q.Set("_journal_mode", "WAL")
 	q.Set("_synchronous", "NORMAL")
 	q.Set("_txlock", "immediate")
@@ -131,6 +175,76 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	}
 	// One connection: a CLI run needs no more, and it keeps this process
 	// from ever waiting on itself.
+	db.SetMaxOpenConns(1)
+	d := &DB{db: db, path: path, o: o}
+	if err := d.migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	d.started = false // the start ends with the first write after Open
+	return d, nil
+}
+
+// OpenReadOnly opens the history at path for reading only: nothing is
+// created, migrated or changed (so it works on a database the user may
+// not write, even an immutable one: it is then read as it is on disk, and
+// writes still in its -wal file since the last checkpoint are not seen).
+// A history that does not exist yet reads as empty. The file is never
+// followed through a symlink.
+func OpenReadOnly(ctx context.Context, path string) (*DB, error) {
+	if _, err := os.Lstat(path); errors.Is(err, os.ErrNotExist) {
+		return emptyDB(ctx, path)
+	}
+	f, err := atomicfile.OpenPlain(path, os.O_RDONLY, 0)
+	if err != nil {
+		return nil, fmt.Errorf("job history %s: %w", path, err)
+	}
+	f.Close()
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("job history %s: %w", path, err)
+	}
+	var last error
+	for _, mode := range []string{"mode", "immutable"} {
+		q := url.Values{}
+		q.Set("_busy_timeout", fmt.Sprint(busyTimeout.Milliseconds()))
+		if mode == "mode" {
+			q.Set("mode", "ro")
+		} else {
+			q.Set("immutable", "1")
+		}
+		dsn := (&url.URL{Scheme: "file", Path: abs, RawQuery: q.Encode()}).String()
+		db, err := sql.Open("sqlite", dsn)
+		if err != nil {
+			return nil, fmt.Errorf("job history %s: %w", path, err)
+		}
+		db.SetMaxOpenConns(1)
+		var v int
+		if err := db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {
+			db.Close()
+			last = err
+			continue
+		}
+		if v > len(migrations) {
+			db.Close()
+			return nil, fmt.Errorf("job history %s: schema version %d is newer than this brine knows (%d): upgrade brine, or use another --cache-dir", path, v, len(migrations))
+		}
+		if v < len(migrations) {
+			// Never written by a run (an empty file): no jobs.
+			db.Close()
+			return emptyDB(ctx, path)
+		}
+		return &DB{db: db, path: path}, nil
+	}
+	return nil, fmt.Errorf("job history %s: %w", path, last)
+}
+
+// emptyDB is a history with no jobs, in memory, named path.
+func emptyDB(ctx context.Context, path string) (*DB, error) {
+	db, err := sql.Open("sqlite", "file::memory:")
+	if err != nil {
+		return nil, fmt.Errorf("job history %s: %w", path, err)
+	}
 	db.SetMaxOpenConns(1)
 	d := &DB{db: db, path: path}
 	if err := d.migrate(ctx); err != nil {
@@ -169,13 +283,28 @@ func (d *DB) migrate(ctx context.Context) error {
 }
 
 // write runs fn in one write transaction, retrying it from the start
-// while another process keeps the database busy.
+// while another process keeps the database busy (up to Options.Wait, when
+// set).
 func (d *DB) write(ctx context.Context, fn func(*sql.Tx) error) error {
 	backoff := firstBackoff
+	var deadline time.Time
+	if d.o.Wait > 0 && !d.started {
+		deadline = time.Now().Add(d.o.Wait)
+	}
 	var err error
 	for attempt := 1; ; attempt++ {
 		err = d.tryWrite(ctx, fn)
-		if err == nil || !isBusy(err) || attempt == writeAttempts {
+		if err == nil || !isBusy(err) {
+			break
+		}
+		if !d.told && d.o.Waiting != nil {
+			d.told = true
+			d.o.Waiting()
+		}
+		if !deadline.IsZero() && time.Now().Add(backoff).After(deadline) {
+			return fmt.Errorf("job history %s: %w (waited %s): %v", d.path, ErrBusy, d.o.Wait, err)
+		}
+		if deadline.IsZero() && attempt == writeAttempts {
 			break
 		}
 		select {
@@ -188,6 +317,7 @@ func (d *DB) write(ctx context.Context, fn func(*sql.Tx) error) error {
 	if err != nil {
 		return fmt.Errorf("job history %s: %w", d.path, err)
 	}
+	d.started = true
 	return nil
 }
 

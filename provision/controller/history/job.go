@@ -12,7 +12,6 @@ import (
 	"sort"
 	"time"
 
-	"brine/provision/controller/report"
 	"brine/provision/controller/result"
 )
 
@@ -46,7 +45,7 @@ type Job struct {
 
 // Host is one host's stored result.
 type Host struct {
-	report.HostReturn
+	result.HostReturn
 	// Index is the host's position in the roster: the order of hosts
 	// across runs that split one roster.
 	Index int
@@ -58,13 +57,13 @@ type Host struct {
 
 // Status is a host's outcome in the fleet recap's terms: ok, failed,
 // unreachable or not run.
-func Status(r report.HostReturn) string {
+func Status(r result.HostReturn) string {
 	switch {
 	case r.Unreachable:
 		return "unreachable"
 	case r.Failure == result.NotRun:
 		return "not run"
-	case !report.Succeeded(r):
+	case !r.Succeeded():
 		return "failed"
 	}
 	return "ok"

@@ -5,12 +5,12 @@ import (
 	"fmt"
 	"io"
 	"sort"
-	"strings"
 
 	"gopkg.in/yaml.v3"
 
 	"brine/provision/controller/result"
 	"brine/provision/lib/pyfmt"
+	"brine/provision/lib/termtext"
 )
 
 // generic turns any value into plain decoded-JSON shapes; see result.Plain.
@@ -26,32 +26,20 @@ func sortedKeys(m map[string]any) []string {
 }
 
 // formatTxt is Salt's txt outputter: "host: line" for each line of a string
-// return, "host: repr(value)" otherwise.
+// return, "host: repr(value)" otherwise. Host text is escaped (termtext).
 func formatTxt(r HostReturn) string {
 	v := generic(Data(r))
+	id := termtext.Escape(r.ID)
 	s, ok := v.(string)
 	if !ok {
-		return r.ID + ": " + pyfmt.Repr(v)
+		return id + ": " + termtext.Escape(pyfmt.Repr(v))
 	}
-	lines := splitLines(s)
-	if len(lines) == 0 {
-		return r.ID + ": "
-	}
-	for i, l := range lines {
-		lines[i] = r.ID + ": " + l
-	}
-	return strings.Join(lines, "\n")
-}
-
-// splitLines splits like Python's str.splitlines: no trailing empty line,
-// nothing at all for "".
-func splitLines(s string) []string {
 	if s == "" {
-		return nil
+		return id + ": "
 	}
-	s = strings.ReplaceAll(s, "\r\n", "\n")
-	s = strings.TrimSuffix(s, "\n")
-	return strings.Split(s, "\n")
+	var t text
+	eachLine(s, func(_ int, l string) { t.line(id, ": ", termtext.Escape(l)) })
+	return t.String()
 }
 
 // docPrinter prints data documents (json, yaml): one {host: data} document

@@ -9,6 +9,7 @@ import (
 
 	"brine/provision/controller/result"
 	"brine/provision/lib/pyfmt"
+	"brine/provision/lib/termtext"
 	"brine/provision/wire/lowstate"
 )
 
@@ -29,7 +30,8 @@ type row struct {
 }
 
 // stateRows parses a state function's return into rows in run order; ok is
-// false when ret is not a map.
+// false when ret is not a map. The rows' text came from the host: it is
+// escaped here (termtext), once, for every outputter that shows it.
 func stateRows(ret any) ([]row, bool) {
 	entries, ok := result.StateEntries(ret)
 	if !ok {
@@ -40,28 +42,29 @@ func stateRows(ret any) ([]row, bool) {
 		res := info["result"]
 		r := row{tag: tag}
 		r.state, r.id, r.name, r.fun = lowstate.SplitTag(tag)
+		r.state, r.id, r.name, r.fun = termtext.Escape(r.state), termtext.Escape(r.id), termtext.Escape(r.name), termtext.Escape(r.fun)
 		if b, ok := res.(bool); ok {
 			r.result = &b
 		}
-		r.comment = commentText(info["comment"])
+		r.comment = termtext.Escape(commentText(info["comment"]))
 		r.changes = info["changes"]
 		r.changed = result.HasChanges(r.changes)
 		r.runNum = int(number(info["__run_num__"]))
 		if st, ok := info["start_time"].(string); ok && st != "" {
 			r.hasStart = true
-			r.start = st
+			r.start = termtext.Line(st)
 		}
 		switch d := info["duration"].(type) {
 		case json.Number:
 			r.duration = number(d)
 			r.durationText = pyfmt.Float(r.duration)
 		case string:
-			r.durationText = strings.TrimSuffix(strings.TrimSpace(d), " ms")
+			r.durationText = termtext.Line(strings.TrimSuffix(strings.TrimSpace(d), " ms"))
 			r.duration, _ = strconv.ParseFloat(r.durationText, 64)
 		}
 		if ws, ok := info["warnings"].([]any); ok {
 			for _, w := range ws {
-				r.warnings = append(r.warnings, fmt.Sprint(w))
+				r.warnings = append(r.warnings, termtext.Escape(fmt.Sprint(w)))
 			}
 		}
 		rows = append(rows, r)
@@ -107,8 +110,9 @@ func formatHighstate(r HostReturn, o Options) string {
 	if r.Unreachable || (r.Error != "" && !IsStateFun(r.Fun)) {
 		return formatNested(r, o)
 	}
+	id := termtext.Escape(r.ID)
 	if r.Error != "" {
-		msg := strings.ReplaceAll(strings.TrimRight(r.Error, "\n"), "\n", "\n    ")
+		msg := strings.ReplaceAll(strings.TrimRight(termtext.Escape(r.Error), "\n"), "\n", "\n    ")
 		if rows, _ := stateRows(r.Return); len(rows) > 0 {
 			// The run stopped after some states ran (an error, an
 			// interruption, a lost connection): show them, then why.
@@ -117,10 +121,10 @@ func formatHighstate(r HostReturn, o Options) string {
 				head = Heading(r) + ": "
 				msg = strings.TrimPrefix(msg, r.Failure+": ")
 			}
-			return formatStates(r.ID, rows, o, c) + "\n" + c.lightRed + head + msg + c.endc
+			return formatStates(id, rows, o, c) + "\n" + c.lightRed + head + msg + c.endc
 		}
 		if r.Failure == "" || r.Failure == result.CompileFailed {
-			return formatCompileErrors(r.ID, compileErrors(r), c)
+			return formatCompileErrors(id, compileErrors(r), c)
 		}
 		return formatNested(r, o)
 	}
@@ -129,31 +133,31 @@ func formatHighstate(r HostReturn, o Options) string {
 	case string, json.Number:
 		// Text returns (e.g. "No Top file or master_tops data matches
 		// found") count as a change, as in Salt.
-		lines := []string{c.cyan + r.ID + ":" + c.endc}
-		for _, l := range splitLines(fmt.Sprint(t)) {
-			lines = append(lines, c.green+"    "+l+c.endc)
-		}
-		return strings.Join(lines, "\n")
+		var out text
+		out.line(c.cyan, id, ":", c.endc)
+		eachLine(fmt.Sprint(t), func(_ int, l string) { out.line(c.green, "    ", termtext.Escape(l), c.endc) })
+		return out.String()
 	case []any:
-		return formatCompileErrors(r.ID, errorList(t, pyfmt.Repr(t)), c)
+		return formatCompileErrors(id, errorList(t, pyfmt.Repr(t)), c)
 	case map[string]any:
 		rows, _ := stateRows(t)
 		if len(rows) == 0 && len(t) > 0 {
 			return formatNested(r, o)
 		}
-		return formatStates(r.ID, rows, o, c)
+		return formatStates(id, rows, o, c)
 	}
 	return formatNested(r, o)
 }
 
-// formatCompileErrors prints errors returned instead of state results.
+// formatCompileErrors prints errors returned instead of state results
+// (host escaped already; the errors are escaped here).
 func formatCompileErrors(host string, errs []string, c palette) string {
 	lines := []string{
 		c.lightRed + host + ":" + c.endc,
 		"    " + c.lightRed + "Data failed to compile:" + c.endc,
 	}
 	for _, e := range errs {
-		e = strings.ReplaceAll(strings.TrimRight(e, "\n"), "\n", "\n    ")
+		e = strings.ReplaceAll(strings.TrimRight(termtext.Escape(e), "\n"), "\n", "\n    ")
 		lines = append(lines, c.lightRed+"----------\n    "+e+c.endc)
 	}
 	return strings.Join(lines, "\n")
@@ -263,7 +267,7 @@ func fullBlock(s row, tcolor string, c palette) []string {
 		if _, ok := s.changes.(map[string]any); ok {
 			ctext = "\n" + nested(s.changes, 14, c, 0)
 		} else {
-			ctext = "Invalid Changes data: " + pyfmt.Repr(s.changes)
+			ctext = "Invalid Changes data: " + termtext.Escape(pyfmt.Repr(s.changes))
 		}
 	}
 	return append(lines, tcolor+"     Changes:   "+ctext+c.endc)

@@ -6,68 +6,116 @@ import (
 
 	"brine/provision/controller/result"
 	"brine/provision/lib/pyfmt"
+	"brine/provision/lib/termtext"
 )
+
+// text builds an outputter's text a line at a time into one buffer: a
+// host's return may be millions of lines (a command's output), and no
+// line becomes a value of its own.
+type text struct {
+	b strings.Builder
+	n int
+}
+
+// line adds one line made of parts.
+func (t *text) line(parts ...string) {
+	if t.n > 0 {
+		t.b.WriteByte('\n')
+	}
+	t.n++
+	for _, p := range parts {
+		t.b.WriteString(p)
+	}
+}
+
+func (t *text) String() string { return t.b.String() }
+
+// eachLine calls f with each line of s as Python's str.splitlines would
+// split it ("\r\n" and "\n" end lines; no trailing empty line; nothing for
+// ""), without building a list of them.
+func eachLine(s string, f func(i int, l string)) {
+	if s == "" {
+		return
+	}
+	if t, ok := strings.CutSuffix(s, "\n"); ok {
+		s = strings.TrimSuffix(t, "\r")
+	}
+	for i := 0; ; i++ {
+		l, rest, more := strings.Cut(s, "\n")
+		f(i, strings.TrimSuffix(l, "\r"))
+		if !more {
+			return
+		}
+		s = rest
+	}
+}
 
 // nester is Salt's nested outputter: dict keys sorted and followed by ":",
 // values indented four more, lists as "- item" or "|_" blocks, nested dicts
-// opened by "----------".
+// opened by "----------". Text from the host is escaped (termtext).
 type nester struct {
 	c       palette
 	retcode int
+	out     *text
 }
 
-func (n nester) line(indent int, color, msg, prefix, suffix string) string {
-	return strings.Repeat(" ", indent) + color + prefix + msg + n.c.endc + suffix
+func (n nester) line(indent int, color, msg, prefix, suffix string) {
+	n.out.line(strings.Repeat(" ", indent), color, prefix, termtext.Escape(msg), n.c.endc, suffix)
 }
 
-// display appends the lines for v (a generic value) to out.
-func (n nester) display(v any, indent int, prefix string, out []string) []string {
+// display adds the lines for v (a generic value).
+func (n nester) display(v any, indent int, prefix string) {
 	keyColor, listColor := n.c.cyan, n.c.green
 	if n.retcode != 0 {
 		keyColor, listColor = n.c.red, n.c.red
 	}
 	switch t := v.(type) {
 	case nil, bool, json.Number:
-		out = append(out, n.line(indent, n.c.lightYellow, pyfmt.Str(t), prefix, ""))
+		n.line(indent, n.c.lightYellow, pyfmt.Str(t), prefix, "")
 	case string:
-		for i, l := range splitLines(t) {
+		pad := ""
+		eachLine(t, func(i int, l string) {
 			p := prefix
 			if i > 0 {
-				p = strings.Repeat(" ", len(prefix))
+				if pad == "" {
+					pad = strings.Repeat(" ", len(prefix))
+				}
+				p = pad
 			}
-			out = append(out, n.line(indent, n.c.green, l, p, ""))
-		}
+			n.line(indent, n.c.green, l, p, "")
+		})
 	case []any:
 		for _, e := range t {
 			switch e.(type) {
 			case []any, map[string]any:
-				out = append(out, n.line(indent, listColor, "|_", "", ""))
+				n.line(indent, listColor, "|_", "", "")
 				p := "- "
 				if _, ok := e.(map[string]any); ok {
 					p = ""
 				}
-				out = n.display(e, indent+2, p, out)
+				n.display(e, indent+2, p)
 			default:
-				out = n.display(e, indent, "- ", out)
+				n.display(e, indent, "- ")
 			}
 		}
 	case map[string]any:
 		if indent > 0 {
-			out = append(out, n.line(indent, keyColor, "----------", "", ""))
+			n.line(indent, keyColor, "----------", "", "")
 		}
 		for _, k := range sortedKeys(t) {
-			out = append(out, n.line(indent, keyColor, k, prefix, ":"))
-			out = n.display(t[k], indent+4, "", out)
+			n.line(indent, keyColor, k, prefix, ":")
+			n.display(t[k], indent+4, "")
 		}
 	default:
-		return n.display(generic(v), indent, prefix, out)
+		n.display(generic(v), indent, prefix)
 	}
-	return out
 }
 
 // nested renders v at the given base indent.
 func nested(v any, indent int, c palette, retcode int) string {
-	return strings.Join(nester{c: c, retcode: retcode}.display(generic(v), indent, "", nil), "\n")
+	var t text
+	nester{c: c, retcode: retcode, out: &t}.display(generic(v), indent, "")
+	return t.String()
 }
 
 // formatNested prints one host with the nested outputter: "host:" and the
@@ -77,7 +125,7 @@ func formatNested(r HostReturn, o Options) string {
 		// A host never started has nothing but its reason: one line, not
 		// the error block (a stopped rollout may leave hundreds).
 		c := colors(o.Color)
-		return c.lightRed + r.ID + ":" + c.endc + "\n    " + c.lightRed + Heading(r) + ": " + strings.TrimPrefix(r.Error, "not run: ") + c.endc
+		return c.lightRed + termtext.Escape(r.ID) + ":" + c.endc + "\n    " + c.lightRed + Heading(r) + ": " + termtext.Escape(strings.TrimPrefix(r.Error, "not run: ")) + c.endc
 	}
 	rc := r.Retcode
 	if r.Unreachable && rc == 0 {

@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"brine/provision/controller/result"
+	"brine/provision/lib/termtext"
 )
 
 // HostReturn is one host's answer; see package result.
@@ -124,6 +125,8 @@ func (p *linePrinter) Finish(all []HostReturn) error {
 }
 
 func (p *linePrinter) write(r HostReturn) error {
+	// One write, newline included: a host's text is never split by what
+	// others write to the same terminal (stderr's lines) in between.
 	if _, err := io.WriteString(p.w, p.format(r)+"\n"); err != nil {
 		return fmt.Errorf("write output for %s: %w", r.ID, err)
 	}
@@ -265,7 +268,7 @@ func Recap(w io.Writer, all []HostReturn, o Options) error {
 	if len(slow) > 0 {
 		parts := make([]string, len(slow))
 		for i, r := range slow {
-			parts[i] = fmt.Sprintf("%s (%s)", r.ID, seconds(r.Duration))
+			parts[i] = fmt.Sprintf("%s (%s)", termtext.Line(r.ID), seconds(r.Duration))
 		}
 		lines = append(lines, fmt.Sprintf("%s%-16s%s %s", c.cyan, "Slowest hosts:", c.endc, strings.Join(parts, ", ")))
 	}
@@ -277,10 +280,11 @@ func Recap(w io.Writer, all []HostReturn, o Options) error {
 
 // nameList joins up to max names, then says how many more there are.
 func nameList(names []string, max int) string {
-	if len(names) <= max {
-		return strings.Join(names, ", ")
+	more := ""
+	if len(names) > max {
+		names, more = names[:max], fmt.Sprintf(", and %d more", len(names)-max)
 	}
-	return strings.Join(names[:max], ", ") + fmt.Sprintf(", and %d more", len(names)-max)
+	return termtext.Line(strings.Join(names, ", ")) + more
 }
 
 func seconds(d time.Duration) string {

@@ -5,6 +5,7 @@ package executor
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -14,7 +15,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -50,6 +50,11 @@ type Options struct {
 	// SkipSelfCheck disables the hash and directory checks and the thin dir
 	// housekeeping (tests run from a build directory).
 	SkipSelfCheck bool
+	// Verify is the executor's own expected sha256, to check before
+	// anything else: the start script passes it (-verify) on a host without
+	// sha256sum, once it has checked who owns the executor and its
+	// directories.
+	Verify string
 	// Guard starts a guardian process (brine-exec -guard) with the first
 	// command, which ends the commands' process groups if brine-exec is
 	// killed. Off in unit tests, whose binary is not brine-exec.
@@ -78,18 +83,31 @@ func Serve(ctx context.Context, o Options, stdin io.Reader, stdout, stderr io.Wr
 	if o.Ready {
 		fmt.Fprintln(stdout, wire.Ready)
 	}
+	exe, _ := os.Executable()
+	if !o.SkipSelfCheck {
+		if code, err := selfCheck(o.Verify); err != nil {
+			fmt.Fprintln(stderr, "brine-exec:", err)
+			return code
+		}
+	}
 	br := bufio.NewReaderSize(stdin, 1<<16)
 	req, err := wire.ReadRequest(br)
 	if err != nil {
 		return respond(stdout, &wire.Response{Retcode: 1, Error: err.Error()}, start)
 	}
-	exe, _ := os.Executable()
+	// The shared lock on our own file keeps pruning and wipes by other
+	// runs off it for the whole run.
+	var self *os.File
 	if !o.SkipSelfCheck {
-		if code, err := selfCheck(req.ExecSHA); err != nil {
-			fmt.Fprintln(stderr, "brine-exec:", err)
-			return code
+		self, err = lockSelf()
+		if err == nil {
+			defer self.Close()
 		}
-		housekeeping(exe, time.Now())
+		if exe != "" {
+			now := time.Now()
+			recordUse(exe, now)
+			housekeeping(exe, now)
+		}
 	}
 	collected := grains.CollectWith(ctx, grains.Options{Root: o.Root, Version: Version})
 	if req.ID != "" {
@@ -112,8 +130,8 @@ func Serve(ctx context.Context, o Options, stdin io.Reader, stdout, stderr io.Wr
 		}
 	}
 	s := &session{o: o, req: req, br: br, out: stdout, grains: g, resp: resp}
-	if o.Guard && exe != "" {
-		s.guard = newGuard(exe)
+	if o.Guard {
+		s.guard = newGuard(self)
 		defer s.guard.close()
 	}
 	var ret any
@@ -134,7 +152,7 @@ func Serve(ctx context.Context, o Options, stdin io.Reader, stdout, stderr io.Wr
 		}
 	}
 	if req.Wipe && !o.SkipSelfCheck && exe != "" {
-		if err := os.RemoveAll(filepath.Dir(exe)); err != nil {
+		if err := wipe(exe, self); err != nil {
 			resp.Notes = append(resp.Notes, "wipe: "+err.Error())
 		}
 	}
@@ -168,6 +186,7 @@ type session struct {
 	grains map[string]any
 	resp   *wire.Response
 	guard  *guard
+	exec   state.Executor
 }
 
 // stopped is the cause of a run context cancelled at the controller's word
@@ -200,12 +219,22 @@ func (s *session) watch(ctx context.Context) context.Context {
 	return wctx
 }
 
-// executor runs the commands of states and cmd.*, tracked by the guard.
+// executor runs the commands of states and cmd.*, tracked by the guard;
+// each command keeps at most req.MaxOutput of its stdout and of its
+// stderr, and all of them together four times that.
 func (s *session) executor() state.Executor {
-	if s.guard == nil {
-		return state.NewHostExecutor()
+	if s.exec == nil {
+		o := state.HostOptions{MaxOutput: int(s.req.MaxOutput)}
+		if o.MaxOutput <= 0 {
+			o.MaxOutput = state.DefaultMaxOutput
+		}
+		o.MaxTotal = 4 * int64(o.MaxOutput)
+		if s.guard != nil {
+			o.Ready, o.Track = s.guard.ready, s.guard.track
+		}
+		s.exec = state.NewHostExecutorWith(o)
 	}
-	return state.NewTrackedHostExecutor(s.guard.track)
+	return s.exec
 }
 
 // noteStop records in the response why a run stopped early.
@@ -216,77 +245,58 @@ func (s *session) noteStop(ctx context.Context) {
 	}
 }
 
-// housekeeping marks the executor as used now (its mtime) and removes what
-// earlier runs left in the thin dir: temp files of uploads that died (no
-// write for 2 minutes: a live upload writes all the time) and executor
-// versions no run has used for a day. Cheap: one directory read.
-func housekeeping(exe string, now time.Time) {
-	if exe == "" {
-		return
-	}
-	_ = os.Chtimes(exe, now, now)
-	dir := filepath.Dir(exe)
-	ents, err := os.ReadDir(dir)
-	if err != nil {
-		return
-	}
-	for _, e := range ents {
-		name := e.Name()
-		var maxAge time.Duration
-		switch {
-		case strings.HasPrefix(name, ".brine-exec-") && strings.Contains(name, ".tmp"):
-			maxAge = 2 * time.Minute
-		case strings.HasPrefix(name, "brine-exec-") && name != filepath.Base(exe):
-			maxAge = 24 * time.Hour
-		default:
-			continue
-		}
-		if fi, err := e.Info(); err == nil && fi.Mode().IsRegular() && now.Sub(fi.ModTime()) > maxAge {
-			_ = os.Remove(filepath.Join(dir, name))
-		}
-	}
-}
-
 func respond(w io.Writer, r *wire.Response, start time.Time) int {
 	r.V = wire.Version
 	r.Duration = time.Since(start).Seconds()
-	if r.Return == nil {
-		r.Return = json.RawMessage("null")
+	// The return may be tens of megabytes: it is written as it is, not
+	// copied again into the response's encoding.
+	ret := r.Return
+	if ret == nil {
+		ret = json.RawMessage("null")
 	}
+	r.Return = json.RawMessage("null")
 	b, err := json.Marshal(r)
 	if err != nil {
-		b = []byte(fmt.Sprintf(`{"v":%d,"return":null,"retcode":1,"error":%q}`, wire.Version, err.Error()))
+		b, ret = []byte(fmt.Sprintf(`{"v":%d,"return":null,"retcode":1,"error":%q}`, wire.Version, err.Error())), json.RawMessage("null")
 	}
-	w.Write(append(b, '\n'))
+	const slot = `"return":null`
+	i := bytes.Index(b, []byte(slot))
+	if i < 0 {
+		// Not the shape this function writes: never, but whole anyway.
+		_, _ = w.Write(append(b, '\n'))
+		return 0
+	}
+	i += len(`"return":`)
+	_, _ = w.Write(b[:i])
+	_, _ = w.Write(ret)
+	_, _ = w.Write(append(b[i+len("null"):], '\n'))
 	return 0
 }
 
-// selfCheck verifies the executor's own bytes against the hash it was
-// uploaded under, and that its directory is private to its owner.
+// selfCheck makes sure the executor's directory is a directory of this
+// user's (or root's) that group and others cannot write (the start script
+// checked that and more before it ran us; this holds for a run started by
+// hand too), and, when want is set, that its own bytes hash to want (a
+// corrupt executor removes itself).
 func selfCheck(want string) (int, error) {
 	exe, err := os.Executable()
 	if err != nil {
 		return ExitCorrupt, err
 	}
 	dir := filepath.Dir(exe)
-	fi, err := os.Stat(dir)
+	fi, err := os.Lstat(dir)
 	if err != nil {
 		return ExitUnsafe, err
 	}
 	st, ok := fi.Sys().(*syscall.Stat_t)
-	owner := uint32(os.Getuid())
-	if s := os.Getenv("SUDO_UID"); s != "" {
-		if n, err := strconv.Atoi(s); err == nil {
-			owner = uint32(n)
-		}
-	}
-	if fi.Mode().Perm()&0o077 != 0 || (ok && st.Uid != owner && st.Uid != uint32(os.Getuid())) {
-		return ExitUnsafe, fmt.Errorf("%s must be owned by uid %d with mode 0700 (it has uid %d, mode %04o): refusing to run", dir, owner, st.Uid, fi.Mode().Perm())
+	euid := uint32(os.Geteuid())
+	if !fi.IsDir() || !ok || fi.Mode().Perm()&0o022 != 0 || (st.Uid != euid && st.Uid != 0) {
+		return ExitUnsafe, fmt.Errorf("%s must be a directory of uid %d that group and others cannot write (it has mode %s): refusing to run", dir, euid, fi.Mode())
 	}
 	if want == "" {
 		return 0, nil
 	}
-	f, err := os.Open(exe)
+	f, err := os.Open("/proc/self/exe")
 	if err != nil {
 		return ExitCorrupt, err
 	}

@@ -11,18 +11,22 @@ import (
 	"sync"
 	"syscall"
 	"time"
+	"unsafe"
 )
 
 // guardGrace is how long the guardian waits between SIGTERM and SIGKILL.
 const guardGrace = 3 * time.Second
 
 // guard keeps a guardian process informed of the process groups of the
-// commands brine-exec runs. The guardian (brine-exec -guard, started on the
-// first command) reads them from a pipe; when the pipe ends because
-// brine-exec is gone, killed or not, it ends every group still listed. So
-// killing brine-exec never leaves a state's commands running.
+// commands brine-exec runs. The guardian (brine-exec -guard, started before
+// the first command, or that command does not start) reads them from a
+// pipe; when the pipe ends because brine-exec is gone, killed or not, it
+// ends every group still listed. So killing brine-exec never leaves a
+// state's commands running. It is started from /proc/self/exe, which names
+// the running executor even when its file was removed, and holds the
+// executor's shared lock (lock) as long as it lives.
 type guard struct {
-	exe string
+	lock *os.File
 
 	mu    sync.Mutex
 	w     io.WriteCloser
@@ -30,13 +34,21 @@ type guard struct {
 	start sync.Once
 }
 
-func newGuard(exe string) *guard { return &guard{exe: exe} }
+func newGuard(lock *os.File) *guard { return &guard{lock: lock} }
+
+// ready starts the guardian once; a command starts only when it is nil.
+func (g *guard) ready() error {
+	g.start.Do(g.spawn)
+	if g.err != nil {
+		return fmt.Errorf("the guardian that ends a killed executor's commands did not start: %w", g.err)
+	}
+	return nil
+}
 
 // track tells the guardian about pgid and returns the func that says the
 // command ended; cancelled commands stay listed (their group may still be
 // dying when brine-exec exits), and the guardian finishes them.
 func (g *guard) track(pgid int) func(cancelled bool) {
-	g.start.Do(g.spawn)
 	g.send(fmt.Sprintf("+%d\n", pgid))
 	return func(cancelled bool) {
 		if !cancelled {
@@ -51,7 +63,12 @@ func (g *guard) spawn() {
 		g.err = err
 		return
 	}
-	cmd := exec.Command(g.exe, "-guard")
+	cmd := exec.Command("/proc/self/exe", "-guard")
+	// ps shows it as the executor it guards.
+	cmd.Args[0] = os.Args[0]
+	if g.lock != nil {
+		cmd.ExtraFiles = []*os.File{g.lock}
+	}
 	// Its own process group, no stdout or stderr: sshd must not wait for
 	// the guardian to close the session's pipes.
 	cmd.Stdin = r
@@ -90,6 +107,7 @@ func (g *guard) close() {
 // listed, and SIGKILL to those left after a grace.
 func Guardian(stdin io.Reader) int {
 	signal.Ignore(syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGPIPE)
+	setName("brine-exec-grd")
 	live := map[int]bool{}
 	sc := bufio.NewScanner(stdin)
 	for sc.Scan() {
@@ -129,4 +147,12 @@ func Guardian(stdin io.Reader) int {
 		_ = syscall.Kill(-pg, syscall.SIGKILL)
 	}
 	return 0
+}
+
+// setName sets this process's name (its comm, at most 15 bytes): started
+// through /proc/self/exe, the guardian would be called "exe".
+func setName(name string) {
+	b := append([]byte(name), 0)
+	const prSetName = 15
+	_, _, _ = syscall.RawSyscall(syscall.SYS_PRCTL, prSetName, uintptr(unsafe.Pointer(&b[0])), 0)
 }

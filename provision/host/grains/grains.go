@@ -33,14 +33,9 @@ type Options struct {
 	SaltVersion string
 }
 
-// Collect returns the grains of the host whose file system is at root ("" is
-// the real "/"). The "id" grain defaults to the fqdn; callers set the roster
-// id with SetID.
-func Collect(ctx context.Context, root string) map[string]any {
-	return CollectWith(ctx, Options{Root: root})
-}
-
-// CollectWith is Collect with options (the executor's version).
+// CollectWith returns the grains of the host whose file system is at
+// o.Root ("" is the real "/"). The "id" grain defaults to the fqdn; callers
+// set the roster id with SetID.
 func CollectWith(ctx context.Context, o Options) map[string]any {
 	g := newSystem(o.Root).collect(ctx, o.Version)
 	sv := o.SaltVersion
@@ -180,8 +175,11 @@ func realGetwd() string {
 func realRun(ctx context.Context, argv ...string) (string, error) {
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
-	out, err := exec.CommandContext(ctx, argv[0], argv[1:]...).Output()
-	return string(out), err
+	var out limited
+	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
+	cmd.Stdout = &out
+	err := cmd.Run()
+	return string(out.b), err
 }
 
 // path maps an absolute path into root.
@@ -271,4 +269,17 @@ func (s *system) kernelGrains(_ context.Context, g map[string]any) {
 	if kp, ok := s.kernelParams(); ok {
 		g["kernelparams"] = kp
 	}
+}
+
+// limited keeps the first maxToolOutput bytes written to it: a grain comes
+// from a line or two of a tool's output, never from megabytes.
+type limited struct{ b []byte }
+
+const maxToolOutput = 1 << 20
+
+func (l *limited) Write(p []byte) (int, error) {
+	if room := maxToolOutput - len(l.b); room > 0 {
+		l.b = append(l.b, p[:min(room, len(p))]...)
+	}
+	return len(p), nil
 }

@@ -15,7 +15,10 @@ import (
 
 // hostExecutor runs commands on this host.
 type hostExecutor struct {
-	track func(pgid int) (done func(cancelled bool))
+	ready     func() error
+	track     func(pgid int) (done func(cancelled bool))
+	maxOutput int
+	budget    *outputBudget
 }
 
 // killGrace is how long a cancelled command's process group has between
@@ -31,12 +34,31 @@ const killGrace = 3 * time.Second
 // group SIGTERM, then SIGKILL after a grace of 3 s.
 func NewHostExecutor() Executor { return hostExecutor{} }
 
-// NewTrackedHostExecutor is NewHostExecutor that tells track each process
-// group it starts and calls the returned func when the command ends (saying
-// whether it was cancelled, its group maybe still dying), so a guardian can
-// end what is left if brine-exec itself is killed.
-func NewTrackedHostExecutor(track func(pgid int) (done func(cancelled bool))) Executor {
-	return hostExecutor{track: track}
+// HostOptions configure NewHostExecutorWith.
+type HostOptions struct {
+	// Ready is asked before each command: an error, and the command does
+	// not start (it fails with the error).
+	Ready func() error
+	// Track is told each process group a command starts; the func it
+	// returns is called when the command ends (saying whether it was
+	// cancelled, its group maybe still dying), so a guardian can end what
+	// is left if brine-exec itself is killed.
+	Track func(pgid int) (done func(cancelled bool))
+	// MaxOutput bounds what is kept of each command's stdout, and of its
+	// stderr (default DefaultMaxOutput; see capture).
+	MaxOutput int
+	// MaxTotal, when set, bounds what all the commands run through this
+	// Executor keep together (each still keeps at least 64 KiB a stream).
+	MaxTotal int64
+}
+
+// NewHostExecutorWith is NewHostExecutor with options.
+func NewHostExecutorWith(o HostOptions) Executor {
+	h := hostExecutor{ready: o.Ready, track: o.Track, maxOutput: o.MaxOutput}
+	if o.MaxTotal > 0 {
+		h.budget = &outputBudget{left: o.MaxTotal}
+	}
+	return h
 }
 
 // Run runs c on this host and waits for it (see NewHostExecutor).
@@ -54,6 +76,11 @@ func (h hostExecutor) Run(ctx context.Context, c Cmd) CmdResult {
 			return CmdResult{Retcode: -1, Err: fmt.Errorf("invalid umask %q: %w", c.Umask, err)}
 		}
 		argv = append([]string{"/bin/sh", "-c", `umask "$0" && exec "$@"`, c.Umask}, argv...)
+	}
+	if h.ready != nil {
+		if err := h.ready(); err != nil {
+			return CmdResult{Retcode: -1, Err: fmt.Errorf("%s not started: %w", argv[0], err)}
+		}
 	}
 	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
@@ -115,9 +142,14 @@ func (h hostExecutor) Run(ctx context.Context, c Cmd) CmdResult {
 	if c.Stdin != nil {
 		cmd.Stdin = bytes.NewReader(c.Stdin)
 	}
-	var out, errb bytes.Buffer
-	cmd.Stdout = &out
-	cmd.Stderr = &errb
+	max := h.maxOutput
+	if max <= 0 {
+		max = DefaultMaxOutput
+	}
+	max = h.budget.take(max)
+	out, errb := newCapture(max), newCapture(max)
+	cmd.Stdout = out
+	cmd.Stderr = errb
 	err := cmd.Start()
 	if err == nil {
 		if h.track != nil {
@@ -129,6 +161,7 @@ func (h hostExecutor) Run(ctx context.Context, c Cmd) CmdResult {
 		err = cmd.Wait()
 	}
 	close(exited)
+	h.budget.spend(out.kept() + errb.kept())
 	res := CmdResult{Stdout: out.String(), Stderr: errb.String()}
 	if cmd.Process != nil {
 		res.Pid = cmd.Process.Pid

@@ -1,6 +1,8 @@
 // Package atomicfile writes a file on the controller all at once: to a temp
 // file beside it, then renamed over it, so a reader (or a brine killed
-// mid-write) never sees half of it. The host side has its own writer with
+// mid-write) never sees half of it; and reads and opens brine's own files
+// (the cache, the job history) in a private directory without following a
+// symlink planted in their place. The host side has its own writer with
 // owners and fsync (package state).
 package atomicfile
 

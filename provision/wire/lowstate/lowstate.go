@@ -4,7 +4,6 @@
 package lowstate
 
 import (
-	"encoding/json"
 	"fmt"
 	"sort"
 	"strconv"
@@ -294,12 +293,6 @@ type Bundle struct {
 	Files map[string][]byte `json:"-"`
 	// Pillar is the host's rendered pillar (for contents_pillar and friends).
 	Pillar map[string]any `json:"pillar,omitempty"`
-}
-
-// MarshalChunks is a helper for tests and debugging: indent-encoded chunks.
-func MarshalChunks(c []Chunk) string {
-	b, _ := json.MarshalIndent(c, "", "  ")
-	return string(b)
 }
 
 // KeepMode reports a mode argument of "keep" (any case): Salt then gives

@@ -1,7 +1,6 @@
 package pkgrepo
 
 import (
-	"context"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -10,14 +9,11 @@ import (
 
 	"brine/provision/host/state"
 	"brine/provision/host/state/hostcmd"
+	"brine/provision/host/state/statetest"
 	"brine/provision/wire/lowstate"
 )
 
 const armored = "-----BEGIN PGP PUBLIC KEY BLOCK-----\n\nmQINBFit2ioBEADhWpZ8\n-----END PGP PUBLIC KEY BLOCK-----\n"
-
-func call(env *state.Env, fun string, c lowstate.Chunk) *lowstate.Result {
-	return Module().Funcs[fun](context.Background(), env, c)
-}
 
 // The key of an https key_url reaches the host in the bundle (downloaded by
 // the controller, provision/controller/download); a dry run downloads nothing.
@@ -40,7 +36,7 @@ func TestManagedWithKeyFromURL(t *testing.T) {
 		}
 	}
 	env.Test = true
-	pred := call(env, "managed", dry)
+	pred := statetest.Call(env, Module(), "pkgrepo.managed", dry)
 	if pred.Result != nil || len(fx.Lines()) != 0 || !strings.HasPrefix(pred.Comment, "Package repo '"+c.Name()+"' would be configured.") {
 		t.Fatalf("test: %v %v %q", pred.Result, fx.Lines(), pred.Comment)
 	}
@@ -48,7 +44,7 @@ func TestManagedWithKeyFromURL(t *testing.T) {
 		t.Fatal("test mode wrote files")
 	}
 	env.Test = false
-	r := call(env, "managed", c)
+	r := statetest.Call(env, Module(), "pkgrepo.managed", c)
 	line := "deb [arch=amd64 signed-by=/etc/apt/keyrings/download.docker.com_linux_debian.asc] https://download.docker.com/linux/debian bookworm stable"
 	want := map[string]any{"repo": line, "key": "/etc/apt/keyrings/download.docker.com_linux_debian.asc"}
 	if *r.Result != true || !reflect.DeepEqual(r.Changes, want) || !reflect.DeepEqual(pred.Changes, want) {
@@ -66,18 +62,18 @@ func TestManagedWithKeyFromURL(t *testing.T) {
 		t.Errorf("commands %v", got)
 	}
 	fx.Reset()
-	if r := call(env, "managed", c); len(r.Changes) != 0 || len(fx.Lines()) != 0 {
+	if r := statetest.Call(env, Module(), "pkgrepo.managed", c); len(r.Changes) != 0 || len(fx.Lines()) != 0 {
 		t.Errorf("second %v %v", r.Changes, fx.Lines())
 	}
 	// a dry run without the key takes the keyring in place as the key
 	env.Test = true
-	if r := call(env, "managed", dry); *r.Result != true || len(r.Changes) != 0 || r.Comment != "Package repo '"+c.Name()+"' already configured" {
+	if r := statetest.Call(env, Module(), "pkgrepo.managed", dry); *r.Result != true || len(r.Changes) != 0 || r.Comment != "Package repo '"+c.Name()+"' already configured" {
 		t.Errorf("dry run, configured: %v %v %q", r.Result, r.Changes, r.Comment)
 	}
 	env.Test = false
 	// rotated key: only the key changes
 	key = strings.Replace(armored, "mQINB", "mQINC", 1)
-	if r := call(env, "managed", c); !reflect.DeepEqual(r.Changes, map[string]any{"key": "/etc/apt/keyrings/download.docker.com_linux_debian.asc"}) {
+	if r := statetest.Call(env, Module(), "pkgrepo.managed", c); !reflect.DeepEqual(r.Changes, map[string]any{"key": "/etc/apt/keyrings/download.docker.com_linux_debian.asc"}) {
 		t.Errorf("rotated %v", r.Changes)
 	}
 }
@@ -93,7 +89,7 @@ func TestManagedFileCompsAndAbsent(t *testing.T) {
 	os.WriteFile(filepath.Join(root, "srv/key.asc"), []byte(armored), 0o644)
 	c := lowstate.Chunk{"name": "deb http://deb.example.com/debian bookworm main", "comps": "main,contrib", "file": list,
 		"key_url": "file:///srv/key.asc", "keyring": "/usr/share/keyrings/example.asc", "refresh": false}
-	r := call(env, "managed", c)
+	r := statetest.Call(env, Module(), "pkgrepo.managed", c)
 	if *r.Result != true {
 		t.Fatal(r.Comment)
 	}
@@ -105,18 +101,18 @@ func TestManagedFileCompsAndAbsent(t *testing.T) {
 	if len(env.Exec.(*hostcmd.Fake).Lines()) != 0 {
 		t.Error("refresh: false still ran apt-get update")
 	}
-	r = call(env, "absent", lowstate.Chunk{"name": "deb http://deb.example.com/debian bookworm main", "file": list})
+	r = statetest.Call(env, Module(), "pkgrepo.absent", lowstate.Chunk{"name": "deb http://deb.example.com/debian bookworm main", "file": list})
 	b, _ = os.ReadFile(filepath.Join(root, list))
 	if *r.Result != true || string(b) != "# extra repos\ndeb http://other.example.com/ x main\n" {
 		t.Errorf("absent: %q %s", r.Comment, b)
 	}
-	if r := call(env, "absent", lowstate.Chunk{"name": "deb http://deb.example.com/debian bookworm main", "file": list}); len(r.Changes) != 0 {
+	if r := statetest.Call(env, Module(), "pkgrepo.absent", lowstate.Chunk{"name": "deb http://deb.example.com/debian bookworm main", "file": list}); len(r.Changes) != 0 {
 		t.Errorf("second absent %v", r.Changes)
 	}
-	if r := call(env, "managed", lowstate.Chunk{"name": "ppa:foo/bar"}); *r.Result != false || !strings.Contains(r.Comment, "not an apt source line") {
+	if r := statetest.Call(env, Module(), "pkgrepo.managed", lowstate.Chunk{"name": "ppa:foo/bar"}); *r.Result != false || !strings.Contains(r.Comment, "not an apt source line") {
 		t.Errorf("bad name %q", r.Comment)
 	}
-	if r := call(env, "managed", lowstate.Chunk{"name": "deb http://x/ y z", "key_url": "https://127.0.0.1:1/none"}); *r.Result != false || !strings.Contains(r.Comment, "not downloaded by the controller") {
+	if r := statetest.Call(env, Module(), "pkgrepo.managed", lowstate.Chunk{"name": "deb http://x/ y z", "key_url": "https://127.0.0.1:1/none"}); *r.Result != false || !strings.Contains(r.Comment, "not downloaded by the controller") {
 		t.Errorf("unreachable key %q", r.Comment)
 	}
 }

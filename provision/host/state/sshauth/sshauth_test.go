@@ -1,7 +1,6 @@
 package sshauth
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -11,6 +10,7 @@ import (
 	"testing"
 
 	"brine/provision/host/state"
+	"brine/provision/host/state/statetest"
 	"brine/provision/wire/lowstate"
 )
 
@@ -25,16 +25,12 @@ func setup(t *testing.T) *state.Env {
 	return &state.Env{Root: root}
 }
 
-func call(env *state.Env, fun string, c lowstate.Chunk) *lowstate.Result {
-	return Module().Funcs[fun](context.Background(), env, c)
-}
-
 func TestPresentCreatesWithModes(t *testing.T) {
 	env := setup(t)
 	name := "ssh-ed25519 " + edKey + " ops@laptop"
 	c := lowstate.Chunk{"name": name, "user": "deploy"}
 	env.Test = true
-	pred := call(env, "present", c)
+	pred := statetest.Call(env, Module(), "ssh_auth.present", c)
 	ak := filepath.Join(env.Root, "home/deploy/.ssh/authorized_keys")
 	if _, err := os.Stat(ak); !os.IsNotExist(err) || pred.Result != nil {
 		t.Fatal("test mode wrote the file")
@@ -44,7 +40,7 @@ func TestPresentCreatesWithModes(t *testing.T) {
 		t.Errorf("test: %q %v", pred.Comment, pred.Changes)
 	}
 	env.Test = false
-	r := call(env, "present", c)
+	r := statetest.Call(env, Module(), "ssh_auth.present", c)
 	if *r.Result != true || !reflect.DeepEqual(r.Changes, map[string]any{name: "New"}) {
 		t.Fatalf("%v %q", r.Changes, r.Comment)
 	}
@@ -60,7 +56,7 @@ func TestPresentCreatesWithModes(t *testing.T) {
 	if st := fi.Sys().(*syscall.Stat_t); int(st.Uid) != os.Getuid() {
 		t.Errorf("owner %d", st.Uid)
 	}
-	if r := call(env, "present", c); len(r.Changes) != 0 || *r.Result != true {
+	if r := statetest.Call(env, Module(), "ssh_auth.present", c); len(r.Changes) != 0 || *r.Result != true {
 		t.Errorf("second %v", r.Changes)
 	}
 }
@@ -72,7 +68,7 @@ func TestUpdateOptionsAndAbsent(t *testing.T) {
 	other := "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQC7 other@host"
 	os.WriteFile(ak, []byte("# managed\n"+other+"\nssh-ed25519 "+edKey+" old-comment\n"), 0o600)
 	c := lowstate.Chunk{"name": edKey, "enc": "ed25519", "user": "deploy", "comment": "new", "options": []any{`command="/usr/bin/backup --x y"`, "no-pty"}}
-	r := call(env, "present", c)
+	r := statetest.Call(env, Module(), "ssh_auth.present", c)
 	if *r.Result != true || r.Changes[edKey] != "Updated" {
 		t.Fatalf("%v %q", r.Changes, r.Comment)
 	}
@@ -85,10 +81,10 @@ func TestUpdateOptionsAndAbsent(t *testing.T) {
 	if !ok || len(k.Options) != 2 || k.Options[0] != `command="/usr/bin/backup --x y"` || k.Comment != "new" {
 		t.Errorf("parse back %+v", k)
 	}
-	if r := call(env, "present", c); len(r.Changes) != 0 {
+	if r := statetest.Call(env, Module(), "ssh_auth.present", c); len(r.Changes) != 0 {
 		t.Errorf("second %v", r.Changes)
 	}
-	r = call(env, "absent", lowstate.Chunk{"name": edKey, "user": "deploy"})
+	r = statetest.Call(env, Module(), "ssh_auth.absent", lowstate.Chunk{"name": edKey, "user": "deploy"})
 	if *r.Result != true || r.Changes[edKey] != "Removed" {
 		t.Fatalf("absent %v", r.Changes)
 	}
@@ -96,10 +92,10 @@ func TestUpdateOptionsAndAbsent(t *testing.T) {
 	if string(b) != "# managed\n"+other+"\n" {
 		t.Errorf("after absent %q", b)
 	}
-	if r := call(env, "absent", lowstate.Chunk{"name": edKey, "user": "deploy"}); r.Comment != "Key not present" {
+	if r := statetest.Call(env, Module(), "ssh_auth.absent", lowstate.Chunk{"name": edKey, "user": "deploy"}); r.Comment != "Key not present" {
 		t.Errorf("second absent %q", r.Comment)
 	}
-	if r := call(env, "present", lowstate.Chunk{"name": edKey, "user": "ghost"}); *r.Result != false || !strings.Contains(r.Comment, "ghost") {
+	if r := statetest.Call(env, Module(), "ssh_auth.present", lowstate.Chunk{"name": edKey, "user": "ghost"}); *r.Result != false || !strings.Contains(r.Comment, "ghost") {
 		t.Errorf("ghost %q", r.Comment)
 	}
 }

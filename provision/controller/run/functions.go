@@ -1,0 +1,121 @@
+package run
+
+import (
+	"sort"
+	"strings"
+)
+
+// Kind says where a function runs and what it needs.
+type Kind int
+
+const (
+	// HostFun runs in the executor on each targeted host.
+	HostFun Kind = iota
+	// StateFun compiles the state tree per host and applies it there.
+	StateFun
+	// ShowFun compiles per host on the controller and shows the result;
+	// nothing is applied.
+	ShowFun
+	// RawFun is -r: a shell command on each host, no executor.
+	RawFun
+	// RunnerFun runs on the controller alone: no TARGET, no roster (Salt's
+	// runners, e.g. jobs.list_jobs). Run refuses it: the command line
+	// answers it from the job history.
+	RunnerFun
+	// CatalogFun is answered per targeted host from the controller's
+	// catalog of state functions, without contacting the hosts (sys.*).
+	CatalogFun
+)
+
+// Function is one FUNCTION brine accepts. The table both decides how a run
+// goes and writes the command line's help, so the two cannot disagree.
+type Function struct {
+	Name string
+	// Args is the argument synopsis for the help ("CMD", "[SLS,...]").
+	Args string
+	Doc  string
+	Kind Kind
+	// MinArgs is how many positional arguments the function needs;
+	// Example is shown when they are missing.
+	MinArgs int
+	Example string
+}
+
+// raw is the function -r runs.
+var raw = Function{Name: "cmd.raw", Args: "'CMD'", Kind: RawFun, MinArgs: 1, Example: "brine '*' -r 'uptime'"}
+
+// Functions is every function brine accepts, in help order.
+func Functions() []Function {
+	return []Function{
+		{Name: "test.ping", Doc: "True from every host that answers", Kind: HostFun},
+		{Name: "cmd.run", Args: "CMD", Doc: "run a shell command; its output", Kind: HostFun, MinArgs: 1, Example: "brine '*' cmd.run 'uname -a'"},
+		{Name: "cmd.run_all", Args: "CMD", Doc: "run a shell command; pid, retcode, stdout, stderr", Kind: HostFun, MinArgs: 1, Example: "brine '*' cmd.run_all 'uname -a'"},
+		{Name: "cmd.retcode", Args: "CMD", Doc: "run a shell command; its exit code", Kind: HostFun, MinArgs: 1, Example: "brine '*' cmd.retcode 'test -f /etc/motd'"},
+		{Name: "grains.items", Doc: "all grains (collected on the host, roster grains on top)", Kind: HostFun},
+		{Name: "grains.get", Args: "KEY [DEFAULT]", Doc: "one grain, a:b for nested keys", Kind: HostFun, MinArgs: 1, Example: "brine '*' grains.get os"},
+		{Name: "state.apply", Args: "[SLS,...]", Doc: "apply the highstate, or the named SLS; test=True for a dry run", Kind: StateFun},
+		{Name: "state.highstate", Doc: "apply the highstate", Kind: StateFun},
+		{Name: "state.sls", Args: "SLS[,SLS...]", Doc: "apply the named SLS", Kind: StateFun, MinArgs: 1, Example: "brine '*' state.sls ssh,timezone"},
+		{Name: "state.test", Args: "[SLS,...]", Doc: "state.apply with test=True", Kind: StateFun},
+		{Name: "state.show_top", Doc: "the top file's SLS per saltenv for each host", Kind: ShowFun},
+		{Name: "state.show_sls", Args: "SLS[,SLS...]", Doc: "the named SLS compiled to highstate data", Kind: ShowFun, MinArgs: 1, Example: "brine '*' state.show_sls ssh"},
+		{Name: "state.show_highstate", Doc: "the highstate compiled for each host", Kind: ShowFun},
+		{Name: "state.show_lowstate", Doc: "the ordered lowstate compiled for each host", Kind: ShowFun},
+		{Name: "state.show_pillar", Doc: "the pillar compiled for each host", Kind: ShowFun},
+		{Name: "pillar.items", Doc: "the pillar compiled for each host", Kind: ShowFun},
+		{Name: "sys.list_state_functions", Args: "[MODULE|FUN|GLOB...]", Doc: "the state functions brine implements", Kind: CatalogFun},
+		{Name: "sys.state_doc", Args: "[MODULE|FUN|GLOB...]", Doc: "their documentation and arguments", Kind: CatalogFun},
+		{Name: "jobs.list_jobs", Args: "[search_function=GLOB] [search_target=GLOB]", Kind: RunnerFun,
+			Doc: "jobs in the history, oldest first, in Salt's shape (--limit N)"},
+		{Name: "jobs.list_job", Args: "JID", Kind: RunnerFun, MinArgs: 1, Example: "brine jobs.list_job last",
+			Doc: "one recorded job: its load, hosts, tree hash and each host's return"},
+		{Name: "jobs.lookup_jid", Args: "JID", Kind: RunnerFun, MinArgs: 1, Example: "brine jobs.lookup_jid last",
+			Doc: "print a recorded job as its run printed it (JID, or last)"},
+		{Name: "jobs.merge", Args: "FILE...", Kind: RunnerFun, MinArgs: 1, Example: "brine jobs.merge shard-0.json shard-1.json",
+			Doc: "merge --out json --static outputs (shards) into one result and recap"},
+	}
+}
+
+// LookupFunction finds name in the table.
+func LookupFunction(name string) (Function, bool) {
+	for _, f := range Functions() {
+		if f.Name == name {
+			return f, true
+		}
+	}
+	return Function{}, false
+}
+
+// functionNames lists the table's names, sorted, for error messages.
+func functionNames() []string {
+	var n []string
+	for _, f := range Functions() {
+		n = append(n, f.Name)
+	}
+	sort.Strings(n)
+	return n
+}
+
+// UnknownFunction is the usage error for a name the table lacks, with the
+// closest names as hints.
+func UnknownFunction(name string) error {
+	var near []string
+	mod, _, _ := strings.Cut(name, ".")
+	for _, n := range functionNames() {
+		if m, _, _ := strings.Cut(n, "."); m == mod {
+			near = append(near, n)
+		}
+	}
+	if len(near) == 0 {
+		near = functionNames()
+	}
+	return Usagef("unknown function %q: brine knows %s (see brine --help)", name, strings.Join(near, ", "))
+}
+
+// CheckArgs is the usage error for missing positional arguments.
+func (f Function) CheckArgs(pos []string) error {
+	if len(pos) >= f.MinArgs {
+		return nil
+	}
+	return Usagef("%s needs %s, e.g. %s", f.Name, f.Args, f.Example)
+}
