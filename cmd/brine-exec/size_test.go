@@ -26,7 +26,10 @@ var controllerOnly = []string{"brine/provision/controller/compile", "brine/provi
 
 // maxGzipped is the executor's size budget (issue 10): linux/amd64, built as
 // provision/controller/executorbin builds it (executorbin.BuildFlags), gzip -9.
-const maxGzipped = 2_000_000
+// 2,030,000 since issue 15's state functions as Salt's (file.managed's,
+// file.directory's, ssh_auth's, pkgrepo's and user's code paths and words:
+// measured 2,010,589 from 1,989,458).
+const maxGzipped = 2_030_000
 
 func goTool(t *testing.T) string {
 	t.Helper()

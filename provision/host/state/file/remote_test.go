@@ -24,14 +24,16 @@ func TestManagedUnfetchedRemoteSource(t *testing.T) {
 	note := "The file /etc/app.conf is set to be changed\nNote: No changes made, actual changes may\nbe different due to other states."
 
 	r := statetest.Call(newEnv(root, nil, true), file.Module(), "", dry())
-	if r.Result != nil || r.Comment != note || !reflect.DeepEqual(r.Changes, map[string]any{"diff": "New file"}) {
+	if r.Result != nil || r.Comment != note || !reflect.DeepEqual(r.Changes, map[string]any{"newfile": "/etc/app.conf"}) {
 		t.Errorf("missing file: %v %q %v", show(r.Result), r.Comment, r.Changes)
 	}
 	put(t, root, "etc/app.conf", "port=80\n")
+	// the file has the source_hash: Salt leaves its content alone
+	// (replace False) and manages only owner and mode
 	r = statetest.Call(newEnv(root, nil, true), file.Module(), "", dry())
-	expect(t, r, T, "File /etc/app.conf is in the correct state")
+	expect(t, r, T, "File /etc/app.conf not updated")
 	r = statetest.Call(newEnv(root, nil, true), file.Module(), "", dry("mode", "0600"))
-	if r.Result != nil || !reflect.DeepEqual(r.Changes, map[string]any{"mode": "0600"}) {
+	if r.Result != nil || r.Comment != "File /etc/app.conf will be updated with permissions 0600 from its current state of 0644" || !reflect.DeepEqual(r.Changes, map[string]any{"mode": "0600"}) {
 		t.Errorf("mode only: %v %v", show(r.Result), r.Changes)
 	}
 	put(t, root, "etc/app.conf", "port=8080\n")

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"sort"
 	"strings"
 	"testing"
@@ -153,8 +154,10 @@ func TestAptInstallBatchWithDeps(t *testing.T) {
 	if r.Comment != "The following packages were installed/updated: curl, tree\nThe following packages were already installed: bash" {
 		t.Errorf("comment %q", r.Comment)
 	}
+	// the run's first install refreshes the lists first (Salt's rtag)
 	wantCmds := []string{
 		"dpkg-query -W '-f=${Package}\t${db:Status-Abbrev}\t${Version}\n'",
+		"DEBIAN_FRONTEND=noninteractive apt-get update -q",
 		"apt-mark showhold",
 		"DEBIAN_FRONTEND=noninteractive apt-get install -y -q -o DPkg::Options::=--force-confold -o DPkg::Options::=--force-confdef curl tree",
 		"dpkg-query -W '-f=${Package}\t${db:Status-Abbrev}\t${Version}\n'",
@@ -239,14 +242,14 @@ func TestAptRefreshWhenListsEmpty(t *testing.T) {
 	if got := fx.Lines()[0]; got != "DEBIAN_FRONTEND=noninteractive apt-get update -q" {
 		t.Errorf("first command %q", got)
 	}
-	// explicit refresh with lists present
+	// explicit refresh with lists present: before the install
 	env2, _, fx2 := newApt(t, true)
 	statetest.Call(env2, Module(), "pkg.installed", lowstate.Chunk{"name": "tree", "refresh": true})
-	if got := fx2.Lines()[0]; got != "DEBIAN_FRONTEND=noninteractive apt-get update -q" {
-		t.Errorf("refresh: first command %q", got)
+	if got := strings.Join(fx2.Lines(), "\n"); !regexp.MustCompile(`(?s)apt-get update -q\n.*apt-get install`).MatchString(got) {
+		t.Errorf("refresh: commands\n%s", got)
 	}
 	env3, _, fx3 := newApt(t, true)
-	statetest.Call(env3, Module(), "pkg.installed", lowstate.Chunk{"name": "tree"})
+	statetest.Call(env3, Module(), "pkg.installed", lowstate.Chunk{"name": "tree", "refresh": false})
 	for _, l := range fx3.Lines() {
 		if strings.Contains(l, "update") {
 			t.Errorf("unexpected refresh %s", l)
@@ -395,8 +398,8 @@ func TestRPMProvider(t *testing.T) {
 	if statetest.Result(r) != "true" || !reflect.DeepEqual(r.Changes, map[string]any{"nginx": map[string]any{"old": "", "new": "1:1.20.1-14.el9"}}) {
 		t.Fatalf("%s %v %q", statetest.Result(r), r.Changes, r.Comment)
 	}
-	if cmds[1] != "dnf install -y -q nginx" {
-		t.Errorf("install cmd %q", cmds[1])
+	if cmds[1] != "dnf makecache -q" || cmds[2] != "dnf install -y -q nginx" {
+		t.Errorf("refresh and install cmds %q", cmds[1:3])
 	}
 	if cmds[0] != `rpm -qa --qf '%{NAME}\t%{EPOCH}\t%{VERSION}-%{RELEASE}\n'` {
 		t.Errorf("list cmd %q", cmds[0])
@@ -579,4 +582,61 @@ func TestPackageListOncePerRun(t *testing.T) {
 	if got := fx.Lines(); len(got) != 0 {
 		t.Errorf("the list read after the install must be reused: %q", got)
 	}
+}
+
+// TestAptRefreshOncePerRun: Salt's rtag. The first pkg.installed or
+// pkg.latest of a run asks for a refresh, which the first state that
+// installs something makes, once; refresh: False never refreshes,
+// refresh: True always; a dry run never; a refresh made elsewhere (a
+// pkgrepo, pkg.refresh_db) answers the run's.
+func TestAptRefreshOncePerRun(t *testing.T) {
+	count := func(fx *hostcmd.Fake) int {
+		n := 0
+		for _, l := range fx.Lines() {
+			if strings.Contains(l, "apt-get update") {
+				n++
+			}
+		}
+		return n
+	}
+	// run runs the chunks in order as one state run; it returns the
+	// refreshes it made
+	run := func(test bool, chunks ...lowstate.Chunk) int {
+		env, _, fx := newApt(t, true)
+		env.Test = test
+		last := chunks[len(chunks)-1]
+		statetest.Call(env, Module(), "", last, chunks[:len(chunks)-1]...)
+		return count(fx)
+	}
+	pkg := func(id, fun string, kv ...any) lowstate.Chunk {
+		c := lowstate.Chunk{"__id__": id, "__sls__": "statetest", "state": "pkg", "fun": fun, "name": id}
+		for i := 0; i+1 < len(kv); i += 2 {
+			c[kv[i].(string)] = kv[i+1]
+		}
+		return c
+	}
+	// nothing to install: no refresh yet; the first install refreshes,
+	// the next does not
+	if n := run(false, pkg("bash", "installed"), pkg("tree", "installed"), pkg("curl", "installed")); n != 1 {
+		t.Errorf("two installs: %d refreshes, want 1", n)
+	}
+	if n := run(false, pkg("bash", "installed")); n != 0 {
+		t.Errorf("installed package: %d refreshes", n)
+	}
+	// refresh: True always
+	if n := run(false, pkg("tree", "installed"), pkg("curl", "installed", "refresh", true)); n != 2 {
+		t.Errorf("refresh: True: %d refreshes, want 2", n)
+	}
+	// refresh: False never, a later state still refreshes
+	if n := run(false, pkg("tree", "installed", "refresh", false)); n != 0 {
+		t.Errorf("refresh: False: %d refreshes", n)
+	}
+	if n := run(false, pkg("tree", "installed", "refresh", false), pkg("bash", "latest")); n != 1 {
+		t.Errorf("pkg.latest after refresh: False: %d refreshes, want 1", n)
+	}
+	// a dry run never refreshes
+	if n := run(true, pkg("tree", "installed"), pkg("bash", "latest")); n != 0 {
+		t.Errorf("test mode: %d refreshes", n)
+	}
+
 }

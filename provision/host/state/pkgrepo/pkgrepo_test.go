@@ -116,3 +116,41 @@ func TestManagedFileCompsAndAbsent(t *testing.T) {
 		t.Errorf("unreachable key %q", r.Comment)
 	}
 }
+
+// TestManagedKeyURLWithAptKey: on a host with apt-key (Debian 12), Salt's
+// mod_repo adds the key_url key with apt-key and writes the line as the
+// state names it, without signed-by (apt also keeps trusting the archive's
+// own keys for it).
+func TestManagedKeyURLWithAptKey(t *testing.T) {
+	root := t.TempDir()
+	os.MkdirAll(filepath.Join(root, "usr/bin"), 0o755)
+	os.WriteFile(filepath.Join(root, "usr/bin/apt-key"), []byte("#!/bin/sh\n"), 0o755)
+	var added string
+	fx := &hostcmd.Fake{Handler: func(c state.Cmd, _ string) (state.CmdResult, bool) {
+		if len(c.Argv) == 3 && c.Argv[0] == "apt-key" {
+			b, _ := os.ReadFile(c.Argv[2])
+			added = string(b)
+			return state.CmdResult{Stdout: "OK\n"}, true
+		}
+		return state.CmdResult{}, true
+	}}
+	env := &state.Env{Root: root, Exec: fx, File: func(string) ([]byte, error) { return []byte(armored), nil }}
+	name := "deb http://deb.debian.org/debian bookworm-backports main"
+	c := lowstate.Chunk{"name": name, "file": "/etc/apt/sources.list.d/backports.list", "key_url": "salt://keys/archive.asc", lowstate.KeyFile: "h"}
+	env.Test = true
+	if r := statetest.Call(env, Module(), "pkgrepo.managed", c); r.Result != nil || !reflect.DeepEqual(r.Changes, map[string]any{"repo": name}) {
+		t.Errorf("test: %v %v", r.Result, r.Changes)
+	}
+	env.Test = false
+	r := statetest.Call(env, Module(), "pkgrepo.managed", c)
+	if r.Result == nil || !*r.Result || !reflect.DeepEqual(r.Changes, map[string]any{"repo": name}) || added != armored {
+		t.Fatalf("%v %q %v key %q", r.Result, r.Comment, r.Changes, added)
+	}
+	if b, _ := os.ReadFile(filepath.Join(root, "etc/apt/sources.list.d/backports.list")); string(b) != name+"\n" {
+		t.Errorf("list %q", b)
+	}
+	added = ""
+	if r := statetest.Call(env, Module(), "pkgrepo.managed", c); len(r.Changes) != 0 || r.Comment != "Package repo '"+name+"' already configured" {
+		t.Errorf("second: %v %q", r.Changes, r.Comment)
+	}
+}

@@ -27,8 +27,11 @@ func TestPresentCreatesAndPredicts(t *testing.T) {
 	if statetest.Result(r) != "true" || r.Comment != "New user deploy created" {
 		t.Fatalf("%s %q", statetest.Result(r), r.Comment)
 	}
-	want := map[string]any{"name": "deploy", "uid": 1000, "gid": 1000, "home": "/home/deploy", "shell": "/bin/bash",
-		"fullname": "Deploy User", "groups": []any{"adm", "sudo"}, "password": redacted}
+	// Salt reports user.info: the whole passwd entry, the GECOS fields and
+	// every group, the user's own included
+	want := map[string]any{"name": "deploy", "uid": 1000, "gid": 1000, "home": "/home/deploy", "shell": "/bin/bash", "passwd": "x",
+		"fullname": "Deploy User", "roomnumber": "", "workphone": "", "homephone": "", "other": "",
+		"groups": []any{"adm", "deploy", "sudo"}, "password": redacted}
 	if !reflect.DeepEqual(r.Changes, want) {
 		t.Errorf("changes %v\nwant %v", r.Changes, want)
 	}
@@ -57,16 +60,18 @@ func TestPresentUpdates(t *testing.T) {
 	env.Test = true
 	pred := statetest.Call(env, Module(), "user.present", c)
 	if pred.Result != nil || len(pred.Changes) != 0 ||
-		pred.Comment != "The following user attributes are set to be changed:\nuid: 2001\nhome: /srv/app\nshell: /bin/zsh\ngroups: ['users']\n" {
+		pred.Comment != "The following user attributes are set to be changed:\nuid: 2001\ngroups: ['users']\nhome: /srv/app\nhomeDoesNotExist: /srv/app\nshell: /bin/zsh\n" {
 		t.Fatalf("test: %s %q %v", statetest.Result(pred), pred.Comment, pred.Changes)
 	}
 	env.Test = false
 	r := statetest.Call(env, Module(), "user.present", c)
-	want := map[string]any{"uid": 2001, "home": "/srv/app", "shell": "/bin/zsh", "groups": []any{"users"}}
+	// the user.info fields that changed (groups: every group, the
+	// user's own included)
+	want := map[string]any{"uid": 2001, "home": "/srv/app", "shell": "/bin/zsh", "groups": []any{"app", "users"}}
 	if statetest.Result(r) != "true" || !reflect.DeepEqual(r.Changes, want) {
 		t.Fatalf("%s %v %q", statetest.Result(r), r.Changes, r.Comment)
 	}
-	if got := fx.Lines(); len(got) != 1 || got[0] != "usermod -u 2001 -d /srv/app -s /bin/zsh -G users app" {
+	if got := fx.Lines(); len(got) != 1 || got[0] != "usermod -u 2001 -G users -d /srv/app -s /bin/zsh app" {
 		t.Errorf("commands %v", got)
 	}
 	if got := memberOf(env, "app"); !reflect.DeepEqual(got, []string{"users"}) {
@@ -75,7 +80,7 @@ func TestPresentUpdates(t *testing.T) {
 	// remove_groups: False only adds
 	fx.Reset()
 	r = statetest.Call(env, Module(), "user.present", lowstate.Chunk{"name": "app", "groups": []any{"sudo"}, "remove_groups": false})
-	if !reflect.DeepEqual(r.Changes["groups"], []any{"sudo", "users"}) || fx.Lines()[0] != "usermod -a -G sudo app" {
+	if !reflect.DeepEqual(r.Changes["groups"], []any{"app", "sudo", "users"}) || fx.Lines()[0] != "usermod -a -G sudo app" {
 		t.Errorf("append: %v %v", r.Changes, fx.Lines())
 	}
 }
