@@ -277,7 +277,7 @@ func TestNewRejectsUnknownNames(t *testing.T) {
 	if _, err := New(&strings.Builder{}, "pprint", Options{}); err == nil || !strings.Contains(err.Error(), "highstate, nested, json, yaml, txt") {
 		t.Errorf("unknown outputter: %v", err)
 	}
-	if _, err := New(&strings.Builder{}, "", Options{StateOutput: "verbose"}); err == nil || !strings.Contains(err.Error(), "full, terse, mixed or changes") {
+	if _, err := New(&strings.Builder{}, "", Options{StateOutput: "verbose"}); err == nil || !strings.Contains(err.Error(), "full, terse, mixed, changes or filter") {
 		t.Errorf("unknown state output: %v", err)
 	}
 }
