@@ -480,6 +480,13 @@ func TestSaltSSHHostOptions(t *testing.T) {
 	if b, _ := os.ReadFile(c.roster); !strings.Contains(string(b), "# Automatically added by") || !strings.Contains(string(b), h.Addr+":\n    host: "+h.Addr+"\n    user: root\n") {
 		t.Errorf("roster after --update-roster:\n%s", b)
 	}
+	// The scan roster: the addresses of TARGET that answer on port 22.
+	h1, h2 := hostByID(t, "h01"), hostByID(t, "h02")
+	r = c.runRaw("--known-hosts", c.known, "--cache-dir", c.cache, "--priv", c.key, "--no-agent", "--ssh-config", "none",
+		"--roster", "scan", "-L", h1.Addr+","+h2.Addr+","+HostAddr(249), "test.ping", "--out", "txt", "--scan-timeout", "0.5")
+	if r.code != 0 || r.stdout != h1.Addr+": True\n"+h2.Addr+": True\n" {
+		t.Errorf("--roster scan: exit %d %q %s", r.code, r.stdout, r.stderr)
+	}
 	// A remote port forward: the host reaches a listener of the
 	// controller's through the SSH connection.
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

@@ -299,3 +299,44 @@ func TestManPageIsGenerated(t *testing.T) {
 		}
 	}
 }
+
+// -c DIR reads DIR/brine.yaml, or Salt's DIR/master (whose settings brine
+// has no use for are one warning), and DIR/roster.
+func TestConfigDir(t *testing.T) {
+	c := newCLI(t, "a", "b")
+	dir := t.TempDir()
+	roster, _ := os.ReadFile(c.f.Roster)
+	os.WriteFile(filepath.Join(dir, "roster"), roster, 0o600)
+	os.WriteFile(filepath.Join(dir, "master"), []byte("root_dir: /tmp/x\npki_dir: /tmp/y\nssh_max_procs: 1\noutput: txt\nkeep_jobs: 24\n"), 0o600)
+	var out, errb strings.Builder
+	code := brine([]string{"brine", "-c", dir, "--cache-dir", c.f.Cache, "-i", "--no-agent", "--ssh-config", "none", "*", "test.ping"}, nil, &out, &errb)
+	if code != 0 || out.String() != "a: True\nb: True\n" || !strings.Contains(errb.String(), "master: Salt master settings brine does not use, ignored: root_dir, pki_dir") {
+		t.Errorf("-c DIR with a master file: exit %d %q %s", code, out.String(), errb.String())
+	}
+}
+
+// --delimiter, --no-parse, --diff, -V.
+func TestMoreSaltSSHOptions(t *testing.T) {
+	c := newCLI(t, "a")
+	c.f.Add("web", "  grains: {roles: {tier: front}}")
+	out, errs, code := c.run("-G", "roles;tier;front", "--delimiter", ";", "test.ping", "--out", "txt")
+	if code != 0 || out != "web: True\n" {
+		t.Errorf("--delimiter: exit %d %q %s", code, out, errs)
+	}
+	// --no-parse keeps a key=value value as typed (pillar= is read as
+	// JSON or YAML either way; saltenv stays the string "01").
+	if pos, kw := run.SplitArgs([]string{"a=01", "b=01", "x"}, "a"); kw["a"] != "01" || kw["b"] != 1 || len(pos) != 1 {
+		t.Errorf("SplitArgs with no-parse: %v %v", pos, kw)
+	}
+	tree := c.f.Tree(map[string]string{"top.sls": "base:\n  '*': [x]\n", "x.sls": "quiet:\n  test.succeed_without_changes: []\nloud:\n  test.succeed_with_changes: []\n"})
+	out, errs, code = c.run("a", "state.apply", "--diff", "--file-root", tree)
+	if code != 0 || strings.Contains(out, "quiet") || !strings.Contains(out, "ID: loud") {
+		t.Errorf("--diff: exit %d\n%s%s", code, out, errs)
+	}
+	out, _, code = c.run("-V")
+	for _, want := range []string{"Brine Version:\n", "Go Version:\n", "Dependency Versions:\n", "golang.org/x/crypto: v", "Executors:\n", "linux/amd64: sha256 ", "System Versions:\n"} {
+		if code != 0 || !strings.Contains(out, want) {
+			t.Errorf("-V lacks %q:\n%s", want, out)
+		}
+	}
+}
