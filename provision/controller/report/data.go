@@ -139,9 +139,12 @@ func pySeparators(b []byte) []byte {
 // encodeYAML writes v as a block-style YAML document.
 func encodeYAML(w io.Writer, v any) error { return yamlEncoder(nil)(w, v) }
 
-// yamlEncoder is Salt's yaml outputter with --out-indent: blocks indented
-// by indent spaces (2 to 9, as PyYAML takes it; default 2), or with a
-// negative indent one flow-style line.
+// yamlEncoder is Salt's yaml outputter with --out-indent, as PyYAML's
+// safe_dump writes it (pyfmt.YAML: keys sorted, a list under a key not
+// indented, strings quoted only where they would read back as something
+// else): block style, or with a negative indent one flow-style line. An
+// indent from 3 to 9 (PyYAML's range; 2 is its default) indents blocks
+// by that much (yaml.v3's layout).
 func yamlEncoder(indent *int) func(io.Writer, any) error {
 	n := 2
 	if indent != nil && *indent > 1 && *indent < 10 {
@@ -149,14 +152,23 @@ func yamlEncoder(indent *int) func(io.Writer, any) error {
 	}
 	flow := indent != nil && *indent < 0
 	return func(w io.Writer, v any) error {
+		if n == 2 || flow {
+			style := pyfmt.Block
+			if flow {
+				style = pyfmt.Flow
+			}
+			s, err := pyfmt.YAML(yamlable(v), style)
+			if err != nil {
+				return err
+			}
+			_, err = io.WriteString(w, s+"\n")
+			return err
+		}
 		e := yaml.NewEncoder(w)
 		e.SetIndent(n)
 		var node yaml.Node
 		if err := node.Encode(yamlable(v)); err != nil {
 			return err
-		}
-		if flow {
-			setFlow(&node)
 		}
 		if err := e.Encode(&node); err != nil {
 			return err
