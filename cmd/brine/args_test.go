@@ -16,7 +16,8 @@ func TestHoistFlags(t *testing.T) {
 		{"* cmd.run -- --out json", "-- * cmd.run --out json"},
 		{"* cmd.run -- ls -la", "-- * cmd.run ls -la"},
 		{"* grains.get x -1", "-- * grains.get x -1"},
-		{"* test.ping --help", "--help"},
+		{"* test.ping --help", "--brine-help"},
+		{"-vvv * test.ping", "-v -v -v -- * test.ping"},
 		{"--state-verbose=false * state.apply", "--state-verbose=false -- * state.apply"},
 	}
 	for _, c := range cases {

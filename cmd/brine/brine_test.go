@@ -35,7 +35,8 @@ func (c *cmdline) run(args ...string) (stdout, stderr string, code int) {
 	return out.String(), errb.String(), code
 }
 
-var jidRE = regexp.MustCompile(`(?m)^brine: jid (\d{20})$`)
+// jidRE finds salt-ssh's -v line on stdout.
+var jidRE = regexp.MustCompile(`(?m)^Executing job with jid (\d{20})\n-{43}\n\n\n`)
 
 func TestStreamedOutputAndRecap(t *testing.T) {
 	c := newCLI(t, "a", "b")
@@ -44,13 +45,22 @@ func TestStreamedOutputAndRecap(t *testing.T) {
 	if code != run.ExitFailure {
 		t.Fatalf("exit %d\n%s\n%s", code, out, errs)
 	}
-	for _, want := range []string{"a:\n    hi\nb:\n    hi\ndown:\n", "Host unreachable", "Fleet recap", "Hosts targeted:     3", "Unreachable:        1  (down)"} {
-		if !strings.Contains(out, want) {
-			t.Errorf("stdout lacks %q:\n%s", want, out)
+	// The hosts on stdout; the recap on stderr, never in the data.
+	if !strings.HasPrefix(out, "a:\n    hi\nb:\n    hi\ndown:\n") || !strings.Contains(out, "Host unreachable") || strings.Contains(out, "Fleet recap") {
+		t.Errorf("stdout:\n%s", out)
+	}
+	for _, want := range []string{"Fleet recap", "Hosts targeted:     3", "Unreachable:        1  (down)"} {
+		if !strings.Contains(errs, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, errs)
 		}
 	}
-	if !jidRE.MatchString(errs) {
-		t.Errorf("no jid on stderr: %q", errs)
+	// The jid only with -v, as salt-ssh prints it: on stdout, first.
+	if jidRE.MatchString(out + errs) {
+		t.Errorf("a jid without -v: %q %q", out, errs)
+	}
+	out, errs, _ = c.run("*", "cmd.run", "echo hi", "-v", "--no-recap")
+	if m := jidRE.FindStringIndex(out); m == nil || m[0] != 0 || strings.Contains(errs, "Fleet recap") {
+		t.Errorf("-v --no-recap: %q %q", out, errs)
 	}
 	// One host: no recap; a clean run exits 0.
 	out, _, code = c.run("a", "test.ping")
@@ -65,7 +75,7 @@ func TestStreamedOutputAndRecap(t *testing.T) {
 func TestStaticDocumentAndReplay(t *testing.T) {
 	c := newCLI(t, "a", "b")
 	c.f.AddDown("down")
-	out, errs, code := c.run("*", "test.ping", "--out", "json", "--static", "--out-meta")
+	out, errs, code := c.run("*", "test.ping", "--out", "json", "--static", "--out-meta", "--jid", "20260102030405000001")
 	if code != run.ExitFailure {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
@@ -74,7 +84,11 @@ func TestStaticDocumentAndReplay(t *testing.T) {
 		t.Fatalf("%v\n%s", err, out)
 	}
 	meta, _ := doc["__brine__"].(map[string]any)
-	jid := jidRE.FindStringSubmatch(errs)[1]
+	jid := "20260102030405000001"
+	// --jid again: the history holds it already, nothing runs.
+	if _, errs, code := c.run("*", "test.ping", "--jid", jid); code != run.ExitUsage || !strings.Contains(errs, "holds this job id already") {
+		t.Errorf("--jid taken: exit %d %s", code, errs)
+	}
 	hosts, _ := meta["hosts"].(map[string]any)
 	down, _ := hosts["down"].(map[string]any)
 	if doc["a"] != true || meta["jid"] != jid || down["index"] != 2.0 || down["unreachable"] != true {
@@ -120,7 +134,7 @@ func TestShardsMergeAndOutFile(t *testing.T) {
 		files = append(files, p)
 	}
 	out, errs, code := c.run(append([]string{"jobs.merge"}, files...)...)
-	if code != 0 || !strings.Contains(out, "Hosts targeted:     4") || errs != "" {
+	if code != 0 || !strings.Contains(errs, "Hosts targeted:     4") || strings.Contains(out, "Fleet recap") {
 		t.Errorf("merge: exit %d %s\n%s", code, errs, out)
 	}
 	if !regexp.MustCompile(`(?s)^a:\n    True\nb:\n    True\nc:\n    True\nd:\n    True\n`).MatchString(out) {
@@ -148,7 +162,7 @@ func TestProgressBatchesAndRaw(t *testing.T) {
 	}
 	// The catalog is answered without the hosts, and shows no progress.
 	out, errs, code = c.run("*", "sys.list_state_functions", "test.nop", "--progress")
-	if code != 0 || !strings.HasPrefix(out, "a:\n    - test.nop\nb:\n    - test.nop\n\nFleet recap\n") || errs != "" {
+	if code != 0 || out != "a:\n    - test.nop\nb:\n    - test.nop\n" || !strings.HasPrefix(errs, "\nFleet recap\n") {
 		t.Errorf("catalog: exit %d %q %q", code, out, errs)
 	}
 }
@@ -159,7 +173,8 @@ func TestJobsArgumentMistakes(t *testing.T) {
 		{"jobs.list_jobs", "web*"},
 		{"jobs.list_jobs", "colour=red"},
 		{"jobs.list_jobs", "limit=x"},
-		{"jobs.list_jobs", "--limit", "-1"},
+		{"jobs.list_jobs", "--max-jobs", "-1"},
+		{"jobs.list_jobs", "--limit", "3"},
 		{"jobs.list_job"},
 		{"jobs.list_job", "last"},
 		{"jobs.lookup_jid", "a", "b"},

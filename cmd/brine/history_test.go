@@ -86,7 +86,7 @@ func TestRunnerFunctionsInHelp(t *testing.T) {
 	if code := brine([]string{"brine", "--help"}, strings.NewReader(""), &out, &out); code != 0 {
 		t.Fatalf("--help exit %d", code)
 	}
-	for _, want := range []string{"jobs.list_jobs", "jobs.lookup_jid JID", "jobs.merge FILE...", "--failed-from JID", "--new-hosts", "--out-file FILE", "--out-file-append", "--limit N"} {
+	for _, want := range []string{"jobs.list_jobs", "jobs.lookup_jid JID", "jobs.merge FILE...", "--failed-from JID", "--new-hosts", "--out-file FILE", "--out-file-append", "--max-jobs N", "--limit PATTERN"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("--help lacks %q", want)
 		}
@@ -116,12 +116,12 @@ func TestRunGoesOnWithoutHistory(t *testing.T) {
 		t.Fatal(err)
 	}
 	var out, errb bytes.Buffer
-	brine([]string{"brine", "--cache-dir", notDir, "--local", "--id", "me", "test.ping"}, strings.NewReader(""), &out, &errb)
+	brine([]string{"brine", "--cache-dir", notDir, "--local", "--id", "me", "test.ping", "-v"}, strings.NewReader(""), &out, &errb)
 	if !strings.Contains(errb.String(), "brine: warning: job history:") || !strings.Contains(errb.String(), "this run is not recorded") {
 		t.Errorf("no warning:\n%s", errb.String())
 	}
-	if !regexp.MustCompile(`(?m)^brine: jid \d{20}$`).MatchString(errb.String()) {
-		t.Errorf("no jid printed:\n%s", errb.String())
+	if !regexp.MustCompile(`(?m)^Executing job with jid \d{20}$`).MatchString(out.String()) {
+		t.Errorf("no jid printed:\n%s", out.String())
 	}
 	if !strings.Contains(out.String(), "me:") {
 		t.Errorf("the run did not print its host:\n%s", out.String())

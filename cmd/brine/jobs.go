@@ -50,7 +50,7 @@ func openHistory(c *cli.Context) (*history.DB, error) {
 // EndTime once the job has ended (Salt's list_job key).
 func listJobs(c *cli.Context, args []string, stdout, stderr io.Writer) error {
 	pos, kw := run.SplitArgs(args)
-	f, err := history.ParseFilter(pos, kw, c.Int("limit"))
+	f, err := history.ParseFilter(pos, kw, c.Int("max-jobs"))
 	if err != nil {
 		return run.UsageError{Err: err}
 	}
@@ -120,7 +120,8 @@ func printRunnerDoc(c *cli.Context, stdout, stderr io.Writer, rows []report.Host
 	if err != nil {
 		return run.UsageError{Err: err}
 	}
-	return out.closeFile(p.Finish(rows))
+	out.p, out.static, out.human = p, true, false
+	return out.replay(nil, rows)
 }
 
 // lookupJID is jobs.lookup_jid: the stored job printed as its run printed

@@ -25,7 +25,7 @@ func newProgressView(c *cli.Context, stdout, stderr io.Writer) (*progress.View, 
 		o.Mode = progress.Live
 		o.Color = !c.Bool("no-color") && os.Getenv("NO_COLOR") == ""
 		sameTTY = sameFile(stdout, stderr)
-		f := stderr.(*os.File)
+		f := underlying(stderr).(*os.File)
 		o.Width = func() int {
 			w, _, err := term.GetSize(int(f.Fd()))
 			if err != nil {
@@ -41,8 +41,8 @@ func newProgressView(c *cli.Context, stdout, stderr io.Writer) (*progress.View, 
 
 // sameFile reports whether a and b are the same open file (one terminal).
 func sameFile(a, b io.Writer) bool {
-	fa, ok1 := a.(*os.File)
-	fb, ok2 := b.(*os.File)
+	fa, ok1 := underlying(a).(*os.File)
+	fb, ok2 := underlying(b).(*os.File)
 	if !ok1 || !ok2 {
 		return false
 	}

@@ -48,11 +48,15 @@ type Defaults struct {
 	// Warn is told what is wrong with a host's settings (an unknown ssh
 	// option); the host is still tried.
 	Warn func(id, msg string)
+	// SSHOptions are OpenSSH options for every host (--ssh-option), as
+	// ssh -o: they win over the roster's ssh_options and the rest.
+	SSHOptions []string
 }
 
 // Resolver turns roster hosts into connection settings. Precedence, most
-// specific first: the roster entry, its ssh_options, ~/.ssh/config for the
-// host as typed, the Defaults (the command line), then OpenSSH's defaults.
+// specific first: --ssh-option (Defaults.SSHOptions), the roster entry, its
+// ssh_options, ~/.ssh/config for the host as typed, the other Defaults (the
+// command line), then OpenSSH's defaults.
 // Its methods are safe for concurrent use.
 type Resolver struct {
 	d          Defaults
@@ -179,7 +183,8 @@ func (r *Resolver) resolve(h *roster.Host) Target {
 	} else {
 		applyKeepalive(o, &t)
 	}
-	r.applyOptions(h, &t)
+	r.applyOptions(h, h.SSHOptions, &t, false)
+	r.applyOptions(h, r.d.SSHOptions, &t, true)
 	h.User = t.User
 	h.Sudo = h.Sudo || r.d.Sudo
 	if r.d.SudoUser != "" {
@@ -188,13 +193,14 @@ func (r *Resolver) resolve(h *roster.Host) Target {
 	return t
 }
 
-// applyOptions applies the roster's ssh_options, which win over everything
-// but the roster's own keys.
-func (r *Resolver) applyOptions(h *roster.Host, t *Target) {
-	if len(h.SSHOptions) == 0 {
+// applyOptions applies ssh options: the roster's, which win over
+// everything but the roster's own keys, then the command line's
+// (cmdline), which win over everything.
+func (r *Resolver) applyOptions(h *roster.Host, opts []string, t *Target, cmdline bool) {
+	if len(opts) == 0 {
 		return
 	}
-	o, err := ParseOptions(h.SSHOptions)
+	o, err := ParseOptions(opts)
 	if err != nil {
 		r.warn(h, "%v", err)
 	}
@@ -210,7 +216,7 @@ func (r *Resolver) applyOptions(h *roster.Host, t *Target) {
 	if o.User != "" {
 		t.User = o.User
 	}
-	if o.IdentityFile != "" && h.Priv == "" {
+	if o.IdentityFile != "" && (h.Priv == "" || cmdline) {
 		t.Auth.Keys = []string{o.IdentityFile}
 	}
 	if o.ProxyJump != "" {

@@ -35,6 +35,13 @@ type Job struct {
 	// Wipe removes the executor and its thin dir from each host after the
 	// run (salt-ssh's --wipe).
 	Wipe bool
+	// ThinSuffix, when set, runs each host from its own new thin dir,
+	// the default one's name with _ThinSuffix (salt-ssh's -W, with Wipe);
+	// a roster thin_dir still wins, as in salt-ssh.
+	ThinSuffix string
+	// PreFlight runs a host's roster ssh_pre_flight script even when its
+	// thin dir exists (salt-ssh's --pre-flight).
+	PreFlight bool
 	// Controller names this run in the host lock (user@host, job id).
 	Controller string
 }

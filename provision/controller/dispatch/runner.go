@@ -83,6 +83,9 @@ type Runner struct {
 	// executor's bound on each command's stdout and stderr (head and tail
 	// kept; default 16 MiB, see wire.Request.MaxOutput).
 	MaxAnswer, MaxStderr, MaxOutput int64
+	// Forwards are remote port forwards (ssh -R) each host's connection
+	// holds open for its run; a host that refuses one gets a note.
+	Forwards []connect.Forward
 	// Gate admits hosts (batches, --max-fail); nil admits every host.
 	Gate Gate
 	// Observer, when set, is told each host's start and finish, one call

@@ -41,7 +41,13 @@ type Job struct {
 	// Provisions makes a host that succeeds in this job count as
 	// provisioned for --new-hosts (a full, non-test highstate).
 	Provisions bool
+	// FixedJID says JID was chosen by the operator (--jid): Begin refuses
+	// it when the history holds it already, instead of moving it on.
+	FixedJID bool
 }
+
+// ErrJIDTaken is Begin's error for a fixed JID the history holds already.
+var ErrJIDTaken = errors.New("the job history holds this job id already: give another, or none")
 
 // Host is one host's stored result.
 type Host struct {
@@ -92,6 +98,9 @@ func (d *DB) Begin(ctx context.Context, j *Job) error {
 			}
 			if n, err := res.RowsAffected(); err != nil || n == 1 {
 				return err
+			}
+			if j.FixedJID {
+				return ErrJIDTaken
 			}
 			j.JID = nextJID(j.JID)
 		}

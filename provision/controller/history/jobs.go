@@ -52,7 +52,7 @@ type Filter struct {
 
 // ParseFilter reads jobs.list_jobs' arguments as Salt's runner takes them:
 // no positional ones, search_function= and search_target= (comma
-// separated fnmatch patterns) and limit= (over limit, --limit's value).
+// separated fnmatch patterns) and limit= (over limit, --max-jobs's value).
 func ParseFilter(pos []string, kw map[string]any, limit int) (Filter, error) {
 	if len(pos) > 0 {
 		return Filter{}, fmt.Errorf("jobs.list_jobs takes no positional arguments (got %q): filter with search_function=GLOB or search_target=GLOB", pos[0])
@@ -71,11 +71,11 @@ func ParseFilter(pos []string, kw map[string]any, limit int) (Filter, error) {
 			}
 			f.Limit = n
 		default:
-			return Filter{}, fmt.Errorf("jobs.list_jobs: unknown argument %s= (use search_function=, search_target= or --limit)", k)
+			return Filter{}, fmt.Errorf("jobs.list_jobs: unknown argument %s= (use search_function=, search_target=, limit= or --max-jobs)", k)
 		}
 	}
 	if f.Limit < 0 {
-		return Filter{}, fmt.Errorf("--limit %d: want a number of jobs", f.Limit)
+		return Filter{}, fmt.Errorf("--max-jobs %d: want a number of jobs", f.Limit)
 	}
 	return f, nil
 }

@@ -2,6 +2,7 @@ package history
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"time"
@@ -36,8 +37,9 @@ type Recorder struct {
 // Record opens the history at path and records the start of job (whose
 // Args are masked with secrets first), giving it its jid. index holds the
 // roster position of each host; keep is the pruning done at the end; log
-// (brine's stderr) is told when the history fails.
-func Record(ctx context.Context, path string, job Job, index map[string]int, secrets []string, keep Keep, log io.Writer) *Recorder {
+// (brine's stderr) is told when the history fails. Its one error is
+// ErrJIDTaken (a job.FixedJID the history holds): nothing is recorded.
+func Record(ctx context.Context, path string, job Job, index map[string]int, secrets []string, keep Keep, log io.Writer) (*Recorder, error) {
 	r := &Recorder{job: job, index: index, seq: map[string]int{}, secrets: secrets, keep: keep, log: log}
 	r.job.Args = r.mask(job.Args)
 	db, err := OpenWith(ctx, path, Options{Wait: startWait, Waiting: func() {
@@ -50,12 +52,21 @@ func Record(ctx context.Context, path string, job Job, index map[string]int, sec
 			r.db = db
 		}
 	}
+	if errors.Is(err, ErrJIDTaken) {
+		return nil, err
+	}
 	if err != nil {
-		r.job.JID = NewJID(r.job.Start)
+		if !job.FixedJID {
+			r.job.JID = NewJID(r.job.Start)
+		}
 		fmt.Fprintf(log, "brine: warning: job history: %v: this run is not recorded\n", err)
 	}
-	return r
+	return r, nil
 }
+
+// Recorded reports whether the history holds the run (false when it
+// could not be opened or written at the start).
+func (r *Recorder) Recorded() bool { return r.db != nil }
 
 // JID is the run's job id (one is made up when the history failed, so
 // the run still has one to print).

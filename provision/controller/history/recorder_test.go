@@ -23,7 +23,10 @@ func TestRecorderRecordsARun(t *testing.T) {
 	var log bytes.Buffer
 	job := Job{Start: time.Now(), User: "me", Target: "web*", TargetType: "glob", Fun: "cmd.run",
 		Args: []string{"echo s3cret-flag", "pillar-secret"}, Hosts: []string{"web1", "web2", "web3"}}
-	rec := Record(ctx, path, job, map[string]int{"web1": 0, "web2": 1, "web3": 2}, []string{"s3cret-flag"}, Keep{Jobs: 10}, &log)
+	rec, err := Record(ctx, path, job, map[string]int{"web1": 0, "web2": 1, "web3": 2}, []string{"s3cret-flag"}, Keep{Jobs: 10}, &log)
+	if err != nil || !rec.Recorded() {
+		t.Fatal(err)
+	}
 	if _, ok := ParseJID(rec.JID()); !ok || log.Len() != 0 {
 		t.Fatalf("jid %q, log %q", rec.JID(), log.String())
 	}
@@ -87,7 +90,10 @@ func TestRecorderWithoutHistory(t *testing.T) {
 	notDir := filepath.Join(t.TempDir(), "file")
 	os.WriteFile(notDir, nil, 0o600)
 	var log bytes.Buffer
-	rec := Record(context.Background(), filepath.Join(notDir, FileName), Job{Start: time.Now(), Fun: "test.ping"}, nil, nil, Keep{}, &log)
+	rec, err := Record(context.Background(), filepath.Join(notDir, FileName), Job{Start: time.Now(), Fun: "test.ping"}, nil, nil, Keep{}, &log)
+	if err != nil || rec.Recorded() {
+		t.Fatalf("%v %v", err, rec.Recorded())
+	}
 	if _, ok := ParseJID(rec.JID()); !ok || !strings.Contains(log.String(), "this run is not recorded") {
 		t.Errorf("jid %q, log %q", rec.JID(), log.String())
 	}
@@ -164,10 +170,32 @@ func TestParseFilter(t *testing.T) {
 		{[]string{"web*"}, nil, 0, "takes no positional arguments"},
 		{nil, map[string]any{"colour": "red"}, 0, "unknown argument colour="},
 		{nil, map[string]any{"limit": "x"}, 0, "limit=x: want a number of jobs"},
-		{nil, nil, -1, "--limit -1: want a number of jobs"},
+		{nil, nil, -1, "--max-jobs -1: want a number of jobs"},
 	} {
 		if _, err := ParseFilter(c.pos, c.kw, c.limit); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%v %v %d: %v", c.pos, c.kw, c.limit, err)
 		}
 	}
+}
+
+// A job id the operator chose (--jid) is used as given, and refused when
+// the history holds it already (never moved on, as a made-up one is).
+func TestRecorderFixedJID(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), FileName)
+	var log bytes.Buffer
+	jid := "20260102030405123456"
+	rec, err := Record(ctx, path, Job{JID: jid, FixedJID: true, Start: time.Now(), Fun: "test.ping"}, nil, nil, Keep{}, &log)
+	if err != nil || rec.JID() != jid {
+		t.Fatalf("%v %q", err, rec.JID())
+	}
+	rec.Finish(ctx, nil, nil, 0)
+	if _, err := Record(ctx, path, Job{JID: jid, FixedJID: true, Start: time.Now(), Fun: "test.ping"}, nil, nil, Keep{}, &log); !errors.Is(err, ErrJIDTaken) {
+		t.Fatalf("the same jid again: %v", err)
+	}
+	rec, err = Record(ctx, path, Job{JID: jid, Start: time.Now(), Fun: "test.ping"}, nil, nil, Keep{}, &log)
+	if err != nil || rec.JID() == jid {
+		t.Fatalf("a jid not fixed moves on: %v %q", err, rec.JID())
+	}
+	rec.Finish(ctx, nil, nil, 0)
 }

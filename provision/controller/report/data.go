@@ -1,10 +1,12 @@
 package report
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
 	"sort"
+	"strings"
 
 	"gopkg.in/yaml.v3"
 
@@ -81,21 +83,108 @@ func (p *docPrinter) Finish(all []HostReturn) error {
 }
 
 // encodeJSON writes v indented by four spaces, as Salt's json outputter.
-func encodeJSON(w io.Writer, v any) error {
-	e := json.NewEncoder(w)
-	e.SetEscapeHTML(false)
-	e.SetIndent("", "    ")
-	return e.Encode(v)
+func encodeJSON(w io.Writer, v any) error { return jsonEncoder(nil)(w, v) }
+
+// jsonEncoder is Salt's json outputter with --out-indent: indent spaces
+// (default 4; 0: a new line for each item, not indented), or with a
+// negative indent one line with Python's ", " and ": " separators.
+func jsonEncoder(indent *int) func(io.Writer, any) error {
+	n := 4
+	if indent != nil {
+		n = *indent
+	}
+	return func(w io.Writer, v any) error {
+		var b bytes.Buffer
+		e := json.NewEncoder(&b)
+		e.SetEscapeHTML(false)
+		if err := e.Encode(v); err != nil {
+			return err
+		}
+		var out []byte
+		if n < 0 {
+			out = append(pySeparators(bytes.TrimSuffix(b.Bytes(), []byte("\n"))), '\n')
+		} else {
+			var ib bytes.Buffer
+			if err := json.Indent(&ib, bytes.TrimSuffix(b.Bytes(), []byte("\n")), "", strings.Repeat(" ", n)); err != nil {
+				return err
+			}
+			out = append(ib.Bytes(), '\n')
+		}
+		_, err := w.Write(out)
+		return err
+	}
+}
+
+// pySeparators turns compact JSON into Python's json.dumps form without
+// indent: a space after each comma and colon outside strings.
+func pySeparators(b []byte) []byte {
+	out := make([]byte, 0, len(b)+len(b)/8)
+	inStr, esc := false, false
+	for _, c := range b {
+		out = append(out, c)
+		switch {
+		case inStr && esc:
+			esc = false
+		case inStr && c == '\\':
+			esc = true
+		case c == '"':
+			inStr = !inStr
+		case !inStr && (c == ',' || c == ':'):
+			out = append(out, ' ')
+		}
+	}
+	return out
 }
 
 // encodeYAML writes v as a block-style YAML document.
-func encodeYAML(w io.Writer, v any) error {
-	e := yaml.NewEncoder(w)
-	e.SetIndent(2)
-	if err := e.Encode(yamlable(v)); err != nil {
-		return err
+func encodeYAML(w io.Writer, v any) error { return yamlEncoder(nil)(w, v) }
+
+// yamlEncoder is Salt's yaml outputter with --out-indent, as PyYAML's
+// safe_dump writes it (pyfmt.YAML: keys sorted, a list under a key not
+// indented, strings quoted only where they would read back as something
+// else): block style, or with a negative indent one flow-style line. An
+// indent from 3 to 9 (PyYAML's range; 2 is its default) indents blocks
+// by that much (yaml.v3's layout).
+func yamlEncoder(indent *int) func(io.Writer, any) error {
+	n := 2
+	if indent != nil && *indent > 1 && *indent < 10 {
+		n = *indent
 	}
-	return e.Close()
+	flow := indent != nil && *indent < 0
+	return func(w io.Writer, v any) error {
+		if n == 2 || flow {
+			style := pyfmt.Block
+			if flow {
+				style = pyfmt.Flow
+			}
+			s, err := pyfmt.YAML(yamlable(v), style)
+			if err != nil {
+				return err
+			}
+			_, err = io.WriteString(w, s+"\n")
+			return err
+		}
+		e := yaml.NewEncoder(w)
+		e.SetIndent(n)
+		var node yaml.Node
+		if err := node.Encode(yamlable(v)); err != nil {
+			return err
+		}
+		if err := e.Encode(&node); err != nil {
+			return err
+		}
+		return e.Close()
+	}
+}
+
+// setFlow makes every collection under n flow style.
+func setFlow(n *yaml.Node) {
+	if n.Kind == yaml.MappingNode || n.Kind == yaml.SequenceNode {
+		n.Style = yaml.FlowStyle
+	}
+	for _, c := range n.Content {
+		setFlow(c)
+	}
 }
 
 // yamlable converts json.Number into int64 or float64 so YAML prints

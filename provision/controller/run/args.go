@@ -4,9 +4,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"brine/provision/controller/history"
 )
 
 // Exit codes of a brine command (salt-ssh's aggregate code for host
@@ -16,6 +19,7 @@ const (
 	ExitError       = 1
 	ExitUsage       = 2
 	ExitFailure     = 20
+	ExitHangup      = 129
 	ExitInterrupted = 130
 )
 
@@ -34,18 +38,31 @@ func IsUsage(err error) bool { return errors.As(err, &UsageError{}) }
 
 // SplitArgs separates Salt-style key=value arguments from positional ones;
 // values are parsed like Salt's YAML loader (True, 1, [a, b]).
-func SplitArgs(args []string) ([]string, map[string]any) {
+// Keys named in noParse keep their values as typed (salt-ssh's
+// --no-parse).
+func SplitArgs(args []string, noParse ...string) ([]string, map[string]any) {
 	var pos []string
 	kw := map[string]any{}
 	for _, a := range args {
 		k, v, ok := strings.Cut(a, "=")
 		if ok && isIdent(k) {
-			kw[k] = parseValue(v)
+			if slices.Contains(noParse, k) {
+				kw[k] = v
+			} else {
+				kw[k] = parseValue(v)
+			}
 			continue
 		}
 		pos = append(pos, a)
 	}
 	return pos, kw
+}
+
+// ValidJID reports whether s is a job id as Salt makes them: 20 digits
+// naming a time, YYYYmmddHHMMSSffffff.
+func ValidJID(s string) bool {
+	_, ok := history.ParseJID(s)
+	return ok
 }
 
 func isIdent(s string) bool {

@@ -3,7 +3,12 @@ package run
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
+	"path/filepath"
+	"reflect"
+	"sort"
+	"strings"
 	"time"
 
 	"gopkg.in/yaml.v3"
@@ -37,9 +42,29 @@ type Config struct {
 	SaltVersion string `yaml:"salt_version"`
 }
 
+// ConfigKeys are the keys of brine.yaml Run reads itself (file_roots,
+// pillar_roots and the Config fields); the command line's option keys are
+// the command line's to know.
+func ConfigKeys() []string {
+	keys := []string{"file_roots", "pillar_roots"}
+	t := reflect.TypeOf(Config{})
+	for i := range t.NumField() {
+		if k, _, _ := strings.Cut(t.Field(i).Tag.Get("yaml"), ","); k != "" && k != "-" {
+			keys = append(keys, k)
+		}
+	}
+	return keys
+}
+
 // LoadConfig reads brine.yaml at path; a missing file is an empty config
 // unless explicit (--config named it).
 func LoadConfig(path string, explicit bool) (*Config, error) {
+	return loadConfig(path, explicit, false)
+}
+
+// loadConfig is LoadConfig; master says the file is Salt's master config,
+// whose keep_jobs is in hours (brine.yaml's is a number of jobs).
+func loadConfig(path string, explicit, master bool) (*Config, error) {
 	c := &Config{}
 	b, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) && !explicit {
@@ -50,6 +75,13 @@ func LoadConfig(path string, explicit bool) (*Config, error) {
 	}
 	if err := yaml.Unmarshal(b, c); err != nil {
 		return nil, fmt.Errorf("config %s: %w", path, err)
+	}
+	if master && c.KeepJobs != nil {
+		// Salt's keep_jobs: hours of jobs to keep.
+		if c.KeepJobsSeconds == 0 {
+			c.KeepJobsSeconds = int64(*c.KeepJobs) * 3600
+		}
+		c.KeepJobs = nil
 	}
 	if err := c.checkKeep(); err != nil {
 		return nil, fmt.Errorf("config %s: %w", path, err)
@@ -147,4 +179,44 @@ func (o *Options) loadTree() (compile.Tree, error) {
 		}
 	}
 	return tree, nil
+}
+
+// StateNames are the SLS names of the state tree's roots (every saltenv):
+// a.b for a/b.sls and for a/b/init.sls, sorted, top excluded.
+func StateNames(o Options) ([]string, error) {
+	o = o.withDefaults()
+	tree, err := o.loadTree()
+	if err != nil {
+		return nil, err
+	}
+	seen := map[string]bool{}
+	for _, roots := range tree.FileRoots {
+		for _, root := range roots {
+			filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+				if err != nil {
+					return nil
+				}
+				if d.IsDir() && strings.HasPrefix(d.Name(), ".") && p != root {
+					return filepath.SkipDir
+				}
+				rel, err := filepath.Rel(root, p)
+				if err != nil || d.IsDir() || !strings.HasSuffix(rel, ".sls") {
+					return nil
+				}
+				rel = strings.TrimSuffix(rel, ".sls")
+				if rel == "init" || rel == "top" {
+					return nil
+				}
+				rel = strings.TrimSuffix(rel, string(filepath.Separator)+"init")
+				seen[strings.ReplaceAll(rel, string(filepath.Separator), ".")] = true
+				return nil
+			})
+		}
+	}
+	names := make([]string, 0, len(seen))
+	for n := range seen {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names, nil
 }

@@ -66,7 +66,7 @@ func Functions() []Function {
 		{Name: "sys.list_state_functions", Args: "[MODULE|FUN|GLOB...]", Doc: "the state functions brine implements", Kind: CatalogFun},
 		{Name: "sys.state_doc", Args: "[MODULE|FUN|GLOB...]", Doc: "their documentation and arguments", Kind: CatalogFun},
 		{Name: "jobs.list_jobs", Args: "[search_function=GLOB] [search_target=GLOB]", Kind: RunnerFun,
-			Doc: "jobs in the history, oldest first, in Salt's shape (--limit N)"},
+			Doc: "jobs in the history, oldest first, in Salt's shape (--max-jobs N or limit=N)"},
 		{Name: "jobs.list_job", Args: "JID", Kind: RunnerFun, MinArgs: 1, Example: "brine jobs.list_job last",
 			Doc: "one recorded job: its load, hosts, tree hash and each host's return"},
 		{Name: "jobs.lookup_jid", Args: "JID", Kind: RunnerFun, MinArgs: 1, Example: "brine jobs.lookup_jid last",

@@ -1,6 +1,8 @@
 package run
 
 import (
+	"context"
+	"errors"
 	"sync"
 	"time"
 
@@ -32,9 +34,11 @@ type Observer interface {
 
 // Plan is what a run is about to do.
 type Plan struct {
-	// JID is the run's job id; "" when the run is not recorded (answers
-	// from the controller's catalog).
-	JID string
+	// JID is the run's job id; "" for answers from the controller's
+	// catalog. Recorded says whether the job history holds the run (it
+	// may have failed to open: the run goes on unrecorded).
+	JID      string
+	Recorded bool
 	// Fun is the function.
 	Fun string
 	// Hosts are the targeted hosts' ids, in the order Outcome.Hosts will
@@ -55,29 +59,48 @@ type Outcome struct {
 	// Hosts are every targeted host's result: hosts that failed during
 	// targeting first, then the others in target order.
 	Hosts []result.HostReturn
-	// Interrupted: the run's context ended before the run did (Ctrl-C).
-	Interrupted bool
+	// Interrupted: the run's context ended before the run did (Ctrl-C);
+	// InterruptCode is the exit code its cause asked for (see ExitCode).
+	Interrupted   bool
+	InterruptCode int
 	// Err is the first error an observer's End returned.
 	Err error
 }
 
-// ExitCode is brine's exit status for the outcome: 1 when an observer
-// failed (the output could not be written), 130 when the run was
-// interrupted, 20 when a host failed, was unreachable or was not run, else
-// 0.
+// ExitCode is brine's exit status for the outcome: 130 when the run was
+// interrupted (or the code the interruption's cause gives, as 129 for
+// SIGHUP), 20 when a host failed, was unreachable or was not run, else 0;
+// when an observer failed (the output could not be written) at least 1.
 func (o Outcome) ExitCode() int {
+	code := ExitOK
 	switch {
-	case o.Err != nil:
-		return ExitError
 	case o.Interrupted:
-		return ExitInterrupted
-	}
-	for _, r := range o.Hosts {
-		if r.Failed() {
-			return ExitFailure
+		code = ExitInterrupted
+		if o.InterruptCode != 0 {
+			code = o.InterruptCode
+		}
+	default:
+		for _, r := range o.Hosts {
+			if r.Failed() {
+				code = ExitFailure
+				break
+			}
 		}
 	}
-	return ExitOK
+	if o.Err != nil {
+		code = max(code, ExitError)
+	}
+	return code
+}
+
+// interruptCode is the exit code the cause of ctx's end asks for (0: the
+// default), from its ExitCode method.
+func interruptCode(ctx context.Context) int {
+	var c interface{ ExitCode() int }
+	if errors.As(context.Cause(ctx), &c) {
+		return c.ExitCode()
+	}
+	return 0
 }
 
 // fanout is the one Observer the runner and Run talk to: it passes each

@@ -36,10 +36,26 @@ type Options struct {
 	Local   bool
 	LocalID string
 
+	// Limit keeps only the targeted hosts an Ansible --limit pattern
+	// matches (see limit.go); "" keeps all.
+	Limit string
+	// Delimiter separates keys and pattern in grain targets (default ":").
+	Delimiter string
+	// UpdateRoster adds a TARGET that is a host name or address outside
+	// the flat roster to the roster file (salt-ssh's --update-roster).
+	UpdateRoster bool
+	// ScanPorts and ScanTimeout are the scan roster's (--roster scan):
+	// the ports tried on each address of TARGET (default "22") and how
+	// long each may take (default 10 ms).
+	ScanPorts   string
+	ScanTimeout time.Duration
+
 	// Config is brine.yaml (default "brine.yaml"; a missing file is an
-	// empty config unless ConfigExplicit).
+	// empty config unless ConfigExplicit). SaltMaster says it is Salt's
+	// master config file: its keep_jobs is in hours.
 	Config         string
 	ConfigExplicit bool
+	SaltMaster     bool
 	// Roster is what the roster is (flat, ansible, sshconfig; default
 	// flat) and RosterFile where (default "roster.yaml"; sshconfig reads
 	// SSHConfig instead, and refuses a RosterFile given explicitly).
@@ -70,8 +86,11 @@ type Options struct {
 	HostKeyPolicy  connect.HostKeyPolicy
 	IgnoreHostKeys bool
 	SSHConfig      string
-	MaxHandshakes  int
-	Keepalive      time.Duration
+	// SSHOptions are OpenSSH options for every host (--ssh-option): they
+	// win over the roster's ssh_options.
+	SSHOptions    []string
+	MaxHandshakes int
+	Keepalive     time.Duration
 	// Timeout bounds each connect and handshake, and each upload or short
 	// step where no byte moves (default 10 s).
 	Timeout time.Duration
@@ -87,12 +106,31 @@ type Options struct {
 	RunTimeout time.Duration
 	// Refresh collects grains again instead of using the cache.
 	Refresh bool
-	// Wipe removes the executor from each host after the run.
-	Wipe bool
+	// Wipe removes the executor from each host after the run;
+	// RandThinDir runs from a new thin dir on each host, removed after
+	// the run (salt-ssh's -W).
+	Wipe        bool
+	RandThinDir bool
+	// PreFlight runs each host's roster ssh_pre_flight script even when
+	// its thin dir exists (without it, only on a host without one).
+	PreFlight bool
+	// Forwards are remote port forwards held open on each host's
+	// connection for its run (ssh -R).
+	Forwards []connect.Forward
+	// MaxAnswer, MaxStderr and MaxOutput are the caps on what a host may
+	// send (see dispatch.Runner; zero: the defaults).
+	MaxAnswer, MaxStderr, MaxOutput int64
 	// Failhard stops a state run at its first failure; LockTimeout is how
 	// long to wait for another run's lock on a host.
 	Failhard    bool
 	LockTimeout time.Duration
+
+	// JID is the job id to use (a usage error when the history holds
+	// it already); "" makes one.
+	JID string
+	// NoParse are key=value argument names whose values are taken as
+	// strings, not YAML (salt-ssh's --no-parse).
+	NoParse []string
 
 	// Trace writes each host's network steps with timings to Log.
 	Trace bool

@@ -19,8 +19,10 @@ import (
 // cannot) and returns the observer that records the rest: the order hosts
 // finish in, and at the end every result and the exit code. pos and kw are
 // the function's arguments as typed.
+//
+// A JID the options give that the history holds already is a usage error.
 func (o *Options) record(ctx context.Context, cfg *Config, fn Function, target string, test bool, pos []string, kw map[string]any,
-	hosts []string, index map[string]int, secrets []string) *recording {
+	hosts []string, index map[string]int, secrets []string) (*recording, error) {
 	hash, err := o.treeHash(fn, kw)
 	if err != nil {
 		fmt.Fprintf(o.Log, "brine: warning: job history: %v\n", err)
@@ -30,12 +32,16 @@ func (o *Options) record(ctx context.Context, cfg *Config, fn Function, target s
 		targetType = o.TargetKind.String()
 	}
 	job := history.Job{
+		JID: o.JID, FixedJID: o.JID != "",
 		Start: time.Now(), User: jobUser(), Target: target, TargetType: targetType,
 		Fun: fn.Name, Args: o.Args, TreeHash: hash, Hosts: hosts,
 		Provisions: fn.Kind == StateFun && provisions(fn.Name, pos, test),
 	}
-	rec := history.Record(ctx, history.Path(o.CacheDir), job, index, secrets, cfg.Keep(), o.Log)
-	return &recording{Recorder: rec, ctx: ctx}
+	rec, err := history.Record(ctx, history.Path(o.CacheDir), job, index, secrets, cfg.Keep(), o.Log)
+	if err != nil {
+		return nil, Usagef("--jid %s: %v", o.JID, err)
+	}
+	return &recording{Recorder: rec, ctx: ctx}, nil
 }
 
 // recording is the history's observer of a run: history.Recorder, told

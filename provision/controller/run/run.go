@@ -19,6 +19,8 @@ package run
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
@@ -52,7 +54,7 @@ func Run(ctx context.Context, o Options, observers ...Observer) (Outcome, error)
 	if err != nil {
 		return Outcome{}, err
 	}
-	cfg, err := LoadConfig(o.Config, o.ConfigExplicit)
+	cfg, err := loadConfig(o.Config, o.ConfigExplicit, o.SaltMaster)
 	if err != nil {
 		return Outcome{}, UsageError{err}
 	}
@@ -63,11 +65,16 @@ func Run(ctx context.Context, o Options, observers ...Observer) (Outcome, error)
 	if o.Local && o.KeyDeploy {
 		return Outcome{}, Usagef("--key-deploy is for SSH hosts: --local needs no key")
 	}
-	job.Wipe = o.Wipe
+	job.Wipe = o.Wipe || o.RandThinDir
+	if o.RandThinDir {
+		job.ThinSuffix = randomSuffix()
+	}
+	job.PreFlight = o.PreFlight
 	job.Controller = controllerName()
 	runner := &dispatch.Runner{
 		Store: executorbin.NewStore(), Cache: dispatch.Cache{Dir: o.CacheDir},
 		MaxProcs: o.MaxProcs, Refresh: o.Refresh, Timeout: o.Timeout, RunTimeout: o.RunTimeout,
+		MaxAnswer: o.MaxAnswer, MaxStderr: o.MaxStderr, MaxOutput: o.MaxOutput, Forwards: o.Forwards,
 	}
 	if o.Trace {
 		runner.Trace = o.tracer()
@@ -108,21 +115,24 @@ func Run(ctx context.Context, o Options, observers ...Observer) (Outcome, error)
 	}
 	// The arguments as typed (buildJob consumed test=, pillar= and
 	// saltenv= from kw).
-	typedPos, typedKw := SplitArgs(o.Args)
+	typedPos, typedKw := SplitArgs(o.Args, o.NoParse...)
 	if fn.Kind == RawFun {
 		typedPos, typedKw = o.Args, map[string]any{}
 	}
-	rec := o.record(ctx, cfg, fn, sel.target, job.Test, typedPos, typedKw, ids, index, o.secrets(cfg, sel.res, sel.hosts, typedKw))
+	rec, err := o.record(ctx, cfg, fn, sel.target, job.Test, typedPos, typedKw, ids, index, o.secrets(cfg, sel.res, sel.hosts, typedKw))
+	if err != nil {
+		return Outcome{}, err
+	}
 	rec.secrets = job.Secrets
 	fan.obs = append(fan.obs, rec)
-	plan.JID = rec.JID()
+	plan.JID, plan.Recorded = rec.JID(), rec.Recorded()
 	fan.Begin(plan)
 	for _, r := range sel.failed {
 		fan.Finished(r)
 	}
 	runner.Observer = fan
 	results := runner.Run(ctx, sel.hosts, job)
-	out := fan.End(Outcome{JID: plan.JID, Hosts: append(sel.failed, results...), Interrupted: ctx.Err() != nil})
+	out := fan.End(Outcome{JID: plan.JID, Hosts: append(sel.failed, results...), Interrupted: ctx.Err() != nil, InterruptCode: interruptCode(ctx)})
 	return out, out.Err
 }
 
@@ -139,7 +149,7 @@ func (o *Options) function() (Function, []string, map[string]any, error) {
 	if fn.Kind == RunnerFun {
 		return fn, nil, nil, Usagef("%s runs on the controller and takes no TARGET: brine %s %s", fn.Name, fn.Name, fn.Args)
 	}
-	pos, kw := SplitArgs(o.Args)
+	pos, kw := SplitArgs(o.Args, o.NoParse...)
 	return fn, pos, kw, nil
 }
 
@@ -155,6 +165,8 @@ type selection struct {
 	target string
 	// res resolves the hosts' connections (nil with --local).
 	res *connect.Resolver
+	// file is the roster's path.
+	file string
 }
 
 // selectHosts reads the roster, targets hosts and narrows them by the job
@@ -178,14 +190,24 @@ func (o *Options) selectHosts(ctx context.Context, cfg *Config, fn Function, run
 	if err != nil {
 		return selection{}, err
 	}
-	expr, err := target.Parse(o.TargetKind, o.Target, groups)
+	kind, tgt := o.TargetKind, o.Target
+	if h, ok, err := o.adhocHost(ctx, r, o.rosterDefaults(cfg.RosterDefaults)); err != nil {
+		return selection{}, err
+	} else if ok {
+		r.Hosts = append(r.Hosts, h)
+		kind, tgt = target.List, h.ID
+	}
+	if o.Roster == "scan" {
+		kind, tgt = target.Glob, "*"
+	}
+	expr, err := target.ParseDelim(kind, tgt, groups, o.Delimiter)
 	if err != nil {
 		return selection{}, UsageError{err}
 	}
 	own, _ := keydeploy.OwnKeyFile() // no config dir: no own key to offer
 	res, err := connect.NewResolver(connect.Defaults{
 		KnownHostsFile: o.KnownHosts, Policy: o.HostKeyPolicy, SSHConfig: o.SSHConfig,
-		Password: o.Password, Askpass: o.Askpass, Keys: o.Keys, Passphrase: o.Passphrase, Agent: !o.NoAgent,
+		Password: o.Password, Askpass: o.Askpass, Keys: o.Keys, Passphrase: o.Passphrase, Agent: !o.NoAgent, SSHOptions: o.SSHOptions,
 		User: o.User, Timeout: o.Timeout, Sudo: o.Sudo, SudoUser: o.SudoUser,
 		Keepalive: o.Keepalive, MaxHandshakes: o.MaxHandshakes, Own: own, Prompt: o.Prompt,
 		Warn: func(id, msg string) { fmt.Fprintf(o.Log, "brine: warning: host %q: %s\n", id, msg) },
@@ -202,10 +224,13 @@ func (o *Options) selectHosts(ctx context.Context, cfg *Config, fn Function, run
 	if err != nil {
 		return selection{}, err
 	}
+	if hosts, failed, err = o.limit(hosts, failed, r, groups); err != nil {
+		return selection{}, err
+	}
 	if hosts, failed, err = o.selectFromHistory(ctx, hosts, failed); err != nil {
 		return selection{}, err
 	}
-	return selection{hosts: hosts, failed: failed, rosterIDs: r.IDs(), target: o.Target, res: res}, nil
+	return selection{hosts: hosts, failed: failed, rosterIDs: r.IDs(), target: o.Target, res: res, file: r.File}, nil
 }
 
 // gate is the rollout gate Batch and MaxFail ask for (nil for neither):
@@ -243,8 +268,15 @@ func answer(ctx context.Context, fan *fanout, plan Plan, sel selection, ret any)
 		fan.Finished(r)
 		all = append(all, r)
 	}
-	out := fan.End(Outcome{Hosts: all, Interrupted: ctx.Err() != nil})
+	out := fan.End(Outcome{Hosts: all, Interrupted: ctx.Err() != nil, InterruptCode: interruptCode(ctx)})
 	return out, out.Err
+}
+
+// randomSuffix names this run's thin dirs for RandThinDir.
+func randomSuffix() string {
+	b := make([]byte, 4)
+	rand.Read(b)
+	return hex.EncodeToString(b)
 }
 
 // tracer writes each host's network steps to the log, one line at a time.

@@ -16,8 +16,19 @@ import (
 // loadRoster reads the roster o names, writing its warnings to the log,
 // and the nodegroups: brine.yaml's, over the roster's groups.
 func (o *Options) loadRoster(ctx context.Context, cfg *Config) (*roster.Roster, match.Nodegroups, error) {
-	ro := roster.Options{Source: o.Roster, File: o.RosterFile, Defaults: cfg.RosterDefaults}
-	if ro.Source == "sshconfig" {
+	ro := roster.Options{Source: o.Roster, File: o.RosterFile, Defaults: o.rosterDefaults(cfg.RosterDefaults)}
+	var r *roster.Roster
+	var err error
+	switch ro.Source {
+	case "scan":
+		if o.RosterFileExplicit {
+			return nil, nil, Usagef("--roster scan finds the hosts of TARGET (an address or network) on --scan-ports: it reads no --roster-file")
+		}
+		r, err = o.scanRoster(ctx, ro.Defaults)
+		if err != nil {
+			return nil, nil, err
+		}
+	case "sshconfig":
 		if o.RosterFileExplicit {
 			return nil, nil, Usagef("--roster sshconfig reads the hosts of the OpenSSH config (--ssh-config FILE); --roster-file is for the flat and ansible rosters")
 		}
@@ -30,9 +41,10 @@ func (o *Options) loadRoster(ctx context.Context, cfg *Config) (*roster.Roster, 
 		}
 		ro.File = connect.ExpandHome(ro.File)
 	}
-	r, err := roster.Read(ctx, ro)
-	if err != nil {
-		return nil, nil, UsageError{err}
+	if r == nil {
+		if r, err = roster.Read(ctx, ro); err != nil {
+			return nil, nil, UsageError{err}
+		}
 	}
 	for _, w := range r.Warnings {
 		fmt.Fprintln(o.Log, "brine: warning:", w)
