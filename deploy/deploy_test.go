@@ -94,7 +94,7 @@ func shellCheck(t *testing.T, what, script string) {
 func brineFlags(t *testing.T) map[string]bool {
 	t.Helper()
 	files, _ := filepath.Glob("../cmd/brine/*.go")
-	decl := regexp.MustCompile(`&cli\.\w+Flag\{Name: "([a-z0-9-]+)"(?:, Aliases: \[\]string\{([^}]*)\})?`)
+	decl := regexp.MustCompile(`&cli\.\w+Flag\{(?:\w+: [^,]+, )*Name: "([a-z0-9-]+)"(?:, Aliases: \[\]string\{([^}]*)\})?`)
 	out := map[string]bool{}
 	for _, f := range files {
 		b, err := os.ReadFile(f)

@@ -66,7 +66,7 @@ func (r *running) wait(t *testing.T, d time.Duration) (result, time.Duration) {
 		<-r.done
 		t.Fatalf("brine still running after %s: it must be bounded\nstdout:\n%s\nstderr:\n%s", d, r.so.String(), r.se.String())
 	}
-	return result{r.so.String(), r.se.String(), r.code}, time.Since(r.start)
+	return result{stdout: r.so.String(), stderr: r.se.String(), code: r.code}, time.Since(r.start)
 }
 
 func (r *running) signal(sig os.Signal) { _ = r.cmd.Process.Signal(sig) }

@@ -25,7 +25,7 @@ import (
 // the same image (testdata/oracle/functions/<id>.json, recorded by
 // TestOracleRecord; see testdata/oracle/functions/_recording.yaml).
 //
-// What may differ, and why (normalize and knownDifferences say how):
+// What may differ, and why (normalize and functionDifferences say how):
 //
 //   - the values a second Salt recording on an identical host changed (a
 //     recording's "varies" paths: job ids, pids, timings);
@@ -54,7 +54,7 @@ import (
 //
 //   - file.readdir's list as a set (Python lists in directory order);
 //
-//   - the cases of knownDifferences, each with its reason (the README's
+//   - the cases of functionDifferences, each with its reason (the README's
 //     compatibility table lists them too).
 //
 //     BRINE_E2E_NET=14 CI=true go test -count=1 -run TestFunctionsOracle -v ./e2e
@@ -75,7 +75,7 @@ func TestFunctionsOracle(t *testing.T) {
 			if !ok {
 				t.Skipf("no recording of %s yet", fc.ID)
 			}
-			if why, ok := knownDifferences()[fc.ID]; ok {
+			if why, ok := functionDifferences()[fc.ID]; ok {
 				t.Skipf("known difference: %s", why)
 			}
 			t.Parallel()
@@ -143,9 +143,9 @@ func loadFunctionRecording(t *testing.T, id string) (functionAnswer, bool) {
 	return a, true
 }
 
-// knownDifferences are the cases where brine answers otherwise than
+// functionDifferences are the cases where brine answers otherwise than
 // salt-ssh 3007.1 by design, with the reason.
-func knownDifferences() map[string]string {
+func functionDifferences() map[string]string {
 	ifaces := "Salt lists interfaces with the ip (or ifconfig) command, which the image lacks: it finds none; brine reads the kernel's (as Salt does on a host with iproute2)"
 	passthrough := "salt-ssh 3007.1 has no --retcode-passthrough (it exits 64, no such option); brine has salt-call's: the exit code is the function's"
 	return map[string]string{

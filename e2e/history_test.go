@@ -15,16 +15,37 @@ import (
 	"time"
 )
 
-var jidLine = regexp.MustCompile(`(?m)^brine: jid (\d{20})$`)
+// verboseJID is the line -v prints first on stdout, as salt-ssh's.
+var verboseJID = regexp.MustCompile(`^Executing job with jid (\d{20})$`)
 
-// jidOf is the job id a run printed on stderr.
+// jidOf is the job id of the run r: from its --out-meta document or its
+// -v line when it has one, else the latest in its client's history (brine
+// shows the jid only with -v, as salt-ssh).
 func jidOf(t *testing.T, r result) string {
 	t.Helper()
-	m := jidLine.FindStringSubmatch(r.stderr)
-	if m == nil {
-		t.Fatalf("no jid on stderr:\n%s", r.stderr)
+	var doc struct {
+		Meta struct {
+			JID string `json:"jid"`
+		} `json:"__brine__"`
 	}
-	return m[1]
+	if json.Unmarshal([]byte(r.stdout), &doc) == nil && doc.Meta.JID != "" {
+		return doc.Meta.JID
+	}
+	if m := regexp.MustCompile(`(?m)^Executing job with jid (\d{20})$`).FindStringSubmatch(r.stdout); m != nil {
+		return m[1]
+	}
+	if r.c == nil {
+		t.Fatal("jidOf: a result without its client")
+	}
+	l := r.c.run("jobs.list_jobs", "--max-jobs", "1", "--out", "json")
+	var jobs map[string]any
+	if err := json.Unmarshal([]byte(l.stdout), &jobs); err != nil || len(jobs) != 1 {
+		t.Fatalf("no last job (%v):\n%s%s", err, l.stdout, l.stderr)
+	}
+	for jid := range jobs {
+		return jid
+	}
+	return ""
 }
 
 // rosterOnly writes the client's roster with just these fleet hosts.
@@ -164,9 +185,9 @@ func TestJobHistoryListAndLookup(t *testing.T) {
 	if res, _ := outJob["Result"].(map[string]any); len(res) != 2 {
 		t.Errorf("list_job Result: %v", outJob["Result"])
 	}
-	// --limit keeps the newest jobs.
-	if l := c.run("jobs.list_jobs", "--limit", "1", "--out", "json"); !strings.Contains(l.stdout, jidOf(t, r)) || strings.Count(l.stdout, `"Function"`) != 1 {
-		t.Errorf("--limit 1:\n%s", l.stdout)
+	// --max-jobs keeps the newest jobs.
+	if l := c.run("jobs.list_jobs", "--max-jobs", "1", "--out", "json"); !strings.Contains(l.stdout, jidOf(t, r)) || strings.Count(l.stdout, `"Function"`) != 1 {
+		t.Errorf("--max-jobs 1:\n%s", l.stdout)
 	}
 	if l := c.run("jobs.list_jobs", "search_function=cmd.*", "--out", "json"); strings.Count(l.stdout, `"Function": "cmd.run"`) != 1 || strings.Contains(l.stdout, "state.apply") {
 		t.Errorf("search_function=cmd.*:\n%s", l.stdout)
@@ -228,9 +249,9 @@ func TestFailedFrom(t *testing.T) {
 	stopRun := func(sig os.Signal, wait time.Duration) (string, int) {
 		t.Helper()
 		cmd := exec.Command(suite.bin, "--roster-file", c.roster, "--known-hosts", c.known, "--cache-dir", c.cache,
-			"--priv", suite.fleet.ClientKey, "--no-agent", "--ssh-config", "none", "-L", "h06,h07", "state.apply", "--file-root", slow)
+			"--priv", suite.fleet.ClientKey, "--no-agent", "--ssh-config", "none", "-L", "h06,h07", "state.apply", "--file-root", slow, "-v")
 		cmd.Env = append(os.Environ(), "HOME="+c.home, "SSH_AUTH_SOCK=", "NO_COLOR=1", "BRINE_EXEC_DIR="+filepath.Dir(suite.bin))
-		pipe, err := cmd.StderrPipe()
+		pipe, err := cmd.StdoutPipe()
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -241,7 +262,7 @@ func TestFailedFrom(t *testing.T) {
 		go func() {
 			sc := bufio.NewScanner(pipe)
 			for sc.Scan() {
-				if m := jidLine.FindStringSubmatch(sc.Text()); m != nil {
+				if m := verboseJID.FindStringSubmatch(sc.Text()); m != nil {
 					jids <- m[1]
 				}
 			}
@@ -327,7 +348,7 @@ func TestTwoProcessesWriteHistory(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for range rounds {
-				results[p] = append(results[p], c.run("-L", []string{"h01,h02,h03", "h04,h05,h06"}[p], "test.ping", "--out", "json", "--static"))
+				results[p] = append(results[p], c.run("-L", []string{"h01,h02,h03", "h04,h05,h06"}[p], "test.ping", "--out", "json", "--static", "--out-meta"))
 			}
 		}()
 	}
@@ -345,7 +366,7 @@ func TestTwoProcessesWriteHistory(t *testing.T) {
 			if jobs[jid] == nil {
 				t.Errorf("job %s is not in the history", jid)
 			}
-			if l := c.run("jobs.lookup_jid", jid, "--out", "json", "--static"); l.stdout != r.stdout {
+			if l := c.run("jobs.lookup_jid", jid, "--out", "json", "--static", "--out-meta"); l.stdout != r.stdout {
 				t.Errorf("lookup %s:\n%s\nrun:\n%s", jid, l.stdout, r.stdout)
 			}
 		}
@@ -382,7 +403,7 @@ func TestMergeShards(t *testing.T) {
 	// same states.
 	c.run(append([]string{"h*"}, common...)...)
 	whole := c.run(append([]string{"h*"}, common...)...)
-	if whole.code != 20 || recap(whole.stdout) == "" {
+	if whole.code != 20 || recap(whole.stderr) == "" {
 		t.Fatalf("unsharded run: exit %d\n%s", whole.code, whole.stdout)
 	}
 	// Three --shard K/3 processes at once (interleaved in the roster),
@@ -409,11 +430,11 @@ func TestMergeShards(t *testing.T) {
 	if merged.code != whole.code {
 		t.Errorf("merge exit %d, the unsharded run's %d", merged.code, whole.code)
 	}
-	if recap(merged.stdout) != recap(whole.stdout) {
-		t.Errorf("merged recap differs from the unsharded run's:\nmerged:\n%s\nwhole:\n%s", recap(merged.stdout), recap(whole.stdout))
+	if recap(merged.stderr) != recap(whole.stderr) {
+		t.Errorf("merged recap differs from the unsharded run's:\nmerged:\n%s\nwhole:\n%s", recap(merged.stderr), recap(whole.stderr))
 	}
-	if !strings.Contains(merged.stdout, "Slowest hosts:") {
-		t.Errorf("merged recap lost the durations:\n%s", merged.stdout)
+	if !strings.Contains(merged.stderr, "Slowest hosts:") {
+		t.Errorf("merged recap lost the durations:\n%s", merged.stderr)
 	}
 	// json --static -> merge -> highstate is exactly what the run printed
 	// (lookup_jid prints a run's own bytes, checked above).

@@ -205,3 +205,31 @@ func inImage(dir, script string) error {
 	}
 	return nil
 }
+
+// MachineLock takes the machine-wide lock name (a file in the image cache
+// dir, so every checkout's e2e runs share it), waiting up to d; the func
+// returned releases it. Hosts that run real services (a formula's real
+// apply: snmpd, rpcbind, sshd on their default ports) share the machine's
+// network, so two of them at once, from two e2e runs, would fight over
+// the same loopback ports.
+func MachineLock(cacheDir, name string, d time.Duration) (func(), error) {
+	if err := os.MkdirAll(cacheDir, 0o755); err != nil {
+		return nil, err
+	}
+	f, err := os.OpenFile(filepath.Join(cacheDir, "."+name+".lock"), os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	deadline := time.Now().Add(d)
+	for {
+		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+		if err == nil {
+			return func() { f.Close() }, nil
+		}
+		if time.Now().After(deadline) {
+			f.Close()
+			return nil, fmt.Errorf("machine lock %s: another e2e run held it for %s", name, d)
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+}

@@ -1,10 +1,12 @@
 package e2e
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -29,6 +31,24 @@ func TestHostKinds(t *testing.T) {
 		{"chroot11", "11", false},
 		{"chroot13", "13", false},
 	}
+	// Build the images not cached yet at once (debootstrap and apt wait
+	// on the network more than on the CPU); the ones derived from the
+	// base wait for it (EnsureImage serialises on each image).
+	var wg sync.WaitGroup
+	errs := make([]error, len(kinds))
+	t0 := time.Now()
+	for i, k := range kinds {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, errs[i] = EnsureImage(filepath.Dir(suite.fleet.Base), Images[k.kind], t.Logf)
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("images ready in %s", time.Since(t0).Round(time.Second))
 	for i, k := range kinds {
 		t.Run(k.kind, func(t *testing.T) {
 			img := Images[k.kind]

@@ -193,6 +193,8 @@ func (c *client) writeRoster(extra map[string]string) {
 type result struct {
 	stdout, stderr string
 	code           int
+	// c is the client that ran it (jidOf asks its history).
+	c *client
 }
 
 // measures of one brine run: wall time, the brine process's CPU (user+sys)
@@ -234,7 +236,7 @@ func (c *client) runMeasured(args ...string) (result, measures) {
 	t0, busy0 := time.Now(), machineBusy()
 	err := cmd.Run()
 	m := measures{wall: time.Since(t0), machine: machineBusy() - busy0}
-	r := result{stdout: so.String(), stderr: se.String()}
+	r := result{stdout: so.String(), stderr: se.String(), c: c}
 	if ee, ok := err.(*exec.ExitError); ok {
 		r.code = ee.ExitCode()
 	} else if err != nil {

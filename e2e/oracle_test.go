@@ -68,7 +68,7 @@ func saltCommand(args ...string) []string {
 // (root_dir: the thin Salt ships to hosts, the fileserver caches) is a
 // fresh dir per oracle, seeded with the thin of the first one so the thin
 // is built once per recording session.
-func newSaltOracle(t testing.TB, h *Host, fileRoot, pillarRoot string) *saltOracle {
+func newSaltOracle(t testing.TB, h *Host, fileRoot, pillarRoot string, extra ...string) *saltOracle {
 	t.Helper()
 	conf := t.TempDir()
 	root := filepath.Join(conf, "root")
@@ -90,6 +90,9 @@ ssh_options: [StrictHostKeyChecking=no, UserKnownHostsFile=/dev/null]
 ssh_log_file: %s
 log_file: %s
 `, root, abs(fileRoot), abs(pillarRoot), filepath.Join(conf, "roster"), filepath.Join(conf, "ssh.log"), filepath.Join(conf, "master.log"))
+	if len(extra) > 0 {
+		master += "extra_filerefs: [" + strings.Join(extra, ", ") + "]\n"
+	}
 	roster := fmt.Sprintf("%s:\n  host: %s\n  user: root\n  priv: %s\n", twinName, h.Addr, suite.fleet.ClientKey)
 	for name, body := range map[string]string{"master": master, "roster": roster} {
 		if err := os.WriteFile(filepath.Join(conf, name), []byte(body), 0o600); err != nil {
@@ -422,6 +425,24 @@ var oracleTwice = flag.Bool("oracle-twice", false, "record each function case tw
 // session interrupted, or cases added to the table).
 var oracleMissing = flag.Bool("oracle-missing", false, "record only the function cases and trees with no recording yet (TestOracleRecord)")
 
+// oracleVaries: record each function case once more and keep, in its
+// recording, the paths where this answer differs from the recorded one
+// (the recorded answer itself is kept).
+var oracleVaries = flag.Bool("oracle-varies", false, "record each function case again and note in its recording the paths that differ (TestOracleRecord)")
+
+// variesOf lists where two answers to one case differ: paths of the
+// return, "retcode", "stdout".
+func variesOf(a, b saltAnswer) []string {
+	v := diffPaths(a.Return, b.Return, "")
+	if a.Retcode != b.Retcode {
+		v = append(v, "retcode")
+	}
+	if a.Stdout != b.Stdout {
+		v = append(v, "stdout")
+	}
+	return v
+}
+
 // functionRecording is testdata/oracle/functions/<id>.json.
 type functionRecording struct {
 	saltAnswer
@@ -472,6 +493,11 @@ type treeSpec struct {
 	Pillar string `yaml:"pillar"`
 	// Why says why a tree has no recording (Salt cannot run it offline).
 	Why string `yaml:"why"`
+	// ExtraFilerefs are salt:// files salt-ssh must ship besides those
+	// the states name (its master option extra_filerefs): a file
+	// template's own imports. brine needs none (it renders with the whole
+	// file root).
+	ExtraFilerefs []string `yaml:"extra_filerefs"`
 
 	name, dir string
 }
@@ -546,10 +572,15 @@ func setupHost(t testing.TB, h *Host, setup string) {
 
 // recordTree records a tree's steps with Salt on one fresh host.
 func recordTree(t *testing.T, spec treeSpec) {
+	unlock, err := MachineLock(filepath.Dir(suite.fleet.Base), "formulas", 30*time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unlock()
 	h, remove := oracleHost(t, spec.Kind, formulaSlot)
 	defer remove()
 	setupHost(t, h, spec.Setup)
-	o := newSaltOracle(t, h, spec.fileRoot(), spec.pillarRoot())
+	o := newSaltOracle(t, h, spec.fileRoot(), spec.pillarRoot(), spec.ExtraFilerefs...)
 	dir := filepath.Join(spec.dir, "salt")
 	for _, step := range treeSteps {
 		a := o.call(45*time.Minute, step.args...)
@@ -557,8 +588,12 @@ func recordTree(t *testing.T, spec treeSpec) {
 		writeJSON(t, filepath.Join(dir, step.name+".json"), a)
 		t.Logf("%s %s: exit %d in %.1fs", spec.name, step.name, a.Retcode, a.Seconds)
 	}
-	writeRecordingHeader(t, dir, fmt.Sprintf("%s (file roots %s, pillar %s): %s on one fresh host", spec.name, spec.fileRoot(), spec.pillarRoot(),
-		"state.show_lowstate, state.apply test=True, state.apply, state.apply"), spec.Kind)
+	what := fmt.Sprintf("%s (file roots %s, pillar %s): %s on one fresh host", spec.name, spec.fileRoot(), spec.pillarRoot(),
+		"state.show_lowstate, state.apply test=True, state.apply, state.apply")
+	if len(spec.ExtraFilerefs) > 0 {
+		what += "; master config extra_filerefs: " + strings.Join(spec.ExtraFilerefs, ", ")
+	}
+	writeRecordingHeader(t, dir, what, spec.Kind)
 }
 
 // outputRecording is one entry of testdata/oracle/outputs/index.json.
@@ -680,15 +715,24 @@ func TestOracleRecord(t *testing.T) {
 					return
 				}
 				rec := functionRecording{saltAnswer: answers[0]}
+				if *oracleVaries {
+					b, err := os.ReadFile(filepath.Join(dir, c.ID+".json"))
+					if err != nil {
+						t.Fatal(err)
+					}
+					var old functionRecording
+					if err := json.Unmarshal(b, &old); err != nil {
+						t.Fatal(err)
+					}
+					again := rec.saltAnswer
+					rec = old
+					rec.Varies = variesOf(old.saltAnswer, again)
+					writeJSON(t, filepath.Join(dir, c.ID+".json"), rec)
+					t.Logf("%s: varies %v", c.ID, rec.Varies)
+					return
+				}
 				if runs == 2 {
-					again := answers[1]
-					rec.Varies = diffPaths(rec.Return, again.Return, "")
-					if rec.Retcode != again.Retcode {
-						rec.Varies = append(rec.Varies, "retcode")
-					}
-					if rec.Stdout != again.Stdout {
-						rec.Varies = append(rec.Varies, "stdout")
-					}
+					rec.Varies = variesOf(rec.saltAnswer, answers[1])
 				}
 				writeJSON(t, filepath.Join(dir, c.ID+".json"), rec)
 				t.Logf("%s: exit %d in %.1fs", c.ID, rec.Retcode, rec.Seconds)

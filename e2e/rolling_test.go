@@ -93,8 +93,8 @@ warm caches:
 
 	// The job history after it, and the retry of what failed or was not
 	// run (fixed: no broken pillar this time).
-	out, code = run("jobs.list_jobs", "--limit", "2")
-	t.Logf("$ brine jobs.list_jobs --limit 2\n%s(exit %d)", out, code)
+	out, code = run("jobs.list_jobs", "--max-jobs", "2")
+	t.Logf("$ brine jobs.list_jobs --max-jobs 2\n%s(exit %d)", out, code)
 	if code != 0 || strings.Count(out, "Target:") != 2 || !strings.Contains(out, "web*") {
 		t.Errorf("jobs.list_jobs: exit %d", code)
 	}

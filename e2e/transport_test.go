@@ -106,8 +106,10 @@ func TestRaw(t *testing.T) {
 	if r.code != 20 {
 		t.Errorf("a raw command that exits 3 should make brine exit 20, got %d", r.code)
 	}
+	// salt-ssh's keys (e2e/testdata/oracle/cli/raw-fail-json.txt).
 	m := jsonOut(t, r)["h04"].(map[string]any)
-	if m["stdout"] != "hi" || m["stderr"] != "oops" || m["retcode"] != float64(3) {
+	if m["stdout"] != "hi\n" || m["stderr"] != "oops" || m["retcode"] != float64(3) || m["parsed"] != nil ||
+		m["_error"] != "The command resulted in a non-zero exit code" || len(m) != 5 {
 		t.Errorf("raw: %#v", m)
 	}
 	// -r needs no executor: a fresh host thin dir stays empty.

@@ -9,7 +9,7 @@ import (
 // controllerToHost are the only edges from the controller into host code:
 // the compiler checks chunks against the state catalog and answers pure
 // execution functions in templates and pillar with the hosts' own code; the
-// command line reads grains' salt version and the catalog for sys.*. A new
+// run reads grains' salt version and the catalog for sys.*. A new
 // edge belongs in provision/wire (shared) or needs a line here saying why.
 var controllerToHost = map[string]bool{
 	"brine/provision/controller/compile -> brine/provision/host/modules":       true, // salt['mod.fun'] in templates and pillar
@@ -18,8 +18,7 @@ var controllerToHost = map[string]bool{
 	"brine/provision/controller/compile -> brine/provision/host/state/file":    true, // file.accumulated's shared keys
 	"brine/provision/controller/compile -> brine/provision/host/state/hostcmd": true, // (tests) a fake host command runner
 	"brine/provision/controller/adhoc -> brine/provision/host/state/builtin":   true, // sys.list_state_functions, sys.state_doc, sys.state_argspec
-	"brine/cmd/brine -> brine/provision/host/grains":                           true, // the salt version grain
-	"brine/cmd/brine -> brine/provision/host/state/builtin":                    true, // sys.list_state_functions, sys.state_doc
+	"brine/provision/controller/run -> brine/provision/host/grains":            true, // the salt version grain
 }
 
 // hostToController are the host side's edges into the controller: only

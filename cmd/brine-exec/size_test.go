@@ -28,17 +28,19 @@ var controllerOnly = []string{"brine/provision/controller/compile", "brine/provi
 // maxGzipped is the executor's size budget: linux/amd64, built as
 // provision/controller/executorbin builds it (executorbin.BuildFlags), gzip -9.
 //
-// Issue 10 set it at 2,000,000 (the executor was 1,989,432 bytes). Issue 14
-// put Salt's execution modules in it (provision/host/modules: 320
-// host functions of test, grains, cmd, pkg, service, file, cp, user, group,
-// network, status, disk, system, timezone, locale, sysctl, cron, hosts,
-// ssh, mount, archive, git, saltutil, ported from Salt 3007.1), which run
-// on the host and cannot be moved to the controller: the executor measured
-// 2,287,330 bytes with them, after taking Go's resolver and dialer out
-// (network.connect resolves through the C library as Python does; 120 KB)
-// and keeping the functions' docs out (funcs.Documented). The budget is
-// that plus about 60 KB of room: 2,350,000 (each host downloads it once
-// per version).
+// Issue 10 set it at 2,000,000 (the executor was 1,989,432 bytes); issue
+// 15's state functions as Salt's (file.managed's, file.directory's,
+// ssh_auth's, pkgrepo's and user's code paths and words) took it to
+// 2,010,589. Issue 14 put Salt's execution modules in it
+// (provision/host/modules: 320 host functions of test, grains, cmd, pkg,
+// service, file, cp, user, group, network, status, disk, system, timezone,
+// locale, sysctl, cron, hosts, ssh, mount, archive, git, saltutil, ported
+// from Salt 3007.1), which run on the host and cannot be moved to the
+// controller: the executor measured 2,287,330 bytes with them before issue
+// 15, after taking Go's resolver and dialer out (network.connect resolves
+// through the C library as Python does; 120 KB) and keeping the functions'
+// docs out (funcs.Documented); 2,307,564 with both issues. The budget is
+// 2,350,000 (each host downloads it once per version).
 const maxGzipped = 2_350_000
 
 func goTool(t *testing.T) string {

@@ -1,42 +1,79 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
-	"sync"
-	"time"
 
 	"github.com/urfave/cli/v2"
 	"golang.org/x/term"
 
-	"brine/inventory/roster"
-	"brine/provision/controller/connect"
-	"brine/provision/controller/dispatch"
-	"brine/provision/controller/executorbin"
-	"brine/provision/controller/report"
+	"brine/provision/controller/run"
 )
 
-// action runs one brine command line.
+// action runs one brine command line: the words say what to run where, the
+// flags (the Saltfile's and brine.yaml's beneath them) how; the run's
+// observers print it.
 func action(c *cli.Context, stdin io.Reader, stdout, stderr io.Writer) error {
-	ctx := c.Context
+	if c.Bool("brine-help") {
+		return printHelp(c.App, stdout)
+	}
+	if c.Bool("version") {
+		fmt.Fprintf(stdout, "brine %s\n", versionString())
+		return nil
+	}
 	args := c.Args().Slice()
-	local := c.Bool("local")
-	raw := c.Bool("raw")
-	var tgt, fun string
+	if len(args) >= 1 && args[0] == "completion" && (len(args) == 1 || isCompletionWord(args[1])) {
+		return completion(c, args[1:], stdout)
+	}
+	st, err := applySettings(c)
+	if err != nil {
+		return err
+	}
+	log, err := newLogger(c, stderr)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err := log.Close(); err != nil {
+			fmt.Fprintf(stderr, "brine: %v\n", err)
+		}
+	}()
+	for _, l := range st.infos {
+		fmt.Fprintln(log, l)
+	}
+	for _, l := range st.warnings {
+		fmt.Fprintln(log, l)
+	}
+	if c.Bool("versions-report") {
+		return versionsReport(c.Context, stdout)
+	}
+	pythonNotes(c, log)
+	if c.Bool("hosts") {
+		return listRoster(c, st, stdout, stderr, log)
+	}
+	local, raw := c.Bool("local"), c.Bool("raw")
+	if c.Bool("list-hosts") {
+		if len(args) < 1 || local {
+			return usagef("--list-hosts needs a TARGET, e.g. brine --list-hosts 'web*' (or -H for the whole roster)")
+		}
+		return listTargeted(c, st, args[0], stdout, stderr, log)
+	}
 	if !local && !raw && len(args) >= 1 {
 		// Runner functions (jobs.*) take no TARGET and need no roster.
-		if fn, ok := lookupFunction(args[0]); ok && fn.kind == runnerFun {
-			pos := args[1:]
-			if err := fn.checkArgs(pos); err != nil {
+		if h, ok := runnerFor(args[0]); ok {
+			fn, _ := run.LookupFunction(args[0])
+			if err := fn.CheckArgs(args[1:]); err != nil {
 				return err
 			}
-			return fn.run(c, pos, stdout, stderr)
+			if c.IsSet("limit") {
+				return usagef("--limit is Ansible's host pattern; %s takes no TARGET: for the number of jobs use --max-jobs N or limit=N", args[0])
+			}
+			return h(c, args[1:], stdout, stderr)
 		}
 	}
+	var tgt, fun string
 	switch {
 	case local && len(args) >= 1:
 		fun, args = args[0], args[1:]
@@ -53,252 +90,90 @@ func action(c *cli.Context, stdin io.Reader, stdout, stderr io.Writer) error {
 		}
 		return usagef("need a TARGET and a FUNCTION, e.g. brine '*' test.ping (see brine --help)")
 	}
-	fn, ok := lookupFunction(fun)
-	if !ok {
-		fn, ok = execFunction(fun)
+	// run.Run says this too, but only after reading the config: a
+	// mistyped function is the first thing to hear about.
+	fn, known := run.LookupFunction(fun)
+	if !known && !raw {
+		return run.UnknownFunction(fun)
 	}
-	if raw {
-		fn, ok = function{name: "cmd.raw", args: "'CMD'", kind: rawFun, minArgs: 1, example: "brine '*' -r 'uptime'"}, true
-	}
-	if !ok {
-		return unknownFunction(fun)
-	}
-	if fn.kind == runnerFun {
-		return usagef("%s runs on the controller and takes no TARGET: brine %s %s", fn.name, fn.name, fn.args)
-	}
-	pos, kw := splitKwargs(args)
-	if raw {
-		pos, kw = args, nil
-	}
-	cfgPath := c.String("config")
-	cfg, err := loadConfig(cfgPath, c.IsSet("config"))
-	if err != nil {
-		return usageError{err}
-	}
-	cacheDir := cacheDirOf(c)
-	if fn.kind == execFun {
-		if err := prepareExec(c, &fn, args); err != nil {
-			return err
-		}
-	}
-	job, err := buildJob(c, cfg, fn, pos, kw)
+	o, err := options(c, st)
 	if err != nil {
 		return err
 	}
-	out, err := newOutput(c, fun, stdout)
+	o.Fun, o.Args, o.Raw, o.Target = fun, args, raw, tgt
+	if c.Bool("check") {
+		if raw || fn.Kind != run.StateFun {
+			return usagef("--check is test=True for state functions (state.apply, state.sls, ...): %s has no dry run", fun)
+		}
+		o.Args = append(o.Args, "test=True")
+	}
+	out, err := newOutput(c, fun, stdout, stderr)
 	if err != nil {
 		return err
 	}
-	fleet, err := newFleetView(c, out.w, stderr)
+	defer out.discard()
+	if err := out.open(); err != nil {
+		// Before anything runs: an output that cannot be written is
+		// found now, not after the states were applied.
+		return run.UsageError{Err: err}
+	}
+	view, err := newProgressView(c, out.w, stderr)
 	if err != nil {
 		return err
 	}
-	if local && c.Bool("key-deploy") {
-		return usagef("--key-deploy is for SSH hosts: --local needs no key")
+	out.around = view.Around
+	log.console = view.Writer()
+	o.Log, o.Prompt = log, terminalPrompt
+	o.Trace = o.Trace || log.traces()
+	outcome, err := run.Run(c.Context, o, view, out)
+	if outcome.Err != nil {
+		// The run went on; its output could not be written.
+		fmt.Fprintf(stderr, "brine: %v\n", outcome.Err)
+		return status(outcome.ExitCode())
 	}
-	job.Wipe = c.Bool("wipe")
-	job.Controller = controllerName()
-	runner := &dispatch.Runner{
-		Store: executorbin.NewStore(), Cache: dispatch.Cache{Dir: cacheDir},
-		MaxProcs: c.Int("max-procs"), Refresh: c.Bool("refresh"),
-		Timeout:    seconds(c.Float64("timeout")),
-		RunTimeout: seconds(c.Float64("run-timeout")),
+	if err != nil {
+		return err
 	}
-	if c.Bool("trace") {
-		var mu sync.Mutex
-		runner.Trace = func(id, step string, d time.Duration) {
-			mu.Lock()
-			defer mu.Unlock()
-			fmt.Fprintf(fleet.Stderr(), "brine: trace: %s: %s %s\n", id, step, d.Round(10*time.Microsecond))
-		}
-	}
-	var hosts []*roster.Host
-	var failed []report.HostReturn
-	var rosterIDs []string
-	var res *resolver
-	if local {
-		// This machine, through the same runner, scripts and executor as a
-		// remote host; grains are collected fresh each time, as salt-call's.
-		id := c.String("id")
-		if id == "" {
-			id, _ = os.Hostname()
-		}
-		if err := localSelection(c); err != nil {
-			return err
-		}
-		hosts = []*roster.Host{{ID: id, ThinDir: filepath.Join(cacheDir, "local")}}
-		rosterIDs, tgt = []string{id}, id
-		runner.Connector, runner.Refresh = dispatch.Local{}, true
-	} else {
-		r, groups, err := loadRoster(c, cfg, stderr)
-		if err != nil {
-			return err
-		}
-		pt, err := parseTarget(c, tgt, groups)
-		if err != nil {
-			return err
-		}
-		if res, err = newResolver(c, stderr); err != nil {
-			return err
-		}
-		res.dialer.Keepalive = seconds(c.Float64("keepalive"))
-		res.dialer.MaxHandshakes = c.Int("max-handshakes")
-		targets := &connTargets{res: res, m: map[string]connect.Target{}}
-		runner.Connector = sshConnector(c, res, dispatch.SSH{Dialer: res.dialer, Target: targets.get}, fleet.Stderr())
-		if hosts, failed, err = targetHosts(ctx, pt, fun, r, runner, stderr); err != nil {
-			return err
-		}
-		if hosts, failed, err = selectFromHistory(ctx, c, hosts, failed, stderr); err != nil {
-			if errors.Is(err, errNothingToRun) {
-				return nil
-			}
-			return err
-		}
-		rosterIDs = r.IDs()
-	}
-	if err := applySaltVersion(cfg, hosts); err != nil {
-		return usageError{err}
-	}
-	if ans, ok := execAnswer(fn, stderr); ok {
-		// Answered on the controller for every host: nothing runs.
-		return out.finish(ctx, stderr, func(p report.Printer) []report.HostReturn {
-			return constReturns(p, out.static, hosts, failed, ans)
-		})
-	}
-	fleet.attach(runner, hosts, failed)
-	rec := startJob(ctx, c, cfg, fn, job, tgt, args, hosts, failed, rosterIDs, res, out, stderr)
-	err = out.finish(ctx, stderr, func(p report.Printer) []report.HostReturn {
-		runner.Events = fleet.events(func(ev dispatch.Event) {
-			if ev.Kind == dispatch.HostFinished {
-				rec.finished(*ev.Result)
-				if !out.static {
-					p.Host(*ev.Result)
-				}
-			}
-		})
-		for _, h := range failed {
-			rec.finished(h)
-			if !out.static {
-				p.Host(h)
-			}
-		}
-		fleet.start(ctx)
-		defer fleet.stop()
-		return append(failed, runner.Run(ctx, hosts, job)...)
-	})
-	rec.finish(ctx, out.all, job.Secrets, err)
-	return err
-}
-
-// seconds turns a flag's seconds into a duration.
-func seconds(f float64) time.Duration { return time.Duration(f * float64(time.Second)) }
-
-// controllerName is user@host of this controller, for the host lock's note.
-func controllerName() string {
-	h, _ := os.Hostname()
-	return currentUser() + "@" + h
+	return status(outcome.ExitCode())
 }
 
 // terminalPrompt asks on the controlling terminal without echo; it fails
 // when there is none (CI, pipes), so a missing secret is an error, not a hang.
-func terminalPrompt(stderr io.Writer) func(string) (string, error) {
-	return func(msg string) (string, error) {
-		tty, err := os.OpenFile("/dev/tty", os.O_RDWR, 0)
-		if err != nil {
-			return "", errors.New("no terminal to ask for a secret on: pass it with a flag or the environment")
-		}
-		defer tty.Close()
-		fmt.Fprint(tty, msg)
-		b, err := term.ReadPassword(int(tty.Fd()))
-		fmt.Fprintln(tty)
-		if err != nil {
-			return "", err
-		}
-		return string(b), nil
-	}
-}
-
-// output is the chosen printer plus what --static needs.
-type output struct {
-	p      report.Printer
-	w      io.Writer
-	static bool
-	human  bool
-	opts   report.Options
-	all    []report.HostReturn
-	// meta is what a static json document carries besides the hosts.
-	meta *report.Meta
-	// file is --out-file's, nil for stdout.
-	file *outFile
-	// passthrough is --retcode-passthrough: exit with the highest return
-	// code of a host.
-	passthrough bool
-}
-
-func newOutput(c *cli.Context, fun string, w io.Writer) (*output, error) {
-	name := c.String("out")
-	if name == "" {
-		name = "nested"
-		if report.IsStateFun(fun) {
-			name = "highstate"
-		}
-	}
-	w, file, err := outputWriter(c.String("out-file"), c.Bool("out-file-append"), w)
+func terminalPrompt(msg string) (string, error) {
+	tty, err := os.OpenFile("/dev/tty", os.O_RDWR, 0)
 	if err != nil {
-		return nil, err
+		return "", errors.New("no terminal to ask for a secret on: pass it with a flag or the environment")
 	}
-	color := c.Bool("force-color") || (!c.Bool("no-color") && os.Getenv("NO_COLOR") == "" && isTerminal(w))
-	meta := &report.Meta{}
-	o := report.Options{Color: color, StateOutput: c.String("state-output"), StateVerbose: c.Bool("state-verbose"), Static: c.Bool("static")}
-	if c.Bool("out-meta") {
-		// Off by default: a static document is then exactly salt-ssh's
-		// {host_id: return}, which scripts iterate.
-		o.Meta = meta
-	}
-	p, err := report.New(w, name, o)
+	defer tty.Close()
+	fmt.Fprint(tty, msg)
+	b, err := term.ReadPassword(int(tty.Fd()))
+	fmt.Fprintln(tty)
 	if err != nil {
-		return nil, usageError{err}
+		return "", err
 	}
-	human := name == "highstate" || name == "nested" || name == "txt"
-	return &output{p: p, w: w, static: o.Static, human: human, opts: o, meta: meta, file: file, passthrough: c.Bool("retcode-passthrough")}, nil
-}
-
-// finish runs body (which prints hosts as they finish unless static), then
-// the static document and recap, and turns the results into an exit code:
-// 130 when the run was interrupted, 20 when a host failed, was unreachable
-// or was not run.
-func (o *output) finish(ctx context.Context, stderr io.Writer, body func(report.Printer) []report.HostReturn) (err error) {
-	defer func() { err = o.closeFile(err) }()
-	o.all = body(o.p)
-	if err := o.p.Finish(o.all); err != nil {
-		return err
-	}
-	if o.human && len(o.all) > 1 {
-		report.Recap(o.w, o.all, o.opts)
-	}
-	for _, r := range o.all {
-		for _, n := range r.Notes {
-			fmt.Fprintf(stderr, "brine: note: %s: %s\n", r.ID, n)
-		}
-	}
-	if ctx.Err() != nil {
-		return exitCode(exitInterrupted)
-	}
-	if o.passthrough {
-		if code := passthroughCode(o.all); code != 0 {
-			return exitCode(code)
-		}
-		return nil
-	}
-	for _, r := range o.all {
-		if r.Failed() {
-			return exitCode(exitFailure)
-		}
-	}
-	return nil
+	return string(b), nil
 }
 
 func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
+	f, ok := underlying(w).(*os.File)
 	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// pythonNotes answers salt-ssh's options for its Python thin with what
+// brine does instead, one line each.
+func pythonNotes(c *cli.Context, log io.Writer) {
+	notes := []struct{ flag, note string }{
+		{"regen-thin", "-t/--regen-thin: brine's executor is a static binary, checked by its sha256 on every run and uploaded again when it differs: there is no thin to regenerate"},
+		{"min-extra-modules", "--min-extra-modules: brine ships no Python to hosts: states and functions run in brine's own executor"},
+		{"thin-extra-modules", "--thin-extra-modules: brine ships no Python to hosts: states and functions run in brine's own executor"},
+		{"python2-bin", "--python2-bin: hosts need no Python: brine runs its own static executor"},
+		{"python3-bin", "--python3-bin: hosts need no Python: brine runs its own static executor"},
+		{"extra-filerefs", "--extra-filerefs: brine renders templates on the controller with the whole file root and ships what each host needs: nothing to add"},
+		{"hard-crash", "--hard-crash: brine has no Python exceptions to raise: an internal error is printed with its whole chain of causes"},
+	}
+	for _, n := range notes {
+		if c.IsSet(n.flag) {
+			fmt.Fprintf(log, "brine: note: %s\n", n.note)
+		}
+	}
 }

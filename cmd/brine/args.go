@@ -12,7 +12,9 @@ import (
 // but is none of brine's is a usage error naming it, wherever it stands, so
 // a typo never becomes part of a remote command; "--" ends flag scanning and
 // everything after it is taken literally. --help, -h and --version are
-// known everywhere.
+// known everywhere. A switch may be repeated in one word, as -vvv
+// (other letters run together, as -wv, are refused: a command's own flags
+// after it must not turn into several of brine's).
 func hoistFlags(args []string, flags []cli.Flag) ([]string, error) {
 	takesValue := map[string]bool{}
 	known := map[string]bool{}
@@ -38,12 +40,16 @@ func hoistFlags(args []string, flags []cli.Flag) ([]string, error) {
 		if j := strings.IndexByte(name, '='); j >= 0 {
 			name = name[:j]
 		}
+		if sw, ok := shortSwitches(a, known, takesValue); ok {
+			fl = append(fl, sw...)
+			continue
+		}
 		switch name {
 		case "help", "h":
 			// Help wins over everything else on the line, as it would
 			// in front of it (urfave/cli reads a positional after --help
 			// as a help topic).
-			return []string{"--help"}, nil
+			return []string{"--brine-help"}, nil
 		case "version":
 			return []string{"--version"}, nil
 		}
@@ -60,6 +66,19 @@ func hoistFlags(args []string, flags []cli.Flag) ([]string, error) {
 	return append(out, pos...), nil
 }
 
+// shortSwitches splits -vvv into -v -v -v: a single-dash word repeating
+// one known switch (not a flag with a value).
+func shortSwitches(a string, known, takesValue map[string]bool) ([]string, bool) {
+	if len(a) < 3 || a[1] == '-' || known[a[1:]] {
+		return nil, false
+	}
+	n := a[1:2]
+	if !known[n] || takesValue[n] || strings.Trim(a[1:], n) != "" {
+		return nil, false
+	}
+	return strings.Split(strings.Repeat("-"+n+"\x00", len(a)-1), "\x00")[:len(a)-1], true
+}
+
 // looksLikeFlag is true for -x and --xyz words; "-", negative numbers and
 // words starting with a space are positional.
 func looksLikeFlag(a string) bool {
@@ -71,32 +90,4 @@ func looksLikeFlag(a string) bool {
 		return len(a) > 2
 	}
 	return !(c >= '0' && c <= '9' || c == '.')
-}
-
-// splitKwargs separates Salt-style key=value arguments from positional
-// ones; values are parsed like Salt's YAML loader (True, 1, [a, b]).
-func splitKwargs(args []string) ([]string, map[string]any) {
-	var pos []string
-	kw := map[string]any{}
-	for _, a := range args {
-		k, v, ok := strings.Cut(a, "=")
-		if ok && isIdent(k) {
-			kw[k] = parseValue(v)
-			continue
-		}
-		pos = append(pos, a)
-	}
-	return pos, kw
-}
-
-func isIdent(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i, c := range s {
-		if !(c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || i > 0 && c >= '0' && c <= '9') {
-			return false
-		}
-	}
-	return true
 }

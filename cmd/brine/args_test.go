@@ -1,10 +1,10 @@
 package main
 
 import (
-	"errors"
-	"reflect"
 	"strings"
 	"testing"
+
+	"brine/provision/controller/run"
 )
 
 func TestHoistFlags(t *testing.T) {
@@ -16,7 +16,8 @@ func TestHoistFlags(t *testing.T) {
 		{"* cmd.run -- --out json", "-- * cmd.run --out json"},
 		{"* cmd.run -- ls -la", "-- * cmd.run ls -la"},
 		{"* grains.get x -1", "-- * grains.get x -1"},
-		{"* test.ping --help", "--help"},
+		{"* test.ping --help", "--brine-help"},
+		{"-vvv * test.ping", "-v -v -v -- * test.ping"},
 		{"--state-verbose=false * state.apply", "--state-verbose=false -- * state.apply"},
 	}
 	for _, c := range cases {
@@ -37,26 +38,13 @@ func TestHoistFlags(t *testing.T) {
 	}
 }
 
-func TestSplitKwargs(t *testing.T) {
-	pos, kw := splitKwargs([]string{"web,db", "test=True", `pillar={"k": "v"}`, "saltenv=prod", "echo a=b", "n=3"})
-	if !reflect.DeepEqual(pos, []string{"web,db", "echo a=b"}) {
-		t.Errorf("positional: %q", pos)
-	}
-	if kw["test"] != true || kw["saltenv"] != "prod" || kw["n"] != 3 {
-		t.Errorf("kwargs: %#v", kw)
-	}
-	if m, ok := kw["pillar"].(map[string]any); !ok || m["k"] != "v" {
-		t.Errorf("pillar: %#v", kw["pillar"])
-	}
-}
-
 func TestExitCodes(t *testing.T) {
 	var out, errb strings.Builder
-	if code := run([]string{"brine", "--bogus-flag"}, nil, &out, &errb); code != exitUsage {
-		t.Errorf("unknown flag: exit %d, want %d (%s)", code, exitUsage, errb.String())
+	if code := brine([]string{"brine", "--bogus-flag"}, nil, &out, &errb); code != run.ExitUsage {
+		t.Errorf("unknown flag: exit %d, want %d (%s)", code, run.ExitUsage, errb.String())
 	}
 	errb.Reset()
-	if code := run([]string{"brine", "--roster-file", "/nonexistent/roster.yaml", "*", "test.ping"}, nil, &out, &errb); code != exitUsage ||
+	if code := brine([]string{"brine", "--roster-file", "/nonexistent/roster.yaml", "*", "test.ping"}, nil, &out, &errb); code != run.ExitUsage ||
 		!strings.Contains(errb.String(), "/nonexistent/roster.yaml") {
 		t.Errorf("missing roster: exit %d: %s", code, errb.String())
 	}
@@ -64,21 +52,25 @@ func TestExitCodes(t *testing.T) {
 	// A function brine does not have: each host answers Salt's words (no
 	// host is contacted), the closest names on stderr.
 	out.Reset()
-	if code := run([]string{"brine", "--local", "--id", "h1", "--out", "json", "test.pnig"}, nil, &out, &errb); code != exitFailure ||
+	if code := brine([]string{"brine", "--local", "--id", "h1", "--out", "json", "test.pnig"}, nil, &out, &errb); code != run.ExitFailure ||
 		!strings.Contains(out.String(), "'test.pnig' is not available.") || !strings.Contains(errb.String(), "did you mean test.ping") {
 		t.Errorf("unknown function: exit %d: %s %s", code, out.String(), errb.String())
 	}
 	errb.Reset()
-	if code := run([]string{"brine", "--local", "nosuch"}, nil, &out, &errb); code != exitUsage || !strings.Contains(errb.String(), "unknown function") {
+	if code := brine([]string{"brine", "--local", "--id", "h1", "--retcode-passthrough", "test.pnig"}, nil, &out, &errb); code != 255 {
+		t.Errorf("unknown function with --retcode-passthrough: exit %d: %s", code, errb.String())
+	}
+	errb.Reset()
+	if code := brine([]string{"brine", "--local", "nosuch"}, nil, &out, &errb); code != run.ExitUsage || !strings.Contains(errb.String(), "unknown function") {
 		t.Errorf("a name that is no mod.fun: exit %d: %s", code, errb.String())
 	}
 	errb.Reset()
-	if code := run([]string{"brine", "*"}, nil, &out, &errb); code != exitUsage {
+	if code := brine([]string{"brine", "*"}, nil, &out, &errb); code != run.ExitUsage {
 		t.Errorf("missing function: exit %d", code)
 	}
 	// a guarded function needs --yes, refused before any host is contacted
 	errb.Reset()
-	if code := run([]string{"brine", "--local", "--id", "h1", "system.reboot"}, nil, &out, &errb); code != exitUsage || !strings.Contains(errb.String(), "--yes") {
+	if code := brine([]string{"brine", "--local", "--id", "h1", "system.reboot"}, nil, &out, &errb); code != run.ExitUsage || !strings.Contains(errb.String(), "--yes") {
 		t.Errorf("system.reboot without --yes: exit %d: %s", code, errb.String())
 	}
 }
@@ -94,8 +86,7 @@ func TestHoistFlagsRefusesUnknown(t *testing.T) {
 			t.Errorf("%q: no error", in)
 			continue
 		}
-		var u usageError
-		if !errors.As(err, &u) || !strings.Contains(err.Error(), "unknown flag") {
+		if !run.IsUsage(err) || !strings.Contains(err.Error(), "unknown flag") {
 			t.Errorf("%q: %v", in, err)
 		}
 	}
@@ -106,38 +97,38 @@ func TestHelpAndVersionAnywhere(t *testing.T) {
 		{"brine", "--help"}, {"brine", "-h"}, {"brine", "*", "test.ping", "--help"}, {"brine", "--local", "-h"},
 	} {
 		var out, errb strings.Builder
-		if code := run(argv, nil, &out, &errb); code != exitOK {
+		if code := brine(argv, nil, &out, &errb); code != run.ExitOK {
 			t.Errorf("%q: exit %d: %s", argv, code, errb.String())
 		}
-		for _, f := range functions() {
-			if !strings.Contains(out.String(), f.name) {
-				t.Errorf("%q: help lacks %s", argv, f.name)
+		for _, f := range run.Functions() {
+			if !strings.Contains(out.String(), f.Name) {
+				t.Errorf("%q: help lacks %s", argv, f.Name)
 			}
 		}
 	}
 	var out, errb strings.Builder
-	if code := run([]string{"brine", "*", "--version"}, nil, &out, &errb); code != exitOK || !strings.Contains(out.String(), versionString()) {
+	if code := brine([]string{"brine", "*", "--version"}, nil, &out, &errb); code != run.ExitOK || !strings.Contains(out.String(), versionString()) {
 		t.Errorf("--version: exit %d: %q %q", code, out.String(), errb.String())
 	}
 	out.Reset()
 	errb.Reset()
-	if code := run([]string{"brine", "--local", "cmd.run", "echo hi", "--outt", "json"}, nil, &out, &errb); code != exitUsage || !strings.Contains(errb.String(), "--outt") {
+	if code := brine([]string{"brine", "--local", "cmd.run", "echo hi", "--outt", "json"}, nil, &out, &errb); code != run.ExitUsage || !strings.Contains(errb.String(), "--outt") {
 		t.Errorf("unknown trailing flag: exit %d: %s", code, errb.String())
 	}
 }
 
 func TestEveryFunctionDispatches(t *testing.T) {
 	seen := map[string]bool{}
-	for _, f := range functions() {
-		if seen[f.name] {
-			t.Errorf("%s listed twice", f.name)
+	for _, f := range run.Functions() {
+		if seen[f.Name] {
+			t.Errorf("%s listed twice", f.Name)
 		}
-		seen[f.name] = true
-		if (f.kind == runnerFun) != (f.run != nil) {
-			t.Errorf("%s: a runner function needs run, and only runner functions have it", f.name)
+		seen[f.Name] = true
+		if _, ok := runnerFor(f.Name); (f.Kind == run.RunnerFun) != ok {
+			t.Errorf("%s: a runner function needs a runner here, and only runner functions have one", f.Name)
 		}
-		if f.minArgs > 0 && (f.args == "" || f.example == "") {
-			t.Errorf("%s needs arguments but has no synopsis or example", f.name)
+		if f.MinArgs > 0 && (f.Args == "" || f.Example == "") {
+			t.Errorf("%s needs arguments but has no synopsis or example", f.Name)
 		}
 	}
 }

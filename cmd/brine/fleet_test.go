@@ -3,6 +3,8 @@ package main
 import (
 	"strings"
 	"testing"
+
+	"brine/provision/controller/run"
 )
 
 // Pacing and progress mistakes are usage errors found before any host is
@@ -21,19 +23,19 @@ func TestFleetFlagMistakes(t *testing.T) {
 	} {
 		var out, errb strings.Builder
 		argv := append([]string{"brine", "--roster-file", "/nonexistent/roster.yaml", "*", "test.ping"}, c.args...)
-		if code := run(argv, nil, &out, &errb); code != exitUsage || !strings.Contains(errb.String(), c.want) {
+		if code := brine(argv, nil, &out, &errb); code != run.ExitUsage || !strings.Contains(errb.String(), c.want) {
 			t.Errorf("%q: exit %d: %s", c.args, code, errb.String())
 		}
 	}
 	var out, errb strings.Builder
-	if code := run([]string{"brine", "--local", "--key-deploy", "test.ping"}, nil, &out, &errb); code != exitUsage || !strings.Contains(errb.String(), "--key-deploy") {
+	if code := brine([]string{"brine", "--local", "--key-deploy", "test.ping"}, nil, &out, &errb); code != run.ExitUsage || !strings.Contains(errb.String(), "--key-deploy") {
 		t.Errorf("--local --key-deploy: exit %d: %s", code, errb.String())
 	}
 }
 
 func TestHelpNamesFleetFlags(t *testing.T) {
 	var out, errb strings.Builder
-	run([]string{"brine", "--help"}, nil, &out, &errb)
+	brine([]string{"brine", "--help"}, nil, &out, &errb)
 	for _, f := range []string{"--batch-size", "-b", "--max-fail", "--progress", "--no-progress", "--key-deploy"} {
 		if !strings.Contains(out.String(), f) {
 			t.Errorf("--help lacks %s", f)

@@ -8,65 +8,9 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"brine/provision/controller/run"
 )
-
-func TestHostFiltersKeepRosterOrder(t *testing.T) {
-	ids := []string{"a", "b", "c", "d"}
-	if got := keepListed(ids, []string{"d", "b", "x"}); fmt.Sprint(got) != "[b d]" {
-		t.Errorf("keepListed = %v", got)
-	}
-	if got := dropProvisioned(ids, map[string]bool{"a": true, "c": true, "z": true}); fmt.Sprint(got) != "[b d]" {
-		t.Errorf("dropProvisioned = %v", got)
-	}
-	// Composable with any other selection: both are plain list filters.
-	if got := dropProvisioned(keepListed(ids, []string{"a", "b"}), map[string]bool{"a": true}); fmt.Sprint(got) != "[b]" {
-		t.Errorf("composed = %v", got)
-	}
-}
-
-func TestProvisions(t *testing.T) {
-	cases := []struct {
-		fun  string
-		pos  []string
-		test bool
-		want bool
-	}{
-		{"state.apply", nil, false, true},
-		{"state.highstate", nil, false, true},
-		{"state.apply", nil, true, false},
-		{"state.apply", []string{"motd"}, false, false},
-		{"state.sls", []string{"motd"}, false, false},
-		{"state.test", nil, false, false},
-	}
-	for _, c := range cases {
-		if got := provisions(c.fun, c.pos, c.test); got != c.want {
-			t.Errorf("provisions(%s %v test=%v) = %v", c.fun, c.pos, c.test, got)
-		}
-	}
-}
-
-func TestKeepOf(t *testing.T) {
-	if k := keepOf(&config{}); k.Jobs != 1000 || k.Age != 0 {
-		t.Errorf("default keep: %+v", k)
-	}
-	zero := 0
-	if k := keepOf(&config{KeepJobs: &zero, KeepJobsSeconds: 86400}); k.Jobs != 0 || k.Age.Hours() != 24 {
-		t.Errorf("keep_jobs 0, keep_jobs_seconds 86400: %+v", k)
-	}
-	cfg := filepath.Join(t.TempDir(), "brine.yaml")
-	for _, bad := range []string{"keep_jobs: -1\n", "keep_jobs_seconds: -5\n"} {
-		os.WriteFile(cfg, []byte(bad), 0o600)
-		if _, err := loadConfig(cfg, true); err == nil || !strings.Contains(err.Error(), cfg) {
-			t.Errorf("%q: %v (want an error naming the file)", bad, err)
-		}
-	}
-}
-
-func TestGlobAny(t *testing.T) {
-	if !globAny(nil, "x") || !globAny(splitInput("test.*, state.apply"), "state.apply") || globAny(splitInput("test.*"), "state.apply") {
-		t.Error("globAny")
-	}
-}
 
 func TestOutFileReplacesOnlyWhenComplete(t *testing.T) {
 	dir := t.TempDir()
@@ -139,10 +83,10 @@ func TestOutFileReplacesOnlyWhenComplete(t *testing.T) {
 
 func TestRunnerFunctionsInHelp(t *testing.T) {
 	var out bytes.Buffer
-	if code := run([]string{"brine", "--help"}, strings.NewReader(""), &out, &out); code != 0 {
+	if code := brine([]string{"brine", "--help"}, strings.NewReader(""), &out, &out); code != 0 {
 		t.Fatalf("--help exit %d", code)
 	}
-	for _, want := range []string{"jobs.list_jobs", "jobs.lookup_jid JID", "jobs.merge FILE...", "--failed-from JID", "--new-hosts", "--out-file FILE", "--out-file-append", "--limit N"} {
+	for _, want := range []string{"jobs.list_jobs", "jobs.lookup_jid JID", "jobs.merge FILE...", "--failed-from JID", "--new-hosts", "--out-file FILE", "--out-file-append", "--max-jobs N", "--limit PATTERN"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("--help lacks %q", want)
 		}
@@ -152,16 +96,16 @@ func TestRunnerFunctionsInHelp(t *testing.T) {
 func TestLookupUnknownJID(t *testing.T) {
 	dir := t.TempDir()
 	var out, errb bytes.Buffer
-	code := run([]string{"brine", "--cache-dir", dir, "jobs.lookup_jid", "20000101000000000000"}, strings.NewReader(""), &out, &errb)
-	if code != exitUsage || !strings.Contains(errb.String(), "not in the history") {
+	code := brine([]string{"brine", "--cache-dir", dir, "jobs.lookup_jid", "20000101000000000000"}, strings.NewReader(""), &out, &errb)
+	if code != run.ExitUsage || !strings.Contains(errb.String(), "not in the history") {
 		t.Errorf("exit %d: %s", code, errb.String())
 	}
-	code = run([]string{"brine", "--cache-dir", dir, "jobs.lookup_jid", "nope"}, strings.NewReader(""), &out, &errb)
-	if code != exitUsage || !strings.Contains(errb.String(), "is not a job id") {
+	code = brine([]string{"brine", "--cache-dir", dir, "jobs.lookup_jid", "nope"}, strings.NewReader(""), &out, &errb)
+	if code != run.ExitUsage || !strings.Contains(errb.String(), "is not a job id") {
 		t.Errorf("exit %d: %s", code, errb.String())
 	}
-	code = run([]string{"brine", "--cache-dir", dir, "--out-file-append", "jobs.list_jobs"}, strings.NewReader(""), &out, &errb)
-	if code != exitUsage || !strings.Contains(errb.String(), "needs --out-file") {
+	code = brine([]string{"brine", "--cache-dir", dir, "--out-file-append", "jobs.list_jobs"}, strings.NewReader(""), &out, &errb)
+	if code != run.ExitUsage || !strings.Contains(errb.String(), "needs --out-file") {
 		t.Errorf("exit %d: %s", code, errb.String())
 	}
 }
@@ -172,12 +116,12 @@ func TestRunGoesOnWithoutHistory(t *testing.T) {
 		t.Fatal(err)
 	}
 	var out, errb bytes.Buffer
-	run([]string{"brine", "--cache-dir", notDir, "--local", "--id", "me", "test.ping"}, strings.NewReader(""), &out, &errb)
+	brine([]string{"brine", "--cache-dir", notDir, "--local", "--id", "me", "test.ping", "-v"}, strings.NewReader(""), &out, &errb)
 	if !strings.Contains(errb.String(), "brine: warning: job history:") || !strings.Contains(errb.String(), "this run is not recorded") {
 		t.Errorf("no warning:\n%s", errb.String())
 	}
-	if !regexp.MustCompile(`(?m)^brine: jid \d{20}$`).MatchString(errb.String()) {
-		t.Errorf("no jid printed:\n%s", errb.String())
+	if !regexp.MustCompile(`(?m)^Executing job with jid \d{20}$`).MatchString(out.String()) {
+		t.Errorf("no jid printed:\n%s", out.String())
 	}
 	if !strings.Contains(out.String(), "me:") {
 		t.Errorf("the run did not print its host:\n%s", out.String())

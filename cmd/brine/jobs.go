@@ -1,269 +1,204 @@
 package main
 
 import (
-	"context"
-	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strings"
-	"sync"
-	"time"
 
 	"github.com/urfave/cli/v2"
 
-	"brine/provision/controller/compile"
 	"brine/provision/controller/dispatch"
-	"brine/provision/controller/result"
-	"brine/provision/wire/lowstate"
+	"brine/provision/controller/history"
+	"brine/provision/controller/report"
+	"brine/provision/controller/run"
 )
 
-// buildJob turns FUNCTION ARGS key=value into a job; state functions get a
-// compiler bound to the state tree.
-func buildJob(c *cli.Context, cfg *config, fn function, args []string, kw map[string]any) (dispatch.Job, error) {
-	fun := fn.name
-	job := dispatch.Job{Fun: fun, Args: args, Kwargs: kw, Failhard: c.Bool("failhard"),
-		LockTimeout: time.Duration(c.Float64("lock-timeout") * float64(time.Second))}
-	if err := fn.checkArgs(args); err != nil {
-		return job, err
+// runner answers a runner function (run.RunnerFun) on the controller.
+type runner func(c *cli.Context, args []string, stdout, stderr io.Writer) error
+
+// runnerFor is the runner function called name: Salt's jobs runner
+// functions brine has.
+func runnerFor(name string) (runner, bool) {
+	switch name {
+	case "jobs.list_jobs":
+		return listJobs, true
+	case "jobs.list_job":
+		return listJob, true
+	case "jobs.lookup_jid":
+		return lookupJID, true
+	case "jobs.merge":
+		return mergeJobs, true
 	}
-	switch fn.kind {
-	case rawFun:
-		job.Raw = true
-		return job, nil
-	case hostFun, catalogFun:
-		return job, nil
-	case execFun:
-		return execJob(c, fn, job)
-	}
-	test, err := boolKwarg(kw, "test")
-	if err != nil {
-		return job, err
-	}
-	job.Test = test || fun == "state.test"
-	pillar, err := pillarKwarg(kw)
-	if err != nil {
-		return job, err
-	}
-	saltenv := "base"
-	if s, ok := kw["saltenv"].(string); ok && s != "" {
-		saltenv = s
-	}
-	delete(kw, "saltenv")
-	comp, err := newCompiler(c, remoteOption(c, fun)...)
-	if err != nil {
-		return job, err
-	}
-	// Secret pillar values are known once a host's pillar is compiled; the
-	// runner masks them in that host's result.
-	secretPaths := append(append([]string(nil), cfg.SecretPillar...), c.StringSlice("secret-pillar")...)
-	var secretsMu sync.Mutex
-	secrets := map[string][]string{}
-	remember := func(id string, pillar map[string]any) {
-		if len(secretPaths) == 0 {
-			return
-		}
-		v := result.SecretValues(pillar, secretPaths)
-		secretsMu.Lock()
-		secrets[id] = v
-		secretsMu.Unlock()
-	}
-	job.Secrets = func(id string) []string {
-		secretsMu.Lock()
-		defer secretsMu.Unlock()
-		return secrets[id]
-	}
-	host := func(id string, g map[string]any, call dispatch.Caller) compile.Host {
-		h := compile.Host{ID: id, Grains: g, Pillar: pillar, Opts: map[string]any{"test": job.Test}}
-		return withTarget(h, call, func(p map[string]any) { remember(id, p) })
-	}
-	var names []string
-	for _, a := range args {
-		for _, n := range strings.Split(a, ",") {
-			if n = strings.TrimSpace(n); n != "" {
-				names = append(names, n)
-			}
-		}
-	}
-	compileFor := func(ctx context.Context, id string, g map[string]any, call dispatch.Caller) (res *compile.Result, err error) {
-		if len(names) > 0 {
-			res, err = comp.SLS(ctx, host(id, g, call), saltenv, names)
-		} else {
-			res, err = comp.Highstate(ctx, host(id, g, call))
-		}
-		return res, targetErr(err)
-	}
-	switch fun {
-	case "state.apply", "state.highstate", "state.sls", "state.test":
-		if fun == "state.highstate" {
-			names = nil
-		}
-		job.Compile = func(ctx context.Context, id string, g map[string]any, call dispatch.Caller) (*lowstate.Bundle, error) {
-			res, err := compileFor(ctx, id, g, call)
-			if err != nil {
-				return nil, err
-			}
-			hideSecretDiffs(res, job.Secrets(id))
-			return &lowstate.Bundle{Chunks: res.Low, Files: res.Files, Pillar: res.Pillar}, nil
-		}
-	case "state.show_top":
-		job.Show = func(ctx context.Context, id string, g map[string]any, call dispatch.Caller) (any, error) {
-			top, err := comp.Top(ctx, host(id, g, call))
-			return top, targetErr(err)
-		}
-	case "state.show_sls", "state.show_highstate", "state.show_lowstate":
-		if fun == "state.show_highstate" {
-			names = nil
-		}
-		job.Show = func(ctx context.Context, id string, g map[string]any, call dispatch.Caller) (any, error) {
-			res, err := compileFor(ctx, id, g, call)
-			if err != nil {
-				return nil, err
-			}
-			if fun == "state.show_lowstate" {
-				low := make([]lowstate.Chunk, len(res.Low))
-				for i, ch := range res.Low {
-					low[i] = ch.Public()
-				}
-				return generic(low)
-			}
-			return generic(res.High)
-		}
-	case "state.show_pillar", "pillar.items":
-		job.Show = func(ctx context.Context, id string, g map[string]any, call dispatch.Caller) (any, error) {
-			return comp.Pillar(ctx, host(id, g, call))
-		}
-	default:
-		return job, fmt.Errorf("function %s is in the table but has no state or show job", fun)
-	}
-	return job, nil
+	return nil, false
 }
 
-// generic turns a typed value into plain maps and lists, as the executor's
-// JSON would be, so every outputter treats it alike.
-func generic(v any) (any, error) {
-	b, err := json.Marshal(v)
+// openHistory opens the job history in the cache directory for reading
+// only: jobs.* work on a database this user cannot write, and change
+// nothing.
+func openHistory(c *cli.Context) (*history.DB, error) {
+	dir := c.String("cache-dir")
+	if dir == "" {
+		dir = dispatch.DefaultCacheDir()
+	}
+	return history.OpenReadOnly(c.Context, history.Path(dir))
+}
+
+// listJobs is jobs.list_jobs: {jid: {Function, Arguments, Target,
+// Target-type, User, StartTime}} as Salt's format_jid_instance, plus
+// EndTime once the job has ended (Salt's list_job key).
+func listJobs(c *cli.Context, args []string, stdout, stderr io.Writer) error {
+	pos, kw := run.SplitArgs(args)
+	f, err := history.ParseFilter(pos, kw, c.Int("max-jobs"))
+	if err != nil {
+		return run.UsageError{Err: err}
+	}
+	db, err := openHistory(c)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	jobs, err := history.ListJobs(c.Context, db, f)
+	if err != nil {
+		return err
+	}
+	var rows []report.HostReturn
+	for _, j := range jobs {
+		rows = append(rows, report.HostReturn{ID: j.JID, Fun: "jobs.list_jobs", Return: j.Load()})
+	}
+	return printRunnerDoc(c, stdout, stderr, rows)
+}
+
+// listJob is jobs.list_job: one job's load (as list_jobs), its EndTime,
+// Minions (the targeted hosts), TreeHash and Result ({host: {return,
+// retcode, success}}, as Salt's job cache returns it).
+func listJob(c *cli.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) != 1 {
+		return usagef("jobs.list_job takes one JID, e.g. brine jobs.list_job last")
+	}
+	rp, err := lookup(c, args[0])
+	if err != nil {
+		return err
+	}
+	v := history.Detail(rp.Job, rp.All, report.Data)
+	return printRunnerDoc(c, stdout, stderr, []report.HostReturn{{ID: rp.Job.JID, Fun: "jobs.list_job", Return: v}})
+}
+
+// lookup reads the job arg names (a JID, or last) from the history.
+func lookup(c *cli.Context, arg string) (*history.Replay, error) {
+	db, err := openHistory(c)
 	if err != nil {
 		return nil, err
 	}
-	var out any
-	return out, json.Unmarshal(b, &out)
-}
-
-func newCompiler(c *cli.Context, opts ...compile.Option) (*compile.Compiler, error) {
-	tree, err := loadTree(c)
+	defer db.Close()
+	jid, err := run.ResolveJID(c.Context, db, arg)
 	if err != nil {
 		return nil, err
 	}
-	return compile.New(tree, opts...), nil
+	rp, err := history.Lookup(c.Context, db, jid)
+	if errors.Is(err, history.ErrNotFound) {
+		return nil, run.UsageError{Err: err}
+	}
+	return rp, err
 }
 
-// loadTree is the state tree's roots from brine.yaml and the flags.
-func loadTree(c *cli.Context) (compile.Tree, error) {
-	tree, err := compile.LoadConfig(c.String("config"))
+// printRunnerDoc prints a runner's return as one document (as Salt
+// prints a runner's return), nested by default.
+func printRunnerDoc(c *cli.Context, stdout, stderr io.Writer, rows []report.HostReturn) error {
+	out, err := newOutput(c, "jobs.list_jobs", stdout, stderr)
 	if err != nil {
-		return tree, usageError{err}
+		return err
 	}
-	if tree.FileRoots == nil {
-		tree.FileRoots = map[string][]string{}
+	name := c.String("out")
+	if name == "" {
+		name = "nested"
 	}
-	if fr := c.String("file-root"); fr != "" {
-		tree.FileRoots["base"] = []string{fr}
-	} else if len(tree.FileRoots) == 0 {
-		tree.FileRoots["base"] = []string{"states"}
+	opts := out.opts
+	opts.Static, opts.Meta = true, nil
+	p, err := report.New(out.w, name, opts)
+	if err != nil {
+		return run.UsageError{Err: err}
 	}
-	for env, roots := range tree.FileRoots {
-		for _, r := range roots {
-			if fi, err := os.Stat(r); err != nil || !fi.IsDir() {
-				return tree, usagef("file root %q of saltenv %q is not a directory (set --file-root or file_roots in %s)", r, env, c.String("config"))
-			}
-		}
-	}
-	if pr := c.String("pillar-root"); pr != "" {
-		tree.PillarRoots = map[string][]string{"base": {pr}}
-	} else if len(tree.PillarRoots) == 0 {
-		if fi, err := os.Stat("pillar"); err == nil && fi.IsDir() {
-			tree.PillarRoots = map[string][]string{"base": {"pillar"}}
-		}
-	}
-	return tree, nil
+	out.p, out.static, out.human = p, true, false
+	return out.replay(nil, rows)
 }
 
-func boolKwarg(kw map[string]any, k string) (bool, error) {
-	v, ok := kw[k]
-	if !ok {
-		return false, nil
+// lookupJID is jobs.lookup_jid: the stored job printed as its run printed
+// it, in any outputter. Its exit code is the run's (0, 20, or 130 when it
+// was interrupted); for a run that never ended (killed), 20 when a host
+// failed or has no result.
+func lookupJID(c *cli.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) != 1 {
+		return usagef("jobs.lookup_jid takes one JID, e.g. brine jobs.lookup_jid last")
 	}
-	delete(kw, k)
-	switch t := v.(type) {
-	case bool:
-		return t, nil
-	case string:
-		switch strings.ToLower(t) {
-		case "yes", "y", "on", "1":
-			return true, nil
-		case "no", "n", "off", "0", "":
-			return false, nil
-		}
-	case int:
-		return t != 0, nil
+	rp, err := lookup(c, args[0])
+	if err != nil {
+		return err
 	}
-	return false, usagef("%s=%v: want True or False", k, v)
+	jid := rp.Job.JID
+	out, err := newOutput(c, rp.Job.Fun, stdout, stderr)
+	if err != nil {
+		return err
+	}
+	out.meta.JID, out.meta.Index = rp.Job.JID, rp.Index
+	if !rp.Ended() {
+		fmt.Fprintf(stderr, "brine: job %s has no end: it was killed, or is still running\n", jid)
+	}
+	if len(rp.Missing) > 0 {
+		fmt.Fprintf(stderr, "brine: job %s: %d targeted hosts have no result: %s\n", jid, len(rp.Missing), strings.Join(rp.Missing, ", "))
+	}
+	if err := out.replay(rp.Streamed, rp.All); err != nil {
+		return err
+	}
+	switch {
+	case rp.Ended():
+		return status(rp.Job.ExitCode)
+	case len(rp.Missing) > 0:
+		return status(run.ExitFailure)
+	}
+	return status(run.Outcome{Hosts: rp.All, Interrupted: c.Context.Err() != nil}.ExitCode())
 }
 
-func pillarKwarg(kw map[string]any) (map[string]any, error) {
-	v, ok := kw["pillar"]
-	if !ok {
-		return nil, nil
-	}
-	delete(kw, "pillar")
-	switch t := v.(type) {
-	case map[string]any:
-		return t, nil
-	case string:
-		var m map[string]any
-		if err := json.Unmarshal([]byte(t), &m); err != nil {
-			return nil, usagef("pillar=%s: want a JSON or YAML map, e.g. pillar='{\"k\": \"v\"}' (%v)", t, err)
+// mergeJobs is jobs.merge: the `--out json --static` outputs of several
+// runs over one roster (shards) as one result, in roster order, with one
+// fleet recap and the aggregate exit code.
+func mergeJobs(c *cli.Context, files []string, stdout, stderr io.Writer) error {
+	docs := make([]*report.Document, len(files))
+	for i, f := range files {
+		doc, err := readDocument(c, f)
+		if err != nil {
+			return usagef("jobs.merge: %s: %v", f, err)
 		}
-		return m, nil
+		if !doc.Complete {
+			fmt.Fprintf(stderr, "brine: warning: jobs.merge: %s has no brine metadata (not from brine --out json --static?): durations are unknown and retcodes inferred\n", f)
+		}
+		docs[i] = doc
 	}
-	return nil, usagef("pillar=%v: want a map, e.g. pillar='{\"k\": \"v\"}'", v)
+	merged, fun, err := report.Merge(docs, files)
+	if err != nil {
+		return usagef("jobs.merge: %v", err)
+	}
+	out, err := newOutput(c, fun, stdout, stderr)
+	if err != nil {
+		return err
+	}
+	out.meta.Index = merged.Index
+	if err := out.replay(merged.Hosts, merged.Hosts); err != nil {
+		return err
+	}
+	return status(run.Outcome{Hosts: merged.Hosts, Interrupted: c.Context.Err() != nil}.ExitCode())
 }
 
-// hideSecretDiffs turns off diffs (show_changes: False) for every state whose
-// arguments or file content hold a secret value: masking the output catches
-// the new value, but only this hides an old one the controller never knew.
-func hideSecretDiffs(res *compile.Result, secrets []string) {
-	var use []string
-	for _, s := range secrets {
-		if len(s) >= result.MinSecret {
-			use = append(use, s)
-		}
+// readDocument reads one jobs.merge input ("-" is stdin).
+func readDocument(c *cli.Context, name string) (*report.Document, error) {
+	if name == "-" {
+		return report.ReadDocument(c.App.Reader)
 	}
-	if len(use) == 0 {
-		return
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
 	}
-	has := func(b string) bool {
-		for _, s := range use {
-			if strings.Contains(b, s) {
-				return true
-			}
-		}
-		return false
-	}
-	for _, ch := range res.Low {
-		secret := false
-		if h, ok := ch[lowstate.KeyFile].(string); ok && has(string(res.Files[h])) {
-			secret = true
-		}
-		for k, v := range ch {
-			if !secret && !strings.HasPrefix(k, "__") {
-				if has(fmt.Sprint(v)) {
-					secret = true
-				}
-			}
-		}
-		if secret {
-			ch["show_changes"] = false
-		}
-	}
+	defer f.Close()
+	return report.ReadDocument(f)
 }

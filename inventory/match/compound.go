@@ -21,6 +21,13 @@ type Expr struct {
 // "compound", "nodegroup"). groups are the nodegroups N@ and "nodegroup"
 // refer to.
 func Parse(kind, expr string, groups Nodegroups) (*Expr, error) {
+	return ParseDelim(kind, expr, groups, "")
+}
+
+// ParseDelim is Parse with the delimiter of a grain or pillar expression
+// ("" for ":"; salt's --delimiter). Compound expressions give theirs per
+// term (G%@a%b).
+func ParseDelim(kind, expr string, groups Nodegroups, delim string) (*Expr, error) {
 	switch kind {
 	case "compound":
 		return parseCompound(expr, strings.Fields(expr), groups)
@@ -31,7 +38,7 @@ func Parse(kind, expr string, groups Nodegroups) (*Expr, error) {
 		}
 		return parseCompound(expr, words, groups)
 	}
-	t, err := newTerm(kind, expr, "")
+	t, err := newTerm(kind, expr, delim)
 	if err != nil {
 		return nil, err
 	}

@@ -51,16 +51,6 @@ func compileMatch(expr string) (*regexp.Regexp, error) {
 	return re, nil
 }
 
-// List matches a comma separated list of ids.
-func List(expr, id string) bool {
-	for _, p := range strings.Split(expr, ",") {
-		if strings.TrimSpace(p) == id {
-			return true
-		}
-	}
-	return false
-}
-
 // Data matches "key:sub:pattern" against nested data (grains or pillar) the
 // way Salt's subdict_match does: the delimiter may appear in the key path
 // and in the pattern, so every split is tried, the deepest key path first;

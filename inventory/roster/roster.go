@@ -7,7 +7,6 @@ package roster
 
 import (
 	"fmt"
-	"os"
 	"path"
 	"sort"
 	"strconv"
@@ -15,6 +14,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"brine/provision/lib/shlex"
 )
 
 // Host is one roster entry after defaults are applied.
@@ -40,6 +41,11 @@ type Host struct {
 	Grains map[string]any
 	// ThinDir is where the executor is cached on the target ("" = default).
 	ThinDir string
+	// PreFlight is a local script salt-ssh's ssh_pre_flight names: run on
+	// the host (with PreFlightArgs) before anything else when its thin dir
+	// does not exist yet, or always with --pre-flight.
+	PreFlight     string
+	PreFlightArgs []string
 	// Line is the line of the entry in the roster file, for messages.
 	Line int
 }
@@ -74,17 +80,6 @@ func (r *Roster) Get(id string) (*Host, bool) {
 		}
 	}
 	return nil, false
-}
-
-// Load reads a flat roster file (never running it). defaults (may be nil)
-// is the roster_defaults map from the configuration file, applied beneath
-// every host.
-func Load(path string, defaults map[string]any) (*Roster, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("roster %s: %w (pass --roster-file or create ./roster.yaml)", path, err)
-	}
-	return Parse(path, data, defaults)
 }
 
 // builder adds hosts to a roster, each on top of the defaults, checking
@@ -212,17 +207,19 @@ func mappingPairs(n *yaml.Node) ([][2]*yaml.Node, error) {
 
 // entry is a roster entry under construction; nil pointers mean "not set".
 type entry struct {
-	Host, User, Passwd, Priv, PrivPasswd, SudoUser, ThinDir string
-	Port                                                    int
-	Sudo                                                    bool
-	Timeout                                                 time.Duration
-	SSHOptions                                              []string
-	Grains                                                  map[string]any
+	Host, User, Passwd, Priv, PrivPasswd, SudoUser, ThinDir, PreFlight string
+	PreFlightArgs                                                      []string
+	Port                                                               int
+	Sudo                                                               bool
+	Timeout                                                            time.Duration
+	SSHOptions                                                         []string
+	Grains                                                             map[string]any
 }
 
 func (e entry) clone() entry {
 	c := e
 	c.SSHOptions = append([]string(nil), e.SSHOptions...)
+	c.PreFlightArgs = append([]string(nil), e.PreFlightArgs...)
 	if e.Grains != nil {
 		c.Grains = make(map[string]any, len(e.Grains))
 		for k, v := range e.Grains {
@@ -236,7 +233,7 @@ func (e entry) clone() entry {
 // (no warning for those).
 func isIgnored(k string) bool {
 	switch k {
-	case "tty", "minion_opts", "set_path", "cmd_umask", "identities_only", "ssh_pre_flight", "ssh_pre_flight_args":
+	case "tty", "minion_opts", "set_path", "cmd_umask", "identities_only":
 		return true
 	}
 	return false
@@ -328,6 +325,19 @@ func (e *entry) decode(n *yaml.Node, id, path string, warn *[]string) error {
 				return fmt.Errorf("%s must be a list of Option=value strings", where(v, key))
 			}
 			e.SSHOptions = append(e.SSHOptions, opts...)
+		case "ssh_pre_flight":
+			e.PreFlight, err = str()
+		case "ssh_pre_flight_args":
+			// A string is split as a shell would (salt-ssh's shlex.split);
+			// a list is taken as it is.
+			if v.Kind == yaml.ScalarNode {
+				e.PreFlightArgs, err = shlex.Split(v.Value)
+				if err != nil {
+					err = fmt.Errorf("%s: %v", where(v, key), err)
+				}
+			} else if err = v.Decode(&e.PreFlightArgs); err != nil {
+				return fmt.Errorf("%s must be a string or a list of strings", where(v, key))
+			}
 		case "grains":
 			var g map[string]any
 			if err = v.Decode(&g); err != nil {
@@ -353,7 +363,7 @@ func (e *entry) decode(n *yaml.Node, id, path string, warn *[]string) error {
 
 // sortedKnown lists the keys brine understands, for the unknown-key warning.
 func sortedKnown() []string {
-	s := []string{"host", "port", "user", "passwd", "priv", "priv_passwd", "sudo", "sudo_user", "timeout", "ssh_options", "grains", "thin_dir"}
+	s := []string{"host", "port", "user", "passwd", "priv", "priv_passwd", "sudo", "sudo_user", "timeout", "ssh_options", "grains", "thin_dir", "ssh_pre_flight", "ssh_pre_flight_args"}
 	sort.Strings(s)
 	return s
 }
@@ -363,6 +373,7 @@ func (e entry) host(id, path string, line int) (*Host, error) {
 		ID: id, Host: e.Host, Port: e.Port, User: e.User, Passwd: e.Passwd, Priv: e.Priv,
 		PrivPasswd: e.PrivPasswd, Sudo: e.Sudo, SudoUser: e.SudoUser, Timeout: e.Timeout,
 		SSHOptions: e.SSHOptions, Grains: e.Grains, ThinDir: e.ThinDir, Line: line,
+		PreFlight: e.PreFlight, PreFlightArgs: e.PreFlightArgs,
 	}
 	if h.Host == "" {
 		// salt-ssh uses the id as the address when host is missing.

@@ -64,7 +64,16 @@ type Expr struct {
 // and N@ refer to. Pillar (I@, J@) is refused: pillar is compiled per host
 // after targeting, so it cannot choose the hosts (top files may use it).
 func Parse(kind Kind, expr string, groups match.Nodegroups) (*Expr, error) {
+	return ParseDelim(kind, expr, groups, "")
+}
+
+// ParseDelim is Parse with the delimiter between keys and pattern of a
+// grain target ("" for ":"; salt's --delimiter).
+func ParseDelim(kind Kind, expr string, groups match.Nodegroups, delim string) (*Expr, error) {
 	k := kinds[kind]
+	if delim == "" {
+		delim = match.DefaultDelim
+	}
 	expr = strings.TrimSpace(expr)
 	if expr == "" {
 		return nil, fmt.Errorf("empty target: give a glob such as '*' or e.g. %s", kinds[Grain].example)
@@ -73,11 +82,14 @@ func Parse(kind Kind, expr string, groups match.Nodegroups) (*Expr, error) {
 	case List:
 		expr = strings.Join(strings.FieldsFunc(expr, func(r rune) bool { return r == ',' || r == ' ' || r == '\t' }), ",")
 	case Grain, GrainPCRE:
-		if !strings.Contains(expr, match.DefaultDelim) {
-			return nil, fmt.Errorf("%s %q: want KEY:PATTERN, e.g. %s", k.flag, expr, k.example)
+		if !strings.Contains(expr, delim) {
+			return nil, fmt.Errorf("%s %q: want KEY%sPATTERN, e.g. %s", k.flag, expr, delim, strings.ReplaceAll(k.example, ":", delim))
 		}
 	}
-	m, err := match.Parse(k.matcher, expr, groups)
+	if delim == match.DefaultDelim {
+		delim = ""
+	}
+	m, err := match.ParseDelim(k.matcher, expr, groups, delim)
 	if err != nil {
 		if k.flag != "" {
 			return nil, fmt.Errorf("%s %q: %w", k.flag, expr, err)
@@ -88,12 +100,6 @@ func Parse(kind Kind, expr string, groups match.Nodegroups) (*Expr, error) {
 		return nil, fmt.Errorf("%s %q: pillar (I@, J@) cannot choose hosts: brine compiles pillar per host after targeting; target on grains (G@) or a nodegroup instead (top files may match on pillar)", k.flag, expr)
 	}
 	return &Expr{kind: kind, m: m}, nil
-}
-
-// NeedsGrains reports whether the target reads grains for some host.
-func (e *Expr) NeedsGrains() bool {
-	g, _ := e.m.Needs()
-	return g
 }
 
 // Grains gives targeting the hosts' grains.
@@ -166,3 +172,7 @@ func (e *Expr) Select(ctx context.Context, hosts []*roster.Host, g Grains, refre
 	}
 	return sel
 }
+
+// MatchID evaluates e knowing only a host's id; decided is false when the
+// answer depends on the host's grains.
+func (e *Expr) MatchID(id string) (match, decided bool) { return e.m.MatchID(id) }

@@ -42,14 +42,14 @@ func (r *Refused) Error() string { return r.Msg }
 // binds them to the function's Salt signature: an unknown function is
 // Salt's "'x.y' is not available." (with the closest names brine has), an
 // unknown keyword, a missing argument or too many positionals the message
-// salt-call prints, all as *Refused.
-func Prepare(cat funcs.Catalog, fun string, words []string) (*Call, error) {
+// salt-call prints, all as *Refused. noParse is Parse's.
+func Prepare(cat funcs.Catalog, fun string, words []string, noParse ...string) (*Call, error) {
 	f, ok := cat.Get(fun)
 	if !ok {
 		// salt-call exits -1 (255) for a function it does not have
 		return nil, &Refused{Fun: fun, Msg: fmt.Sprintf("'%s' is not available.", fun), Retcode: 255, Closest: cat.Closest(fun, 3)}
 	}
-	args, kwargs, order := Parse(words)
+	args, kwargs, order := Parse(words, noParse...)
 	c := &Call{Func: f, Args: args, Kwargs: kwargs, Order: order}
 	if err := f.CheckKwargs(kwargs, order); err != nil {
 		return nil, &Refused{Fun: fun, Msg: funcs.Raised(fun, err), Retcode: 1}

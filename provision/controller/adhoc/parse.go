@@ -12,6 +12,7 @@ package adhoc
 import (
 	"math"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -24,15 +25,19 @@ import (
 // identifier (dots and dashes allowed after the first character) is a
 // keyword argument, any other word positional; every value goes through
 // yamlify_arg. order lists the keywords as given (a repeated key keeps its
-// first place and its last value, as a Python dict does).
-func Parse(words []string) (args []any, kwargs map[string]any, order []string) {
+// first place and its last value, as a Python dict does). The values of
+// keywords named in noParse stay as typed (salt-ssh's --no-parse).
+func Parse(words []string, noParse ...string) (args []any, kwargs map[string]any, order []string) {
 	kwargs = map[string]any{}
 	for _, w := range words {
-		if k, v, ok := parseKwarg(w); ok {
+		if k, v, ok := Keyword(w); ok {
 			if _, seen := kwargs[k]; !seen {
 				order = append(order, k)
 			}
 			kwargs[k] = Yamlify(v)
+			if slices.Contains(noParse, k) {
+				kwargs[k] = v
+			}
 			continue
 		}
 		args = append(args, Yamlify(w))
@@ -40,10 +45,10 @@ func Parse(words []string) (args []any, kwargs map[string]any, order []string) {
 	return args, kwargs, order
 }
 
-// parseKwarg is Salt's KWARG_REGEX, ^([^\d\W][\w.-]*)=(?!=)(.*)$, without
+// Keyword is Salt's parse_kwarg, KWARG_REGEX, ^([^\d\W][\w.-]*)=(?!=)(.*)$, without
 // re.DOTALL: the value holds no newline (but may end with one, which $
 // allows and the group leaves out).
-func parseKwarg(w string) (key, val string, ok bool) {
+func Keyword(w string) (key, val string, ok bool) {
 	i := strings.IndexByte(w, '=')
 	if i <= 0 {
 		return "", "", false

@@ -27,9 +27,3 @@ func (c *cache) put(k string, v any) {
 	c.m[k] = v
 	c.mu.Unlock()
 }
-
-func (c *cache) len() int {
-	c.mu.RLock()
-	defer c.mu.RUnlock()
-	return len(c.m)
-}

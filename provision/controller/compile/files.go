@@ -165,6 +165,12 @@ func missingSource(c lowstate.Chunk, key, src, env string) lowstate.Failure {
 		return lowstate.Failure{Comment: m, TestComment: "Unable to manage file: " + m}
 	case "cmd.script", "cmd.wait_script":
 		return scriptCacheError(src, env)
+	case "ssh_auth.present":
+		// a dry run finds no file, so no keys and no error: "All host
+		// keys in file SRC are already present" (the function says it)
+		return lowstate.Failure{Comment: fmt.Sprintf("Failed to add the ssh key. Source file %s is missing", src)}
+	case "ssh_auth.absent":
+		return lowstate.Failure{Comment: fmt.Sprintf("Failed to remove the ssh key. Source file %s is missing", src)}
 	case "archive.extracted":
 		// a dry run predicts "would be cached" without looking
 		return lowstate.Failure{Comment: fmt.Sprintf("Failed to cache %s, check minion log for more information", src)}

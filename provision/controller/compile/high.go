@@ -224,18 +224,23 @@ func showInt(v any) any {
 }
 
 // deepCopy copies maps and lists of plain values.
-func deepCopy(v any) any {
+func deepCopy(v any) any { return deepCopyOrdered(v, nil) }
+
+// deepCopyOrdered is deepCopy noting in o (may be nil) that each copied
+// map has its original's key order.
+func deepCopyOrdered(v any, o *jinja.KeyOrder) any {
 	switch t := v.(type) {
 	case map[string]any:
 		m := make(map[string]any, len(t))
 		for k, x := range t {
-			m[k] = deepCopy(x)
+			m[k] = deepCopyOrdered(x, o)
 		}
+		o.Copied(t, m)
 		return m
 	case []any:
 		l := make([]any, len(t))
 		for i, x := range t {
-			l[i] = deepCopy(x)
+			l[i] = deepCopyOrdered(x, o)
 		}
 		return l
 	}
@@ -272,7 +277,7 @@ func mergeDict(dst, src map[string]any, mergeLists bool, o *jinja.KeyOrder) map[
 				continue
 			}
 		}
-		dst[k] = deepCopy(v)
+		dst[k] = deepCopyOrdered(v, o)
 	}
 	return dst
 }

@@ -338,12 +338,29 @@ func (r *run) requisiteIn(h *fileState) {
 					r.errorf("The %s statement in state '%s' in SLS '%s' needs to be formed as a list", a.Key, id, d.SLS)
 					continue
 				}
+				// Salt's requisite_in walks a list form with a list of
+				// "hinges" it never resets: each entry applies every
+				// target so far again (require_in: [a, b] requires a
+				// twice, b once; its lowstate keeps the duplicates), an
+				// sls entry replaces them with that SLS's states
+				_, isList := a.Value.([]any)
+				var hinges []target
 				for _, rf := range refs {
 					tgts := resolveIn(h, rf)
 					if isIn && len(tgts) == 0 && rf.Kind != "id" {
-						// (Salt skips bare ids that match nothing)
 						r.errs = append(r.errs, cannotExtend(rf.Target, d.Env, d.SLS))
 						continue
+					}
+					if len(tgts) == 0 {
+						continue // (Salt skips bare ids that match nothing)
+					}
+					if isList {
+						if rf.Kind == "sls" {
+							hinges = tgts
+						} else {
+							hinges = append(hinges, tgts...)
+						}
+						tgts = hinges
 					}
 					for _, t := range tgts {
 						switch a.Key {

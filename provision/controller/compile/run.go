@@ -135,9 +135,9 @@ func slsVars(vars map[string]any, sls, rel, full string) {
 func (r *run) compilePillar() error {
 	cli := map[string]any{}
 	if r.host.Pillar != nil {
-		cli = deepCopy(r.host.Pillar).(map[string]any)
+		cli = deepCopyOrdered(r.host.Pillar, r.order).(map[string]any)
 	}
-	r.pillar = deepCopy(cli).(map[string]any)
+	r.pillar = deepCopyOrdered(cli, r.order).(map[string]any)
 	if len(r.c.tree.PillarRoots) == 0 {
 		r.pillarDone()
 		return nil
@@ -164,7 +164,7 @@ func (r *run) compilePillar() error {
 				}
 				data := r.renderPillarSLS(env, sls, map[string]bool{})
 				pillar = mergeDict(pillar, data, false, r.order)
-				r.pillar = mergeDict(deepCopy(pillar).(map[string]any), cli, false, r.order)
+				r.pillar = mergeDict(deepCopyOrdered(pillar, r.order).(map[string]any), cli, false, r.order)
 			}
 		}
 	}

@@ -50,7 +50,7 @@ func newSaltObj(r *run, pillar bool) *saltObj {
 		key, def, delim := getArgs(args, kw, 2)
 		for _, src := range []map[string]any{r.opts, r.grains, r.pillar} {
 			if v, ok := match.Traverse(src, key, delim); ok {
-				return deepCopy(v), nil
+				return deepCopyOrdered(v, r.order), nil
 			}
 		}
 		return def, nil
@@ -60,23 +60,23 @@ func newSaltObj(r *run, pillar bool) *saltObj {
 		"pillar.get":   pillarGet,
 		"pillar.fetch": pillarGet,
 		"pillar.item":  itemsOf(func() map[string]any { return r.pillar }),
-		"pillar.items": func([]any, map[string]any) (any, error) { return deepCopy(r.pillar), nil },
+		"pillar.items": func([]any, map[string]any) (any, error) { return deepCopyOrdered(r.pillar, r.order), nil },
 		"pillar.raw": func(a []any, kw map[string]any) (any, error) {
 			// the salt-ssh wrapper's raw: the top-level key's value ({} when
 			// missing), or the whole pillar
 			if k := argOrKw(a, kw, 0, "key"); pyfmt.Truth(k) {
 				if s, ok := k.(string); ok {
 					if v, ok := r.pillar[s]; ok {
-						return deepCopy(v), nil
+						return deepCopyOrdered(v, r.order), nil
 					}
 				}
 				return map[string]any{}, nil
 			}
-			return deepCopy(r.pillar), nil
+			return deepCopyOrdered(r.pillar, r.order), nil
 		},
 		"grains.get":             grainsGet,
 		"grains.item":            itemsOf(func() map[string]any { return r.grains }),
-		"grains.items":           func([]any, map[string]any) (any, error) { return deepCopy(r.grains), nil },
+		"grains.items":           func([]any, map[string]any) (any, error) { return deepCopyOrdered(r.grains, r.order), nil },
 		"grains.has_value":       hasValue(func() map[string]any { return r.grains }),
 		"grains.filter_by":       func(a []any, kw map[string]any) (any, error) { return filterBy(r.order, r.grains, a, kw) },
 		"pillar.filter_by":       func(a []any, kw map[string]any) (any, error) { return filterBy(r.order, r.pillar, a, kw) },
@@ -91,7 +91,7 @@ func newSaltObj(r *run, pillar bool) *saltObj {
 			return configOption(r, []any{"backup_mode"}, nil)
 		},
 		"defaults.merge":    defaultsMerge(r.order),
-		"defaults.deepcopy": func(a []any, _ map[string]any) (any, error) { return deepCopy(argN(a, 0)), nil },
+		"defaults.deepcopy": func(a []any, _ map[string]any) (any, error) { return deepCopyOrdered(argN(a, 0), r.order), nil },
 		"defaults.update":   defaultsMerge(r.order),
 		"slsutil.merge":     slsutilMerge(r.order),
 		"slsutil.update":    defaultsMerge(r.order),
@@ -110,7 +110,7 @@ func newSaltObj(r *run, pillar bool) *saltObj {
 		"log.critical":        noop,
 		"log.trace":           noop,
 		"log.exception":       noop,
-		"config.items":        func([]any, map[string]any) (any, error) { return deepCopy(r.opts), nil },
+		"config.items":        func([]any, map[string]any) (any, error) { return deepCopyOrdered(r.opts, r.order), nil },
 		"grains.ls":           keysOf(func() map[string]any { return r.grains }),
 		"pillar.ls":           keysOf(func() map[string]any { return r.pillar }),
 		"pillar.keys":         func(a []any, kw map[string]any) (any, error) { return keysAt(r.pillar, a) },
@@ -153,7 +153,7 @@ func configOption(r *run, a []any, kw map[string]any) (any, error) {
 	if !wildcard {
 		for _, s := range sources {
 			if v, ok := s.data[value]; ok && !s.omit {
-				return deepCopy(v), nil
+				return deepCopyOrdered(v, r.order), nil
 			}
 		}
 		if def == nil {
@@ -168,7 +168,7 @@ func configOption(r *run, a []any, kw map[string]any) (any, error) {
 		}
 		for k, v := range sources[i].data {
 			if fnmatch.Match(value, k) {
-				ret[k] = deepCopy(v)
+				ret[k] = deepCopyOrdered(v, r.order)
 			}
 		}
 	}
@@ -263,7 +263,7 @@ func (r *run) callModule(fun string, args []any, kw map[string]any, pillar bool)
 	if !pure {
 		r.memo = nil
 	} else if v, ok := r.memo[key]; ok {
-		return deepCopy(v), nil
+		return deepCopyOrdered(v, r.order), nil
 	}
 	var v any
 	f, _ := funcs.Lookup(fun)
@@ -286,7 +286,7 @@ func (r *run) callModule(fun string, args []any, kw map[string]any, pillar bool)
 		if r.memo == nil {
 			r.memo = map[string]any{}
 		}
-		r.memo[key] = deepCopy(v)
+		r.memo[key] = deepCopyOrdered(v, r.order)
 	}
 	return v, nil
 }
@@ -388,10 +388,10 @@ func dataGet(o *jinja.KeyOrder, data map[string]any, args []any, kw map[string]a
 		dm, dok := def.(map[string]any)
 		vm, vok := v.(map[string]any)
 		if dok && vok {
-			return mergeDict(deepCopy(dm).(map[string]any), vm, false, o), nil
+			return mergeDict(deepCopyOrdered(dm, o).(map[string]any), vm, false, o), nil
 		}
 	}
-	return deepCopy(v), nil
+	return deepCopyOrdered(v, o), nil
 }
 
 func itemsOf(get func() map[string]any) jinja.Callable {
@@ -493,17 +493,17 @@ func filterBy(o *jinja.KeyOrder, data map[string]any, args []any, kw map[string]
 	if !found || ret == nil {
 		ret = lookup[def]
 	}
-	ret = deepCopy(ret)
+	ret = deepCopyOrdered(ret, o)
 	if base != "" {
 		if bv, ok := lookup[base]; ok {
 			if ret == nil {
-				ret = deepCopy(bv)
+				ret = deepCopyOrdered(bv, o)
 			} else if bm, ok := bv.(map[string]any); ok {
 				rm, ok := ret.(map[string]any)
 				if !ok {
 					return nil, fmt.Errorf("filter_by default and look-up values must both be dictionaries.")
 				}
-				ret = mergeDict(deepCopy(bm).(map[string]any), rm, false, o)
+				ret = mergeDict(deepCopyOrdered(bm, o).(map[string]any), rm, false, o)
 			}
 		}
 	}
@@ -513,7 +513,7 @@ func filterBy(o *jinja.KeyOrder, data map[string]any, args []any, kw map[string]
 			return nil, fmt.Errorf("filter_by merge argument must be a dictionary.")
 		}
 		if ret == nil {
-			ret = deepCopy(mm)
+			ret = deepCopyOrdered(mm, o)
 		} else if rm, ok := ret.(map[string]any); ok {
 			ret = mergeDict(rm, mm, false, o)
 		}
@@ -547,7 +547,7 @@ func defaultsMergeOrdered(o *jinja.KeyOrder, a []any, kw map[string]any) (any, e
 	}
 	ml, _ := kw["merge_lists"].(bool)
 	if inPlace, ok := kw["in_place"].(bool); ok && !inPlace {
-		dest = deepCopy(dest).(map[string]any)
+		dest = deepCopyOrdered(dest, o).(map[string]any)
 	}
 	return mergeDict(dest, src, ml, o), nil
 }
@@ -566,11 +566,11 @@ func slsutilMergeOrdered(o *jinja.KeyOrder, a []any, kw map[string]any) (any, er
 	}
 	ml, _ := kw["merge_lists"].(bool)
 	if s, ok := kw["strategy"].(string); ok && s == "overwrite" {
-		out := deepCopy(x).(map[string]any)
+		out := deepCopyOrdered(x, o).(map[string]any)
 		for k, v := range y {
-			out[k] = deepCopy(v)
+			out[k] = deepCopyOrdered(v, o)
 		}
 		return out, nil
 	}
-	return mergeDict(deepCopy(x).(map[string]any), y, ml, o), nil
+	return mergeDict(deepCopyOrdered(x, o).(map[string]any), y, ml, o), nil
 }

@@ -156,7 +156,7 @@ func nodeValueDepth(n *yaml.Node, parentKey string, depth int, budget *int, o *j
 			for i, p := range pairs {
 				keys[i] = p.Key
 			}
-			o.Note(keys)
+			o.Note(out, keys)
 		}
 		for _, p := range pairs {
 			v, err := nodeValueDepth(p.Val, p.Key, depth+1, budget, o)

@@ -163,6 +163,10 @@ func (hr *hostRun) run() result.HostReturn {
 	// Close the connection as soon as the hard context ends, so nothing
 	// can block on it.
 	defer context.AfterFunc(hr.hard, func() { conn.Close() })()
+	defer hr.forward()()
+	if res, failed := hr.preFlight(); failed {
+		return res
+	}
 	if hr.job.Raw {
 		return hr.raw(strings.Join(hr.job.Args, " "))
 	}
@@ -246,6 +250,9 @@ func (hr *hostRun) thinDir() string {
 	}
 	if hr.h.ThinDir != "" {
 		return hr.h.ThinDir
+	}
+	if hr.job.ThinSuffix != "" {
+		return "/var/tmp/.brine_" + hr.execUser() + "_" + hr.job.ThinSuffix
 	}
 	return "/var/tmp/.brine_" + hr.execUser()
 }
@@ -390,9 +397,7 @@ func (hr *hostRun) raw(cmd string) result.HostReturn {
 	if hr.job.Wipe {
 		hr.wipe()
 	}
-	return result.HostReturn{Retcode: status, Return: map[string]any{
-		"stdout": strings.TrimRight(string(stdout), "\n"), "stderr": strings.TrimRight(string(stderr), "\n"), "retcode": status,
-	}}
+	return rawReturn(string(stdout), string(stderr), status)
 }
 
 // wipe removes the thin dir after a raw command (the executor wipes its own

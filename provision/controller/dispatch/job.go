@@ -38,6 +38,13 @@ type Job struct {
 	// Wipe removes the executor and its thin dir from each host after the
 	// run (salt-ssh's --wipe).
 	Wipe bool
+	// ThinSuffix, when set, runs each host from its own new thin dir,
+	// the default one's name with _ThinSuffix (salt-ssh's -W, with Wipe);
+	// a roster thin_dir still wins, as in salt-ssh.
+	ThinSuffix string
+	// PreFlight runs a host's roster ssh_pre_flight script even when its
+	// thin dir exists (salt-ssh's --pre-flight).
+	PreFlight bool
 	// Controller names this run in the host lock (user@host, job id).
 	Controller string
 }
@@ -65,29 +72,22 @@ func (job Job) request() *wire.Request {
 		LockTimeout: job.LockTimeout.Seconds(), Wipe: job.Wipe, Controller: job.Controller}
 }
 
-// EventKind says what happened to a host.
-type EventKind int
-
-const (
-	// HostStarted: the host was admitted and its run begins.
-	HostStarted EventKind = iota
-	// HostFinished: the host has its result (Event.Result), including a
-	// host that was never started (Failure "not run").
-	HostFinished
-)
-
-// Event is what the runner tells its observers (progress, history,
-// rollout) as hosts start and finish; events come one at a time.
-type Event struct {
-	Kind   EventKind
-	ID     string
-	Time   time.Time
-	Result *result.HostReturn
+// Observer is told each host's start and finish. The runner makes one call
+// at a time, so an observer needs no lock of its own for what these calls
+// share; a call should return soon, as the next host waits for it.
+type Observer interface {
+	// Started: the host was admitted and its run begins at t.
+	Started(id string, t time.Time)
+	// Finished: the host has its result. It is called exactly once for
+	// each host Run is given, a host never started (Failure "not run")
+	// included.
+	Finished(r result.HostReturn)
 }
 
 // Gate decides when hosts may start: batches and --max-fail implement it
-// (package rollout). The runner asks it before starting each host, in
-// target order, and tells it each result.
+// (package rollout). Unlike an Observer it steers the run: the runner asks
+// it before starting each host, in target order, and waits for its answer;
+// it is told each started host's result.
 type Gate interface {
 	// Admit blocks until the host may start and returns "", or returns why
 	// it must not start at all ("stopped after 3 failed hosts").

@@ -83,11 +83,14 @@ type Runner struct {
 	// executor's bound on each command's stdout and stderr (head and tail
 	// kept; default 16 MiB, see wire.Request.MaxOutput).
 	MaxAnswer, MaxStderr, MaxOutput int64
+	// Forwards are remote port forwards (ssh -R) each host's connection
+	// holds open for its run; a host that refuses one gets a note.
+	Forwards []connect.Forward
 	// Gate admits hosts (batches, --max-fail); nil admits every host.
 	Gate Gate
-	// Events, when set, is told each host's start and finish, one call at
-	// a time.
-	Events func(Event)
+	// Observer, when set, is told each host's start and finish, one call
+	// at a time.
+	Observer Observer
 	// Trace, when set, is told each network step per host (dial, exec,
 	// upload) with its duration: the round trips a run costs. It never sees
 	// secrets or payloads.
@@ -136,17 +139,24 @@ func (r *Runner) Run(ctx context.Context, hosts []*roster.Host, job Job) []resul
 	}
 	results := make([]result.HostReturn, len(hosts))
 	var mu sync.Mutex
-	emit := func(ev Event) {
-		if r.Events != nil {
+	started := func(id string) {
+		if r.Observer != nil {
 			mu.Lock()
 			defer mu.Unlock()
-			r.Events(ev)
+			r.Observer.Started(id, time.Now())
+		}
+	}
+	finished := func(res result.HostReturn) {
+		if r.Observer != nil {
+			mu.Lock()
+			defer mu.Unlock()
+			r.Observer.Finished(res)
 		}
 	}
 	notRun := func(i int, why string) {
 		res := result.HostReturn{ID: hosts[i].ID, Fun: job.Fun, Failure: result.NotRun, Retcode: 1, Error: "not run: " + why}
 		results[i] = res
-		emit(Event{Kind: HostFinished, ID: res.ID, Time: time.Now(), Result: &res})
+		finished(res)
 	}
 	sem := make(chan struct{}, n)
 	var wg sync.WaitGroup
@@ -173,7 +183,7 @@ func (r *Runner) Run(ctx context.Context, hosts []*roster.Host, job Job) []resul
 				break
 			}
 		}
-		emit(Event{Kind: HostStarted, ID: h.ID, Time: time.Now()})
+		started(h.ID)
 		wg.Add(1)
 		go func(i int, h *roster.Host) {
 			defer wg.Done()
@@ -183,7 +193,7 @@ func (r *Runner) Run(ctx context.Context, hosts []*roster.Host, job Job) []resul
 			if r.Gate != nil {
 				r.Gate.Done(res)
 			}
-			emit(Event{Kind: HostFinished, ID: h.ID, Time: time.Now(), Result: &res})
+			finished(res)
 			<-sem
 		}(i, h)
 	}

@@ -141,6 +141,10 @@ func pickSHA(cands []*executorbin.Executor) string {
 func startScript(thinDir string, cands []*executorbin.Executor, ready, probe bool) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "d=%s\n", shquote.Quote(path.Clean(thinDir)))
+	// the login's umask, for the executor: the checks run under 077, the
+	// states under the session's (Salt's: commands and the files they and
+	// file states create get the modes they would under salt-ssh)
+	b.WriteString("u=$(umask)\n")
 	b.WriteString(checks)
 	b.WriteString(pickSHA(cands))
 	b.WriteString(`x=$d/brine-exec-$s
@@ -214,7 +218,7 @@ fi
 	if ready {
 		flags = " -ready"
 	}
-	b.WriteString(`exec "$x"` + flags + " $v\n")
+	b.WriteString(`umask "$u"; exec "$x"` + flags + " $v\n")
 	return b.String()
 }
 

@@ -112,9 +112,6 @@ var migrations = []string{
 	) WITHOUT ROWID;`,
 }
 
-// SchemaVersion is the schema this package writes.
-func SchemaVersion() int { return len(migrations) }
-
 // Path is the database file in cache directory dir.
 func Path(dir string) string { return filepath.Join(dir, FileName) }
 

@@ -12,7 +12,6 @@ import (
 	"sort"
 	"time"
 
-	"brine/provision/controller/report"
 	"brine/provision/controller/result"
 )
 
@@ -42,11 +41,17 @@ type Job struct {
 	// Provisions makes a host that succeeds in this job count as
 	// provisioned for --new-hosts (a full, non-test highstate).
 	Provisions bool
+	// FixedJID says JID was chosen by the operator (--jid): Begin refuses
+	// it when the history holds it already, instead of moving it on.
+	FixedJID bool
 }
+
+// ErrJIDTaken is Begin's error for a fixed JID the history holds already.
+var ErrJIDTaken = errors.New("the job history holds this job id already: give another, or none")
 
 // Host is one host's stored result.
 type Host struct {
-	report.HostReturn
+	result.HostReturn
 	// Index is the host's position in the roster: the order of hosts
 	// across runs that split one roster.
 	Index int
@@ -58,13 +63,13 @@ type Host struct {
 
 // Status is a host's outcome in the fleet recap's terms: ok, failed,
 // unreachable or not run.
-func Status(r report.HostReturn) string {
+func Status(r result.HostReturn) string {
 	switch {
 	case r.Unreachable:
 		return "unreachable"
 	case r.Failure == result.NotRun:
 		return "not run"
-	case !report.Succeeded(r):
+	case !r.Succeeded():
 		return "failed"
 	}
 	return "ok"
@@ -93,6 +98,9 @@ func (d *DB) Begin(ctx context.Context, j *Job) error {
 			}
 			if n, err := res.RowsAffected(); err != nil || n == 1 {
 				return err
+			}
+			if j.FixedJID {
+				return ErrJIDTaken
 			}
 			j.JID = nextJID(j.JID)
 		}

@@ -1,10 +1,12 @@
 package report
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
 	"sort"
+	"strings"
 
 	"brine/provision/controller/result"
 	"brine/provision/lib/pyfmt"
@@ -79,9 +81,55 @@ func (p *docPrinter) Finish(all []HostReturn) error {
 }
 
 // encodeJSON writes v indented by four spaces, as Salt's json outputter.
-func encodeJSON(w io.Writer, v any) error {
-	e := json.NewEncoder(w)
-	e.SetEscapeHTML(false)
-	e.SetIndent("", "    ")
-	return e.Encode(v)
+func encodeJSON(w io.Writer, v any) error { return jsonEncoder(nil)(w, v) }
+
+// jsonEncoder is Salt's json outputter with --out-indent: indent spaces
+// (default 4; 0: a new line for each item, not indented), or with a
+// negative indent one line with Python's ", " and ": " separators.
+func jsonEncoder(indent *int) func(io.Writer, any) error {
+	n := 4
+	if indent != nil {
+		n = *indent
+	}
+	return func(w io.Writer, v any) error {
+		var b bytes.Buffer
+		e := json.NewEncoder(&b)
+		e.SetEscapeHTML(false)
+		if err := e.Encode(v); err != nil {
+			return err
+		}
+		var out []byte
+		if n < 0 {
+			out = append(pySeparators(bytes.TrimSuffix(b.Bytes(), []byte("\n"))), '\n')
+		} else {
+			var ib bytes.Buffer
+			if err := json.Indent(&ib, bytes.TrimSuffix(b.Bytes(), []byte("\n")), "", strings.Repeat(" ", n)); err != nil {
+				return err
+			}
+			out = append(ib.Bytes(), '\n')
+		}
+		_, err := w.Write(out)
+		return err
+	}
+}
+
+// pySeparators turns compact JSON into Python's json.dumps form without
+// indent: a space after each comma and colon outside strings.
+func pySeparators(b []byte) []byte {
+	out := make([]byte, 0, len(b)+len(b)/8)
+	inStr, esc := false, false
+	for _, c := range b {
+		out = append(out, c)
+		switch {
+		case inStr && esc:
+			esc = false
+		case inStr && c == '\\':
+			esc = true
+		case c == '"':
+			inStr = !inStr
+		case !inStr && (c == ',' || c == ':'):
+			out = append(out, ' ')
+		}
+	}
+	return out
 }

@@ -222,7 +222,10 @@ func formatStates(host string, rows []row, o Options, c palette) string {
 	return strings.Join(append([]string{hcolor + host + ":" + c.endc}, out...), "\n")
 }
 
-// terseLine is Salt's one-line form of a state.
+// terseLine is Salt's one-line form of a state (highstate.py
+// _format_terse, state_output_profile on): " Name: NAME - Function:
+// MOD.FUN - Result: Clean - Started: T - Duration: D ms", its warnings on
+// the lines before it.
 func terseLine(s row, tcolor string, c palette) string {
 	result := "Clean"
 	if s.changed {
@@ -233,9 +236,13 @@ func terseLine(s row, tcolor string, c palette) string {
 	} else if !*s.result {
 		result = "Failed"
 	}
-	msg := fmt.Sprintf("%s Name: %s - Function: %s.%s - Result: %s", tcolor, s.name, s.state, s.fun, result)
+	msg := ""
+	if len(s.warnings) > 0 {
+		msg = c.lightRed + "Warnings:\n" + strings.Join(s.warnings, "\n") + c.endc
+	}
+	msg += fmt.Sprintf(" %s Name: %s - Function: %s.%s - Result: %s", tcolor, s.name, s.state, s.fun, result)
 	if s.hasStart {
-		msg += fmt.Sprintf(" Started: - %s Duration: %s ms", s.start, s.durationText)
+		msg += fmt.Sprintf(" - Started: %s - Duration: %s ms", s.start, s.durationText)
 	}
 	return msg + c.endc
 }

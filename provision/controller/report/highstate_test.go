@@ -93,9 +93,9 @@ Total run time:  23.084 ms
 `
 
 const (
-	motdTerse = " Name: /etc/motd - Function: file.managed - Result: Changed Started: - 21:39:00.806065 Duration: 7.584 ms\n"
-	vimTerse  = " Name: vim - Function: pkg.installed - Result: Clean Started: - 21:39:00.813000 Duration: 12.5 ms\n"
-	failTerse = " Name: false - Function: cmd.run - Result: Failed Started: - 21:39:00.830000 Duration: 3.0 ms\n"
+	motdTerse = "  Name: /etc/motd - Function: file.managed - Result: Changed - Started: 21:39:00.806065 - Duration: 7.584 ms\n"
+	vimTerse  = "  Name: vim - Function: pkg.installed - Result: Clean - Started: 21:39:00.813000 - Duration: 12.5 ms\n"
+	failTerse = "  Name: false - Function: cmd.run - Result: Failed - Started: 21:39:00.830000 - Duration: 3.0 ms\n"
 )
 
 func TestHighstateModes(t *testing.T) {
@@ -208,7 +208,7 @@ func TestHighstateTestModeAndBigSummary(t *testing.T) {
 		"file_|-b_|-b_|-managed": {Result: lowstate.Bool(true), RunNum: 1, Start: "01:00:00", Duration: 1},
 	}
 	got = render(t, "", Options{StateOutput: "terse"}, HostReturn{ID: "h", Fun: "state.apply", Return: pending})
-	want = "h:\n Name: a - Function: file.managed - Result: Differs Started: - 01:00:00 Duration: 1.0 ms\n" +
+	want = "h:\n  Name: a - Function: file.managed - Result: Differs - Started: 01:00:00 - Duration: 1.0 ms\n" +
 		"\nSummary for h\n------------\nSucceeded: 2 (unchanged=1, changed=1)\nFailed:    0\n------------\n" +
 		"Total states run:     2\nTotal run time:   2.000 ms\n"
 	if got != want {

@@ -35,12 +35,34 @@ var yamlResolvers = []*regexp.Regexp{
 }
 
 // encodeYAML writes v as Salt's yaml outputter does.
-func encodeYAML(w io.Writer, v any) error {
-	e := &yamlEmitter{whitespace: true, indention: true, indent: -1}
-	e.node(generic(v), false, false, false)
-	e.writeIndent() // document end
-	_, err := io.WriteString(w, e.b.String())
-	return err
+func encodeYAML(w io.Writer, v any) error { return yamlEncoder(nil)(w, v) }
+
+// yamlEncoder is Salt's yaml outputter with --out-indent: safe_dump with
+// indent=N (PyYAML keeps its default 2 outside 2..9), or with a negative
+// indent default_flow_style=True, one flow-style document (pyfmt's flow
+// writer, folded at 80 columns as PyYAML's).
+func yamlEncoder(indent *int) func(io.Writer, any) error {
+	if indent != nil && *indent < 0 {
+		return func(w io.Writer, v any) error {
+			s, err := pyfmt.YAML(generic(v), pyfmt.Flow)
+			if err != nil {
+				return err
+			}
+			_, err = io.WriteString(w, s+"\n")
+			return err
+		}
+	}
+	best := yamlDefaultIndent
+	if indent != nil && *indent > 1 && *indent < 10 {
+		best = *indent
+	}
+	return func(w io.Writer, v any) error {
+		e := &yamlEmitter{whitespace: true, indention: true, indent: -1, best: best}
+		e.node(generic(v), false, false, false)
+		e.writeIndent() // document end
+		_, err := io.WriteString(w, e.b.String())
+		return err
+	}
 }
 
 type yamlEmitter struct {
@@ -51,9 +73,11 @@ type yamlEmitter struct {
 	// indent is the current indentation (-1: none yet, PyYAML's None).
 	indent  int
 	indents []int
+	// best is PyYAML's best_indent (its indent argument).
+	best int
 }
 
-const yamlBestIndent, yamlBestWidth = 2, 80
+const yamlDefaultIndent, yamlBestWidth = 2, 80
 
 func (e *yamlEmitter) write(s string) {
 	e.b.WriteString(s)
@@ -64,11 +88,11 @@ func (e *yamlEmitter) increaseIndent(flow, indentless bool) {
 	e.indents = append(e.indents, e.indent)
 	switch {
 	case e.indent < 0 && flow:
-		e.indent = yamlBestIndent
+		e.indent = e.best
 	case e.indent < 0:
 		e.indent = 0
 	case !indentless:
-		e.indent += yamlBestIndent
+		e.indent += e.best
 	}
 }
 

@@ -33,10 +33,12 @@ type HostReturn = result.HostReturn
 type Options struct {
 	// Color turns on Salt's ANSI colours.
 	Color bool
-	// StateOutput is full (default), terse, mixed or changes, as Salt's
-	// --state-output; mixed prints only failures in full, changes prints
-	// failures and changes in full. A "_id" suffix (terse_id) shows the
-	// state ID in place of the name, as in Salt.
+	// StateOutput is full (default), terse, mixed, changes or filter, as
+	// Salt's --state-output; mixed prints only failures in full, changes
+	// prints failures and changes in full, filter prints in full (Salt's
+	// state_output_exclude and state_output_terse are not offered). A
+	// "_id" suffix (terse_id) shows the state ID in place of the name, as
+	// in Salt.
 	StateOutput string
 	// StateVerbose shows states that succeeded without changes; false hides
 	// them (Salt's --state-verbose=false).
@@ -47,6 +49,10 @@ type Options struct {
 	// Meta, when set, is written into a static json document under
 	// MetaKey (read when Finish runs, so it may be filled in after New).
 	Meta *Meta
+	// Indent, when set, is Salt's --out-indent: json indented by that
+	// many spaces (negative: one line, as Python's json.dumps without
+	// indent), yaml's blocks by it (2 to 9; negative: flow style).
+	Indent *int
 }
 
 // Printer prints host returns in one output format.
@@ -69,9 +75,9 @@ func New(w io.Writer, out string, o Options) (Printer, error) {
 	switch strings.TrimSuffix(o.StateOutput, "_id") {
 	case "":
 		o.StateOutput = "full"
-	case "full", "terse", "mixed", "changes":
+	case "full", "terse", "mixed", "changes", "filter":
 	default:
-		return nil, fmt.Errorf("unknown state output %q: use full, terse, mixed or changes (optionally with _id)", o.StateOutput)
+		return nil, fmt.Errorf("unknown state output %q: use full, terse, mixed, changes or filter (optionally with _id)", o.StateOutput)
 	}
 	var f func(HostReturn) string
 	switch out {
@@ -87,9 +93,9 @@ func New(w io.Writer, out string, o Options) (Printer, error) {
 	case "txt":
 		f = formatTxt
 	case "json":
-		return &docPrinter{w: w, static: o.Static, enc: encodeJSON, meta: o.Meta}, nil
+		return &docPrinter{w: w, static: o.Static, enc: jsonEncoder(o.Indent), meta: o.Meta}, nil
 	case "yaml":
-		return &docPrinter{w: w, static: o.Static, enc: encodeYAML}, nil
+		return &docPrinter{w: w, static: o.Static, enc: yamlEncoder(o.Indent)}, nil
 	default:
 		return nil, fmt.Errorf("unknown outputter %q: use one of %s", out, strings.Join(Outputters(), ", "))
 	}

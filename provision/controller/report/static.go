@@ -90,13 +90,6 @@ func (d withMeta) MarshalJSON() ([]byte, error) {
 var failureClasses = []string{result.ConnectionLost, result.Interrupted, result.TimedOut,
 	result.UploadFailed, result.CompileFailed, result.ExecutorFailed, result.NotRun}
 
-// Succeeded reports whether r counts as a success: it answered and ran to
-// its end (no Failure), reported no error or non-zero retcode, and no
-// state failed.
-func Succeeded(r HostReturn) bool {
-	return !r.Failed() && !hostStatus(r).failed
-}
-
 // metaEntry builds the MetaKey entry for all.
 func metaEntry(all []HostReturn, m *Meta) any {
 	d := docMeta{Version: metaVersion, JID: m.JID, Hosts: make(map[string]hostMeta, len(all))}

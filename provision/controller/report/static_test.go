@@ -77,7 +77,7 @@ func TestStaticJSONRoundTrip(t *testing.T) {
 		}
 	}
 	for i, r := range d.Hosts {
-		if r.Duration != all[i].Duration || r.Retcode != all[i].Retcode || r.Unreachable != all[i].Unreachable || Succeeded(r) != Succeeded(all[i]) ||
+		if r.Duration != all[i].Duration || r.Retcode != all[i].Retcode || r.Unreachable != all[i].Unreachable || r.Succeeded() != all[i].Succeeded() ||
 			r.Failure != all[i].Failure || r.Error != all[i].Error || fmt.Sprint(r.Notes) != fmt.Sprint(all[i].Notes) {
 			t.Errorf("%s: %+v, want %+v", r.ID, r, all[i])
 		}
@@ -127,19 +127,19 @@ func TestDocumentWithoutMetadata(t *testing.T) {
 		t.Fatalf("complete=%v hosts=%d", d.Complete, len(d.Hosts))
 	}
 	a, b, c, e := d.Hosts[0], d.Hosts[1], d.Hosts[2], d.Hosts[3]
-	if a.Return != true || !Succeeded(a) {
+	if a.Return != true || !a.Succeeded() {
 		t.Errorf("a: %+v", a)
 	}
 	if !b.Unreachable || b.Retcode != 255 || b.Error != "no route" {
 		t.Errorf("b: %+v", b)
 	}
-	if b.Unreachable && c.Unreachable || c.Retcode != 3 || c.Error != "boom" || c.Return != "partial" || Succeeded(c) {
+	if b.Unreachable && c.Unreachable || c.Retcode != 3 || c.Error != "boom" || c.Return != "partial" || c.Succeeded() {
 		t.Errorf("c: %+v", c)
 	}
-	if e.Fun != "state.apply" || e.Retcode != 2 || Succeeded(e) {
+	if e.Fun != "state.apply" || e.Retcode != 2 || e.Succeeded() {
 		t.Errorf("d: %+v", e)
 	}
-	if nr := d.Hosts[4]; nr.Failure != result.NotRun || Succeeded(nr) {
+	if nr := d.Hosts[4]; nr.Failure != result.NotRun || nr.Succeeded() {
 		t.Errorf("e: %+v", nr)
 	}
 	for _, bad := range []string{"", "[1, 2]", `{"a": 1} {"a": 2}`, "{"} {

@@ -46,6 +46,13 @@ func (r HostReturn) States() StateCounts {
 	return sc
 }
 
+// Succeeded reports whether r counts as a success: it answered and ran to
+// its end (no Failure), reported no error or non-zero retcode, and no
+// state failed.
+func (r HostReturn) Succeeded() bool {
+	return !r.Failed() && !r.States().Failed
+}
+
 // StateEntries returns the state results in a state function's return by
 // tag, in Plain shapes: the entries that are maps with a "result" key. ok
 // is false when ret is not a map.

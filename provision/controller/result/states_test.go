@@ -39,3 +39,23 @@ func TestStates(t *testing.T) {
 		}
 	}
 }
+
+func TestSucceeded(t *testing.T) {
+	failedState := map[string]any{"a": map[string]any{"result": false, "changes": map[string]any{}}}
+	for _, c := range []struct {
+		name string
+		r    HostReturn
+		want bool
+	}{
+		{"a clean return", HostReturn{Fun: "test.ping", Return: true}, true},
+		{"a non-zero retcode", HostReturn{Fun: "cmd.run", Retcode: 2}, false},
+		{"unreachable", HostReturn{Fun: "test.ping", Unreachable: true, Retcode: 255}, false},
+		{"not run", HostReturn{Fun: "test.ping", Failure: NotRun, Retcode: 1}, false},
+		{"a state returned False (retcode 0)", HostReturn{Fun: "state.apply", Return: failedState}, false},
+		{"the same return of a function that is not a state one", HostReturn{Fun: "test.echo", Return: failedState}, true},
+	} {
+		if got := c.r.Succeeded(); got != c.want {
+			t.Errorf("%s: Succeeded() = %v", c.name, got)
+		}
+	}
+}

@@ -1,8 +1,12 @@
 // Package rollout decides when the hosts of a run may start: in batches
 // (--batch-size: the next batch starts only when every host of the current
 // one has ended) and not at all once too many hosts have failed
-// (--max-fail). A Gate is the runner's dispatch.Gate; it knows nothing of
-// connections or output.
+// (--max-fail). A Gate is the runner's dispatch.Gate: the runner waits on
+// Admit before it starts each host and tells Done each started host's
+// result, so a Gate steers the run, where the run's observers (package
+// run) only watch it. It knows nothing of connections or output; package
+// run makes it from the options and counts the hosts that failed during
+// targeting toward --max-fail (Prior).
 package rollout
 
 import (

@@ -199,17 +199,19 @@ func (f *fleet) run(ctx context.Context, hostIDs []string, g *rollout.Gate, proc
 	for _, id := range hostIDs {
 		hosts = append(hosts, &roster.Host{ID: id})
 	}
-	r := &dispatch.Runner{Connector: f, MaxProcs: procs, Gate: g, Events: func(ev dispatch.Event) {
-		switch {
-		case ev.Kind == dispatch.HostStarted:
-			f.started <- ev.ID
-		case ev.Result.Failure != result.NotRun:
-			f.finished <- ev.ID
-		}
-	}}
+	r := &dispatch.Runner{Connector: f, MaxProcs: procs, Gate: g, Observer: f}
 	out := make(chan []result.HostReturn, 1)
 	go func() { out <- r.Run(ctx, hosts, dispatch.Job{Fun: "cmd.raw", Raw: true, Args: []string{"true"}}) }()
 	return out
+}
+
+// Started and Finished make the fleet the runner's observer.
+func (f *fleet) Started(id string, _ time.Time) { f.started <- id }
+
+func (f *fleet) Finished(r result.HostReturn) {
+	if r.Failure != result.NotRun {
+		f.finished <- r.ID
+	}
 }
 
 func notRun(res []result.HostReturn) map[string]string {

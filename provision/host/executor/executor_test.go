@@ -112,7 +112,7 @@ func TestStateBundle(t *testing.T) {
 		},
 		Files: map[string][]byte{h: content},
 	}
-	data, sha, err := bundle.Pack(b)
+	data, sha, err := new(bundle.Packer).Pack(b)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -157,7 +157,7 @@ func TestStopAtStateBoundary(t *testing.T) {
 		{"state": "cmd", "fun": "run", "name": "sleep 30", "__id__": "slow", "__sls__": "t", "order": 1},
 		{"state": "cmd", "fun": "run", "name": "touch " + marker, "__id__": "second", "__sls__": "t", "order": 2},
 	}}
-	data, sha, err := bundle.Pack(b)
+	data, sha, err := new(bundle.Packer).Pack(b)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -211,7 +211,7 @@ func TestStopAtStateBoundary(t *testing.T) {
 // bundle, all on one stdin.
 func TestInteractiveCalls(t *testing.T) {
 	b := &lowstate.Bundle{Chunks: []lowstate.Chunk{{"state": "test", "fun": "nop", "name": "x", "__id__": "x", "__sls__": "t", "order": 1}}}
-	data, sha, _ := bundle.Pack(b)
+	data, sha, _ := new(bundle.Packer).Pack(b)
 	var calls []string
 	o := Options{SkipSelfCheck: true, Root: t.TempDir(), Call: func(_ context.Context, _ *modules.Env, c *wire.Call) modules.Result {
 		fun, args := c.Fun, c.Args

@@ -33,14 +33,9 @@ type Options struct {
 	SaltVersion string
 }
 
-// Collect returns the grains of the host whose file system is at root ("" is
-// the real "/"). The "id" grain defaults to the fqdn; callers set the roster
-// id with SetID.
-func Collect(ctx context.Context, root string) map[string]any {
-	return CollectWith(ctx, Options{Root: root})
-}
-
-// CollectWith is Collect with options (the executor's version).
+// CollectWith returns the grains of the host whose file system is at
+// o.Root ("" is the real "/"). The "id" grain defaults to the fqdn; callers
+// set the roster id with SetID.
 func CollectWith(ctx context.Context, o Options) map[string]any {
 	g := newSystem(o.Root).collect(ctx, o.Version)
 	sv := o.SaltVersion

@@ -51,6 +51,12 @@ type Module struct {
 	// Spec declares every function of Funcs: its arguments, file sources
 	// and documentation (the catalog the compiler checks chunks against).
 	Spec *spec.Module
+	// Virtual, when set, is Salt's __virtual__ asked when a state of the
+	// module runs: "" when the module can work on this host, else why
+	// not ("'git' __virtual__ returned False: git module could not be
+	// loaded"); the state then is "not found", as Salt reports it (git
+	// installed by an earlier state in a dry run is not there yet).
+	Virtual func(env *Env) string
 }
 
 // Registry maps module names ("file") to modules; built per run, never global.
@@ -68,7 +74,7 @@ func (r Registry) Lookup(mod, fun string) (Func, bool) {
 
 // Cmd is a command to run on the host.
 type Cmd struct {
-	// Shell command line, run with Shell -c (default /bin/sh).
+	// Shell command line, run with Shell -c (default DefaultShell).
 	Line  string
 	Shell string
 	// Argv, when set, is run directly instead of Line.

@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -234,14 +233,6 @@ func Pending(comment string, changes map[string]any) *lowstate.Result {
 	return &lowstate.Result{Result: nil, Comment: comment, Changes: changes}
 }
 
-// ChangedOrPending returns Pending in test mode and Changed otherwise.
-func ChangedOrPending(env *Env, comment string, changes map[string]any) *lowstate.Result {
-	if env != nil && env.Test {
-		return Pending(comment, changes)
-	}
-	return Changed(comment, changes)
-}
-
 // User is one /etc/passwd entry.
 type User struct {
 	Name  string
@@ -434,17 +425,6 @@ func MemberGroups(env *Env, user string) []Group {
 			out = append(out, g)
 		}
 	}
-	return out
-}
-
-// SupplementaryGIDs returns the sorted gids of the groups listing user as a
-// member.
-func SupplementaryGIDs(env *Env, user string) []int {
-	var out []int
-	for _, g := range MemberGroups(env, user) {
-		out = append(out, g.GID)
-	}
-	sort.Ints(out)
 	return out
 }
 

@@ -524,6 +524,11 @@ func (r *runner) call(c lowstate.Chunk, test bool, modWatch bool) (res *lowstate
 	if fn == nil {
 		return Failed(spec.NotFound(full, c.SLS())), false
 	}
+	if mod != nil && mod.Virtual != nil {
+		if why := mod.Virtual(&env); why != "" {
+			return Failed(fmt.Sprintf("State '%s' was not found in SLS '%s'\nReason: %s\n", full, c.SLS(), why)), false
+		}
+	}
 	if c.Name() == "" {
 		return Failed(fmt.Sprintf("Missing parameter name for state %s", full)), false
 	}

@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"os/user"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -26,7 +27,7 @@ type hostExecutor struct {
 const killGrace = 3 * time.Second
 
 // NewHostExecutor returns the real Executor: Line through Shell -c (default
-// /bin/sh) or Argv directly; RunAs switches user via setuid/setgid with the
+// DefaultShell: the login shell, as Salt's cmd functions) or Argv directly; RunAs switches user via setuid/setgid with the
 // user's supplementary groups (needs root) and sets HOME, USER, LOGNAME;
 // Cwd defaults to the (runas) user's home; Env is added to the environment;
 // Umask is applied through a tiny sh wrapper; Stdin is fed to the process.
@@ -67,7 +68,7 @@ func (h hostExecutor) Run(ctx context.Context, c Cmd) CmdResult {
 	if len(argv) == 0 {
 		sh := c.Shell
 		if sh == "" {
-			sh = "/bin/sh"
+			sh = DefaultShell(nil)
 		}
 		argv = []string{sh, "-c", c.Line}
 	}
@@ -134,8 +135,11 @@ func (h hostExecutor) Run(ctx context.Context, c Cmd) CmdResult {
 	}
 	cmd.Env = env
 	cmd.Dir = c.Cwd
-	if cmd.Dir == "" && home != "" {
-		if fi, err := os.Stat(home); err == nil && fi.IsDir() {
+	if cmd.Dir == "" {
+		// Salt's cmdmod: the (runas) user's home, or / when that is not
+		// there
+		cmd.Dir = "/"
+		if fi, err := os.Stat(home); home != "" && err == nil && fi.IsDir() {
 			cmd.Dir = home
 		}
 	}
@@ -203,4 +207,39 @@ func credential(u *user.User) (*syscall.Credential, error) {
 		}
 	}
 	return cred, nil
+}
+
+// DefaultShell is the shell a command line runs with when no shell is
+// given, Salt's DEFAULT_SHELL (its "shell" grain): $SHELL of the process
+// (the login shell sshd and sudo set: /bin/bash for root on Debian), else
+// the login shell of the user the executor runs as (from env's
+// /etc/passwd; env may be nil: the host's), else /bin/sh. cmd.run and
+// friends as states, unless/onlyif and the cmd execution functions share
+// it.
+func DefaultShell(env *Env) string {
+	if s := os.Getenv("SHELL"); s != "" {
+		return s
+	}
+	if u, err := LookupUser(env, strconv.Itoa(os.Geteuid())); err == nil && u.Shell != "" {
+		return u.Shell
+	}
+	return "/bin/sh"
+}
+
+// Umask is the process's umask (from /proc/self/status; 022 where that
+// cannot be read). The executor runs with the login's umask, as Salt's
+// minion does: file states report the mode a new file without `mode:`
+// gets from it (0666 &^ umask), as Salt's manage_file does.
+func Umask() os.FileMode {
+	b, err := os.ReadFile("/proc/self/status")
+	if err == nil {
+		for _, l := range strings.Split(string(b), "\n") {
+			if v, ok := strings.CutPrefix(l, "Umask:"); ok {
+				if n, err := strconv.ParseUint(strings.TrimSpace(v), 8, 32); err == nil {
+					return os.FileMode(n) & 0o777
+				}
+			}
+		}
+	}
+	return 0o022
 }

@@ -45,3 +45,35 @@ func (m *Memo) Forget(key string) {
 	defer m.mu.Unlock()
 	delete(m.m, key)
 }
+
+// Salt's pkg rtag (salt/utils/pkg, states/pkg.py mod_init): the first
+// pkg.installed or pkg.latest of a run asks for one refresh of the package
+// lists, which the first package state that installs something (or looks
+// up the newest versions) makes; any refresh of the lists (refresh_db,
+// pkgrepo's) answers it. A nil Memo never asks.
+const (
+	pkgModInit = "pkg:mod_init"
+	pkgRtag    = "pkg:rtag"
+)
+
+// PkgModInit is pkg's mod_init: the first call of a run asks for the
+// refresh.
+func PkgModInit(env *Env) {
+	if _, done := env.Memo.Load(pkgModInit); done {
+		return
+	}
+	env.Memo.Store(pkgModInit, true)
+	env.Memo.Store(pkgRtag, true)
+}
+
+// PkgRefreshPending reports that the run's refresh is still to be made.
+func PkgRefreshPending(env *Env) bool {
+	v, _ := env.Memo.Load(pkgRtag)
+	b, _ := v.(bool)
+	return b
+}
+
+// PkgRefreshed notes that the package lists were refreshed (clear_rtag).
+func PkgRefreshed(env *Env) {
+	env.Memo.Store(pkgRtag, false)
+}

@@ -74,7 +74,12 @@ func TestRunDryRunThenReal(t *testing.T) {
 		if r.Result == nil || !*r.Result {
 			t.Errorf("%s failed: %s", tag, r.Comment)
 		}
-		if !reflect.DeepEqual(p.Changes, r.Changes) {
+		if nf, ok := p.Changes["newfile"]; ok {
+			// Salt predicts a new file as {"newfile": NAME}
+			if nf != r.Name || r.Changes["diff"] != "New file" {
+				t.Errorf("%s: predicted %v, real %v", tag, p.Changes, r.Changes)
+			}
+		} else if !reflect.DeepEqual(p.Changes, r.Changes) {
 			t.Errorf("%s: predicted %v, real %v", tag, p.Changes, r.Changes)
 		}
 		if len(p.Changes) > 0 && p.Result != nil && p.ID != "reload" { // test.mod_watch returns True, as in Salt
@@ -152,5 +157,28 @@ func BenchmarkRun500ManagedWrites(b *testing.B) {
 				b.Fatalf("%s: %v %s", r.Name, r.Result, r.Comment)
 			}
 		}
+	}
+}
+
+// TestPkgRtag: Salt's rtag as the pkg states see it. Nothing is pending
+// before the first pkg.installed/latest of the run (mod_init); then one
+// refresh is, until any refresh of the lists (a pkgrepo's, refresh_db's)
+// answers it; mod_init runs once a run.
+func TestPkgRtag(t *testing.T) {
+	env := &state.Env{Memo: &state.Memo{}}
+	if state.PkgRefreshPending(env) {
+		t.Error("pending before mod_init")
+	}
+	state.PkgModInit(env)
+	if !state.PkgRefreshPending(env) {
+		t.Error("not pending after mod_init")
+	}
+	state.PkgRefreshed(env)
+	state.PkgModInit(env)
+	if state.PkgRefreshPending(env) {
+		t.Error("pending again after a refresh")
+	}
+	if state.PkgRefreshPending(&state.Env{}) {
+		t.Error("pending without a memo")
 	}
 }

@@ -205,6 +205,26 @@ func TestYAML(t *testing.T) {
 	if want := "{a: [1, 'yes', null], b: {c: 1.5, d: ':x'}}"; err != nil || got != want {
 		t.Errorf("flow: got %q (%v), want %q", got, err, want)
 	}
+	// PyYAML breaks a flow line before an item that starts past column
+	// 80, indenting by 2 per flow level (yaml.safe_dump outputs)
+	vh := dict("alpha.example", dict("port", 80, "root", "/srv/alpha"), "mid.example", dict("port", 8081, "root", "/srv/mid"),
+		"zeta.example", dict("port", 8080, "root", "/srv/zeta"))
+	got, err = YAML(vh, Flow)
+	if want := "{alpha.example: {port: 80, root: /srv/alpha}, mid.example: {port: 8081, root: /srv/mid},\n  zeta.example: {port: 8080, root: /srv/zeta}}"; err != nil || got != want {
+		t.Errorf("flow wrap:\n got %q (%v)\nwant %q", got, err, want)
+	}
+	var nums []any
+	for i := 0; i < 50; i++ {
+		nums = append(nums, i)
+	}
+	got, err = YAML(dict("k", list(nums[:40]...)), Mixed)
+	if want := "k: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21,\n  22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39]"; err != nil || got != want {
+		t.Errorf("mixed wrap:\n got %q (%v)\nwant %q", got, err, want)
+	}
+	got, err = YAML(list(list(nums...)), Mixed)
+	if want := "- [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22,\n  23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42,\n  43, 44, 45, 46, 47, 48, 49]"; err != nil || got != want {
+		t.Errorf("mixed list wrap:\n got %q (%v)\nwant %q", got, err, want)
+	}
 	if got := YAMLPlain("0o17"); got != "0o17" { // YAML 1.1 has no 0o octal
 		t.Errorf("YAMLPlain(0o17) = %#v", got)
 	}

@@ -248,7 +248,24 @@ func sortedItems(m Mapping) []yamlItem {
 	return items
 }
 
+// bestWidth is PyYAML's best_width: a flow collection breaks its line
+// before an item that would start past this column.
+const bestWidth = 80
+
+// column is the column sb's last line ends at.
+func column(sb *strings.Builder) int {
+	s := sb.String()
+	return len(s) - strings.LastIndexByte(s, '\n') - 1
+}
+
 func writeYAMLFlow(sb *strings.Builder, v any, depth int) error {
+	return writeYAMLFlowAt(sb, v, depth, 0)
+}
+
+// writeYAMLFlowAt writes v in flow style as PyYAML's emitter does: a
+// collection's items indented by 2 past indent (the enclosing node's) when
+// the line, past bestWidth, breaks before an item.
+func writeYAMLFlowAt(sb *strings.Builder, v any, depth, indent int) error {
 	if depth > MaxDepth {
 		return fmt.Errorf("circular reference detected")
 	}
@@ -276,13 +293,25 @@ func writeYAMLFlow(sb *strings.Builder, v any, depth int) error {
 		sb.WriteString(s)
 		return nil
 	}
+	inner := indent + 2
+	// next starts an item: the comma, then a line break when the line is
+	// past bestWidth, else the space
+	next := func(i int) {
+		if i > 0 {
+			sb.WriteByte(',')
+		}
+		if column(sb) > bestWidth {
+			sb.WriteByte('\n')
+			sb.WriteString(strings.Repeat(" ", inner))
+		} else if i > 0 {
+			sb.WriteByte(' ')
+		}
+	}
 	if items, _, ok := seq(v); ok {
 		sb.WriteByte('[')
 		for i, it := range items {
-			if i > 0 {
-				sb.WriteString(", ")
-			}
-			if err := writeYAMLFlow(sb, it, depth+1); err != nil {
+			next(i)
+			if err := writeYAMLFlowAt(sb, it, depth+1, inner); err != nil {
 				return err
 			}
 		}
@@ -295,14 +324,12 @@ func writeYAMLFlow(sb *strings.Builder, v any, depth int) error {
 	}
 	sb.WriteByte('{')
 	for i, it := range sortedItems(m) {
-		if i > 0 {
-			sb.WriteString(", ")
-		}
-		if err := writeYAMLFlow(sb, it.k, depth+1); err != nil {
+		next(i)
+		if err := writeYAMLFlowAt(sb, it.k, depth+1, inner); err != nil {
 			return err
 		}
 		sb.WriteString(": ")
-		if err := writeYAMLFlow(sb, it.v, depth+1); err != nil {
+		if err := writeYAMLFlowAt(sb, it.v, depth+1, inner); err != nil {
 			return err
 		}
 	}
@@ -377,7 +404,7 @@ func writeYAMLBlock(sb *strings.Builder, v any, indent int, depth int, leafFlow 
 			switch {
 			case leafFlow && yamlLeaf(it.v):
 				sb.WriteByte(' ')
-				if err := writeYAMLFlow(sb, it.v, depth+1); err != nil {
+				if err := writeYAMLFlowAt(sb, it.v, depth+1, indent); err != nil {
 					return err
 				}
 				sb.WriteByte('\n')
@@ -416,7 +443,7 @@ func writeYAMLBlock(sb *strings.Builder, v any, indent int, depth int, leafFlow 
 			}
 			sb.WriteString("- ")
 			if leafFlow && yamlLeaf(it) {
-				if err := writeYAMLFlow(sb, it, depth+1); err != nil {
+				if err := writeYAMLFlowAt(sb, it, depth+1, indent); err != nil {
 					return err
 				}
 				sb.WriteByte('\n')

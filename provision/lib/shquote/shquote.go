@@ -26,13 +26,3 @@ func Arg(s string) string {
 	}
 	return s
 }
-
-// Join quotes each word with Arg and joins them with spaces: a command
-// line that runs argv as given.
-func Join(argv []string) string {
-	q := make([]string, len(argv))
-	for i, a := range argv {
-		q[i] = Arg(a)
-	}
-	return strings.Join(q, " ")
-}

@@ -28,12 +28,6 @@ import (
 // the executor allocate without limit.
 const MaxSize = 1 << 30
 
-// Pack encodes b and returns the bytes and their hex sha256.
-func Pack(b *lowstate.Bundle) ([]byte, string, error) {
-	var p Packer
-	return p.Pack(b)
-}
-
 // Packer packs bundles, reusing its compressors: setting up a gzip writer
 // costs a megabyte of tables, and a fleet run packs a bundle per host. The
 // zero Packer is ready; it is safe for concurrent use.

@@ -325,12 +325,6 @@ type Bundle struct {
 	Sources map[string]string `json:"sources,omitempty"`
 }
 
-// MarshalChunks is a helper for tests and debugging: indent-encoded chunks.
-func MarshalChunks(c []Chunk) string {
-	b, _ := json.MarshalIndent(c, "", "  ")
-	return string(b)
-}
-
 // KeepMode reports a mode argument of "keep" (any case): Salt then gives
 // the target its source file's mode (KeyModes).
 func KeepMode(v any) bool {

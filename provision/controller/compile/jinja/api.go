@@ -55,6 +55,8 @@ type Env struct {
 	loader  Loader
 	filters map[string]filterFunc
 	tests   map[string]testFunc
+	// strMethods are the str methods ("{{ s.split(':') }}").
+	strMethods map[string]strMethodFunc
 
 	mu    sync.RWMutex
 	cache map[cacheKey]*template
@@ -69,10 +71,11 @@ type cacheKey struct {
 // New builds an environment with Salt's filters and tests and the given loader (nil: no imports).
 func New(loader Loader) *Env {
 	return &Env{
-		loader:  loader,
-		filters: builtinFilters(),
-		tests:   builtinTests(),
-		cache:   map[cacheKey]*template{},
+		loader:     loader,
+		filters:    builtinFilters(),
+		tests:      builtinTests(),
+		strMethods: builtinStrMethods(),
+		cache:      map[cacheKey]*template{},
 	}
 }
 

@@ -10,6 +10,10 @@ import (
 
 func sortStrings(s []string) { sort.Strings(s) }
 
+// eval evaluates an expression in frame f with Python's semantics, as
+// Jinja does. Errors abort the render (r.fail panics) and name r.line:
+// evaluating an operand moves r.line to the operand's line, so each case
+// sets it back to its own line before it can fail.
 func (r *renderer) eval(e expr, f *frame) any {
 	ln := e.exprLine()
 	r.line = ln
@@ -17,6 +21,8 @@ func (r *renderer) eval(e expr, f *frame) any {
 	case *constExpr:
 		return e.v
 	case *nameExpr:
+		// Template variables shadow the globals (range, dict, ...); a
+		// name that is neither is undefined, which fails only when used.
 		if v, ok := f.lookup(e.name); ok {
 			return v
 		}
@@ -56,6 +62,9 @@ func (r *renderer) eval(e expr, f *frame) any {
 		case "-":
 			switch v := x.(type) {
 			case int:
+				// Python's ints have no bounds; brine's are int64, and a
+				// result that does not fit becomes a float, as in
+				// arith.
 				if v == math.MinInt {
 					return -float64(v)
 				}
@@ -84,6 +93,8 @@ func (r *renderer) eval(e expr, f *frame) any {
 			r.fail("bad operand type for unary +: '%s'", typeName(x))
 		}
 	case *binExpr:
+		// and/or short-circuit and return an operand, not a bool
+		// ("{{ x or 'default' }}").
 		switch e.op {
 		case "and":
 			l := r.eval(e.l, f)
@@ -103,6 +114,8 @@ func (r *renderer) eval(e expr, f *frame) any {
 		r.line = ln
 		return r.binop(e.op, l, rv)
 	case *compareExpr:
+		// A chain "a < b <= c" is "a < b and b <= c", each operand
+		// evaluated once, stopping at the first false comparison.
 		l := r.eval(e.first, f)
 		for i, op := range e.ops {
 			rv := r.eval(e.rest[i], f)
@@ -114,6 +127,8 @@ func (r *renderer) eval(e expr, f *frame) any {
 		}
 		return true
 	case *condExpr:
+		// "a if cond else b"; without else, a false condition gives an
+		// undefined value (Jinja's), not None.
 		if truthy(r.eval(e.cond, f)) {
 			return r.eval(e.a, f)
 		}
@@ -183,6 +198,9 @@ func (r *renderer) undefinedCheck(vs ...any) {
 	}
 }
 
+// compare applies a comparison operator. Ordering uses compareValues,
+// whose error names '<'; it is reworded with the operator the template
+// used, as Python's TypeError would be.
 func (r *renderer) compare(op string, a, b any) bool {
 	switch op {
 	case "==":
@@ -212,6 +230,9 @@ func (r *renderer) compare(op string, a, b any) bool {
 	return false
 }
 
+// contains is Python's "item in container": a substring for strings,
+// equality for lists and tuples, a key for dicts and namespaces, and an
+// item lookup for Go values (Getter). Nothing is in an undefined value.
 func (r *renderer) contains(container, item any) bool {
 	switch c := container.(type) {
 	case string:
@@ -257,6 +278,11 @@ func (r *renderer) contains(container, item any) bool {
 	return false
 }
 
+// binop applies an arithmetic or string operator: "~" concatenates any
+// values as strings (Jinja's), "+" also joins strings, lists and tuples,
+// "*" repeats a sequence, "%" on a string is printf-style formatting;
+// everything else needs numbers (arith). Results are charged against the
+// render's size bounds before they are built.
 func (r *renderer) binop(op string, a, b any) any {
 	switch op {
 	case "~":
@@ -300,6 +326,8 @@ func (r *renderer) binop(op string, a, b any) any {
 	return nil
 }
 
+// checkLen fails when a string result passes maxStringLen, and charges
+// it to the render's allocation budget.
 func (r *renderer) checkLen(s string) string {
 	if len(s) > maxStringLen {
 		r.fail("string too long (more than %d bytes)", maxStringLen)
@@ -308,7 +336,8 @@ func (r *renderer) checkLen(s string) string {
 	return s
 }
 
-// checkItems checks a list's new length n and charges the added slots.
+// checkItems checks a list's new length n and charges the added slots
+// (16 bytes each: an interface value) to the render's allocation budget.
 func (r *renderer) checkItems(n, added int) {
 	if n > maxItems {
 		r.fail("sequence too long (more than %d items)", maxItems)
@@ -316,6 +345,8 @@ func (r *renderer) checkItems(n, added int) {
 	r.alloc(added * 16)
 }
 
+// seqTimes recognises sequence repetition, "seq * n" or "n * seq" (a bool
+// counts as 0 or 1), and returns the sequence and the count.
 func seqTimes(a, b any) (any, int, bool) {
 	a, b = boolToInt(a), boolToInt(b)
 	if n, ok := b.(int); ok {
@@ -333,6 +364,8 @@ func seqTimes(a, b any) (any, int, bool) {
 	return nil, 0, false
 }
 
+// repeat is s * n (a negative n is 0); the size is checked before the
+// result is built, so "'x' * 10**12" fails instead of allocating.
 func (r *renderer) repeat(s any, n int) any {
 	if n < 0 {
 		n = 0
@@ -368,6 +401,8 @@ func (r *renderer) repeat(s any, n int) any {
 	return nil
 }
 
+// boolToInt reads a bool as Python does in arithmetic and indexing (True
+// is 1); other values are returned as they are.
 func boolToInt(v any) any {
 	if b, ok := v.(bool); ok {
 		if b {
@@ -378,6 +413,13 @@ func boolToInt(v any) any {
 	return v
 }
 
+// arith is numeric arithmetic with Python's semantics. Two ints stay an
+// int while the result fits in int64; Python's ints have no bounds, so a
+// result that overflows is computed as a float instead (close, where
+// Python would be exact). Division "/" always gives a float; floor
+// division "//" and modulo "%" round toward negative infinity, so the
+// remainder takes the divisor's sign (-7 // 2 == -4, -7 % 2 == 1), unlike
+// Go's truncating operators.
 func (r *renderer) arith(op string, a, b any) any {
 	a, b = boolToInt(a), boolToInt(b)
 	ai, aInt := a.(int)
@@ -385,6 +427,7 @@ func (r *renderer) arith(op string, a, b any) any {
 	if aInt && bInt {
 		switch op {
 		case "+":
+			// Overflow wrapped the sum when it moved the wrong way.
 			s := ai + bi
 			if (s > ai) == (bi > 0) {
 				return s
@@ -397,6 +440,8 @@ func (r *renderer) arith(op string, a, b any) any {
 			}
 			return float64(ai) - float64(bi)
 		case "*":
+			// The full 128-bit product of the magnitudes says whether
+			// the result fits.
 			if ai == 0 || bi == 0 {
 				return 0
 			}
@@ -418,9 +463,12 @@ func (r *renderer) arith(op string, a, b any) any {
 			if bi == 0 {
 				r.fail("integer division or modulo by zero")
 			}
+			// MinInt // -1 is the one quotient that overflows.
 			if ai == math.MinInt && bi == -1 {
 				return -float64(ai)
 			}
+			// Go truncates toward zero; step down when the signs
+			// differ and there is a remainder.
 			q := ai / bi
 			if (ai%bi != 0) && ((ai < 0) != (bi < 0)) {
 				q--
@@ -430,15 +478,20 @@ func (r *renderer) arith(op string, a, b any) any {
 			if bi == 0 {
 				r.fail("integer division or modulo by zero")
 			}
+			// x % -1 is 0, and MinInt % -1 would trap in Go.
 			if bi == -1 {
 				return 0
 			}
+			// Go's remainder has the dividend's sign; Python's the
+			// divisor's.
 			m := ai % bi
 			if m != 0 && ((m < 0) != (bi < 0)) {
 				m += bi
 			}
 			return m
 		case "**":
+			// A negative exponent gives a float; otherwise square and
+			// multiply, falling back to a float on overflow.
 			if bi < 0 {
 				if ai == 0 {
 					r.fail("0.0 cannot be raised to a negative power")
@@ -468,6 +521,8 @@ func (r *renderer) arith(op string, a, b any) any {
 			return res
 		}
 	}
+	// Any float operand: float arithmetic, with Python's errors for
+	// division by zero (Go would give Inf or NaN).
 	fa, _ := toNumber(a)
 	fb, _ := toNumber(b)
 	switch op {
@@ -491,6 +546,8 @@ func (r *renderer) arith(op string, a, b any) any {
 		if fb == 0 {
 			r.fail("float modulo")
 		}
+		// As for ints, the result takes the divisor's sign, a zero
+		// result included (-0.0 for a negative divisor).
 		m := math.Mod(fa, fb)
 		if m != 0 && ((m < 0) != (fb < 0)) {
 			m += fb
@@ -516,6 +573,8 @@ func abs(i int) int {
 	return i
 }
 
+// mulCheck multiplies a and b, reporting false when the product does not
+// fit in an int.
 func mulCheck(a, b int) (int, bool) {
 	if a == 0 || b == 0 {
 		return 0, true
@@ -534,10 +593,17 @@ func mulCheck(a, b int) (int, bool) {
 	return p, true
 }
 
+// dictMethods and listMethods are the method names "x.name" binds on a
+// dict or a list (str methods are the Env's strMethods table). A dict's
+// methods win over its keys of the same name, as in Jinja ("d.items" is
+// the method; "d['items']" the key).
 var dictMethods = map[string]bool{"get": true, "items": true, "keys": true, "values": true, "update": true, "setdefault": true, "pop": true, "copy": true, "popitem": true, "clear": true, "iteritems": true, "iterkeys": true, "itervalues": true, "has_key": true}
 var listMethods = map[string]bool{"append": true, "extend": true, "pop": true, "insert": true, "index": true, "count": true, "remove": true, "reverse": true, "sort": true, "copy": true, "clear": true}
-var strMethods = map[string]bool{"split": true, "rsplit": true, "strip": true, "lstrip": true, "rstrip": true, "format": true, "startswith": true, "endswith": true, "replace": true, "lower": true, "upper": true, "join": true, "splitlines": true, "title": true, "capitalize": true, "find": true, "rfind": true, "isdigit": true, "isalpha": true, "isalnum": true, "isspace": true, "islower": true, "isupper": true, "count": true, "index": true, "partition": true, "rpartition": true, "zfill": true, "ljust": true, "rjust": true, "center": true, "swapcase": true, "casefold": true, "isnumeric": true, "isdecimal": true, "encode": true, "decode": true, "removeprefix": true, "removesuffix": true, "expandtabs": true, "istitle": true, "isidentifier": true}
 
+// getAttr is "x.name": a method bound to x, a dict's key, a Go value's
+// field (Getter), a module's export, a loop or namespace attribute, a
+// macro's name and arguments. What x lacks is an undefined value saying
+// so, which fails only when it is used (Jinja's default Undefined).
 func (r *renderer) getAttr(x any, name string) any {
 	switch v := x.(type) {
 	case undefined:
@@ -559,7 +625,7 @@ func (r *renderer) getAttr(x any, name string) any {
 			return &boundMethod{recv: v, name: name}
 		}
 	case string:
-		if strMethods[name] {
+		if _, ok := r.env.strMethods[name]; ok {
 			return &boundMethod{recv: v, name: name}
 		}
 	case Getter:
@@ -609,6 +675,10 @@ func objDesc(x any) string {
 	return typeName(x) + " object"
 }
 
+// getItem is "x[key]": a dict's key, a list's or tuple's index (negative
+// from the end), a string's character (by rune). As Jinja does, a string
+// key x lacks falls back to the attribute (so "d['items']" on a dict
+// without that key is the items method); a missing item is undefined.
 func (r *renderer) getItem(x any, key any) any {
 	switch v := x.(type) {
 	case undefined:
@@ -651,6 +721,9 @@ func (r *renderer) getItem(x any, key any) any {
 	return undefined{name: pyStr(key), hint: fmt.Sprintf("'%s' has no attribute %s", objDesc(x), pyRepr(key))}
 }
 
+// indexOf turns an index into a position in a sequence of n: negative
+// counts from the end, a bool is 0 or 1; ok is false out of range or for a
+// key that is no integer.
 func indexOf(key any, n int) (int, bool) {
 	i, ok := boolToInt(key).(int)
 	if !ok {
@@ -662,6 +735,11 @@ func indexOf(key any, n int) (int, bool) {
 	return i, i >= 0 && i < n
 }
 
+// slice is Python's x[lo:hi:step] on a list, tuple or string (by rune).
+// Missing bounds default to the whole sequence in the step's direction;
+// bounds are clamped as Python clamps them (a negative step walks from
+// n-1 down to, not including, the stop, and -1 there means "past the
+// start", not "the last item").
 func (r *renderer) slice(x, lo, hi, st any) any {
 	var n int
 	switch v := x.(type) {

@@ -5,232 +5,281 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"brine/provision/lib/pyfmt"
 )
 
-// percentFormat implements Python's "fmt % arg".
+// percentFormat implements Python's printf-style formatting, "fmt % arg".
+// Literal text is copied; each %-directive takes its value from arg: a
+// tuple gives one element per directive, a dict gives %(key)s values, any
+// other value is the one value. A directive parses (percentSpec) into the
+// fmtSpec a str.format spec parses into (parseFormatSpec), so both kinds
+// of formatting share the number formatting and padding below.
 func percentFormat(format string, arg any) (string, error) {
-	var args []any
-	var mapping *pyDict
+	a := &percentArgs{args: []any{arg}}
 	if t, ok := arg.(pyTuple); ok {
-		args = t
-	} else {
-		args = []any{arg}
-		if d, ok := arg.(*pyDict); ok {
-			mapping = d
-		}
-	}
-	usedMapping := false
-	ai := 0
-	next := func() (any, error) {
-		if ai >= len(args) {
-			return nil, fmt.Errorf("not enough arguments for format string")
-		}
-		v := args[ai]
-		ai++
-		return v, nil
+		a.args = t
+	} else if d, ok := arg.(*pyDict); ok {
+		a.mapping = d
 	}
 	var sb strings.Builder
-	i := 0
-	for i < len(format) {
-		c := format[i]
-		if c != '%' {
-			j := strings.IndexByte(format[i:], '%')
-			if j < 0 {
-				sb.WriteString(format[i:])
-				break
-			}
-			sb.WriteString(format[i : i+j])
-			i += j
-			continue
+	for i := 0; i < len(format); {
+		j := strings.IndexByte(format[i:], '%')
+		if j < 0 {
+			sb.WriteString(format[i:])
+			break
 		}
-		i++
-		if i >= len(format) {
-			return "", fmt.Errorf("incomplete format")
+		sb.WriteString(format[i : i+j])
+		d, end, err := a.directive(format, i+j+1)
+		if err != nil {
+			return "", err
 		}
-		var val any
-		haveVal := false
-		if format[i] == '(' {
-			if mapping == nil {
-				return "", fmt.Errorf("format requires a mapping")
-			}
-			depth, j := 1, i+1
-			for j < len(format) && depth > 0 {
-				if format[j] == '(' {
-					depth++
-				} else if format[j] == ')' {
-					depth--
-				}
-				j++
-			}
-			if depth > 0 {
-				return "", fmt.Errorf("incomplete format key")
-			}
-			key := format[i+1 : j-1]
-			v, ok := mapping.Get(key)
-			if !ok {
-				return "", fmt.Errorf("KeyError: %s", pyRepr(key))
-			}
-			val, haveVal, usedMapping = v, true, true
-			i = j
-		}
-		var spec fmtSpec
-		for i < len(format) && strings.IndexByte("-+ #0", format[i]) >= 0 {
-			switch format[i] {
-			case '-':
-				spec.align = '<'
-			case '+':
-				spec.sign = '+'
-			case ' ':
-				if spec.sign != '+' {
-					spec.sign = ' '
-				}
-			case '#':
-				spec.alt = true
-			case '0':
-				spec.zero = true
-			}
-			i++
-		}
-		if i < len(format) && format[i] == '*' {
-			v, err := next()
-			if err != nil {
-				return "", err
-			}
-			w, ok := v.(int)
-			if !ok {
-				return "", fmt.Errorf("* wants int")
-			}
-			if w < 0 {
-				spec.align, w = '<', -w
-			}
-			spec.width = w
-			i++
-		} else {
-			st := i
-			for i < len(format) && format[i] >= '0' && format[i] <= '9' {
-				i++
-			}
-			if i > st {
-				spec.width, _ = strconv.Atoi(format[st:i])
-			}
-		}
-		spec.prec = -1
-		if i < len(format) && format[i] == '.' {
-			i++
-			if i < len(format) && format[i] == '*' {
-				v, err := next()
-				if err != nil {
-					return "", err
-				}
-				p, ok := v.(int)
-				if !ok {
-					return "", fmt.Errorf("* wants int")
-				}
-				spec.prec = p
-				i++
-			} else {
-				st := i
-				for i < len(format) && format[i] >= '0' && format[i] <= '9' {
-					i++
-				}
-				spec.prec, _ = strconv.Atoi(format[st:i])
-			}
-		}
-		if spec.width > maxStringLen || spec.prec > maxStringLen {
-			return "", fmt.Errorf("width or precision too big")
-		}
-		for i < len(format) && strings.IndexByte("hlL", format[i]) >= 0 {
-			i++
-		}
-		if i >= len(format) {
-			return "", fmt.Errorf("incomplete format")
-		}
-		conv := format[i]
-		i++
-		if conv == '%' {
+		i = end
+		if d.conv == '%' {
+			// "%%" (with any flags or width between): a literal percent.
 			sb.WriteByte('%')
 			continue
 		}
-		if !haveVal {
-			v, err := next()
-			if err != nil {
-				return "", err
-			}
-			val = v
+		s, err := d.convert()
+		if err != nil {
+			return "", err
 		}
-		if spec.align == 0 {
-			spec.align = '>'
-		}
-		var s string
-		switch conv {
-		case 's':
-			s = pyStr(val)
-			if spec.prec >= 0 {
-				rs := []rune(s)
-				if spec.prec < len(rs) {
-					s = string(rs[:spec.prec])
-				}
-			}
-			spec.zero = false
-		case 'r', 'a':
-			s = pyRepr(val)
-			spec.zero = false
-		case 'd', 'i', 'u':
-			n, ok := asIntTrunc(val)
-			if !ok {
-				return "", fmt.Errorf("%%%c format: a real number is required, not %s", conv, typeName(val))
-			}
-			s = formatIntSpec(n, 'd', spec)
-		case 'x', 'X', 'o':
-			n, ok := val.(int)
-			if b, isB := val.(bool); isB {
-				n, ok = map[bool]int{true: 1}[b], true
-			}
-			if !ok {
-				return "", fmt.Errorf("%%%c format: an integer is required, not %s", conv, typeName(val))
-			}
-			s = formatIntSpec(n, conv, spec)
-		case 'f', 'F', 'e', 'E', 'g', 'G':
-			f, ok := toNumber(val)
-			if !ok {
-				return "", fmt.Errorf("must be real number, not %s", typeName(val))
-			}
-			if spec.prec < 0 {
-				spec.prec = 6
-			}
-			s = formatFloatSpec(f, conv, spec)
-		case 'c':
-			switch v := val.(type) {
-			case int:
-				if v < 0 || v > 0x10ffff {
-					return "", fmt.Errorf("%%c arg not in range(0x110000)")
-				}
-				s = string(rune(v))
-			case string:
-				if len([]rune(v)) != 1 {
-					return "", fmt.Errorf("%%c requires int or char")
-				}
-				s = v
-			default:
-				return "", fmt.Errorf("%%c requires int or char")
-			}
-			spec.zero = false
-		default:
-			return "", fmt.Errorf("unsupported format character '%c' (0x%x) at index %d", conv, conv, i-1)
-		}
-		sb.WriteString(applyWidth(s, spec))
+		sb.WriteString(applyWidth(s, d.spec))
 		if sb.Len() > maxStringLen {
 			return "", fmt.Errorf("string too long")
 		}
 	}
+	// Python ignores extra values only for a mapping (or a value that is
+	// no tuple but a list, which is one value); brine's undefined values
+	// are let through, as Jinja's.
 	_, isList := arg.(*pyList)
 	_, isUndef := arg.(undefined)
-	if ai < len(args) && !usedMapping && mapping == nil && !isList && !isUndef {
+	if a.next < len(a.args) && !a.usedMapping && a.mapping == nil && !isList && !isUndef {
 		return "", fmt.Errorf("not all arguments converted during string formatting")
 	}
 	return sb.String(), nil
+}
+
+// percentArgs are the values of a printf-style format, handed out in
+// order (and to '*' widths and precisions) or by key from mapping.
+type percentArgs struct {
+	args        []any
+	next        int
+	mapping     *pyDict
+	usedMapping bool
+}
+
+// take is the next positional value.
+func (a *percentArgs) take() (any, error) {
+	if a.next >= len(a.args) {
+		return nil, fmt.Errorf("not enough arguments for format string")
+	}
+	v := a.args[a.next]
+	a.next++
+	return v, nil
+}
+
+// takeInt is the next value as a '*' width or precision.
+func (a *percentArgs) takeInt() (int, error) {
+	v, err := a.take()
+	if err != nil {
+		return 0, err
+	}
+	n, ok := v.(int)
+	if !ok {
+		return 0, fmt.Errorf("* wants int")
+	}
+	return n, nil
+}
+
+// percentDirective is one parsed %-directive: its conversion character,
+// its spec and the value it formats.
+type percentDirective struct {
+	conv byte
+	spec fmtSpec
+	val  any
+	// at is the index of conv in the format, for errors.
+	at int
+}
+
+// directive parses the directive whose '%' is just before format[i]:
+// %[(key)][flags][width|*][.precision|*][length]conv, and takes its value.
+// It returns the index after it.
+func (a *percentArgs) directive(format string, i int) (d percentDirective, end int, err error) {
+	if i >= len(format) {
+		return d, 0, fmt.Errorf("incomplete format")
+	}
+	haveVal := false
+	if format[i] == '(' {
+		// %(key)s: the key runs to the matching parenthesis.
+		if a.mapping == nil {
+			return d, 0, fmt.Errorf("format requires a mapping")
+		}
+		depth, j := 1, i+1
+		for j < len(format) && depth > 0 {
+			if format[j] == '(' {
+				depth++
+			} else if format[j] == ')' {
+				depth--
+			}
+			j++
+		}
+		if depth > 0 {
+			return d, 0, fmt.Errorf("incomplete format key")
+		}
+		key := format[i+1 : j-1]
+		v, ok := a.mapping.Get(key)
+		if !ok {
+			return d, 0, fmt.Errorf("KeyError: %s", pyRepr(key))
+		}
+		d.val, haveVal, a.usedMapping = v, true, true
+		i = j
+	}
+	// Flags, in any order: '-' aligns left (the fmtSpec's '<', which also
+	// beats '0'), '+' and ' ' are the sign ('+' wins), '#' the alternate
+	// form, '0' pads numbers with zeros.
+	for ; i < len(format) && strings.IndexByte("-+ #0", format[i]) >= 0; i++ {
+		switch format[i] {
+		case '-':
+			d.spec.align = '<'
+		case '+':
+			d.spec.sign = '+'
+		case ' ':
+			if d.spec.sign != '+' {
+				d.spec.sign = ' '
+			}
+		case '#':
+			d.spec.alt = true
+		case '0':
+			d.spec.zero = true
+		}
+	}
+	// Width: digits, or '*' for the next value (negative: left aligned).
+	if i < len(format) && format[i] == '*' {
+		w, err := a.takeInt()
+		if err != nil {
+			return d, 0, err
+		}
+		if w < 0 {
+			d.spec.align, w = '<', -w
+		}
+		d.spec.width = w
+		i++
+	} else {
+		d.spec.width, i = scanDigits(format, i)
+	}
+	// Precision: '.' then digits (none is 0), or '*'.
+	d.spec.prec = -1
+	if i < len(format) && format[i] == '.' {
+		i++
+		if i < len(format) && format[i] == '*' {
+			if d.spec.prec, err = a.takeInt(); err != nil {
+				return d, 0, err
+			}
+			i++
+		} else {
+			d.spec.prec, i = scanDigits(format, i)
+		}
+	}
+	if d.spec.width > maxStringLen || d.spec.prec > maxStringLen {
+		return d, 0, fmt.Errorf("width or precision too big")
+	}
+	// C's length modifiers mean nothing in Python.
+	for i < len(format) && strings.IndexByte("hlL", format[i]) >= 0 {
+		i++
+	}
+	if i >= len(format) {
+		return d, 0, fmt.Errorf("incomplete format")
+	}
+	d.conv, d.at = format[i], i
+	i++
+	if d.conv == '%' {
+		return d, i, nil
+	}
+	if !haveVal {
+		if d.val, err = a.take(); err != nil {
+			return d, 0, err
+		}
+	}
+	if d.spec.align == 0 {
+		d.spec.align = '>'
+	}
+	return d, i, nil
+}
+
+// scanDigits reads the decimal number at s[i:] (0 when there is none; the
+// largest int when it overflows, which callers refuse as too big) and
+// returns it with the index after it.
+func scanDigits(s string, i int) (int, int) {
+	st := i
+	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+		i++
+	}
+	n, _ := strconv.Atoi(s[st:i])
+	return n, i
+}
+
+// convert formats the directive's value by its conversion, before the
+// width is applied: str (s), repr (r, a), integers (d i u, x X o), floats
+// (f F e E g G) and a character (c). Text conversions ignore the '0' flag.
+func (d *percentDirective) convert() (string, error) {
+	val, conv := d.val, d.conv
+	switch conv {
+	case 's':
+		s := pyStr(val)
+		if d.spec.prec >= 0 {
+			if rs := []rune(s); d.spec.prec < len(rs) {
+				s = string(rs[:d.spec.prec])
+			}
+		}
+		d.spec.zero = false
+		return s, nil
+	case 'r', 'a':
+		d.spec.zero = false
+		return pyRepr(val), nil
+	case 'd', 'i', 'u':
+		n, ok := asIntTrunc(val)
+		if !ok {
+			return "", fmt.Errorf("%%%c format: a real number is required, not %s", conv, typeName(val))
+		}
+		return formatIntSpec(n, 'd', d.spec), nil
+	case 'x', 'X', 'o':
+		// Unlike %d, these take no float.
+		n, ok := val.(int)
+		if b, isB := val.(bool); isB {
+			n, ok = map[bool]int{true: 1}[b], true
+		}
+		if !ok {
+			return "", fmt.Errorf("%%%c format: an integer is required, not %s", conv, typeName(val))
+		}
+		return formatIntSpec(n, conv, d.spec), nil
+	case 'f', 'F', 'e', 'E', 'g', 'G':
+		f, ok := toNumber(val)
+		if !ok {
+			return "", fmt.Errorf("must be real number, not %s", typeName(val))
+		}
+		if d.spec.prec < 0 {
+			d.spec.prec = 6
+		}
+		return formatFloatSpec(f, conv, d.spec), nil
+	case 'c':
+		d.spec.zero = false
+		switch v := val.(type) {
+		case int:
+			if v < 0 || v > 0x10ffff {
+				return "", fmt.Errorf("%%c arg not in range(0x110000)")
+			}
+			return string(rune(v)), nil
+		case string:
+			if len([]rune(v)) != 1 {
+				return "", fmt.Errorf("%%c requires int or char")
+			}
+			return v, nil
+		}
+		return "", fmt.Errorf("%%c requires int or char")
+	}
+	return "", fmt.Errorf("unsupported format character '%c' (0x%x) at index %d", conv, conv, d.at)
 }
 
 type fmtSpec struct {
@@ -405,66 +454,55 @@ func applyWidth(s string, spec fmtSpec) string {
 	return strings.Repeat(fill, total) + s
 }
 
-// parseFormatSpec parses a str.format spec: [[fill]align][sign][#][0][width][,_][.precision][type].
+// parseFormatSpec parses a str.format spec:
+// [[fill]align][sign][#][0][width][,_][.precision][type]. A fill is any one
+// character, and only counts before an align character.
 func parseFormatSpec(s string) (fmtSpec, error) {
 	spec := fmtSpec{prec: -1}
-	rs := []rune(s)
+	isAlign := func(c byte) bool { return c == '<' || c == '>' || c == '^' || c == '=' }
 	i := 0
-	isAlign := func(c rune) bool { return c == '<' || c == '>' || c == '^' || c == '=' }
-	if len(rs) >= 2 && isAlign(rs[1]) {
-		spec.fill, spec.align = string(rs[0]), byte(rs[1])
-		i = 2
-	} else if len(rs) >= 1 && isAlign(rs[0]) {
-		spec.align = byte(rs[0])
-		i = 1
+	if r0, n := utf8.DecodeRuneInString(s); n > 0 && n < len(s) && isAlign(s[n]) {
+		spec.fill, spec.align, i = string(r0), s[n], n+1
+	} else if len(s) > 0 && isAlign(s[0]) {
+		spec.align, i = s[0], 1
 	}
-	if i < len(rs) && (rs[i] == '+' || rs[i] == '-' || rs[i] == ' ') {
-		spec.sign = byte(rs[i])
+	if i < len(s) && (s[i] == '+' || s[i] == '-' || s[i] == ' ') {
+		spec.sign = s[i]
 		i++
 	}
-	if i < len(rs) && rs[i] == '#' {
+	if i < len(s) && s[i] == '#' {
 		spec.alt = true
 		i++
 	}
-	if i < len(rs) && rs[i] == '0' {
+	if i < len(s) && s[i] == '0' {
 		spec.zero = true
 		i++
 	}
-	st := i
-	for i < len(rs) && rs[i] >= '0' && rs[i] <= '9' {
+	spec.width, i = scanDigits(s, i)
+	if spec.width > maxStringLen {
+		return spec, fmt.Errorf("too many decimal digits in format string")
+	}
+	if i < len(s) && (s[i] == ',' || s[i] == '_') {
+		spec.comma = s[i]
 		i++
 	}
-	if i > st {
-		w, err := strconv.Atoi(string(rs[st:i]))
-		if err != nil || w > maxStringLen {
-			return spec, fmt.Errorf("too many decimal digits in format string")
-		}
-		spec.width = w
-	}
-	if i < len(rs) && (rs[i] == ',' || rs[i] == '_') {
-		spec.comma = byte(rs[i])
-		i++
-	}
-	if i < len(rs) && rs[i] == '.' {
-		i++
-		st = i
-		for i < len(rs) && rs[i] >= '0' && rs[i] <= '9' {
-			i++
-		}
-		if i == st {
+	if i < len(s) && s[i] == '.' {
+		st := i + 1
+		if spec.prec, i = scanDigits(s, st); i == st {
 			return spec, fmt.Errorf("format specifier missing precision")
 		}
-		p, err := strconv.Atoi(string(rs[st:i]))
-		if err != nil || p > maxStringLen {
+		if spec.prec > maxStringLen {
 			return spec, fmt.Errorf("too many decimal digits in format string")
 		}
-		spec.prec = p
 	}
-	if i < len(rs) {
-		spec.typ = byte(rs[i])
-		i++
+	if i < len(s) {
+		// The type is one character; a wider one shows in the error as
+		// its low byte, as before.
+		r, n := utf8.DecodeRuneInString(s[i:])
+		spec.typ = byte(r)
+		i += n
 	}
-	if i < len(rs) {
+	if i < len(s) {
 		return spec, fmt.Errorf("invalid format specifier")
 	}
 	return spec, nil

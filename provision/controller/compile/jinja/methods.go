@@ -352,9 +352,85 @@ func stripChars(args []any) (string, bool) {
 	return "", false
 }
 
+// strMethod calls Python's str method name on s.
 func (r *renderer) strMethod(s string, name string, args []any, kw map[string]any) any {
-	switch name {
-	case "split", "rsplit":
+	if m, ok := r.env.strMethods[name]; ok {
+		return m(r, s, args, kw)
+	}
+	r.fail("'str' object has no attribute '%s'", name)
+	return nil
+}
+
+// strMethodFunc is one of Python's str methods, called on s with a
+// template's positional and keyword arguments.
+type strMethodFunc func(r *renderer, s string, args []any, kw map[string]any) any
+
+// builtinStrMethods are the str methods templates may call
+// ("{{ grains['os'].lower() }}"), with Python 3's semantics.
+func builtinStrMethods() map[string]strMethodFunc {
+	return map[string]strMethodFunc{
+		"split":      sSplit(false),
+		"rsplit":     sSplit(true),
+		"strip":      sStrip(strings.Trim, strings.TrimSpace),
+		"lstrip":     sStrip(strings.TrimLeft, func(s string) string { return strings.TrimLeftFunc(s, unicode.IsSpace) }),
+		"rstrip":     sStrip(strings.TrimRight, func(s string) string { return strings.TrimRightFunc(s, unicode.IsSpace) }),
+		"format":     sFormat,
+		"startswith": sAffix("startswith", strings.HasPrefix),
+		"endswith":   sAffix("endswith", strings.HasSuffix),
+		"replace":    sReplace,
+		"lower":      sPure(strings.ToLower),
+		"casefold":   sPure(strings.ToLower),
+		"upper":      sPure(strings.ToUpper),
+		"swapcase":   sPure(swapcase),
+		"join":       sJoin,
+		"splitlines": sSplitlines,
+		"title":      sPure(pyTitle),
+		"capitalize": sPure(pyCapitalize),
+		"find":       sFind("find"),
+		"rfind":      sFind("rfind"),
+		"index":      sFind("index"),
+		"count":      sCount,
+		"isdigit":    sIs(func(s string) bool { return allRunes(s, unicode.IsDigit) }),
+		"isnumeric":  sIs(func(s string) bool { return allRunes(s, unicode.IsDigit) }),
+		"isdecimal":  sIs(func(s string) bool { return allRunes(s, unicode.IsDigit) }),
+		"isalpha":    sIs(func(s string) bool { return allRunes(s, unicode.IsLetter) }),
+		"isalnum": sIs(func(s string) bool {
+			return allRunes(s, func(c rune) bool { return unicode.IsLetter(c) || unicode.IsDigit(c) })
+		}),
+		"isspace":      sIs(func(s string) bool { return allRunes(s, unicode.IsSpace) }),
+		"islower":      sIs(func(s string) bool { return strings.ToLower(s) == s && strings.ToUpper(s) != s }),
+		"isupper":      sIs(func(s string) bool { return strings.ToUpper(s) == s && strings.ToLower(s) != s }),
+		"istitle":      sIs(func(s string) bool { return s != "" && pyTitle(s) == s }),
+		"isidentifier": sIs(isIdentifier),
+		"partition":    sPartition("partition"),
+		"rpartition":   sPartition("rpartition"),
+		"zfill":        sZfill,
+		"ljust":        sJustify("ljust", '<'),
+		"rjust":        sJustify("rjust", '>'),
+		"center":       sJustify("center", '^'),
+		// Text is str already: bytes round trips are the identity.
+		"encode":       sPure(func(s string) string { return s }),
+		"decode":       sPure(func(s string) string { return s }),
+		"removeprefix": sRemove("removeprefix", "prefix", strings.TrimPrefix),
+		"removesuffix": sRemove("removesuffix", "suffix", strings.TrimSuffix),
+		"expandtabs":   sPure(func(s string) string { return strings.ReplaceAll(s, "\t", "        ") }),
+	}
+}
+
+// sPure is a method that takes no arguments and maps s to a string.
+func sPure(f func(string) string) strMethodFunc {
+	return func(r *renderer, s string, args []any, kw map[string]any) any { return f(s) }
+}
+
+// sIs is a predicate method (isdigit, islower...).
+func sIs(f func(string) bool) strMethodFunc {
+	return func(r *renderer, s string, args []any, kw map[string]any) any { return f(s) }
+}
+
+// sSplit is str.split (str.rsplit with right): sep=None splits on runs of
+// whitespace; maxsplit counts from the left (the right).
+func sSplit(right bool) strMethodFunc {
+	return func(r *renderer, s string, args []any, kw map[string]any) any {
 		sep := arg(args, kw, 0, "sep", nil)
 		if sep != nil {
 			sp := r.wantStr(sep, "separator")
@@ -363,118 +439,128 @@ func (r *renderer) strMethod(s string, name string, args []any, kw map[string]an
 			}
 		}
 		maxs := r.wantInt(arg(args, kw, 1, "maxsplit", -1), "maxsplit")
-		return &pyList{items: pySplit(s, sep, maxs, name == "rsplit")}
-	case "strip", "lstrip", "rstrip":
-		chars, ok := stripChars(args)
-		switch {
-		case name == "strip" && ok:
-			return strings.Trim(s, chars)
-		case name == "strip":
-			return strings.TrimSpace(s)
-		case name == "lstrip" && ok:
-			return strings.TrimLeft(s, chars)
-		case name == "lstrip":
-			return strings.TrimLeftFunc(s, unicode.IsSpace)
-		case ok:
-			return strings.TrimRight(s, chars)
+		return &pyList{items: pySplit(s, sep, maxs, right)}
+	}
+}
+
+// sStrip is str.strip and its sides: chars (a string) are trimmed when
+// given, else whitespace.
+func sStrip(trim func(s, chars string) string, space func(string) string) strMethodFunc {
+	return func(r *renderer, s string, args []any, kw map[string]any) any {
+		if chars, ok := stripChars(args); ok {
+			return trim(s, chars)
 		}
-		return strings.TrimRightFunc(s, unicode.IsSpace)
-	case "format":
-		out, err := r.strFormat(s, args, kw)
-		if err != nil {
-			r.fail("%v", err)
-		}
-		return r.checkLen(out)
-	case "startswith", "endswith":
+		return space(s)
+	}
+}
+
+func sFormat(r *renderer, s string, args []any, kw map[string]any) any {
+	out, err := r.strFormat(s, args, kw)
+	if err != nil {
+		r.fail("%v", err)
+	}
+	return r.checkLen(out)
+}
+
+// sAffix is str.startswith/endswith: the argument may be a tuple of
+// candidates, any of which matches.
+func sAffix(name string, has func(s, p string) bool) strMethodFunc {
+	return func(r *renderer, s string, args []any, kw map[string]any) any {
 		r.wantArgs(name, args, 1, 1)
-		var cands []any
+		cands := []any{args[0]}
 		if t, ok := args[0].(pyTuple); ok {
 			cands = t
-		} else {
-			cands = []any{args[0]}
 		}
 		for _, c := range cands {
-			p := r.wantStr(c, name+" argument")
-			if (name == "startswith" && strings.HasPrefix(s, p)) || (name == "endswith" && strings.HasSuffix(s, p)) {
+			if has(s, r.wantStr(c, name+" argument")) {
 				return true
 			}
 		}
 		return false
-	case "replace":
-		r.wantArgs("replace", args, 2, 3)
-		n := -1
-		if len(args) == 3 {
-			n = r.wantInt(args[2], "count")
+	}
+}
+
+// sReplace is str.replace(old, new[, count]); an empty old inserts new
+// between every character, so the result's size is checked first.
+func sReplace(r *renderer, s string, args []any, kw map[string]any) any {
+	r.wantArgs("replace", args, 2, 3)
+	n := -1
+	if len(args) == 3 {
+		n = r.wantInt(args[2], "count")
+	}
+	old, nw := r.wantStr(args[0], "replace() argument 1"), r.wantStr(args[1], "replace() argument 2")
+	if old == "" && len(s) > 0 && len(nw) > maxStringLen/(len(s)+1) {
+		r.fail("string too long")
+	}
+	return r.checkLen(strings.Replace(s, old, nw, n))
+}
+
+func swapcase(s string) string {
+	var sb strings.Builder
+	for _, c := range s {
+		if unicode.IsUpper(c) {
+			sb.WriteRune(unicode.ToLower(c))
+		} else {
+			sb.WriteRune(unicode.ToUpper(c))
 		}
-		old, nw := r.wantStr(args[0], "replace() argument 1"), r.wantStr(args[1], "replace() argument 2")
-		if old == "" && len(s) > 0 && len(nw) > maxStringLen/(len(s)+1) {
-			r.fail("string too long")
+	}
+	return sb.String()
+}
+
+// sJoin is str.join: every item must be a str.
+func sJoin(r *renderer, s string, args []any, kw map[string]any) any {
+	r.wantArgs("join", args, 1, 1)
+	items := r.iterate(args[0])
+	parts := make([]string, len(items))
+	for i, it := range items {
+		str, ok := it.(string)
+		if !ok {
+			r.fail("sequence item %d: expected str instance, %s found", i, typeName(it))
 		}
-		return r.checkLen(strings.Replace(s, old, nw, n))
-	case "lower", "casefold":
-		return strings.ToLower(s)
-	case "upper":
-		return strings.ToUpper(s)
-	case "swapcase":
-		var sb strings.Builder
-		for _, c := range s {
-			if unicode.IsUpper(c) {
-				sb.WriteRune(unicode.ToLower(c))
-			} else {
-				sb.WriteRune(unicode.ToUpper(c))
-			}
+		parts[i] = str
+	}
+	return r.checkLen(strings.Join(parts, s))
+}
+
+// sSplitlines is str.splitlines: Python's line boundaries (not only \n),
+// \r\n as one; keepends keeps them.
+func sSplitlines(r *renderer, s string, args []any, kw map[string]any) any {
+	keep := truthy(arg(args, kw, 0, "keepends", false))
+	var out []any
+	start := 0
+	rs := []rune(s)
+	for i := 0; i < len(rs); i++ {
+		c := rs[i]
+		if !strings.ContainsRune("\n\r\v\f\x1c\x1d\x1e\u0085\u2028\u2029", c) {
+			continue
 		}
-		return sb.String()
-	case "join":
-		r.wantArgs("join", args, 1, 1)
-		items := r.iterate(args[0])
-		parts := make([]string, len(items))
-		for i, it := range items {
-			str, ok := it.(string)
-			if !ok {
-				r.fail("sequence item %d: expected str instance, %s found", i, typeName(it))
-			}
-			parts[i] = str
+		end := i + 1
+		if c == '\r' && i+1 < len(rs) && rs[i+1] == '\n' {
+			end = i + 2
 		}
-		return r.checkLen(strings.Join(parts, s))
-	case "splitlines":
-		keep := truthy(arg(args, kw, 0, "keepends", false))
-		var out []any
-		start := 0
-		rs := []rune(s)
-		for i := 0; i < len(rs); i++ {
-			c := rs[i]
-			if !strings.ContainsRune("\n\r\v\f\x1c\x1d\x1e\u0085\u2028\u2029", c) {
-				continue
-			}
-			end := i + 1
-			if c == '\r' && i+1 < len(rs) && rs[i+1] == '\n' {
-				end = i + 2
-			}
-			if keep {
-				out = append(out, string(rs[start:end]))
-			} else {
-				out = append(out, string(rs[start:i]))
-			}
-			start = end
-			i = end - 1
+		if keep {
+			out = append(out, string(rs[start:end]))
+		} else {
+			out = append(out, string(rs[start:i]))
 		}
-		if start < len(rs) {
-			out = append(out, string(rs[start:]))
-		}
-		return &pyList{items: out}
-	case "title":
-		return pyTitle(s)
-	case "capitalize":
-		return pyCapitalize(s)
-	case "find", "rfind", "index":
+		start = end
+		i = end - 1
+	}
+	if start < len(rs) {
+		out = append(out, string(rs[start:]))
+	}
+	return &pyList{items: out}
+}
+
+// sFind is str.find, rfind and index: the position in characters (not
+// bytes); -1 when absent, an error for index.
+func sFind(name string) strMethodFunc {
+	return func(r *renderer, s string, args []any, kw map[string]any) any {
 		r.wantArgs(name, args, 1, 1)
 		sub := r.wantStr(args[0], "substring")
-		i := -1
+		i := strings.Index(s, sub)
 		if name == "rfind" {
 			i = strings.LastIndex(s, sub)
-		} else {
-			i = strings.Index(s, sub)
 		}
 		if i >= 0 {
 			i = len([]rune(s[:i]))
@@ -482,64 +568,70 @@ func (r *renderer) strMethod(s string, name string, args []any, kw map[string]an
 			r.fail("substring not found")
 		}
 		return i
-	case "count":
-		r.wantArgs("count", args, 1, 1)
-		sub := r.wantStr(args[0], "substring")
-		if sub == "" {
-			return len([]rune(s)) + 1
-		}
-		return strings.Count(s, sub)
-	case "isdigit", "isnumeric", "isdecimal":
-		return allRunes(s, unicode.IsDigit)
-	case "isalpha":
-		return allRunes(s, unicode.IsLetter)
-	case "isalnum":
-		return allRunes(s, func(c rune) bool { return unicode.IsLetter(c) || unicode.IsDigit(c) })
-	case "isspace":
-		return allRunes(s, unicode.IsSpace)
-	case "islower":
-		return strings.ToLower(s) == s && strings.ToUpper(s) != s
-	case "isupper":
-		return strings.ToUpper(s) == s && strings.ToLower(s) != s
-	case "istitle":
-		return s != "" && pyTitle(s) == s
-	case "isidentifier":
-		return allRunes(s, func(c rune) bool { return c == '_' || unicode.IsLetter(c) || unicode.IsDigit(c) }) && !unicode.IsDigit([]rune(s)[0])
-	case "partition", "rpartition":
+	}
+}
+
+// sCount is str.count: an empty substring is found between every
+// character and at both ends.
+func sCount(r *renderer, s string, args []any, kw map[string]any) any {
+	r.wantArgs("count", args, 1, 1)
+	sub := r.wantStr(args[0], "substring")
+	if sub == "" {
+		return len([]rune(s)) + 1
+	}
+	return strings.Count(s, sub)
+}
+
+func isIdentifier(s string) bool {
+	return allRunes(s, func(c rune) bool { return c == '_' || unicode.IsLetter(c) || unicode.IsDigit(c) }) && !unicode.IsDigit([]rune(s)[0])
+}
+
+// sPartition is str.partition (rpartition: at the last sep): a 3-tuple,
+// with empty strings where sep is absent.
+func sPartition(name string) strMethodFunc {
+	return func(r *renderer, s string, args []any, kw map[string]any) any {
 		r.wantArgs(name, args, 1, 1)
 		sep := r.wantStr(args[0], "separator")
 		if sep == "" {
 			r.fail("empty separator")
 		}
-		var i int
 		if name == "partition" {
-			i = strings.Index(s, sep)
+			i := strings.Index(s, sep)
 			if i < 0 {
 				return pyTuple{s, "", ""}
 			}
-		} else {
-			i = strings.LastIndex(s, sep)
-			if i < 0 {
-				return pyTuple{"", "", s}
-			}
+			return pyTuple{s[:i], sep, s[i+len(sep):]}
+		}
+		i := strings.LastIndex(s, sep)
+		if i < 0 {
+			return pyTuple{"", "", s}
 		}
 		return pyTuple{s[:i], sep, s[i+len(sep):]}
-	case "zfill":
-		r.wantArgs("zfill", args, 1, 1)
-		w := r.wantInt(args[0], "width")
-		n := len([]rune(s))
-		if w <= n {
-			return s
-		}
-		if w > maxStringLen {
-			r.fail("string too long")
-		}
-		sign := ""
-		if strings.HasPrefix(s, "-") || strings.HasPrefix(s, "+") {
-			sign, s = s[:1], s[1:]
-		}
-		return r.checkLen(sign + strings.Repeat("0", w-n) + s)
-	case "ljust", "rjust", "center":
+	}
+}
+
+// sZfill is str.zfill: zeros after a leading sign.
+func sZfill(r *renderer, s string, args []any, kw map[string]any) any {
+	r.wantArgs("zfill", args, 1, 1)
+	w := r.wantInt(args[0], "width")
+	n := len([]rune(s))
+	if w <= n {
+		return s
+	}
+	if w > maxStringLen {
+		r.fail("string too long")
+	}
+	sign := ""
+	if strings.HasPrefix(s, "-") || strings.HasPrefix(s, "+") {
+		sign, s = s[:1], s[1:]
+	}
+	return r.checkLen(sign + strings.Repeat("0", w-n) + s)
+}
+
+// sJustify is str.ljust, rjust and center (align '<', '>', '^') with an
+// optional one-character fill.
+func sJustify(name string, align byte) strMethodFunc {
+	return func(r *renderer, s string, args []any, kw map[string]any) any {
 		r.wantArgs(name, args, 1, 2)
 		w := r.wantInt(args[0], "width")
 		fill := " "
@@ -552,20 +644,16 @@ func (r *renderer) strMethod(s string, name string, args []any, kw map[string]an
 		if w > maxStringLen {
 			r.fail("string too long")
 		}
-		return r.checkLen(pad(s, w, fill, map[string]byte{"ljust": '<', "rjust": '>', "center": '^'}[name]))
-	case "encode", "decode":
-		return s
-	case "removeprefix":
-		r.wantArgs(name, args, 1, 1)
-		return strings.TrimPrefix(s, r.wantStr(args[0], "prefix"))
-	case "removesuffix":
-		r.wantArgs(name, args, 1, 1)
-		return strings.TrimSuffix(s, r.wantStr(args[0], "suffix"))
-	case "expandtabs":
-		return strings.ReplaceAll(s, "\t", "        ")
+		return r.checkLen(pad(s, w, fill, align))
 	}
-	r.fail("'str' object has no attribute '%s'", name)
-	return nil
+}
+
+// sRemove is str.removeprefix and removesuffix.
+func sRemove(name, what string, trim func(s, affix string) string) strMethodFunc {
+	return func(r *renderer, s string, args []any, kw map[string]any) any {
+		r.wantArgs(name, args, 1, 1)
+		return trim(s, r.wantStr(args[0], what))
+	}
 }
 
 // pad pads s to width w with fill; align is '<', '>' or '^' (Python's center puts the extra char on the right).

@@ -308,7 +308,7 @@ func toGoDepth(v any, depth int, o *KeyOrder) any {
 				order = append(order, ks)
 			}
 		}
-		o.Note(order)
+		o.Note(out, order)
 		return out
 	case *namespace:
 		return toGoDepth(x.d, depth, o)

@@ -8,7 +8,9 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/binary"
+	"errors"
 	"net"
+	"os/exec"
 	"testing"
 
 	"golang.org/x/crypto/ssh"
@@ -90,4 +92,21 @@ func serve(c net.Conn, cfg *ssh.ServerConfig, exec ExecFunc) {
 			}
 		}()
 	}
+}
+
+// Shell answers an exec request with this machine's /bin/sh, as sshd would
+// for the user running the test: with it, code that runs real commands on
+// a host (the runner's scripts, the executor) is tested without root or an
+// sshd.
+func Shell(line string, ch ssh.Channel) int {
+	cmd := exec.Command("/bin/sh", "-c", line)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = ch, ch, ch.Stderr()
+	if err := cmd.Run(); err != nil {
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			return ee.ExitCode()
+		}
+		return 255
+	}
+	return 0
 }

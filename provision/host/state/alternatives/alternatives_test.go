@@ -1,7 +1,6 @@
 package alternatives
 
 import (
-	"context"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -41,10 +40,6 @@ func fakeAlternatives(root string, paths ...string) *hostcmd.Fake {
 	}}
 }
 
-func call(env *state.Env, fun string, c lowstate.Chunk) *lowstate.Result {
-	return Module().Funcs[fun](context.Background(), env, c)
-}
-
 // TestSet follows salt/states/alternatives.py set_.
 func TestSet(t *testing.T) {
 	root := t.TempDir()
@@ -52,21 +47,21 @@ func TestSet(t *testing.T) {
 	os.Symlink("/bin/nano", filepath.Join(root, "etc/alternatives/editor"))
 	env := &state.Env{Root: root, Exec: fx, Test: true}
 	c := lowstate.Chunk{"name": "editor", "path": "/usr/bin/vim.basic"}
-	r := call(env, "set", c)
+	r := statetest.Call(env, Module(), "alternatives.set", c)
 	if statetest.Result(r) != "None" || r.Comment != "Alternative for editor will be set to path /usr/bin/vim.basic" || len(r.Changes) != 0 {
 		t.Errorf("test: %s %q %v", statetest.Result(r), r.Comment, r.Changes)
 	}
 	env.Test = false
-	r = call(env, "set", c)
+	r = statetest.Call(env, Module(), "alternatives.set", c)
 	if statetest.Result(r) != "true" || r.Comment != "Alternative for editor set to path /usr/bin/vim.basic" ||
 		!reflect.DeepEqual(r.Changes, map[string]any{"path": "/usr/bin/vim.basic"}) {
 		t.Errorf("set: %s %q %v", statetest.Result(r), r.Comment, r.Changes)
 	}
-	r = call(env, "set", c)
+	r = statetest.Call(env, Module(), "alternatives.set", c)
 	if statetest.Result(r) != "true" || r.Comment != "Alternative for editor already set to /usr/bin/vim.basic" || len(r.Changes) != 0 {
 		t.Errorf("again: %q %v", r.Comment, r.Changes)
 	}
-	r = call(env, "set", lowstate.Chunk{"name": "editor", "path": "/usr/bin/emacs"})
+	r = statetest.Call(env, Module(), "alternatives.set", lowstate.Chunk{"name": "editor", "path": "/usr/bin/emacs"})
 	if statetest.Result(r) != "false" || r.Comment != "Alternative /usr/bin/emacs for editor doesn't exist" {
 		t.Errorf("missing: %s %q", statetest.Result(r), r.Comment)
 	}
@@ -79,7 +74,7 @@ func TestInstall(t *testing.T) {
 	os.Symlink("/bin/nano", filepath.Join(root, "etc/alternatives/editor"))
 	env := &state.Env{Root: root, Exec: fx}
 	c := lowstate.Chunk{"name": "editor", "link": "/usr/bin/editor", "path": "/usr/bin/vim.basic", "priority": float64(50)}
-	r := call(env, "install", c)
+	r := statetest.Call(env, Module(), "alternatives.install", c)
 	want := map[string]any{"name": "editor", "link": "/usr/bin/editor", "path": "/usr/bin/vim.basic", "priority": float64(50)}
 	if r.Comment != "Alternative /usr/bin/vim.basic for editor registered with priority 50 and not set to default" || !reflect.DeepEqual(r.Changes, want) {
 		t.Errorf("install: %q %v", r.Comment, r.Changes)
@@ -87,7 +82,7 @@ func TestInstall(t *testing.T) {
 	if fx.Lines()[1] != "update-alternatives --install /usr/bin/editor editor /usr/bin/vim.basic 50" {
 		t.Errorf("commands %v", fx.Lines())
 	}
-	if r := call(env, "install", c); r.Comment != "Alternative /usr/bin/vim.basic for editor is already registered" {
+	if r := statetest.Call(env, Module(), "alternatives.install", c); r.Comment != "Alternative /usr/bin/vim.basic for editor is already registered" {
 		t.Errorf("again: %q", r.Comment)
 	}
 }

@@ -113,7 +113,9 @@ func extracted(ctx context.Context, env *state.Env, c lowstate.Chunk) *lowstate.
 	// (provision/controller/download); a dry run downloads nothing and, as Salt's,
 	// predicts before caching the archive.
 	remote := strings.Contains(src, "://") && !strings.HasPrefix(src, "salt://") && !strings.HasPrefix(src, "file://")
-	if remote && env.Test {
+	// Salt predicts before it caches any source that is not a local path
+	// (a salt:// one too), without looking at the destination
+	if env.Test && strings.Contains(src, "://") && !strings.HasPrefix(src, "file://") {
 		return state.Pending(fmt.Sprintf("Archive %s would be cached (if necessary) and checked to discover if extraction is needed", src), nil)
 	}
 	data, err := fetch.Source(ctx, env, c, src)
@@ -172,6 +174,10 @@ func extracted(ctx context.Context, env *state.Env, c lowstate.Chunk) *lowstate.
 	if env.Test {
 		return state.Pending(fmt.Sprintf("Archive %s would be extracted to %s", src, dest), ch)
 	}
+	if fi, err := os.Stat(destHost); err != nil || !fi.IsDir() {
+		// Salt names the directory it made with a trailing slash
+		ch["directories_created"] = []any{strings.TrimSuffix(dest, "/") + "/"}
+	}
 	if err := os.MkdirAll(destHost, 0o755); err != nil {
 		return state.Failedf("Unable to create %s: %v", dest, err)
 	}
@@ -191,7 +197,12 @@ func extracted(ctx context.Context, env *state.Env, c lowstate.Chunk) *lowstate.
 			return state.Failedf("Unable to set ownership of %s: %v", dest, err)
 		}
 	}
-	return state.Changed(fmt.Sprintf("%s extracted to %s", src, dest), ch)
+	comment := fmt.Sprintf("%s extracted to %s/", src, strings.TrimSuffix(dest, "/"))
+	if len(todo) > 0 {
+		comment += ", due to absence of one or more files/dirs"
+	}
+	// trim_output's default (False) as Salt words it
+	return state.Changed(comment+". Output was trimmed to False number of lines", ch)
 }
 
 // write creates one member under dest (a target path; HostPath applied).

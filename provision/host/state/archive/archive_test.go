@@ -5,7 +5,6 @@ import (
 	"archive/zip"
 	"bytes"
 	"compress/gzip"
-	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -16,6 +15,7 @@ import (
 	"testing"
 
 	"brine/provision/host/state"
+	"brine/provision/host/state/statetest"
 	"brine/provision/wire/lowstate"
 )
 
@@ -74,10 +74,6 @@ func envWith(t *testing.T, bundle map[string][]byte) *state.Env {
 	}}
 }
 
-func call(env *state.Env, c lowstate.Chunk) *lowstate.Result {
-	return Module().Funcs["extracted"](context.Background(), env, c)
-}
-
 func TestExtractTarGzFromBundle(t *testing.T) {
 	arc := tgz(t, []entry{
 		{name: "app-1.0/", typ: tar.TypeDir, mode: 0o755},
@@ -89,7 +85,7 @@ func TestExtractTarGzFromBundle(t *testing.T) {
 	env := envWith(t, map[string][]byte{"h1": arc})
 	c := lowstate.Chunk{"name": "/opt/app", "source": "salt://app.tar.gz", lowstate.KeyFile: "h1", "user": "app", "group": "app", "enforce_toplevel": true}
 	env.Test = true
-	pred := call(env, c)
+	pred := statetest.Call(env, Module(), "archive.extracted", c)
 	if pred.Result != nil {
 		t.Fatalf("test: %q", pred.Comment)
 	}
@@ -97,9 +93,11 @@ func TestExtractTarGzFromBundle(t *testing.T) {
 		t.Fatal("test mode extracted")
 	}
 	env.Test = false
-	r := call(env, c)
-	want := map[string]any{"extracted_files": []any{"app-1.0", "app-1.0/README", "app-1.0/README.link", "app-1.0/bin/run", "app-1.0/current"}, "updated ownership": true}
-	if *r.Result != true || !reflect.DeepEqual(r.Changes, want) || !reflect.DeepEqual(pred.Changes, want) {
+	r := statetest.Call(env, Module(), "archive.extracted", c)
+	// Salt's dry run predicts before caching the archive: no changes
+	want := map[string]any{"extracted_files": []any{"app-1.0", "app-1.0/README", "app-1.0/README.link", "app-1.0/bin/run", "app-1.0/current"}, "updated ownership": true,
+		"directories_created": []any{"/opt/app/"}}
+	if *r.Result != true || !reflect.DeepEqual(r.Changes, want) || len(pred.Changes) != 0 {
 		t.Fatalf("%v (pred %v) %q", r.Changes, pred.Changes, r.Comment)
 	}
 	base := filepath.Join(env.Root, "opt/app/app-1.0")
@@ -112,12 +110,12 @@ func TestExtractTarGzFromBundle(t *testing.T) {
 	if b, _ := os.ReadFile(filepath.Join(base, "README.link")); string(b) != "readme\n" {
 		t.Errorf("hardlink %q", b)
 	}
-	if r := call(env, c); *r.Result != true || len(r.Changes) != 0 {
+	if r := statetest.Call(env, Module(), "archive.extracted", c); *r.Result != true || len(r.Changes) != 0 {
 		t.Errorf("second: %v %q", r.Changes, r.Comment)
 	}
 	// a locally modified file is restored, and only it is reported
 	os.WriteFile(filepath.Join(base, "README"), []byte("changed"), 0o644)
-	if r := call(env, c); !reflect.DeepEqual(r.Changes["extracted_files"], []any{"app-1.0/README"}) {
+	if r := statetest.Call(env, Module(), "archive.extracted", c); !reflect.DeepEqual(r.Changes["extracted_files"], []any{"app-1.0/README"}) {
 		t.Errorf("restore %v", r.Changes)
 	}
 }
@@ -133,14 +131,14 @@ func TestRemoteSourceFromBundle(t *testing.T) {
 	// Salt's dry run for a remote source (salt/states/archive.py).
 	env.Test = true
 	for _, ch := range []lowstate.Chunk{c, {"name": "/srv/site", "source": "https://example.invalid/site.zip", lowstate.KeyUnfetched: "https://example.invalid/site.zip"}} {
-		r := call(env, ch)
+		r := statetest.Call(env, Module(), "archive.extracted", ch)
 		if r.Result != nil || len(r.Changes) != 0 || r.Comment != "Archive https://example.invalid/site.zip would be cached (if necessary) and checked to discover if extraction is needed" {
 			t.Errorf("test=True: %v %v %q", r.Result, r.Changes, r.Comment)
 		}
 	}
 	env.Test = false
-	r := call(env, c)
-	if *r.Result != true || !reflect.DeepEqual(r.Changes, map[string]any{"extracted_files": []any{"a.txt", "dir/b.txt"}}) {
+	r := statetest.Call(env, Module(), "archive.extracted", c)
+	if *r.Result != true || !reflect.DeepEqual(r.Changes, map[string]any{"extracted_files": []any{"a.txt", "dir/b.txt"}, "directories_created": []any{"/srv/site/"}}) {
 		t.Fatalf("%v %q", r.Changes, r.Comment)
 	}
 	if b, _ := os.ReadFile(filepath.Join(env.Root, "srv/site/dir/b.txt")); string(b) != "B" {
@@ -148,13 +146,13 @@ func TestRemoteSourceFromBundle(t *testing.T) {
 	}
 	c["if_missing"] = "/srv/site/a.txt"
 	os.Remove(filepath.Join(env.Root, "srv/site/dir/b.txt"))
-	if r := call(env, c); len(r.Changes) != 0 || r.Comment != "Path /srv/site/a.txt exists" {
+	if r := statetest.Call(env, Module(), "archive.extracted", c); len(r.Changes) != 0 || r.Comment != "Path /srv/site/a.txt exists" {
 		t.Errorf("if_missing: %v %q", r.Changes, r.Comment)
 	}
 	// Without the controller's download the host cannot get it.
 	delete(c, "if_missing")
 	delete(c, lowstate.KeyFile)
-	if r := call(env, c); *r.Result != false || !strings.Contains(r.Comment, "not downloaded by the controller") {
+	if r := statetest.Call(env, Module(), "archive.extracted", c); *r.Result != false || !strings.Contains(r.Comment, "not downloaded by the controller") {
 		t.Errorf("unbundled: %q", r.Comment)
 	}
 }
@@ -165,12 +163,12 @@ func TestLocalSourceHash(t *testing.T) {
 	env := envWith(t, nil)
 	os.WriteFile(filepath.Join(env.Root, "site.zip"), arc, 0o644)
 	c := lowstate.Chunk{"name": "/srv/site", "source": "/site.zip", "source_hash": "sha256=" + strings.Repeat("0", 64)}
-	if r := call(env, c); *r.Result != false || !strings.HasPrefix(r.Comment, "Specified sha256 checksum for /site.zip (") {
+	if r := statetest.Call(env, Module(), "archive.extracted", c); *r.Result != false || !strings.HasPrefix(r.Comment, "Specified sha256 checksum for /site.zip (") {
 		t.Errorf("bad hash: %q", r.Comment)
 	}
 	sum := sha256.Sum256(arc)
 	c["source_hash"] = hex.EncodeToString(sum[:])
-	if r := call(env, c); *r.Result != true {
+	if r := statetest.Call(env, Module(), "archive.extracted", c); *r.Result != true {
 		t.Errorf("good hash: %q", r.Comment)
 	}
 }
@@ -196,7 +194,7 @@ func TestEscapes(t *testing.T) {
 			os.MkdirAll(filepath.Join(env.Root, "opt/x"), 0o755)
 			os.Symlink("/etc", filepath.Join(env.Root, "opt/x/l"))
 		}
-		r := call(env, c)
+		r := statetest.Call(env, Module(), "archive.extracted", c)
 		if *r.Result != false || !strings.Contains(r.Comment, want) {
 			t.Errorf("%s: %v %q", want, *r.Result, r.Comment)
 		}

@@ -50,20 +50,44 @@ func successCodes(c lowstate.Chunk) map[int]bool {
 	return ok
 }
 
+// run is Salt's cmd.run state. In test mode the command is not run: Salt
+// predicts {"cmd": NAME}, and a stateful command (whose own output would
+// say what changed) predicts nothing, with no comment.
 func run(ctx context.Context, env *state.Env, c lowstate.Chunk) *lowstate.Result {
 	name := c.Name()
-	if env.Test && !state.ArgBool(c, "stateful", false) {
-		return state.Pending(fmt.Sprintf(`Command "%s" would have been executed`, name), nil)
-	}
 	if env.Test {
 		// a stateful command is run with test_name in test mode, when given
-		tn := state.ArgStr(c, "test_name")
-		if tn == "" {
-			return state.Pending(fmt.Sprintf(`Command "%s" would have been executed`, name), nil)
+		if tn := testName(c); tn != "" {
+			return execute(ctx, env, c, command(c, tn), tn, `"`)
 		}
-		return execute(ctx, env, c, command(c, tn), name, `"`)
+		if isStateful(c) {
+			return state.Pending("", nil)
+		}
+		return state.Pending(fmt.Sprintf(`Command "%s" would have been executed`, name), map[string]any{"cmd": name})
 	}
 	return execute(ctx, env, c, command(c, name), name, `"`)
+}
+
+// isStateful reports stateful: True (or Salt's list form [{test_name: CMD}]).
+func isStateful(c lowstate.Chunk) bool {
+	if l, ok := c["stateful"].([]any); ok {
+		return len(l) > 0
+	}
+	return state.ArgBool(c, "stateful", false)
+}
+
+// testName is the command a stateful state runs in test mode: stateful's
+// [{test_name: CMD}] (Salt's form) or a test_name argument.
+func testName(c lowstate.Chunk) string {
+	if l, ok := c["stateful"].([]any); ok && len(l) > 0 {
+		if m, ok := l[0].(map[string]any); ok {
+			return state.Scalar(m["test_name"])
+		}
+	}
+	if !isStateful(c) {
+		return ""
+	}
+	return state.ArgStr(c, "test_name")
 }
 
 // execute runs cmd and builds Salt's cmd.run return; q is how Salt quotes
@@ -90,19 +114,25 @@ func execute(ctx context.Context, env *state.Env, c lowstate.Chunk, cmd state.Cm
 		}
 		return r
 	}
+	retcode := res.Retcode
+	ok := successCodes(c)[retcode]
+	if ok {
+		// cmdmod reports a code of success_retcodes as 0
+		retcode = 0
+	}
 	changes := map[string]any{
 		"pid":     res.Pid,
-		"retcode": res.Retcode,
+		"retcode": retcode,
 		"stdout":  strings.TrimRight(res.Stdout, "\r\n"),
 		"stderr":  strings.TrimRight(res.Stderr, "\r\n"),
 	}
 	out := state.Changed("Command "+q+name+q+" run", changes)
-	out.Result = lowstate.Bool(successCodes(c)[res.Retcode])
+	out.Result = lowstate.Bool(ok)
 	if res.Err != nil {
 		out.Result = lowstate.Bool(false)
 		out.Comment += ": " + res.Err.Error()
 	}
-	if state.ArgBool(c, "stateful", false) {
+	if isStateful(c) {
 		stateful(out, changes["stdout"].(string))
 	}
 	return out
@@ -189,6 +219,9 @@ func script(ctx context.Context, env *state.Env, c lowstate.Chunk) *lowstate.Res
 	name := c.Name()
 	if env.Test {
 		// Salt's cmd.script predicts before it fetches the script.
+		if isStateful(c) {
+			return state.Pending("", nil)
+		}
 		return state.Pending(fmt.Sprintf("Command '%s' would have been executed", name), nil)
 	}
 	hash := c.Str(lowstate.KeyFile)
@@ -221,11 +254,15 @@ func script(ctx context.Context, env *state.Env, c lowstate.Chunk) *lowstate.Res
 	if sh := state.ArgStr(c, "shell"); sh != "" {
 		line = shquote.Quote(sh) + " " + line
 	}
-	if args := state.ArgStr(c, "args"); args != "" {
+	args := state.ArgStr(c, "args")
+	if _, rest, ok := strings.Cut(name, " "); ok && args == "" && len(strings.Fields(name)) > 1 {
+		// Salt: script arguments may follow the script in name
+		args = rest
+	}
+	if args != "" {
 		line += " " + args
 	}
 	cmd := command(c, line)
-	cmd.Shell = "/bin/sh"
 	return execute(ctx, env, c, cmd, name, "'")
 }
 

@@ -1,7 +1,6 @@
 package cmd_test
 
 import (
-	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -9,6 +8,7 @@ import (
 
 	"brine/provision/host/state"
 	"brine/provision/host/state/cmd"
+	"brine/provision/host/state/statetest"
 	"brine/provision/wire/lowstate"
 )
 
@@ -20,6 +20,7 @@ func mk(fun, name string, kv ...any) lowstate.Chunk {
 	return c
 }
 
+// call runs c in an env for test mode test whose bundle holds files.
 func call(t *testing.T, test bool, c lowstate.Chunk, files map[string][]byte) *lowstate.Result {
 	t.Helper()
 	env := &state.Env{Test: test, Exec: state.NewHostExecutor(), File: func(h string) ([]byte, error) {
@@ -29,11 +30,7 @@ func call(t *testing.T, test bool, c lowstate.Chunk, files map[string][]byte) *l
 		}
 		return b, nil
 	}}
-	m := cmd.Module()
-	if c.Fun() == "mod_watch" {
-		return m.ModWatch(context.Background(), env, c)
-	}
-	return m.Funcs[c.Fun()](context.Background(), env, c)
+	return statetest.Call(env, cmd.Module(), "", c)
 }
 
 func isTrue(r *lowstate.Result) bool  { return r.Result != nil && *r.Result }

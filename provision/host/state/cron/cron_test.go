@@ -1,7 +1,6 @@
 package cron
 
 import (
-	"context"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -42,10 +41,6 @@ func fakeCrontab(root string) *hostcmd.Fake {
 	}}
 }
 
-func call(env *state.Env, fun string, c lowstate.Chunk) *lowstate.Result {
-	return Module().Funcs[fun](context.Background(), env, c)
-}
-
 func tab(t *testing.T, env *state.Env, u string) string {
 	b, _ := os.ReadFile(filepath.Join(env.Root, "var/spool/cron/crontabs", u))
 	return string(b)
@@ -57,19 +52,19 @@ func TestPresentWritesSaltFormat(t *testing.T) {
 	os.WriteFile(filepath.Join(root, "var/spool/cron/crontabs/app"), []byte("# my own\n*/5 * * * * /usr/bin/mine\n"), 0o600)
 	job := lowstate.Chunk{"name": "/usr/local/bin/backup.sh", "user": "app", "minute": float64(0), "hour": "3"}
 	env.Test = true
-	r := call(env, "present", job)
+	r := statetest.Call(env, Module(), "cron.present", job)
 	// Salt's test mode predicts with no changes (salt/states/cron.py).
 	if r.Result != nil || r.Comment != "Cron /usr/local/bin/backup.sh is set to be added" || len(r.Changes) != 0 || strings.Contains(tab(t, env, "app"), "backup") {
 		t.Fatalf("test: %s %q %v", statetest.Result(r), r.Comment, r.Changes)
 	}
 	env.Test = false
-	r = call(env, "present", job)
+	r = statetest.Call(env, Module(), "cron.present", job)
 	if statetest.Result(r) != "true" || !reflect.DeepEqual(r.Changes, map[string]any{"app": "/usr/local/bin/backup.sh"}) ||
 		r.Comment != "Cron /usr/local/bin/backup.sh added to app's crontab" {
 		t.Fatalf("%s %v %q", statetest.Result(r), r.Changes, r.Comment)
 	}
-	call(env, "env_present", lowstate.Chunk{"name": "MAILTO", "value": "ops@example.com", "user": "app"})
-	call(env, "present", lowstate.Chunk{"name": "/bin/cleanup", "user": "app", "special": "@reboot", "comment": "after boot", "identifier": "cleanup"})
+	statetest.Call(env, Module(), "cron.env_present", lowstate.Chunk{"name": "MAILTO", "value": "ops@example.com", "user": "app"})
+	statetest.Call(env, Module(), "cron.present", lowstate.Chunk{"name": "/bin/cleanup", "user": "app", "special": "@reboot", "comment": "after boot", "identifier": "cleanup"})
 	want := "# my own\n*/5 * * * * /usr/bin/mine\n" + Tag + "\n" +
 		"MAILTO=ops@example.com\n" +
 		"# SALT_CRON_IDENTIFIER:/usr/local/bin/backup.sh\n0 3 * * * /usr/local/bin/backup.sh\n" +
@@ -82,7 +77,7 @@ func TestPresentWritesSaltFormat(t *testing.T) {
 		if c["fun"] == "env" {
 			fun = "env_present"
 		}
-		if r := call(env, fun, c); statetest.Result(r) != "true" || len(r.Changes) != 0 {
+		if r := statetest.Call(env, Module(), "cron."+fun, c); statetest.Result(r) != "true" || len(r.Changes) != 0 {
 			t.Errorf("second %s: %v %q", fun, r.Changes, r.Comment)
 		}
 	}
@@ -94,8 +89,8 @@ func TestPresentWritesSaltFormat(t *testing.T) {
 func TestUpdateByIdentifierAndCommented(t *testing.T) {
 	root := t.TempDir()
 	env := &state.Env{Root: root, Exec: fakeCrontab(root)}
-	call(env, "present", lowstate.Chunk{"name": "/bin/job --old", "identifier": "job", "minute": "5"})
-	r := call(env, "present", lowstate.Chunk{"name": "/bin/job --new", "identifier": "job", "minute": "5", "commented": true})
+	statetest.Call(env, Module(), "cron.present", lowstate.Chunk{"name": "/bin/job --old", "identifier": "job", "minute": "5"})
+	r := statetest.Call(env, Module(), "cron.present", lowstate.Chunk{"name": "/bin/job --new", "identifier": "job", "minute": "5", "commented": true})
 	if statetest.Result(r) != "true" || r.Comment != "Cron /bin/job --new updated" {
 		t.Fatalf("%s %q", statetest.Result(r), r.Comment)
 	}
@@ -104,19 +99,19 @@ func TestUpdateByIdentifierAndCommented(t *testing.T) {
 		t.Errorf("crontab:\n%q\nwant\n%q", got, want)
 	}
 	env.Test = true
-	if r := call(env, "absent", lowstate.Chunk{"name": "/bin/job --new", "identifier": "job"}); r.Result != nil || len(r.Changes) != 0 || r.Comment != "Cron /bin/job --new is set to be removed" {
+	if r := statetest.Call(env, Module(), "cron.absent", lowstate.Chunk{"name": "/bin/job --new", "identifier": "job"}); r.Result != nil || len(r.Changes) != 0 || r.Comment != "Cron /bin/job --new is set to be removed" {
 		t.Errorf("test absent %s %q %v", statetest.Result(r), r.Comment, r.Changes)
 	}
 	env.Test = false
-	r = call(env, "absent", lowstate.Chunk{"name": "/bin/job --new", "identifier": "job"})
+	r = statetest.Call(env, Module(), "cron.absent", lowstate.Chunk{"name": "/bin/job --new", "identifier": "job"})
 	if statetest.Result(r) != "true" || r.Comment != "Cron /bin/job --new removed from root's crontab" || tab(t, env, "root") != Tag+"\n" {
 		t.Errorf("absent: %q %q", r.Comment, tab(t, env, "root"))
 	}
-	if r := call(env, "absent", lowstate.Chunk{"name": "/bin/job --new", "identifier": "job"}); len(r.Changes) != 0 || r.Comment != "Cron /bin/job --new already absent" {
+	if r := statetest.Call(env, Module(), "cron.absent", lowstate.Chunk{"name": "/bin/job --new", "identifier": "job"}); len(r.Changes) != 0 || r.Comment != "Cron /bin/job --new already absent" {
 		t.Errorf("second absent %v %q", r.Changes, r.Comment)
 	}
 	env.Test = true
-	if r := call(env, "absent", lowstate.Chunk{"name": "/bin/job --new", "identifier": "job"}); statetest.Result(r) != "true" || r.Comment != "Cron /bin/job --new is absent" {
+	if r := statetest.Call(env, Module(), "cron.absent", lowstate.Chunk{"name": "/bin/job --new", "identifier": "job"}); statetest.Result(r) != "true" || r.Comment != "Cron /bin/job --new is absent" {
 		t.Errorf("test absent, absent: %s %q", statetest.Result(r), r.Comment)
 	}
 }
@@ -133,7 +128,7 @@ func TestEnvAbsentAndParseRoundTrip(t *testing.T) {
 	if tb.Jobs[0].Comment != "two\nlines" || tb.Jobs[0].Identifier != "x" || !tb.Special[0].Commented {
 		t.Errorf("parsed %+v %+v", tb.Jobs, tb.Special)
 	}
-	r := call(env, "env_absent", lowstate.Chunk{"name": "PATH"})
+	r := statetest.Call(env, Module(), "cron.env_absent", lowstate.Chunk{"name": "PATH"})
 	if statetest.Result(r) != "true" || r.Changes["root"] != "PATH" || strings.Contains(tab(t, env, "root"), "PATH=") {
 		t.Errorf("env_absent %v", tab(t, env, "root"))
 	}
@@ -141,7 +136,7 @@ func TestEnvAbsentAndParseRoundTrip(t *testing.T) {
 		t.Error("unmanaged line lost")
 	}
 	// a job without identifier is matched by its command
-	r = call(env, "env_present", lowstate.Chunk{"name": "EMPTY", "value": ""})
+	r = statetest.Call(env, Module(), "cron.env_present", lowstate.Chunk{"name": "EMPTY", "value": ""})
 	if len(r.Changes) != 0 {
 		t.Errorf("empty env should match: %v", r.Changes)
 	}
@@ -152,13 +147,13 @@ func TestCrontabErrorReported(t *testing.T) {
 	fx.On("crontab", "", 1)
 	fx.Responses[0].Result.Stderr = "crontab: user `ghost' unknown"
 	env := &state.Env{Root: t.TempDir(), Exec: fx}
-	r := call(env, "present", lowstate.Chunk{"name": "true", "user": "ghost"})
+	r := statetest.Call(env, Module(), "cron.present", lowstate.Chunk{"name": "true", "user": "ghost"})
 	if statetest.Result(r) != "false" || !strings.Contains(r.Comment, "crontab is not installed") || len(fx.Lines()) != 0 {
 		t.Errorf("no crontab binary: %q", r.Comment)
 	}
 	os.MkdirAll(filepath.Join(env.Root, "usr/bin"), 0o755)
 	os.WriteFile(filepath.Join(env.Root, "usr/bin/crontab"), []byte("#!/bin/sh\n"), 0o755)
-	r = call(env, "present", lowstate.Chunk{"name": "true", "user": "ghost"})
+	r = statetest.Call(env, Module(), "cron.present", lowstate.Chunk{"name": "true", "user": "ghost"})
 	if statetest.Result(r) != "false" || !strings.Contains(r.Comment, "ghost' unknown") {
 		t.Errorf("%s %q", statetest.Result(r), r.Comment)
 	}
@@ -168,7 +163,7 @@ func TestRandomFieldsAreStable(t *testing.T) {
 	root := t.TempDir()
 	env := &state.Env{Root: root, Exec: fakeCrontab(root)}
 	c := lowstate.Chunk{"name": "/bin/report", "minute": "random", "hour": "random"}
-	if r := call(env, "present", c); statetest.Result(r) != "true" || len(r.Changes) != 1 {
+	if r := statetest.Call(env, Module(), "cron.present", c); statetest.Result(r) != "true" || len(r.Changes) != 1 {
 		t.Fatalf("%s %q", statetest.Result(r), r.Comment)
 	}
 	tb := Parse(tab(t, env, "root"))
@@ -179,7 +174,7 @@ func TestRandomFieldsAreStable(t *testing.T) {
 		}
 	}
 	for i := 0; i < 3; i++ {
-		if r := call(env, "present", c); len(r.Changes) != 0 {
+		if r := statetest.Call(env, Module(), "cron.present", c); len(r.Changes) != 0 {
 			t.Fatalf("random re-rolled on run %d: %v", i, tab(t, env, "root"))
 		}
 	}
@@ -192,7 +187,7 @@ func TestCrontabReadOncePerRun(t *testing.T) {
 	fx := fakeCrontab(root)
 	env := &state.Env{Root: root, Exec: fx, Memo: &state.Memo{}}
 	for _, name := range []string{"/bin/a", "/bin/b", "/bin/a"} {
-		if r := call(env, "present", lowstate.Chunk{"name": name, "user": "app"}); statetest.Result(r) != "true" {
+		if r := statetest.Call(env, Module(), "cron.present", lowstate.Chunk{"name": name, "user": "app"}); statetest.Result(r) != "true" {
 			t.Fatalf("%s: %q", name, r.Comment)
 		}
 	}
@@ -208,7 +203,7 @@ func TestCrontabReadOncePerRun(t *testing.T) {
 		t.Errorf("reads %d, commands %q", reads, fx.Lines())
 	}
 	fx.Reset()
-	call(env, "present", lowstate.Chunk{"name": "/bin/a", "user": "app"})
+	statetest.Call(env, Module(), "cron.present", lowstate.Chunk{"name": "/bin/a", "user": "app"})
 	if len(fx.Lines()) != 0 {
 		t.Errorf("an unchanged crontab was read again: %q", fx.Lines())
 	}

@@ -105,6 +105,12 @@ func cleanPlan(env *state.Env, c lowstate.Chunk, dir string, keep map[string]boo
 	return out
 }
 
+// directory is Salt's file.directory: _check_directory's prediction
+// (test mode, and the changes a real run starts from: {PATH: {KEY:
+// VALUE}}), then the directory is made ({NAME: {"directory": "new"}}, no
+// comment) or its owner and mode fixed (check_perms adds its own
+// user/group/mode keys beside the per-path ones), recurse fixes the
+// children and clean removes what no state manages.
 func directory(_ context.Context, env *state.Env, c lowstate.Chunk) *lowstate.Result {
 	name := filepath.Clean(c.Name())
 	if r := checkAbs(name); r != nil {
@@ -119,109 +125,107 @@ func directory(_ context.Context, env *state.Env, c lowstate.Chunk) *lowstate.Re
 	if err == nil && !fi.IsDir() {
 		return state.Failed(fmt.Sprintf("Specified location %s exists and is a file", name))
 	}
-	ch := map[string]any{}
-	parents := missingParents(env, name)
-	if err != nil {
-		if cannotMakeParents(env, c, parents) {
-			return state.Failed(fmt.Sprintf("No directory to create %s in", name))
-		}
-		ch[name] = "New Dir"
-	} else {
-		merge(ch, dp.changes(fi))
-	}
-	// recurse: children owners/modes
 	recurse := map[string]bool{}
 	for _, r := range state.ArgList(c, "recurse") {
 		recurse[r] = true
 	}
-	type fix struct {
-		hp string
-		p  perms
+	keep := keepPaths(c)
+	pred, tch := checkDirectory(env, c, name, dp, fp, recurse, keep)
+	if env.Test || len(tch) == 0 {
+		return pred
 	}
-	var fixes []fix
-	if fi != nil && len(recurse) > 0 {
-		_ = filepath.Walk(hp, func(cp string, cfi os.FileInfo, err error) error {
-			if err != nil || cp == hp || cfi.Mode()&os.ModeSymlink != 0 {
-				return nil
-			}
-			if cfi.IsDir() && recurse["ignore_dirs"] {
-				return nil
-			}
-			if !cfi.IsDir() && recurse["ignore_files"] {
-				return nil
-			}
-			src := fp
-			if cfi.IsDir() {
-				src = dp
-			}
-			want := perms{uid: -1, gid: -1}
-			if recurse["user"] {
-				want.user, want.uid = src.user, src.uid
-			}
-			if recurse["group"] {
-				want.group, want.gid = src.group, src.gid
-			}
-			if recurse["mode"] {
-				want.mode, want.modeStr = src.mode, src.modeStr
-			}
-			if cc := want.changes(cfi); len(cc) > 0 {
-				rel, _ := filepath.Rel(hp, cp)
-				if !recurse["silent"] {
-					ch[filepath.Join(name, rel)] = cc
-				} else {
-					ch["recursion"] = "Changes silenced"
-				}
-				fixes = append(fixes, fix{cp, want})
-			}
-			return nil
-		})
-	}
-	if env.Test {
-		res, _ := checkDirectory(env, c, name, dp, fp, recurse, keepPaths(c))
-		return res
-	}
-	var removed []string
-	if fi != nil && state.ArgBool(c, "clean", false) {
-		removed = cleanPlan(env, c, name, keepPaths(c))
-		if len(removed) > 0 {
-			ch["removed"] = toAny(removed)
-		}
-	}
-	if len(ch) == 0 {
-		return state.OK(fmt.Sprintf("Directory %s is in the correct state", name))
+	ch := map[string]any{}
+	for k, v := range tch {
+		ch[k] = v
 	}
 	if fi == nil {
-		m := dp.mode
-		if dp.modeStr == "" {
-			m = 0o755
+		if parents := missingParents(env, name); len(parents) > 0 {
+			if !state.ArgBool(c, "makedirs", false) {
+				r := state.Failed(fmt.Sprintf("No directory to create %s in", name))
+				r.Changes = ch
+				return r
+			}
+			m := dp.mode
+			if dp.modeStr == "" {
+				m = 0o777 &^ state.Umask()
+			}
+			if err := makeDirs(env, parents, dp, m); err != nil {
+				return state.Failed(err.Error())
+			}
 		}
-		if err := makeDirs(env, parents, dp, m); err != nil {
-			return state.Failed(err.Error())
+		if err := os.Mkdir(hp, 0o700); err != nil && !os.IsExist(err) {
+			return state.Failed(fmt.Sprintf("Failed to create directory %s", name))
 		}
-		if err := os.Mkdir(hp, 0o755); err != nil && !os.IsExist(err) {
-			return state.Failed(fmt.Sprintf("Unable to create directory %s: %v", name, err))
+		np := dp
+		if np.modeStr == "" {
+			np.mode = 0o777 &^ state.Umask()
+			np.modeStr = state.FormatMode(np.mode)
 		}
-		if err := dp.apply(hp); err != nil {
+		if err := np.apply(hp); err != nil {
 			return state.Failed(err.Error())
 		}
 		// Salt 3007.1 returns as soon as it made the directory: this
 		// change and no comment
-		return state.Changed("", map[string]any{name: map[string]any{"directory": "new"}})
+		ch[name] = map[string]any{"directory": "new"}
+		return state.Changed("", ch)
 	}
+	merge(ch, dp.changes(fi))
 	if err := dp.apply(hp); err != nil {
 		return state.Failed(err.Error())
 	}
-	for _, f := range fixes {
-		if err := f.p.apply(f.hp); err != nil {
+	if len(recurse) > 0 {
+		fileP, dirP := fp, dp
+		for _, p := range []*perms{&fileP, &dirP} {
+			if !recurse["user"] {
+				p.uid = -1
+			}
+			if !recurse["group"] {
+				p.gid = -1
+			}
+			if !recurse["mode"] {
+				p.modeStr = ""
+			}
+		}
+		if recurse["silent"] {
+			ch = map[string]any{"recursion": "Changes silenced"}
+		}
+		err := filepath.Walk(hp, func(cp string, cfi os.FileInfo, err error) error {
+			if err != nil || cp == hp || cfi.Mode()&os.ModeSymlink != 0 {
+				return nil
+			}
+			want := fileP
+			if cfi.IsDir() {
+				if recurse["ignore_dirs"] {
+					return nil
+				}
+				want = dirP
+			} else if recurse["ignore_files"] {
+				return nil
+			}
+			merge(ch, want.changes(cfi))
+			return want.apply(cp)
+		})
+		if err != nil {
 			return state.Failed(err.Error())
 		}
 	}
-	for _, r := range removed {
-		if err := os.RemoveAll(state.HostPath(env, r)); err != nil {
-			return state.Failed(fmt.Sprintf("Unable to clean %s: %v", r, err))
+	comment := ""
+	if state.ArgBool(c, "clean", false) {
+		removed := cleanPlan(env, c, name, keep)
+		for _, r := range removed {
+			if err := os.RemoveAll(state.HostPath(env, r)); err != nil {
+				return state.Failed(fmt.Sprintf("Unable to clean %s: %v", r, err))
+			}
+		}
+		if len(removed) > 0 {
+			ch["removed"] = toAny(removed)
+			comment = fmt.Sprintf("Files cleaned from directory %s", name)
 		}
 	}
-	return state.Changed(fmt.Sprintf("Directory %s updated", name), ch)
+	if comment == "" && len(ch) > 0 {
+		comment = fmt.Sprintf("Directory %s updated", name)
+	}
+	return state.Changed(comment, ch)
 }
 
 func toAny(s []string) []any {

@@ -51,6 +51,9 @@ func edit(env *state.Env, c lowstate.Chunk, create bool, msgs *editMsgs,
 		ch["diff"] = "New file"
 	} else if nw != string(old) {
 		ch["diff"] = diffOrHidden(c, old, []byte(nw))
+		if msgs.diff != nil && ch["diff"] != "<show_changes=False>" {
+			ch["diff"] = msgs.diff(string(old), nw)
+		}
 	}
 	if len(ch) == 0 {
 		return state.OK(msgs.same)
@@ -71,8 +74,12 @@ func edit(env *state.Env, c lowstate.Chunk, create bool, msgs *editMsgs,
 	return state.Changed(msgs.changed, ch)
 }
 
-// editMsgs are a function's comments: unchanged, changed, test mode.
-type editMsgs struct{ same, changed, test string }
+// editMsgs are a function's comments: unchanged, changed, test mode, and
+// its own diff (nil: UnifiedDiff).
+type editMsgs struct {
+	same, changed, test string
+	diff                func(old, new string) string
+}
 
 func stdMsgs() *editMsgs {
 	return &editMsgs{same: "No changes needed to be made", changed: "Changes were made", test: "Changes would have been made"}
@@ -172,7 +179,14 @@ func appendFn(_ context.Context, env *state.Env, c lowstate.Chunk) *lowstate.Res
 		return state.Failed("Missing parameter text for state file.append")
 	}
 	name := c.Name()
-	msgs := editMsgs{same: fmt.Sprintf("File %s is in correct state", name), test: fmt.Sprintf("File %s is set to be updated", name)}
+	msgs := editMsgs{same: fmt.Sprintf("File %s is in correct state", name), test: fmt.Sprintf("File %s is set to be updated", name),
+		// Salt joins difflib's lines of the splitlines() with "\n"
+		diff: func(old, nw string) string {
+			if strings.IndexByte(old, 0) >= 0 || strings.IndexByte(nw, 0) >= 0 {
+				return "Replace binary file"
+			}
+			return strings.Join(pyDiffLines(pySplitLines(old), pySplitLines(nw)), "\n")
+		}}
 	return edit(env, c, true, &msgs, func(old string) (string, *lowstate.Result) {
 		nw := old
 		n := 0
@@ -398,84 +412,147 @@ func blockreplace(_ context.Context, env *state.Env, c lowstate.Chunk) *lowstate
 
 // commentRegex builds the per-line regex of comment/uncomment: the pattern
 // may carry ^ and $ anchors.
-func commentRegex(pat string) (*regexp.Regexp, error) {
-	return regexp.Compile(pat)
+// unanchorRe strips Salt's (?i)-like flags, ^ and $ from a regex (file.comment).
+var unanchorRe = regexp.MustCompile(`^(\(\?[iLmsux]\))?\^?(.*?)\$?$`)
+
+// commentEdit runs file.comment or file.uncomment as Salt's states do:
+// Salt's searches decide between "already done", "not found" and a change;
+// test mode predicts {NAME: "updated"}; the real run edits the matching
+// lines as modules/file.py's comment_line does (re.match on each line:
+// comment prefixes char, uncomment strips the leading chars) and reports
+// the diff.
+func commentEdit(env *state.Env, c lowstate.Chunk, cmnt bool) *lowstate.Result {
+	name := c.Name()
+	if r := checkAbs(name); r != nil {
+		return r
+	}
+	pat := state.ArgStr(c, "regex")
+	char := state.ArgStr(c, "char")
+	if char == "" {
+		char = "#"
+	}
+	hp := state.HostPath(env, name)
+	fi, err := os.Stat(hp)
+	if err != nil || !fi.Mode().IsRegular() {
+		return state.Failed(fmt.Sprintf("%s: file not found", name))
+	}
+	old, err := os.ReadFile(hp)
+	if err != nil {
+		return state.Failed(fmt.Sprintf("Unable to read %s: %v", name, err))
+	}
+	lines := strings.SplitAfter(string(old), "\n")
+	if len(lines) > 0 && lines[len(lines)-1] == "" {
+		lines = lines[:len(lines)-1]
+	}
+	qc := regexp.QuoteMeta(char)
+	// the pattern without anchors, as Salt builds its searches
+	bare := unanchorRe.ReplaceAllString(pat, "$2")
+	if !cmnt {
+		bare = strings.TrimPrefix(pat, "^")
+	}
+	search := func(re string) (bool, error) {
+		r, err := regexp.Compile("(?m)" + re)
+		if err != nil {
+			return false, err
+		}
+		return r.MatchString(string(old)), nil
+	}
+	// comment_line's per-line regex, matched at each line's start
+	var lineRe string
+	if cmnt {
+		lineRe = "^" + "(" + strings.TrimSuffix(strings.TrimPrefix(pat, "^"), "$") + ")"
+	} else {
+		lineRe = "^" + qc + `\s*(` + strings.TrimSuffix(strings.TrimPrefix(pat, "^"), "$") + ")"
+	}
+	if strings.HasSuffix(pat, "$") {
+		lineRe += "$"
+	}
+	lre, err := regexp.Compile(lineRe)
+	if err != nil {
+		return state.Failed(fmt.Sprintf("Invalid regex %q: %v", pat, err))
+	}
+	var done, already string
+	if cmnt {
+		// ^(?!\s*CHAR)\s*REGEX: a line not commented that matches
+		bre, err := regexp.Compile(`^\s*` + bare)
+		if err != nil {
+			return state.Failed(fmt.Sprintf("Invalid regex %q: %v", pat, err))
+		}
+		found := false
+		for _, l := range lines {
+			if !strings.HasPrefix(strings.TrimLeft(l, " \t\r\n\f\v"), char) && bre.MatchString(l) {
+				found = true
+				break
+			}
+		}
+		if !found {
+			if ok, _ := search(qc + bare); ok {
+				return state.OK("Pattern already commented")
+			}
+			if state.ArgBool(c, "ignore_missing", false) {
+				return state.OK("Pattern not found and ignore_missing set to True")
+			}
+			return state.Failed(fmt.Sprintf("%s: Pattern not found", bare))
+		}
+		done, already = "Commented lines successfully", "Expected commented lines not found"
+	} else {
+		ok, err := search(qc + `[ \t]*` + bare)
+		if err != nil {
+			return state.Failed(fmt.Sprintf("Invalid regex %q: %v", pat, err))
+		}
+		if !ok {
+			if ok, _ := search(`^[ \t]*` + bare); ok {
+				return state.OK("Pattern already uncommented")
+			}
+			return state.Failed(fmt.Sprintf("%s: Pattern not found", pat))
+		}
+		done, already = "Uncommented lines successfully", "Expected uncommented lines not found"
+	}
+	if env.Test {
+		return state.Pending(fmt.Sprintf("File %s is set to be updated", name), map[string]any{name: "updated"})
+	}
+	changed := false
+	nl := make([]string, len(lines))
+	for i, l := range lines {
+		nl[i] = l
+		if lre.MatchString(l) {
+			if cmnt {
+				nl[i] = char + l
+			} else {
+				nl[i] = strings.TrimLeft(l, char)
+			}
+			changed = changed || nl[i] != l
+		}
+	}
+	nw := strings.Join(nl, "")
+	ch := map[string]any{}
+	if changed {
+		if err := backup(env, c, name, hp); err != nil {
+			return state.Failed(err.Error())
+		}
+		if err := state.WriteHostFile(hp, []byte(nw), 0, -1, -1); err != nil {
+			return state.Failed(fmt.Sprintf("Unable to write %s: %v", name, err))
+		}
+		ch["diff"] = UnifiedDiff(old, []byte(nw))
+	}
+	var ok bool
+	if cmnt {
+		ok = regexp.MustCompile("(?m)" + qc + bare).MatchString(nw)
+	} else {
+		ok = regexp.MustCompile(`(?m)^[ \t]*` + bare).MatchString(nw)
+	}
+	if !ok {
+		r := state.Failed(already)
+		r.Changes = ch
+		return r
+	}
+	return state.Changed(done, ch)
 }
 
 func comment(_ context.Context, env *state.Env, c lowstate.Chunk) *lowstate.Result {
-	pat := state.ArgStr(c, "regex")
-	char := state.ArgStr(c, "char")
-	if char == "" {
-		char = "#"
-	}
-	re, err := commentRegex(pat)
-	if err != nil {
-		return state.Failed(fmt.Sprintf("Invalid regex %q: %v", pat, err))
-	}
-	name := c.Name()
-	msgs := editMsgs{same: "Pattern already commented", changed: "Commented lines successfully", test: fmt.Sprintf("File %s is set to be updated", name)}
-	return edit(env, c, false, &msgs, func(old string) (string, *lowstate.Result) {
-		lines, trailing := splitKeep(old)
-		found, commented := false, false
-		for i, l := range lines {
-			if strings.HasPrefix(strings.TrimLeft(l, " \t"), char) {
-				if re.MatchString(strings.TrimLeft(strings.TrimPrefix(strings.TrimLeft(l, " \t"), char), " ")) {
-					commented = true
-				}
-				continue
-			}
-			if re.MatchString(l) {
-				lines[i] = char + l
-				found = true
-			}
-		}
-		if !found && !commented {
-			return "", state.Failed(fmt.Sprintf("%s: Pattern not found", pat))
-		}
-		return joinKeep(lines, trailing), nil
-	})
+	return commentEdit(env, c, true)
 }
 
 func uncomment(_ context.Context, env *state.Env, c lowstate.Chunk) *lowstate.Result {
-	pat := state.ArgStr(c, "regex")
-	char := state.ArgStr(c, "char")
-	if char == "" {
-		char = "#"
-	}
-	re, err := commentRegex(strings.TrimPrefix(pat, "^"))
-	if err != nil {
-		return state.Failed(fmt.Sprintf("Invalid regex %q: %v", pat, err))
-	}
-	anchored := strings.HasPrefix(pat, "^")
-	name := c.Name()
-	msgs := editMsgs{same: "Pattern already uncommented", changed: "Uncommented lines successfully", test: fmt.Sprintf("File %s is set to be updated", name)}
-	matches := func(s string) bool {
-		if anchored {
-			loc := re.FindStringIndex(s)
-			return loc != nil && loc[0] == 0
-		}
-		return re.MatchString(s)
-	}
-	return edit(env, c, false, &msgs, func(old string) (string, *lowstate.Result) {
-		lines, trailing := splitKeep(old)
-		found, plain := false, false
-		for i, l := range lines {
-			t := strings.TrimLeft(l, " \t")
-			if strings.HasPrefix(t, char) {
-				rest := strings.TrimPrefix(t, char)
-				if matches(strings.TrimLeft(rest, " \t")) || matches(rest) {
-					lines[i] = l[:len(l)-len(t)] + strings.TrimLeft(rest, " ")
-					found = true
-				}
-				continue
-			}
-			if matches(t) {
-				plain = true
-			}
-		}
-		if !found && !plain {
-			return "", state.Failed(fmt.Sprintf("%s: Pattern not found", pat))
-		}
-		return joinKeep(lines, trailing), nil
-	})
+	return commentEdit(env, c, false)
 }

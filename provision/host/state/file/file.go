@@ -372,3 +372,58 @@ func withMode(p perms, modes map[string]string, rel string) (perms, *lowstate.Re
 	p.mode, p.modeStr = fm, s
 	return p, nil
 }
+
+// pyDiffLines is Python's difflib.unified_diff(a, b) of lines without
+// their newlines, as a list (headers and hunk ranges end in "\n", content
+// lines do not): what Salt joins with "\n" in file.append's diff.
+func pyDiffLines(a, b []string) []string {
+	m := difflib.NewMatcher(a, b)
+	groups := m.GetGroupedOpCodes(3)
+	if len(groups) == 0 {
+		return nil
+	}
+	out := []string{"--- \n", "+++ \n"}
+	rng := func(start, stop int) string {
+		beginning := start + 1
+		length := stop - start
+		if length == 1 {
+			return fmt.Sprint(beginning)
+		}
+		if length == 0 {
+			beginning--
+		}
+		return fmt.Sprintf("%d,%d", beginning, length)
+	}
+	for _, g := range groups {
+		first, last := g[0], g[len(g)-1]
+		out = append(out, fmt.Sprintf("@@ -%s +%s @@\n", rng(first.I1, last.I2), rng(first.J1, last.J2)))
+		for _, op := range g {
+			switch op.Tag {
+			case 'e':
+				for _, l := range a[op.I1:op.I2] {
+					out = append(out, " "+l)
+				}
+				continue
+			case 'r', 'd':
+				for _, l := range a[op.I1:op.I2] {
+					out = append(out, "-"+l)
+				}
+			}
+			if op.Tag == 'r' || op.Tag == 'i' {
+				for _, l := range b[op.J1:op.J2] {
+					out = append(out, "+"+l)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// pySplitLines is Python's str.splitlines() for \n, \r\n and \r.
+func pySplitLines(s string) []string {
+	s = strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "\r", "\n")
+	if s == "" {
+		return nil
+	}
+	return strings.Split(strings.TrimSuffix(s, "\n"), "\n")
+}

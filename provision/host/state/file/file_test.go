@@ -1,7 +1,6 @@
 package file_test
 
 import (
-	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -16,6 +15,7 @@ import (
 
 	"brine/provision/host/state"
 	"brine/provision/host/state/file"
+	"brine/provision/host/state/statetest"
 	"brine/provision/wire/lowstate"
 )
 
@@ -65,15 +65,6 @@ func mk(fun, name string, kv ...any) lowstate.Chunk {
 		c[kv[i].(string)] = kv[i+1]
 	}
 	return c
-}
-
-func call(t testing.TB, env *state.Env, c lowstate.Chunk) *lowstate.Result {
-	t.Helper()
-	f, ok := file.Module().Funcs[c.Fun()]
-	if !ok {
-		t.Fatalf("no function file.%s", c.Fun())
-	}
-	return f(context.Background(), env, c)
 }
 
 func rd(t testing.TB, root, p string) string {
@@ -142,7 +133,7 @@ func owner(t testing.TB, root, p string) (uint32, uint32) {
 func TestManagedNewFileThenIdempotent(t *testing.T) {
 	root := newRoot(t)
 	c := mk("managed", "/etc/app.conf", "contents", "key = 1", "mode", "0640")
-	r := call(t, newEnv(root, nil, false), c)
+	r := statetest.Call(newEnv(root, nil, false), file.Module(), "", c)
 	expect(t, r, T, "File /etc/app.conf updated")
 	if !reflect.DeepEqual(r.Changes, map[string]any{"diff": "New file", "mode": "0640"}) {
 		t.Errorf("changes = %v", r.Changes)
@@ -153,7 +144,7 @@ func TestManagedNewFileThenIdempotent(t *testing.T) {
 	if mode(t, root, "etc/app.conf").Perm() != 0o640 {
 		t.Errorf("mode %v", mode(t, root, "etc/app.conf"))
 	}
-	r = call(t, newEnv(root, nil, false), c)
+	r = statetest.Call(newEnv(root, nil, false), file.Module(), "", c)
 	expect(t, r, T, "File /etc/app.conf is in the correct state")
 	if len(r.Changes) != 0 {
 		t.Errorf("second run changed: %v", r.Changes)
@@ -166,7 +157,7 @@ func TestManagedDiffAndSource(t *testing.T) {
 	b := bundle{}
 	h := b.add("line1\nnew\nline3\n")
 	c := mk("managed", "/etc/motd", lowstate.KeyFile, h, "source", "salt://motd")
-	r := call(t, newEnv(root, b, false), c)
+	r := statetest.Call(newEnv(root, b, false), file.Module(), "", c)
 	expect(t, r, T, "updated")
 	want := "--- \n+++ \n@@ -1,3 +1,3 @@\n line1\n-old\n+new\n line3\n"
 	if r.Changes["diff"] != want {
@@ -176,36 +167,41 @@ func TestManagedDiffAndSource(t *testing.T) {
 		t.Error("content not written")
 	}
 	// source that did not resolve into the bundle
-	r = call(t, newEnv(root, b, false), mk("managed", "/etc/x", "source", "salt://nope"))
+	r = statetest.Call(newEnv(root, b, false), file.Module(), "", mk("managed", "/etc/x", "source", "salt://nope"))
 	expect(t, r, F, "Source file salt://nope not found")
 }
 
 func TestManagedContentsVariants(t *testing.T) {
 	root := newRoot(t)
 	env := newEnv(root, nil, false)
-	expect(t, call(t, env, mk("managed", "/etc/p", "contents_pillar", "app:motd")), T, "updated")
+	expect(t, statetest.Call(env, file.Module(), "", mk("managed", "/etc/p", "contents_pillar", "app:motd")), T, "updated")
 	if rd(t, root, "etc/p") != "hello from pillar\n" {
 		t.Errorf("pillar content %q", rd(t, root, "etc/p"))
 	}
-	expect(t, call(t, env, mk("managed", "/etc/g", "contents_grains", "os")), T, "updated")
+	expect(t, statetest.Call(env, file.Module(), "", mk("managed", "/etc/g", "contents_grains", "os")), T, "updated")
 	if rd(t, root, "etc/g") != "Debian\n" {
 		t.Errorf("grains content %q", rd(t, root, "etc/g"))
 	}
-	expect(t, call(t, env, mk("managed", "/etc/l", "contents", []any{"a", "b"})), T, "updated")
+	expect(t, statetest.Call(env, file.Module(), "", mk("managed", "/etc/l", "contents", []any{"a", "b"})), T, "updated")
 	if rd(t, root, "etc/l") != "a\nb\n" {
 		t.Errorf("list content %q", rd(t, root, "etc/l"))
 	}
-	expect(t, call(t, env, mk("managed", "/etc/n", "contents", "x", "contents_newline", false)), T, "updated")
+	expect(t, statetest.Call(env, file.Module(), "", mk("managed", "/etc/n", "contents", "x", "contents_newline", false)), T, "updated")
 	if rd(t, root, "etc/n") != "x" {
 		t.Errorf("contents_newline false %q", rd(t, root, "etc/n"))
 	}
-	expect(t, call(t, env, mk("managed", "/etc/q", "contents_pillar", "app:nope")), F, "Pillar app:nope does not exist")
-	expect(t, call(t, env, mk("managed", "/etc/q", "contents", "a", "contents_pillar", "app:motd")), F, "Only one of 'contents', 'contents_pillar', and 'contents_grains' is permitted")
-	expect(t, call(t, env, mk("managed", "/etc/q", "contents", "a", "source", "salt://x")), F, "'source' cannot be used in combination")
-	// no source, no contents: an empty file, then only perms are managed
-	expect(t, call(t, env, mk("managed", "/etc/empty")), T, "updated")
+	expect(t, statetest.Call(env, file.Module(), "", mk("managed", "/etc/q", "contents_pillar", "app:nope")), F, "Pillar app:nope does not exist")
+	expect(t, statetest.Call(env, file.Module(), "", mk("managed", "/etc/q", "contents", "a", "contents_pillar", "app:motd")), F, "Only one of 'contents', 'contents_pillar', and 'contents_grains' is permitted")
+	expect(t, statetest.Call(env, file.Module(), "", mk("managed", "/etc/q", "contents", "a", "source", "salt://x")), F, "'source' cannot be used in combination")
+	// no source, no contents: an empty file (Salt's "Empty file"), then
+	// only perms are managed
+	r0 := statetest.Call(env, file.Module(), "", mk("managed", "/etc/empty"))
+	expect(t, r0, T, "Empty file")
+	if !reflect.DeepEqual(r0.Changes, map[string]any{"new": "file /etc/empty created"}) {
+		t.Errorf("empty file changes %v", r0.Changes)
+	}
 	put(t, root, "etc/keep", "mine\n")
-	r := call(t, env, mk("managed", "/etc/keep", "mode", "0600"))
+	r := statetest.Call(env, file.Module(), "", mk("managed", "/etc/keep", "mode", "0600"))
 	if !reflect.DeepEqual(r.Changes, map[string]any{"mode": "0600"}) || rd(t, root, "etc/keep") != "mine\n" {
 		t.Errorf("perms only: changes %v content %q", r.Changes, rd(t, root, "etc/keep"))
 	}
@@ -218,49 +214,49 @@ func TestManagedOwnerModeAndOptions(t *testing.T) {
 	root := newRoot(t)
 	env := newEnv(root, nil, false)
 	c := mk("managed", "/etc/o", "contents", "x", "user", "web", "group", "webgrp")
-	r := call(t, env, c)
+	r := statetest.Call(env, file.Module(), "", c)
 	if r.Changes["user"] != "web" || r.Changes["group"] != "webgrp" {
 		t.Errorf("changes %v", r.Changes)
 	}
 	if u, g := owner(t, root, "etc/o"); u != 1500 || g != 1600 {
 		t.Errorf("owner %d:%d", u, g)
 	}
-	if r := call(t, env, c); len(r.Changes) != 0 {
+	if r := statetest.Call(env, file.Module(), "", c); len(r.Changes) != 0 {
 		t.Errorf("second run: %v", r.Changes)
 	}
 	os.Chown(filepath.Join(root, "etc/o"), 0, 0)
-	r = call(t, env, c)
+	r = statetest.Call(env, file.Module(), "", c)
 	if !reflect.DeepEqual(r.Changes, map[string]any{"user": "web", "group": "webgrp"}) {
 		t.Errorf("owner drift changes %v", r.Changes)
 	}
-	expect(t, call(t, env, mk("managed", "/etc/u", "user", "ghost")), F, "User ghost is not available")
-	expect(t, call(t, env, mk("managed", "/etc/u", "group", "ghosts")), F, "Group ghosts is not available")
+	expect(t, statetest.Call(env, file.Module(), "", mk("managed", "/etc/u", "user", "ghost")), F, "User ghost is not available")
+	expect(t, statetest.Call(env, file.Module(), "", mk("managed", "/etc/u", "group", "ghosts")), F, "Group ghosts is not available")
 }
 
 func TestManagedMakedirsReplaceShowChangesBackup(t *testing.T) {
 	root := newRoot(t)
 	env := newEnv(root, nil, false)
-	expect(t, call(t, env, mk("managed", "/opt/app/conf/a", "contents", "x")), F, "Parent directory not present")
-	expect(t, call(t, env, mk("managed", "/opt/app/conf/a", "contents", "x", "makedirs", true, "dir_mode", "0700")), T, "updated")
+	expect(t, statetest.Call(env, file.Module(), "", mk("managed", "/opt/app/conf/a", "contents", "x")), F, "Parent directory not present")
+	expect(t, statetest.Call(env, file.Module(), "", mk("managed", "/opt/app/conf/a", "contents", "x", "makedirs", true, "dir_mode", "0700")), T, "updated")
 	if mode(t, root, "opt/app/conf").Perm() != 0o700 || mode(t, root, "opt/app").Perm() != 0o700 {
 		t.Errorf("dir_mode not applied: %v", mode(t, root, "opt/app/conf"))
 	}
 	put(t, root, "etc/r", "orig\n")
-	r := call(t, env, mk("managed", "/etc/r", "contents", "new", "replace", false))
-	expect(t, r, T, "correct state")
+	r := statetest.Call(env, file.Module(), "", mk("managed", "/etc/r", "contents", "new", "replace", false))
+	expect(t, r, T, "File /etc/r exists with proper permissions. No changes made.")
 	if rd(t, root, "etc/r") != "orig\n" {
 		t.Error("replace: False must keep the content")
 	}
-	r = call(t, env, mk("managed", "/etc/r", "contents", "new", "show_changes", false))
+	r = statetest.Call(env, file.Module(), "", mk("managed", "/etc/r", "contents", "new", "show_changes", false))
 	if r.Changes["diff"] != "<show_changes=False>" {
 		t.Errorf("show_changes: %v", r.Changes)
 	}
 	// backup off by default, minion-style when asked
-	call(t, env, mk("managed", "/etc/r", "contents", "newer"))
+	statetest.Call(env, file.Module(), "", mk("managed", "/etc/r", "contents", "newer"))
 	if _, err := os.Stat(filepath.Join(root, "var/cache/brine/file_backup")); err == nil {
 		t.Error("backup must be off by default")
 	}
-	call(t, env, mk("managed", "/etc/r", "contents", "newest", "backup", "minion"))
+	statetest.Call(env, file.Module(), "", mk("managed", "/etc/r", "contents", "newest", "backup", "minion"))
 	m, _ := filepath.Glob(filepath.Join(root, "var/cache/brine/file_backup/etc/r_*"))
 	if len(m) != 1 {
 		t.Fatalf("backups: %v", m)
@@ -268,26 +264,26 @@ func TestManagedMakedirsReplaceShowChangesBackup(t *testing.T) {
 	if b, _ := os.ReadFile(m[0]); string(b) != "newer\n" {
 		t.Errorf("backup content %q", b)
 	}
-	expect(t, call(t, env, mk("managed", "/etc/bin", "contents", "a\x00b")), T, "")
+	expect(t, statetest.Call(env, file.Module(), "", mk("managed", "/etc/bin", "contents", "a\x00b")), T, "")
 	put(t, root, "etc/bin2", "a\x00b")
-	r = call(t, env, mk("managed", "/etc/bin2", "contents", "c\x00d", "contents_newline", false))
+	r = statetest.Call(env, file.Module(), "", mk("managed", "/etc/bin2", "contents", "c\x00d", "contents_newline", false))
 	if r.Changes["diff"] != "Replace binary file" {
 		t.Errorf("binary diff %v", r.Changes)
 	}
-	expect(t, call(t, env, mk("managed", "/srv", "contents", "x")), F, "is a directory")
-	expect(t, call(t, env, mk("managed", "relative/path", "contents", "x")), F, "is not an absolute path")
+	expect(t, statetest.Call(env, file.Module(), "", mk("managed", "/srv", "contents", "x")), F, "is a directory")
+	expect(t, statetest.Call(env, file.Module(), "", mk("managed", "relative/path", "contents", "x")), F, "is not an absolute path")
 }
 
 func TestManagedCheckCmd(t *testing.T) {
 	root := newRoot(t)
 	env := newEnv(root, nil, false)
 	put(t, root, "etc/c", "good\n")
-	r := call(t, env, mk("managed", "/etc/c", "contents", "bad", "check_cmd", "grep -q good"))
+	r := statetest.Call(env, file.Module(), "", mk("managed", "/etc/c", "contents", "bad", "check_cmd", "grep -q good"))
 	expect(t, r, F, "check_cmd execution failed")
 	if rd(t, root, "etc/c") != "good\n" {
 		t.Error("a failed check_cmd must keep the old file")
 	}
-	r = call(t, env, mk("managed", "/etc/c", "contents", "still good", "check_cmd", "grep -q good"))
+	r = statetest.Call(env, file.Module(), "", mk("managed", "/etc/c", "contents", "still good", "check_cmd", "grep -q good"))
 	expect(t, r, T, "updated")
 	if rd(t, root, "etc/c") != "still good\n" {
 		t.Error("check_cmd ok: file must be written")
@@ -297,7 +293,7 @@ func TestManagedCheckCmd(t *testing.T) {
 func TestManagedTestMode(t *testing.T) {
 	root := newRoot(t)
 	put(t, root, "etc/t", "a\n")
-	r := call(t, newEnv(root, nil, true), mk("managed", "/etc/t", "contents", "b", "mode", "0600"))
+	r := statetest.Call(newEnv(root, nil, true), file.Module(), "", mk("managed", "/etc/t", "contents", "b", "mode", "0600"))
 	expect(t, r, nil, "The file /etc/t is set to be changed")
 	if r.Changes["mode"] != "0600" || !strings.Contains(r.Changes["diff"].(string), "+b") {
 		t.Errorf("predicted %v", r.Changes)
@@ -305,16 +301,16 @@ func TestManagedTestMode(t *testing.T) {
 	if rd(t, root, "etc/t") != "a\n" || mode(t, root, "etc/t").Perm() != 0o644 {
 		t.Error("test mode changed the file")
 	}
-	r = call(t, newEnv(root, nil, true), mk("managed", "/etc/t", "contents", "a"))
+	r = statetest.Call(newEnv(root, nil, true), file.Module(), "", mk("managed", "/etc/t", "contents", "a"))
 	expect(t, r, T, "correct state")
 }
 
 func TestDirectory(t *testing.T) {
 	root := newRoot(t)
 	env := newEnv(root, nil, false)
-	expect(t, call(t, env, mk("directory", "/a/b/c")), F, "No directory to create /a/b/c in")
+	expect(t, statetest.Call(env, file.Module(), "", mk("directory", "/a/b/c")), F, "No directory to create /a/b/c in")
 	c := mk("directory", "/a/b/c", "makedirs", true, "mode", "0750")
-	r := call(t, env, c)
+	r := statetest.Call(env, file.Module(), "", c)
 	// Salt 3007.1 returns as soon as it made the directory: no comment
 	expect(t, r, T, "")
 	if r.Comment != "" || !reflect.DeepEqual(r.Changes, map[string]any{"/a/b/c": map[string]any{"directory": "new"}}) {
@@ -323,14 +319,15 @@ func TestDirectory(t *testing.T) {
 	if mode(t, root, "a/b/c").Perm() != 0o750 {
 		t.Errorf("mode %v", mode(t, root, "a/b/c"))
 	}
-	expect(t, call(t, env, c), T, "Directory /a/b/c is in the correct state")
+	expect(t, statetest.Call(env, file.Module(), "", c), T, "The directory /a/b/c is in the correct state")
 	os.Chmod(filepath.Join(root, "a/b/c"), 0o755)
-	r = call(t, env, c)
-	if !reflect.DeepEqual(r.Changes, map[string]any{"mode": "0750"}) {
+	r = statetest.Call(env, file.Module(), "", c)
+	// Salt: _check_directory's per-path change and check_perms' own
+	if !reflect.DeepEqual(r.Changes, map[string]any{"/a/b/c": map[string]any{"mode": "0750"}, "mode": "0750"}) {
 		t.Errorf("mode drift %v", r.Changes)
 	}
 	put(t, root, "etc/file", "x")
-	expect(t, call(t, env, mk("directory", "/etc/file")), F, "exists and is a file")
+	expect(t, statetest.Call(env, file.Module(), "", mk("directory", "/etc/file")), F, "exists and is a file")
 }
 
 func TestDirectoryRecurseAndClean(t *testing.T) {
@@ -340,19 +337,20 @@ func TestDirectoryRecurseAndClean(t *testing.T) {
 	put(t, root, "srv/www/sub/page.html", "y")
 	os.Chmod(filepath.Join(root, "srv/www/index.html"), 0o600)
 	c := mk("directory", "/srv/www", "dir_mode", "0755", "file_mode", "0644", "recurse", []any{"mode"})
-	r := call(t, env, c)
-	if !reflect.DeepEqual(r.Changes, map[string]any{"/srv/www/index.html": map[string]any{"mode": "0644"}}) {
+	r := statetest.Call(env, file.Module(), "", c)
+	if !reflect.DeepEqual(r.Changes, map[string]any{"/srv/www/index.html": map[string]any{"mode": "0644"}, "mode": "0644"}) {
 		t.Errorf("recurse changes %v", r.Changes)
 	}
 	if mode(t, root, "srv/www/index.html").Perm() != 0o644 {
 		t.Error("recurse mode not applied")
 	}
-	expect(t, call(t, env, c), T, "correct state")
+	expect(t, statetest.Call(env, file.Module(), "", c), T, "correct state")
 	// clean keeps what the state requires, removes the rest
 	put(t, root, "srv/www/stale.txt", "z")
 	cl := mk("directory", "/srv/www", "clean", true, "require", []any{map[string]any{"file": "/srv/www/index.html"}}, "exclude_pat", "*.keep")
 	put(t, root, "srv/www/data.keep", "k")
-	r = call(t, env, cl)
+	index := mk("exists", "/srv/www/index.html")
+	r = statetest.Call(env, file.Module(), "", cl, index)
 	if !reflect.DeepEqual(r.Changes["removed"], []any{"/srv/www/stale.txt", "/srv/www/sub"}) {
 		t.Errorf("clean removed %v", r.Changes)
 	}
@@ -364,7 +362,7 @@ func TestDirectoryRecurseAndClean(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(root, "srv/www/stale.txt")); err == nil {
 		t.Error("stale file not cleaned")
 	}
-	expect(t, call(t, env, cl), T, "correct state")
+	expect(t, statetest.Call(env, file.Module(), "", cl, index), T, "correct state")
 }
 
 func TestDirectoryRecurseOwner(t *testing.T) {
@@ -375,14 +373,14 @@ func TestDirectoryRecurseOwner(t *testing.T) {
 	env := newEnv(root, nil, false)
 	put(t, root, "srv/d/f", "x")
 	c := mk("directory", "/srv/d", "user", "web", "group", "webgrp", "recurse", []any{"user", "group"})
-	r := call(t, env, c)
+	r := statetest.Call(env, file.Module(), "", c)
 	if r.Changes["user"] != "web" || !reflect.DeepEqual(r.Changes["/srv/d/f"], map[string]any{"user": "web", "group": "webgrp"}) {
 		t.Errorf("changes %v", r.Changes)
 	}
 	if u, g := owner(t, root, "srv/d/f"); u != 1500 || g != 1600 {
 		t.Errorf("owner %d:%d", u, g)
 	}
-	expect(t, call(t, env, c), T, "correct state")
+	expect(t, statetest.Call(env, file.Module(), "", c), T, "correct state")
 }
 
 func TestAbsent(t *testing.T) {
@@ -390,27 +388,27 @@ func TestAbsent(t *testing.T) {
 	env := newEnv(root, nil, false)
 	put(t, root, "etc/gone", "x")
 	put(t, root, "srv/dir/f", "x")
-	r := call(t, env, mk("absent", "/etc/gone"))
+	r := statetest.Call(env, file.Module(), "", mk("absent", "/etc/gone"))
 	expect(t, r, T, "Removed file /etc/gone")
 	if !reflect.DeepEqual(r.Changes, map[string]any{"removed": "/etc/gone"}) {
 		t.Errorf("changes %v", r.Changes)
 	}
-	expect(t, call(t, env, mk("absent", "/srv/dir")), T, "Removed directory /srv/dir")
-	expect(t, call(t, env, mk("absent", "/etc/gone")), T, "File /etc/gone is not present")
-	expect(t, call(t, env, mk("absent", "/")), F, `Refusing to make "/" absent`)
+	expect(t, statetest.Call(env, file.Module(), "", mk("absent", "/srv/dir")), T, "Removed directory /srv/dir")
+	expect(t, statetest.Call(env, file.Module(), "", mk("absent", "/etc/gone")), T, "File /etc/gone is not present")
+	expect(t, statetest.Call(env, file.Module(), "", mk("absent", "/")), F, `Refusing to make "/" absent`)
 }
 
 func TestSymlink(t *testing.T) {
 	root := newRoot(t)
 	env := newEnv(root, nil, false)
 	c := mk("symlink", "/etc/link", "target", "/etc/real")
-	r := call(t, env, c)
+	r := statetest.Call(env, file.Module(), "", c)
 	expect(t, r, T, "Created new symlink /etc/link -> /etc/real")
 	if l, _ := os.Readlink(filepath.Join(root, "etc/link")); l != "/etc/real" {
 		t.Errorf("link -> %q", l)
 	}
-	expect(t, call(t, env, c), T, "Symlink /etc/link is present")
-	r = call(t, env, mk("symlink", "/etc/link", "target", "/etc/other"))
+	expect(t, statetest.Call(env, file.Module(), "", c), T, "Symlink /etc/link is present")
+	r = statetest.Call(env, file.Module(), "", mk("symlink", "/etc/link", "target", "/etc/other"))
 	if r.Changes["new"] != "/etc/link" {
 		t.Errorf("repoint changes %v", r.Changes)
 	}
@@ -418,13 +416,13 @@ func TestSymlink(t *testing.T) {
 		t.Errorf("link -> %q", l)
 	}
 	put(t, root, "etc/plain", "x")
-	expect(t, call(t, env, mk("symlink", "/etc/plain", "target", "/x")), F, "File exists where the symlink /etc/plain should be")
-	r = call(t, env, mk("symlink", "/etc/plain", "target", "/x", "force", true))
-	if r.Changes["forced"] == nil || mode(t, root, "etc/plain")&os.ModeSymlink == 0 {
+	expect(t, statetest.Call(env, file.Module(), "", mk("symlink", "/etc/plain", "target", "/x")), F, "File exists where the symlink /etc/plain should be")
+	r = statetest.Call(env, file.Module(), "", mk("symlink", "/etc/plain", "target", "/x", "force", true))
+	if !reflect.DeepEqual(r.Changes, map[string]any{"new": "/etc/plain"}) || mode(t, root, "etc/plain")&os.ModeSymlink == 0 {
 		t.Errorf("force: %v", r.Changes)
 	}
-	expect(t, call(t, env, mk("symlink", "/nodir/l", "target", "/x")), F, "is not present")
-	expect(t, call(t, env, mk("symlink", "/nodir/l", "target", "/x", "makedirs", true)), T, "Created new symlink")
+	expect(t, statetest.Call(env, file.Module(), "", mk("symlink", "/nodir/l", "target", "/x")), F, "is not present")
+	expect(t, statetest.Call(env, file.Module(), "", mk("symlink", "/nodir/l", "target", "/x", "makedirs", true)), T, "Created new symlink")
 }
 
 // TestRecurse follows salt/states/file.py recurse: the target is created
@@ -437,14 +435,14 @@ func TestRecurse(t *testing.T) {
 	files := map[string]any{"index.html": b.add("<h1>hi</h1>\n"), "css/site.css": b.add("body{}\n")}
 	c := mk("recurse", "/srv/www/site", lowstate.KeyFiles, files, lowstate.KeyDirs, []any{"css", "empty"}, "file_mode", "0640", "source", "salt://site")
 	test, env := newEnv(root, b, true), newEnv(root, b, false)
-	r := call(t, test, c)
+	r := statetest.Call(test, file.Module(), "", c)
 	want := "#### /srv/www/site/css ####\nThe following files will be changed:\n/srv/www/site/css: directory - new\n\n\n" +
 		"#### /srv/www/site/css/site.css ####\nThe file /srv/www/site/css/site.css is set to be changed\nNote: No changes made, actual changes may\nbe different due to other states.\n\n" +
 		"#### /srv/www/site/index.html ####\nThe file /srv/www/site/index.html is set to be changed\nNote: No changes made, actual changes may\nbe different due to other states."
 	if r.Result != nil || r.Comment != want {
 		t.Errorf("test mode: %s %q", show(r.Result), r.Comment)
 	}
-	r = call(t, env, c)
+	r = statetest.Call(env, file.Module(), "", c)
 	expect(t, r, T, "Recursively updated /srv/www/site")
 	keys := make([]string, 0, len(r.Changes))
 	for k := range r.Changes {
@@ -463,9 +461,9 @@ func TestRecurse(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(root, "srv/www/site/empty")); err == nil {
 		t.Error("empty source dir created without include_empty")
 	}
-	expect(t, call(t, env, c), T, "The directory /srv/www/site is in the correct state")
+	expect(t, statetest.Call(env, file.Module(), "", c), T, "The directory /srv/www/site is in the correct state")
 	c["include_empty"] = true
-	expect(t, call(t, env, c), T, "Recursively updated")
+	expect(t, statetest.Call(env, file.Module(), "", c), T, "Recursively updated")
 	if fi, err := os.Stat(filepath.Join(root, "srv/www/site/empty")); err != nil || !fi.IsDir() {
 		t.Error("include_empty did not create the empty dir")
 	}
@@ -474,29 +472,29 @@ func TestRecurse(t *testing.T) {
 	put(t, root, "srv/www/site/keep.log", "x")
 	c["clean"] = true
 	c["exclude_pat"] = "*.log"
-	r = call(t, test, c)
+	r = statetest.Call(test, file.Module(), "", c)
 	if !strings.HasSuffix(r.Comment, "#### removed ####\n/srv/www/site/stale\n/srv/www/site/stale/deep") || r.Changes["removed"] != nil {
 		t.Errorf("test-mode clean: %q %v", r.Comment, r.Changes)
 	}
-	r = call(t, env, c)
+	r = statetest.Call(env, file.Module(), "", c)
 	if !strings.Contains(fmt.Sprint(r.Changes["/srv/www/site/index.html"]), "+<h1>hi</h1>") || !reflect.DeepEqual(r.Changes["removed"], []any{"/srv/www/site/stale"}) {
 		t.Errorf("changes %v", r.Changes)
 	}
 	if _, err := os.Stat(filepath.Join(root, "srv/www/site/keep.log")); err != nil {
 		t.Error("exclude_pat path removed")
 	}
-	expect(t, call(t, env, c), T, "The directory /srv/www/site is in the correct state")
-	expect(t, call(t, env, mk("recurse", "/srv/x", "source", "salt://missing")), F, "was not resolved")
-	expect(t, call(t, env, mk("recurse", "/srv/x", lowstate.KeyFiles, files, "mode", "0644")), F, "'mode' is not allowed in 'file.recurse'")
-	bad := mk("recurse", "/srv/evil", lowstate.KeyFiles, map[string]any{"../../etc/passwd": b.add("x")})
-	expect(t, call(t, env, bad), F, "Bad path")
+	expect(t, statetest.Call(env, file.Module(), "", c), T, "The directory /srv/www/site is in the correct state")
+	expect(t, statetest.Call(env, file.Module(), "", mk("recurse", "/srv/x", "source", "salt://missing")), F, "was not resolved")
+	expect(t, statetest.Call(env, file.Module(), "", mk("recurse", "/srv/x", "source", "salt://x", lowstate.KeyFiles, files, "mode", "0644")), F, "'mode' is not allowed in 'file.recurse'")
+	bad := mk("recurse", "/srv/evil", "source", "salt://evil", lowstate.KeyFiles, map[string]any{"../../etc/passwd": b.add("x")})
+	expect(t, statetest.Call(env, file.Module(), "", bad), F, "Bad path")
 }
 
 func TestReplace(t *testing.T) {
 	root := newRoot(t)
 	env := newEnv(root, nil, false)
 	put(t, root, "etc/r", "port=80\nhost=a\nport=81\n")
-	r := call(t, env, mk("replace", "/etc/r", "pattern", `^port=(\d+)$`, "repl", `port=\g<1>0`, "count", float64(1)))
+	r := statetest.Call(env, file.Module(), "", mk("replace", "/etc/r", "pattern", `^port=(\d+)$`, "repl", `port=\g<1>0`, "count", float64(1)))
 	expect(t, r, T, "Changes were made")
 	if rd(t, root, "etc/r") != "port=800\nhost=a\nport=81\n" {
 		t.Errorf("content %q", rd(t, root, "etc/r"))
@@ -505,19 +503,19 @@ func TestReplace(t *testing.T) {
 		t.Errorf("diff %v", r.Changes)
 	}
 	c := mk("replace", "/etc/r", "pattern", `^host=.*$`, "repl", `host=b`)
-	call(t, env, c)
-	expect(t, call(t, env, c), T, "No changes needed to be made")
+	statetest.Call(env, file.Module(), "", c)
+	expect(t, statetest.Call(env, file.Module(), "", c), T, "No changes needed to be made")
 	ap := mk("replace", "/etc/r", "pattern", `^debug=.*$`, "repl", "debug=1", "append_if_not_found", true)
-	expect(t, call(t, env, ap), T, "Changes were made")
-	expect(t, call(t, env, ap), T, "No changes needed to be made")
+	expect(t, statetest.Call(env, file.Module(), "", ap), T, "Changes were made")
+	expect(t, statetest.Call(env, file.Module(), "", ap), T, "No changes needed to be made")
 	pp := mk("replace", "/etc/r", "pattern", `^first=.*$`, "repl", "first=1", "prepend_if_not_found", true)
-	call(t, env, pp)
+	statetest.Call(env, file.Module(), "", pp)
 	if got := rd(t, root, "etc/r"); !strings.HasPrefix(got, "first=1\n") || !strings.HasSuffix(got, "debug=1\n") {
 		t.Errorf("content %q", got)
 	}
-	expect(t, call(t, env, mk("replace", "/etc/none", "pattern", "x", "repl", "y")), F, "/etc/none: file not found")
-	expect(t, call(t, env, mk("replace", "/etc/none", "pattern", "x", "repl", "y", "ignore_if_missing", true)), T, "No changes")
-	expect(t, call(t, env, mk("replace", "/etc/r", "pattern", "(", "repl", "y")), F, "Invalid pattern")
+	expect(t, statetest.Call(env, file.Module(), "", mk("replace", "/etc/none", "pattern", "x", "repl", "y")), F, "/etc/none: file not found")
+	expect(t, statetest.Call(env, file.Module(), "", mk("replace", "/etc/none", "pattern", "x", "repl", "y", "ignore_if_missing", true)), T, "No changes")
+	expect(t, statetest.Call(env, file.Module(), "", mk("replace", "/etc/r", "pattern", "(", "repl", "y")), F, "Invalid pattern")
 }
 
 func TestAppend(t *testing.T) {
@@ -525,13 +523,13 @@ func TestAppend(t *testing.T) {
 	env := newEnv(root, nil, false)
 	put(t, root, "etc/a", "one\ntwo   words")
 	c := mk("append", "/etc/a", "text", []any{"two words", "three"})
-	r := call(t, env, c)
+	r := statetest.Call(env, file.Module(), "", c)
 	expect(t, r, T, "Appended 1 lines")
 	if rd(t, root, "etc/a") != "one\ntwo   words\nthree\n" {
 		t.Errorf("content %q", rd(t, root, "etc/a"))
 	}
-	expect(t, call(t, env, c), T, "File /etc/a is in correct state")
-	r = call(t, env, mk("append", "/etc/new", "text", "hello"))
+	expect(t, statetest.Call(env, file.Module(), "", c), T, "File /etc/a is in correct state")
+	r = statetest.Call(env, file.Module(), "", mk("append", "/etc/new", "text", "hello"))
 	if r.Changes["diff"] != "New file" || rd(t, root, "etc/new") != "hello\n" {
 		t.Errorf("append to a new file: %v %q", r.Changes, rd(t, root, "etc/new"))
 	}
@@ -560,17 +558,17 @@ func TestLine(t *testing.T) {
 			env := newEnv(root, nil, false)
 			put(t, root, "etc/l", base)
 			c := mk("line", "/etc/l", tc.args...)
-			expect(t, call(t, env, c), T, "Changes were made")
+			expect(t, statetest.Call(env, file.Module(), "", c), T, "Changes were made")
 			if got := rd(t, root, "etc/l"); got != tc.want {
 				t.Errorf("content %q, want %q", got, tc.want)
 			}
-			expect(t, call(t, env, c), T, "No changes needed to be made")
+			expect(t, statetest.Call(env, file.Module(), "", c), T, "No changes needed to be made")
 		})
 	}
 	root := newRoot(t)
 	put(t, root, "etc/l", base)
-	expect(t, call(t, newEnv(root, nil, false), mk("line", "/etc/l", "content", "x")), F, "Mode was not defined")
-	expect(t, call(t, newEnv(root, nil, false), mk("line", "/etc/l", "mode", "insert", "content", "x", "after", "^nomatch")), F, "Unable to find")
+	expect(t, statetest.Call(newEnv(root, nil, false), file.Module(), "", mk("line", "/etc/l", "content", "x")), F, "Mode was not defined")
+	expect(t, statetest.Call(newEnv(root, nil, false), file.Module(), "", mk("line", "/etc/l", "mode", "insert", "content", "x", "after", "^nomatch")), F, "Unable to find")
 }
 
 func TestBlockreplace(t *testing.T) {
@@ -578,20 +576,20 @@ func TestBlockreplace(t *testing.T) {
 	env := newEnv(root, nil, false)
 	put(t, root, "etc/b", "top\n# BEGIN\nold\n# END\nbottom\n")
 	c := mk("blockreplace", "/etc/b", "marker_start", "# BEGIN", "marker_end", "# END", "content", "new1\nnew2")
-	r := call(t, env, c)
+	r := statetest.Call(env, file.Module(), "", c)
 	expect(t, r, T, "Changes were made")
 	if rd(t, root, "etc/b") != "top\n# BEGIN\nnew1\nnew2\n# END\nbottom\n" {
 		t.Errorf("content %q", rd(t, root, "etc/b"))
 	}
-	expect(t, call(t, env, c), T, "No changes needed to be made")
+	expect(t, statetest.Call(env, file.Module(), "", c), T, "No changes needed to be made")
 	put(t, root, "etc/b2", "x\n")
 	c2 := mk("blockreplace", "/etc/b2", "content", "managed", "append_if_not_found", true)
-	call(t, env, c2)
+	statetest.Call(env, file.Module(), "", c2)
 	if rd(t, root, "etc/b2") != "x\n#-- start managed zone --\nmanaged\n#-- end managed zone --\n" {
 		t.Errorf("append %q", rd(t, root, "etc/b2"))
 	}
-	expect(t, call(t, env, c2), T, "No changes")
-	expect(t, call(t, env, mk("blockreplace", "/etc/b2", "marker_start", "#S", "marker_end", "#E", "content", "x")), F, "Unable to find the block markers")
+	expect(t, statetest.Call(env, file.Module(), "", c2), T, "No changes")
+	expect(t, statetest.Call(env, file.Module(), "", mk("blockreplace", "/etc/b2", "marker_start", "#S", "marker_end", "#E", "content", "x")), F, "Unable to find the block markers")
 }
 
 func TestCommentUncomment(t *testing.T) {
@@ -599,53 +597,54 @@ func TestCommentUncomment(t *testing.T) {
 	env := newEnv(root, nil, false)
 	put(t, root, "etc/c", "PermitRootLogin yes\nPort 22\n")
 	c := mk("comment", "/etc/c", "regex", "^PermitRootLogin")
-	expect(t, call(t, env, c), T, "Commented lines successfully")
+	expect(t, statetest.Call(env, file.Module(), "", c), T, "Commented lines successfully")
 	if rd(t, root, "etc/c") != "#PermitRootLogin yes\nPort 22\n" {
 		t.Errorf("content %q", rd(t, root, "etc/c"))
 	}
-	expect(t, call(t, env, c), T, "Pattern already commented")
-	expect(t, call(t, env, mk("comment", "/etc/c", "regex", "^Nothing")), F, "^Nothing: Pattern not found")
+	expect(t, statetest.Call(env, file.Module(), "", c), T, "Pattern already commented")
+	// Salt names the pattern without its anchors
+	expect(t, statetest.Call(env, file.Module(), "", mk("comment", "/etc/c", "regex", "^Nothing")), F, "Nothing: Pattern not found")
 	u := mk("uncomment", "/etc/c", "regex", "PermitRootLogin")
-	expect(t, call(t, env, u), T, "Uncommented lines successfully")
+	expect(t, statetest.Call(env, file.Module(), "", u), T, "Uncommented lines successfully")
 	if rd(t, root, "etc/c") != "PermitRootLogin yes\nPort 22\n" {
 		t.Errorf("content %q", rd(t, root, "etc/c"))
 	}
-	expect(t, call(t, env, u), T, "Pattern already uncommented")
+	expect(t, statetest.Call(env, file.Module(), "", u), T, "Pattern already uncommented")
 }
 
 func TestTouchCopyRename(t *testing.T) {
 	root := newRoot(t)
 	env := newEnv(root, nil, false)
-	r := call(t, env, mk("touch", "/etc/t"))
+	r := statetest.Call(env, file.Module(), "", mk("touch", "/etc/t"))
 	expect(t, r, T, "Created empty file /etc/t")
 	if !reflect.DeepEqual(r.Changes, map[string]any{"new": "/etc/t"}) {
 		t.Errorf("changes %v", r.Changes)
 	}
-	r = call(t, env, mk("touch", "/etc/t", "mtime", float64(1000000000)))
+	r = statetest.Call(env, file.Module(), "", mk("touch", "/etc/t", "mtime", float64(1000000000)))
 	expect(t, r, T, "Updated times on file /etc/t")
 	if fi, _ := os.Stat(filepath.Join(root, "etc/t")); fi.ModTime().Unix() != 1000000000 {
 		t.Errorf("mtime %v", fi.ModTime())
 	}
 	put(t, root, "etc/src", "data")
 	os.Chmod(filepath.Join(root, "etc/src"), 0o600)
-	r = call(t, env, mk("copy", "/etc/dst", "source", "/etc/src"))
+	r = statetest.Call(env, file.Module(), "", mk("copy", "/etc/dst", "source", "/etc/src"))
 	expect(t, r, T, `Copied "/etc/src" to "/etc/dst"`)
 	if rd(t, root, "etc/dst") != "data" || mode(t, root, "etc/dst").Perm() != 0o600 {
 		t.Error("copy content/mode")
 	}
 	put(t, root, "etc/src", "data2")
-	expect(t, call(t, env, mk("copy", "/etc/dst", "source", "/etc/src")), T, `The target file "/etc/dst" exists and will not be overwritten`)
-	expect(t, call(t, env, mk("copy", "/etc/dst", "source", "/etc/src", "force", true)), T, "Copied")
+	expect(t, statetest.Call(env, file.Module(), "", mk("copy", "/etc/dst", "source", "/etc/src")), T, `The target file "/etc/dst" exists and will not be overwritten`)
+	expect(t, statetest.Call(env, file.Module(), "", mk("copy", "/etc/dst", "source", "/etc/src", "force", true)), T, "Copied")
 	if rd(t, root, "etc/dst") != "data2" {
 		t.Error("force copy")
 	}
-	expect(t, call(t, env, mk("copy", "/etc/dst", "source", "/etc/nope")), F, `Source file "/etc/nope" is not present`)
-	r = call(t, env, mk("rename", "/etc/moved", "source", "/etc/src"))
+	expect(t, statetest.Call(env, file.Module(), "", mk("copy", "/etc/dst", "source", "/etc/nope")), F, `Source file "/etc/nope" is not present`)
+	r = statetest.Call(env, file.Module(), "", mk("rename", "/etc/moved", "source", "/etc/src"))
 	expect(t, r, T, `Moved "/etc/src" to "/etc/moved"`)
 	if !reflect.DeepEqual(r.Changes, map[string]any{"/etc/moved": "/etc/src"}) || rd(t, root, "etc/moved") != "data2" {
 		t.Errorf("rename %v", r.Changes)
 	}
-	expect(t, call(t, env, mk("rename", "/etc/moved", "source", "/etc/src")), T, "has already been moved out of place")
+	expect(t, statetest.Call(env, file.Module(), "", mk("rename", "/etc/moved", "source", "/etc/src")), T, "has already been moved out of place")
 }
 
 func TestSerialize(t *testing.T) {
@@ -653,7 +652,7 @@ func TestSerialize(t *testing.T) {
 	env := newEnv(root, nil, false)
 	ds := map[string]any{"b": []any{float64(1), "two"}, "a": map[string]any{"x": true}}
 	c := mk("serialize", "/etc/s.json", "dataset", ds, "formatter", "json")
-	expect(t, call(t, env, c), T, "updated")
+	expect(t, statetest.Call(env, file.Module(), "", c), T, "updated")
 	want := "{\n  \"a\": {\n    \"x\": true\n  },\n  \"b\": [\n    1,\n    \"two\"\n  ]\n}\n"
 	if got := rd(t, root, "etc/s.json"); got != want {
 		t.Errorf("json %q", got)
@@ -662,18 +661,18 @@ func TestSerialize(t *testing.T) {
 	if err := json.Unmarshal([]byte(rd(t, root, "etc/s.json")), &back); err != nil || !reflect.DeepEqual(back, ds) {
 		t.Errorf("round trip %v %v", back, err)
 	}
-	expect(t, call(t, env, c), T, "correct state")
+	expect(t, statetest.Call(env, file.Module(), "", c), T, "correct state")
 	y := mk("serialize", "/etc/s.yaml", "dataset", ds, "formatter", "yaml")
-	call(t, env, y)
+	statetest.Call(env, file.Module(), "", y)
 	// PyYAML's default_flow_style=False layout: lists not indented
 	if got := rd(t, root, "etc/s.yaml"); got != "a:\n  x: true\nb:\n- 1\n- two\n" {
 		t.Errorf("yaml %q", got)
 	}
-	expect(t, call(t, env, mk("serialize", "/etc/p.json", "dataset_pillar", "data")), T, "updated")
-	expect(t, call(t, env, mk("serialize", "/etc/s.x", "dataset", ds, "formatter", "yamlex")), F, "yamlex serializer is not supported by brine")
-	expect(t, call(t, env, mk("serialize", "/etc/s.x", "dataset", ds, "serializer", "nope")), F,
+	expect(t, statetest.Call(env, file.Module(), "", mk("serialize", "/etc/p.json", "dataset_pillar", "data")), T, "updated")
+	expect(t, statetest.Call(env, file.Module(), "", mk("serialize", "/etc/s.x", "dataset", ds, "formatter", "yamlex")), F, "yamlex serializer is not supported by brine")
+	expect(t, statetest.Call(env, file.Module(), "", mk("serialize", "/etc/s.x", "dataset", ds, "serializer", "nope")), F,
 		"The nope serializer could not be found. It either does not exist or its prerequisites are not installed.")
-	expect(t, call(t, env, mk("serialize", "/etc/s.x", "dataset", ds, "serializer", "json", "formatter", "yaml")), F,
+	expect(t, statetest.Call(env, file.Module(), "", mk("serialize", "/etc/s.x", "dataset", ds, "serializer", "json", "formatter", "yaml")), F,
 		"Only one of serializer and formatter are allowed")
 }
 
@@ -701,7 +700,7 @@ func TestSerializeFormats(t *testing.T) {
 	}
 	for _, tc := range cases {
 		root := newRoot(t)
-		r := call(t, newEnv(root, nil, false), mk("serialize", "/etc/out", "dataset", tc.data, "serializer", tc.ser))
+		r := statetest.Call(newEnv(root, nil, false), file.Module(), "", mk("serialize", "/etc/out", "dataset", tc.data, "serializer", tc.ser))
 		expect(t, r, T, "File /etc/out updated")
 		if got := rd(t, root, "etc/out"); got != tc.want {
 			t.Errorf("%s:\ngot  %q\nwant %q", tc.ser, got, tc.want)
@@ -711,13 +710,13 @@ func TestSerializeFormats(t *testing.T) {
 	put(t, root, "etc/app.json", "{\"keep\": 1, \"nested\": {\"a\": 1}}")
 	env := newEnv(root, nil, false)
 	c := mk("serialize", "/etc/app.json", "dataset", map[string]any{"nested": map[string]any{"b": float64(2)}}, "serializer", "json", "merge_if_exists", true)
-	expect(t, call(t, newEnv(root, nil, true), c), nil, "Dataset will be serialized and stored into /etc/app.json")
-	expect(t, call(t, env, c), T, "updated")
+	expect(t, statetest.Call(newEnv(root, nil, true), file.Module(), "", c), nil, "Dataset will be serialized and stored into /etc/app.json")
+	expect(t, statetest.Call(env, file.Module(), "", c), T, "updated")
 	if got := rd(t, root, "etc/app.json"); got != "{\n  \"keep\": 1,\n  \"nested\": {\n    \"a\": 1,\n    \"b\": 2\n  }\n}\n" {
 		t.Errorf("merged %q", got)
 	}
-	expect(t, call(t, newEnv(root, nil, true), c), T, "The file /etc/app.json is in the correct state")
-	expect(t, call(t, env, mk("serialize", "/etc/app.json", "dataset", map[string]any{"x": 1}, "serializer", "toml", "merge_if_exists", true)), F,
+	expect(t, statetest.Call(newEnv(root, nil, true), file.Module(), "", c), T, "The file /etc/app.json is in the correct state")
+	expect(t, statetest.Call(env, file.Module(), "", mk("serialize", "/etc/app.json", "dataset", map[string]any{"x": 1}, "serializer", "toml", "merge_if_exists", true)), F,
 		"merge_if_exists is not supported for the toml serializer")
 }
 
@@ -789,8 +788,8 @@ func TestDryRunPredictsRealRun(t *testing.T) {
 		mk("absent", "/srv/www"),
 		mk("symlink", "/etc/link", "target", "/etc/existing"),
 		mk("symlink", "/etc/existing", "target", "/x", "force", true),
-		mk("recurse", "/srv/site", lowstate.KeyFiles, site, lowstate.KeyDirs, []any{"d", "e"}),
-		mk("recurse", "/srv/www", lowstate.KeyFiles, site, "clean", true),
+		mk("recurse", "/srv/site", "source", "salt://site", lowstate.KeyFiles, site, lowstate.KeyDirs, []any{"d", "e"}),
+		mk("recurse", "/srv/www", "source", "salt://site", lowstate.KeyFiles, site, "clean", true),
 		mk("replace", "/etc/conf", "pattern", "^port=.*$", "repl", "port=8080"),
 		mk("replace", "/etc/conf", "pattern", "^nope=.*$", "repl", "nope=1", "append_if_not_found", true),
 		mk("append", "/etc/conf", "text", []any{"added line"}),
@@ -814,20 +813,30 @@ func TestDryRunPredictsRealRun(t *testing.T) {
 			root := newRoot(t)
 			setup(root)
 			before := snapshot(t, root)
-			pred := call(t, newEnv(root, b, true), c)
+			pred := statetest.Call(newEnv(root, b, true), file.Module(), "", c)
 			if d := diffSnap(before, snapshot(t, root)); len(d) > 0 {
 				t.Fatalf("test mode touched the host: %v", d)
 			}
 			// Salt's file.copy and file.rename predict with the comment
 			// only: their test-mode changes are empty
-			noPredChanges := c.Fun() == "copy" || c.Fun() == "rename"
+			// (and file.symlink with force over a file: Salt's
+			// _symlink_check predicts the removal in the comment)
+			noPredChanges := c.Fun() == "copy" || c.Fun() == "rename" || c.Fun() == "symlink" && state.ArgBool(c, "force", false)
+			// Salt's file.comment and file.uncomment predict {NAME:
+			// "updated"} and report the diff
+			if c.Fun() == "comment" || c.Fun() == "uncomment" {
+				if !reflect.DeepEqual(pred.Changes, map[string]any{c.Name(): "updated"}) {
+					t.Errorf("prediction %v", pred.Changes)
+				}
+				noPredChanges = true
+			}
 			if len(pred.Changes) == 0 && !noPredChanges {
 				t.Fatalf("case predicts no change (bad case): %q", pred.Comment)
 			}
 			if pred.Result != nil {
 				t.Errorf("test mode result = %v, want None", *pred.Result)
 			}
-			real := call(t, newEnv(root, b, false), c)
+			real := statetest.Call(newEnv(root, b, false), file.Module(), "", c)
 			if !isResult(real, T) {
 				t.Fatalf("real run failed: %q", real.Comment)
 			}
@@ -848,17 +857,44 @@ func TestDryRunPredictsRealRun(t *testing.T) {
 			if c.Fun() == "directory" && !strings.Contains(fmt.Sprint(pred.Changes), "directory:new") {
 				return
 			}
-			if !noPredChanges && !reflect.DeepEqual(pred.Changes, realCh) {
+			if c.Fun() == "recurse" {
+				// each new file: predicted {"newfile": PATH}, reported
+				// {"diff": "New file", ...}
+				for k, v := range pred.Changes {
+					if m, ok := v.(map[string]any); ok && m["newfile"] != nil {
+						if rm, _ := realCh[k].(map[string]any); rm["diff"] != "New file" {
+							t.Errorf("%s: predicted %v, real %v", k, v, realCh[k])
+						}
+						delete(realCh, k)
+						continue
+					}
+					if !reflect.DeepEqual(v, realCh[k]) {
+						t.Errorf("%s: predicted %v, real %v", k, v, realCh[k])
+					}
+					delete(realCh, k)
+				}
+				if len(realCh) > 0 {
+					t.Errorf("unpredicted %v", realCh)
+				}
+				noPredChanges = true
+			}
+			// Salt predicts a new file as {"newfile": NAME}
+			// (check_file_meta), whatever the real run reports
+			if nf, ok := pred.Changes["newfile"]; ok {
+				if nf != c.Name() || len(pred.Changes) != 1 {
+					t.Errorf("new file prediction %v", pred.Changes)
+				}
+			} else if !noPredChanges && !reflect.DeepEqual(pred.Changes, realCh) {
 				t.Errorf("prediction differs from the real run:\npredicted %v\nreal      %v", pred.Changes, real.Changes)
 			}
 			if c.Fun() == "touch" {
 				return // touch updates times on every run, as in Salt
 			}
-			again := call(t, newEnv(root, b, false), c)
+			again := statetest.Call(newEnv(root, b, false), file.Module(), "", c)
 			if len(again.Changes) != 0 || !isResult(again, T) {
 				t.Errorf("second run not idempotent: %v %q", again.Changes, again.Comment)
 			}
-			if tm := call(t, newEnv(root, b, true), c); !isResult(tm, T) || len(tm.Changes) != 0 {
+			if tm := statetest.Call(newEnv(root, b, true), file.Module(), "", c); !isResult(tm, T) || len(tm.Changes) != 0 {
 				t.Errorf("test mode after the real run must predict nothing: %v %q", tm.Changes, tm.Comment)
 			}
 		})
@@ -870,7 +906,7 @@ func TestManagedFollowsSymlinkUnderRoot(t *testing.T) {
 	env := newEnv(root, nil, false)
 	put(t, root, "etc/real.conf", "old\n")
 	os.Symlink("/etc/real.conf", filepath.Join(root, "etc/link.conf"))
-	r := call(t, env, mk("managed", "/etc/link.conf", "contents", "new"))
+	r := statetest.Call(env, file.Module(), "", mk("managed", "/etc/link.conf", "contents", "new"))
 	expect(t, r, T, "updated")
 	if rd(t, root, "etc/real.conf") != "new\n" {
 		t.Errorf("target not written: %q", rd(t, root, "etc/real.conf"))
@@ -878,8 +914,8 @@ func TestManagedFollowsSymlinkUnderRoot(t *testing.T) {
 	if mode(t, root, "etc/link.conf")&os.ModeSymlink == 0 {
 		t.Error("the symlink itself must stay a symlink")
 	}
-	expect(t, call(t, env, mk("managed", "/etc/link.conf", "contents", "new")), T, "correct state")
-	r = call(t, env, mk("managed", "/etc/link.conf", "contents", "mine", "follow_symlinks", false))
+	expect(t, statetest.Call(env, file.Module(), "", mk("managed", "/etc/link.conf", "contents", "new")), T, "correct state")
+	r = statetest.Call(env, file.Module(), "", mk("managed", "/etc/link.conf", "contents", "mine", "follow_symlinks", false))
 	if mode(t, root, "etc/link.conf")&os.ModeSymlink != 0 || rd(t, root, "etc/real.conf") != "new\n" {
 		t.Errorf("follow_symlinks False must replace the link itself: %v", r.Changes)
 	}
@@ -914,7 +950,7 @@ func TestDirectoryDryRunAsSalt(t *testing.T) {
 			"The following files will be changed:\n/srv/www/stale: removed - Removed due to clean\n/srv/www/sub: removed - Removed due to clean\n"},
 	}
 	for _, tc := range cases {
-		r := call(t, env, tc.c)
+		r := statetest.Call(env, file.Module(), "", tc.c)
 		if !isResult(r, tc.res) || r.Comment != tc.comment {
 			t.Errorf("%v:\ngot  %v %q\nwant %v %q", tc.c, r.Result, r.Comment, tc.res, tc.comment)
 		}
@@ -923,7 +959,7 @@ func TestDirectoryDryRunAsSalt(t *testing.T) {
 		t.Error("test mode created a directory")
 	}
 	// a real run still refuses a user that does not exist
-	r := call(t, newEnv(root, nil, false), mk("directory", "/srv/www", "user", "nosuchuser"))
+	r := statetest.Call(newEnv(root, nil, false), file.Module(), "", mk("directory", "/srv/www", "user", "nosuchuser"))
 	expect(t, r, F, "User nosuchuser is not available")
 }
 
@@ -935,22 +971,26 @@ func TestKeepMode(t *testing.T) {
 	h := b.add("#!/bin/sh\n")
 	c := mk("managed", "/usr/local/bin/run.sh", lowstate.KeyFile, h, "mode", "keep", "makedirs", true,
 		lowstate.KeyModes, map[string]any{"": "0750"})
-	r := call(t, newEnv(root, b, true), c)
-	if r.Result != nil || r.Changes["mode"] != "0750" {
+	r := statetest.Call(newEnv(root, b, true), file.Module(), "", c)
+	if r.Result != nil || r.Changes["newfile"] != "/usr/local/bin/run.sh" {
 		t.Errorf("test mode: %v %v", r.Result, r.Changes)
 	}
-	expect(t, call(t, newEnv(root, b, false), c), T, "File /usr/local/bin/run.sh updated")
+	r = statetest.Call(newEnv(root, b, false), file.Module(), "", c)
+	expect(t, r, T, "File /usr/local/bin/run.sh updated")
+	if r.Changes["mode"] != "0750" {
+		t.Errorf("real run: %v", r.Changes)
+	}
 	if m := mode(t, root, "usr/local/bin/run.sh").Perm(); m != 0o750 {
 		t.Errorf("mode %v", m)
 	}
-	rc := mk("recurse", "/opt/tree", lowstate.KeyFiles, map[string]any{"bin/tool": b.add("x"), "etc/conf": b.add("y")},
+	rc := mk("recurse", "/opt/tree", "source", "salt://tree", lowstate.KeyFiles, map[string]any{"bin/tool": b.add("x"), "etc/conf": b.add("y")},
 		"file_mode", "keep", lowstate.KeyModes, map[string]any{"bin/tool": "0755", "etc/conf": "0640"})
-	expect(t, call(t, newEnv(root, b, false), rc), T, "Recursively updated /opt/tree")
+	expect(t, statetest.Call(newEnv(root, b, false), file.Module(), "", rc), T, "Recursively updated /opt/tree")
 	if m := mode(t, root, "opt/tree/bin/tool").Perm(); m != 0o755 {
 		t.Errorf("bin/tool mode %v", m)
 	}
 	if m := mode(t, root, "opt/tree/etc/conf").Perm(); m != 0o640 {
 		t.Errorf("etc/conf mode %v", m)
 	}
-	expect(t, call(t, newEnv(root, b, false), rc), T, "The directory /opt/tree is in the correct state")
+	expect(t, statetest.Call(newEnv(root, b, false), file.Module(), "", rc), T, "The directory /opt/tree is in the correct state")
 }

@@ -133,8 +133,16 @@ func recurse(_ context.Context, env *state.Env, c lowstate.Chunk) *lowstate.Resu
 		if fail != nil {
 			return fail
 		}
-		cc, err := contentPlan(c, fhp, ffi, data, ffp)
-		if err != nil {
+		var cc map[string]any
+		if ffi == nil {
+			// file.managed of a new file: predicted {"newfile": PATH},
+			// reported as manage_file does
+			if env.Test {
+				cc = map[string]any{"newfile": tp}
+			} else {
+				cc, ffp = newFileChanges(ffp, true, true, tp, state.Umask())
+			}
+		} else if cc, err = contentPlan(c, fhp, ffi, data, ffp); err != nil {
 			return state.Failed(fmt.Sprintf("Unable to read %s: %v", tp, err))
 		}
 		if len(cc) > 0 {

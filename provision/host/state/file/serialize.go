@@ -208,6 +208,14 @@ func writeContent(ctx context.Context, env *state.Env, c lowstate.Chunk, name st
 	} else if fi.IsDir() {
 		return state.Failed(fmt.Sprintf("Specified target %s is a directory", name))
 	}
+	if fi == nil {
+		// Salt: check_managed_changes predicts {"newfile": NAME};
+		// manage_file writes it as it writes contents
+		if env.Test {
+			return state.Pending(msgs.test, map[string]any{"newfile": name})
+		}
+		return newFile(ctx, env, c, name, hp, p, want, true)
+	}
 	ch, err := contentPlan(c, hp, fi, want, p)
 	if err != nil {
 		return state.Failed(fmt.Sprintf("Unable to read %s: %v", name, err))

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"regexp"
 	"strconv"
 	"strings"
@@ -18,7 +19,20 @@ import (
 
 // Module returns the git state module.
 func Module() *state.Module {
-	return &state.Module{Spec: Spec(), Funcs: map[string]state.Func{"latest": latest, "config_set": configSet}}
+	return &state.Module{Spec: Spec(), Funcs: map[string]state.Func{"latest": latest, "config_set": configSet},
+		Virtual: virtual}
+}
+
+// virtual is Salt's git state __virtual__: the git execution module loads
+// only where the git binary is.
+func virtual(env *state.Env) string {
+	if env.Exec != nil && state.HostPath(env, "/") != "/" {
+		return "" // unit tests on a fake root run a fake git
+	}
+	if _, err := exec.LookPath("git"); err != nil {
+		return "'git' __virtual__ returned False: git module could not be loaded"
+	}
+	return ""
 }
 
 var reSHA = regexp.MustCompile(`^[0-9a-f]{40}$`)

@@ -50,10 +50,6 @@ func sh(t *testing.T, dir string, args ...string) string {
 	return strings.TrimSpace(string(out))
 }
 
-func call(env *state.Env, c lowstate.Chunk) *lowstate.Result {
-	return Module().Funcs["latest"](context.Background(), env, c)
-}
-
 func hostGit(t *testing.T, root string) {
 	os.MkdirAll(filepath.Join(root, "usr/bin"), 0o755)
 	os.WriteFile(filepath.Join(root, "usr/bin/git"), []byte("#!/bin/sh\n"), 0o755)
@@ -89,7 +85,7 @@ func TestLatestWithRealGit(t *testing.T) {
 	env := &state.Env{Root: root, Exec: ex}
 	c := lowstate.Chunk{"name": src, "target": "/srv/app", "rev": "main"}
 	env.Test = true
-	pred := call(env, c)
+	pred := statetest.Call(env, Module(), "git.latest", c)
 	if pred.Result != nil || pred.Comment != "Repository "+src+" would be cloned to /srv/app" ||
 		!reflect.DeepEqual(pred.Changes, map[string]any{"new": src + " => /srv/app"}) || !noNetwork(ex.lines) {
 		t.Fatalf("test: %v %q %v %v", pred.Result, pred.Comment, pred.Changes, ex.lines)
@@ -98,7 +94,7 @@ func TestLatestWithRealGit(t *testing.T) {
 		t.Fatal("test mode cloned")
 	}
 	env.Test = false
-	r := call(env, c)
+	r := statetest.Call(env, Module(), "git.latest", c)
 	want := map[string]any{"new": src + " => /srv/app", "revision": map[string]any{"old": nil, "new": first}}
 	if *r.Result != true || !reflect.DeepEqual(r.Changes, want) || r.Comment != src+" cloned to /srv/app" {
 		t.Fatalf("%v %q", r.Changes, r.Comment)
@@ -106,7 +102,7 @@ func TestLatestWithRealGit(t *testing.T) {
 	if b, _ := os.ReadFile(filepath.Join(root, "srv/app/README")); string(b) != "v1\n" {
 		t.Errorf("checkout %q", b)
 	}
-	if r := call(env, c); *r.Result != true || len(r.Changes) != 0 || r.Comment != "Repository /srv/app is up-to-date" {
+	if r := statetest.Call(env, Module(), "git.latest", c); *r.Result != true || len(r.Changes) != 0 || r.Comment != "Repository /srv/app is up-to-date" {
 		t.Errorf("second %v %q", r.Changes, r.Comment)
 	}
 
@@ -116,11 +112,11 @@ func TestLatestWithRealGit(t *testing.T) {
 	env.Test = true
 	ex.lines = nil
 	// Offline, only a fetch can tell whether the branch moved.
-	if pred = call(env, c); pred.Result != nil || pred.Comment != "Remote 'origin' would be fetched" || len(pred.Changes) != 0 || !noNetwork(ex.lines) {
+	if pred = statetest.Call(env, Module(), "git.latest", c); pred.Result != nil || pred.Comment != "Remote 'origin' would be fetched" || len(pred.Changes) != 0 || !noNetwork(ex.lines) {
 		t.Fatalf("test, remote moved: %v %q %v %v", pred.Result, pred.Comment, pred.Changes, ex.lines)
 	}
 	env.Test = false
-	r = call(env, c)
+	r = statetest.Call(env, Module(), "git.latest", c)
 	want = map[string]any{"revision": map[string]any{"old": first, "new": second}}
 	if *r.Result != true || !reflect.DeepEqual(r.Changes, want) ||
 		r.Comment != src+" was fetched, resulting in updated refs. Repository was fast-forwarded to origin/main ("+second[:7]+")." {
@@ -135,7 +131,7 @@ func TestLatestWithRealGit(t *testing.T) {
 	sh(t, src, "commit", "-q", "-am", "three")
 	third := sh(t, src, "rev-parse", "HEAD")
 	os.WriteFile(filepath.Join(root, "srv/app/README"), []byte("local edit\n"), 0o644)
-	if r := call(env, c); *r.Result != false || !strings.Contains(r.Comment, "force_reset") {
+	if r := statetest.Call(env, Module(), "git.latest", c); *r.Result != false || !strings.Contains(r.Comment, "force_reset") {
 		t.Fatalf("dirty: %q", r.Comment)
 	}
 	// Once a fetch (here by hand) brought origin/main along, the dry run
@@ -143,14 +139,14 @@ func TestLatestWithRealGit(t *testing.T) {
 	sh(t, filepath.Join(root, "srv/app"), "fetch", "-q", "origin")
 	c["force_reset"] = true
 	env.Test = true
-	pred = call(env, c)
+	pred = statetest.Call(env, Module(), "git.latest", c)
 	wantPred := map[string]any{"revision": map[string]any{"old": second, "new": third}, "forced update": true}
 	if pred.Result != nil || !reflect.DeepEqual(pred.Changes, wantPred) ||
 		pred.Comment != "Remote 'origin' would be fetched. Repository would be hard-reset from "+second[:7]+" to "+third[:7]+"." {
 		t.Errorf("test, reset: %v %q %v", pred.Result, pred.Comment, pred.Changes)
 	}
 	env.Test = false
-	if r := call(env, c); *r.Result != true || r.Changes["forced update"] != true ||
+	if r := statetest.Call(env, Module(), "git.latest", c); *r.Result != true || r.Changes["forced update"] != true ||
 		r.Comment != "Uncommitted changes were discarded. Repository was hard-reset to origin/main ("+third[:7]+")." {
 		t.Fatalf("force_reset: %q %v", r.Comment, r.Changes)
 	}
@@ -161,15 +157,15 @@ func TestLatestWithRealGit(t *testing.T) {
 	// pin to the first commit by sha: known locally, so the dry run is sure
 	c["rev"] = first
 	env.Test = true
-	if pred := call(env, c); pred.Result != nil || !reflect.DeepEqual(pred.Changes["revision"], map[string]any{"old": third, "new": first}) {
+	if pred := statetest.Call(env, Module(), "git.latest", c); pred.Result != nil || !reflect.DeepEqual(pred.Changes["revision"], map[string]any{"old": third, "new": first}) {
 		t.Errorf("test, pin: %v %q %v", pred.Result, pred.Comment, pred.Changes)
 	}
 	env.Test = false
-	if r := call(env, c); *r.Result != true || r.Changes["revision"].(map[string]any)["new"] != first {
+	if r := statetest.Call(env, Module(), "git.latest", c); *r.Result != true || r.Changes["revision"].(map[string]any)["new"] != first {
 		t.Errorf("pin: %v %q", r.Changes, r.Comment)
 	}
 	env.Test = true
-	if pred := call(env, c); statetest.Result(pred) != "true" || pred.Comment != "Repository /srv/app is up-to-date" {
+	if pred := statetest.Call(env, Module(), "git.latest", c); statetest.Result(pred) != "true" || pred.Comment != "Repository /srv/app is up-to-date" {
 		t.Errorf("test, pinned: %q", pred.Comment)
 	}
 }
@@ -182,13 +178,13 @@ func TestDryRunOffline(t *testing.T) {
 	fx := &hostcmd.Fake{}
 	env := &state.Env{Root: root, Exec: fx, Test: true}
 	c := lowstate.Chunk{"name": "https://git.example.com/tool.git", "target": "/opt/tool"}
-	if r := call(env, c); r.Result != nil || r.Comment != "Repository https://git.example.com/tool.git would be cloned to /opt/tool" || len(fx.Lines()) != 0 {
+	if r := statetest.Call(env, Module(), "git.latest", c); r.Result != nil || r.Comment != "Repository https://git.example.com/tool.git would be cloned to /opt/tool" || len(fx.Lines()) != 0 {
 		t.Errorf("no git yet: %v %q %v", r.Result, r.Comment, fx.Lines())
 	}
 	hostGit(t, root)
 	fx.On("GIT_TERMINAL_PROMPT=0 git ls-remote", "", 128)
 	env.Test = false
-	if r := call(env, c); *r.Result != false || !strings.HasPrefix(r.Comment, "Failed to check remote refs: ") {
+	if r := statetest.Call(env, Module(), "git.latest", c); *r.Result != false || !strings.HasPrefix(r.Comment, "Failed to check remote refs: ") {
 		t.Errorf("offline real run: %q", r.Comment)
 	}
 }
@@ -201,12 +197,12 @@ func TestCloneCommandLineAndErrors(t *testing.T) {
 	fx.On("GIT_TERMINAL_PROMPT=0 git -C "+root+"/opt/tool rev-parse HEAD", sha+"\n", 0)
 	env := &state.Env{Root: root, Exec: fx}
 	c := lowstate.Chunk{"name": "https://git.example.com/tool.git", "target": "/opt/tool", "branch": "stable", "rev": "stable", "depth": 1, "user": "deploy"}
-	if r := call(env, c); *r.Result != false || r.Comment != "git is not installed on this host" || len(fx.Lines()) != 0 {
+	if r := statetest.Call(env, Module(), "git.latest", c); *r.Result != false || r.Comment != "git is not installed on this host" || len(fx.Lines()) != 0 {
 		t.Fatalf("no git: %q", r.Comment)
 	}
 	fx.On("GIT_TERMINAL_PROMPT=0 git ls-remote", sha+"\trefs/heads/stable\n", 0)
 	hostGit(t, root)
-	r := call(env, c)
+	r := statetest.Call(env, Module(), "git.latest", c)
 	if *r.Result != true {
 		t.Fatal(r.Comment)
 	}
@@ -225,7 +221,7 @@ func TestCloneCommandLineAndErrors(t *testing.T) {
 	}
 	os.MkdirAll(filepath.Join(root, "opt/tool"), 0o755)
 	os.WriteFile(filepath.Join(root, "opt/tool/file"), nil, 0o644)
-	if r := call(env, c); *r.Result != false || !strings.Contains(r.Comment, "force_clone") {
+	if r := statetest.Call(env, Module(), "git.latest", c); *r.Result != false || !strings.Contains(r.Comment, "force_clone") {
 		t.Errorf("non-empty dir: %q", r.Comment)
 	}
 }

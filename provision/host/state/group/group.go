@@ -131,8 +131,9 @@ func present(ctx context.Context, env *state.Env, c lowstate.Chunk) *lowstate.Re
 	if len(ch) == 0 {
 		return state.OK(fmt.Sprintf("Group %s is present and up to date", name))
 	}
+	comment := "The following group attributes are set to be changed:\n" + strings.Join(lines, "\n") + "\n"
 	if env.Test {
-		return state.Pending("The following group attributes are set to be changed:\n"+strings.Join(lines, "\n")+"\n", nil)
+		return state.Pending(comment, nil)
 	}
 	if _, ok := ch["gid"]; ok {
 		if _, err := hostcmd.Output(ctx, env, nil, "groupmod", "-g", strconv.Itoa(gid), name); err != nil {
@@ -144,7 +145,8 @@ func present(ctx context.Context, env *state.Env, c lowstate.Chunk) *lowstate.Re
 			return state.Failedf("Failed to set members of group %s: %v", name, err)
 		}
 	}
-	return state.Changed(fmt.Sprintf("Updated group %s", name), ch)
+	// Salt checks again and reports the outcome, not the attributes
+	return state.Changed(comment, map[string]any{"Final": "All changes applied successfully"})
 }
 
 func absent(ctx context.Context, env *state.Env, c lowstate.Chunk) *lowstate.Result {

@@ -1,7 +1,6 @@
 package group
 
 import (
-	"context"
 	"reflect"
 	"testing"
 
@@ -11,21 +10,17 @@ import (
 	"brine/provision/wire/lowstate"
 )
 
-func call(env *state.Env, fun string, c lowstate.Chunk) *lowstate.Result {
-	return Module().Funcs[fun](context.Background(), env, c)
-}
-
 func TestPresentNewWithMembers(t *testing.T) {
 	env, fx := shadowfake.Env(t)
 	c := lowstate.Chunk{"name": "web", "members": []any{"daemon", "root"}}
 	env.Test = true
-	pred := call(env, "present", c)
+	pred := statetest.Call(env, Module(), "group.present", c)
 	env.Test = false
 	// Salt's test mode: a comment, no changes (salt/states/group.py).
 	if pred.Result != nil || pred.Comment != "Group web set to be added" || len(pred.Changes) != 0 || len(fx.Lines()) != 0 {
 		t.Fatalf("test mode %s %q %v %v", statetest.Result(pred), pred.Comment, pred.Changes, fx.Lines())
 	}
-	r := call(env, "present", c)
+	r := statetest.Call(env, Module(), "group.present", c)
 	want := map[string]any{"name": "web", "gid": 1000, "passwd": "x", "members": []any{"daemon", "root"}}
 	if statetest.Result(r) != "true" || !reflect.DeepEqual(r.Changes, want) {
 		t.Fatalf("%s %v", statetest.Result(r), r.Changes)
@@ -33,26 +28,27 @@ func TestPresentNewWithMembers(t *testing.T) {
 	if got := fx.Lines(); !reflect.DeepEqual(got, []string{"groupadd web", "gpasswd -M daemon,root web"}) {
 		t.Errorf("commands %v", got)
 	}
-	if r := call(env, "present", c); statetest.Result(r) != "true" || len(r.Changes) != 0 {
+	if r := statetest.Call(env, Module(), "group.present", c); statetest.Result(r) != "true" || len(r.Changes) != 0 {
 		t.Errorf("second %v", r.Changes)
 	}
 }
 
 func TestPresentSystemGIDAndUsers(t *testing.T) {
 	env, fx := shadowfake.Env(t)
-	r := call(env, "present", lowstate.Chunk{"name": "svc", "system": true})
+	r := statetest.Call(env, Module(), "group.present", lowstate.Chunk{"name": "svc", "system": true})
 	if r.Changes["gid"] != 999 || fx.Lines()[0] != "groupadd -r svc" {
 		t.Errorf("system: %v %v", r.Changes, fx.Lines())
 	}
 	fx.Reset()
 	env.Test = true
-	r = call(env, "present", lowstate.Chunk{"name": "adm", "gid": 44, "addusers": []any{"root"}, "delusers": []any{"daemon"}})
+	r = statetest.Call(env, Module(), "group.present", lowstate.Chunk{"name": "adm", "gid": 44, "addusers": []any{"root"}, "delusers": []any{"daemon"}})
 	if r.Result != nil || r.Comment != "The following group attributes are set to be changed:\ngid: 44\nmembers: ['root']\n" || len(r.Changes) != 0 {
 		t.Errorf("test: %s %q %v", statetest.Result(r), r.Comment, r.Changes)
 	}
 	env.Test = false
-	r = call(env, "present", lowstate.Chunk{"name": "adm", "gid": 44, "addusers": []any{"root"}, "delusers": []any{"daemon"}})
-	want := map[string]any{"gid": 44, "members": []any{"root"}}
+	r = statetest.Call(env, Module(), "group.present", lowstate.Chunk{"name": "adm", "gid": 44, "addusers": []any{"root"}, "delusers": []any{"daemon"}})
+	// Salt checks again and reports the outcome
+	want := map[string]any{"Final": "All changes applied successfully"}
 	if statetest.Result(r) != "true" || !reflect.DeepEqual(r.Changes, want) {
 		t.Fatalf("%v %q", r.Changes, r.Comment)
 	}
@@ -67,11 +63,11 @@ func TestPresentSystemGIDAndUsers(t *testing.T) {
 
 func TestAbsent(t *testing.T) {
 	env, fx := shadowfake.Env(t)
-	r := call(env, "absent", lowstate.Chunk{"name": "sudo"})
+	r := statetest.Call(env, Module(), "group.absent", lowstate.Chunk{"name": "sudo"})
 	if statetest.Result(r) != "true" || !reflect.DeepEqual(r.Changes, map[string]any{"sudo": ""}) || fx.Lines()[0] != "groupdel sudo" {
 		t.Fatalf("%v %v", r.Changes, fx.Lines())
 	}
-	if r := call(env, "absent", lowstate.Chunk{"name": "sudo"}); statetest.Result(r) != "true" || len(r.Changes) != 0 || r.Comment != "Group not present" {
+	if r := statetest.Call(env, Module(), "group.absent", lowstate.Chunk{"name": "sudo"}); statetest.Result(r) != "true" || len(r.Changes) != 0 || r.Comment != "Group not present" {
 		t.Errorf("second %v %q", r.Changes, r.Comment)
 	}
 }

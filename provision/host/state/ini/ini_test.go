@@ -1,7 +1,6 @@
 package ini
 
 import (
-	"context"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -11,10 +10,6 @@ import (
 	"brine/provision/host/state/statetest"
 	"brine/provision/wire/lowstate"
 )
-
-func run(env *state.Env, c lowstate.Chunk) *lowstate.Result {
-	return optionsPresent(context.Background(), env, c)
-}
 
 // TestOptionsPresent follows salt/states/ini_manage.py options_present over
 // salt/modules/ini_manage.py's parser: comments stay, an option replaces its
@@ -29,13 +24,13 @@ func TestOptionsPresent(t *testing.T) {
 		"main":  map[string]any{"host": "a", "port": float64(8080), "debug": true},
 	}}
 	env := &state.Env{Root: root, Test: true}
-	r := run(env, c)
+	r := statetest.Call(env, Module(), "ini.options_present", c)
 	wantComment := "Changed key extra.\nChanged key debug in section main.\nUnchanged key host in section main.\nChanged key port in section main.\n"
 	if statetest.Result(r) != "None" || r.Comment != wantComment || len(r.Changes) != 0 {
 		t.Errorf("test: %s %q %v", statetest.Result(r), r.Comment, r.Changes)
 	}
 	env.Test = false
-	r = run(env, c)
+	r = statetest.Call(env, Module(), "ini.options_present", c)
 	want := map[string]any{
 		"extra": map[string]any{"before": nil, "after": "x"},
 		"main": map[string]any{
@@ -50,16 +45,16 @@ func TestOptionsPresent(t *testing.T) {
 	if string(b) != "# top comment\ntop = 1\nextra = x\n\n[main]\n# a comment\nport = 8080\nhost = a\n;debug = 1\ndebug = True\n" {
 		t.Errorf("file %q", b)
 	}
-	if r := run(env, c); r.Comment != "No anomaly detected" || len(r.Changes) != 0 {
+	if r := statetest.Call(env, Module(), "ini.options_present", c); r.Comment != "No anomaly detected" || len(r.Changes) != 0 {
 		t.Errorf("again: %q %v", r.Comment, r.Changes)
 	}
 	env.Test = true
-	if r := run(env, c); statetest.Result(r) != "true" {
+	if r := statetest.Call(env, Module(), "ini.options_present", c); statetest.Result(r) != "true" {
 		t.Errorf("test after: %s %q", statetest.Result(r), r.Comment)
 	}
 	env.Test = false
 	strict := lowstate.Chunk{"name": "/etc/app.ini", "strict": true, "sections": map[string]any{"main": map[string]any{"host": "b"}}}
-	r = run(env, strict)
+	r = statetest.Call(env, Module(), "ini.options_present", strict)
 	// strict also drops the top-level options sections does not list (Salt)
 	want = map[string]any{
 		"top":   map[string]any{"before": "1", "after": nil},
@@ -77,7 +72,7 @@ func TestOptionsPresent(t *testing.T) {
 	if string(b) != "# top comment\n\n[main]\n# a comment\nhost = b\n;debug = 1\n" {
 		t.Errorf("strict file %q", b)
 	}
-	missing := run(env, lowstate.Chunk{"name": "/nodir/x.ini", "sections": map[string]any{"a": map[string]any{"b": "c"}}})
+	missing := statetest.Call(env, Module(), "ini.options_present", lowstate.Chunk{"name": "/nodir/x.ini", "sections": map[string]any{"a": map[string]any{"b": "c"}}})
 	if statetest.Result(missing) != "false" {
 		t.Errorf("missing dir: %q", missing.Comment)
 	}

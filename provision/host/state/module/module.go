@@ -182,6 +182,7 @@ func refreshDB(ctx context.Context, env *state.Env) (any, bool, error) {
 	if res.Retcode != 0 {
 		return nil, false, fmt.Errorf("Error getting repos: %s", strings.TrimSpace(res.Stderr+res.Stdout))
 	}
+	state.PkgRefreshed(env)
 	out := map[string]any{}
 	var errs []string
 	for _, line := range strings.Split(res.Stdout, "\n") {

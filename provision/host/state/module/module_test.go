@@ -9,6 +9,7 @@ import (
 
 	"brine/provision/host/state"
 	"brine/provision/host/state/module"
+	"brine/provision/host/state/statetest"
 	"brine/provision/wire/lowstate"
 )
 
@@ -35,24 +36,20 @@ func mk(fun string, kv ...any) lowstate.Chunk {
 	return c
 }
 
-func run(env *state.Env, c lowstate.Chunk) *lowstate.Result {
-	return module.Module().Funcs[c.Fun()](context.Background(), env, c)
-}
-
 func TestNewStyle(t *testing.T) {
 	env := &state.Env{Exec: state.NewHostExecutor()}
-	r := run(env, mk("run", "test.true", []any{}, "cmd.run", []any{map[string]any{"cmd": "echo hi"}}))
+	r := statetest.Call(env, module.Module(), "", mk("run", "test.true", []any{}, "cmd.run", []any{map[string]any{"cmd": "echo hi"}}))
 	if r.Result == nil || !*r.Result || r.Changes["test.true"] != true || r.Changes["cmd.run"] != "hi" {
 		t.Errorf("%+v", r)
 	}
 	if !strings.Contains(r.Comment, "cmd.run: Success") || !strings.Contains(r.Comment, "test.true: Success") {
 		t.Errorf("comment %q", r.Comment)
 	}
-	r = run(env, mk("run", "test.false", []any{}))
+	r = statetest.Call(env, module.Module(), "", mk("run", "test.false", []any{}))
 	if r.Result == nil || *r.Result {
 		t.Errorf("test.false must fail: %+v", r)
 	}
-	r = run(env, mk("run", "saltutil.sync_all", []any{}))
+	r = statetest.Call(env, module.Module(), "", mk("run", "saltutil.sync_all", []any{}))
 	if r.Result == nil || *r.Result || !strings.Contains(r.Comment, "not available") {
 		t.Errorf("unsupported: %+v", r)
 	}
@@ -61,12 +58,12 @@ func TestNewStyle(t *testing.T) {
 func TestServiceViaExec(t *testing.T) {
 	rec := &recorder{}
 	env := &state.Env{Exec: rec}
-	r := run(env, mk("run", "service.restart", []any{map[string]any{"name": "nginx"}}))
+	r := statetest.Call(env, module.Module(), "", mk("run", "service.restart", []any{map[string]any{"name": "nginx"}}))
 	if r.Result == nil || !*r.Result || r.Changes["service.restart"] != true {
 		t.Errorf("%+v", r)
 	}
 	// old style
-	r = run(env, lowstate.Chunk{"state": "module", "fun": "run", "name": "service.reload", "__id__": "x", "m_name": "nginx"})
+	r = statetest.Call(env, module.Module(), "", lowstate.Chunk{"state": "module", "fun": "run", "name": "service.reload", "__id__": "x", "m_name": "nginx"})
 	if r.Result == nil || !*r.Result || r.Comment != "Module function service.reload executed" || r.Changes["ret"] != true {
 		t.Errorf("old style %+v", r)
 	}
@@ -75,7 +72,7 @@ func TestServiceViaExec(t *testing.T) {
 		t.Errorf("calls %v", rec.calls)
 	}
 	rec.rc = 1
-	r = run(env, mk("run", "service.restart", []any{map[string]any{"name": "nginx"}}))
+	r = statetest.Call(env, module.Module(), "", mk("run", "service.restart", []any{map[string]any{"name": "nginx"}}))
 	if r.Result == nil || *r.Result {
 		t.Errorf("failed restart must fail: %+v", r)
 	}
@@ -84,11 +81,11 @@ func TestServiceViaExec(t *testing.T) {
 func TestTestModeAndWait(t *testing.T) {
 	rec := &recorder{}
 	env := &state.Env{Exec: rec, Test: true}
-	r := run(env, mk("run", "service.restart", []any{map[string]any{"name": "nginx"}}))
+	r := statetest.Call(env, module.Module(), "", mk("run", "service.restart", []any{map[string]any{"name": "nginx"}}))
 	if r.Result != nil || r.Comment != "Function service.restart to be executed." {
 		t.Errorf("%+v", r)
 	}
-	r = run(env, lowstate.Chunk{"state": "module", "fun": "run", "name": "test.true", "__id__": "x"})
+	r = statetest.Call(env, module.Module(), "", lowstate.Chunk{"state": "module", "fun": "run", "name": "test.true", "__id__": "x"})
 	if r.Result != nil || r.Comment != "Module function test.true is set to execute" {
 		t.Errorf("%+v", r)
 	}
@@ -96,7 +93,7 @@ func TestTestModeAndWait(t *testing.T) {
 		t.Error("test mode executed something")
 	}
 	env.Test = false
-	r = run(env, mk("wait", "service.restart", []any{map[string]any{"name": "nginx"}}))
+	r = statetest.Call(env, module.Module(), "", mk("wait", "service.restart", []any{map[string]any{"name": "nginx"}}))
 	if len(rec.calls) != 0 || r.Result == nil || !*r.Result {
 		t.Errorf("module.wait must not run by itself: %+v", r)
 	}
@@ -121,11 +118,11 @@ func (a *aptUpdate) Run(_ context.Context, c state.Cmd) state.CmdResult {
 func TestRefreshDB(t *testing.T) {
 	a := &aptUpdate{}
 	c := lowstate.Chunk{"state": "module", "fun": "run", "name": "pkg.refresh_db", "__id__": "apt.refresh_db"}
-	r := run(&state.Env{Exec: a, Test: true}, c)
+	r := statetest.Call(&state.Env{Exec: a, Test: true}, module.Module(), "", c)
 	if r.Result != nil || r.Comment != "Module function pkg.refresh_db is set to execute" || a.argv != nil {
 		t.Errorf("test mode: %+v %v", r, a.argv)
 	}
-	r = run(&state.Env{Exec: a}, c)
+	r = statetest.Call(&state.Env{Exec: a}, module.Module(), "", c)
 	want := map[string]any{"ret": map[string]any{"http://deb.debian.org/debian bookworm InRelease": nil,
 		"http://deb.debian.org/debian bookworm-updates InRelease": true, "http://example.org/repo stable InRelease": false}}
 	if r.Result == nil || !*r.Result || r.Comment != "Module function pkg.refresh_db executed" || !reflect.DeepEqual(r.Changes, want) {
@@ -134,7 +131,7 @@ func TestRefreshDB(t *testing.T) {
 	if strings.Join(a.argv, " ") != "apt-get -q update" {
 		t.Errorf("ran %v", a.argv)
 	}
-	r = run(&state.Env{Exec: a, Test: true}, lowstate.Chunk{"state": "module", "fun": "run", "name": "saltutil.sync_all", "__id__": "x"})
+	r = statetest.Call(&state.Env{Exec: a, Test: true}, module.Module(), "", lowstate.Chunk{"state": "module", "fun": "run", "name": "saltutil.sync_all", "__id__": "x"})
 	if r.Result == nil || *r.Result || !strings.HasPrefix(r.Comment, "Module function saltutil.sync_all is not available") {
 		t.Errorf("unsupported in test mode: %+v", r)
 	}

@@ -1,7 +1,6 @@
 package mount
 
 import (
-	"context"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -13,10 +12,6 @@ import (
 	"brine/provision/host/state/statetest"
 	"brine/provision/wire/lowstate"
 )
-
-func call(env *state.Env, fun string, c lowstate.Chunk) *lowstate.Result {
-	return Module().Funcs[fun](context.Background(), env, c)
-}
 
 func setup(t *testing.T) (*state.Env, *hostcmd.Fake) {
 	root := t.TempDir()
@@ -48,13 +43,13 @@ func setup(t *testing.T) (*state.Env, *hostcmd.Fake) {
 func TestSwap(t *testing.T) {
 	env, fx := setup(t)
 	env.Test = true
-	pred := call(env, "swap", lowstate.Chunk{"name": "/swapfile"})
+	pred := statetest.Call(env, Module(), "mount.swap", lowstate.Chunk{"name": "/swapfile"})
 	if statetest.Result(pred) != "None" || pred.Comment != "Swap /swapfile is set to be activated" || len(pred.Changes) != 0 || len(fx.Lines()) != 0 {
 		t.Fatalf("test, swap file not created yet: %s %q %v %v", statetest.Result(pred), pred.Comment, pred.Changes, fx.Lines())
 	}
 	os.WriteFile(filepath.Join(env.Root, "swapfile"), make([]byte, 16), 0o600)
 	env.Test = false
-	r := call(env, "swap", lowstate.Chunk{"name": "/swapfile"})
+	r := statetest.Call(env, Module(), "mount.swap", lowstate.Chunk{"name": "/swapfile"})
 	want := map[string]any{"type": "file", "size": "1048572", "used": "0", "priority": "-2", "persist": "new"}
 	if statetest.Result(r) != "true" || !reflect.DeepEqual(r.Changes, want) || r.Comment != "Swap /swapfile activated. Added new entry to the fstab." {
 		t.Fatalf("%s %v %q", statetest.Result(r), r.Changes, r.Comment)
@@ -66,21 +61,21 @@ func TestSwap(t *testing.T) {
 	if !strings.HasSuffix(string(b), "UUID=abc / ext4 errors=remount-ro 0 1\n/swapfile\t\tnone\tswap\tdefaults\t0 0\n") {
 		t.Errorf("fstab %q", b)
 	}
-	if r := call(env, "swap", lowstate.Chunk{"name": "/swapfile"}); len(r.Changes) != 0 || r.Comment != "Swap /swapfile already active" {
+	if r := statetest.Call(env, Module(), "mount.swap", lowstate.Chunk{"name": "/swapfile"}); len(r.Changes) != 0 || r.Comment != "Swap /swapfile already active" {
 		t.Errorf("second %v %q", r.Changes, r.Comment)
 	}
 	env.Test = true
-	if r := call(env, "swap", lowstate.Chunk{"name": "/swapfile"}); statetest.Result(r) != "true" || r.Comment != "Swap /swapfile already active" {
+	if r := statetest.Call(env, Module(), "mount.swap", lowstate.Chunk{"name": "/swapfile"}); statetest.Result(r) != "true" || r.Comment != "Swap /swapfile already active" {
 		t.Errorf("test after: %s %q", statetest.Result(r), r.Comment)
 	}
 	// Active, but not in fstab: Salt's own wording.
 	os.WriteFile(filepath.Join(env.Root, "etc/fstab"), []byte("UUID=abc / ext4 errors=remount-ro 0 1\n"), 0o644)
-	if r := call(env, "swap", lowstate.Chunk{"name": "/swapfile"}); statetest.Result(r) != "None" || r.Comment != "Swap /swapfile is set to be added to the fstab and to be activated" {
+	if r := statetest.Call(env, Module(), "mount.swap", lowstate.Chunk{"name": "/swapfile"}); statetest.Result(r) != "None" || r.Comment != "Swap /swapfile is set to be added to the fstab and to be activated" {
 		t.Errorf("test, not persisted: %s %q", statetest.Result(r), r.Comment)
 	}
 	env.Test = false
 	os.WriteFile(filepath.Join(env.Root, "etc/fstab"), []byte("/swapfile none swap sw 0 0\n"), 0o644)
-	if r := call(env, "swap", lowstate.Chunk{"name": "/swapfile"}); !reflect.DeepEqual(r.Changes, map[string]any{"persist": "update"}) || r.Comment != "Swap /swapfile already active. Updated the entry in the fstab." {
+	if r := statetest.Call(env, Module(), "mount.swap", lowstate.Chunk{"name": "/swapfile"}); !reflect.DeepEqual(r.Changes, map[string]any{"persist": "update"}) || r.Comment != "Swap /swapfile already active. Updated the entry in the fstab." {
 		t.Errorf("update: %v %q", r.Changes, r.Comment)
 	}
 }
@@ -90,20 +85,20 @@ func TestMounted(t *testing.T) {
 	c := lowstate.Chunk{"name": "/mnt/data", "device": "/dev/sdb1", "fstype": "ext4", "opts": []any{"noatime", "nofail"}}
 	// salt/states/mount.py mounted: its words, and no changes in test mode.
 	env.Test = true
-	if r := call(env, "mounted", c); r.Result != nil || r.Comment != "/mnt/data does not exist and would not be created" || len(r.Changes) != 0 {
+	if r := statetest.Call(env, Module(), "mount.mounted", c); r.Result != nil || r.Comment != "/mnt/data does not exist and would not be created" || len(r.Changes) != 0 {
 		t.Errorf("test, no mount point: %q %v", r.Comment, r.Changes)
 	}
 	env.Test = false
-	if r := call(env, "mounted", c); *r.Result != false || r.Comment != "Mount directory is not present" {
+	if r := statetest.Call(env, Module(), "mount.mounted", c); *r.Result != false || r.Comment != "Mount directory is not present" {
 		t.Fatalf("no mount point: %q", r.Comment)
 	}
 	c["mkmnt"] = true
 	env.Test = true
-	if r := call(env, "mounted", c); r.Result != nil || r.Comment != "/mnt/data would be created and mounted" || len(r.Changes) != 0 {
+	if r := statetest.Call(env, Module(), "mount.mounted", c); r.Result != nil || r.Comment != "/mnt/data would be created and mounted" || len(r.Changes) != 0 {
 		t.Errorf("test, mkmnt: %q %v", r.Comment, r.Changes)
 	}
 	env.Test = false
-	r := call(env, "mounted", c)
+	r := statetest.Call(env, Module(), "mount.mounted", c)
 	if *r.Result != true || !reflect.DeepEqual(r.Changes, map[string]any{"mount": true, "persist": "new"}) {
 		t.Fatalf("%v %q", r.Changes, r.Comment)
 	}
@@ -113,16 +108,16 @@ func TestMounted(t *testing.T) {
 	if fi, err := os.Stat(filepath.Join(env.Root, "mnt/data")); err != nil || !fi.IsDir() {
 		t.Error("mount point not created")
 	}
-	if r := call(env, "mounted", c); len(r.Changes) != 0 {
+	if r := statetest.Call(env, Module(), "mount.mounted", c); len(r.Changes) != 0 {
 		t.Errorf("second %v", r.Changes)
 	}
 	c["opts"] = "defaults"
 	env.Test = true
-	if r := call(env, "mounted", c); r.Result != nil || r.Comment != "Target was already mounted. /mnt/data is mounted, but its fstab entry must be updated." {
+	if r := statetest.Call(env, Module(), "mount.mounted", c); r.Result != nil || r.Comment != "Target was already mounted. /mnt/data is mounted, but its fstab entry must be updated." {
 		t.Errorf("test, fstab: %q", r.Comment)
 	}
 	env.Test = false
-	if r := call(env, "mounted", c); !reflect.DeepEqual(r.Changes, map[string]any{"persist": "change"}) {
+	if r := statetest.Call(env, Module(), "mount.mounted", c); !reflect.DeepEqual(r.Changes, map[string]any{"persist": "change"}) {
 		t.Errorf("opts change %v", r.Changes)
 	}
 	b, _ := os.ReadFile(filepath.Join(env.Root, "etc/fstab"))

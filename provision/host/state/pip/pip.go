@@ -276,12 +276,22 @@ func joinComments(already []string, last string) string {
 }
 
 // installArgs builds pip install's options from the state's arguments,
-// in the order Salt's pip.install adds them.
-func installArgs(c lowstate.Chunk) []string {
+// in the order Salt's pip.install adds them. The ones that often hold a
+// password or token (proxy, index_url, extra_index_url: user:secret@host)
+// go to pip through its environment (PIP_PROXY, PIP_INDEX_URL,
+// PIP_EXTRA_INDEX_URL, which pip reads as the flags), never on its command
+// line, where every user of the host would see them in ps.
+func installArgs(c lowstate.Chunk) (args []string, secretEnv map[string]string) {
 	var a []string
+	secretEnv = map[string]string{}
 	str := func(k, flag string) {
 		if v := state.ArgStr(c, k); v != "" {
 			a = append(a, flag, v)
+		}
+	}
+	viaEnv := func(k, name string) {
+		if v := state.ArgStr(c, k); v != "" {
+			secretEnv[name] = v
 		}
 	}
 	flag := func(k, f string) {
@@ -291,13 +301,13 @@ func installArgs(c lowstate.Chunk) []string {
 	}
 	str("no_binary", "--no-binary")
 	str("log", "--log")
-	str("proxy", "--proxy")
+	viaEnv("proxy", "PIP_PROXY")
 	str("timeout", "--timeout")
 	for _, l := range state.ArgList(c, "find_links") {
 		a = append(a, "--find-links", l)
 	}
-	str("index_url", "--index-url")
-	str("extra_index_url", "--extra-index-url")
+	viaEnv("index_url", "PIP_INDEX_URL")
+	viaEnv("extra_index_url", "PIP_EXTRA_INDEX_URL")
 	flag("no_index", "--no-index")
 	a = append(a, "--disable-pip-version-check")
 	str("target", "--target")
@@ -310,7 +320,7 @@ func installArgs(c lowstate.Chunk) []string {
 	flag("pre_releases", "--pre")
 	str("cert", "--cert")
 	str("trusted_host", "--trusted-host")
-	return a
+	return a, secretEnv
 }
 
 // extraArgs is Salt's extra_args: strings, or {"--flag": value} maps.
@@ -336,7 +346,21 @@ func extraArgs(c lowstate.Chunk) []string {
 
 // install runs pip install and shapes Salt's result.
 func install(r *runner, env *state.Env, c lowstate.Chunk, todo []req, already []string, requirements, editable string) *lowstate.Result {
-	args := append([]string{"install"}, installArgs(c)...)
+	opts, secretEnv := installArgs(c)
+	args := append([]string{"install"}, opts...)
+	if len(secretEnv) > 0 {
+		// The state's own arguments win over env_vars, as its flags would.
+		vars := make(map[string]string, len(r.vars)+len(secretEnv))
+		for k, v := range r.vars {
+			vars[k] = v
+		}
+		for k, v := range secretEnv {
+			vars[k] = v
+		}
+		rr := *r
+		rr.vars = vars
+		r = &rr
+	}
 	if requirements != "" {
 		path, cleanup, err := requirementsFile(env, c, requirements)
 		if err != nil {

@@ -128,3 +128,39 @@ func TestCompareVersions(t *testing.T) {
 		t.Error("fulfills")
 	}
 }
+
+// An index or proxy URL holds a token as often as not: pip gets it through
+// its environment, never on its command line (visible to every user in
+// ps), and the state's own wins over env_vars.
+func TestSecretURLsViaEnvironment(t *testing.T) {
+	root := newRoot(t)
+	var seen []state.Cmd
+	base := fakePip(map[string]string{}, false)
+	fx := &hostcmd.Fake{Handler: func(c state.Cmd, line string) (state.CmdResult, bool) {
+		seen = append(seen, c)
+		return base.Handler(c, line)
+	}}
+	env := &state.Env{Root: root, Exec: fx}
+	r := installed(context.Background(), env, lowstate.Chunk{"name": "requests", "index_url": "https://u:s3cret@pypi.example/simple",
+		"extra_index_url": "https://u:t0ken@extra.example/simple", "proxy": "http://u:pw@proxy:3128", "env_vars": map[string]any{"PIP_INDEX_URL": "https://other", "KEEP": "1"}})
+	if statetest.Result(r) != "true" {
+		t.Fatalf("%s %q", statetest.Result(r), r.Comment)
+	}
+	var install *state.Cmd
+	for i := range seen {
+		if len(seen[i].Argv) > 3 && seen[i].Argv[3] == "install" {
+			install = &seen[i]
+		}
+	}
+	if install == nil {
+		t.Fatal("no install")
+	}
+	if line := strings.Join(install.Argv, " "); strings.Contains(line, "s3cret") || strings.Contains(line, "t0ken") || strings.Contains(line, "u:pw") {
+		t.Errorf("a secret on pip's command line: %s", line)
+	}
+	want := map[string]string{"PIP_INDEX_URL": "https://u:s3cret@pypi.example/simple", "PIP_EXTRA_INDEX_URL": "https://u:t0ken@extra.example/simple",
+		"PIP_PROXY": "http://u:pw@proxy:3128", "KEEP": "1"}
+	if !reflect.DeepEqual(install.Env, want) {
+		t.Errorf("pip's environment %v, want %v", install.Env, want)
+	}
+}

@@ -85,17 +85,39 @@ func prepare(ctx context.Context, env *state.Env, c lowstate.Chunk, mayRefresh b
 	if err != nil {
 		return nil, nil, none, state.Failed(err.Error())
 	}
-	if !mayRefresh || !(state.ArgBool(c, "refresh", false) || p.NeedsRefresh()) {
+	if !mayRefresh || !(env.Test && state.ArgBool(c, "refresh", false) || p.NeedsRefresh()) {
 		return ts, p, none, nil
 	}
 	if env.Test {
 		cleanup, _ := p.Preview(ctx)
 		return ts, p, cleanup, nil
 	}
-	if err := p.Refresh(ctx); err != nil {
-		return nil, nil, none, state.Failedf("Failed to refresh the package database: %v", err)
+	if err := refresh(ctx, env, p); err != nil {
+		return nil, nil, none, err
 	}
 	return ts, p, none, nil
+}
+
+// wantsRefresh is Salt's check_refresh: refresh: True, or the run's
+// pending refresh (the rtag) unless refresh: False. Test mode never
+// refreshes the host's lists.
+func wantsRefresh(env *state.Env, c lowstate.Chunk) bool {
+	if env.Test {
+		return false
+	}
+	if v, ok := c["refresh"]; ok && v != nil {
+		return state.ArgBool(c, "refresh", false) || state.ArgBool(c, "refresh", true) && state.PkgRefreshPending(env)
+	}
+	return state.PkgRefreshPending(env)
+}
+
+// refresh updates the package lists and answers the run's pending refresh.
+func refresh(ctx context.Context, env *state.Env, p Provider) *lowstate.Result {
+	if err := p.Refresh(ctx); err != nil {
+		return state.Failedf("Failed to refresh the package database: %v", err)
+	}
+	state.PkgRefreshed(env)
+	return nil
 }
 
 func list(names []string) string { return strings.Join(names, ", ") }
@@ -187,10 +209,23 @@ func begin(ctx context.Context, env *state.Env, c lowstate.Chunk, mayRefresh boo
 
 // installed is pkg.installed.
 func installed(ctx context.Context, env *state.Env, c lowstate.Chunk) *lowstate.Result {
+	state.PkgModInit(env)
 	ts, p, before, cleanup, fail := begin(ctx, env, c, true)
 	defer cleanup()
 	if fail != nil {
 		return fail
+	}
+	// Salt refreshes (check_refresh) where it first needs the
+	// repositories: looking up "latest", else installing
+	doRefresh := wantsRefresh(env, c)
+	for _, t := range ts {
+		if t.Version == "latest" && doRefresh {
+			if fail := refresh(ctx, env, p); fail != nil {
+				return fail
+			}
+			doRefresh = false
+			break
+		}
 	}
 	fromrepo := state.ArgStr(c, "fromrepo")
 	// Salt 3007.1's installed() packs a name (and version) into pkgs
@@ -241,6 +276,11 @@ func installed(ctx context.Context, env *state.Env, c lowstate.Chunk) *lowstate.
 	}
 	if env.Test {
 		return predictInstall(ctx, p, todo, fromrepo)
+	}
+	if doRefresh {
+		if fail := refresh(ctx, env, p); fail != nil {
+			return fail
+		}
 	}
 	todo, fail = resolveSpecs(ctx, p, todo, fromrepo)
 	if fail != nil {
@@ -444,10 +484,17 @@ func plural(n int, many, one string) string {
 
 // latest is pkg.latest.
 func latest(ctx context.Context, env *state.Env, c lowstate.Chunk) *lowstate.Result {
+	state.PkgModInit(env)
 	ts, p, before, cleanup, fail := begin(ctx, env, c, true)
 	defer cleanup()
 	if fail != nil {
 		return fail
+	}
+	// pkg.latest_version with check_refresh's refresh
+	if wantsRefresh(env, c) {
+		if fail := refresh(ctx, env, p); fail != nil {
+			return fail
+		}
 	}
 	fromrepo := state.ArgStr(c, "fromrepo")
 	cand, err := p.Candidates(ctx, names(ts), fromrepo)

@@ -1,11 +1,11 @@
 package pkg
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"sort"
 	"strings"
 	"testing"
@@ -136,14 +136,10 @@ func newApt(t *testing.T, lists bool) (*state.Env, *fakeApt, *hostcmd.Fake) {
 	return &state.Env{Root: root, Exec: fx, Grains: map[string]any{"os_family": "Debian"}}, fa, fx
 }
 
-func run(env *state.Env, fun string, c lowstate.Chunk) *lowstate.Result {
-	return Module().Funcs[fun](context.Background(), env, c)
-}
-
 func TestAptInstallBatchWithDeps(t *testing.T) {
 	env, _, fx := newApt(t, true)
 	c := lowstate.Chunk{"name": "tools", "pkgs": []any{"curl", "tree", "bash"}}
-	r := run(env, "installed", c)
+	r := statetest.Call(env, Module(), "pkg.installed", c)
 	if statetest.Result(r) != "true" {
 		t.Fatalf("result %s: %s", statetest.Result(r), r.Comment)
 	}
@@ -158,8 +154,10 @@ func TestAptInstallBatchWithDeps(t *testing.T) {
 	if r.Comment != "The following packages were installed/updated: curl, tree\nThe following packages were already installed: bash" {
 		t.Errorf("comment %q", r.Comment)
 	}
+	// the run's first install refreshes the lists first (Salt's rtag)
 	wantCmds := []string{
 		"dpkg-query -W '-f=${Package}\t${db:Status-Abbrev}\t${Version}\n'",
+		"DEBIAN_FRONTEND=noninteractive apt-get update -q",
 		"apt-mark showhold",
 		"DEBIAN_FRONTEND=noninteractive apt-get install -y -q -o DPkg::Options::=--force-confold -o DPkg::Options::=--force-confdef curl tree",
 		"dpkg-query -W '-f=${Package}\t${db:Status-Abbrev}\t${Version}\n'",
@@ -169,7 +167,7 @@ func TestAptInstallBatchWithDeps(t *testing.T) {
 	}
 	// second run: nothing to do, no package manager call
 	fx.Reset()
-	r = run(env, "installed", c)
+	r = statetest.Call(env, Module(), "pkg.installed", c)
 	if statetest.Result(r) != "true" || len(r.Changes) != 0 || r.Comment != "All specified packages are already installed" {
 		t.Errorf("second run: %s %q %v", statetest.Result(r), r.Comment, r.Changes)
 	}
@@ -184,7 +182,7 @@ func TestAptInstallBatchWithDeps(t *testing.T) {
 func TestAptTestMode(t *testing.T) {
 	env, fa, fx := newApt(t, true)
 	env.Test = true
-	r := run(env, "installed", lowstate.Chunk{"name": "curl"})
+	r := statetest.Call(env, Module(), "pkg.installed", lowstate.Chunk{"name": "curl"})
 	if r.Result != nil || r.Comment != "The following packages would be installed/updated: curl" ||
 		!reflect.DeepEqual(r.Changes, map[string]any{"curl": map[string]any{"new": "7.88.1-10+deb12u5", "old": ""}}) {
 		t.Fatalf("test mode: %s %q %v", statetest.Result(r), r.Comment, r.Changes)
@@ -197,7 +195,7 @@ func TestAptTestMode(t *testing.T) {
 			t.Errorf("test mode ran %s", l)
 		}
 	}
-	r = run(env, "installed", lowstate.Chunk{"name": "x", "pkgs": []any{map[string]any{"bash": "5.2.15-2+b7"}, map[string]any{"tree": ">=2"}, "nosuchpkg"}})
+	r = statetest.Call(env, Module(), "pkg.installed", lowstate.Chunk{"name": "x", "pkgs": []any{map[string]any{"bash": "5.2.15-2+b7"}, map[string]any{"tree": ">=2"}, "nosuchpkg"}})
 	want := map[string]any{
 		"bash":      map[string]any{"new": "5.2.15-2+b7", "old": ""},
 		"tree":      map[string]any{"new": "installed", "old": ""},
@@ -213,12 +211,12 @@ func TestAptTestMode(t *testing.T) {
 func TestAptVersionLatest(t *testing.T) {
 	env, fa, fx := newApt(t, true)
 	env.Test = true
-	r := run(env, "installed", lowstate.Chunk{"name": "tree", "version": "latest"})
+	r := statetest.Call(env, Module(), "pkg.installed", lowstate.Chunk{"name": "tree", "version": "latest"})
 	if r.Result != nil || !reflect.DeepEqual(r.Changes, map[string]any{"tree": map[string]any{"new": "2.1.0-1", "old": ""}}) {
 		t.Errorf("test: %s %q %v", statetest.Result(r), r.Comment, r.Changes)
 	}
 	env.Test = false
-	r = run(env, "installed", lowstate.Chunk{"name": "x", "pkgs": []any{map[string]any{"tree": "latest"}, map[string]any{"bash": "latest"}}})
+	r = statetest.Call(env, Module(), "pkg.installed", lowstate.Chunk{"name": "x", "pkgs": []any{map[string]any{"tree": "latest"}, map[string]any{"bash": "latest"}}})
 	if statetest.Result(r) != "true" || r.Comment != "2 targeted packages were installed/updated." || fa.pkgs["bash"] != "ii\t5.2.15-2+b7" || fa.pkgs["tree"] != "ii\t2.1.0-1" {
 		t.Fatalf("%s %q %v", statetest.Result(r), r.Comment, fa.pkgs)
 	}
@@ -228,7 +226,7 @@ func TestAptVersionLatest(t *testing.T) {
 	}
 	for _, test := range []bool{true, false} {
 		env.Test = test
-		r = run(env, "installed", lowstate.Chunk{"name": "bash", "version": "latest"})
+		r = statetest.Call(env, Module(), "pkg.installed", lowstate.Chunk{"name": "bash", "version": "latest"})
 		if statetest.Result(r) != "true" || len(r.Changes) != 0 || r.Comment != "All specified packages are already installed and are at the desired version" {
 			t.Errorf("up to date (test=%v): %s %q %v", test, statetest.Result(r), r.Comment, r.Changes)
 		}
@@ -237,21 +235,21 @@ func TestAptVersionLatest(t *testing.T) {
 
 func TestAptRefreshWhenListsEmpty(t *testing.T) {
 	env, _, fx := newApt(t, false)
-	r := run(env, "installed", lowstate.Chunk{"name": "tree"})
+	r := statetest.Call(env, Module(), "pkg.installed", lowstate.Chunk{"name": "tree"})
 	if statetest.Result(r) != "true" {
 		t.Fatal(r.Comment)
 	}
 	if got := fx.Lines()[0]; got != "DEBIAN_FRONTEND=noninteractive apt-get update -q" {
 		t.Errorf("first command %q", got)
 	}
-	// explicit refresh with lists present
+	// explicit refresh with lists present: before the install
 	env2, _, fx2 := newApt(t, true)
-	run(env2, "installed", lowstate.Chunk{"name": "tree", "refresh": true})
-	if got := fx2.Lines()[0]; got != "DEBIAN_FRONTEND=noninteractive apt-get update -q" {
-		t.Errorf("refresh: first command %q", got)
+	statetest.Call(env2, Module(), "pkg.installed", lowstate.Chunk{"name": "tree", "refresh": true})
+	if got := strings.Join(fx2.Lines(), "\n"); !regexp.MustCompile(`(?s)apt-get update -q\n.*apt-get install`).MatchString(got) {
+		t.Errorf("refresh: commands\n%s", got)
 	}
 	env3, _, fx3 := newApt(t, true)
-	run(env3, "installed", lowstate.Chunk{"name": "tree"})
+	statetest.Call(env3, Module(), "pkg.installed", lowstate.Chunk{"name": "tree", "refresh": false})
 	for _, l := range fx3.Lines() {
 		if strings.Contains(l, "update") {
 			t.Errorf("unexpected refresh %s", l)
@@ -261,7 +259,7 @@ func TestAptRefreshWhenListsEmpty(t *testing.T) {
 
 func TestAptVersionFromrepoHoldAndFailure(t *testing.T) {
 	env, fa, fx := newApt(t, true)
-	r := run(env, "installed", lowstate.Chunk{"name": "bash", "version": "5.2.15-2+b7", "fromrepo": "bookworm-backports", "hold": true})
+	r := statetest.Call(env, Module(), "pkg.installed", lowstate.Chunk{"name": "bash", "version": "5.2.15-2+b7", "fromrepo": "bookworm-backports", "hold": true})
 	if statetest.Result(r) != "true" || r.Comment != "The following packages were installed/updated: bash=5.2.15-2+b7\nPackage bash is now being held." {
 		t.Fatalf("%s %q", statetest.Result(r), r.Comment)
 	}
@@ -280,24 +278,24 @@ func TestAptVersionFromrepoHoldAndFailure(t *testing.T) {
 		t.Error("not held")
 	}
 	// glob version already satisfied, hold already set -> no change
-	r = run(env, "installed", lowstate.Chunk{"name": "bash", "version": "5.2.15-2*", "hold": true})
+	r = statetest.Call(env, Module(), "pkg.installed", lowstate.Chunk{"name": "bash", "version": "5.2.15-2*", "hold": true})
 	if statetest.Result(r) != "true" || len(r.Changes) != 0 ||
 		r.Comment != "All specified packages are already installed and are at the desired version.\nPackage bash is already set to be held." {
 		t.Errorf("glob: %s %v %q", statetest.Result(r), r.Changes, r.Comment)
 	}
 	env.Test = true
-	r = run(env, "installed", lowstate.Chunk{"name": "bash", "hold": false})
+	r = statetest.Call(env, Module(), "pkg.installed", lowstate.Chunk{"name": "bash", "hold": false})
 	if statetest.Result(r) != "None" || r.Comment != "All specified packages are already installed.\nPackage bash is set not to be held." {
 		t.Errorf("unhold, test: %s %q", statetest.Result(r), r.Comment)
 	}
 	env.Test = false
-	r = run(env, "installed", lowstate.Chunk{"name": "bash", "hold": false})
+	r = statetest.Call(env, Module(), "pkg.installed", lowstate.Chunk{"name": "bash", "hold": false})
 	if statetest.Result(r) != "true" || !reflect.DeepEqual(r.Changes, map[string]any{"bash": map[string]any{"old": "hold", "new": "install"}}) ||
 		r.Comment != "All specified packages are already installed.\nPackage bash is no longer being held." || fa.held["bash"] {
 		t.Errorf("unhold: %s %q %v", statetest.Result(r), r.Comment, r.Changes)
 	}
 	// unknown package fails with apt's words, as Salt reports them
-	r = run(env, "installed", lowstate.Chunk{"name": "nosuchpkg"})
+	r = statetest.Call(env, Module(), "pkg.installed", lowstate.Chunk{"name": "nosuchpkg"})
 	if statetest.Result(r) != "false" || r.Comment != "Problem encountered installing package(s). Additional info follows:\n\nerrors:\n    - E: Unable to locate package nosuchpkg" {
 		t.Errorf("failure: %s %q", statetest.Result(r), r.Comment)
 	}
@@ -306,13 +304,13 @@ func TestAptVersionFromrepoHoldAndFailure(t *testing.T) {
 func TestAptLatest(t *testing.T) {
 	env, _, fx := newApt(t, true)
 	env.Test = true
-	r := run(env, "latest", lowstate.Chunk{"name": "x", "pkgs": []any{"bash", "libc6"}})
+	r := statetest.Call(env, Module(), "pkg.latest", lowstate.Chunk{"name": "x", "pkgs": []any{"bash", "libc6"}})
 	if r.Result != nil || !reflect.DeepEqual(r.Changes, map[string]any{"bash": map[string]any{"old": "5.2.15-2+b2", "new": "5.2.15-2+b7"}}) ||
 		r.Comment != "The following packages would be installed/upgraded: bash\nThe following packages are already up-to-date: libc6 (2.36-9+deb12u4)" {
 		t.Errorf("test: %s %v %q", statetest.Result(r), r.Changes, r.Comment)
 	}
 	env.Test = false
-	r = run(env, "latest", lowstate.Chunk{"name": "bash"})
+	r = statetest.Call(env, Module(), "pkg.latest", lowstate.Chunk{"name": "bash"})
 	if statetest.Result(r) != "true" || !reflect.DeepEqual(r.Changes, map[string]any{"bash": map[string]any{"old": "5.2.15-2+b2", "new": "5.2.15-2+b7"}}) ||
 		r.Comment != "The following packages were successfully installed/upgraded: bash" {
 		t.Fatalf("%s %v %q", statetest.Result(r), r.Changes, r.Comment)
@@ -320,15 +318,15 @@ func TestAptLatest(t *testing.T) {
 	if !strings.Contains(strings.Join(fx.Lines(), "\n"), "apt-cache policy bash") {
 		t.Errorf("no policy query: %v", fx.Lines())
 	}
-	r = run(env, "latest", lowstate.Chunk{"name": "bash"})
+	r = statetest.Call(env, Module(), "pkg.latest", lowstate.Chunk{"name": "bash"})
 	if statetest.Result(r) != "true" || len(r.Changes) != 0 || r.Comment != "Package bash is already up-to-date" {
 		t.Errorf("second: %s %v %q", statetest.Result(r), r.Changes, r.Comment)
 	}
-	r = run(env, "latest", lowstate.Chunk{"name": "ghost"})
+	r = statetest.Call(env, Module(), "pkg.latest", lowstate.Chunk{"name": "ghost"})
 	if statetest.Result(r) != "false" || r.Comment != "No information found for 'ghost'." {
 		t.Errorf("ghost: %s %q", statetest.Result(r), r.Comment)
 	}
-	if r := run(env, "latest", lowstate.Chunk{"name": "x", "pkgs": []any{"libc6", "bash"}}); r.Comment != "All packages are up-to-date (bash, libc6)." {
+	if r := statetest.Call(env, Module(), "pkg.latest", lowstate.Chunk{"name": "x", "pkgs": []any{"libc6", "bash"}}); r.Comment != "All packages are up-to-date (bash, libc6)." {
 		t.Errorf("all up to date: %q", r.Comment)
 	}
 }
@@ -336,13 +334,13 @@ func TestAptLatest(t *testing.T) {
 func TestAptRemovePurge(t *testing.T) {
 	env, fa, fx := newApt(t, true)
 	env.Test = true
-	r := run(env, "removed", lowstate.Chunk{"name": "bash"})
+	r := statetest.Call(env, Module(), "pkg.removed", lowstate.Chunk{"name": "bash"})
 	if r.Result != nil || !reflect.DeepEqual(r.Changes, map[string]any{"bash": map[string]any{"new": "removed", "old": ""}}) ||
 		r.Comment != "The following packages will be removed: bash." {
 		t.Fatalf("test remove %s %v %q", statetest.Result(r), r.Changes, r.Comment)
 	}
 	env.Test = false
-	real := run(env, "removed", lowstate.Chunk{"name": "bash"})
+	real := statetest.Call(env, Module(), "pkg.removed", lowstate.Chunk{"name": "bash"})
 	if statetest.Result(real) != "true" || !reflect.DeepEqual(real.Changes, map[string]any{"bash": map[string]any{"old": "5.2.15-2+b2", "new": ""}}) ||
 		real.Comment != "All targeted packages were removed." {
 		t.Fatalf("remove %s %v %q", statetest.Result(real), real.Changes, real.Comment)
@@ -350,23 +348,23 @@ func TestAptRemovePurge(t *testing.T) {
 	if fa.pkgs["bash"] != "rc\t" {
 		t.Errorf("bash state %q", fa.pkgs["bash"])
 	}
-	if r := run(env, "removed", lowstate.Chunk{"name": "bash"}); statetest.Result(r) != "true" || len(r.Changes) != 0 || r.Comment != "All specified packages are already absent" {
+	if r := statetest.Call(env, Module(), "pkg.removed", lowstate.Chunk{"name": "bash"}); statetest.Result(r) != "true" || len(r.Changes) != 0 || r.Comment != "All specified packages are already absent" {
 		t.Errorf("second remove %v %q", r.Changes, r.Comment)
 	}
 	// purge config-only packages
 	fx.Reset()
-	r = run(env, "purged", lowstate.Chunk{"pkgs": []any{"bash", "oldconf"}})
+	r = statetest.Call(env, Module(), "pkg.purged", lowstate.Chunk{"name": "purge", "pkgs": []any{"bash", "oldconf"}})
 	if statetest.Result(r) != "true" || len(r.Changes) != 2 || r.Comment != "All targeted packages were purged." {
 		t.Fatalf("purge %s %v %q", statetest.Result(r), r.Changes, r.Comment)
 	}
 	if !strings.Contains(strings.Join(fx.Lines(), "\n"), "DEBIAN_FRONTEND=noninteractive apt-get purge -y -q bash oldconf") {
 		t.Errorf("commands %v", fx.Lines())
 	}
-	if r := run(env, "purged", lowstate.Chunk{"pkgs": []any{"bash", "oldconf"}}); statetest.Result(r) != "true" || len(r.Changes) != 0 ||
+	if r := statetest.Call(env, Module(), "pkg.purged", lowstate.Chunk{"name": "purge", "pkgs": []any{"bash", "oldconf"}}); statetest.Result(r) != "true" || len(r.Changes) != 0 ||
 		r.Comment != "None of the targeted packages are installed or partially installed" {
 		t.Errorf("second purge %v %q", r.Changes, r.Comment)
 	}
-	if r := run(env, "removed", lowstate.Chunk{"pkgs": []any{"libc6", "ghost"}}); r.Comment != "The following packages were not installed: ghost The following packages were removed: libc6." {
+	if r := statetest.Call(env, Module(), "pkg.removed", lowstate.Chunk{"name": "remove", "pkgs": []any{"libc6", "ghost"}}); r.Comment != "The following packages were not installed: ghost The following packages were removed: libc6." {
 		t.Errorf("partly installed: %q", r.Comment)
 	}
 }
@@ -396,22 +394,22 @@ func TestRPMProvider(t *testing.T) {
 		return state.CmdResult{}, false
 	}}
 	env := &state.Env{Root: t.TempDir(), Exec: fx, Grains: map[string]any{"os_family": "RedHat"}}
-	r := run(env, "installed", lowstate.Chunk{"name": "nginx"})
+	r := statetest.Call(env, Module(), "pkg.installed", lowstate.Chunk{"name": "nginx"})
 	if statetest.Result(r) != "true" || !reflect.DeepEqual(r.Changes, map[string]any{"nginx": map[string]any{"old": "", "new": "1:1.20.1-14.el9"}}) {
 		t.Fatalf("%s %v %q", statetest.Result(r), r.Changes, r.Comment)
 	}
-	if cmds[1] != "dnf install -y -q nginx" {
-		t.Errorf("install cmd %q", cmds[1])
+	if cmds[1] != "dnf makecache -q" || cmds[2] != "dnf install -y -q nginx" {
+		t.Errorf("refresh and install cmds %q", cmds[1:3])
 	}
 	if cmds[0] != `rpm -qa --qf '%{NAME}\t%{EPOCH}\t%{VERSION}-%{RELEASE}\n'` {
 		t.Errorf("list cmd %q", cmds[0])
 	}
-	if r := run(env, "installed", lowstate.Chunk{"name": "shadow-utils", "version": "4.9-8.el9"}); statetest.Result(r) != "true" || len(r.Changes) != 0 {
+	if r := statetest.Call(env, Module(), "pkg.installed", lowstate.Chunk{"name": "shadow-utils", "version": "4.9-8.el9"}); statetest.Result(r) != "true" || len(r.Changes) != 0 {
 		t.Errorf("epoch-less version should match: %v %q", r.Changes, r.Comment)
 	}
 	env.Test = true
 	delete(db, "nginx")
-	r = run(env, "installed", lowstate.Chunk{"name": "nginx"})
+	r = statetest.Call(env, Module(), "pkg.installed", lowstate.Chunk{"name": "nginx"})
 	if r.Result != nil || !reflect.DeepEqual(r.Changes, map[string]any{"nginx": map[string]any{"old": "", "new": "1:1.20.1-14.el9"}}) {
 		t.Errorf("test mode %s %v %q", statetest.Result(r), r.Changes, r.Comment)
 	}
@@ -435,9 +433,9 @@ func TestAPKProvider(t *testing.T) {
 	}}
 	env := &state.Env{Root: t.TempDir(), Exec: fx, Grains: map[string]any{"os_family": "Alpine"}}
 	env.Test = true
-	pred := run(env, "installed", lowstate.Chunk{"name": "curl"})
+	pred := statetest.Call(env, Module(), "pkg.installed", lowstate.Chunk{"name": "curl"})
 	env.Test = false
-	r := run(env, "installed", lowstate.Chunk{"name": "curl"})
+	r := statetest.Call(env, Module(), "pkg.installed", lowstate.Chunk{"name": "curl"})
 	want := map[string]any{"curl": map[string]any{"old": "", "new": "8.5.0-r0"}, "libcurl": map[string]any{"old": "", "new": "8.5.0-r0"}}
 	if statetest.Result(r) != "true" || !reflect.DeepEqual(r.Changes, want) {
 		t.Fatalf("%s %v %q", statetest.Result(r), r.Changes, r.Comment)
@@ -496,7 +494,7 @@ func TestParsers(t *testing.T) {
 func TestAptTestModePreviewsEmptyListsPrivately(t *testing.T) {
 	env, _, fx := newApt(t, false)
 	env.Test = true
-	r := run(env, "installed", lowstate.Chunk{"name": "curl"})
+	r := statetest.Call(env, Module(), "pkg.installed", lowstate.Chunk{"name": "curl"})
 	if r.Result != nil || len(r.Changes) != 1 {
 		t.Fatalf("%s %v %q", statetest.Result(r), r.Changes, r.Comment)
 	}
@@ -525,19 +523,19 @@ func TestAptTestModePreviewsEmptyListsPrivately(t *testing.T) {
 
 func TestAptVersionSpec(t *testing.T) {
 	env, _, fx := newApt(t, true)
-	if r := run(env, "installed", lowstate.Chunk{"name": "bash", "version": ">=5.2"}); statetest.Result(r) != "true" || len(r.Changes) != 0 ||
+	if r := statetest.Call(env, Module(), "pkg.installed", lowstate.Chunk{"name": "bash", "version": ">=5.2"}); statetest.Result(r) != "true" || len(r.Changes) != 0 ||
 		r.Comment != "All specified packages are already installed and are at the desired version" {
 		t.Errorf("satisfied spec: %v %q", r.Changes, r.Comment)
 	}
 	// Salt 3007.1's installed() packs name and version into pkgs, so the
 	// single-package comments of _find_install_targets are never reached
-	if r := run(env, "installed", lowstate.Chunk{"name": "bash", "version": "5.2.15-2+b2"}); r.Comment != "All specified packages are already installed and are at the desired version" {
+	if r := statetest.Call(env, Module(), "pkg.installed", lowstate.Chunk{"name": "bash", "version": "5.2.15-2+b2"}); r.Comment != "All specified packages are already installed and are at the desired version" {
 		t.Errorf("exact version: %q", r.Comment)
 	}
-	if r := run(env, "installed", lowstate.Chunk{"name": "bash"}); r.Comment != "All specified packages are already installed" {
+	if r := statetest.Call(env, Module(), "pkg.installed", lowstate.Chunk{"name": "bash"}); r.Comment != "All specified packages are already installed" {
 		t.Errorf("no version: %q", r.Comment)
 	}
-	r := run(env, "installed", lowstate.Chunk{"name": "bash", "version": ">=5.2.15-2+b5"})
+	r := statetest.Call(env, Module(), "pkg.installed", lowstate.Chunk{"name": "bash", "version": ">=5.2.15-2+b5"})
 	if statetest.Result(r) != "true" || !reflect.DeepEqual(r.Changes, map[string]any{"bash": map[string]any{"old": "5.2.15-2+b2", "new": "5.2.15-2+b7"}}) ||
 		r.Comment != "The following packages were installed/updated: bash>=5.2.15-2+b5" {
 		t.Fatalf("upgrade to candidate: %v %q", r.Changes, r.Comment)
@@ -545,7 +543,7 @@ func TestAptVersionSpec(t *testing.T) {
 	if !strings.Contains(strings.Join(fx.Lines(), "\n"), "apt-get install -y -q -o DPkg::Options::=--force-confold -o DPkg::Options::=--force-confdef bash=5.2.15-2+b7") {
 		t.Errorf("commands %v", fx.Lines())
 	}
-	r = run(env, "installed", lowstate.Chunk{"name": "tree", "version": ">=3"})
+	r = statetest.Call(env, Module(), "pkg.installed", lowstate.Chunk{"name": "tree", "version": ">=3"})
 	if statetest.Result(r) != "false" || r.Comment != "Problem encountered installing package(s). Additional info follows:\n\nerrors:\n    - No version matching 'tree>=3' could be found (available: 2.1.0-1)" {
 		t.Errorf("unavailable spec: %q", r.Comment)
 	}
@@ -566,7 +564,7 @@ func TestPackageListOncePerRun(t *testing.T) {
 	env, _, fx := newApt(t, true)
 	env.Memo = &state.Memo{}
 	for _, name := range []string{"bash", "libc6"} {
-		if r := run(env, "installed", lowstate.Chunk{"name": name}); statetest.Result(r) != "true" || len(r.Changes) != 0 {
+		if r := statetest.Call(env, Module(), "pkg.installed", lowstate.Chunk{"name": name}); statetest.Result(r) != "true" || len(r.Changes) != 0 {
 			t.Fatalf("%s: %s %q", name, statetest.Result(r), r.Comment)
 		}
 	}
@@ -574,14 +572,71 @@ func TestPackageListOncePerRun(t *testing.T) {
 		t.Errorf("two package states ran %d commands, want one dpkg-query: %q", len(got), got)
 	}
 	fx.Reset()
-	if r := run(env, "installed", lowstate.Chunk{"name": "tree"}); statetest.Result(r) != "true" {
+	if r := statetest.Call(env, Module(), "pkg.installed", lowstate.Chunk{"name": "tree"}); statetest.Result(r) != "true" {
 		t.Fatalf("install: %s %q", statetest.Result(r), r.Comment)
 	}
 	fx.Reset()
-	if r := run(env, "installed", lowstate.Chunk{"name": "tree"}); statetest.Result(r) != "true" || len(r.Changes) != 0 {
+	if r := statetest.Call(env, Module(), "pkg.installed", lowstate.Chunk{"name": "tree"}); statetest.Result(r) != "true" || len(r.Changes) != 0 {
 		t.Errorf("after the install: %s %q %v", statetest.Result(r), r.Comment, r.Changes)
 	}
 	if got := fx.Lines(); len(got) != 0 {
 		t.Errorf("the list read after the install must be reused: %q", got)
 	}
+}
+
+// TestAptRefreshOncePerRun: Salt's rtag. The first pkg.installed or
+// pkg.latest of a run asks for a refresh, which the first state that
+// installs something makes, once; refresh: False never refreshes,
+// refresh: True always; a dry run never; a refresh made elsewhere (a
+// pkgrepo, pkg.refresh_db) answers the run's.
+func TestAptRefreshOncePerRun(t *testing.T) {
+	count := func(fx *hostcmd.Fake) int {
+		n := 0
+		for _, l := range fx.Lines() {
+			if strings.Contains(l, "apt-get update") {
+				n++
+			}
+		}
+		return n
+	}
+	// run runs the chunks in order as one state run; it returns the
+	// refreshes it made
+	run := func(test bool, chunks ...lowstate.Chunk) int {
+		env, _, fx := newApt(t, true)
+		env.Test = test
+		last := chunks[len(chunks)-1]
+		statetest.Call(env, Module(), "", last, chunks[:len(chunks)-1]...)
+		return count(fx)
+	}
+	pkg := func(id, fun string, kv ...any) lowstate.Chunk {
+		c := lowstate.Chunk{"__id__": id, "__sls__": "statetest", "state": "pkg", "fun": fun, "name": id}
+		for i := 0; i+1 < len(kv); i += 2 {
+			c[kv[i].(string)] = kv[i+1]
+		}
+		return c
+	}
+	// nothing to install: no refresh yet; the first install refreshes,
+	// the next does not
+	if n := run(false, pkg("bash", "installed"), pkg("tree", "installed"), pkg("curl", "installed")); n != 1 {
+		t.Errorf("two installs: %d refreshes, want 1", n)
+	}
+	if n := run(false, pkg("bash", "installed")); n != 0 {
+		t.Errorf("installed package: %d refreshes", n)
+	}
+	// refresh: True always
+	if n := run(false, pkg("tree", "installed"), pkg("curl", "installed", "refresh", true)); n != 2 {
+		t.Errorf("refresh: True: %d refreshes, want 2", n)
+	}
+	// refresh: False never, a later state still refreshes
+	if n := run(false, pkg("tree", "installed", "refresh", false)); n != 0 {
+		t.Errorf("refresh: False: %d refreshes", n)
+	}
+	if n := run(false, pkg("tree", "installed", "refresh", false), pkg("bash", "latest")); n != 1 {
+		t.Errorf("pkg.latest after refresh: False: %d refreshes, want 1", n)
+	}
+	// a dry run never refreshes
+	if n := run(true, pkg("tree", "installed"), pkg("bash", "latest")); n != 0 {
+		t.Errorf("test mode: %d refreshes", n)
+	}
+
 }

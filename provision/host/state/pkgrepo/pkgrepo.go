@@ -105,9 +105,16 @@ type spec struct {
 	file    string
 	keyring string
 	keyURL  string
+	// aptKey: the host has apt-key, so a key_url key is added to apt's
+	// trusted keys and the line written as given (Salt's mod_repo with
+	// aptkey); without it the key goes to keyring, named by signed-by
+	aptKey bool
+	// line is the line written: the state's name as given when no
+	// argument changes it (Salt writes the repo line verbatim)
+	line string
 }
 
-func parseSpec(c lowstate.Chunk) (spec, error) {
+func parseSpec(env *state.Env, c lowstate.Chunk) (spec, error) {
 	var sp spec
 	name := strings.TrimSpace(c.Name())
 	src, ok := Parse(name)
@@ -140,14 +147,43 @@ func parseSpec(c lowstate.Chunk) (spec, error) {
 	if sp.keyring == "" {
 		sp.keyring = c.Str("signedby")
 	}
+	changed := state.HasArg(c, "dist") || state.HasArg(c, "comps") || c.Str("architectures") != ""
 	if sp.keyURL != "" && sp.keyring == "" {
-		sp.keyring = "/etc/apt/keyrings/" + base + ".asc"
+		if fi, err := os.Stat(state.HostPath(env, "/usr/bin/apt-key")); err == nil && !fi.IsDir() {
+			sp.aptKey = true
+		} else {
+			sp.keyring = "/etc/apt/keyrings/" + base + ".asc"
+		}
 	}
 	if sp.keyring != "" {
 		src.Options = setOption(src.Options, "signed-by", sp.keyring)
+		changed = true
 	}
 	sp.src = src
+	sp.line = name
+	if changed {
+		sp.line = src.String()
+	}
 	return sp, nil
+}
+
+// matches is Salt's get_repo: the same type, uri and dist, and one of the
+// wanted components (any, when none is named).
+func (s Source) matches(want Source) bool {
+	if !s.same(want) {
+		return false
+	}
+	if len(want.Comps) == 0 {
+		return true
+	}
+	for _, c := range want.Comps {
+		for _, h := range s.Comps {
+			if c == h {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func readLines(env *state.Env, p string) ([]string, bool, error) {
@@ -167,7 +203,7 @@ func readLines(env *state.Env, p string) ([]string, bool, error) {
 
 func managed(ctx context.Context, env *state.Env, c lowstate.Chunk) *lowstate.Result {
 	name := c.Name()
-	sp, err := parseSpec(c)
+	sp, err := parseSpec(env, c)
 	if err != nil {
 		return state.Failed(err.Error())
 	}
@@ -175,6 +211,12 @@ func managed(ctx context.Context, env *state.Env, c lowstate.Chunk) *lowstate.Re
 	var key []byte
 	keyTodo := false
 	switch {
+	case sp.aptKey && c.Str(lowstate.KeyUnfetched) == "" && sp.keyURL != "" && !env.Test:
+		// added with apt-key when the line is written (Salt's mod_repo)
+		if key, err = fetch.Source(ctx, env, c, sp.keyURL); err != nil {
+			return state.Failedf("Failed to configure repo '%s': Error: file not found: %s", name, sp.keyURL)
+		}
+	case sp.aptKey:
 	case sp.keyURL != "" && c.Str(lowstate.KeyUnfetched) != "":
 		// A dry run downloads nothing: a keyring in place is taken as the
 		// key (Salt does not fetch the key of a configured repo either).
@@ -197,7 +239,7 @@ func managed(ctx context.Context, env *state.Env, c lowstate.Chunk) *lowstate.Re
 	if err != nil {
 		return state.Failedf("Failed to read %s: %v", sp.file, err)
 	}
-	want := sp.src.String()
+	want := sp.line
 	found, lineTodo := false, false
 	var out []string
 	for _, l := range lines {
@@ -207,7 +249,7 @@ func managed(ctx context.Context, env *state.Env, c lowstate.Chunk) *lowstate.Re
 				continue
 			}
 			found = true
-			if strings.TrimSpace(l) != want {
+			if cur, _ := Parse(l); strings.TrimSpace(l) != want && !sameLine(cur, sp.src) {
 				l, lineTodo = want, true
 			}
 		}
@@ -224,6 +266,11 @@ func managed(ctx context.Context, env *state.Env, c lowstate.Chunk) *lowstate.Re
 	}
 	if env.Test {
 		return state.Pending(fmt.Sprintf("Package repo '%s' would be configured. This may cause pkg states to behave differently than stated if this action is repeated without test=True, due to the differences in the configured repositories.", name), ch)
+	}
+	if sp.aptKey && key != nil {
+		if r := aptKeyAdd(ctx, env, key, name, sp.keyURL); r != nil {
+			return r
+		}
 	}
 	if keyTodo {
 		if err := os.MkdirAll(state.HostPath(env, path.Dir(sp.keyring)), 0o755); err != nil {
@@ -247,13 +294,14 @@ func managed(ctx context.Context, env *state.Env, c lowstate.Chunk) *lowstate.Re
 			r.Changes = ch
 			return r
 		}
+		state.PkgRefreshed(env)
 	}
 	return state.Changed(fmt.Sprintf("Configured package repo '%s'", name), ch)
 }
 
 func absent(ctx context.Context, env *state.Env, c lowstate.Chunk) *lowstate.Result {
 	name := c.Name()
-	sp, err := parseSpec(c)
+	sp, err := parseSpec(env, c)
 	if err != nil {
 		return state.Failed(err.Error())
 	}
@@ -276,7 +324,7 @@ func absent(ctx context.Context, env *state.Env, c lowstate.Chunk) *lowstate.Res
 		}
 		var keep []string
 		for _, l := range lines {
-			if s, ok := Parse(l); ok && s.same(sp.src) {
+			if s, ok := Parse(l); ok && s.matches(sp.src) {
 				continue
 			}
 			keep = append(keep, l)
@@ -308,4 +356,45 @@ func absent(ctx context.Context, env *state.Env, c lowstate.Chunk) *lowstate.Res
 		}
 	}
 	return state.Changed(fmt.Sprintf("Removed package repo %s", name), ch)
+}
+
+// sameLine reports two lines that say the same: type, uri, dist, options
+// and components (in any order).
+func sameLine(a, b Source) bool {
+	if !a.same(b) || len(a.Comps) != len(b.Comps) || len(a.Options) != len(b.Options) {
+		return false
+	}
+	set := map[string]int{}
+	for _, x := range append(append([]string{}, a.Comps...), a.Options...) {
+		set[x]++
+	}
+	for _, x := range append(append([]string{}, b.Comps...), b.Options...) {
+		set[x]--
+	}
+	for _, n := range set {
+		if n != 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// aptKeyAdd adds a signing key with apt-key, as Salt's mod_repo does on a
+// host that has it: its output must start with OK.
+func aptKeyAdd(ctx context.Context, env *state.Env, key []byte, name, keyURL string) *lowstate.Result {
+	f, err := os.CreateTemp("", "brine-key-")
+	if err != nil {
+		return state.Failedf("Failed to configure repo '%s': %v", name, err)
+	}
+	defer os.Remove(f.Name())
+	_, err = f.Write(key)
+	f.Close()
+	if err != nil {
+		return state.Failedf("Failed to configure repo '%s': %v", name, err)
+	}
+	res := env.Exec.Run(ctx, state.Cmd{Argv: []string{"apt-key", "add", f.Name()}})
+	if res.Err != nil || !strings.HasPrefix(strings.ToUpper(strings.TrimSpace(res.Stdout)), "OK") {
+		return state.Failedf("Failed to configure repo '%s': Error: failed to add key from %s", name, keyURL)
+	}
+	return nil
 }

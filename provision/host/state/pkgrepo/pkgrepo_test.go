@@ -1,7 +1,6 @@
 package pkgrepo
 
 import (
-	"context"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -10,14 +9,11 @@ import (
 
 	"brine/provision/host/state"
 	"brine/provision/host/state/hostcmd"
+	"brine/provision/host/state/statetest"
 	"brine/provision/wire/lowstate"
 )
 
 const armored = "-----BEGIN PGP PUBLIC KEY BLOCK-----\n\nmQINBFit2ioBEADhWpZ8\n-----END PGP PUBLIC KEY BLOCK-----\n"
-
-func call(env *state.Env, fun string, c lowstate.Chunk) *lowstate.Result {
-	return Module().Funcs[fun](context.Background(), env, c)
-}
 
 // The key of an https key_url reaches the host in the bundle (downloaded by
 // the controller, provision/controller/download); a dry run downloads nothing.
@@ -40,7 +36,7 @@ func TestManagedWithKeyFromURL(t *testing.T) {
 		}
 	}
 	env.Test = true
-	pred := call(env, "managed", dry)
+	pred := statetest.Call(env, Module(), "pkgrepo.managed", dry)
 	if pred.Result != nil || len(fx.Lines()) != 0 || !strings.HasPrefix(pred.Comment, "Package repo '"+c.Name()+"' would be configured.") {
 		t.Fatalf("test: %v %v %q", pred.Result, fx.Lines(), pred.Comment)
 	}
@@ -48,7 +44,7 @@ func TestManagedWithKeyFromURL(t *testing.T) {
 		t.Fatal("test mode wrote files")
 	}
 	env.Test = false
-	r := call(env, "managed", c)
+	r := statetest.Call(env, Module(), "pkgrepo.managed", c)
 	line := "deb [arch=amd64 signed-by=/etc/apt/keyrings/download.docker.com_linux_debian.asc] https://download.docker.com/linux/debian bookworm stable"
 	want := map[string]any{"repo": line, "key": "/etc/apt/keyrings/download.docker.com_linux_debian.asc"}
 	if *r.Result != true || !reflect.DeepEqual(r.Changes, want) || !reflect.DeepEqual(pred.Changes, want) {
@@ -66,18 +62,18 @@ func TestManagedWithKeyFromURL(t *testing.T) {
 		t.Errorf("commands %v", got)
 	}
 	fx.Reset()
-	if r := call(env, "managed", c); len(r.Changes) != 0 || len(fx.Lines()) != 0 {
+	if r := statetest.Call(env, Module(), "pkgrepo.managed", c); len(r.Changes) != 0 || len(fx.Lines()) != 0 {
 		t.Errorf("second %v %v", r.Changes, fx.Lines())
 	}
 	// a dry run without the key takes the keyring in place as the key
 	env.Test = true
-	if r := call(env, "managed", dry); *r.Result != true || len(r.Changes) != 0 || r.Comment != "Package repo '"+c.Name()+"' already configured" {
+	if r := statetest.Call(env, Module(), "pkgrepo.managed", dry); *r.Result != true || len(r.Changes) != 0 || r.Comment != "Package repo '"+c.Name()+"' already configured" {
 		t.Errorf("dry run, configured: %v %v %q", r.Result, r.Changes, r.Comment)
 	}
 	env.Test = false
 	// rotated key: only the key changes
 	key = strings.Replace(armored, "mQINB", "mQINC", 1)
-	if r := call(env, "managed", c); !reflect.DeepEqual(r.Changes, map[string]any{"key": "/etc/apt/keyrings/download.docker.com_linux_debian.asc"}) {
+	if r := statetest.Call(env, Module(), "pkgrepo.managed", c); !reflect.DeepEqual(r.Changes, map[string]any{"key": "/etc/apt/keyrings/download.docker.com_linux_debian.asc"}) {
 		t.Errorf("rotated %v", r.Changes)
 	}
 }
@@ -93,7 +89,7 @@ func TestManagedFileCompsAndAbsent(t *testing.T) {
 	os.WriteFile(filepath.Join(root, "srv/key.asc"), []byte(armored), 0o644)
 	c := lowstate.Chunk{"name": "deb http://deb.example.com/debian bookworm main", "comps": "main,contrib", "file": list,
 		"key_url": "file:///srv/key.asc", "keyring": "/usr/share/keyrings/example.asc", "refresh": false}
-	r := call(env, "managed", c)
+	r := statetest.Call(env, Module(), "pkgrepo.managed", c)
 	if *r.Result != true {
 		t.Fatal(r.Comment)
 	}
@@ -105,18 +101,56 @@ func TestManagedFileCompsAndAbsent(t *testing.T) {
 	if len(env.Exec.(*hostcmd.Fake).Lines()) != 0 {
 		t.Error("refresh: false still ran apt-get update")
 	}
-	r = call(env, "absent", lowstate.Chunk{"name": "deb http://deb.example.com/debian bookworm main", "file": list})
+	r = statetest.Call(env, Module(), "pkgrepo.absent", lowstate.Chunk{"name": "deb http://deb.example.com/debian bookworm main", "file": list})
 	b, _ = os.ReadFile(filepath.Join(root, list))
 	if *r.Result != true || string(b) != "# extra repos\ndeb http://other.example.com/ x main\n" {
 		t.Errorf("absent: %q %s", r.Comment, b)
 	}
-	if r := call(env, "absent", lowstate.Chunk{"name": "deb http://deb.example.com/debian bookworm main", "file": list}); len(r.Changes) != 0 {
+	if r := statetest.Call(env, Module(), "pkgrepo.absent", lowstate.Chunk{"name": "deb http://deb.example.com/debian bookworm main", "file": list}); len(r.Changes) != 0 {
 		t.Errorf("second absent %v", r.Changes)
 	}
-	if r := call(env, "managed", lowstate.Chunk{"name": "ppa:foo/bar"}); *r.Result != false || !strings.Contains(r.Comment, "not an apt source line") {
+	if r := statetest.Call(env, Module(), "pkgrepo.managed", lowstate.Chunk{"name": "ppa:foo/bar"}); *r.Result != false || !strings.Contains(r.Comment, "not an apt source line") {
 		t.Errorf("bad name %q", r.Comment)
 	}
-	if r := call(env, "managed", lowstate.Chunk{"name": "deb http://x/ y z", "key_url": "https://127.0.0.1:1/none"}); *r.Result != false || !strings.Contains(r.Comment, "not downloaded by the controller") {
+	if r := statetest.Call(env, Module(), "pkgrepo.managed", lowstate.Chunk{"name": "deb http://x/ y z", "key_url": "https://127.0.0.1:1/none"}); *r.Result != false || !strings.Contains(r.Comment, "not downloaded by the controller") {
 		t.Errorf("unreachable key %q", r.Comment)
+	}
+}
+
+// TestManagedKeyURLWithAptKey: on a host with apt-key (Debian 12), Salt's
+// mod_repo adds the key_url key with apt-key and writes the line as the
+// state names it, without signed-by (apt also keeps trusting the archive's
+// own keys for it).
+func TestManagedKeyURLWithAptKey(t *testing.T) {
+	root := t.TempDir()
+	os.MkdirAll(filepath.Join(root, "usr/bin"), 0o755)
+	os.WriteFile(filepath.Join(root, "usr/bin/apt-key"), []byte("#!/bin/sh\n"), 0o755)
+	var added string
+	fx := &hostcmd.Fake{Handler: func(c state.Cmd, _ string) (state.CmdResult, bool) {
+		if len(c.Argv) == 3 && c.Argv[0] == "apt-key" {
+			b, _ := os.ReadFile(c.Argv[2])
+			added = string(b)
+			return state.CmdResult{Stdout: "OK\n"}, true
+		}
+		return state.CmdResult{}, true
+	}}
+	env := &state.Env{Root: root, Exec: fx, File: func(string) ([]byte, error) { return []byte(armored), nil }}
+	name := "deb http://deb.debian.org/debian bookworm-backports main"
+	c := lowstate.Chunk{"name": name, "file": "/etc/apt/sources.list.d/backports.list", "key_url": "salt://keys/archive.asc", lowstate.KeyFile: "h"}
+	env.Test = true
+	if r := statetest.Call(env, Module(), "pkgrepo.managed", c); r.Result != nil || !reflect.DeepEqual(r.Changes, map[string]any{"repo": name}) {
+		t.Errorf("test: %v %v", r.Result, r.Changes)
+	}
+	env.Test = false
+	r := statetest.Call(env, Module(), "pkgrepo.managed", c)
+	if r.Result == nil || !*r.Result || !reflect.DeepEqual(r.Changes, map[string]any{"repo": name}) || added != armored {
+		t.Fatalf("%v %q %v key %q", r.Result, r.Comment, r.Changes, added)
+	}
+	if b, _ := os.ReadFile(filepath.Join(root, "etc/apt/sources.list.d/backports.list")); string(b) != name+"\n" {
+		t.Errorf("list %q", b)
+	}
+	added = ""
+	if r := statetest.Call(env, Module(), "pkgrepo.managed", c); len(r.Changes) != 0 || r.Comment != "Package repo '"+name+"' already configured" {
+		t.Errorf("second: %v %q", r.Changes, r.Comment)
 	}
 }

@@ -89,13 +89,6 @@ func newSysV(t *testing.T) (*state.Env, *fakeSysV, *hostcmd.Fake) {
 	return &state.Env{Root: root, Exec: fx, Grains: map[string]any{"init": "sysvinit"}}, f, fx
 }
 
-func call(env *state.Env, fun string, c lowstate.Chunk) *lowstate.Result {
-	if fun == "mod_watch" {
-		return Module().ModWatch(context.Background(), env, c)
-	}
-	return Module().Funcs[fun](context.Background(), env, c)
-}
-
 // expect checks a result against Salt's (salt/states/service.py 3007.1).
 func expect(t *testing.T, what string, r *lowstate.Result, result string, comment string, changes map[string]any) {
 	t.Helper()
@@ -110,7 +103,7 @@ func TestSysVRunningEnable(t *testing.T) {
 	env, f, fx := newSysV(t)
 	c := lowstate.Chunk{"name": "nginx", "fun": "running", "enable": true}
 	env.Test = true
-	pred := call(env, "running", c)
+	pred := statetest.Call(env, Module(), "service.running", c)
 	// Salt predicts the start only; enable is not mentioned and changes
 	// stay empty in test mode.
 	expect(t, "test", pred, "None", "Service nginx is set to start", none)
@@ -119,24 +112,24 @@ func TestSysVRunningEnable(t *testing.T) {
 	}
 	env.Test = false
 	fx.Reset()
-	r := call(env, "running", c)
+	r := statetest.Call(env, Module(), "service.running", c)
 	expect(t, "run", r, "true", "Service nginx has been enabled, and is running", map[string]any{"nginx": true})
 	s := env.Root + "/etc/init.d/nginx"
 	want := []string{s + " status", s + " start", s + " status", "update-rc.d nginx defaults"}
 	if !reflect.DeepEqual(fx.Lines(), want) {
 		t.Errorf("commands %v", fx.Lines())
 	}
-	expect(t, "second run", call(env, "running", c), "true", "The service nginx is already running", none)
+	expect(t, "second run", statetest.Call(env, Module(), "service.running", c), "true", "The service nginx is already running", none)
 	// Running but not enabled: the _enable comment replaces the running one.
-	call(env, "disabled", lowstate.Chunk{"name": "nginx"})
+	statetest.Call(env, Module(), "service.disabled", lowstate.Chunk{"name": "nginx"})
 	env.Test = true
-	expect(t, "enable only, test", call(env, "running", c), "None", "Service nginx set to be enabled", none)
+	expect(t, "enable only, test", statetest.Call(env, Module(), "service.running", c), "None", "Service nginx set to be enabled", none)
 	env.Test = false
-	expect(t, "enable only", call(env, "running", c), "true", "Service nginx has been enabled, and is in the desired state", map[string]any{"nginx": true})
+	expect(t, "enable only", statetest.Call(env, Module(), "service.running", c), "true", "Service nginx has been enabled, and is in the desired state", map[string]any{"nginx": true})
 	// Started without enable: Salt reports the new status as the change.
 	f.running = false
-	expect(t, "start", call(env, "running", lowstate.Chunk{"name": "nginx"}), "true", "Started service nginx", map[string]any{"nginx": true})
-	if r := call(env, "running", lowstate.Chunk{"name": "nginx", "enabled": true}); statetest.Result(r) != "false" ||
+	expect(t, "start", statetest.Call(env, Module(), "service.running", lowstate.Chunk{"name": "nginx"}), "true", "Started service nginx", map[string]any{"nginx": true})
+	if r := statetest.Call(env, Module(), "service.running", lowstate.Chunk{"name": "nginx", "enabled": true}); statetest.Result(r) != "false" ||
 		r.Comment != `Service nginx uses non-existent option "enabled".  Perhaps "enable" option was intended?` {
 		t.Errorf("enabled typo: %q", r.Comment)
 	}
@@ -145,13 +138,13 @@ func TestSysVRunningEnable(t *testing.T) {
 func TestSysVDeadDisable(t *testing.T) {
 	env, f, fx := newSysV(t)
 	f.running = true
-	call(env, "enabled", lowstate.Chunk{"name": "nginx"})
+	statetest.Call(env, Module(), "service.enabled", lowstate.Chunk{"name": "nginx"})
 	fx.Reset()
 	c := lowstate.Chunk{"name": "nginx", "enable": false}
 	env.Test = true
-	expect(t, "test", call(env, "dead", c), "None", "Service nginx is set to be killed", none)
+	expect(t, "test", statetest.Call(env, Module(), "service.dead", c), "None", "Service nginx is set to be killed", none)
 	env.Test = false
-	r := call(env, "dead", c)
+	r := statetest.Call(env, Module(), "service.dead", c)
 	expect(t, "run", r, "true", "Service nginx has been disabled, and is dead", map[string]any{"nginx": true})
 	if f.running {
 		t.Error("still running")
@@ -162,29 +155,29 @@ func TestSysVDeadDisable(t *testing.T) {
 	if l := fx.Lines(); l[len(l)-1] != "update-rc.d nginx disable" {
 		t.Errorf("commands %v", l)
 	}
-	expect(t, "second", call(env, "dead", c), "true", "The service nginx is already dead", none)
+	expect(t, "second", statetest.Call(env, Module(), "service.dead", c), "true", "The service nginx is already dead", none)
 	// enabled again uses "enable", not "defaults", once links exist
 	fx.Reset()
 	env.Test = true
-	expect(t, "enabled, test", call(env, "enabled", lowstate.Chunk{"name": "nginx"}), "None", "Service nginx set to be enabled", none)
+	expect(t, "enabled, test", statetest.Call(env, Module(), "service.enabled", lowstate.Chunk{"name": "nginx"}), "None", "Service nginx set to be enabled", none)
 	env.Test = false
-	r = call(env, "enabled", lowstate.Chunk{"name": "nginx"})
+	r = statetest.Call(env, Module(), "service.enabled", lowstate.Chunk{"name": "nginx"})
 	expect(t, "enabled", r, "true", "Service nginx has been enabled, and is in the desired state", map[string]any{"nginx": true})
 	if fx.Lines()[0] != "update-rc.d nginx enable" {
 		t.Errorf("enable: %v", fx.Lines())
 	}
-	expect(t, "enabled again", call(env, "enabled", lowstate.Chunk{"name": "nginx"}), "true", "Service nginx is already enabled, and is in the desired state", none)
+	expect(t, "enabled again", statetest.Call(env, Module(), "service.enabled", lowstate.Chunk{"name": "nginx"}), "true", "Service nginx is already enabled, and is in the desired state", none)
 	env.Test = true
-	expect(t, "disabled, test", call(env, "disabled", lowstate.Chunk{"name": "nginx"}), "None", "Service nginx set to be disabled", none)
+	expect(t, "disabled, test", statetest.Call(env, Module(), "service.disabled", lowstate.Chunk{"name": "nginx"}), "None", "Service nginx set to be disabled", none)
 	env.Test = false
-	expect(t, "disabled", call(env, "disabled", lowstate.Chunk{"name": "nginx"}), "true", "Service nginx has been disabled, and is in the desired state", map[string]any{"nginx": true})
-	expect(t, "disabled again", call(env, "disabled", lowstate.Chunk{"name": "nginx"}), "true", "Service nginx is already disabled, and is in the desired state", none)
+	expect(t, "disabled", statetest.Call(env, Module(), "service.disabled", lowstate.Chunk{"name": "nginx"}), "true", "Service nginx has been disabled, and is in the desired state", map[string]any{"nginx": true})
+	expect(t, "disabled again", statetest.Call(env, Module(), "service.disabled", lowstate.Chunk{"name": "nginx"}), "true", "Service nginx is already disabled, and is in the desired state", none)
 }
 
 func TestSysVStartFailure(t *testing.T) {
 	env, f, _ := newSysV(t)
 	f.startFail = true
-	r := call(env, "running", lowstate.Chunk{"name": "nginx"})
+	r := statetest.Call(env, Module(), "service.running", lowstate.Chunk{"name": "nginx"})
 	if statetest.Result(r) != "false" || !strings.HasPrefix(r.Comment, "Service nginx failed to start\n") || !strings.Contains(r.Comment, "bind()") {
 		t.Errorf("%s %q", statetest.Result(r), r.Comment)
 	}
@@ -209,13 +202,13 @@ func TestNotInstalled(t *testing.T) {
 		{"disabled", false, "true", "The named service ghost is not available"},
 	} {
 		env.Test = tc.test
-		expect(t, fmt.Sprintf("%s test=%v", tc.fun, tc.test), call(env, tc.fun, lowstate.Chunk{"name": "ghost", "enable": true}), tc.result, tc.cm, none)
+		expect(t, fmt.Sprintf("%s test=%v", tc.fun, tc.test), statetest.Call(env, Module(), "service."+tc.fun, lowstate.Chunk{"name": "ghost", "enable": true}), tc.result, tc.cm, none)
 	}
 	env.Test = true
-	expect(t, "mod_watch test", call(env, "mod_watch", lowstate.Chunk{"name": "ghost", "sfun": "running"}), "None", "Service is set to be started", none)
-	expect(t, "mod_watch dead", call(env, "mod_watch", lowstate.Chunk{"name": "ghost", "sfun": "dead"}), "true", "Service is already stopped", none)
+	expect(t, "mod_watch test", statetest.Call(env, Module(), "service.mod_watch", lowstate.Chunk{"name": "ghost", "sfun": "running"}), "None", "Service is set to be started", none)
+	expect(t, "mod_watch dead", statetest.Call(env, Module(), "service.mod_watch", lowstate.Chunk{"name": "ghost", "sfun": "dead"}), "true", "Service is already stopped", none)
 	env.Test = false
-	if r := call(env, "mod_watch", lowstate.Chunk{"name": "ghost", "sfun": "running"}); statetest.Result(r) != "false" || !strings.HasPrefix(r.Comment, "Failed to start the service") {
+	if r := statetest.Call(env, Module(), "service.mod_watch", lowstate.Chunk{"name": "ghost", "sfun": "running"}); statetest.Result(r) != "false" || !strings.HasPrefix(r.Comment, "Failed to start the service") {
 		t.Errorf("mod_watch of a missing service: %s %q", statetest.Result(r), r.Comment)
 	}
 }
@@ -246,32 +239,32 @@ func TestModWatch(t *testing.T) {
 	f.pid = 10
 	c := lowstate.Chunk{"name": "nginx", "fun": "running"}
 	env.Test = true
-	expect(t, "test", call(env, "mod_watch", c), "None", "Service is set to be restarted", none)
+	expect(t, "test", statetest.Call(env, Module(), "service.mod_watch", c), "None", "Service is set to be restarted", none)
 	if f.pid != 10 {
 		t.Fatal("test mode restarted")
 	}
 	env.Test = false
-	expect(t, "restart", call(env, "mod_watch", c), "true", "Service restarted", map[string]any{"nginx": true})
+	expect(t, "restart", statetest.Call(env, Module(), "service.mod_watch", c), "true", "Service restarted", map[string]any{"nginx": true})
 	if f.pid != 11 {
 		t.Fatalf("restart: pid %d", f.pid)
 	}
 	fx.Reset()
 	c["reload"] = true
-	if r := call(env, "mod_watch", c); r.Comment != "Service reloaded" || fx.Lines()[1] != env.Root+"/etc/init.d/nginx reload" {
+	if r := statetest.Call(env, Module(), "service.mod_watch", c); r.Comment != "Service reloaded" || fx.Lines()[1] != env.Root+"/etc/init.d/nginx reload" {
 		t.Errorf("reload: %q %v", r.Comment, fx.Lines())
 	}
 	f.running = false
-	if r := call(env, "mod_watch", c); r.Comment != "Service started" || !f.running {
+	if r := statetest.Call(env, Module(), "service.mod_watch", c); r.Comment != "Service started" || !f.running {
 		t.Errorf("start: %q", r.Comment)
 	}
-	if r := call(env, "mod_watch", lowstate.Chunk{"name": "nginx", "fun": "dead"}); r.Comment != "Service stopped" || f.running {
+	if r := statetest.Call(env, Module(), "service.mod_watch", lowstate.Chunk{"name": "nginx", "fun": "dead"}); r.Comment != "Service stopped" || f.running {
 		t.Errorf("dead: %q", r.Comment)
 	}
 	f.running = true
 	c["force"] = true
 	env.Test = true
-	expect(t, "force reload", call(env, "mod_watch", c), "None", "Service is set to be forcefully reloaded", none)
-	expect(t, "other sfun", call(env, "mod_watch", lowstate.Chunk{"name": "nginx", "sfun": "enabled"}), "false", "Unable to trigger watch for service.enabled", none)
+	expect(t, "force reload", statetest.Call(env, Module(), "service.mod_watch", c), "None", "Service is set to be forcefully reloaded", none)
+	expect(t, "other sfun", statetest.Call(env, Module(), "service.mod_watch", lowstate.Chunk{"name": "nginx", "sfun": "enabled"}), "false", "Unable to trigger watch for service.enabled", none)
 }
 
 func TestSystemdAndOpenRCCommands(t *testing.T) {
@@ -294,7 +287,7 @@ func TestSystemdAndOpenRCCommands(t *testing.T) {
 		return state.CmdResult{}, false
 	}}
 	env := &state.Env{Root: t.TempDir(), Exec: fx, Grains: map[string]any{"init": "systemd"}}
-	r := call(env, "running", lowstate.Chunk{"name": "nginx", "enable": true})
+	r := statetest.Call(env, Module(), "service.running", lowstate.Chunk{"name": "nginx", "enable": true})
 	if statetest.Result(r) != "true" {
 		t.Fatal(r.Comment)
 	}
@@ -324,10 +317,10 @@ func TestSystemdAndOpenRCCommands(t *testing.T) {
 		return state.CmdResult{}, true
 	}}
 	oenv := &state.Env{Root: root, Exec: ofx, Grains: map[string]any{"init": "openrc"}}
-	if r := call(oenv, "running", lowstate.Chunk{"name": "sshd", "enable": true}); statetest.Result(r) != "true" {
+	if r := statetest.Call(oenv, Module(), "service.running", lowstate.Chunk{"name": "sshd", "enable": true}); statetest.Result(r) != "true" {
 		t.Errorf("openrc: %q", r.Comment)
 	}
-	if r := call(oenv, "running", lowstate.Chunk{"name": "sshd", "enable": true}); statetest.Result(r) != "true" || len(r.Changes) != 0 {
+	if r := statetest.Call(oenv, Module(), "service.running", lowstate.Chunk{"name": "sshd", "enable": true}); statetest.Result(r) != "true" || len(r.Changes) != 0 {
 		t.Errorf("openrc second run: %v", r.Changes)
 	}
 	got := strings.Join(ofx.Lines(), "\n")
@@ -340,6 +333,6 @@ func TestSystemdAndOpenRCCommands(t *testing.T) {
 
 func TestInitDelay(t *testing.T) {
 	env, _, _ := newSysV(t)
-	r := call(env, "running", lowstate.Chunk{"name": "nginx", "init_delay": 0.05})
+	r := statetest.Call(env, Module(), "service.running", lowstate.Chunk{"name": "nginx", "init_delay": 0.05})
 	expect(t, "init_delay", r, "true", "Started service nginx\nDelayed return for 0.05 seconds", map[string]any{"nginx": true})
 }

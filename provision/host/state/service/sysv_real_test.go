@@ -54,7 +54,7 @@ func TestRealSysVInitScript(t *testing.T) {
 		shellExec{}.Run(context.Background(), state.Cmd{Argv: []string{filepath.Join(root, "etc/init.d/sleeper"), "stop"}})
 	})
 	c := lowstate.Chunk{"name": "sleeper", "fun": "running"}
-	r := call(env, "running", c)
+	r := statetest.Call(env, Module(), "service.running", c)
 	if statetest.Result(r) != "true" || r.Comment != "Started service sleeper" {
 		t.Fatalf("start: %s %q", statetest.Result(r), r.Comment)
 	}
@@ -62,21 +62,21 @@ func TestRealSysVInitScript(t *testing.T) {
 	if first == 0 {
 		t.Fatal("no pid file after start")
 	}
-	if r := call(env, "running", c); len(r.Changes) != 0 || r.Comment != "The service sleeper is already running" {
+	if r := statetest.Call(env, Module(), "service.running", c); len(r.Changes) != 0 || r.Comment != "The service sleeper is already running" {
 		t.Errorf("second: %v %q", r.Changes, r.Comment)
 	}
-	r = call(env, "mod_watch", c)
+	r = statetest.Call(env, Module(), "service.mod_watch", c)
 	if statetest.Result(r) != "true" || r.Comment != "Service restarted" {
 		t.Fatalf("restart: %q", r.Comment)
 	}
 	if second := pid(t, root); second == 0 || second == first {
 		t.Errorf("pid after restart %d (was %d)", second, first)
 	}
-	r = call(env, "dead", lowstate.Chunk{"name": "sleeper"})
+	r = statetest.Call(env, Module(), "service.dead", lowstate.Chunk{"name": "sleeper"})
 	if statetest.Result(r) != "true" || r.Comment != "Service sleeper was killed" {
 		t.Fatalf("stop: %q", r.Comment)
 	}
-	if r := call(env, "dead", lowstate.Chunk{"name": "sleeper"}); len(r.Changes) != 0 {
+	if r := statetest.Call(env, Module(), "service.dead", lowstate.Chunk{"name": "sleeper"}); len(r.Changes) != 0 {
 		t.Errorf("second stop %v", r.Changes)
 	}
 }

@@ -7,9 +7,9 @@ import "brine/provision/wire/spec"
 func Spec() *spec.Module {
 	return &spec.Module{
 		Funcs: map[string]*spec.Func{
-			"present": spec.Fn("name, user str, enc='ssh-rsa', comment='', source='' ignored, options=None list, " +
+			"present": spec.Fn("name, user str, enc='ssh-rsa', comment='', source='' raw, options=None list, " +
 				"config='.ssh/authorized_keys', fingerprint_hash_type=None ignored, **kwargs"),
-			"absent": spec.Fn("name, user str, enc='ssh-rsa', comment='', source='' ignored, options=None list, " +
+			"absent": spec.Fn("name, user str, enc='ssh-rsa', comment='', source='' raw, options=None list, " +
 				"config='.ssh/authorized_keys', fingerprint_hash_type=None ignored"),
 		},
 	}
@@ -22,9 +22,10 @@ func Doc() spec.Doc {
 		Module: "SSH authorized keys of a user (~USER/.ssh/authorized_keys, or config).",
 		Funcs: map[string]string{
 			"present": "Make sure the key NAME (the base64 key, or a whole `ssh-ed25519 AAAA... comment` " +
-				"line) is authorized for user with enc, comment and options: 'The authorized host key NAME for " +
-				"user USER was added'.",
-			"absent": "Make sure the key NAME is not authorized for user.",
+				"line) is authorized for user with enc, comment and options: 'The authorized host key KEY for " +
+				"user USER was added'; a key that is not base64 fails ('Invalid public ssh key...'). With source " +
+				"(a salt:// file in authorized_keys format) the file's keys are added, as Salt reads them.",
+			"absent": "Make sure the key NAME (or every key of the source file) is not authorized for user.",
 		},
 	}
 }

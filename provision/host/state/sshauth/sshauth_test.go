@@ -1,7 +1,6 @@
 package sshauth
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -11,6 +10,7 @@ import (
 	"testing"
 
 	"brine/provision/host/state"
+	"brine/provision/host/state/statetest"
 	"brine/provision/wire/lowstate"
 )
 
@@ -25,27 +25,24 @@ func setup(t *testing.T) *state.Env {
 	return &state.Env{Root: root}
 }
 
-func call(env *state.Env, fun string, c lowstate.Chunk) *lowstate.Result {
-	return Module().Funcs[fun](context.Background(), env, c)
-}
-
 func TestPresentCreatesWithModes(t *testing.T) {
 	env := setup(t)
 	name := "ssh-ed25519 " + edKey + " ops@laptop"
 	c := lowstate.Chunk{"name": name, "user": "deploy"}
 	env.Test = true
-	pred := call(env, "present", c)
+	pred := statetest.Call(env, Module(), "ssh_auth.present", c)
 	ak := filepath.Join(env.Root, "home/deploy/.ssh/authorized_keys")
 	if _, err := os.Stat(ak); !os.IsNotExist(err) || pred.Result != nil {
 		t.Fatal("test mode wrote the file")
 	}
-	// salt/states/ssh_auth.py _present_test: a comment, no changes.
-	if len(pred.Changes) != 0 || pred.Comment != "Key "+name+" for user deploy is set to be added" {
+	// salt/states/ssh_auth.py _present_test: a comment naming the key
+	// parsed out of the line, no changes.
+	if len(pred.Changes) != 0 || pred.Comment != "Key "+edKey+" for user deploy is set to be added" {
 		t.Errorf("test: %q %v", pred.Comment, pred.Changes)
 	}
 	env.Test = false
-	r := call(env, "present", c)
-	if *r.Result != true || !reflect.DeepEqual(r.Changes, map[string]any{name: "New"}) {
+	r := statetest.Call(env, Module(), "ssh_auth.present", c)
+	if *r.Result != true || !reflect.DeepEqual(r.Changes, map[string]any{edKey: "New"}) {
 		t.Fatalf("%v %q", r.Changes, r.Comment)
 	}
 	b, _ := os.ReadFile(ak)
@@ -60,7 +57,7 @@ func TestPresentCreatesWithModes(t *testing.T) {
 	if st := fi.Sys().(*syscall.Stat_t); int(st.Uid) != os.Getuid() {
 		t.Errorf("owner %d", st.Uid)
 	}
-	if r := call(env, "present", c); len(r.Changes) != 0 || *r.Result != true {
+	if r := statetest.Call(env, Module(), "ssh_auth.present", c); len(r.Changes) != 0 || *r.Result != true {
 		t.Errorf("second %v", r.Changes)
 	}
 }
@@ -72,7 +69,7 @@ func TestUpdateOptionsAndAbsent(t *testing.T) {
 	other := "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQC7 other@host"
 	os.WriteFile(ak, []byte("# managed\n"+other+"\nssh-ed25519 "+edKey+" old-comment\n"), 0o600)
 	c := lowstate.Chunk{"name": edKey, "enc": "ed25519", "user": "deploy", "comment": "new", "options": []any{`command="/usr/bin/backup --x y"`, "no-pty"}}
-	r := call(env, "present", c)
+	r := statetest.Call(env, Module(), "ssh_auth.present", c)
 	if *r.Result != true || r.Changes[edKey] != "Updated" {
 		t.Fatalf("%v %q", r.Changes, r.Comment)
 	}
@@ -85,10 +82,10 @@ func TestUpdateOptionsAndAbsent(t *testing.T) {
 	if !ok || len(k.Options) != 2 || k.Options[0] != `command="/usr/bin/backup --x y"` || k.Comment != "new" {
 		t.Errorf("parse back %+v", k)
 	}
-	if r := call(env, "present", c); len(r.Changes) != 0 {
+	if r := statetest.Call(env, Module(), "ssh_auth.present", c); len(r.Changes) != 0 {
 		t.Errorf("second %v", r.Changes)
 	}
-	r = call(env, "absent", lowstate.Chunk{"name": edKey, "user": "deploy"})
+	r = statetest.Call(env, Module(), "ssh_auth.absent", lowstate.Chunk{"name": edKey, "user": "deploy"})
 	if *r.Result != true || r.Changes[edKey] != "Removed" {
 		t.Fatalf("absent %v", r.Changes)
 	}
@@ -96,10 +93,90 @@ func TestUpdateOptionsAndAbsent(t *testing.T) {
 	if string(b) != "# managed\n"+other+"\n" {
 		t.Errorf("after absent %q", b)
 	}
-	if r := call(env, "absent", lowstate.Chunk{"name": edKey, "user": "deploy"}); r.Comment != "Key not present" {
+	if r := statetest.Call(env, Module(), "ssh_auth.absent", lowstate.Chunk{"name": edKey, "user": "deploy"}); r.Comment != "Key not present" {
 		t.Errorf("second absent %q", r.Comment)
 	}
-	if r := call(env, "present", lowstate.Chunk{"name": edKey, "user": "ghost"}); *r.Result != false || !strings.Contains(r.Comment, "ghost") {
+	if r := statetest.Call(env, Module(), "ssh_auth.present", lowstate.Chunk{"name": edKey, "user": "ghost"}); *r.Result != false ||
+		r.Comment != "Failed to add the ssh key. Is the home directory available, and/or does the key file exist?" {
 		t.Errorf("ghost %q", r.Comment)
+	}
+}
+
+// TestInvalidKeys: Salt's set_auth_key refuses a key with spaces and one
+// that is not base64 ("Invalid public ssh key..."); the dry run cannot
+// tell and predicts the addition.
+func TestInvalidKeys(t *testing.T) {
+	env := setup(t)
+	for _, name := range []string{"not-a-real-key", "ssh-ed25519 AAAA!!notbase64 someone"} {
+		c := lowstate.Chunk{"name": name, "user": "deploy"}
+		env.Test = true
+		if r := statetest.Call(env, Module(), "ssh_auth.present", c); r.Result != nil || !strings.HasSuffix(r.Comment, "for user deploy is set to be added") {
+			t.Errorf("%s test: %v %q", name, r.Result, r.Comment)
+		}
+		env.Test = false
+		r := statetest.Call(env, Module(), "ssh_auth.present", c)
+		if r.Result == nil || *r.Result || r.Comment != "Invalid public ssh key, most likely has spaces or invalid syntax" || len(r.Changes) != 0 {
+			t.Errorf("%s: %v %q %v", name, r.Result, r.Comment, r.Changes)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(env.Root, "home/deploy/.ssh/authorized_keys")); err == nil {
+		t.Error("an invalid key was written")
+	}
+}
+
+// TestSource: keys read from the bundled source file; a missing source
+// fails the real run ("Source file ... is missing") and the dry run says
+// they are present (Salt's check_key_file finds no file, no keys, no
+// error); absent with a source removes the file's keys.
+func TestSource(t *testing.T) {
+	env := setup(t)
+	k2 := "AAAAC3NzaC1lZDI1NTE5AAAAIOMn/EXdxnXQO7kRSbZ8KCzxxZygii+O73aGVv9WAx05"
+	file := "# team\nssh-ed25519 " + edKey + " a@x\nssh-ed25519 " + k2 + " b@y\n"
+	env.File = func(string) ([]byte, error) { return []byte(file), nil }
+	c := lowstate.Chunk{"name": "team", "user": "deploy", "source": "salt://keys/team.pub", lowstate.KeyFile: "h"}
+	env.Test = true
+	r := statetest.Call(env, Module(), "ssh_auth.present", c)
+	if r.Result != nil || r.Comment != "Set to add: "+edKey+"\nSet to add: "+k2+"\n" {
+		t.Errorf("test: %v %q", r.Result, r.Comment)
+	}
+	env.Test = false
+	r = statetest.Call(env, Module(), "ssh_auth.present", c)
+	// Salt reads the file line by line: the comment line adds every key of
+	// the file, each key line then finds its key present; the state says
+	// what the last line did (recorded from salt-ssh 3007.1,
+	// e2e/testdata/trees/fn-user sshauth-source)
+	if r.Result == nil || !*r.Result || len(r.Changes) != 0 || r.Comment != "The authorized host key team is already present for user deploy" {
+		t.Fatalf("present: %v %q %v", r.Result, r.Comment, r.Changes)
+	}
+	b, _ := os.ReadFile(filepath.Join(env.Root, "home/deploy/.ssh/authorized_keys"))
+	if string(b) != "ssh-ed25519 "+edKey+" a@x\nssh-ed25519 "+k2+" b@y\n" || strings.Contains(string(b), "team") {
+		t.Errorf("file %q", b)
+	}
+	env.Test = true
+	if r := statetest.Call(env, Module(), "ssh_auth.present", c); r.Result == nil || !*r.Result || r.Comment != "All host keys in file salt://keys/team.pub are already present" {
+		t.Errorf("test again: %v %q", r.Result, r.Comment)
+	}
+	env.Test = false
+	// likewise absent: the comment line removes the keys, the key lines
+	// find them gone ("Key not present", no changes)
+	r = statetest.Call(env, Module(), "ssh_auth.absent", c)
+	if r.Result == nil || !*r.Result || len(r.Changes) != 0 || r.Comment != "Key not present" {
+		t.Errorf("absent: %v %q %v", r.Result, r.Comment, r.Changes)
+	}
+	if b, _ := os.ReadFile(filepath.Join(env.Root, "home/deploy/.ssh/authorized_keys")); len(b) != 0 {
+		t.Errorf("after absent %q", b)
+	}
+	// a file of key lines only says what it did
+	file = "ssh-ed25519 " + edKey + " a@x\n"
+	if r := statetest.Call(env, Module(), "ssh_auth.present", c); !reflect.DeepEqual(r.Changes, map[string]any{"team": "New"}) {
+		t.Errorf("key lines only: %v %q", r.Changes, r.Comment)
+	}
+	missing := lowstate.Chunk{"name": "gone", "user": "deploy", "source": "salt://keys/nope.pub"}
+	if r := statetest.Call(env, Module(), "ssh_auth.present", missing); r.Result == nil || *r.Result || r.Comment != "Failed to add the ssh key. Source file salt://keys/nope.pub is missing" {
+		t.Errorf("missing: %v %q", r.Result, r.Comment)
+	}
+	env.Test = true
+	if r := statetest.Call(env, Module(), "ssh_auth.present", missing); r.Result == nil || !*r.Result || r.Comment != "All host keys in file salt://keys/nope.pub are already present" {
+		t.Errorf("missing, test: %v %q", r.Result, r.Comment)
 	}
 }

@@ -2,11 +2,60 @@
 package statetest
 
 import (
+	"context"
 	"fmt"
 	"strings"
 
+	"brine/provision/host/state"
 	"brine/provision/wire/lowstate"
 )
+
+// Call runs one state function of module m on chunk c in env the way the
+// engine runs it on a host (state.Run, with m the only module): the chunk
+// is checked against the function's spec first, so a missing, unknown or
+// mistyped argument fails as it would there; the state keywords (unless,
+// onlyif, check_cmd, retry) are the engine's; a panic or a nil result is a
+// failed result; the engine fills in the name, id and timing. fun names
+// the function ("user.present") and is set as the chunk's state and fun;
+// "" runs the function the chunk names itself. "mod.mod_watch" calls the
+// module's ModWatch directly, as the engine does when a watched state
+// changed (it checks no spec for it): with the watching state's chunk,
+// whose function is passed in sfun. with are other states of the same
+// module in the run (what c's requisites name), run before c. c is not
+// changed.
+func Call(env *state.Env, m *state.Module, fun string, c lowstate.Chunk, with ...lowstate.Chunk) *lowstate.Result {
+	ch := make(lowstate.Chunk, len(c)+4)
+	for k, v := range c {
+		ch[k] = v
+	}
+	if env == nil {
+		env = &state.Env{}
+	}
+	mod, f := ch.State(), ch.Fun()
+	if fun != "" {
+		mod, f, _ = strings.Cut(fun, ".")
+	}
+	if f == "mod_watch" {
+		// As the engine calls it: the watching state's chunk, its
+		// function in sfun.
+		ch["state"] = mod
+		if _, ok := ch["sfun"]; !ok && ch.Fun() != "mod_watch" {
+			ch["sfun"] = ch.Fun()
+		}
+		return m.ModWatch(context.Background(), env, ch)
+	}
+	ch["state"], ch["fun"] = mod, f
+	if _, ok := ch["__id__"]; !ok {
+		ch["__id__"] = ch.Name()
+	}
+	if _, ok := ch["__sls__"]; !ok {
+		ch["__sls__"] = "statetest"
+	}
+	res := state.Run(context.Background(), append(append([]lowstate.Chunk(nil), with...), ch), state.Options{
+		Test: env.Test, Registry: state.Registry{ch.State(): m}, Env: env,
+	})
+	return res[lowstate.Tag(ch.State(), ch.ID(), ch.Name(), ch.Fun())]
+}
 
 // Result formats a state's result the way Salt prints it: "None" for a
 // test-mode prediction, otherwise "true" or "false".

@@ -10,7 +10,6 @@ import (
 	"strings"
 
 	"brine/provision/host/state"
-	"brine/provision/host/state/hostcmd"
 	"brine/provision/wire/lowstate"
 )
 
@@ -101,12 +100,19 @@ func present(ctx context.Context, env *state.Env, c lowstate.Chunk) *lowstate.Re
 		}
 	}
 	if applyTodo {
-		if _, err := hostcmd.Output(ctx, env, nil, "sysctl", "-w", name+"="+value); err != nil {
-			r := state.Failedf("Failed to apply sysctl %s = %s to the running kernel (/proc/sys is often read-only in containers); the value is persisted in %s: %v", name, value, config, err)
-			if confTodo {
-				r.Changes = ch
+		// linux_sysctl.assign: the config is written first, a failure
+		// reports no changes, in Salt's words
+		res := env.Exec.Run(ctx, state.Cmd{Argv: []string{"sysctl", "-w", name + "=" + value}})
+		out := strings.TrimSpace(res.Stdout)
+		if res.Err != nil || !strings.HasPrefix(out, name+" = ") || strings.Contains(res.Stderr, "Invalid argument") {
+			msg := out
+			if res.Retcode != 0 && strings.TrimSpace(res.Stderr) != "" {
+				msg = strings.TrimSpace(res.Stderr)
 			}
-			return r
+			if res.Err != nil && res.Retcode == -1 {
+				msg = res.Err.Error()
+			}
+			return state.Failedf("Failed to set %s to %s: sysctl -w failed: %s", name, value, msg)
 		}
 	}
 	return state.Changed(fmt.Sprintf("Updated sysctl value %s = %s", name, value), ch)

@@ -1,10 +1,10 @@
 package test_test
 
 import (
-	"context"
 	"testing"
 
 	"brine/provision/host/state"
+	"brine/provision/host/state/statetest"
 	teststate "brine/provision/host/state/test"
 	"brine/provision/wire/lowstate"
 )
@@ -40,7 +40,7 @@ func TestFunctions(t *testing.T) {
 		for k, v := range tc.args {
 			c[k] = v
 		}
-		r := teststate.Module().Funcs[tc.fun](context.Background(), &state.Env{Test: tc.test}, c)
+		r := statetest.Call(&state.Env{Test: tc.test}, teststate.Module(), "", c)
 		okRes := (r.Result == nil && tc.result == nil) || (r.Result != nil && tc.result != nil && *r.Result == *tc.result)
 		if !okRes || r.Comment != tc.comment || (len(r.Changes) > 0) != tc.changes {
 			t.Errorf("%s test=%v: got %v %q %v", tc.fun, tc.test, r.Result, r.Comment, r.Changes)

@@ -1,7 +1,6 @@
 package timezone
 
 import (
-	"context"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -9,12 +8,9 @@ import (
 	"testing"
 
 	"brine/provision/host/state"
+	"brine/provision/host/state/statetest"
 	"brine/provision/wire/lowstate"
 )
-
-func call(env *state.Env, c lowstate.Chunk) *lowstate.Result {
-	return Module().Funcs["system"](context.Background(), env, c)
-}
 
 // TestSystem follows salt/states/timezone.py system over
 // salt/modules/timezone.py for Debian: the zone is compared by content,
@@ -32,7 +28,7 @@ func TestSystem(t *testing.T) {
 	os.WriteFile(filepath.Join(root, "etc/adjtime"), []byte("0.0 0 0.0\n0\nLOCAL\n"), 0o644)
 	env := &state.Env{Root: root, Test: true}
 	c := lowstate.Chunk{"name": "Europe/Berlin"}
-	pred := call(env, c)
+	pred := statetest.Call(env, Module(), "timezone.system", c)
 	if pred.Result != nil || pred.Comment != "Timezone Europe/Berlin needs to be set, UTC needs to be set to True" || len(pred.Changes) != 0 {
 		t.Fatalf("test: %v %q %v", pred.Result, pred.Comment, pred.Changes)
 	}
@@ -40,7 +36,7 @@ func TestSystem(t *testing.T) {
 		t.Fatal("test mode changed /etc/timezone")
 	}
 	env.Test = false
-	r := call(env, c)
+	r := statetest.Call(env, Module(), "timezone.system", c)
 	want := map[string]any{"timezone": "Europe/Berlin", "utc": true}
 	if *r.Result != true || !reflect.DeepEqual(r.Changes, want) || r.Comment != "Set timezone Europe/Berlin, Set UTC to True" {
 		t.Fatalf("%v %q", r.Changes, r.Comment)
@@ -54,24 +50,24 @@ func TestSystem(t *testing.T) {
 	if b, _ := os.ReadFile(filepath.Join(root, "etc/adjtime")); !strings.HasSuffix(string(b), "\nUTC\n") {
 		t.Errorf("adjtime %q", b)
 	}
-	if r := call(env, c); *r.Result != true || len(r.Changes) != 0 || r.Comment != "Timezone Europe/Berlin already set, UTC already set to Europe/Berlin" {
+	if r := statetest.Call(env, Module(), "timezone.system", c); *r.Result != true || len(r.Changes) != 0 || r.Comment != "Timezone Europe/Berlin already set, UTC already set to Europe/Berlin" {
 		t.Errorf("second %v %q", r.Changes, r.Comment)
 	}
 	// the same zone data under another name is already set (filecmp)
 	os.Remove(filepath.Join(root, "etc/localtime"))
 	os.Symlink("/usr/share/zoneinfo/Etc/UTC", filepath.Join(root, "etc/localtime"))
-	if r := call(env, lowstate.Chunk{"name": "UTC", "utc": false}); *r.Result != true || r.Comment != "Timezone UTC already set" {
+	if r := statetest.Call(env, Module(), "timezone.system", lowstate.Chunk{"name": "UTC", "utc": false}); *r.Result != true || r.Comment != "Timezone UTC already set" {
 		t.Errorf("UTC vs Etc/UTC: %q", r.Comment)
 	}
-	r = call(env, lowstate.Chunk{"name": "Mars/Olympus"})
+	r = statetest.Call(env, Module(), "timezone.system", lowstate.Chunk{"name": "Mars/Olympus"})
 	if *r.Result != false || r.Comment != "Unable to compare desired timezone 'Mars/Olympus' to system timezone: Can't find a local timezone \"Mars/Olympus\"" {
 		t.Errorf("invalid: %q", r.Comment)
 	}
-	if r := call(env, lowstate.Chunk{"name": "../../etc/passwd"}); *r.Result != false {
+	if r := statetest.Call(env, Module(), "timezone.system", lowstate.Chunk{"name": "../../etc/passwd"}); *r.Result != false {
 		t.Error("path escape accepted")
 	}
 	os.Remove(filepath.Join(root, "etc/localtime"))
-	if r := call(env, c); *r.Result != false || !strings.Contains(r.Comment, "Failed to read /etc/localtime to determine current timezone") {
+	if r := statetest.Call(env, Module(), "timezone.system", c); *r.Result != false || !strings.Contains(r.Comment, "Failed to read /etc/localtime to determine current timezone") {
 		t.Errorf("no localtime: %q", r.Comment)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"reflect"
 	"sort"
 	"strconv"
 	"strings"
@@ -61,11 +62,31 @@ func anyList(s []string) []any {
 	return out
 }
 
-// info is the change set of a new user (Salt reports user.info).
-func info(u state.User, groups []string) map[string]any {
+// info is Salt's user.info (modules/useradd.py _format_info): the passwd
+// entry, its GECOS fields, and every group the user is in, its primary
+// group included, sorted.
+func info(env *state.Env, u state.User) map[string]any {
+	gecos := strings.SplitN(u.Gecos, ",", 5)
+	for len(gecos) < 5 {
+		gecos = append(gecos, "")
+	}
+	groups := memberOf(env, u.Name)
+	if g := state.GroupName(env, u.GID); g != "" && g != strconv.Itoa(u.GID) {
+		groups = dedup(sortedUnion(groups, []string{g}))
+	}
+	passwd := "x"
+	if b, err := os.ReadFile(state.HostPath(env, "/etc/passwd")); err == nil {
+		for _, l := range strings.Split(string(b), "\n") {
+			if f := strings.Split(l, ":"); len(f) > 1 && f[0] == u.Name {
+				passwd = f[1]
+				break
+			}
+		}
+	}
 	return map[string]any{
-		"name": u.Name, "uid": u.UID, "gid": u.GID, "home": u.Home, "shell": u.Shell,
-		"fullname": strings.SplitN(u.Gecos, ",", 2)[0], "groups": anyList(groups),
+		"name": u.Name, "uid": u.UID, "gid": u.GID, "home": u.Home, "shell": u.Shell, "passwd": passwd,
+		"fullname": gecos[0], "roomnumber": gecos[1], "workphone": gecos[2], "homephone": gecos[3], "other": gecos[4],
+		"groups": anyList(groups),
 	}
 }
 
@@ -209,7 +230,11 @@ func create(ctx context.Context, env *state.Env, c lowstate.Chunk, name string, 
 	if err != nil || u == nil {
 		return state.Failedf("User %s is not present after useradd", name)
 	}
-	ch := info(*u, memberOf(env, name))
+	ch := info(env, *u)
+	if !state.ArgBool(c, "createhome", true) {
+		// Salt: "pwd incorrectly reports presence of home"
+		ch["home"] = ""
+	}
 	if password != "" {
 		if err := setPassword(ctx, env, name, password); err != nil {
 			r := state.Failedf("User %s created, but failed to set the password: %v", name, err)
@@ -226,13 +251,17 @@ func setPassword(ctx context.Context, env *state.Env, name, hash string) error {
 	return hostcmd.Check(r, "chpasswd", "-e")
 }
 
+// update is Salt's user.present for an existing user: _changes lists what
+// differs (uid, gid, groups, home, a home directory that does not exist
+// yet, shell, password, fullname), test mode names them, the real run
+// applies them and reports the user.info fields that changed.
 func update(ctx context.Context, env *state.Env, c lowstate.Chunk, cur *state.User, uid, gid int, groups []string, groupsSet bool) *lowstate.Result {
 	name := cur.Name
-	ch := map[string]any{}
 	var lines []string
 	argv := []string{"usermod"}
+	todo := false
 	note := func(k string, v any, flag string, arg string) {
-		ch[k] = v
+		todo = true
 		lines = append(lines, fmt.Sprintf("%s: %v", k, v))
 		argv = append(argv, flag, arg)
 	}
@@ -242,17 +271,6 @@ func update(ctx context.Context, env *state.Env, c lowstate.Chunk, cur *state.Us
 	if gid >= 0 && gid != cur.GID {
 		note("gid", gid, "-g", strconv.Itoa(gid))
 	}
-	if h := c.Str("home"); h != "" && h != cur.Home {
-		note("home", h, "-d", h)
-	}
-	if s := c.Str("shell"); s != "" && s != cur.Shell {
-		note("shell", s, "-s", s)
-	}
-	if state.HasArg(c, "fullname") {
-		if f := c.Str("fullname"); f != strings.SplitN(cur.Gecos, ",", 2)[0] {
-			note("fullname", f, "-c", f)
-		}
-	}
 	if groupsSet {
 		have := memberOf(env, name)
 		removeGroups := state.ArgBool(c, "remove_groups", true)
@@ -261,7 +279,7 @@ func update(ctx context.Context, env *state.Env, c lowstate.Chunk, cur *state.Us
 			final = dedup(sortedUnion(have, groups))
 		}
 		if strings.Join(final, ",") != strings.Join(have, ",") {
-			ch["groups"] = anyList(final)
+			todo = true
 			lines = append(lines, "groups: "+pyfmt.Repr(final))
 			if removeGroups {
 				argv = append(argv, "-G", strings.Join(final, ","))
@@ -270,13 +288,35 @@ func update(ctx context.Context, env *state.Env, c lowstate.Chunk, cur *state.Us
 			}
 		}
 	}
+	home := c.Str("home")
+	if home != "" && home != cur.Home {
+		note("home", home, "-d", home)
+	}
+	mkHome := ""
+	if state.ArgBool(c, "createhome", true) {
+		nh := home
+		if nh == "" {
+			nh = cur.Home
+		}
+		if fi, err := os.Stat(state.HostPath(env, nh)); nh != "" && (err != nil || !fi.IsDir()) {
+			mkHome = nh
+			lines = append(lines, "homeDoesNotExist: "+nh)
+		}
+	}
+	if s := c.Str("shell"); s != "" && s != cur.Shell {
+		note("shell", s, "-s", s)
+	}
 	pw := c.Str("password")
 	pwTodo := pw != "" && shadowHash(env, name) != pw
 	if pwTodo {
-		ch["password"] = redacted
 		lines = append(lines, "passwd: "+redacted)
 	}
-	if len(ch) == 0 {
+	if state.HasArg(c, "fullname") {
+		if f := c.Str("fullname"); f != strings.SplitN(cur.Gecos, ",", 2)[0] {
+			note("fullname", f, "-c", f)
+		}
+	}
+	if len(lines) == 0 {
 		return state.OK(fmt.Sprintf("User %s is present and up to date", name))
 	}
 	if env.Test {
@@ -284,18 +324,37 @@ func update(ctx context.Context, env *state.Env, c lowstate.Chunk, cur *state.Us
 		// "key: value" line each, and returns no changes.
 		return state.Pending("The following user attributes are set to be changed:\n"+strings.Join(lines, "\n")+"\n", nil)
 	}
-	if len(argv) > 1 {
+	pre := info(env, *cur)
+	if todo {
 		if _, err := hostcmd.Output(ctx, env, nil, append(argv, name)...); err != nil {
 			return state.Failedf("Failed to update user %s: %v", name, err)
 		}
 	}
+	if mkHome != "" {
+		hp := state.HostPath(env, mkHome)
+		if err := os.MkdirAll(hp, 0o755); err != nil {
+			return state.Failedf("Failed to create the home directory %s of user %s: %v", mkHome, name, err)
+		}
+		_ = os.Chown(hp, cur.UID, cur.GID)
+	}
+	ch := map[string]any{}
 	if pwTodo {
 		if err := setPassword(ctx, env, name, pw); err != nil {
-			r := state.Failedf("Failed to set the password of user %s: %v", name, err)
-			delete(ch, "password")
-			r.Changes = ch
-			return r
+			return state.Failedf("Failed to set the password of user %s: %v", name, err)
 		}
+		ch["passwd"] = redacted
+	}
+	post, err := state.FindUser(env, name)
+	if err != nil || post == nil {
+		return state.Failedf("User %s is not present after usermod", name)
+	}
+	for k, v := range info(env, *post) {
+		if !reflect.DeepEqual(v, pre[k]) {
+			ch[k] = v
+		}
+	}
+	if len(ch) == 0 {
+		return state.OK(fmt.Sprintf("User %s is present and up to date", name))
 	}
 	return state.Changed(fmt.Sprintf("Updated user %s", name), ch)
 }

@@ -94,9 +94,10 @@ collectd:
             - name: host
               value: 192.168.1.100
               # Another method is to use `grains.get`:
-              # value: {{ salt['grains.get']('ip4_interfaces:lo')[0] }}
-              # (trimmed for the e2e hosts: pillar.example says eth1, which
-              # they lack; Salt's Jinja renders even this comment, and ''[0]
+              # value: {{ salt['grains.get']('ip4_interfaces:eth1', ['192.0.2.1'])[0] }}
+              # (trimmed for the e2e hosts: pillar.example has no default;
+              # their ip4_interfaces grain is empty (no iproute2 in
+              # minbase), Salt's Jinja renders even this comment, and ''[0]
               # fails the pillar: testdata/trees/jinja-strict records that)
             - name: username
               value: user

@@ -1,0 +1,78 @@
+package e2e
+
+import (
+	"regexp"
+	"strings"
+)
+
+// normalise makes one host's state or function return comparable between
+// Salt's recording and brine's run on a twin host. It removes or rewrites
+// only what must vary between two runs on identical fresh hosts, one rule
+// each (and nothing else, so every other difference shows):
+//
+//  1. Timings: a state result's "duration" and "start_time" are dropped.
+//  2. Process ids: the "pid" a cmd state reports in its changes is dropped
+//     (each run's process gets its own).
+//  3. Host addresses: an e2e host's address 127.B.R.N (R >= 1; the twins
+//     have different ones) reads "127.B.R.N"; 127.0.0.1 is left alone.
+//  4. systemd's transient unit names: "run-r<32 hex>.scope" (Salt runs apt
+//     and service commands under systemd-run --scope) read
+//     "run-rXXXX.scope".
+//  5. Package versions: in the changes of pkg states ({"pkg": {"old": V,
+//     "new": V}}) a non-empty version reads "<version>": Debian's archive
+//     moves on (point releases, security updates) between a recording and
+//     a CI run, and the package set is what the comparison is about.
+//  6. apt's download progress: in cmd states' stdout/stderr, the lines
+//     "Get:N ...", "Hit:N ...", "Ign:N ...", "Err:N ..." and "Fetched ..."
+//     (what apt-get update fetched and how fast) are dropped.
+//
+// Host names need no rule: both twins are named "twin" (roster id and host
+// name).
+func normalise(tag string, v any) any {
+	return normaliseValue(tag, "", v)
+}
+
+var (
+	reHostAddr = regexp.MustCompile(`\b127\.\d{1,3}\.[1-9]\d{0,2}\.\d{1,3}\b`)
+	reScope    = regexp.MustCompile(`\brun-r[0-9a-f]{32}\.scope\b`)
+	reAptLine  = regexp.MustCompile(`(?m)^(?:(?:Get|Hit|Ign|Err):\d+ .*|Fetched .*)\n?`)
+)
+
+func normaliseValue(tag, path string, v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			p := path + "/" + k
+			switch {
+			case path == "" && (k == "duration" || k == "start_time"): // rule 1
+				continue
+			case path == "/changes" && k == "pid" && strings.HasPrefix(tag, "cmd_|-"): // rule 2
+				continue
+			}
+			e = normaliseValue(tag, p, e)
+			if strings.HasPrefix(tag, "pkg_|-") && strings.HasPrefix(path, "/changes/") && (k == "old" || k == "new") { // rule 5
+				if s, ok := e.(string); ok && s != "" {
+					e = "<version>"
+				}
+			}
+			if strings.HasPrefix(tag, "cmd_|-") && path == "/changes" && (k == "stdout" || k == "stderr") { // rule 6
+				if s, ok := e.(string); ok {
+					e = strings.TrimRight(reAptLine.ReplaceAllString(s, ""), "\n")
+				}
+			}
+			out[k] = e
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = normaliseValue(tag, path+"/*", e)
+		}
+		return out
+	case string:
+		s := reHostAddr.ReplaceAllString(x, "127.B.R.N")      // rule 3
+		return reScope.ReplaceAllString(s, "run-rXXXX.scope") // rule 4
+	}
+	return v
+}

@@ -1,0 +1,2 @@
+#!/bin/bash
+echo "script ran with $# args: $*"

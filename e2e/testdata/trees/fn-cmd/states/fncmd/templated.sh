@@ -1,0 +1,2 @@
+#!/bin/sh
+echo "templated for {{ grains['id'] }} {{ word }}"
