@@ -22,6 +22,7 @@ import (
 	"sync"
 
 	"brine/provision/lib/fnmatch"
+	"brine/provision/wire/spec"
 )
 
 // Where says where a function is answered.
@@ -305,7 +306,7 @@ func parse(full, sig string) *Func {
 	_, fun, _ := strings.Cut(full, ".")
 	f := &Func{Name: full, PyName: fun}
 	kwOnly := false
-	for _, item := range splitSig(sig) {
+	for _, item := range spec.SplitSig(sig) {
 		switch {
 		case item == "":
 			continue
@@ -341,34 +342,6 @@ func parse(full, sig string) *Func {
 		f.Params = append(f.Params, Param{Name: name, Default: def, Required: !hasDef, KwOnly: kwOnly})
 	}
 	return f
-}
-
-// splitSig splits a signature on the commas outside quotes and brackets.
-func splitSig(sig string) []string {
-	var out []string
-	depth, start := 0, 0
-	var quote byte
-	for i := 0; i < len(sig); i++ {
-		ch := sig[i]
-		switch {
-		case quote != 0:
-			if ch == '\\' {
-				i++
-			} else if ch == quote {
-				quote = 0
-			}
-		case ch == '\'' || ch == '"':
-			quote = ch
-		case ch == '(' || ch == '[' || ch == '{':
-			depth++
-		case ch == ')' || ch == ']' || ch == '}':
-			depth--
-		case ch == ',' && depth == 0:
-			out = append(out, strings.TrimSpace(sig[start:i]))
-			start = i + 1
-		}
-	}
-	return append(out, strings.TrimSpace(sig[start:]))
 }
 
 func validName(s string) bool {
