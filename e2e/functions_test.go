@@ -171,8 +171,13 @@ func functionDifferences() map[string]string {
 		"network.hw_addr":          ifaces,
 		"sys.list_state_functions": "brine lists the state functions it implements (the README's Supported states), Salt every one of its state modules",
 		"sys.state_doc":            "brine's docs are its own (what brine's implementation does), Salt's the modules' docstrings",
-		"state.id_exists":          "salt-ssh 3007.1's state.id_exists fails (its show_low_sls answers a dict over salt-ssh: TypeError string indices must be integers); brine answers whether the ids exist",
-		"pkg.refresh_db":           "which index files apt fetches (Translation-en...) depends on what the host already has and on the mirror at the time",
+		"sys.list_functions":       "brine lists the execution functions it implements (the README's Supported functions), Salt every function of its loaded modules",
+		"sys.list_modules":         "brine lists the execution modules it implements, Salt every module its loader loads on the host",
+		"sys.doc":                  "brine's docs are its own (what brine's implementation does, and the signature), Salt's the functions' docstrings",
+		"sys.argspec": "a default Salt computes when the module loads on the host (cmdmod's DEFAULT_SHELL: the shell grain, /bin/bash) is None in brine's answer, " +
+			"which the controller gives from its catalog without contacting the host (the host's login shell is found when the command runs)",
+		"state.id_exists": "salt-ssh 3007.1's state.id_exists fails (its show_low_sls answers a dict over salt-ssh: TypeError string indices must be integers); brine answers whether the ids exist",
+		"pkg.refresh_db":  "which index files apt fetches (Translation-en...) depends on what the host already has and on the mirror at the time",
 	}
 }
 
