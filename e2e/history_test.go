@@ -236,8 +236,13 @@ func TestFailedFrom(t *testing.T) {
 	if got := fmt.Sprint(hostsOf(t, within)); got != "[h02 h03]" || within.code != 0 {
 		t.Errorf("--failed-from within h0[1-3]: %s exit %d", got, within.code)
 	}
-	// Nothing failed in the last job: nothing to run is success.
-	none := c.run("--failed-from", "last", "*", "test.ping")
+	// "last" is each host's latest run of the function: the test.pings
+	// above do not hide the failed state.apply (h02, h03 failed, h05 was
+	// unreachable), and the latest test.ping of h02 and h03 succeeded.
+	if again := c.run("--failed-from", "last", "*", "state.apply", "--file-root", tree, "test=True", "--timeout", "3", "--out", "json", "--static"); fmt.Sprint(hostsOf(t, again)) != "[h02 h03 h05]" {
+		t.Errorf("--failed-from last '*' state.apply after test.pings: %s, want h02 h03 h05", again.stdout)
+	}
+	none := c.run("--failed-from", "last", "h0[1-3]", "test.ping")
 	if none.code != 0 || none.stdout != "" || !strings.Contains(none.stderr, "nothing to run") {
 		t.Errorf("nothing to retry: exit %d\nstdout:\n%s\nstderr:\n%s", none.code, none.stdout, none.stderr)
 	}

@@ -89,6 +89,17 @@ unrelated:
 	})
 	c := newClient(t)
 	hosts := "h04,h05,h06"
+	// These hosts are made like Debian 13, which has no apt-key: the key
+	// fetched once on the controller goes to a keyring and the line gets
+	// signed-by. (With apt-key, Debian 12's, Salt's mod_repo adds the key
+	// with it and writes the line as named; that path is compared with
+	// salt-ssh's recordings in testdata/trees/fn-pkg.)
+	for _, id := range strings.Split(hosts, ",") {
+		aptKey := filepath.Join(hostByID(t, id).Root, "usr/bin/apt-key")
+		if err := os.Rename(aptKey, aptKey+".e2e-away"); err == nil {
+			t.Cleanup(func() { os.Rename(aptKey+".e2e-away", aptKey) })
+		}
+	}
 	tag := map[string]string{
 		"conf":    "file_|-/etc/brine-remote/app.conf_|-/etc/brine-remote/app.conf_|-managed",
 		"arc":     "archive_|-/opt/brine-tool_|-/opt/brine-tool_|-extracted",

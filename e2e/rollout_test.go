@@ -157,11 +157,12 @@ func TestMaxFailStopsTheRollout(t *testing.T) {
 	if got := strings.Join(grepLines(r.stderr, "brine: batch "), ""); got != "brine: batch 1/3: h01, h02\nbrine: batch 2/3: h03, h04\n" {
 		t.Errorf("batches started:\n%s", got)
 	}
-	// The human output: the recap names the hosts not run, in batch order.
+	// The human output: the recap (on stderr, never in stdout's data)
+	// names the hosts not run, in batch order.
 	r = c.run(args...)
-	if r.code != 20 || !regexp.MustCompile(`(?m)^Not run:\s+2  \(h05, h06\)$`).MatchString(r.stdout) ||
-		!regexp.MustCompile(`(?m)^Failed:\s+2  \(h02, h03\)$`).MatchString(r.stdout) {
-		t.Errorf("recap: exit %d\n%s", r.code, r.stdout)
+	if r.code != 20 || !regexp.MustCompile(`(?m)^Not run:\s+2  \(h05, h06\)$`).MatchString(r.stderr) ||
+		!regexp.MustCompile(`(?m)^Failed:\s+2  \(h02, h03\)$`).MatchString(r.stderr) || strings.Contains(r.stdout, "Fleet recap") {
+		t.Errorf("recap: exit %d\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
 	}
 	// Without batches, a limit of 0 stops at the first failure: with one
 	// host at a time, h02 fails and h03..h06 never start.

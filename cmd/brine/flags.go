@@ -138,7 +138,8 @@ func flags() []cli.Flag {
 		&cli.BoolFlag{Category: catBrine, Name: "trace", Usage: "print each host's network steps (dial, exec, upload) with timings to stderr (as -l debug)"},
 
 		// The job history, the selections made from it, pacing.
-		&cli.StringFlag{Category: catFleet, Name: "failed-from", Usage: "target, within TARGET, the hosts that failed, were unreachable or were not run in job `JID` (\"last\": the latest job)"},
+		&cli.StringFlag{Category: catFleet, Name: "failed-from", Usage: "target, within TARGET, the hosts that failed, were unreachable or were not run in job `JID` (\"last\": the hosts whose latest run of this function did not succeed)"},
+		&cli.StringSliceFlag{Category: catFleet, Name: "history-from", Usage: "--failed-from and --new-hosts also read the job history of each cache `DIR` (a glob; repeatable): the shards' caches of a sharded fleet"},
 		&cli.BoolFlag{Category: catFleet, Name: "new-hosts", Usage: "target, within TARGET, only the hosts with no successful highstate in the job history"},
 		&cli.IntFlag{Category: catFleet, Name: "max-jobs", Usage: "jobs.list_jobs: only the `N` most recent jobs (or limit=N)"},
 		&cli.StringFlag{Category: catFleet, Name: "batch-size", Aliases: []string{"b"}, Usage: "run the hosts in batches of `N` or N% (of the targeted hosts, rounded down, at least 1); a batch starts when the previous one has ended"},
@@ -173,7 +174,7 @@ func options(c *cli.Context, st *settings) (run.Options, error) {
 		return run.Options{}, err
 	}
 	o := run.Options{
-		FailedFrom: c.String("failed-from"), NewHosts: c.Bool("new-hosts"), Local: c.Bool("local"), LocalID: c.String("id"),
+		FailedFrom: c.String("failed-from"), NewHosts: c.Bool("new-hosts"), HistoryFrom: c.StringSlice("history-from"), Local: c.Bool("local"), LocalID: c.String("id"),
 		Config: st.config, ConfigExplicit: st.configExplicit, SaltMaster: st.master,
 		Roster: c.String("roster"), RosterFile: st.rosterFile, RosterFileExplicit: st.rosterExplicit,
 		FileRoot: c.String("file-root"), PillarRoot: c.String("pillar-root"), SecretPillar: splitCommas(c.StringSlice("secret-pillar")),

@@ -487,3 +487,93 @@ func decodeReturn(b []byte) (any, error) {
 	}
 	return v, nil
 }
+
+// Outcome is a host's latest result for one function: the job and the
+// host's status in it (ok, failed, unreachable, not run; a host the job
+// targeted but has no result for, from a killed run, is not run).
+type Outcome struct {
+	JID, Status string
+}
+
+// LatestOutcomes returns, for each host of ids, its outcome in the most
+// recent job that called fun and targeted it; hosts no such job targeted
+// are absent. It reads jobs newest first and stops once every host of
+// ids is decided.
+func (d *DB) LatestOutcomes(ctx context.Context, fun string, ids []string) (map[string]Outcome, error) {
+	want := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		want[id] = true
+	}
+	rs, err := d.db.QueryContext(ctx, `SELECT jid, hosts FROM jobs WHERE fun = ? ORDER BY jid DESC`, fun)
+	if err != nil {
+		return nil, fmt.Errorf("job history %s: %w", d.path, err)
+	}
+	type job struct {
+		jid   string
+		hosts []string
+	}
+	var jobs []job
+	for rs.Next() {
+		var j job
+		var hosts string
+		if err := rs.Scan(&j.jid, &hosts); err != nil {
+			rs.Close()
+			return nil, fmt.Errorf("job history %s: %w", d.path, err)
+		}
+		if err := json.Unmarshal([]byte(hosts), &j.hosts); err != nil {
+			rs.Close()
+			return nil, fmt.Errorf("job history %s: job %s: hosts: %w", d.path, j.jid, err)
+		}
+		jobs = append(jobs, j)
+	}
+	if err := rs.Err(); err != nil {
+		rs.Close()
+		return nil, fmt.Errorf("job history %s: %w", d.path, err)
+	}
+	rs.Close()
+	out := map[string]Outcome{}
+	for _, j := range jobs {
+		if len(out) == len(want) {
+			break
+		}
+		var open bool
+		for _, h := range j.hosts {
+			if _, done := out[h]; want[h] && !done {
+				open = true
+				break
+			}
+		}
+		if !open {
+			continue
+		}
+		status := map[string]string{}
+		rows, err := d.db.QueryContext(ctx, `SELECT host, status FROM returns WHERE jid = ?`, j.jid)
+		if err != nil {
+			return nil, fmt.Errorf("job history %s: job %s: %w", d.path, j.jid, err)
+		}
+		for rows.Next() {
+			var h, s string
+			if err := rows.Scan(&h, &s); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("job history %s: job %s: %w", d.path, j.jid, err)
+			}
+			status[h] = s
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return nil, fmt.Errorf("job history %s: job %s: %w", d.path, j.jid, err)
+		}
+		for _, h := range j.hosts {
+			if _, done := out[h]; !want[h] || done {
+				continue
+			}
+			s, ok := status[h]
+			if !ok {
+				s = "not run"
+			}
+			out[h] = Outcome{JID: j.jid, Status: s}
+		}
+	}
+	return out, nil
+}

@@ -27,10 +27,13 @@ type Options struct {
 	TargetKind target.Kind
 	Shard      *shard.Spec
 	// FailedFrom narrows the targeted hosts to those that did not succeed
-	// in that job ("last": the latest); NewHosts to those with no
-	// successful highstate in the history.
-	FailedFrom string
-	NewHosts   bool
+	// in that job ("last": those whose latest run of Fun did not); NewHosts
+	// to those with no successful highstate in the history. Both read
+	// CacheDir's history and those of the cache directories HistoryFrom
+	// names (glob patterns: the shards' caches of a sharded fleet).
+	FailedFrom  string
+	NewHosts    bool
+	HistoryFrom []string
 	// Local runs on this machine without SSH, as LocalID (default its
 	// hostname), instead of on roster hosts.
 	Local   bool

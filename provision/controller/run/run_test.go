@@ -179,26 +179,38 @@ func TestHistorySelections(t *testing.T) {
 	if b, err := os.ReadFile(filepath.Join(f.Dir, "a.txt")); err != nil || string(b) != "hi\n" {
 		t.Fatalf("state not applied: %q %v", b, err)
 	}
+	// A test.ping in between (of a and b, all ok) does not hide the
+	// failed state.apply: "last" is each host's latest state.apply.
+	o = f.Options("a,b", "test.ping")
+	o.TargetKind = target.List
+	if ping, err := run.Run(ctx, o); err != nil || ping.ExitCode() != run.ExitOK {
+		t.Fatal(ping, err)
+	}
 	w := &runtest.Watcher{}
-	o = f.Options("*", "test.ping")
-	o.FailedFrom = "last"
+	o = f.Options("*", "state.apply")
+	o.FileRoot, o.FailedFrom = tree, "last"
 	retry, err := run.Run(ctx, o, w)
 	if err != nil || ids(retry.Hosts) != "down" || strings.Join(w.FinishedIDs(), ",") != "down" {
 		t.Fatalf("--failed-from last: %s %v", ids(retry.Hosts), err)
 	}
-	// The failed-from run of test.ping is now the last job, and down is
-	// its only host: a retry of it within a target without down finds
-	// nothing to do.
+	// down failed again; within a target without it nothing is left.
 	var log syncBuffer
 	w = &runtest.Watcher{}
-	o = f.Options("a,b", "test.ping")
-	o.TargetKind, o.FailedFrom, o.Log = target.List, "last", &log
+	o = f.Options("a,b", "state.apply")
+	o.TargetKind, o.FailedFrom, o.Log, o.FileRoot = target.List, "last", &log, tree
 	none, err := run.Run(ctx, o, w)
 	if err != nil || len(none.Hosts) != 0 || none.JID != "" || len(w.Plans)+len(w.Ends) != 0 {
 		t.Errorf("nothing to run: %+v %v %+v", none, err, w)
 	}
-	if !strings.Contains(log.String(), "has no failed, unreachable or not-run host in the target (1 to retry in all): nothing to run") {
+	if !strings.Contains(log.String(), "no targeted host's last state.apply failed, was unreachable or was not run (--failed-from last): nothing to run") {
 		t.Errorf("log %q", log.String())
+	}
+	// No cmd.run job at all: nothing to retry.
+	log = syncBuffer{}
+	o = f.Options("*", "cmd.run", "true")
+	o.FailedFrom, o.Log = "last", &log
+	if none, err := run.Run(ctx, o); err != nil || len(none.Hosts) != 0 || !strings.Contains(log.String(), "nothing to run") {
+		t.Errorf("--failed-from last without a cmd.run job: %+v %v %q", none, err, log.String())
 	}
 	// a and b had a full highstate: only down is new.
 	o = f.Options("*", "test.ping")
@@ -211,6 +223,64 @@ func TestHistorySelections(t *testing.T) {
 	o.FailedFrom = "20000101000000000000"
 	if _, err := run.Run(ctx, o); !run.IsUsage(err) || !strings.Contains(err.Error(), "the job is not in the history") {
 		t.Errorf("unknown jid: %v", err)
+	}
+}
+
+// --failed-from last and --new-hosts read the histories of other cache
+// directories too (--history-from: the shards of a fleet): a host's latest
+// result wins wherever it was recorded.
+func TestHistoryFromOtherCaches(t *testing.T) {
+	f := runtest.NewFleet(t, "a", "b", "c")
+	ctx := context.Background()
+	fail := f.Tree(map[string]string{"top.sls": "base:\n  '*':\n    - m\n", "m.sls": "m:\n  test.fail_without_changes: []\n"})
+	pass := f.Tree(map[string]string{"top.sls": "base:\n  '*':\n    - m\n", "m.sls": "m:\n  test.succeed_without_changes: []\n"})
+	shard2 := filepath.Join(f.Dir, "cache-shard-2")
+	apply := func(cache, tgt, tree string) {
+		t.Helper()
+		o := f.Options(tgt, "state.apply")
+		o.TargetKind, o.FileRoot, o.CacheDir = target.List, tree, cache
+		if _, err := run.Run(ctx, o); err != nil {
+			t.Fatal(err)
+		}
+	}
+	apply(f.Cache, "a,b,c", fail) // all three fail, in this cache
+	apply(shard2, "a", pass)      // later, a succeeds in another cache
+	retry := func(from ...string) string {
+		t.Helper()
+		var log syncBuffer
+		o := f.Options("*", "state.apply")
+		o.FileRoot, o.FailedFrom, o.HistoryFrom, o.Log = pass, "last", from, &log
+		out, err := run.Run(ctx, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ids(out.Hosts)
+	}
+	if got := retry(); got != "a,b,c" {
+		t.Errorf("own history only: retried %s, want a,b,c", got)
+	}
+	// The run above was recorded in f.Cache: a, b and c are ok now. Fail
+	// b there again, and look from shard 2's cache at both.
+	apply(f.Cache, "b", fail)
+	o := f.Options("*", "state.apply")
+	o.FileRoot, o.FailedFrom, o.CacheDir, o.HistoryFrom = pass, "last", shard2, []string{filepath.Join(f.Dir, "cach*"), filepath.Join(f.Dir, "no-such-dir")}
+	out, err := run.Run(ctx, o)
+	if err != nil || ids(out.Hosts) != "b" {
+		t.Errorf("merged histories: retried %s %v, want b", ids(out.Hosts), err)
+	}
+	// --new-hosts: provisioned in any of the histories counts. Shard 2
+	// provisioned a and b (the last two runs there), never c.
+	fresh := f.Cache + "-empty"
+	o = f.Options("*", "test.ping")
+	o.NewHosts, o.CacheDir, o.HistoryFrom = true, fresh, []string{shard2}
+	if out, err = run.Run(ctx, o); err != nil || ids(out.Hosts) != "c" {
+		t.Errorf("--new-hosts over shard 2's history: %s %v, want c", ids(out.Hosts), err)
+	}
+	var log syncBuffer
+	o.HistoryFrom, o.Log = []string{shard2, f.Cache}, &log
+	out, err = run.Run(ctx, o)
+	if err != nil || len(out.Hosts) != 0 || !strings.Contains(log.String(), "nothing to run") {
+		t.Errorf("--new-hosts over both histories: %s %v %q", ids(out.Hosts), err, log.String())
 	}
 }
 

@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
 
 	"brine/inventory/roster"
 	"brine/provision/controller/history"
@@ -52,25 +55,50 @@ func (o *Options) selectFromHistory(ctx context.Context, hosts []*roster.Host, f
 }
 
 // filterIDs narrows ids (targeted host ids) by FailedFrom and NewHosts:
-// plain list filters over the job history, opened for reading only (it
-// works on a database this user cannot write, and changes nothing).
+// plain list filters over the job histories (CacheDir's and those of
+// HistoryFrom), opened for reading only (it works on a database this user
+// cannot write, and changes nothing).
 func (o *Options) filterIDs(ctx context.Context, ids []string) ([]string, error) {
-	db, err := history.OpenReadOnly(ctx, history.Path(o.CacheDir))
+	dbs, err := o.histories(ctx)
 	if err != nil {
 		return nil, err
 	}
-	defer db.Close()
-	if o.FailedFrom != "" {
-		jid, err := ResolveJID(ctx, db, o.FailedFrom)
+	defer func() {
+		for _, db := range dbs {
+			db.Close()
+		}
+	}()
+	switch {
+	case o.FailedFrom == "last":
+		retry, err := failedLast(ctx, dbs, o.Fun, ids)
 		if err != nil {
 			return nil, err
 		}
-		retry, err := db.Retry(ctx, jid)
-		if errors.Is(err, history.ErrNotFound) {
-			return nil, Usagef("--failed-from %s: the job is not in the history %s (see brine jobs.list_jobs)", jid, db.Path())
+		if len(retry) == 0 {
+			fmt.Fprintf(o.Log, "brine: no targeted host's last %s failed, was unreachable or was not run (--failed-from last): nothing to run\n", o.Fun)
+			return nil, errNothingToRun
 		}
+		ids = retry
+	case o.FailedFrom != "":
+		jid, err := ResolveJID(ctx, dbs[0], o.FailedFrom)
 		if err != nil {
 			return nil, err
+		}
+		var retry []string
+		found := false
+		for _, db := range dbs {
+			r, err := db.Retry(ctx, jid)
+			if errors.Is(err, history.ErrNotFound) {
+				continue
+			}
+			if err != nil {
+				return nil, err
+			}
+			found = true
+			retry = append(retry, r...)
+		}
+		if !found {
+			return nil, Usagef("--failed-from %s: the job is not in the history %s (see brine jobs.list_jobs)", jid, dbs[0].Path())
 		}
 		ids = keepListed(ids, retry)
 		if len(ids) == 0 {
@@ -79,9 +107,15 @@ func (o *Options) filterIDs(ctx context.Context, ids []string) ([]string, error)
 		}
 	}
 	if o.NewHosts {
-		done, err := db.Provisioned(ctx)
-		if err != nil {
-			return nil, err
+		done := map[string]bool{}
+		for _, db := range dbs {
+			p, err := db.Provisioned(ctx)
+			if err != nil {
+				return nil, err
+			}
+			for h := range p {
+				done[h] = true
+			}
 		}
 		n := len(ids)
 		ids = dropProvisioned(ids, done)
@@ -91,6 +125,80 @@ func (o *Options) filterIDs(ctx context.Context, ids []string) ([]string, error)
 		}
 	}
 	return ids, nil
+}
+
+// histories opens CacheDir's job history and those of the cache
+// directories HistoryFrom names (glob patterns; a directory without a
+// history, or CacheDir itself, is skipped), read only, CacheDir's first.
+func (o *Options) histories(ctx context.Context) ([]*history.DB, error) {
+	own := history.Path(o.CacheDir)
+	db, err := history.OpenReadOnly(ctx, own)
+	if err != nil {
+		return nil, err
+	}
+	dbs := []*history.DB{db}
+	seen := map[string]bool{filepath.Clean(own): true}
+	for _, pat := range o.HistoryFrom {
+		dirs, err := filepath.Glob(pat)
+		if err != nil {
+			closeAll(dbs)
+			return nil, Usagef("--history-from %s: %v", pat, err)
+		}
+		if dirs == nil && !hasMeta(pat) {
+			dirs = []string{pat}
+		}
+		for _, dir := range dirs {
+			p := filepath.Clean(history.Path(dir))
+			if seen[p] {
+				continue
+			}
+			seen[p] = true
+			if _, err := os.Lstat(p); errors.Is(err, os.ErrNotExist) {
+				continue
+			}
+			db, err := history.OpenReadOnly(ctx, p)
+			if err != nil {
+				closeAll(dbs)
+				return nil, err
+			}
+			dbs = append(dbs, db)
+		}
+	}
+	return dbs, nil
+}
+
+func closeAll(dbs []*history.DB) {
+	for _, db := range dbs {
+		db.Close()
+	}
+}
+
+// hasMeta says whether a glob pattern has a wildcard.
+func hasMeta(p string) bool { return strings.ContainsAny(p, `*?[\`) }
+
+// failedLast is --failed-from last: the hosts of ids (in their order)
+// whose latest result for fun, across the histories, was not ok. A host
+// no job of fun targeted is left out.
+func failedLast(ctx context.Context, dbs []*history.DB, fun string, ids []string) ([]string, error) {
+	latest := map[string]history.Outcome{}
+	for _, db := range dbs {
+		m, err := db.LatestOutcomes(ctx, fun, ids)
+		if err != nil {
+			return nil, err
+		}
+		for h, oc := range m {
+			if cur, ok := latest[h]; !ok || oc.JID > cur.JID {
+				latest[h] = oc
+			}
+		}
+	}
+	var out []string
+	for _, id := range ids {
+		if oc, ok := latest[id]; ok && oc.Status != "ok" {
+			out = append(out, id)
+		}
+	}
+	return out, nil
 }
 
 // ResolveJID is history.ResolveJID with its argument errors as usage

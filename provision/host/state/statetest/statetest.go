@@ -4,6 +4,7 @@ package statetest
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"strings"
 
 	"brine/provision/host/state"
@@ -113,3 +114,18 @@ var predictsByResult = map[string]bool{
 // must predict them exactly; for the others a dry run predicts a change by
 // its None result only.
 func SameChangesInTestMode(mod, fun string) bool { return !predictsByResult[mod+"."+fun] }
+
+// PredictsChanges reports whether a dry run's changes pred are Salt's
+// test-mode prediction of the changes got a real run of mod.fun made: equal
+// where SameChangesInTestMode, and for a file.managed that creates its file
+// Salt's {"newfile": PATH} for the real run's {"diff": "New file", ...}
+// (salt/states/file.py 3007.1, recorded in e2e/testdata/trees/fn-file).
+func PredictsChanges(mod, fun string, pred, got map[string]any) bool {
+	if !SameChangesInTestMode(mod, fun) {
+		return true
+	}
+	if mod == "file" && fun == "managed" && len(pred) == 1 && pred["newfile"] != nil {
+		return got["diff"] == "New file"
+	}
+	return reflect.DeepEqual(pred, got)
+}
