@@ -17,8 +17,8 @@ var controllerToHost = map[string]bool{
 	"brine/provision/controller/compile -> brine/provision/host/state/builtin": true, // the state catalog
 	"brine/provision/controller/compile -> brine/provision/host/state/file":    true, // file.accumulated's shared keys
 	"brine/provision/controller/compile -> brine/provision/host/state/hostcmd": true, // (tests) a fake host command runner
+	"brine/provision/controller/adhoc -> brine/provision/host/state/builtin":   true, // sys.list_state_functions, sys.state_doc, sys.state_argspec
 	"brine/provision/controller/run -> brine/provision/host/grains":            true, // the salt version grain
-	"brine/provision/controller/run -> brine/provision/host/state/builtin":     true, // sys.list_state_functions, sys.state_doc
 }
 
 // hostToController are the host side's edges into the controller: only

@@ -32,6 +32,6 @@ func main() {
 		s := <-sigs
 		cancel(executor.Stopped("signal " + s.String() + " on the host"))
 	}()
-	code := executor.Serve(ctx, executor.Options{Ready: *ready, SkipSelfCheck: *local, Verify: *verify, Guard: true, Call: call}, os.Stdin, os.Stdout, os.Stderr)
+	code := executor.Serve(ctx, executor.Options{Ready: *ready, SkipSelfCheck: *local, Verify: *verify, Guard: true}, os.Stdin, os.Stdout, os.Stderr)
 	os.Exit(code)
 }

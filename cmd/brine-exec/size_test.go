@@ -11,6 +11,7 @@ import (
 
 	"brine/provision/controller/executorbin"
 	"brine/provision/host/state/builtin"
+	"brine/provision/wire/funcs"
 )
 
 // The executor has no network client: remote sources are downloaded on the
@@ -24,12 +25,23 @@ var forbidden = []string{"net/http", "crypto/tls", "crypto/x509", "net/url", "ve
 // provision/lib/fnmatch.
 var controllerOnly = []string{"brine/provision/controller/compile", "brine/provision/controller/compile/jinja", "brine/inventory/match"}
 
-// maxGzipped is the executor's size budget (issue 10): linux/amd64, built as
+// maxGzipped is the executor's size budget: linux/amd64, built as
 // provision/controller/executorbin builds it (executorbin.BuildFlags), gzip -9.
-// 2,030,000 since issue 15's state functions as Salt's (file.managed's,
-// file.directory's, ssh_auth's, pkgrepo's and user's code paths and words:
-// measured 2,010,589 from 1,989,458).
-const maxGzipped = 2_030_000
+//
+// Issue 10 set it at 2,000,000 (the executor was 1,989,432 bytes); issue
+// 15's state functions as Salt's (file.managed's, file.directory's,
+// ssh_auth's, pkgrepo's and user's code paths and words) took it to
+// 2,010,589. Issue 14 put Salt's execution modules in it
+// (provision/host/modules: 320 host functions of test, grains, cmd, pkg,
+// service, file, cp, user, group, network, status, disk, system, timezone,
+// locale, sysctl, cron, hosts, ssh, mount, archive, git, saltutil, ported
+// from Salt 3007.1), which run on the host and cannot be moved to the
+// controller: the executor measured 2,287,330 bytes with them before issue
+// 15, after taking Go's resolver and dialer out (network.connect resolves
+// through the C library as Python does; 120 KB) and keeping the functions'
+// docs out (funcs.Documented); 2,307,564 with both issues. The budget is
+// 2,350,000 (each host downloads it once per version).
+const maxGzipped = 2_350_000
 
 func goTool(t *testing.T) string {
 	t.Helper()
@@ -87,6 +99,14 @@ func TestExecutorSize(t *testing.T) {
 			if f.Doc != "" && bytes.Contains(raw, []byte(f.Doc)) {
 				t.Errorf("brine-exec carries the doc of %s.%s; declare docs in the module's Doc(), not its Spec()", mod, fun)
 			}
+		}
+	}
+	// Likewise the execution functions' docs (sys.doc, the README): the
+	// executor binds calls against the signatures only (funcs.New).
+	docs, _ := funcs.Documented()
+	for name, f := range docs {
+		if len(f.Doc) > 20 && bytes.Contains(raw, []byte(f.Doc)) {
+			t.Errorf("brine-exec carries the doc of %s; docs live in provision/wire/funcs/docs.go, read only by Documented", name)
 		}
 	}
 	n, how := gzipSize(t, bin, raw)

@@ -49,12 +49,29 @@ func TestExitCodes(t *testing.T) {
 		t.Errorf("missing roster: exit %d: %s", code, errb.String())
 	}
 	errb.Reset()
-	if code := brine([]string{"brine", "--local", "no.such"}, nil, &out, &errb); code != run.ExitUsage || !strings.Contains(errb.String(), "unknown function") {
-		t.Errorf("unknown function: exit %d: %s", code, errb.String())
+	// A function brine does not have: each host answers Salt's words (no
+	// host is contacted), the closest names on stderr.
+	out.Reset()
+	if code := brine([]string{"brine", "--local", "--id", "h1", "--out", "json", "test.pnig"}, nil, &out, &errb); code != run.ExitFailure ||
+		!strings.Contains(out.String(), "'test.pnig' is not available.") || !strings.Contains(errb.String(), "did you mean test.ping") {
+		t.Errorf("unknown function: exit %d: %s %s", code, out.String(), errb.String())
+	}
+	errb.Reset()
+	if code := brine([]string{"brine", "--local", "--id", "h1", "--retcode-passthrough", "test.pnig"}, nil, &out, &errb); code != 255 {
+		t.Errorf("unknown function with --retcode-passthrough: exit %d: %s", code, errb.String())
+	}
+	errb.Reset()
+	if code := brine([]string{"brine", "--local", "nosuch"}, nil, &out, &errb); code != run.ExitUsage || !strings.Contains(errb.String(), "unknown function") {
+		t.Errorf("a name that is no mod.fun: exit %d: %s", code, errb.String())
 	}
 	errb.Reset()
 	if code := brine([]string{"brine", "*"}, nil, &out, &errb); code != run.ExitUsage {
 		t.Errorf("missing function: exit %d", code)
+	}
+	// a guarded function needs --yes, refused before any host is contacted
+	errb.Reset()
+	if code := brine([]string{"brine", "--local", "--id", "h1", "system.reboot"}, nil, &out, &errb); code != run.ExitUsage || !strings.Contains(errb.String(), "--yes") {
+		t.Errorf("system.reboot without --yes: exit %d: %s", code, errb.String())
 	}
 }
 

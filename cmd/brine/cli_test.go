@@ -269,7 +269,8 @@ func TestCompletionCandidates(t *testing.T) {
 		want  string
 	}{
 		{[]string{"we"}, "web1 web2"},
-		{[]string{"web1", "state.s"}, "state.show_highstate state.show_lowstate state.show_pillar state.show_sls state.show_top state.sls"},
+		{[]string{"web1", "state.s"}, "state.show_highstate state.show_low_sls state.show_lowstate state.show_pillar state.show_sls state.show_top state.single state.sls state.sls_id"},
+		{[]string{"web1", "pkg.ins"}, "pkg.install"},
 		{[]string{"web1", "state.sls", "ng"}, "nginx nginx.conf"},
 		{[]string{"web1", "state.sls", "users,ng"}, "users,nginx users,nginx.conf"},
 		{[]string{"--state-output", "te"}, "terse terse_id"},

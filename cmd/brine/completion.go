@@ -163,16 +163,10 @@ func complete(c *cli.Context, words []string) []string {
 	case raw:
 		return nil // a shell command
 	case len(pos) == 1:
-		if _, ok := run.LookupFunction(pos[0]); ok {
+		if f, ok := run.LookupFunction(pos[0]); ok && f.Kind == run.RunnerFun {
 			break // a runner function's arguments
 		}
-		var names []string
-		for _, f := range run.Functions() {
-			if f.Kind != run.RunnerFun {
-				names = append(names, f.Name)
-			}
-		}
-		return withPrefix(names, cur)
+		return withPrefix(run.FunctionNames(), cur)
 	}
 	fun := pos[len(pos)-1]
 	if len(pos) >= 2 {

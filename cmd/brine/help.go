@@ -13,14 +13,15 @@ import (
 // functionHelp is the FUNCTIONS section of --help, from run's table.
 func functionHelp() string {
 	var b strings.Builder
+	b.WriteString("Salt's execution functions, run on each host with Salt's arguments and returns:\n" +
+		"   test.ping, cmd.run CMD [CWD], pkg.install NAME, service.restart NAME, file.replace PATH PATTERN REPL,\n" +
+		"   grains.get KEY, pillar.get KEY, sys.doc [FUN]... (brine '*' sys.list_functions lists them all)\n")
 	heads := map[run.Kind]string{
-		run.HostFun:    "Run on each host",
-		run.StateFun:   "States (compiled per host on the controller, applied on the host)",
-		run.ShowFun:    "Show the compile (nothing runs on hosts)",
-		run.RunnerFun:  "On the controller (no TARGET)",
-		run.CatalogFun: "Brine's state catalog (answered by the controller, hosts not contacted)",
+		run.StateFun:  "States (compiled per host on the controller, applied on the host)",
+		run.ShowFun:   "Show the compile (nothing runs on hosts)",
+		run.RunnerFun: "On the controller (no TARGET)",
 	}
-	for _, k := range []run.Kind{run.HostFun, run.StateFun, run.ShowFun, run.RunnerFun, run.CatalogFun} {
+	for _, k := range []run.Kind{run.StateFun, run.ShowFun, run.RunnerFun} {
 		var rows []run.Function
 		for _, f := range run.Functions() {
 			if f.Kind == k {
@@ -42,8 +43,9 @@ func functionHelp() string {
 	b.WriteString("Raw shell (no executor): brine [flags] TARGET -r 'CMD'\n")
 	b.WriteString("key=value arguments: test=True, pillar='{\"k\": \"v\"}', saltenv=base.\n")
 	b.WriteString("Arguments after -- are taken literally: brine '*' cmd.run -- ls -la\n")
-	b.WriteString("Exit status: 0 all hosts fine; 20 a host failed, was unreachable or was not run;\n" +
-		"   2 usage error; 130 interrupted (129 hung up); 1 internal error or output not written.")
+	b.WriteString("Exit status: 0 all hosts fine; 20 a host failed, was unreachable or was not run (with\n" +
+		"   --retcode-passthrough: the highest return code of a host); 2 usage error; 130 interrupted\n" +
+		"   (129 hung up); 1 internal error or output not written.")
 	return b.String()
 }
 

@@ -49,7 +49,9 @@ var saltKeys = map[string]string{
 
 // notKeys are flags that have no settings key: they are about this one
 // command, not a project's defaults.
-var notKeys = map[string]bool{"version": true, "brine-help": true, "versions-report": true, "saltfile": true, "help": true, "hosts": true, "list-hosts": true}
+var notKeys = map[string]bool{"version": true, "brine-help": true, "versions-report": true, "saltfile": true, "help": true, "hosts": true, "list-hosts": true,
+	// a guarded function's confirmation is given for one command, never by default
+	"yes": true}
 
 // settingKeys maps every settings key to its flag: salt-ssh's names, and
 // every flag's own name with underscores.

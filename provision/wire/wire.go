@@ -33,9 +33,10 @@ type Request struct {
 	// ID is the roster id, reported as the "id" grain.
 	ID string `json:"id"`
 	// Fun is the function: test.ping, cmd.run, grains.items, state.apply...
-	Fun    string         `json:"fun"`
-	Args   []string       `json:"args,omitempty"`
-	Kwargs map[string]any `json:"kwargs,omitempty"`
+	Fun string `json:"fun"`
+	// Call holds an execution function's arguments, as the command line
+	// gave them (bound and checked on the controller, bound again here).
+	Call *Call `json:"call,omitempty"`
 	// Grains are roster grains; they override collected grains.
 	Grains Grains `json:"grains,omitempty"`
 	// Test is test=True for state functions.
@@ -80,11 +81,15 @@ type Msg struct {
 	Stop string `json:"stop,omitempty"`
 }
 
-// Call is an execution module call made by a template on the controller.
+// Call is an execution function call: made ad hoc from the command line,
+// or by a template on the controller.
 type Call struct {
 	Fun    string         `json:"fun"`
 	Args   []any          `json:"args,omitempty"`
 	Kwargs map[string]any `json:"kwargs,omitempty"`
+	// Order lists the keyword arguments as given (Python's messages name
+	// the first bad one); nil means sorted.
+	Order []string `json:"order,omitempty"`
 }
 
 // BundleHeader describes the bundle bytes that follow a Bundle message.
@@ -134,8 +139,12 @@ type Response struct {
 	Return json.RawMessage `json:"return"`
 	// Retcode is 0 on success; non-zero when the function or a state failed.
 	Retcode int `json:"retcode"`
-	// Error is set when the function could not run at all.
+	// Error is set when the function could not run at all, or raised.
 	Error string `json:"error,omitempty"`
+	// ErrorInfo is the info of a CommandExecutionError the function
+	// raised (Error is its message): the controller prints it after the
+	// message as salt-call does.
+	ErrorInfo json.RawMessage `json:"error_info,omitempty"`
 	// Grains are the collected grains (without roster grains), left out
 	// when they hash to the request's GrainsSHA.
 	Grains Grains `json:"grains,omitempty"`

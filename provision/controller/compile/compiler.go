@@ -316,6 +316,26 @@ func (c *Compiler) Pillar(ctx context.Context, h Host) (map[string]any, error) {
 	return r.pillar, nil
 }
 
+// Call answers, for the host, an execution function its templates call
+// on the controller (pillar.*, config.*, grains readers, slsutil.*...,
+// the functions salt-ssh runs on the master): the host's pillar is
+// compiled first, and the function is the very one templates call, so the
+// command line and salt['mod.fun'] give the same answer. ok is false for a
+// function the compiler does not answer.
+func (c *Compiler) Call(ctx context.Context, h Host, fun string, args []any, kwargs map[string]any) (v any, ok bool, err error) {
+	r := c.newRun(ctx, h)
+	if err := r.compilePillar(); err != nil {
+		return nil, true, err
+	}
+	s := newSaltObj(r, false)
+	f, ok := s.fns[fun]
+	if !ok {
+		return nil, false, nil
+	}
+	v, err = f(args, kwargs)
+	return v, true, err
+}
+
 // Top returns saltenv -> sls names matched for the host (state.show_top).
 func (c *Compiler) Top(ctx context.Context, h Host) (map[string][]string, error) {
 	r := c.newRun(ctx, h)
@@ -375,7 +395,22 @@ func (c *Compiler) SLS(ctx context.Context, h Host, saltenv string, names []stri
 				if err := ctx.Err(); err != nil {
 					return nil, err
 				}
-				r.renderTop(saltenv, s)
+				// as Salt's render_highstate: a name (or glob) that no SLS
+				// of the saltenv matches is "No matching sls found"
+				matches := []string{s}
+				if strings.ContainsAny(s, "*?[") {
+					matches = matchSLS(c.listSLS(saltenv), s)
+				}
+				if len(matches) == 0 {
+					r.errorf("No matching sls found for '%s' in env '%s'", s, saltenv)
+				}
+				for _, m := range matches {
+					if _, _, _, ok := c.slsFile(c.tree.FileRoots[saltenv], m); !ok {
+						r.errorf("No matching sls found for '%s' in env '%s'", s, saltenv)
+						continue
+					}
+					r.renderTop(saltenv, m)
+				}
 			}
 		}
 	}

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"path"
 	"sort"
 	"strings"
 
@@ -13,6 +12,7 @@ import (
 	"brine/provision/host/modules"
 	"brine/provision/lib/fnmatch"
 	"brine/provision/lib/pyfmt"
+	"brine/provision/wire/funcs"
 )
 
 // saltObj is the `salt` template variable: salt['mod.fun'] and salt.mod.fun
@@ -38,14 +38,16 @@ type saltMod struct {
 // newSaltObj builds the `salt` object of one host run, for pillar templates
 // or for state and file templates.
 func newSaltObj(r *run, pillar bool) *saltObj {
+	// The delimiter's position differs: pillar.get(key, default, merge,
+	// delimiter), grains.get and config.get(key, default, delimiter, ...).
 	pillarGet := func(args []any, kw map[string]any) (any, error) {
-		return dataGet(r.order, r.pillar, args, kw)
+		return dataGet(r.order, r.pillar, args, kw, 3)
 	}
 	grainsGet := func(args []any, kw map[string]any) (any, error) {
-		return dataGet(r.order, r.grains, args, kw)
+		return dataGet(r.order, r.grains, args, kw, 2)
 	}
 	configGet := func(args []any, kw map[string]any) (any, error) {
-		key, def, delim := getArgs(args, kw)
+		key, def, delim := getArgs(args, kw, 2)
 		for _, src := range []map[string]any{r.opts, r.grains, r.pillar} {
 			if v, ok := match.Traverse(src, key, delim); ok {
 				return deepCopyOrdered(v, r.order), nil
@@ -55,30 +57,51 @@ func newSaltObj(r *run, pillar bool) *saltObj {
 	}
 	noop := func([]any, map[string]any) (any, error) { return "", nil }
 	fns := map[string]jinja.Callable{
-		"pillar.get":          pillarGet,
-		"pillar.fetch":        pillarGet,
-		"pillar.item":         itemsOf(func() map[string]any { return r.pillar }),
-		"pillar.items":        func([]any, map[string]any) (any, error) { return deepCopyOrdered(r.pillar, r.order), nil },
-		"pillar.raw":          func([]any, map[string]any) (any, error) { return deepCopyOrdered(r.pillar, r.order), nil },
-		"grains.get":          grainsGet,
-		"grains.item":         itemsOf(func() map[string]any { return r.grains }),
-		"grains.items":        func([]any, map[string]any) (any, error) { return deepCopyOrdered(r.grains, r.order), nil },
-		"grains.has_value":    hasValue(func() map[string]any { return r.grains }),
-		"grains.filter_by":    func(a []any, kw map[string]any) (any, error) { return filterBy(r.order, r.grains, a, kw) },
-		"pillar.filter_by":    func(a []any, kw map[string]any) (any, error) { return filterBy(r.order, r.pillar, a, kw) },
-		"config.get":          configGet,
-		"config.option":       configGet,
-		"defaults.merge":      defaultsMerge(r.order),
-		"defaults.deepcopy":   func(a []any, _ map[string]any) (any, error) { return deepCopyOrdered(argN(a, 0), r.order), nil },
-		"defaults.update":     defaultsMerge(r.order),
-		"slsutil.merge":       slsutilMerge(r.order),
-		"slsutil.update":      defaultsMerge(r.order),
-		"file.join":           fileJoin,
-		"file.dirname":        strFn(path.Dir),
-		"file.basename":       strFn(path.Base),
-		"test.true":           func([]any, map[string]any) (any, error) { return true, nil },
-		"test.false":          func([]any, map[string]any) (any, error) { return false, nil },
-		"test.ping":           func([]any, map[string]any) (any, error) { return true, nil },
+		"pillar.get":   pillarGet,
+		"pillar.fetch": pillarGet,
+		"pillar.item":  itemsOf(func() map[string]any { return r.pillar }),
+		"pillar.items": func([]any, map[string]any) (any, error) { return deepCopyOrdered(r.pillar, r.order), nil },
+		"pillar.raw": func(a []any, kw map[string]any) (any, error) {
+			// the salt-ssh wrapper's raw: the top-level key's value ({} when
+			// missing), or the whole pillar
+			if k := argOrKw(a, kw, 0, "key"); pyfmt.Truth(k) {
+				if s, ok := k.(string); ok {
+					if v, ok := r.pillar[s]; ok {
+						return deepCopyOrdered(v, r.order), nil
+					}
+				}
+				return map[string]any{}, nil
+			}
+			return deepCopyOrdered(r.pillar, r.order), nil
+		},
+		"grains.get":             grainsGet,
+		"grains.item":            itemsOf(func() map[string]any { return r.grains }),
+		"grains.items":           func([]any, map[string]any) (any, error) { return deepCopyOrdered(r.grains, r.order), nil },
+		"grains.has_value":       hasValue(func() map[string]any { return r.grains }),
+		"grains.filter_by":       func(a []any, kw map[string]any) (any, error) { return filterBy(r.order, r.grains, a, kw) },
+		"pillar.filter_by":       func(a []any, kw map[string]any) (any, error) { return filterBy(r.order, r.pillar, a, kw) },
+		"config.get":             configGet,
+		"config.option":          func(a []any, kw map[string]any) (any, error) { return configOption(r, a, kw) },
+		"config.valid_fileproto": configValidFileproto,
+		"config.manage_mode":     configManageMode,
+		"config.backup_mode": func(a []any, kw map[string]any) (any, error) {
+			if b := argOrKw(a, kw, 0, "backup"); pyfmt.Truth(b) {
+				return b, nil
+			}
+			return configOption(r, []any{"backup_mode"}, nil)
+		},
+		"defaults.merge":    defaultsMerge(r.order),
+		"defaults.deepcopy": func(a []any, _ map[string]any) (any, error) { return deepCopyOrdered(argN(a, 0), r.order), nil },
+		"defaults.update":   defaultsMerge(r.order),
+		"slsutil.merge":     slsutilMerge(r.order),
+		"slsutil.update":    defaultsMerge(r.order),
+		// computed from their arguments: the host's own code, run here
+		"file.join":           r.local("file.join"),
+		"file.dirname":        r.local("file.dirname"),
+		"file.basename":       r.local("file.basename"),
+		"test.true":           r.local("test.true"),
+		"test.false":          r.local("test.false"),
+		"test.ping":           r.local("test.ping"),
 		"log.debug":           noop,
 		"log.info":            noop,
 		"log.warning":         noop,
@@ -99,6 +122,100 @@ func newSaltObj(r *run, pillar bool) *saltObj {
 		fns[k] = f
 	}
 	return &saltObj{r: r, pillar: pillar, fns: fns}
+}
+
+// argOrKw is the argument at position i or named name (nil when neither).
+func argOrKw(a []any, kw map[string]any, i int, name string) any {
+	if v, ok := kw[name]; ok {
+		return v
+	}
+	return argN(a, i)
+}
+
+// configOption is config.option(value, default=None, omit_opts=False,
+// omit_grains=False, omit_pillar=False, omit_master=False, omit_all=False,
+// wildcard=False): a top-level key of the options, grains, pillar or the
+// pillar's master dict, in that order (wildcard: every key the glob
+// matches, the options winning), else default ("" or {}).
+func configOption(r *run, a []any, kw map[string]any) (any, error) {
+	value := pyfmt.Str(argOrKw(a, kw, 0, "value"))
+	def := argOrKw(a, kw, 1, "default")
+	flag := func(i int, name string) bool { return pyfmt.Truth(argOrKw(a, kw, i, name)) }
+	omitAll := flag(6, "omit_all")
+	omitOpts, omitGrains, omitPillar, omitMaster := flag(2, "omit_opts") || omitAll, flag(3, "omit_grains") || omitAll,
+		flag(4, "omit_pillar") || omitAll, flag(5, "omit_master") || omitAll
+	wildcard := flag(7, "wildcard")
+	master, _ := r.pillar["master"].(map[string]any)
+	sources := []struct {
+		omit bool
+		data map[string]any
+	}{{omitOpts, r.opts}, {omitGrains, r.grains}, {omitPillar, r.pillar}, {omitMaster, master}}
+	if !wildcard {
+		for _, s := range sources {
+			if v, ok := s.data[value]; ok && !s.omit {
+				return deepCopyOrdered(v, r.order), nil
+			}
+		}
+		if def == nil {
+			return "", nil
+		}
+		return def, nil
+	}
+	ret := map[string]any{}
+	for i := len(sources) - 1; i >= 0; i-- {
+		if sources[i].omit {
+			continue
+		}
+		for k, v := range sources[i].data {
+			if fnmatch.Match(value, k) {
+				ret[k] = deepCopyOrdered(v, r.order)
+			}
+		}
+	}
+	if len(ret) == 0 {
+		if def == nil {
+			return map[string]any{}, nil
+		}
+		return def, nil
+	}
+	return ret, nil
+}
+
+// configValidFileproto is config.valid_fileproto: the URI's scheme is one
+// Salt fetches from.
+func configValidFileproto(a []any, kw map[string]any) (any, error) {
+	uri := pyfmt.Str(argOrKw(a, kw, 0, "uri"))
+	scheme, _, ok := strings.Cut(uri, "://")
+	if !ok {
+		scheme, _, _ = strings.Cut(uri, ":")
+	}
+	switch strings.ToLower(scheme) {
+	case "salt", "file", "http", "https", "ftp", "swift", "s3":
+		return true, nil
+	}
+	return false, nil
+}
+
+// configManageMode is salt.utils.files.normalize_mode: "0644".
+func configManageMode(a []any, kw map[string]any) (any, error) {
+	m := argOrKw(a, kw, 0, "mode")
+	if m == nil {
+		return nil, nil
+	}
+	s := strings.ReplaceAll(pyfmt.Str(m), "0o", "0")
+	s = strings.TrimLeft(strings.Trim(strings.Trim(s, `"`), "'"), "0")
+	for len(s) < 4 {
+		s = "0" + s
+	}
+	return s, nil
+}
+
+// local is an execution function the controller answers itself with the
+// host's code (provision/host/modules): it needs nothing of the host.
+func (r *run) local(fun string) jinja.Callable {
+	return func(args []any, kw map[string]any) (any, error) {
+		return modules.Call(r.ctx, r.c.local, fun, args, kw)
+	}
 }
 
 // GetItem implements jinja.Getter: salt['mod.fun'].
@@ -149,8 +266,11 @@ func (r *run) callModule(fun string, args []any, kw map[string]any, pillar bool)
 		return deepCopyOrdered(v, r.order), nil
 	}
 	var v any
+	f, _ := funcs.Lookup(fun)
 	switch {
-	case pillar:
+	case pillar || f != nil && f.Local:
+		// pillar renders on the controller, as Salt's master does; a
+		// local function needs nothing of the host
 		v, err = modules.Call(r.ctx, r.c.local, fun, args, kw)
 	case r.host.Call == nil:
 		r.needsTarget = true
@@ -225,8 +345,9 @@ func argN(a []any, i int) any {
 	return nil
 }
 
-// getArgs reads (key, default, delimiter) like pillar.get.
-func getArgs(args []any, kw map[string]any) (string, any, string) {
+// getArgs reads (key, default, delimiter) like pillar.get, the delimiter
+// from keyword or the positional argument at delimAt.
+func getArgs(args []any, kw map[string]any, delimAt int) (string, any, string) {
 	key := pyfmt.Str(argN(args, 0))
 	if v, ok := kw["key"]; ok {
 		key = pyfmt.Str(v)
@@ -243,23 +364,27 @@ func getArgs(args []any, kw map[string]any) (string, any, string) {
 	delim := ":"
 	if v, ok := kw["delimiter"].(string); ok && v != "" {
 		delim = v
-	} else if s, ok := argN(args, 3).(string); ok && s != "" {
+	} else if s, ok := argN(args, delimAt).(string); ok && s != "" {
 		delim = s
 	}
 	return key, def, delim
 }
 
 // dataGet is pillar.get / grains.get: a delimited key path with a default.
-func dataGet(o *jinja.KeyOrder, data map[string]any, args []any, kw map[string]any) (any, error) {
+func dataGet(o *jinja.KeyOrder, data map[string]any, args []any, kw map[string]any, delimAt int) (any, error) {
 	if len(args) == 0 && kw["key"] == nil {
 		return nil, fmt.Errorf("get: a key is required")
 	}
-	key, def, delim := getArgs(args, kw)
+	key, def, delim := getArgs(args, kw, delimAt)
 	v, ok := match.Traverse(data, key, delim)
 	if !ok {
 		return def, nil
 	}
-	if merge, _ := kw["merge"].(bool); merge {
+	merge, _ := kw["merge"].(bool)
+	if m, ok := argN(args, 2).(bool); ok && delimAt == 3 {
+		merge = m // pillar.get(key, default, merge)
+	}
+	if merge {
 		dm, dok := def.(map[string]any)
 		vm, vok := v.(map[string]any)
 		if dok && vok {
@@ -311,29 +436,6 @@ func hasValue(get func() map[string]any) jinja.Callable {
 		v, ok := match.Traverse(get(), pyfmt.Str(argN(a, 0)), ":")
 		return ok && pyfmt.Truth(v), nil
 	}
-}
-
-func strFn(f func(string) string) jinja.Callable {
-	return func(a []any, _ map[string]any) (any, error) {
-		return f(pyfmt.Str(argN(a, 0))), nil
-	}
-}
-
-// fileJoin is os.path.join: an absolute part restarts the path.
-func fileJoin(a []any, _ map[string]any) (any, error) {
-	out := ""
-	for _, p := range a {
-		s := pyfmt.Str(p)
-		switch {
-		case strings.HasPrefix(s, "/") || out == "":
-			out = s
-		case strings.HasSuffix(out, "/"):
-			out += s
-		default:
-			out += "/" + s
-		}
-	}
-	return out, nil
 }
 
 // filterBy is Salt's grains.filter_by(lookup_dict, grain, merge, default,

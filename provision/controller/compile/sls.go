@@ -86,6 +86,12 @@ func (r *run) renderState(env, sls string) *fileState {
 		r.errorf("Rendering SLS '%s:%s' failed: %v", env, sls, err)
 		return nil
 	}
+	return r.stateFromText(env, sls, full, rel, text)
+}
+
+// stateFromText reads rendered SLS text into its declarations, includes
+// and extends (the part of render_state after the render).
+func (r *run) stateFromText(env, sls, full, rel, text string) *fileState {
 	root, err := r.c.parseCached(text)
 	if err != nil {
 		r.errorf("Rendering SLS '%s:%s' failed: %s: %v", env, sls, full, err)

@@ -2,6 +2,7 @@ package dispatch
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"path"
@@ -11,6 +12,7 @@ import (
 
 	"brine/inventory/roster"
 	"brine/provision/controller/connect"
+	"brine/provision/controller/report"
 	"brine/provision/controller/result"
 	"brine/provision/lib/termtext"
 	"brine/provision/wire"
@@ -423,6 +425,17 @@ func (hr *hostRun) saveCache(hc *HostCache) {
 // fromResponse turns an executor response into a host result.
 func fromResponse(resp *answer) result.HostReturn {
 	out := result.HostReturn{Retcode: resp.Retcode, Error: resp.Error, Notes: resp.Notes, Return: resp.ret}
+	if len(resp.ErrorInfo) > 0 && out.Error != "" {
+		// salt-call's CommandExecutionError with info: the message, then
+		// the info in the nested outputter.
+		var info any
+		if json.Unmarshal(resp.ErrorInfo, &info) == nil {
+			if !strings.HasSuffix(out.Error, ".") && !strings.HasSuffix(out.Error, "?") && !strings.HasSuffix(out.Error, "!") {
+				out.Error += "."
+			}
+			out.Error += " Additional info follows:\n\n" + report.Nested(info)
+		}
+	}
 	if resp.Stopped != "" {
 		// Stopped by something on the host (a signal) or by us (the caller
 		// then says why).

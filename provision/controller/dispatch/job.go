@@ -15,7 +15,10 @@ type Job struct {
 	Fun    string
 	Args   []string
 	Kwargs map[string]any
-	Test   bool
+	// Call is an execution function's call with its arguments as the
+	// command line gave them (Fun is its name).
+	Call *wire.Call
+	Test bool
 	// Failhard stops a state run at the first failure.
 	Failhard    bool
 	LockTimeout time.Duration
@@ -65,7 +68,7 @@ func (job Job) finish(res result.HostReturn, id string, start time.Time) result.
 
 // request is the wire request for the job.
 func (job Job) request() *wire.Request {
-	return &wire.Request{Fun: job.Fun, Args: job.Args, Kwargs: job.Kwargs, Test: job.Test, Failhard: job.Failhard,
+	return &wire.Request{Fun: job.Fun, Call: job.Call, Test: job.Test, Failhard: job.Failhard,
 		LockTimeout: job.LockTimeout.Seconds(), Wipe: job.Wipe, Controller: job.Controller}
 }
 

@@ -20,6 +20,7 @@ import (
 	"brine/provision/controller/connect/sshtest"
 	"brine/provision/controller/executorbin"
 	"brine/provision/controller/result"
+	"brine/provision/wire"
 	"brine/provision/wire/bundle"
 	"brine/provision/wire/lowstate"
 )
@@ -106,7 +107,7 @@ func TestRunnerAgainstShellServer(t *testing.T) {
 	}
 
 	// First contact: missing, streamed upload (no SFTP here), run.
-	res := run(Job{Fun: "cmd.run", Args: []string{"echo hello"}})
+	res := run(Job{Fun: "cmd.run", Call: &wire.Call{Fun: "cmd.run", Args: []any{"echo hello"}}})
 	if res.Error != "" || res.Return != "hello" {
 		t.Fatalf("first run: %+v", res)
 	}

@@ -8,8 +8,6 @@ import (
 	"sort"
 	"strings"
 
-	"gopkg.in/yaml.v3"
-
 	"brine/provision/controller/result"
 	"brine/provision/lib/pyfmt"
 	"brine/provision/lib/termtext"
@@ -134,83 +132,4 @@ func pySeparators(b []byte) []byte {
 		}
 	}
 	return out
-}
-
-// encodeYAML writes v as a block-style YAML document.
-func encodeYAML(w io.Writer, v any) error { return yamlEncoder(nil)(w, v) }
-
-// yamlEncoder is Salt's yaml outputter with --out-indent, as PyYAML's
-// safe_dump writes it (pyfmt.YAML: keys sorted, a list under a key not
-// indented, strings quoted only where they would read back as something
-// else): block style, or with a negative indent one flow-style line. An
-// indent from 3 to 9 (PyYAML's range; 2 is its default) indents blocks
-// by that much (yaml.v3's layout).
-func yamlEncoder(indent *int) func(io.Writer, any) error {
-	n := 2
-	if indent != nil && *indent > 1 && *indent < 10 {
-		n = *indent
-	}
-	flow := indent != nil && *indent < 0
-	return func(w io.Writer, v any) error {
-		if n == 2 || flow {
-			style := pyfmt.Block
-			if flow {
-				style = pyfmt.Flow
-			}
-			s, err := pyfmt.YAML(yamlable(v), style)
-			if err != nil {
-				return err
-			}
-			_, err = io.WriteString(w, s+"\n")
-			return err
-		}
-		e := yaml.NewEncoder(w)
-		e.SetIndent(n)
-		var node yaml.Node
-		if err := node.Encode(yamlable(v)); err != nil {
-			return err
-		}
-		if err := e.Encode(&node); err != nil {
-			return err
-		}
-		return e.Close()
-	}
-}
-
-// setFlow makes every collection under n flow style.
-func setFlow(n *yaml.Node) {
-	if n.Kind == yaml.MappingNode || n.Kind == yaml.SequenceNode {
-		n.Style = yaml.FlowStyle
-	}
-	for _, c := range n.Content {
-		setFlow(c)
-	}
-}
-
-// yamlable converts json.Number into int64 or float64 so YAML prints
-// numbers, not strings.
-func yamlable(v any) any {
-	switch t := v.(type) {
-	case json.Number:
-		if i, err := t.Int64(); err == nil {
-			return i
-		}
-		if f, err := t.Float64(); err == nil {
-			return f
-		}
-		return t.String()
-	case []any:
-		out := make([]any, len(t))
-		for i, e := range t {
-			out[i] = yamlable(e)
-		}
-		return out
-	case map[string]any:
-		out := make(map[string]any, len(t))
-		for k, e := range t {
-			out[k] = yamlable(e)
-		}
-		return out
-	}
-	return v
 }

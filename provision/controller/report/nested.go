@@ -111,6 +111,10 @@ func (n nester) display(v any, indent int, prefix string) {
 	}
 }
 
+// Nested renders v with Salt's nested outputter, without colours (how
+// salt-call prints a CommandExecutionError's info).
+func Nested(v any) string { return strings.TrimRight(nested(v, 0, colors(false), 0), " \n") }
+
 // nested renders v at the given base indent.
 func nested(v any, indent int, c palette, retcode int) string {
 	var t text

@@ -6,7 +6,9 @@
 // Data documents (json, yaml, txt) carry each host's return unchanged. A
 // host without a clean return gets salt-ssh's error shape instead:
 // unreachable hosts {"_error": "Host unreachable", "retcode": 255,
-// "stderr": reason, "stdout": ""}, other failures the same with "_error":
+// "stderr": reason, "stdout": ""}, a function that failed on the host
+// {"_error": "The command resulted in a non-zero exit code", "parsed":
+// None, ...} (salt-ssh 3007.1's), other failures the same with "_error":
 // "Failed to return clean data", and state functions that failed to compile
 // the list of error strings Salt returns (when states ran before an error,
 // their results are kept and the error shows only in human output). See
@@ -170,7 +172,13 @@ func Data(r HostReturn) any {
 	if s, ok := r.Return.(string); ok {
 		stdout = s
 	}
-	return map[string]any{"_error": Heading(r), "retcode": rc, "stderr": r.Error, "stdout": stdout}
+	d := map[string]any{"_error": Heading(r), "retcode": rc, "stderr": r.Error, "stdout": stdout}
+	if r.Failure == "" {
+		// A function that failed on the host (salt-call printed an error
+		// and exited non-zero): salt-ssh's SSHCommandExecutionError shape.
+		d["parsed"] = nil
+	}
+	return d
 }
 
 // Heading names what went wrong with a host, for the outputters: Salt's
@@ -183,7 +191,9 @@ func Heading(r HostReturn) string {
 		return "Host unreachable"
 	case r.Failure == result.CompileFailed:
 		return "Data failed to compile"
-	case r.Failure == "" || r.Failure == result.ExecutorFailed:
+	case r.Failure == "":
+		return "The command resulted in a non-zero exit code"
+	case r.Failure == result.ExecutorFailed:
 		return "Failed to return clean data"
 	}
 	return strings.ToUpper(r.Failure[:1]) + r.Failure[1:]

@@ -32,7 +32,9 @@ func TestNested(t *testing.T) {
 			"h1:\n    ----------\n    empty:\n        ----------\n    ipv4:\n        - 10.0.0.1\n        - 127.0.0.1\n" +
 				"    nest:\n        |_\n          ----------\n          a:\n              1\n        |_\n          - x\n          - y\n"},
 		{"multiline in list", HostReturn{ID: "h1", Fun: "x.y", Return: []any{"a\nb"}}, "h1:\n    - a\n      b\n"},
-		{"error", HostReturn{ID: "h1", Fun: "cmd.run", Retcode: 1, Error: "executor crashed: signal: killed"},
+		{"function error", HostReturn{ID: "h1", Fun: "file.read", Retcode: 1, Error: "Error running 'file.read': [Errno 2] No such file or directory: '/x'"},
+			"h1:\n    ----------\n    _error:\n        The command resulted in a non-zero exit code\n    parsed:\n        None\n    retcode:\n        1\n    stderr:\n        Error running 'file.read': [Errno 2] No such file or directory: '/x'\n    stdout:\n"},
+		{"error", HostReturn{ID: "h1", Fun: "cmd.run", Retcode: 1, Failure: "executor failed", Error: "executor crashed: signal: killed"},
 			"h1:\n    ----------\n    _error:\n        Failed to return clean data\n    retcode:\n        1\n    stderr:\n        executor crashed: signal: killed\n    stdout:\n"},
 	}
 	for _, tt := range tests {

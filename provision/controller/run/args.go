@@ -7,8 +7,7 @@ import (
 	"slices"
 	"strings"
 
-	"gopkg.in/yaml.v3"
-
+	"brine/provision/controller/adhoc"
 	"brine/provision/controller/history"
 )
 
@@ -36,20 +35,19 @@ func Usagef(format string, a ...any) error { return UsageError{fmt.Errorf(format
 // IsUsage reports whether err is the operator's mistake.
 func IsUsage(err error) bool { return errors.As(err, &UsageError{}) }
 
-// SplitArgs separates Salt-style key=value arguments from positional ones;
-// values are parsed like Salt's YAML loader (True, 1, [a, b]).
-// Keys named in noParse keep their values as typed (salt-ssh's
-// --no-parse).
+// SplitArgs separates Salt-style key=value arguments from positional ones
+// as Salt's CLI does (adhoc.Keyword); values are read as its YAML
+// (adhoc.Yamlify: True, 1, [a, b]). Keys named in noParse keep their
+// values as typed (salt-ssh's --no-parse). Positional arguments (SLS
+// names) stay as typed.
 func SplitArgs(args []string, noParse ...string) ([]string, map[string]any) {
 	var pos []string
 	kw := map[string]any{}
 	for _, a := range args {
-		k, v, ok := strings.Cut(a, "=")
-		if ok && isIdent(k) {
-			if slices.Contains(noParse, k) {
-				kw[k] = v
-			} else {
-				kw[k] = parseValue(v)
+		if k, v, ok := adhoc.Keyword(a); ok {
+			kw[k] = v
+			if !slices.Contains(noParse, k) {
+				kw[k] = adhoc.Yamlify(v)
 			}
 			continue
 		}
@@ -63,33 +61,6 @@ func SplitArgs(args []string, noParse ...string) ([]string, map[string]any) {
 func ValidJID(s string) bool {
 	_, ok := history.ParseJID(s)
 	return ok
-}
-
-func isIdent(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i, c := range s {
-		if !(c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || i > 0 && c >= '0' && c <= '9') {
-			return false
-		}
-	}
-	return true
-}
-
-// parseValue reads a command-line value the way Salt does (YAML scalars).
-func parseValue(s string) any {
-	var v any
-	if err := yaml.Unmarshal([]byte(s), &v); err != nil || v == nil {
-		return s
-	}
-	switch t := v.(type) {
-	case string:
-		return t
-	case bool, int, float64, []any, map[string]any:
-		return t
-	}
-	return strings.TrimSpace(s)
 }
 
 // boolKwarg takes kw[k] out of kw as a boolean (Salt's True/False, yes/no).

@@ -1,16 +1,22 @@
 package run
 
 import (
+	"slices"
 	"sort"
 	"strings"
+
+	"brine/provision/controller/adhoc"
+	"brine/provision/wire/funcs"
 )
 
 // Kind says where a function runs and what it needs.
 type Kind int
 
 const (
-	// HostFun runs in the executor on each targeted host.
-	HostFun Kind = iota
+	// ExecFun is one of Salt's execution functions, from the catalog
+	// (provision/wire/funcs): run in the executor on each targeted host, or
+	// answered by the controller (pillar.*, config.*, sys.*); see exec.go.
+	ExecFun Kind = iota
 	// StateFun compiles the state tree per host and applies it there.
 	StateFun
 	// ShowFun compiles per host on the controller and shows the result;
@@ -22,9 +28,6 @@ const (
 	// runners, e.g. jobs.list_jobs). Run refuses it: the command line
 	// answers it from the job history.
 	RunnerFun
-	// CatalogFun is answered per targeted host from the controller's
-	// catalog of state functions, without contacting the hosts (sys.*).
-	CatalogFun
 )
 
 // Function is one FUNCTION brine accepts. The table both decides how a run
@@ -39,6 +42,11 @@ type Function struct {
 	// Example is shown when they are missing.
 	MinArgs int
 	Example string
+
+	// call is an ExecFun's call, bound to its signature; refused says why
+	// it cannot run (set by Options.prepareExec).
+	call    *adhoc.Call
+	refused *adhoc.Refused
 }
 
 // raw is the function -r runs.
@@ -47,12 +55,6 @@ var raw = Function{Name: "cmd.raw", Args: "'CMD'", Kind: RawFun, MinArgs: 1, Exa
 // Functions is every function brine accepts, in help order.
 func Functions() []Function {
 	return []Function{
-		{Name: "test.ping", Doc: "True from every host that answers", Kind: HostFun},
-		{Name: "cmd.run", Args: "CMD", Doc: "run a shell command; its output", Kind: HostFun, MinArgs: 1, Example: "brine '*' cmd.run 'uname -a'"},
-		{Name: "cmd.run_all", Args: "CMD", Doc: "run a shell command; pid, retcode, stdout, stderr", Kind: HostFun, MinArgs: 1, Example: "brine '*' cmd.run_all 'uname -a'"},
-		{Name: "cmd.retcode", Args: "CMD", Doc: "run a shell command; its exit code", Kind: HostFun, MinArgs: 1, Example: "brine '*' cmd.retcode 'test -f /etc/motd'"},
-		{Name: "grains.items", Doc: "all grains (collected on the host, roster grains on top)", Kind: HostFun},
-		{Name: "grains.get", Args: "KEY [DEFAULT]", Doc: "one grain, a:b for nested keys", Kind: HostFun, MinArgs: 1, Example: "brine '*' grains.get os"},
 		{Name: "state.apply", Args: "[SLS,...]", Doc: "apply the highstate, or the named SLS; test=True for a dry run", Kind: StateFun},
 		{Name: "state.highstate", Doc: "apply the highstate", Kind: StateFun},
 		{Name: "state.sls", Args: "SLS[,SLS...]", Doc: "apply the named SLS", Kind: StateFun, MinArgs: 1, Example: "brine '*' state.sls ssh,timezone"},
@@ -63,8 +65,6 @@ func Functions() []Function {
 		{Name: "state.show_lowstate", Doc: "the ordered lowstate compiled for each host", Kind: ShowFun},
 		{Name: "state.show_pillar", Doc: "the pillar compiled for each host", Kind: ShowFun},
 		{Name: "pillar.items", Doc: "the pillar compiled for each host", Kind: ShowFun},
-		{Name: "sys.list_state_functions", Args: "[MODULE|FUN|GLOB...]", Doc: "the state functions brine implements", Kind: CatalogFun},
-		{Name: "sys.state_doc", Args: "[MODULE|FUN|GLOB...]", Doc: "their documentation and arguments", Kind: CatalogFun},
 		{Name: "jobs.list_jobs", Args: "[search_function=GLOB] [search_target=GLOB]", Kind: RunnerFun,
 			Doc: "jobs in the history, oldest first, in Salt's shape (--max-jobs N or limit=N)"},
 		{Name: "jobs.list_job", Args: "JID", Kind: RunnerFun, MinArgs: 1, Example: "brine jobs.list_job last",
@@ -76,14 +76,32 @@ func Functions() []Function {
 	}
 }
 
-// LookupFunction finds name in the table.
+// LookupFunction finds name in the table; any other "mod.fun" is an
+// execution function (one the catalog lacks is refused with Salt's words
+// when it runs).
 func LookupFunction(name string) (Function, bool) {
 	for _, f := range Functions() {
 		if f.Name == name {
 			return f, true
 		}
 	}
+	if mod, fun, ok := strings.Cut(name, "."); ok && mod != "" && fun != "" {
+		return Function{Name: name, Kind: ExecFun}, true
+	}
 	return Function{}, false
+}
+
+// FunctionNames is every FUNCTION brine runs on a TARGET, sorted: the
+// table's and the execution functions' (for completion).
+func FunctionNames() []string {
+	names := funcs.New().Names()
+	for _, f := range Functions() {
+		if f.Kind != RunnerFun {
+			names = append(names, f.Name)
+		}
+	}
+	sort.Strings(names)
+	return slices.Compact(names)
 }
 
 // functionNames lists the table's names, sorted, for error messages.

@@ -28,8 +28,8 @@ func (o *Options) buildJob(cfg *Config, fn Function, args []string, kw map[strin
 	case RawFun:
 		job.Raw = true
 		return job, nil
-	case HostFun, CatalogFun:
-		return job, nil
+	case ExecFun:
+		return o.execJob(fn, job)
 	}
 	test, err := boolKwarg(kw, "test")
 	if err != nil {

@@ -63,6 +63,9 @@ type Outcome struct {
 	// InterruptCode is the exit code its cause asked for (see ExitCode).
 	Interrupted   bool
 	InterruptCode int
+	// RetcodePassthrough: the exit code is the hosts' return codes (see
+	// ExitCode).
+	RetcodePassthrough bool
 	// Err is the first error an observer's End returned.
 	Err error
 }
@@ -70,6 +73,8 @@ type Outcome struct {
 // ExitCode is brine's exit status for the outcome: 130 when the run was
 // interrupted (or the code the interruption's cause gives, as 129 for
 // SIGHUP), 20 when a host failed, was unreachable or was not run, else 0;
+// with RetcodePassthrough instead the highest return code a host reported
+// (1 for a failure without one), as salt-call exits with its function's;
 // when an observer failed (the output could not be written) at least 1.
 func (o Outcome) ExitCode() int {
 	code := ExitOK
@@ -78,6 +83,14 @@ func (o Outcome) ExitCode() int {
 		code = ExitInterrupted
 		if o.InterruptCode != 0 {
 			code = o.InterruptCode
+		}
+	case o.RetcodePassthrough:
+		for _, r := range o.Hosts {
+			rc := r.Retcode
+			if rc == 0 && r.Failed() {
+				rc = 1
+			}
+			code = max(code, rc)
 		}
 	default:
 		for _, r := range o.Hosts {

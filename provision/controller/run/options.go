@@ -131,6 +131,13 @@ type Options struct {
 	// JID is the job id to use (a usage error when the history holds
 	// it already); "" makes one.
 	JID string
+	// Yes runs a guarded execution function (system.reboot,
+	// system.poweroff, system.shutdown, system.halt): without it such a
+	// call is a usage error, before any host is contacted.
+	Yes bool
+	// RetcodePassthrough makes the exit code the highest return code a
+	// host's function reported, as salt-call's (see Outcome.ExitCode).
+	RetcodePassthrough bool
 	// NoParse are key=value argument names whose values are taken as
 	// strings, not YAML (salt-ssh's --no-parse).
 	NoParse []string

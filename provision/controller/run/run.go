@@ -58,9 +58,14 @@ func Run(ctx context.Context, o Options, observers ...Observer) (Outcome, error)
 	if err != nil {
 		return Outcome{}, UsageError{err}
 	}
-	job, err := o.buildJob(cfg, fn, pos, kw)
-	if err != nil {
-		return Outcome{}, err
+	// A refused call or a sys.* function: the controller's answer for
+	// every host, nothing runs.
+	ans, offline := o.execAnswer(fn)
+	var job dispatch.Job
+	if !offline {
+		if job, err = o.buildJob(cfg, fn, pos, kw); err != nil {
+			return Outcome{}, err
+		}
 	}
 	if o.Local && o.KeyDeploy {
 		return Outcome{}, Usagef("--key-deploy is for SSH hosts: --local needs no key")
@@ -97,10 +102,9 @@ func Run(ctx context.Context, o Options, observers ...Observer) (Outcome, error)
 		ids = append(ids, h.ID)
 	}
 	fan := &fanout{obs: observers}
-	if ret, ok := catalogReturn(fn.Name, pos); ok {
-		// Answered from the controller's catalog: nothing runs, nothing
-		// to record.
-		return answer(ctx, fan, Plan{Fun: fn.Name, Hosts: ids, Concurrency: o.MaxProcs, Offline: true}, sel, ret)
+	if offline {
+		// Nothing runs, nothing to record.
+		return o.answer(ctx, fan, Plan{Fun: fn.Name, Hosts: ids, Concurrency: o.MaxProcs, Offline: true}, sel, ans)
 	}
 	index := make(map[string]int, len(sel.rosterIDs))
 	for i, id := range sel.rosterIDs {
@@ -132,7 +136,8 @@ func Run(ctx context.Context, o Options, observers ...Observer) (Outcome, error)
 	}
 	runner.Observer = fan
 	results := runner.Run(ctx, sel.hosts, job)
-	out := fan.End(Outcome{JID: plan.JID, Hosts: append(sel.failed, results...), Interrupted: ctx.Err() != nil, InterruptCode: interruptCode(ctx)})
+	out := fan.End(Outcome{JID: plan.JID, Hosts: append(sel.failed, results...), Interrupted: ctx.Err() != nil, InterruptCode: interruptCode(ctx),
+		RetcodePassthrough: o.RetcodePassthrough})
 	return out, out.Err
 }
 
@@ -148,6 +153,11 @@ func (o *Options) function() (Function, []string, map[string]any, error) {
 	}
 	if fn.Kind == RunnerFun {
 		return fn, nil, nil, Usagef("%s runs on the controller and takes no TARGET: brine %s %s", fn.Name, fn.Name, fn.Args)
+	}
+	if fn.Kind == ExecFun {
+		if err := o.prepareExec(&fn); err != nil {
+			return fn, nil, nil, err
+		}
 	}
 	pos, kw := SplitArgs(o.Args, o.NoParse...)
 	return fn, pos, kw, nil
@@ -253,22 +263,24 @@ func (o *Options) gate(sel selection) *rollout.Gate {
 	return g
 }
 
-// answer gives ret as every targeted host's return, as salt-ssh prints its
+// answer gives ans as every targeted host's return, as salt-ssh prints its
 // per-host answers, without contacting any host: every host runs the same
-// brine executor, so the answer is the controller's catalog for all of
-// them. Hosts targeting could not resolve keep their failure.
-func answer(ctx context.Context, fan *fanout, plan Plan, sel selection, ret any) (Outcome, error) {
+// brine executor, so the controller's answer (its catalogs', or Salt's
+// refusal of the call) is the same for all of them. Hosts targeting could
+// not resolve keep their failure.
+func (o *Options) answer(ctx context.Context, fan *fanout, plan Plan, sel selection, ans result.HostReturn) (Outcome, error) {
 	fan.Begin(plan)
 	all := append([]result.HostReturn(nil), sel.failed...)
 	for _, r := range sel.failed {
 		fan.Finished(r)
 	}
 	for _, h := range sel.hosts {
-		r := result.HostReturn{ID: h.ID, Fun: plan.Fun, Return: ret}
+		r := ans
+		r.ID = h.ID
 		fan.Finished(r)
 		all = append(all, r)
 	}
-	out := fan.End(Outcome{Hosts: all, Interrupted: ctx.Err() != nil, InterruptCode: interruptCode(ctx)})
+	out := fan.End(Outcome{Hosts: all, Interrupted: ctx.Err() != nil, InterruptCode: interruptCode(ctx), RetcodePassthrough: o.RetcodePassthrough})
 	return out, out.Err
 }
 

@@ -429,9 +429,10 @@ func TestUsageErrors(t *testing.T) {
 		set  func(o *run.Options)
 		want string
 	}{
-		{"unknown function", func(o *run.Options) { o.Fun = "no.such" }, `unknown function "no.such"`},
+		{"unknown function", func(o *run.Options) { o.Fun = "nosuch" }, `unknown function "nosuch"`},
+		{"a guarded function without Yes", func(o *run.Options) { o.Fun = "system.reboot" }, "add --yes"},
 		{"a runner function", func(o *run.Options) { o.Fun = "jobs.list_jobs" }, "runs on the controller and takes no TARGET"},
-		{"missing argument", func(o *run.Options) { o.Fun = "cmd.run" }, "cmd.run needs CMD"},
+		{"missing argument", func(o *run.Options) { o.Fun = "state.sls" }, "state.sls needs SLS"},
 		{"raw without a command", func(o *run.Options) { o.Raw, o.Args = true, nil }, "cmd.raw needs 'CMD'"},
 		{"bad test=", func(o *run.Options) { o.Fun, o.Args = "state.apply", []string{"test=maybe"} }, "test=maybe: want True or False"},
 		{"bad pillar=", func(o *run.Options) { o.Fun, o.Args = "state.apply", []string{"pillar=[1"} }, "pillar=[1: want a JSON or YAML map"},
@@ -455,6 +456,45 @@ func TestUsageErrors(t *testing.T) {
 		}
 		if len(w.Plans) != 0 {
 			t.Errorf("%s: observers were told of a run", c.name)
+		}
+	}
+	if n := len(f.Execs()); n != 0 {
+		t.Errorf("hosts contacted: %v", f.Execs())
+	}
+}
+
+// A call Salt refuses (a function brine does not have, arguments that do
+// not fit its signature) is every host's answer in salt-call's words, no
+// host contacted; with RetcodePassthrough the exit code is salt-call's.
+func TestRefusedCall(t *testing.T) {
+	f := runtest.NewFleet(t, "a", "b")
+	for _, c := range []struct {
+		fun     string
+		args    []string
+		msg     string
+		retcode int
+	}{
+		{"test.pnig", nil, "'test.pnig' is not available.", 255},
+		{"cmd.run", nil, "Passed invalid arguments: run() missing 1 required positional argument: 'cmd'", 1},
+	} {
+		o := f.Options("*", c.fun, c.args...)
+		var log syncBuffer
+		o.Log, o.RetcodePassthrough = &log, true
+		w := &runtest.Watcher{}
+		out, err := run.Run(context.Background(), o, w)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(w.Plans) != 1 || !w.Plans[0].Offline || len(w.Finishes) != 2 {
+			t.Fatalf("%s: plans %+v, finished %+v", c.fun, w.Plans, w.Finishes)
+		}
+		for _, r := range w.Finishes {
+			if !strings.HasPrefix(r.Error, c.msg) || r.Retcode != c.retcode {
+				t.Errorf("%s: %s: %q retcode %d; want %q, %d", c.fun, r.ID, r.Error, r.Retcode, c.msg, c.retcode)
+			}
+		}
+		if out.ExitCode() != c.retcode {
+			t.Errorf("%s: exit %d; want %d", c.fun, out.ExitCode(), c.retcode)
 		}
 	}
 	if n := len(f.Execs()); n != 0 {

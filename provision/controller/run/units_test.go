@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"brine/inventory/roster"
+	"brine/provision/controller/result"
 )
 
 func TestHostFiltersKeepRosterOrder(t *testing.T) {
@@ -112,23 +113,53 @@ func TestSaltVersionConfig(t *testing.T) {
 	}
 }
 
-func TestCatalogReturn(t *testing.T) {
-	ret, ok := catalogReturn("sys.list_state_functions", []string{"alternatives"})
-	want := []any{"alternatives.auto", "alternatives.install", "alternatives.remove", "alternatives.set"}
-	if !ok || !reflect.DeepEqual(ret, want) {
-		t.Errorf("list = %v; want %v", ret, want)
-	}
-	ret, ok = catalogReturn("sys.state_doc", []string{"file.rename"})
-	docs, _ := ret.(map[string]any)
-	if !ok || len(docs) != 2 || docs["file"] == nil || !strings.Contains(docs["file.rename"].(string), "Moved") {
-		t.Errorf("state_doc = %v", ret)
-	}
-	if _, ok := catalogReturn("sys.doc", nil); ok {
-		t.Error("sys.doc should not be handled")
-	}
-	for _, f := range []string{"sys.list_state_functions", "sys.state_doc"} {
-		if fn, ok := LookupFunction(f); !ok || fn.Kind != CatalogFun {
-			t.Errorf("%s is not a catalog function in the table", f)
+// TestExecAnswer: the calls the controller answers for every host without
+// contacting one (sys.* from the catalogs, a refused call in Salt's words)
+// and the guard of functions that take hosts down.
+func TestExecAnswer(t *testing.T) {
+	answer := func(fun string, args ...string) (result.HostReturn, bool, error) {
+		o := Options{Fun: fun, Args: args}.withDefaults()
+		fn, _, _, err := o.function()
+		if err != nil {
+			return result.HostReturn{}, false, err
 		}
+		ans, ok := o.execAnswer(fn)
+		return ans, ok, nil
+	}
+	ans, ok, err := answer("sys.list_state_functions", "alternatives")
+	want := []any{"alternatives.auto", "alternatives.install", "alternatives.remove", "alternatives.set"}
+	if err != nil || !ok || !reflect.DeepEqual(ans.Return, want) {
+		t.Errorf("list = %v %v; want %v", ans.Return, err, want)
+	}
+	ans, ok, _ = answer("sys.state_doc", "file.rename")
+	docs, _ := ans.Return.(map[string]any)
+	if !ok || len(docs) != 2 || docs["file"] == nil || !strings.Contains(docs["file.rename"].(string), "Moved") {
+		t.Errorf("state_doc = %v", ans.Return)
+	}
+	if _, ok, _ := answer("test.ping"); ok {
+		t.Error("test.ping answered by the controller")
+	}
+	ans, ok, _ = answer("test.pnig")
+	if !ok || ans.Error != "'test.pnig' is not available." || ans.Retcode != 255 || !ans.Failed() {
+		t.Errorf("unknown function: %+v", ans)
+	}
+	if _, _, err := answer("system.reboot"); !IsUsage(err) || !strings.Contains(err.Error(), "--yes") {
+		t.Errorf("system.reboot without Yes: %v", err)
+	}
+	if _, ok := LookupFunction("nosuch"); ok {
+		t.Error("a name that is no mod.fun is a function")
+	}
+}
+
+func TestRetcodePassthrough(t *testing.T) {
+	hosts := []result.HostReturn{{ID: "a", Fun: "cmd.retcode"}, {ID: "b", Retcode: 3, Error: "x"}, {ID: "c", Failure: result.NotRun}}
+	if c := (Outcome{Hosts: hosts}).ExitCode(); c != ExitFailure {
+		t.Errorf("exit %d; want %d", c, ExitFailure)
+	}
+	if c := (Outcome{Hosts: hosts, RetcodePassthrough: true}).ExitCode(); c != 3 {
+		t.Errorf("passthrough: exit %d; want 3", c)
+	}
+	if c := (Outcome{Hosts: hosts[:1], RetcodePassthrough: true}).ExitCode(); c != 0 {
+		t.Errorf("passthrough, all fine: exit %d", c)
 	}
 }

@@ -21,10 +21,13 @@ import (
 
 	"brine/provision/host/grains"
 	"brine/provision/host/hostlock"
+	"brine/provision/host/modules"
 	"brine/provision/host/state"
 	"brine/provision/host/state/builtin"
+	"brine/provision/lib/pyfmt"
 	"brine/provision/wire"
 	"brine/provision/wire/bundle"
+	"brine/provision/wire/funcs"
 	"brine/provision/wire/lowstate"
 )
 
@@ -59,18 +62,11 @@ type Options struct {
 	// command, which ends the commands' process groups if brine-exec is
 	// killed. Off in unit tests, whose binary is not brine-exec.
 	Guard bool
-	// Call answers an execution module call a template makes while the
-	// controller compiles (interactive requests), on this host as the
-	// session sees it; nil answers every call "not available".
-	Call func(ctx context.Context, host CallHost, fun string, args []any, kwargs map[string]any) (any, error)
-}
-
-// CallHost is what a template's call sees of the host: the session's
-// command runner (tracked by the guardian), its grains and root.
-type CallHost struct {
-	Exec   state.Executor
-	Grains map[string]any
-	Root   string
+	// Call runs an execution function on this host as the session sees
+	// it: an ad-hoc request's, or one a template calls while the
+	// controller compiles (interactive requests). nil runs them with
+	// package modules (tests set their own).
+	Call func(ctx context.Context, env *modules.Env, c *wire.Call) modules.Result
 }
 
 // Serve runs one request and returns the process exit code. After the
@@ -109,10 +105,8 @@ func Serve(ctx context.Context, o Options, stdin io.Reader, stdout, stderr io.Wr
 			housekeeping(exe, now)
 		}
 	}
-	collected := grains.CollectWith(ctx, grains.Options{Root: o.Root, Version: Version})
-	if req.ID != "" {
-		grains.SetID(collected, req.ID)
-	}
+	s := &session{o: o, req: req, br: br, out: stdout}
+	collected := s.collect(ctx)
 	// Functions see roster grains on top; the controller caches what was
 	// collected, so a roster grain removed later does not linger.
 	g := make(map[string]any, len(collected)+len(req.Grains))
@@ -129,7 +123,7 @@ func Serve(ctx context.Context, o Options, stdin io.Reader, stdout, stderr io.Wr
 			resp.Grains = nil // the controller has them
 		}
 	}
-	s := &session{o: o, req: req, br: br, out: stdout, grains: g, resp: resp}
+	s.grains, s.resp = g, resp
 	if o.Guard {
 		s.guard = newGuard(self)
 		defer s.guard.close()
@@ -157,6 +151,15 @@ func Serve(ctx context.Context, o Options, stdin io.Reader, stdout, stderr io.Wr
 		}
 	}
 	return respond(stdout, resp, start)
+}
+
+// collect collects the host's grains, with the request's id.
+func (s *session) collect(ctx context.Context) map[string]any {
+	g := grains.CollectWith(ctx, grains.Options{Root: s.o.Root, Version: Version})
+	if s.req.ID != "" {
+		grains.SetID(g, s.req.ID)
+	}
+	return g
 }
 
 // grainsHash hashes the grains that describe the host, leaving out those
@@ -312,97 +315,106 @@ func selfCheck(want string) (int, error) {
 	return 0, nil
 }
 
-// run dispatches the function.
+// run dispatches the function: state functions run a compiled bundle,
+// every other function is an execution function.
 func (s *session) run(ctx context.Context) (any, int, error) {
-	req, g := s.req, s.grains
-	switch req.Fun {
-	case "test.ping":
-		return true, 0, nil
-	case "grains.items":
-		return g, 0, nil
-	case "grains.get":
-		if len(req.Args) == 0 {
-			return nil, 1, errors.New("grains.get needs a key, e.g. grains.get os")
-		}
-		var def any = ""
-		if len(req.Args) > 1 {
-			def = req.Args[1]
-		}
-		if d, ok := req.Kwargs["default"]; ok {
-			def = d
-		}
-		return traverse(g, req.Args[0], def), 0, nil
-	case "cmd.run", "cmd.run_all", "cmd.retcode":
-		if len(req.Args) == 0 {
-			return nil, 1, fmt.Errorf("%s needs a command, e.g. %s 'uname -a'", req.Fun, req.Fun)
-		}
-		wctx := s.watch(ctx)
-		res := runCmd(wctx, s.executor(), strings.Join(req.Args, " "), req.Kwargs)
-		s.noteStop(wctx)
-		switch req.Fun {
-		case "cmd.run_all":
-			return res, 0, nil
-		case "cmd.retcode":
-			return res.Retcode, 0, nil
-		}
-		out := res.Stdout
-		if res.Stderr != "" {
-			if out != "" {
-				out += "\n"
-			}
-			out += res.Stderr
-		}
-		rc := 0
-		if res.Retcode != 0 {
-			rc = 1
-		}
-		return out, rc, nil
-	}
-	if strings.HasPrefix(req.Fun, "state.") {
+	if strings.HasPrefix(s.req.Fun, "state.") {
 		return s.runState(ctx)
 	}
-	return nil, 1, fmt.Errorf("'%s' is not available", req.Fun)
+	return s.runFunction(ctx)
 }
 
-// CmdReturn is cmd.run_all's return.
-type CmdReturn struct {
-	PID     int    `json:"pid"`
-	Retcode int    `json:"retcode"`
-	Stdout  string `json:"stdout"`
-	Stderr  string `json:"stderr"`
-}
-
-func runCmd(ctx context.Context, ex state.Executor, line string, kw map[string]any) CmdReturn {
-	c := state.Cmd{Line: line}
-	if sh, ok := kw["shell"].(string); ok && sh != "" {
-		c.Shell = sh
+// runFunction runs one execution function with the request's arguments,
+// as salt-call does on a salt-ssh target: the bundle's files (salt://
+// sources) at hand when the request carries one, Salt's __pub_* data for
+// a function that takes **kwargs, the function's return code as the
+// answer's (Salt's __context__["retcode"], or 1 when it returns a dict
+// whose result or success is False), and an exception worded as salt-call
+// prints it.
+func (s *session) runFunction(ctx context.Context) (any, int, error) {
+	req := s.req
+	c := req.Call
+	if c == nil {
+		c = &wire.Call{Fun: req.Fun}
 	}
-	if cwd, ok := kw["cwd"].(string); ok && cwd != "" {
-		c.Cwd = cwd
-	}
-	res := ex.Run(ctx, c)
-	r := CmdReturn{PID: res.Pid, Retcode: res.Retcode, Stdout: strings.TrimRight(res.Stdout, "\n"), Stderr: strings.TrimRight(res.Stderr, "\n")}
-	if res.Err != nil && res.Retcode == -1 {
-		r.Retcode = 127
-		r.Stderr = res.Err.Error()
-	}
-	return r
-}
-
-// traverse looks up a colon-separated path in nested maps.
-func traverse(m map[string]any, path string, def any) any {
-	var cur any = m
-	for _, p := range strings.Split(path, ":") {
-		mm, ok := cur.(map[string]any)
-		if !ok {
-			return def
+	env := s.env()
+	size, sha := req.BundleSize, req.BundleSHA
+	if req.Interactive {
+		// the controller renders the function's salt:// files while its
+		// templates ask this host, then sends them
+		h, err := s.serveCalls(ctx)
+		if err != nil || h == nil {
+			return nil, 1, err
 		}
-		cur, ok = mm[p]
-		if !ok {
-			return def
+		size, sha = h.Size, h.SHA
+	}
+	if size > 0 {
+		b, err := s.readBundle(size, sha)
+		if err != nil {
+			return nil, 1, err
+		}
+		env.File = fileGetter(b.Files)
+		env.Sources = b.Sources
+	}
+	kwargs := make(map[string]any, len(c.Kwargs)+4)
+	for k, v := range c.Kwargs {
+		kwargs[k] = v
+	}
+	kwargs["__pub_fun"] = c.Fun
+	kwargs["__pub_pid"] = os.Getpid()
+	kwargs["__pub_jid"] = jid(time.Now())
+	kwargs["__pub_tgt"] = "salt-call"
+	wctx := s.watch(ctx)
+	res := s.call(wctx, env, &wire.Call{Fun: c.Fun, Args: c.Args, Kwargs: kwargs, Order: c.Order})
+	s.noteStop(wctx)
+	if env.GrainsChanged {
+		// The answer carries the grains as they are now, so the
+		// controller's cache (and -G targeting) sees the change.
+		collected := s.collect(ctx)
+		s.resp.Grains = collected
+		s.resp.GrainsSHA, _ = grainsHash(collected)
+	}
+	if res.Err != nil {
+		var ex *funcs.Exception
+		if errors.As(res.Err, &ex) && ex.Info != nil {
+			s.resp.ErrorInfo, _ = json.Marshal(ex.Info)
+		}
+		return nil, funcs.Retcode(res.Err), errors.New(funcs.Raised(c.Fun, res.Err))
+	}
+	rc := res.Retcode
+	if rc == 0 {
+		if m, ok := res.Return.(map[string]any); ok {
+			for _, k := range []string{"result", "success"} {
+				if v, ok := m[k]; ok && !pyfmt.Truth(v) {
+					rc = 1
+				}
+			}
 		}
 	}
-	return cur
+	return res.Return, rc, nil
+}
+
+// env is what an execution function sees of this host.
+func (s *session) env() *modules.Env {
+	return &modules.Env{Root: s.o.Root, Exec: s.executor(), Grains: s.grains, ID: s.req.ID}
+}
+
+// call runs one execution function through Options.Call or package
+// modules.
+func (s *session) call(ctx context.Context, env *modules.Env, c *wire.Call) modules.Result {
+	if s.o.Call != nil {
+		return s.o.Call(ctx, env, c)
+	}
+	args, _ := pyfmt.Ints(c.Args).([]any)
+	kwargs, _ := pyfmt.Ints(c.Kwargs).(map[string]any)
+	return modules.Run(ctx, env, c.Fun, args, kwargs, c.Order)
+}
+
+// jid is a Salt job id for the time: YYYYmmddHHMMSSffffff (salt-call
+// makes its own on the target).
+func jid(t time.Time) string {
+	t = t.UTC()
+	return t.Format("20060102150405") + fmt.Sprintf("%06d", t.Nanosecond()/1000)
 }
 
 // runState reads the bundle (after answering the template calls of an
@@ -422,14 +434,7 @@ func (s *session) runState(ctx context.Context) (any, int, error) {
 		}
 		size, sha = h.Size, h.SHA
 	}
-	if size <= 0 || size > bundle.MaxSize {
-		return nil, 1, fmt.Errorf("%s: no bundle in the request", req.Fun)
-	}
-	data := make([]byte, size)
-	if _, err := io.ReadFull(s.br, data); err != nil {
-		return nil, 1, fmt.Errorf("read bundle: %w", err)
-	}
-	b, err := bundle.Unpack(data, sha)
+	b, err := s.readBundle(size, sha)
 	if err != nil {
 		return nil, 1, err
 	}
@@ -462,6 +467,18 @@ func (s *session) runState(ctx context.Context) (any, int, error) {
 	return res, rc, nil
 }
 
+// readBundle reads and checks the bundle that follows the request.
+func (s *session) readBundle(size int64, sha string) (*lowstate.Bundle, error) {
+	if size <= 0 || size > bundle.MaxSize {
+		return nil, fmt.Errorf("%s: no bundle in the request", s.req.Fun)
+	}
+	data := make([]byte, size)
+	if _, err := io.ReadFull(s.br, data); err != nil {
+		return nil, fmt.Errorf("read bundle: %w", err)
+	}
+	return bundle.Unpack(data, sha)
+}
+
 // serveCalls answers Call lines until the Bundle line (returned) or a Stop
 // (nil, nil).
 func (s *session) serveCalls(ctx context.Context) (*wire.BundleHeader, error) {
@@ -478,12 +495,8 @@ func (s *session) serveCalls(ctx context.Context) (*wire.BundleHeader, error) {
 			return nil, nil
 		case m.Call != nil:
 			rep := &wire.Reply{}
-			var v any
-			err := fmt.Errorf("'%s' is not available", m.Call.Fun)
-			if s.o.Call != nil {
-				host := CallHost{Exec: s.executor(), Grains: s.grains, Root: s.o.Root}
-				v, err = s.o.Call(ctx, host, m.Call.Fun, m.Call.Args, m.Call.Kwargs)
-			}
+			res := s.call(ctx, s.env(), m.Call)
+			v, err := res.Return, res.Err
 			if err != nil {
 				rep.Error = err.Error()
 			} else if rep.Return, err = json.Marshal(v); err != nil {

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"brine/provision/host/modules"
 	"brine/provision/wire"
 	"brine/provision/wire/bundle"
 	"brine/provision/wire/lowstate"
@@ -60,22 +61,37 @@ func TestFunctions(t *testing.T) {
 	if _, ok := r.Grains["role"]; ok {
 		t.Error("the answer's grains must be the collected ones, without roster grains")
 	}
-	r = serve(t, "", &wire.Request{Fun: "grains.get", Args: []string{"role"}, Grains: map[string]any{"role": "web"}}, nil)
+	r = serve(t, "", &wire.Request{Fun: "grains.get", Call: &wire.Call{Fun: "grains.get", Args: []any{"role"}}, Grains: map[string]any{"role": "web"}}, nil)
 	if string(r.Return) != `"web"` {
 		t.Errorf("grains.get sees roster grains: %s", r.Return)
 	}
-	r = serve(t, "", &wire.Request{Fun: "cmd.run_all", Args: []string{"echo out; echo err >&2; exit 4"}}, nil)
-	var ra CmdReturn
-	json.Unmarshal(r.Return, &ra)
-	if ra.Stdout != "out" || ra.Stderr != "err" || ra.Retcode != 4 {
-		t.Errorf("cmd.run_all: %+v", ra)
+	r = serve(t, "", &wire.Request{Fun: "cmd.run_all", Call: &wire.Call{Fun: "cmd.run_all", Args: []any{"echo out; echo err >&2; exit 4"}}}, nil)
+	var ra struct {
+		PID     int    `json:"pid"`
+		Retcode int    `json:"retcode"`
+		Stdout  string `json:"stdout"`
+		Stderr  string `json:"stderr"`
 	}
-	r = serve(t, "", &wire.Request{Fun: "cmd.run", Args: []string{"false"}}, nil)
-	if r.Retcode == 0 {
-		t.Error("cmd.run of a failing command must set a retcode")
+	json.Unmarshal(r.Return, &ra)
+	if ra.Stdout != "out" || ra.Stderr != "err" || ra.Retcode != 4 || ra.PID == 0 || r.Retcode != 4 || r.Error != "" {
+		t.Errorf("cmd.run_all: %+v, answer's retcode %d %q", ra, r.Retcode, r.Error)
+	}
+	r = serve(t, "", &wire.Request{Fun: "cmd.run", Call: &wire.Call{Fun: "cmd.run", Args: []any{"false"}}}, nil)
+	if r.Retcode != 1 || string(r.Return) != `""` {
+		t.Errorf("cmd.run of a failing command: retcode %d, return %s", r.Retcode, r.Return)
+	}
+	r = serve(t, "", &wire.Request{Fun: "test.echo", Call: &wire.Call{Fun: "test.echo"}}, nil)
+	if r.Retcode != 1 || r.Error != "Passed invalid arguments: echo() missing 1 required positional argument: 'text'.\n\nUsage:" {
+		t.Errorf("test.echo without text: %d %q", r.Retcode, r.Error)
+	}
+	r = serve(t, "", &wire.Request{Fun: "test.kwarg", Call: &wire.Call{Fun: "test.kwarg", Kwargs: map[string]any{"a": 1}}}, nil)
+	var kw map[string]any
+	json.Unmarshal(r.Return, &kw)
+	if kw["a"] != 1.0 || kw["__pub_fun"] != "test.kwarg" || kw["__pub_tgt"] != "salt-call" || len(kw["__pub_jid"].(string)) != 20 {
+		t.Errorf("test.kwarg: %s", r.Return)
 	}
 	r = serve(t, "", &wire.Request{Fun: "no.such"}, nil)
-	if r.Retcode == 0 || !strings.Contains(r.Error, "not available") {
+	if r.Retcode == 0 || r.Error != "'no.such' is not available." {
 		t.Errorf("unknown function: %d %q", r.Retcode, r.Error)
 	}
 }
@@ -197,12 +213,13 @@ func TestInteractiveCalls(t *testing.T) {
 	b := &lowstate.Bundle{Chunks: []lowstate.Chunk{{"state": "test", "fun": "nop", "name": "x", "__id__": "x", "__sls__": "t", "order": 1}}}
 	data, sha, _ := new(bundle.Packer).Pack(b)
 	var calls []string
-	o := Options{SkipSelfCheck: true, Root: t.TempDir(), Call: func(_ context.Context, _ CallHost, fun string, args []any, _ map[string]any) (any, error) {
+	o := Options{SkipSelfCheck: true, Root: t.TempDir(), Call: func(_ context.Context, _ *modules.Env, c *wire.Call) modules.Result {
+		fun, args := c.Fun, c.Args
 		calls = append(calls, fun)
 		if fun == "file.file_exists" {
-			return args[0] == "/etc/hostname", nil
+			return modules.Result{Return: args[0] == "/etc/hostname"}
 		}
-		return nil, errors.New("'" + fun + "' is not available")
+		return modules.Result{Err: errors.New("'" + fun + "' is not available")}
 	}}
 	os.MkdirAll(filepath.Join(o.Root, "run"), 0o755)
 	pr, pw := io.Pipe()

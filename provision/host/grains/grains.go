@@ -129,6 +129,7 @@ func (s *system) collect(ctx context.Context, version string) map[string]any {
 		s.virtualGrains,
 		s.userGrains,
 		s.miscGrains,
+		s.persistentGrains,
 	}
 	for _, step := range steps {
 		if ctx.Err() != nil {

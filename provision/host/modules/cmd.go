@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path"
+	"strconv"
 	"strings"
 	"time"
 
@@ -14,81 +16,100 @@ import (
 	"brine/provision/wire/spec"
 )
 
-// cmdParams are the parameters of cmd.run and friends that brine honours
-// (salt/modules/cmdmod.py); the others are accepted through "**" and
-// ignored when they only concern logging or Windows.
-func cmdParams() []string {
-	return []string{"cmd", "cwd=", "stdin=", "runas=", "group=", "shell=", "python_shell=", "env=",
-		"clean_env=", "template=", "rstrip=", "umask=", "output_encoding=", "output_loglevel=",
-		"log_callback=", "hide_output=", "timeout=", "reset_system_locale=", "ignore_retcode=",
-		"saltenv=", "use_vt=", "bg=", "password=", "prepend_path=", "success_retcodes=",
-		"success_stdout=", "success_stderr=", "**"}
-}
-
-func cmdDefaults() map[string]any {
-	return map[string]any{"rstrip": true, "reset_system_locale": true, "output_loglevel": "debug"}
-}
-
-// cmdFuncs are cmd.run & co. None of them is pure: a command may change the
-// host and its output may change between two calls.
+// cmdFuncs are cmd.run & co (salt/modules/cmdmod.py). None of them is
+// pure: a command may change the host and its output may change between
+// two calls. Each sets the host's return code to the command's, as Salt's
+// _run does, unless ignore_retcode.
 func cmdFuncs() map[string]fn {
-	mk := func(extra []string, extraDefs map[string]any, run func(c *call) (any, error)) fn {
-		p := cmdParams()
-		p = append(p[:len(p)-1:len(p)-1], append(extra, "**")...)
-		d := cmdDefaults()
-		for k, v := range extraDefs {
-			d[k] = v
-		}
-		return fn{params: p, defs: d, run: run}
-	}
 	return map[string]fn{
-		"cmd.run": mk([]string{"redirect_stderr=", "raise_err="}, map[string]any{"redirect_stderr": true}, func(c *call) (any, error) {
+		"cmd.run": {run: func(c *call) (any, error) {
 			r, err := c.runCmd(c.truth("redirect_stderr"), false)
 			if err != nil {
 				return nil, err
 			}
-			if c.truth("raise_err") && r.retcode != 0 {
+			if c.truth("raise_err") && r.retcode != 0 && !c.truth("ignore_retcode") && c.str("output_loglevel") != "quiet" {
 				return nil, errors.New(c.hidden(r.stdout))
 			}
 			return c.hidden(r.stdout), nil
-		}),
-		"cmd.shell": mk(nil, nil, func(c *call) (any, error) {
-			r, err := c.runCmd(true, true)
+		}},
+		"cmd.shell": {run: func(c *call) (any, error) {
+			shell := true
+			if v, ok := c.kw["python_shell"]; ok {
+				shell = truthy(v)
+			}
+			r, err := c.runCmdShell(true, &shell)
 			if err != nil {
 				return nil, err
 			}
 			return c.hidden(r.stdout), nil
-		}),
-		"cmd.run_stdout": mk(nil, nil, func(c *call) (any, error) {
+		}},
+		"cmd.run_stdout": {run: func(c *call) (any, error) {
 			r, err := c.runCmd(false, false)
 			if err != nil {
 				return nil, err
 			}
 			return c.hidden(r.stdout), nil
-		}),
-		"cmd.run_stderr": mk(nil, nil, func(c *call) (any, error) {
+		}},
+		"cmd.run_stderr": {run: func(c *call) (any, error) {
 			r, err := c.runCmd(false, false)
 			if err != nil {
 				return nil, err
 			}
 			return c.hidden(r.stderr), nil
-		}),
-		"cmd.run_all": mk([]string{"redirect_stderr="}, map[string]any{"redirect_stderr": false}, func(c *call) (any, error) {
+		}},
+		"cmd.run_all": {run: func(c *call) (any, error) {
 			r, err := c.runCmd(c.truth("redirect_stderr"), false)
 			if err != nil {
 				return nil, err
 			}
-			return map[string]any{"pid": r.pid, "retcode": r.retcode, "stdout": c.hidden(r.stdout), "stderr": c.hidden(r.stderr)}, nil
-		}),
-		"cmd.retcode": mk(nil, nil, func(c *call) (any, error) {
+			return r.all(c.truth("hide_output")), nil
+		}},
+		"cmd.retcode": {run: func(c *call) (any, error) {
 			r, err := c.runCmd(true, false)
 			if err != nil {
 				return nil, err
 			}
 			return r.retcode, nil
-		}),
-		"cmd.which":    {params: []string{"cmd"}, pure: true, run: func(c *call) (any, error) { return c.which(c.str("cmd")), nil }},
-		"cmd.has_exec": {params: []string{"cmd"}, pure: true, run: func(c *call) (any, error) { return c.which(c.str("cmd")) != nil, nil }},
+		}},
+		"cmd.script":         {run: func(c *call) (any, error) { return c.script(false) }},
+		"cmd.script_retcode": {run: func(c *call) (any, error) { return c.script(true) }},
+		"cmd.exec_code": {run: func(c *call) (any, error) {
+			r, err := c.execCode()
+			if err != nil {
+				return nil, err
+			}
+			return r.stdout, nil
+		}},
+		"cmd.exec_code_all": {run: func(c *call) (any, error) {
+			r, err := c.execCode()
+			if err != nil {
+				return nil, err
+			}
+			return r.all(false), nil
+		}},
+		"cmd.which":    {run: func(c *call) (any, error) { return c.which(c.str("cmd")), nil }},
+		"cmd.has_exec": {run: func(c *call) (any, error) { return c.which(c.str("cmd")) != nil, nil }},
+		"cmd.which_bin": {run: func(c *call) (any, error) {
+			for _, name := range strList(c.a["cmds"]) {
+				if p := c.whichPath(name); p != "" {
+					return p, nil
+				}
+			}
+			return nil, nil
+		}},
+		"cmd.shells": {run: func(c *call) (any, error) {
+			out := []any{}
+			b, ok := c.readText("/etc/shells")
+			if !ok {
+				return out, nil
+			}
+			for _, l := range strings.Split(string(b), "\n") {
+				if l = strings.TrimSpace(l); l != "" && !strings.HasPrefix(l, "#") {
+					out = append(out, l)
+				}
+			}
+			return out, nil
+		}},
 	}
 }
 
@@ -108,18 +129,50 @@ type cmdResult struct {
 	stderr  string
 }
 
-// defaultShell is Salt's DEFAULT_SHELL: $SHELL of the process, or /bin/sh.
-func defaultShell() string {
+// all is cmd.run_all's return.
+func (r cmdResult) all(hide bool) map[string]any {
+	out, errs := r.stdout, r.stderr
+	if hide {
+		out, errs = "", ""
+	}
+	return map[string]any{"pid": r.pid, "retcode": r.retcode, "stdout": out, "stderr": errs}
+}
+
+// defaultShell is Salt's DEFAULT_SHELL: $SHELL of the process (the login
+// shell sshd and sudo set: /bin/bash for root on Debian), else the login
+// shell of the user the executor runs as, else /bin/sh.
+func (c *call) defaultShell() string {
 	if s := os.Getenv("SHELL"); s != "" {
 		return s
+	}
+	if u, err := state.LookupUser(c.env.stateEnv(), strconv.Itoa(os.Geteuid())); err == nil && u.Shell != "" {
+		return u.Shell
 	}
 	return "/bin/sh"
 }
 
-// runCmd is cmdmod._run: python_shell decides between the shell and a
-// shlex-split argv (Salt's default for calls from templates is no shell);
-// merge sends stderr into stdout, in order.
+// pythonShell is cmdmod's _python_shell_default: python_shell as given,
+// or True when the call came from the command line (it carries Salt's
+// __pub_jid); templates run no shell unless they ask for one.
+func (c *call) pythonShell() bool {
+	if v := c.a["python_shell"]; v != nil {
+		return truthy(v)
+	}
+	jid, ok := c.kw["__pub_jid"]
+	return ok && truthy(jid)
+}
+
+// runCmd is cmdmod._run with the python_shell the function gives
+// (forceShell for cmd.shell); merge sends stderr into stdout, in order.
 func (c *call) runCmd(merge, forceShell bool) (cmdResult, error) {
+	shell := forceShell || c.pythonShell()
+	return c.runCmdShell(merge, &shell)
+}
+
+// runCmdShell is cmdmod._run: pythonShell decides between the shell and a
+// shlex-split argv. It sets the host's return code (Salt's
+// __context__["retcode"]) to the command's unless ignore_retcode.
+func (c *call) runCmdShell(merge bool, pythonShell *bool) (cmdResult, error) {
 	for _, k := range []string{"bg", "template", "group"} {
 		if c.truth(k) {
 			return cmdResult{}, fmt.Errorf("%s: the %s argument is not supported by brine", c.fun, k)
@@ -128,7 +181,7 @@ func (c *call) runCmd(merge, forceShell bool) (cmdResult, error) {
 	se := c.env.stateEnv()
 	shell := c.str("shell")
 	if shell == "" {
-		shell = defaultShell()
+		shell = c.defaultShell()
 	}
 	if fi, err := os.Stat(state.HostPath(se, shell)); err != nil || !fi.Mode().IsRegular() || fi.Mode()&0o111 == 0 {
 		return cmdResult{}, fmt.Errorf("The shell %s is not available", shell)
@@ -181,12 +234,15 @@ func (c *call) runCmd(merge, forceShell bool) (cmdResult, error) {
 		cmd.Stdin = []byte(c.str("stdin"))
 	}
 	var argv []string
-	if forceShell || c.truth("python_shell") {
+	// shown is the command as Salt's TimedProc names it in a timeout.
+	var shown string
+	if *pythonShell {
 		line := c.str("cmd")
 		if l, ok := c.a["cmd"].([]any); ok {
 			line = strings.Join(strList(l), " ")
 		}
 		argv = []string{shell, "-c", line}
+		shown = line
 	} else {
 		if l, ok := c.a["cmd"].([]any); ok {
 			argv = strList(l)
@@ -202,6 +258,7 @@ func (c *call) runCmd(merge, forceShell bool) (cmdResult, error) {
 		if c.whichPath(argv[0]) == "" {
 			return cmdResult{}, fmt.Errorf("Unable to run command '%s' with the context '{'cwd': '%s', 'shell': False}', reason: [Errno 2] No such file or directory: '%s'", pyfmt.Repr(argv), cwd, argv[0])
 		}
+		shown = pyfmt.Repr(argv)
 	}
 	if merge {
 		// stderr into stdout as the process writes them (subprocess.STDOUT)
@@ -218,32 +275,172 @@ func (c *call) runCmd(merge, forceShell bool) (cmdResult, error) {
 		defer cancel()
 	}
 	res := c.env.Exec.Run(ctx, cmd)
-	if timeout > 0 && ctx.Err() == context.DeadlineExceeded && c.ctx.Err() == nil {
-		// TimedProcTimeoutError: Salt returns the message as stdout, retcode 1
-		return cmdResult{pid: res.Pid, retcode: 1, stdout: fmt.Sprintf("%s : Timed out after %d seconds", pyfmt.Repr(argv), int(timeout.Seconds()))}, nil
-	}
-	if res.Err != nil && res.Retcode == -1 {
+	var r cmdResult
+	switch {
+	case timeout > 0 && ctx.Err() == context.DeadlineExceeded && c.ctx.Err() == nil:
+		// TimedProcTimeoutError: Salt returns the message as stdout,
+		// retcode 1, before it sets the host's return code (which stays)
+		return cmdResult{pid: res.Pid, retcode: 1, stdout: fmt.Sprintf("%s : Timed out after %s seconds", shown, pyStr(c.a["timeout"]))}, nil
+	case res.Err != nil && res.Retcode == -1:
 		return cmdResult{}, fmt.Errorf("Unable to run command '%s': %v", pyfmt.Repr(argv), res.Err)
-	}
-	r := cmdResult{pid: res.Pid, retcode: res.Retcode, stdout: res.Stdout, stderr: res.Stderr}
-	if c.truth("rstrip") {
-		r.stdout = strings.TrimRight(r.stdout, " \t\n\r\v\f")
-		r.stderr = strings.TrimRight(r.stderr, " \t\n\r\v\f")
-	}
-	if success[r.retcode] {
-		r.retcode = 0
-	}
-	for _, s := range strList(c.a["success_stdout"]) {
-		if strings.Contains(r.stdout, s) {
+	default:
+		r = cmdResult{pid: res.Pid, retcode: res.Retcode, stdout: res.Stdout, stderr: res.Stderr}
+		if c.isNone("rstrip") || c.truth("rstrip") {
+			r.stdout = strings.TrimRight(r.stdout, " \t\n\r\v\f")
+			r.stderr = strings.TrimRight(r.stderr, " \t\n\r\v\f")
+		}
+		if success[r.retcode] {
 			r.retcode = 0
 		}
-	}
-	for _, s := range strList(c.a["success_stderr"]) {
-		if strings.Contains(r.stderr, s) {
-			r.retcode = 0
+		for _, s := range strList(c.a["success_stdout"]) {
+			if strings.Contains(r.stdout, s) {
+				r.retcode = 0
+			}
 		}
+		for _, s := range strList(c.a["success_stderr"]) {
+			if strings.Contains(r.stderr, s) {
+				r.retcode = 0
+			}
+		}
+	}
+	if c.truth("ignore_retcode") {
+		c.retcode = 0
+	} else {
+		c.retcode = r.retcode
 	}
 	return r, nil
+}
+
+// script is the salt-ssh wrapper's cmd.script: the source (a salt://
+// file the controller sent, rendered there when template is set) copied
+// to a private temp file on the host, made 0500 and owned by runas, run
+// with args through cmd.run_all, then removed. retcodeOnly is
+// cmd.script_retcode.
+func (c *call) script(retcodeOnly bool) (any, error) {
+	src := c.str("source")
+	data, ok, err := c.source(src, c.str("saltenv"))
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		// salt-ssh's wrapper answers this itself, on the master: the
+		// host's return code is untouched
+		r := map[string]any{"pid": 0, "retcode": 1, "stdout": "", "stderr": "", "cache_error": true}
+		if retcodeOnly {
+			return 1, nil
+		}
+		return r, nil
+	}
+	se := c.env.stateEnv()
+	dir := state.HostPath(se, os.TempDir())
+	if cwd := c.str("cwd"); cwd != "" {
+		dir = state.HostPath(se, cwd)
+	}
+	ext := path.Ext(strings.SplitN(strings.TrimPrefix(src, "salt://"), "?", 2)[0])
+	f, err := os.CreateTemp(dir, "__salt.tmp.*"+ext)
+	if err != nil {
+		return nil, err
+	}
+	tmp := f.Name()
+	defer os.Remove(tmp)
+	_, err = f.Write(data)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Chmod(tmp, 0o500)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if runas := c.str("runas"); runas != "" {
+		u, err := state.FindUser(se, runas)
+		if err != nil || u == nil {
+			return nil, fmt.Errorf("User '%s' is not available", runas)
+		}
+		if err := os.Chown(tmp, u.UID, -1); err != nil {
+			return nil, err
+		}
+	}
+	line := shquoteArg(c.unroot(tmp))
+	if args := c.a["args"]; truthy(args) {
+		line += " " + pyStr(args)
+	}
+	c.a["cmd"] = line
+	if c.isNone("shell") {
+		shell, _ := c.env.Grains["shell"].(string)
+		if shell == "" {
+			shell = "/bin/sh"
+		}
+		c.a["shell"] = shell
+	}
+	c.a["template"], c.a["rstrip"], c.a["redirect_stderr"] = nil, true, false
+	r, err := c.runCmd(false, false)
+	if err != nil {
+		return nil, err
+	}
+	if retcodeOnly && r.retcode == 0 {
+		return 0, nil
+	}
+	// salt-ssh's wrapper runs cmd.run_all on the host: a non-zero exit
+	// raises there and the answer is run_all's, for script_retcode too
+	return r.all(c.truth("hide_output")), nil
+}
+
+// shquoteArg is Python's shlex.quote.
+func shquoteArg(s string) string {
+	if s == "" {
+		return "''"
+	}
+	safe := true
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("@%+=:,./-_", r)) {
+			safe = false
+			break
+		}
+	}
+	if safe {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'"'"'`) + "'"
+}
+
+// execCode is cmd.exec_code_all: code written to a temp file run with the
+// interpreter lang (and args), no shell; the file is removed after.
+func (c *call) execCode() (cmdResult, error) {
+	se := c.env.stateEnv()
+	f, err := os.CreateTemp(state.HostPath(se, os.TempDir()), "tmp")
+	if err != nil {
+		return cmdResult{}, err
+	}
+	tmp := f.Name()
+	defer os.Remove(tmp)
+	_, err = f.WriteString(c.str("code"))
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return cmdResult{}, err
+	}
+	if runas := pyStr(c.kw["runas"]); runas != "" {
+		if u, err := state.FindUser(se, runas); err == nil && u != nil {
+			_ = os.Chown(tmp, u.UID, -1)
+		}
+	}
+	cmd := []any{c.str("lang"), c.unroot(tmp)}
+	switch a := c.a["args"].(type) {
+	case string:
+		cmd = append(cmd, a)
+	case []any:
+		cmd = append(cmd, a...)
+	}
+	// run_all's parameters, from **kwargs
+	for k, v := range c.kw {
+		c.a[k] = v
+	}
+	c.a["cmd"] = cmd
+	shell := false
+	return c.runCmdShell(false, &shell)
 }
 
 // cmdEnv builds the extra environment: env (a dict or a list of one-key

@@ -28,16 +28,16 @@ package modules
 
 import (
 	"context"
-	"fmt"
 	"maps"
 	"net"
 	"slices"
-	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"brine/provision/host/state"
 	"brine/provision/lib/pyfmt"
+	"brine/provision/wire/funcs"
 )
 
 // Env is where the functions run.
@@ -55,6 +55,17 @@ type Env struct {
 	Ifaces func() ([]Iface, error)
 	// Now is the clock of status.time; nil means time.Now.
 	Now func() time.Time
+	// ID is the host's roster id (the id grain).
+	ID string
+	// File returns a bundle file by the hash of its content; Sources maps
+	// the salt:// URLs the controller sent (cp.*, cmd.script) to those
+	// hashes. Both are nil when the request carried no files.
+	File    func(hash string) ([]byte, error)
+	Sources map[string]string
+	// GrainsChanged is set by a function that changed the persistent
+	// grains (grains.setval...): the executor collects them again for its
+	// answer, so the controller's cache sees the change.
+	GrainsChanged bool
 }
 
 // Iface is one network interface, for Env.Ifaces.
@@ -73,17 +84,10 @@ func (e *Env) stateEnv() *state.Env {
 	return &state.Env{Root: e.Root, Exec: e.Exec, Grains: e.Grains}
 }
 
-// fn is one execution module function.
+// fn is one execution module function's implementation; its signature
+// is the catalog's (provision/wire/funcs).
 type fn struct {
-	// params are the Python parameters: "name" is required, "name=" takes
-	// the default in defs; "*" accepts extra positional arguments, "**"
-	// extra keyword arguments.
-	params []string
-	defs   map[string]any
-	run    func(c *call) (any, error)
-	// pure marks a function that only reads: calling it twice in one
-	// compile, with nothing run in between, gives the same answer.
-	pure bool
+	run func(c *call) (any, error)
 }
 
 // call is one bound invocation.
@@ -94,12 +98,28 @@ type call struct {
 	a    map[string]any // bound parameters (defaults filled in)
 	rest []any          // extra positional arguments ("*")
 	kw   map[string]any // extra keyword arguments ("**")
+	// order lists the keyword arguments as the caller gave them.
+	order []string
+	// retcode is the host's return code the function sets (Salt's
+	// __context__["retcode"]); 0 unless it says otherwise.
+	retcode int
 }
 
-// table lists the functions, built on each use (no package state).
+// table lists the implementations, built on each use (no package state).
+// table is every function's implementation, built once.
 func table() map[string]fn {
+	tableOnce.Do(func() { tableMap = buildTable() })
+	return tableMap
+}
+
+var (
+	tableOnce sync.Once
+	tableMap  map[string]fn
+)
+
+func buildTable() map[string]fn {
 	t := map[string]fn{}
-	for _, part := range []map[string]fn{fileFuncs(), cmdFuncs(), systemFuncs(), networkFuncs()} {
+	for _, part := range []map[string]fn{testFuncs(), grainsFuncs(), saltutilFuncs(), pkgFuncs(), serviceFuncs(), fileEditFuncs(), fileMoreFuncs(), cpFuncs(), userFuncs(), networkMoreFuncs(), gitFuncs(), hostsFuncs(), sysinfoFuncs(), statusFuncs(), timeLocaleFuncs(), cronFuncs(), sshFuncs(), archiveFuncs(), fileFuncs(), cmdFuncs(), systemFuncs(), networkFuncs()} {
 		for k, v := range part {
 			t[k] = v
 		}
@@ -122,130 +142,56 @@ func Has(fun string) bool {
 // its answer within one compile (never true for cmd.*, which may change the
 // host and whose output may change from call to call).
 func Pure(fun string) bool {
-	return table()[fun].pure
+	f, ok := funcs.Lookup(fun)
+	return ok && f.Pure
+}
+
+// Result is what a function call gives the ad-hoc command line: its
+// return, the host's return code (Salt's __context__["retcode"]) and the
+// error it raised.
+type Result struct {
+	Return  any
+	Retcode int
+	Err     error
 }
 
 // Call runs fun with args and kwargs as Python has them: a float64 is a
 // float (see pyfmt.Ints for arguments decoded from JSON). The result is made of JSON-encodable values.
 // An unknown function is Salt's "'mod.fun' is not available." error.
 func Call(ctx context.Context, env *Env, fun string, args []any, kwargs map[string]any) (any, error) {
-	f, ok := table()[fun]
-	if !ok {
-		return nil, fmt.Errorf("'%s' is not available.", fun)
+	r := Run(ctx, env, fun, args, kwargs, nil)
+	return r.Return, r.Err
+}
+
+// Run is Call with the return code, and the keyword arguments' order as
+// given (for Python's messages; nil: sorted).
+func Run(ctx context.Context, env *Env, fun string, args []any, kwargs map[string]any, order []string) Result {
+	impl, ok := table()[fun]
+	spec, inCatalog := funcs.Lookup(fun)
+	if !ok || !inCatalog {
+		return Result{Err: NotAvailable(fun)}
 	}
 	if env == nil {
 		env = &Env{}
 	}
-	c := &call{ctx: ctx, env: env, fun: fun}
-	if err := c.bind(f, args, kwargs); err != nil {
-		return nil, err
+	b, err := spec.Bind(args, kwargs, order)
+	if err != nil {
+		return Result{Err: err}
 	}
-	return f.run(c)
+	c := &call{ctx: ctx, env: env, fun: fun, a: b.Values, rest: b.Rest, kw: b.Extra, order: order}
+	v, err := impl.run(c)
+	return Result{Return: v, Retcode: c.retcode, Err: err}
 }
 
-// pyName is the function name Python would print in a TypeError.
-func (c *call) pyName() string {
-	_, name, _ := strings.Cut(c.fun, ".")
-	return name + "()"
+// virtualFalse is salt-call's error for a function of a module whose
+// __virtual__ refused to load on this host (loader's missing_fun_string).
+func virtualFalse(mod, reason string) error {
+	return &funcs.Exception{Type: "NotAvailable", Msg: "'" + mod + "' __virtual__ returned False: " + reason}
 }
 
-// bind matches arguments to parameters like a Python call.
-func (c *call) bind(f fn, args []any, kwargs map[string]any) error {
-	c.a = map[string]any{}
-	var names []string
-	var required int
-	star, starstar := false, false
-	for _, p := range f.params {
-		switch {
-		case p == "*":
-			star = true
-		case p == "**":
-			starstar = true
-		case strings.HasSuffix(p, "="):
-			names = append(names, strings.TrimSuffix(p, "="))
-		default:
-			names = append(names, p)
-			required++
-		}
-	}
-	for i, v := range args {
-		if i < len(names) {
-			c.a[names[i]] = v
-			continue
-		}
-		if !star {
-			return fmt.Errorf("%s %s but %d %s given", c.pyName(), takes(required, len(names)), len(args), wereWas(len(args)))
-		}
-		c.rest = append(c.rest, v)
-	}
-	for k, v := range kwargs {
-		if strings.HasPrefix(k, "__") {
-			continue // Salt's loader drops __pub_* and friends
-		}
-		known := false
-		for _, n := range names {
-			if n == k {
-				known = true
-			}
-		}
-		switch {
-		case known:
-			if _, dup := c.a[k]; dup {
-				return fmt.Errorf("%s got multiple values for argument '%s'", c.pyName(), k)
-			}
-			c.a[k] = v
-		case starstar:
-			if c.kw == nil {
-				c.kw = map[string]any{}
-			}
-			c.kw[k] = v
-		default:
-			return fmt.Errorf("%s got an unexpected keyword argument '%s'", c.pyName(), k)
-		}
-	}
-	var missing []string
-	for i, n := range names {
-		if _, ok := c.a[n]; ok {
-			continue
-		}
-		if i < required {
-			missing = append(missing, "'"+n+"'")
-			continue
-		}
-		c.a[n] = f.defs[n]
-	}
-	if len(missing) > 0 {
-		s := "s"
-		if len(missing) == 1 {
-			s = ""
-		}
-		list := strings.Join(missing, ", ")
-		if len(missing) > 1 {
-			list = strings.Join(missing[:len(missing)-1], ", ") + " and " + missing[len(missing)-1]
-		}
-		return fmt.Errorf("%s missing %d required positional argument%s: %s", c.pyName(), len(missing), s, list)
-	}
-	return nil
-}
-
-func takes(required, all int) string {
-	n := func(k int) string {
-		if k == 1 {
-			return "1 positional argument"
-		}
-		return strconv.Itoa(k) + " positional arguments"
-	}
-	if required == all {
-		return "takes " + n(all)
-	}
-	return fmt.Sprintf("takes from %d to %s", required, n(all))
-}
-
-func wereWas(n int) string {
-	if n == 1 {
-		return "was"
-	}
-	return "were"
+// NotAvailable is Salt's error for a function brine does not have.
+func NotAvailable(fun string) error {
+	return funcs.Raise("NotAvailable", "'%s' is not available.", fun)
 }
 
 // str returns parameter k as Python's str() would print it ("" for None).
@@ -291,4 +237,38 @@ func strList(v any) []string {
 		return out
 	}
 	return []string{pyStr(v)}
+}
+
+// source returns the content of a salt:// file the controller sent with
+// the request (Env.Sources, by the URL as the call names it); ok is false
+// when the controller found no such file in its file roots.
+func (c *call) source(url, saltenv string) ([]byte, bool, error) {
+	h, ok := c.env.Sources[url]
+	if !ok || h == "" || c.env.File == nil {
+		return nil, false, nil
+	}
+	b, err := c.env.File(h)
+	if err != nil {
+		return nil, false, err
+	}
+	return b, true, nil
+}
+
+// salt is __salt__[fun](*args, **kwargs) from inside a function: the
+// same module code, sharing the host's return code as Salt's __context__
+// does (a command run through cmd.* sets it).
+func (c *call) salt(fun string, args []any, kwargs map[string]any) (any, error) {
+	r := Run(c.ctx, c.env, fun, args, kwargs, nil)
+	if strings.HasPrefix(fun, "cmd.") && r.Err == nil {
+		c.retcode = r.Retcode
+	}
+	return r.Return, r.Err
+}
+
+// cmdRun is __salt__["cmd.run"](line): no shell, stderr merged, the host's
+// return code set.
+func (c *call) cmdRun(line string, kw map[string]any) (string, error) {
+	v, err := c.salt("cmd.run", []any{line}, kw)
+	s, _ := v.(string)
+	return s, err
 }

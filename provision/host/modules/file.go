@@ -16,40 +16,39 @@ import (
 	"brine/provision/host/state"
 	"brine/provision/lib/fnmatch"
 	"brine/provision/lib/sourcehash"
+	"brine/provision/wire/funcs"
 	"brine/provision/wire/spec"
 )
 
 // fileFuncs are the readers of salt/modules/file.py templates use.
 func fileFuncs() map[string]fn {
-	path := []string{"path"}
 	return map[string]fn{
-		"file.file_exists":      {params: path, pure: true, run: func(c *call) (any, error) { return c.statIs(c.str("path"), true, fs.FileMode.IsRegular), nil }},
-		"file.directory_exists": {params: path, pure: true, run: func(c *call) (any, error) { return c.statIs(c.str("path"), true, fs.FileMode.IsDir), nil }},
-		"file.is_link":          {params: path, pure: true, run: func(c *call) (any, error) { return c.statIs(c.str("path"), false, isSymlink), nil }},
-		"file.is_blkdev": {params: []string{"name"}, pure: true, run: func(c *call) (any, error) {
+		"file.file_exists":      {run: func(c *call) (any, error) { return c.statIs(c.str("path"), true, fs.FileMode.IsRegular), nil }},
+		"file.directory_exists": {run: func(c *call) (any, error) { return c.statIs(c.str("path"), true, fs.FileMode.IsDir), nil }},
+		"file.is_link":          {run: func(c *call) (any, error) { return c.statIs(c.str("path"), false, isSymlink), nil }},
+		"file.is_blkdev": {run: func(c *call) (any, error) {
 			return c.statIs(c.str("name"), true, isType(fs.ModeDevice, fs.ModeCharDevice)), nil
 		}},
-		"file.is_chrdev":        {params: []string{"name"}, pure: true, run: func(c *call) (any, error) { return c.statIs(c.str("name"), true, isType(fs.ModeCharDevice, 0)), nil }},
-		"file.is_fifo":          {params: []string{"name"}, pure: true, run: func(c *call) (any, error) { return c.statIs(c.str("name"), true, isType(fs.ModeNamedPipe, 0)), nil }},
-		"file.path_exists_glob": {params: path, pure: true, run: pathExistsGlob},
-		"file.readdir":          {params: path, pure: true, run: readdir},
-		"file.readlink":         {params: []string{"path", "canonicalize="}, defs: map[string]any{"canonicalize": false}, pure: true, run: readlink},
-		"file.contains":         {params: []string{"path", "text"}, pure: true, run: contains},
-		"file.contains_regex":   {params: []string{"path", "regex", "lchar="}, defs: map[string]any{"lchar": ""}, pure: true, run: containsRegex},
-		"file.contains_glob":    {params: []string{"path", "glob_expr"}, pure: true, run: containsGlob},
-		"file.search": {params: []string{"path", "pattern", "flags=", "bufsize=", "ignore_if_missing=", "multiline="},
-			defs: map[string]any{"flags": 8, "bufsize": 1, "ignore_if_missing": false, "multiline": false}, pure: true, run: search},
-		"file.stats":     {params: []string{"path", "hash_type=", "follow_symlinks="}, defs: map[string]any{"follow_symlinks": true}, pure: true, run: stats},
-		"file.get_user":  statField("user", false),
-		"file.get_group": statField("group", false),
-		"file.get_uid":   statField("uid", -1),
-		"file.get_gid":   statField("gid", -1),
-		"file.get_mode":  statField("mode", ""),
-		"file.lstat":     {params: path, pure: true, run: lstat},
-		"file.get_hash":  {params: []string{"path", "form=", "chunk_size="}, defs: map[string]any{"form": "sha256", "chunk_size": 65536}, pure: true, run: getHash},
-		"file.get_sum":   {params: []string{"path", "form="}, defs: map[string]any{"form": "sha256"}, pure: true, run: getSum},
-		"file.access":    {params: []string{"path", "mode"}, pure: true, run: access},
-		"file.read":      {params: []string{"path", "binary="}, defs: map[string]any{"binary": false}, pure: true, run: readFile},
+		"file.is_chrdev":        {run: func(c *call) (any, error) { return c.statIs(c.str("name"), true, isType(fs.ModeCharDevice, 0)), nil }},
+		"file.is_fifo":          {run: func(c *call) (any, error) { return c.statIs(c.str("name"), true, isType(fs.ModeNamedPipe, 0)), nil }},
+		"file.path_exists_glob": {run: pathExistsGlob},
+		"file.readdir":          {run: readdir},
+		"file.readlink":         {run: readlink},
+		"file.contains":         {run: contains},
+		"file.contains_regex":   {run: containsRegex},
+		"file.contains_glob":    {run: containsGlob},
+		"file.search":           {run: search},
+		"file.stats":            {run: stats},
+		"file.get_user":         statField("user", false),
+		"file.get_group":        statField("group", false),
+		"file.get_uid":          statField("uid", -1),
+		"file.get_gid":          statField("gid", -1),
+		"file.get_mode":         statField("mode", ""),
+		"file.lstat":            {run: lstat},
+		"file.get_hash":         {run: getHash},
+		"file.get_sum":          {run: getSum},
+		"file.access":           {run: access},
+		"file.read":             {run: readFile},
 	}
 }
 
@@ -166,11 +165,11 @@ func readdir(c *call) (any, error) {
 func readlink(c *call) (any, error) {
 	p := expandVars(c.expandUser(c.str("path")))
 	if !strings.HasPrefix(p, "/") {
-		return nil, fmt.Errorf("Path to link must be absolute: %s", p)
+		return nil, funcs.Raise("SaltInvocationError", "Path to link must be absolute: %s", p)
 	}
 	hp := c.host(p)
 	if fi, err := os.Lstat(hp); err != nil || fi.Mode()&fs.ModeSymlink == 0 {
-		return nil, fmt.Errorf("A valid link was not specified: %s", p)
+		return nil, funcs.Raise("SaltInvocationError", "A valid link was not specified: %s", p)
 	}
 	if c.truth("canonicalize") {
 		// os.path.realpath never fails: it resolves what it can
@@ -313,13 +312,13 @@ func reFlags(v any) (int, error) {
 	case []any:
 		list = t
 	default:
-		return 0, fmt.Errorf(`Invalid re flags: "%s", must be given either as a single flag string, a list of strings, as an integer, or as an re flag`, pyStr(v))
+		return 0, funcs.Raise("CommandExecutionError", `Invalid re flags: "%s", must be given either as a single flag string, a list of strings, as an integer, or as an re flag`, pyStr(v))
 	}
 	out := 0
 	for _, f := range list {
 		n, ok := names[strings.ToUpper(pyStr(f))]
 		if !ok {
-			return 0, fmt.Errorf("Invalid re flag given: %s", pyStr(f))
+			return 0, funcs.Raise("CommandExecutionError", "Invalid re flag given: %s", pyStr(f))
 		}
 		out |= n
 	}
@@ -342,12 +341,12 @@ func search(c *call) (any, error) {
 			if c.truth("ignore_if_missing") {
 				return false, nil
 			}
-			return nil, fmt.Errorf("File not found: %s", c.unroot(hp))
+			return nil, funcs.Raise("SaltInvocationError", "File not found: %s", c.unroot(hp))
 		}
-		return nil, fmt.Errorf("Unable to open file '%s'. Exception: %v", p, err)
+		return nil, funcs.Raise("CommandExecutionError", "Unable to open file '%s'. Exception: %v", p, pyOSError(err, p))
 	}
 	if !isText(b) {
-		return nil, fmt.Errorf("Cannot perform string replacements on a binary file: %s", c.unroot(hp))
+		return nil, funcs.Raise("SaltInvocationError", "Cannot perform string replacements on a binary file: %s", c.unroot(hp))
 	}
 	re, err := pyRegexp(c.str("pattern"), flags)
 	if err != nil {
@@ -460,17 +459,16 @@ func stats(c *call) (any, error) {
 
 // statField is file.get_user & co: one key of file.stats, or def.
 func statField(key string, def any) fn {
-	return fn{params: []string{"path", "follow_symlinks="}, defs: map[string]any{"follow_symlinks": true}, pure: true,
-		run: func(c *call) (any, error) {
-			st, err := c.fileStats(c.str("path"), "", c.truth("follow_symlinks"))
-			if err != nil {
-				return nil, err
-			}
-			if v, ok := st[key]; ok {
-				return v, nil
-			}
-			return def, nil
-		}}
+	return fn{run: func(c *call) (any, error) {
+		st, err := c.fileStats(c.str("path"), "", c.truth("follow_symlinks"))
+		if err != nil {
+			return nil, err
+		}
+		if v, ok := st[key]; ok {
+			return v, nil
+		}
+		return def, nil
+	}}
 }
 
 func lstat(c *call) (any, error) {
@@ -557,8 +555,10 @@ func readFile(c *call) (any, error) {
 	return string(b), nil
 }
 
-// pyOSError words an OS error the way Python prints an OSError:
-// "[Errno 2] No such file or directory: '/x'".
+// pyOSError is the OSError Python raises for an OS error on path p: its
+// subclass by errno (FileNotFoundError...) and its words ("[Errno 2] No
+// such file or directory: '/x'"). Left unhandled, salt-call prints it as
+// the last line of a traceback; inside another message it is its words.
 func pyOSError(err error, p string) error {
 	var errno syscall.Errno
 	if errors.As(err, &errno) {
@@ -566,7 +566,20 @@ func pyOSError(err error, p string) error {
 		if msg != "" {
 			msg = strings.ToUpper(msg[:1]) + msg[1:]
 		}
-		return fmt.Errorf("[Errno %d] %s: '%s'", int(errno), msg, p)
+		typ := "OSError"
+		switch errno {
+		case syscall.ENOENT:
+			typ = "FileNotFoundError"
+		case syscall.EEXIST:
+			typ = "FileExistsError"
+		case syscall.EACCES, syscall.EPERM:
+			typ = "PermissionError"
+		case syscall.EISDIR:
+			typ = "IsADirectoryError"
+		case syscall.ENOTDIR:
+			typ = "NotADirectoryError"
+		}
+		return &funcs.Exception{Type: typ, Msg: fmt.Sprintf("[Errno %d] %s: '%s'", int(errno), msg, p)}
 	}
 	return err
 }

@@ -15,14 +15,16 @@ import (
 	"brine/provision/host/state/hostcmd"
 	"brine/provision/lib/fnmatch"
 	"brine/provision/wire/spec"
+
+	"brine/provision/wire/funcs"
 )
 
 // networkFuncs are the network.* readers formulas use (salt/modules/network.py
 // over salt/utils/network.py).
 func networkFuncs() map[string]fn {
-	ipAddrs := fn{params: []string{"interface=", "include_loopback=", "cidr=", "type="}, defs: map[string]any{"include_loopback": false}, pure: true, run: func(c *call) (any, error) { return c.ipAddrs("inet") }}
-	ipAddrs6 := fn{params: []string{"interface=", "include_loopback=", "cidr="}, defs: map[string]any{"include_loopback": false}, pure: true, run: func(c *call) (any, error) { return c.ipAddrs("inet6") }}
-	hwAddr := fn{params: []string{"iface"}, pure: true, run: func(c *call) (any, error) {
+	ipAddrs := fn{run: func(c *call) (any, error) { return c.ipAddrs("inet") }}
+	ipAddrs6 := fn{run: func(c *call) (any, error) { return c.ipAddrs("inet6") }}
+	hwAddr := fn{run: func(c *call) (any, error) {
 		return c.ifaceInfo(func(d map[string]any) any {
 			if v, ok := d["hwaddr"]; ok {
 				return v
@@ -30,16 +32,15 @@ func networkFuncs() map[string]fn {
 			return ""
 		})
 	}}
-	iface := []string{"iface"}
 	return map[string]fn{
-		"network.interfaces": {pure: true, run: func(c *call) (any, error) { return c.interfaces() }},
+		"network.interfaces": {run: func(c *call) (any, error) { return c.interfaces() }},
 		"network.ip_addrs":   ipAddrs,
 		"network.ipaddrs":    ipAddrs,
 		"network.ip_addrs6":  ipAddrs6,
 		"network.ipaddrs6":   ipAddrs6,
 		"network.hw_addr":    hwAddr,
 		"network.hwaddr":     hwAddr,
-		"network.interface": {params: iface, pure: true, run: func(c *call) (any, error) {
+		"network.interface": {run: func(c *call) (any, error) {
 			return c.ifaceInfo(func(d map[string]any) any {
 				if v, ok := d["inet"]; ok {
 					return v
@@ -47,7 +48,7 @@ func networkFuncs() map[string]fn {
 				return ""
 			})
 		}},
-		"network.interface_ip": {params: iface, pure: true, run: func(c *call) (any, error) {
+		"network.interface_ip": {run: func(c *call) (any, error) {
 			return c.ifaceInfo(func(d map[string]any) any {
 				if l, ok := d["inet"].([]any); ok && len(l) > 0 {
 					if m, ok := l[0].(map[string]any); ok {
@@ -57,32 +58,32 @@ func networkFuncs() map[string]fn {
 				return ""
 			})
 		}},
-		"network.subnets":  {params: []string{"interfaces="}, pure: true, run: func(c *call) (any, error) { return c.subnets("inet", c.a["interfaces"]) }},
-		"network.subnets6": {pure: true, run: func(c *call) (any, error) { return c.subnets("inet6", nil) }},
-		"network.in_subnet": {params: []string{"cidr"}, pure: true, run: func(c *call) (any, error) {
+		"network.subnets":  {run: func(c *call) (any, error) { return c.subnets("inet", c.a["interfaces"]) }},
+		"network.subnets6": {run: func(c *call) (any, error) { return c.subnets("inet6", nil) }},
+		"network.in_subnet": {run: func(c *call) (any, error) {
 			return c.inSubnet(c.str("cidr"), nil)
 		}},
-		"network.ip_in_subnet": {params: []string{"ip_addr", "cidr"}, pure: true, run: func(c *call) (any, error) {
+		"network.ip_in_subnet": {run: func(c *call) (any, error) {
 			return c.inSubnet(c.str("cidr"), []string{c.str("ip_addr")})
 		}},
-		"network.calc_net":     {params: []string{"ip_addr", "netmask="}, pure: true, run: func(c *call) (any, error) { return calcNet(c.str("ip_addr"), c.a["netmask"]) }},
-		"network.convert_cidr": {params: []string{"cidr"}, pure: true, run: convertCIDR},
-		"network.is_private": {params: []string{"ip_addr"}, pure: true, run: func(c *call) (any, error) {
+		"network.calc_net":     {run: func(c *call) (any, error) { return calcNet(c.str("ip_addr"), c.a["netmask"]) }},
+		"network.convert_cidr": {run: convertCIDR},
+		"network.is_private": {run: func(c *call) (any, error) {
 			a, err := parseAddr(c.str("ip_addr"))
 			if err != nil {
 				return nil, err
 			}
 			return isPrivate(a), nil
 		}},
-		"network.is_loopback": {params: []string{"ip_addr"}, pure: true, run: func(c *call) (any, error) {
+		"network.is_loopback": {run: func(c *call) (any, error) {
 			a, err := parseAddr(c.str("ip_addr"))
 			if err != nil {
 				return nil, err
 			}
 			return a.IsLoopback(), nil
 		}},
-		"network.get_hostname": {pure: true, run: func(c *call) (any, error) { return c.hostname(), nil }},
-		"network.get_fqdn": {pure: true, run: func(c *call) (any, error) {
+		"network.get_hostname": {run: func(c *call) (any, error) { return c.hostname(), nil }},
+		"network.get_fqdn": {run: func(c *call) (any, error) {
 			if f, ok := c.env.Grains["fqdn"].(string); ok && f != "" {
 				return f, nil
 			}
@@ -489,7 +490,7 @@ func (c *call) inSubnet(cidr string, addrs []string) (any, error) {
 func parseAddr(s string) (netip.Addr, error) {
 	a, err := netip.ParseAddr(s)
 	if err != nil {
-		return a, fmt.Errorf("'%s' does not appear to be an IPv4 or IPv6 address", s)
+		return a, funcs.Raise("ValueError", "'%s' does not appear to be an IPv4 or IPv6 address", s)
 	}
 	return a.Unmap(), nil
 }
@@ -510,7 +511,7 @@ func calcNet(ip string, netmask any) (any, error) {
 		if m := net.ParseIP(bits).To4(); m != nil && a.Is4() {
 			n, _ = net.IPMask(m).Size()
 		} else if n, err = strconv.Atoi(bits); err != nil || n < 0 || n > a.BitLen() {
-			return nil, fmt.Errorf("'%s' does not appear to be an IPv4 or IPv6 network", ip)
+			return nil, funcs.Raise("ValueError", "'%s' does not appear to be an IPv4 or IPv6 network", ip)
 		}
 	}
 	p, err := a.Prefix(n)

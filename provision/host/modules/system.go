@@ -5,44 +5,28 @@ import (
 	"fmt"
 	"maps"
 	"os"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
 
 	"brine/provision/host/state"
-	"brine/provision/host/state/pkg"
-	"brine/provision/host/state/service"
-	"brine/provision/lib/fnmatch"
 )
 
 // systemFuncs are user.*, group.info, pkg.version, service.* and
 // status.time.
 func systemFuncs() map[string]fn {
-	name := []string{"name"}
 	return map[string]fn{
-		"user.info":        {params: []string{"name", "root="}, pure: true, run: userInfo},
-		"user.list_groups": {params: name, pure: true, run: func(c *call) (any, error) { return anyList(c.groupList(c.str("name"))), nil }},
-		"user.list_users":  {params: []string{"root="}, pure: true, run: listUsers},
-		"group.info":       {params: []string{"name", "root="}, pure: true, run: groupInfo},
-		"pkg.version":      {params: []string{"*", "**"}, pure: true, run: pkgVersion},
-		"pkg.list_pkgs":    {params: []string{"versions_as_list=", "**"}, defs: map[string]any{"versions_as_list": false}, pure: true, run: listPkgs},
-		"service.status":   {params: []string{"name", "sig="}, pure: true, run: serviceStatus},
-		"service.available": {params: name, pure: true, run: func(c *call) (any, error) {
-			return service.Choose(c.env.stateEnv()).Available(c.ctx, c.str("name")), nil
-		}},
-		"service.missing": {params: name, pure: true, run: func(c *call) (any, error) {
-			return !service.Choose(c.env.stateEnv()).Available(c.ctx, c.str("name")), nil
-		}},
-		"service.enabled":  {params: []string{"name", "**"}, pure: true, run: func(c *call) (any, error) { return c.serviceEnabled(true) }},
-		"service.disabled": {params: []string{"name", "**"}, pure: true, run: func(c *call) (any, error) { return c.serviceEnabled(false) }},
-		"environ.get": {params: []string{"key", "default="}, defs: map[string]any{"default": ""}, pure: true, run: func(c *call) (any, error) {
+		"user.info":        {run: userInfo},
+		"user.list_groups": {run: func(c *call) (any, error) { return anyList(c.groupList(c.str("name"))), nil }},
+		"user.list_users":  {run: listUsers},
+		"group.info":       {run: groupInfo},
+		"environ.get": {run: func(c *call) (any, error) {
 			if v, ok := os.LookupEnv(c.str("key")); ok {
 				return v, nil
 			}
 			return c.a["default"], nil
 		}},
-		"status.time": {params: []string{"format="}, defs: map[string]any{"format": "%A, %d. %B %Y %I:%M%p"}, run: func(c *call) (any, error) {
+		"status.time": {run: func(c *call) (any, error) {
 			now := time.Now
 			if c.env.Now != nil {
 				now = c.env.Now
@@ -144,109 +128,6 @@ func groupInfo(c *call) (any, error) {
 	}
 	members := anyList(g.Members)
 	return map[string]any{"name": g.Name, "passwd": "x", "gid": g.GID, "members": members}, nil
-}
-
-// installed lists the installed packages: name -> versions.
-func (c *call) installed() (map[string][]string, error) {
-	p, err := pkg.Choose(c.env.stateEnv())
-	if err != nil {
-		return nil, err
-	}
-	list, err := p.List(c.ctx)
-	if err != nil {
-		return nil, err
-	}
-	out := map[string][]string{}
-	for n, in := range list {
-		if in.Version != "" {
-			out[n] = []string{in.Version}
-		}
-	}
-	return out, nil
-}
-
-// stringify is pkg_resource.stringify: version lists joined by commas.
-func stringify(vs []string) any { return strings.Join(vs, ",") }
-
-// pkgVersion is pkg_resource.version: one name without a glob gives a
-// string ("" when not installed), otherwise a dict.
-func pkgVersion(c *call) (any, error) {
-	asList := truthy(c.kw["versions_as_list"])
-	ret := map[string]any{}
-	glob := false
-	if len(c.rest) > 0 {
-		pkgs, err := c.installed()
-		if err != nil {
-			return nil, err
-		}
-		conv := func(v []string) any {
-			if asList {
-				return anyList(v)
-			}
-			return stringify(v)
-		}
-		for _, a := range c.rest {
-			name := pyStr(a)
-			if strings.Contains(name, "*") {
-				glob = true
-				for _, n := range slices.Sorted(maps.Keys(pkgs)) {
-					if fnmatch.Match(name, n) {
-						ret[n] = conv(pkgs[n])
-					}
-				}
-				continue
-			}
-			ret[name] = conv(pkgs[name])
-		}
-	}
-	if len(ret) == 1 && !glob {
-		for _, v := range ret {
-			return v, nil
-		}
-	}
-	return ret, nil
-}
-
-// listPkgs is pkg.list_pkgs: name -> version (or [version] with
-// versions_as_list).
-func listPkgs(c *call) (any, error) {
-	pkgs, err := c.installed()
-	if err != nil {
-		return nil, err
-	}
-	out := map[string]any{}
-	for n, v := range pkgs {
-		if c.truth("versions_as_list") {
-			out[n] = anyList(v)
-		} else {
-			out[n] = stringify(v)
-		}
-	}
-	return out, nil
-}
-
-// hasGlob is the test systemd_service and debian_service use.
-func hasGlob(name string) bool {
-	return regexp.MustCompile(`\*|\?|\[.+\]`).MatchString(name)
-}
-
-func serviceStatus(c *call) (any, error) {
-	name := c.str("name")
-	if !c.isNone("sig") {
-		return nil, errors.New("service.status: the sig argument is not supported by brine")
-	}
-	if hasGlob(name) {
-		return nil, fmt.Errorf("service.status %s: service name globs are not supported by brine", name)
-	}
-	return service.Choose(c.env.stateEnv()).Running(c.ctx, name)
-}
-
-func (c *call) serviceEnabled(want bool) (any, error) {
-	on, err := service.Choose(c.env.stateEnv()).Enabled(c.ctx, c.str("name"))
-	if err != nil {
-		return nil, err
-	}
-	return on == want, nil
 }
 
 // strftime formats t with Python's strftime directives (C locale).

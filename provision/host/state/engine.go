@@ -410,7 +410,7 @@ func (r *runner) record(n *node, res *lowstate.Result, start time.Time) {
 func (r *runner) fill(c lowstate.Chunk, res *lowstate.Result, start time.Time) {
 	res.ID = c.ID()
 	res.Name = c.Name()
-	res.SLS = c.SLS()
+	res.SLS = lowstate.SLSName(c.SLS())
 	res.RunNum = r.runNum
 	r.runNum++
 	if res.Start == "" {

@@ -4,6 +4,7 @@
 package lowstate
 
 import (
+	"encoding/json"
 	"fmt"
 	"sort"
 	"strconv"
@@ -238,6 +239,31 @@ func (c Chunk) Public() Chunk {
 	return out
 }
 
+// SLSName is a result's "__sls__": the SLS its state came from, null for
+// a state that came from none (state.single, state.low,
+// state.template_str), as Salt's low.get("__sls__").
+type SLSName string
+
+// MarshalJSON writes "" as null.
+func (s SLSName) MarshalJSON() ([]byte, error) {
+	if s == "" {
+		return []byte("null"), nil
+	}
+	return json.Marshal(string(s))
+}
+
+// UnmarshalJSON reads null as "".
+func (s *SLSName) UnmarshalJSON(b []byte) error {
+	if string(b) == "null" {
+		*s = ""
+		return nil
+	}
+	var v string
+	err := json.Unmarshal(b, &v)
+	*s = SLSName(v)
+	return err
+}
+
 // Result is the return of one state, keyed by Tag in Results.
 type Result struct {
 	ID      string         `json:"__id__"`
@@ -245,7 +271,7 @@ type Result struct {
 	Result  *bool          `json:"result"`
 	Comment string         `json:"comment"`
 	Changes map[string]any `json:"changes"`
-	SLS     string         `json:"__sls__"`
+	SLS     SLSName        `json:"__sls__"`
 	RunNum  int            `json:"__run_num__"`
 	Start   string         `json:"start_time"`
 	// Duration is in milliseconds, as Salt reports it.
@@ -293,6 +319,10 @@ type Bundle struct {
 	Files map[string][]byte `json:"-"`
 	// Pillar is the host's rendered pillar (for contents_pillar and friends).
 	Pillar map[string]any `json:"pillar,omitempty"`
+	// Sources maps the salt:// URLs an execution function reads
+	// (cp.get_file, cmd.script) to the hash of their content in Files;
+	// a directory's URL maps to "" and its files are listed under it.
+	Sources map[string]string `json:"sources,omitempty"`
 }
 
 // KeepMode reports a mode argument of "keep" (any case): Salt then gives

@@ -21,7 +21,7 @@ import (
 // catalog test fails on it) instead of panicking.
 func Fn(sig string) *Func {
 	f := &Func{}
-	for _, item := range splitSig(sig) {
+	for _, item := range SplitSig(sig) {
 		if item == "" {
 			continue
 		}
@@ -43,8 +43,9 @@ func Fn(sig string) *Func {
 	return f
 }
 
-// splitSig splits a signature on the commas outside quotes and brackets.
-func splitSig(sig string) []string {
+// SplitSig splits a Python signature on the commas outside quotes and
+// brackets (state specs here, execution functions in provision/wire/funcs).
+func SplitSig(sig string) []string {
 	var out []string
 	depth, start := 0, 0
 	var quote byte
