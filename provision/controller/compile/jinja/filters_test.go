@@ -46,7 +46,7 @@ func TestFilters(t *testing.T) {
 		{name: "dictsort", src: "{{ {'b': 1, 'A': 2}|dictsort }} {{ {'b': 1, 'a': 2}|dictsort(by='value') }}", want: "[('A', 2), ('b', 1)] [('b', 1), ('a', 2)]"},
 		{name: "sort", src: "{{ [3, 1, 2]|sort }} {{ [3, 1, 2]|sort(reverse=true) }} {{ ['b', 'A', 'c']|sort }} {{ users|sort(attribute='uid')|map(attribute='name')|list }}", want: "[1, 2, 3] [3, 2, 1] ['A', 'b', 'c'] ['al', 'bob']"},
 		{name: "sort mixed types errors", src: "{{ [1, 'a']|sort }}", err: "not supported between instances"},
-		{name: "first last", src: "{{ l|first }} {{ l|last }} {{ 'abc'|first }} [{{ []|first }}]", want: "3 2 a []"},
+		{name: "first last", src: "{{ l|first }} {{ l|last }} {{ 'abc'|first }} [{{ []|first is defined }}]", want: "3 2 a [False]"},
 		{name: "int", src: "{{ '42'|int }} {{ '4.7'|int }} {{ 'x'|int }} {{ 'x'|int(7) }} {{ 3.9|int }} {{ '0x1f'|int(0, 16) }} {{ '017'|int }}", want: "42 4 0 7 3 31 17"},
 		{name: "float", src: "{{ '2.5'|float }} {{ 2|float }} {{ 'x'|float }}", want: "2.5 2.0 0.0"},
 		{name: "string list", src: "{{ 1|string ~ 'x' }} {{ 'ab'|list }} {{ d|list }}", want: "1x ['a', 'b'] ['a', 'b']"},
