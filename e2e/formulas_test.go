@@ -224,7 +224,7 @@ var stepFields = map[string][]string{
 	"second": {"result", "changes"},
 }
 
-// TestFormulas runs each vendored formula (testdata/formulas/*) and the
+// TestFormulas runs each formula-shaped tree (testdata/formulas/*) and the
 // example tree (testdata/trees/*) with brine on a fresh host of the image
 // its Salt recording was made on (a twin of Salt's host), through the same
 // steps on one host: state.show_lowstate, state.apply test=True, a real

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"regexp"
+	"sort"
 	"strings"
 )
 
@@ -25,6 +26,9 @@ import (
 //  6. apt's download progress: in cmd states' stdout/stderr, the lines
 //     "Get:N ...", "Hit:N ...", "Ign:N ...", "Err:N ..." and "Fetched ..."
 //     (what apt-get update fetched and how fast) are dropped.
+//  7. Failed requisites: in a comment "One or more requisite failed: A, B"
+//     the names are sorted (Salt joins a Python set of them, whose order
+//     follows string hashing, randomised per process).
 //
 // Host names need no rule: both twins are named "twin" (roster id and host
 // name).
@@ -36,6 +40,7 @@ var (
 	reHostAddr = regexp.MustCompile(`\b127\.\d{1,3}\.[1-9]\d{0,2}\.\d{1,3}\b`)
 	reScope    = regexp.MustCompile(`\brun-r[0-9a-f]{32}\.scope\b`)
 	reAptLine  = regexp.MustCompile(`(?m)^(?:(?:Get|Hit|Ign|Err):\d+ .*|Fetched .*)\n?`)
+	reReqFail  = regexp.MustCompile(`One or more requisite failed: ([^\n]*)`)
 )
 
 func normaliseValue(tag, path string, v any) any {
@@ -54,6 +59,11 @@ func normaliseValue(tag, path string, v any) any {
 			if strings.HasPrefix(tag, "pkg_|-") && strings.HasPrefix(path, "/changes/") && (k == "old" || k == "new") { // rule 5
 				if s, ok := e.(string); ok && s != "" {
 					e = "<version>"
+				}
+			}
+			if path == "" && k == "comment" { // rule 7
+				if c, ok := e.(string); ok {
+					e = reReqFail.ReplaceAllStringFunc(c, sortFailedRequisites)
 				}
 			}
 			if strings.HasPrefix(tag, "cmd_|-") && path == "/changes" && (k == "stdout" || k == "stderr") { // rule 6
@@ -75,4 +85,13 @@ func normaliseValue(tag, path string, v any) any {
 		return reScope.ReplaceAllString(s, "run-rXXXX.scope") // rule 4
 	}
 	return v
+}
+
+// sortFailedRequisites sorts the names of a "One or more requisite
+// failed: A, B" comment (rule 7).
+func sortFailedRequisites(m string) string {
+	const prefix = "One or more requisite failed: "
+	names := strings.Split(strings.TrimPrefix(m, prefix), ", ")
+	sort.Strings(names)
+	return prefix + strings.Join(names, ", ")
 }

@@ -41,6 +41,15 @@ type Mapping interface {
 	PyGet(k any) (any, bool)
 }
 
+// OrderedMapping is a Mapping that may be an OrderedDict (collections'
+// or Salt's): PyOrdered reports whether it is. YAML dumps an ordered
+// mapping's items in its order, any other's sorted (PyYAML's sort_keys
+// and Salt's SafeOrderedDumper).
+type OrderedMapping interface {
+	Mapping
+	PyOrdered() bool
+}
+
 // Object is a caller's own value of another Python type (a macro, a
 // function, a template engine's undefined).
 type Object interface {

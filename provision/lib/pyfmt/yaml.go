@@ -238,11 +238,16 @@ func yamlScalar(s string, flow bool) string {
 // yamlItem is a dict item being dumped.
 type yamlItem struct{ k, v any }
 
-// sortedItems returns m's items with the keys in SortKeys' order.
+// sortedItems returns m's items with the keys in SortKeys' order, or in
+// m's own order when m is an ordered dict (Salt's dumper writes an
+// OrderedDict's items as they are).
 func sortedItems(m Mapping) []yamlItem {
 	items := make([]yamlItem, 0, m.PyLen())
 	for k, v := range m.PyItems {
 		items = append(items, yamlItem{k, v})
+	}
+	if o, ok := m.(OrderedMapping); ok && o.PyOrdered() {
+		return items
 	}
 	sort.SliceStable(items, func(i, j int) bool { return keyLess(items[i].k, items[j].k) })
 	return items

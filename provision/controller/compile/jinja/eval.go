@@ -156,6 +156,10 @@ func (r *renderer) exec(n node, f *frame) ctl {
 		r.write(n.s)
 	case *outputNode:
 		v := r.eval(n.x, f)
+		if u, ok := v.(undefined); ok {
+			// Salt renders with StrictUndefined: printing one fails
+			r.failUndefined(u)
+		}
 		r.write(pyStr(v))
 	case *ifNode:
 		for i, c := range n.conds {

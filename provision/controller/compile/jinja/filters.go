@@ -214,7 +214,7 @@ func fJSON(r *renderer, v any, a []any, k map[string]any) any {
 }
 
 func fToJSON(r *renderer, v any, a []any, k map[string]any) any {
-	o := jsonOpts{sortKeys: truthy(arg(nil, k, -1, "sort_keys", true)), indent: -1, html: true}
+	o := jsonOpts{sortKeys: truthy(arg(nil, k, -1, "sort_keys", false)), indent: -1, html: true}
 	if ind := arg(a, k, 0, "indent", nil); ind != nil {
 		o.indent = r.wantInt(ind, "indent")
 	}

@@ -35,6 +35,8 @@ type KeyOrder struct {
 type mapOrder struct {
 	m    map[string]any
 	keys []string
+	// plain: a plain dict in Salt, not an OrderedDict (see Ordered)
+	plain bool
 }
 
 // NewKeyOrder returns an empty KeyOrder.
@@ -64,12 +66,38 @@ func (o *KeyOrder) Note(m map[string]any, keys []string) {
 	}
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	o.note(m, keys)
+	o.note(m, keys, false)
 }
 
-func (o *KeyOrder) note(m map[string]any, keys []string) {
+// noteDict is Note for a template's dict: ordered says whether it is an
+// OrderedDict in Salt (else a plain dict).
+func (o *KeyOrder) noteDict(m map[string]any, keys []string, ordered bool) {
+	if o == nil || len(keys) < 2 && m == nil {
+		return
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.note(m, keys, !ordered)
+}
+
+// Ordered reports whether m is, in Salt, an OrderedDict: data of the
+// state tree's or pillar's YAML (Salt's YAML renderer builds
+// OrderedDicts), and copies and merges into such data. PyYAML's dump
+// (`|yaml`) writes an OrderedDict's keys in its order and a plain dict's
+// sorted. A map never noted is a plain dict.
+func (o *KeyOrder) Ordered(m map[string]any) bool {
+	if o == nil || m == nil {
+		return false
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	e, ok := o.maps[mapID(m)]
+	return ok && !e.plain
+}
+
+func (o *KeyOrder) note(m map[string]any, keys []string, plain bool) {
 	if id := mapID(m); id != nil {
-		o.maps[id] = mapOrder{m: m, keys: slices.Clone(keys)}
+		o.maps[id] = mapOrder{m: m, keys: slices.Clone(keys), plain: plain}
 	}
 	if len(keys) < 2 {
 		return
@@ -138,7 +166,8 @@ func (o *KeyOrder) Copied(src, dst map[string]any) {
 	if id == nil {
 		return
 	}
-	o.maps[id] = mapOrder{m: dst, keys: o.keys(src, sortedKeys(src))}
+	e, ok := o.maps[mapID(src)]
+	o.maps[id] = mapOrder{m: dst, keys: o.keys(src, sortedKeys(src)), plain: !ok || e.plain}
 }
 
 func sortedKeys(m map[string]any) []string {
@@ -152,11 +181,13 @@ func sortedKeys(m map[string]any) []string {
 
 // Merged notes the order of dst after the keys of src were merged into it
 // (Salt's dictupdate.update: dst's keys first, then src's new ones in
-// src's order), given dst's keys before the merge.
+// src's order), given dst's keys before the merge. dst stays what it was
+// (an OrderedDict or a plain dict).
 func (o *KeyOrder) Merged(before []string, src, dst map[string]any) {
 	if o == nil {
 		return
 	}
+	ordered := o.Ordered(dst)
 	have := make(map[string]bool, len(before))
 	for _, k := range before {
 		have[k] = true
@@ -170,5 +201,5 @@ func (o *KeyOrder) Merged(before []string, src, dst map[string]any) {
 			}
 		}
 	}
-	o.Note(dst, out)
+	o.noteDict(dst, out, ordered)
 }

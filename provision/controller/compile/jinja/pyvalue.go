@@ -26,6 +26,10 @@ func (t pyTuple) PySeq() ([]any, bool)    { return t, true }
 func (d *pyDict) PyLen() int              { return len(d.keys) }
 func (d *pyDict) PyGet(k any) (any, bool) { return d.Get(k) }
 
+// PyOrdered reports whether the dict is an OrderedDict in Salt (see
+// pyDict.ordered).
+func (d *pyDict) PyOrdered() bool { return d.ordered }
+
 // PyItems yields the dict's items in insertion order, keys as written.
 func (d *pyDict) PyItems(yield func(k, v any) bool) {
 	for _, hk := range d.keys {

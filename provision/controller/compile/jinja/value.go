@@ -22,6 +22,10 @@ type pyDict struct {
 	keys []any       // normalized keys, insertion order
 	m    map[any]any // normalized key -> value
 	orig map[any]any // normalized key -> original key, only where they differ (tuples, bools, 1.0)
+	// ordered: an OrderedDict in Salt (data of the state tree's and
+	// pillar's YAML), which `|yaml` dumps in its own order; a plain dict
+	// (a literal, import_yaml, load_json, grains) is dumped sorted.
+	ordered bool
 }
 
 // key returns the original key for a normalized one.
@@ -98,7 +102,7 @@ func (d *pyDict) Delete(k any) (any, bool) {
 }
 
 func (d *pyDict) copy() *pyDict {
-	n := &pyDict{keys: append([]any(nil), d.keys...), m: make(map[any]any, len(d.m))}
+	n := &pyDict{keys: append([]any(nil), d.keys...), m: make(map[any]any, len(d.m)), ordered: d.ordered}
 	for k, v := range d.m {
 		n.m[k] = v
 	}
@@ -201,7 +205,7 @@ func fromGoDepth(v any, depth int, o *KeyOrder) any {
 		return l
 	case map[string]any:
 		keys := o.Keys(x)
-		d := &pyDict{keys: make([]any, len(keys)), m: make(map[any]any, len(keys))}
+		d := &pyDict{keys: make([]any, len(keys)), m: make(map[any]any, len(keys)), ordered: o.Ordered(x)}
 		for i, k := range keys {
 			d.keys[i] = k
 			d.m[k] = fromGoDepth(x[k], depth+1, o)
@@ -308,7 +312,7 @@ func toGoDepth(v any, depth int, o *KeyOrder) any {
 				order = append(order, ks)
 			}
 		}
-		o.Note(out, order)
+		o.noteDict(out, order, x.ordered)
 		return out
 	case *namespace:
 		return toGoDepth(x.d, depth, o)

@@ -27,7 +27,8 @@ deploy-origin:
         git -C "$tmp" init -q -b main
         printf 'echo building %s\n' "{{ app.name }}" > "$tmp/build.sh"
         git -C "$tmp" add build.sh
-        git -C "$tmp" -c user.email=ci@example.org -c user.name=ci commit -q -m 'first release'
+        GIT_AUTHOR_DATE='2024-06-01T12:00:00Z' GIT_COMMITTER_DATE='2024-06-01T12:00:00Z' \
+          git -C "$tmp" -c user.email=ci@example.org -c user.name=ci commit -q -m 'first release'
         git -C "$tmp" push -q {{ app.origin }} main
         rm -rf "$tmp"
         chown -R {{ app.user }}: {{ app.origin }}

@@ -1,5 +1,0 @@
-base:
-  '*':
-    - apt._mapdata
-    - apt.repositories
-    - apt.update

@@ -1,4 +1,0 @@
-base:
-  '*':
-    - collectd._mapdata
-    - collectd

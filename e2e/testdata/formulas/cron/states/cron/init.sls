@@ -1,7 +1,0 @@
-# -*- coding: utf-8 -*-
-# vim: ft=sls
-
-include:
-  - .package
-  - .config
-  - .service

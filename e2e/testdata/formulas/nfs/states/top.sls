@@ -1,4 +1,0 @@
-base:
-  '*':
-    - nfs._mapdata
-    - nfs.server

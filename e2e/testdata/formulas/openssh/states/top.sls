@@ -1,5 +1,0 @@
-base:
-  '*':
-    - openssh._mapdata
-    - openssh
-    - openssh.config

@@ -1,4 +1,0 @@
-base:
-  '*':
-    - snmp._mapdata
-    - snmp.conf

@@ -1,5 +1,0 @@
-base:
-  '*':
-    - sudoers._mapdata
-    - sudoers
-    - sudoers.included

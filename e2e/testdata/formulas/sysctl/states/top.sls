@@ -1,4 +1,0 @@
-base:
-  '*':
-    - sysctl._mapdata
-    - sysctl

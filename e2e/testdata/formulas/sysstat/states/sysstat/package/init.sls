@@ -1,5 +1,0 @@
-# -*- coding: utf-8 -*-
-# vim: ft=sls
-
-include:
-  - .install

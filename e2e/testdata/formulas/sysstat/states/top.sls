@@ -1,4 +1,0 @@
-base:
-  '*':
-    - sysstat._mapdata
-    - sysstat

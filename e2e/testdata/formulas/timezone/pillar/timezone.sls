@@ -1,6 +1,0 @@
-# -*- coding: utf-8 -*-
-# vim: ft=yaml
----
-timezone:
-  name: 'Europe/Berlin'
-  utc: true

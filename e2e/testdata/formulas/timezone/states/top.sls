@@ -1,4 +1,0 @@
-base:
-  '*':
-    - timezone._mapdata
-    - timezone

@@ -1,4 +1,0 @@
-base:
-  '*':
-    - vim._mapdata
-    - vim

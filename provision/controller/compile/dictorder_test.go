@@ -1,0 +1,56 @@
+package compile
+
+import (
+	"context"
+	"testing"
+)
+
+// TestSerializedDictOrder: the order a template's serializers write a
+// dict's keys in, as Salt's: |json sorts (Salt's format_json has
+// sort_keys=True), |tojson keeps the dict's order (Salt's own tojson),
+// |yaml keeps the order of an OrderedDict (data of the pillar's and state
+// tree's YAML, copies of it, merges into it) and sorts a plain dict (a
+// literal, import_yaml's data, a merge into one) as PyYAML does.
+func TestSerializedDictOrder(t *testing.T) {
+	root := writeTree(t, map[string]string{
+		"top.sls":       "base:\n  '*':\n    - p\n",
+		"p.sls":         "d:\n  zeta: 1\n  alpha: 2\n  mid: 3\n",
+		"defaults.yaml": "zeta: 0\nalpha: 0\n",
+		"s.sls": `{%- import_yaml "defaults.yaml" as defaults %}
+{%- set merged_plain = salt['defaults.merge'](defaults, pillar.d, in_place=False) %}
+{%- set merged_ordered = salt['defaults.merge'](pillar.d, defaults, in_place=False) %}
+pillar-yaml: {test.nop: [{v: {{ (pillar.d|yaml)|tojson }}}]}
+pillar-json: {test.nop: [{v: {{ (pillar.d|json)|tojson }}}]}
+pillar-tojson: {test.nop: [{v: {{ (pillar.d|tojson)|tojson }}}]}
+literal-yaml: {test.nop: [{v: {{ ({'b': 1, 'a': 2}|yaml)|tojson }}}]}
+imported-yaml: {test.nop: [{v: {{ (defaults|yaml)|tojson }}}]}
+merged-plain-yaml: {test.nop: [{v: {{ (merged_plain|yaml)|tojson }}}]}
+merged-ordered-yaml: {test.nop: [{v: {{ (merged_ordered|yaml)|tojson }}}]}
+`,
+	})
+	c := New(Tree{FileRoots: map[string][]string{"base": {root}}, PillarRoots: map[string][]string{"base": {root}}})
+	res, err := c.SLS(context.Background(), Host{ID: "h"}, "base", []string{"s"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{
+		"pillar-yaml":         "{zeta: 1, alpha: 2, mid: 3}",
+		"pillar-json":         `{"alpha": 2, "mid": 3, "zeta": 1}`,
+		"pillar-tojson":       `{"zeta": 1, "alpha": 2, "mid": 3}`,
+		"literal-yaml":        "{a: 2, b: 1}",
+		"imported-yaml":       "{alpha: 0, zeta: 0}",
+		"merged-plain-yaml":   "{alpha: 2, mid: 3, zeta: 1}",
+		"merged-ordered-yaml": "{zeta: 0, alpha: 0, mid: 3}",
+	}
+	for _, ch := range res.Low {
+		if w, ok := want[ch.ID()]; ok {
+			if ch["v"] != w {
+				t.Errorf("%s: got %q, want %q", ch.ID(), ch["v"], w)
+			}
+			delete(want, ch.ID())
+		}
+	}
+	for id := range want {
+		t.Errorf("no chunk %s", id)
+	}
+}
