@@ -105,8 +105,8 @@ type call struct {
 	retcode int
 }
 
-// table lists the implementations, built on each use (no package state).
-// table is every function's implementation, built once.
+// table is every function's implementation, built once on first use and
+// read-only after that (the only package-level state: immutable data).
 func table() map[string]fn {
 	tableOnce.Do(func() { tableMap = buildTable() })
 	return tableMap
