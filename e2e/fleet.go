@@ -445,14 +445,9 @@ func (h *Host) Start() error {
 		return err
 	}
 	// A private devpts, so sessions that ask for a tty (other tools do;
-	// brine never does) get one, as on a real host. /proc/sys read-only,
-	// as in a container (systemd-nspawn, docker): the host shares the
-	// machine's kernel, and a state's sysctl -w must not tune the machine
-	// the tests run on.
+	// brine never does) get one, as on a real host.
 	script := fmt.Sprintf("hostname %[1]s && mount -t devpts -o newinstance,ptmxmode=0666,mode=620 devpts %[2]s/dev/pts && "+
-		"mount --bind %[2]s/dev/pts/ptmx %[2]s/dev/ptmx && "+
-		"mount --bind %[2]s/proc/sys %[2]s/proc/sys && mount -o remount,bind,ro %[2]s/proc/sys && "+
-		"exec chroot %[2]s /usr/sbin/sshd -D -e", h.Hostname, h.Root)
+		"mount --bind %[2]s/dev/pts/ptmx %[2]s/dev/ptmx && exec chroot %[2]s /usr/sbin/sshd -D -e", h.Hostname, h.Root)
 	cmd := exec.Command("unshare", "--pid", "--fork", "--kill-child", "--mount", "--uts",
 		"--mount-proc="+filepath.Join(h.Root, "proc"), "/bin/sh", "-c", script)
 	what := "sshd"
