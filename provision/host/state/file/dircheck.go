@@ -72,18 +72,7 @@ func checkDirectory(env *state.Env, c lowstate.Chunk, name string, dp, fp perms,
 		})
 	}
 	if len(recurse) > 0 {
-		fileP, dirP := fp, dp
-		for _, p := range []*perms{&fileP, &dirP} {
-			if !recurse["user"] {
-				p.uid = -1
-			}
-			if !recurse["group"] {
-				p.gid = -1
-			}
-			if !recurse["mode"] {
-				p.modeStr = ""
-			}
-		}
+		fileP, dirP := fp.recursed(recurse), dp.recursed(recurse)
 		for _, level := range walk {
 			if !recurse["ignore_files"] {
 				for _, e := range level[0] {
@@ -133,4 +122,19 @@ func checkDirectory(env *state.Env, c lowstate.Chunk, name string, dp, fp perms,
 		changes[dc.path] = dc.vals
 	}
 	return state.Pending(sb.String(), changes), changes
+}
+
+// recursed is p as recurse applies it to what lies below the directory:
+// the owner, group and mode only where recurse names them.
+func (p perms) recursed(recurse map[string]bool) perms {
+	if !recurse["user"] {
+		p.uid = -1
+	}
+	if !recurse["group"] {
+		p.gid = -1
+	}
+	if !recurse["mode"] {
+		p.modeStr = ""
+	}
+	return p
 }

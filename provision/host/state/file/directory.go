@@ -174,18 +174,7 @@ func directory(_ context.Context, env *state.Env, c lowstate.Chunk) *lowstate.Re
 		return state.Failed(err.Error())
 	}
 	if len(recurse) > 0 {
-		fileP, dirP := fp, dp
-		for _, p := range []*perms{&fileP, &dirP} {
-			if !recurse["user"] {
-				p.uid = -1
-			}
-			if !recurse["group"] {
-				p.gid = -1
-			}
-			if !recurse["mode"] {
-				p.modeStr = ""
-			}
-		}
+		fileP, dirP := fp.recursed(recurse), dp.recursed(recurse)
 		if recurse["silent"] {
 			ch = map[string]any{"recursion": "Changes silenced"}
 		}
