@@ -42,16 +42,37 @@ func TestNewStyle(t *testing.T) {
 	if r.Result == nil || !*r.Result || r.Changes["test.true"] != true || r.Changes["cmd.run"] != "hi" {
 		t.Errorf("%+v", r)
 	}
-	if !strings.Contains(r.Comment, "cmd.run: Success") || !strings.Contains(r.Comment, "test.true: Success") {
+	// salt/states/module.py _run: "FUNC: RETURN" (a mapping's comment or
+	// "Success"), in the order written (sorted here: a chunk is a map).
+	if r.Comment != "cmd.run: hi, test.true: True" {
 		t.Errorf("comment %q", r.Comment)
 	}
 	r = statetest.Call(env, module.Module(), "", mk("run", "test.false", []any{}))
 	if r.Result == nil || *r.Result {
 		t.Errorf("test.false must fail: %+v", r)
 	}
-	r = statetest.Call(env, module.Module(), "", mk("run", "saltutil.sync_all", []any{}))
-	if r.Result == nil || *r.Result || !strings.Contains(r.Comment, "not available") {
+	r = statetest.Call(env, module.Module(), "", mk("run", "nosuch.func", []any{}, "test.true", []any{}))
+	if r.Result == nil || *r.Result || r.Comment != "Unavailable function: nosuch.func." || len(r.Changes) != 0 {
 		t.Errorf("unsupported: %+v", r)
+	}
+	// every host function is reachable, with Salt's argument binding
+	// (one-key mappings are keywords) and its return in changes
+	r = statetest.Call(env, module.Module(), "", mk("run", "test.arg", []any{"one", map[string]any{"two": 2}}))
+	want := map[string]any{"test.arg": map[string]any{"args": []any{"one"}, "kwargs": map[string]any{"two": 2}}}
+	if r.Result == nil || !*r.Result || r.Comment != "test.arg: Success" || !reflect.DeepEqual(r.Changes, want) {
+		t.Errorf("test.arg: %+v", r)
+	}
+	r = statetest.Call(env, module.Module(), "", mk("run", "file.get_hash", []any{}))
+	if r.Result == nil || *r.Result || r.Comment != "'file.get_hash' failed: Missing arguments: path" {
+		t.Errorf("missing argument: %+v", r)
+	}
+	r = statetest.Call(env, module.Module(), "", mk("run", "test.arg:again", []any{"x"}))
+	if r.Result == nil || !*r.Result || r.Comment != "test.arg:again: Success" {
+		t.Errorf("aliased call: %+v", r)
+	}
+	r = statetest.Call(env, module.Module(), "", mk("run", "test.false", []any{}, "test.true", []any{}))
+	if r.Result == nil || *r.Result || r.Comment != "'test.false': False, test.true: True" || len(r.Changes) != 1 {
+		t.Errorf("a failed function: %+v", r)
 	}
 }
 
@@ -131,8 +152,30 @@ func TestRefreshDB(t *testing.T) {
 	if strings.Join(a.argv, " ") != "apt-get -q update" {
 		t.Errorf("ran %v", a.argv)
 	}
-	r = statetest.Call(&state.Env{Exec: a, Test: true}, module.Module(), "", lowstate.Chunk{"state": "module", "fun": "run", "name": "saltutil.sync_all", "__id__": "x"})
-	if r.Result == nil || *r.Result || !strings.HasPrefix(r.Comment, "Module function saltutil.sync_all is not available") {
+	r = statetest.Call(&state.Env{Exec: a, Test: true}, module.Module(), "", lowstate.Chunk{"state": "module", "fun": "run", "name": "nosuch.func", "__id__": "x"})
+	if r.Result == nil || *r.Result || r.Comment != "Module function nosuch.func is not available" {
 		t.Errorf("unsupported in test mode: %+v", r)
+	}
+}
+
+// TestLegacyArgs: the legacy style's *args and **kwargs come from the keys
+// the function names them (test.arg(*args, **kwargs)), its return under
+// changes.ret, and a mapping's "result" deciding the state's.
+func TestLegacyArgs(t *testing.T) {
+	env := &state.Env{Exec: state.NewHostExecutor()}
+	c := lowstate.Chunk{"state": "module", "fun": "run", "name": "test.arg", "__id__": "x",
+		"args": []any{"a", "b"}, "kwargs": map[string]any{"k": "v"}, "require": []any{}}
+	r := statetest.Call(env, module.Module(), "", c)
+	want := map[string]any{"ret": map[string]any{"args": []any{"a", "b"}, "kwargs": map[string]any{"k": "v"}}}
+	if r.Result == nil || !*r.Result || r.Comment != "Module function test.arg executed" || !reflect.DeepEqual(r.Changes, want) {
+		t.Errorf("%+v", r)
+	}
+	c = lowstate.Chunk{"state": "module", "fun": "run", "name": "test.arg", "__id__": "x", "args": "a"}
+	if r := statetest.Call(env, module.Module(), "", c); r.Result == nil || *r.Result || r.Comment != "'args' must be a list." {
+		t.Errorf("%+v", r)
+	}
+	c = lowstate.Chunk{"state": "module", "fun": "run", "name": "file.get_hash", "__id__": "x"}
+	if r := statetest.Call(env, module.Module(), "", c); r.Result == nil || *r.Result || r.Comment != "The following arguments are missing: path" {
+		t.Errorf("%+v", r)
 	}
 }

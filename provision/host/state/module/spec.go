@@ -7,8 +7,9 @@ import "brine/provision/wire/spec"
 func Spec() *spec.Module {
 	return &spec.Module{
 		Funcs: map[string]*spec.Func{
-			"run":  spec.Fn("**kwargs"),
-			"wait": spec.Fn("name, **kwargs"),
+			"run":   spec.Fn("**kwargs"),
+			"wait":  spec.Fn("name, **kwargs"),
+			"watch": spec.Fn("name, **kwargs"),
 		},
 	}
 }
@@ -17,14 +18,16 @@ func Spec() *spec.Module {
 // README (the controller's catalog; the executor does not link it).
 func Doc() spec.Doc {
 	return spec.Doc{
-		Module: "Call execution module functions as states. brine runs the functions it implements on the " +
-			"host (cmd.run, cmd.run_all, cmd.retcode, service.restart, service.reload, pkg.refresh_db, test.* ...); " +
-			"any other is not available, in a dry run too.",
+		Module: "Call execution module functions as states: any host function brine has (the ones " +
+			"`brine '*' sys.list_functions` lists, cmd.run, service.systemctl_reload, file.get_hash, " +
+			"pkg.refresh_db ...), with the ad-hoc command line's arguments and returns; any other is " +
+			"\"Unavailable\", in a dry run too.",
 		Funcs: map[string]string{
 			"run": "Run one or more execution module functions, new style (`- test.ping: []`, " +
 				"`- cmd.run: [{cmd: ls}]`) or old style (name: the function, args/kwargs): True when each " +
 				"succeeded, with their return under changes.",
-			"wait": "Like module.run, but only when a watched state changed.",
+			"wait":  "Like module.run, but only when a watched state changed.",
+			"watch": "An alias of module.wait.",
 		},
 	}
 }
