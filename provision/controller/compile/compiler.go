@@ -327,7 +327,7 @@ func (c *Compiler) Call(ctx context.Context, h Host, fun string, args []any, kwa
 	if err := r.compilePillar(); err != nil {
 		return nil, true, err
 	}
-	s := newSaltObj(r, false)
+	s := newSaltObj(r, false, func() map[string]any { return r.pillar })
 	f, ok := s.fns[fun]
 	if !ok {
 		return nil, false, nil

@@ -3,6 +3,8 @@ package compile
 import (
 	"context"
 	"testing"
+
+	"brine/provision/wire/lowstate"
 )
 
 // TestSerializedDictOrder: the order a template's serializers write a
@@ -52,5 +54,47 @@ merged-ordered-yaml: {test.nop: [{v: {{ (merged_ordered|yaml)|tojson }}}]}
 	}
 	for id := range want {
 		t.Errorf("no chunk %s", id)
+	}
+}
+
+// TestFileTemplateDictOrder: a file template sees the pillar as the host
+// has it under salt-ssh (sent as JSON: plain dicts in the YAML's order), so
+// |yaml sorts a pillar mapping there while loops keep the YAML's order;
+// the SLS that names the file still sees the OrderedDicts (recorded with
+// salt-ssh 3007.1 in e2e/testdata/trees/fn-file: orders.j2).
+func TestFileTemplateDictOrder(t *testing.T) {
+	root := writeTree(t, map[string]string{
+		"top.sls": "base:\n  '*':\n    - p\n",
+		"p.sls":   "d:\n  zeta: {n: 1}\n  alpha: {n: 2}\n",
+		"f.j2": "loop: {% for k in pillar.d %}{{ k }} {% endfor %}\n" +
+			"yaml: {{ pillar.d|yaml }}\n" +
+			"get-yaml: {{ salt['pillar.get']('d')|yaml }}\n" +
+			"tojson: {{ salt['pillar.get']('d')|tojson }}\n",
+		"s.sls": "sls-yaml: {test.nop: [{v: {{ (pillar.d|yaml)|tojson }}}]}\n" +
+			"/tmp/f:\n  file.managed:\n    - source: salt://f.j2\n    - template: jinja\n",
+	})
+	c := New(Tree{FileRoots: map[string][]string{"base": {root}}, PillarRoots: map[string][]string{"base": {root}}})
+	res, err := c.SLS(context.Background(), Host{ID: "h"}, "base", []string{"s"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var body, sls string
+	for _, ch := range res.Low {
+		switch ch.ID() {
+		case "/tmp/f":
+			body = string(res.Files[ch.Str(lowstate.KeyFile)])
+		case "sls-yaml":
+			sls, _ = ch["v"].(string)
+		}
+	}
+	want := "loop: zeta alpha \n" +
+		"yaml: {alpha: {n: 2}, zeta: {n: 1}}\n" +
+		"get-yaml: {alpha: {n: 2}, zeta: {n: 1}}\n" +
+		`tojson: {"zeta": {"n": 1}, "alpha": {"n": 2}}` + "\n"
+	if body != want {
+		t.Errorf("file template:\n%s\nwant:\n%s", body, want)
+	}
+	if sls != "{zeta: {n: 1}, alpha: {n: 2}}" {
+		t.Errorf("SLS |yaml: %q", sls)
 	}
 }

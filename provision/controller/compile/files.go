@@ -201,6 +201,7 @@ func (r *run) renderFileTemplate(c lowstate.Chunk, name, env, rel, full string, 
 		return nil, false
 	}
 	vars := r.baseVars(env, false)
+	vars["pillar"], vars["salt"] = r.hostView()
 	slsVars(vars, c.SLS(), rel, full)
 	vars["sls"] = c.SLS()
 	// salt/modules/file.py get_managed hands the template name, source

@@ -247,6 +247,27 @@ func deepCopyOrdered(v any, o *jinja.KeyOrder) any {
 	return v
 }
 
+// jsonCopy copies v as the host decodes it from JSON: maps keep their
+// order but become plain dicts (see jinja.KeyOrder.CopiedPlain).
+func jsonCopy(v any, o *jinja.KeyOrder) any {
+	switch t := v.(type) {
+	case map[string]any:
+		m := make(map[string]any, len(t))
+		for k, x := range t {
+			m[k] = jsonCopy(x, o)
+		}
+		o.CopiedPlain(t, m)
+		return m
+	case []any:
+		l := make([]any, len(t))
+		for i, x := range t {
+			l[i] = jsonCopy(x, o)
+		}
+		return l
+	}
+	return v
+}
+
 // mergeDict merges src into dst recursively (Salt's dictupdate.update):
 // nested maps merge, other values (lists included) are replaced unless
 // mergeLists is set, in which case lists are concatenated.

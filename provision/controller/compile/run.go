@@ -26,7 +26,9 @@ type run struct {
 	iorder int
 	high   *fileState
 	files  map[string][]byte
-	salt   [2]*saltObj // the `salt` of state templates, of pillar templates
+	salt   [3]*saltObj // the `salt` of state templates, of pillar templates, of file templates
+	// hostPillar is the pillar as file templates see it (hostView)
+	hostPillar map[string]any
 
 	calls       int                       // execution module calls made (renders that made some are not cached)
 	memo        map[string]any            // answers of pure calls, until the next impure one
@@ -87,9 +89,25 @@ func (r *run) saltObj(pillar bool) *saltObj {
 		i = 1
 	}
 	if r.salt[i] == nil {
-		r.salt[i] = newSaltObj(r, pillar)
+		r.salt[i] = newSaltObj(r, pillar, func() map[string]any { return r.pillar })
 	}
 	return r.salt[i]
+}
+
+// hostView returns the pillar and the `salt` of file templates. Salt
+// renders those on the host (file.managed's template), from the pillar
+// salt-ssh sent there as JSON: the same data in the same order, but plain
+// dicts where SLS templates, rendered with the master's pillar, have
+// OrderedDicts; so `|yaml` sorts a pillar mapping in a file template and
+// keeps its order in an SLS.
+func (r *run) hostView() (map[string]any, *saltObj) {
+	if r.hostPillar == nil {
+		r.hostPillar, _ = jsonCopy(r.pillar, r.order).(map[string]any)
+	}
+	if r.salt[2] == nil {
+		r.salt[2] = newSaltObj(r, false, func() map[string]any { return r.hostPillar })
+	}
+	return r.hostPillar, r.salt[2]
 }
 
 // failure is the compile error for the messages collected so far.

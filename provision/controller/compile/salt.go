@@ -36,19 +36,20 @@ type saltMod struct {
 }
 
 // newSaltObj builds the `salt` object of one host run, for pillar templates
-// or for state and file templates.
-func newSaltObj(r *run, pillar bool) *saltObj {
+// or for state and file templates; pil returns the pillar its pillar.*
+// functions read.
+func newSaltObj(r *run, pillar bool, pil func() map[string]any) *saltObj {
 	// The delimiter's position differs: pillar.get(key, default, merge,
 	// delimiter), grains.get and config.get(key, default, delimiter, ...).
 	pillarGet := func(args []any, kw map[string]any) (any, error) {
-		return dataGet(r.order, r.pillar, args, kw, 3)
+		return dataGet(r.order, pil(), args, kw, 3)
 	}
 	grainsGet := func(args []any, kw map[string]any) (any, error) {
 		return dataGet(r.order, r.grains, args, kw, 2)
 	}
 	configGet := func(args []any, kw map[string]any) (any, error) {
 		key, def, delim := getArgs(args, kw, 2)
-		for _, src := range []map[string]any{r.opts, r.grains, r.pillar} {
+		for _, src := range []map[string]any{r.opts, r.grains, pil()} {
 			if v, ok := match.Traverse(src, key, delim); ok {
 				return deepCopyOrdered(v, r.order), nil
 			}
@@ -59,27 +60,27 @@ func newSaltObj(r *run, pillar bool) *saltObj {
 	fns := map[string]jinja.Callable{
 		"pillar.get":   pillarGet,
 		"pillar.fetch": pillarGet,
-		"pillar.item":  itemsOf(func() map[string]any { return r.pillar }),
-		"pillar.items": func([]any, map[string]any) (any, error) { return deepCopyOrdered(r.pillar, r.order), nil },
+		"pillar.item":  itemsOf(pil),
+		"pillar.items": func([]any, map[string]any) (any, error) { return deepCopyOrdered(pil(), r.order), nil },
 		"pillar.raw": func(a []any, kw map[string]any) (any, error) {
 			// the salt-ssh wrapper's raw: the top-level key's value ({} when
 			// missing), or the whole pillar
 			if k := argOrKw(a, kw, 0, "key"); pyfmt.Truth(k) {
 				if s, ok := k.(string); ok {
-					if v, ok := r.pillar[s]; ok {
+					if v, ok := pil()[s]; ok {
 						return deepCopyOrdered(v, r.order), nil
 					}
 				}
 				return map[string]any{}, nil
 			}
-			return deepCopyOrdered(r.pillar, r.order), nil
+			return deepCopyOrdered(pil(), r.order), nil
 		},
 		"grains.get":             grainsGet,
 		"grains.item":            itemsOf(func() map[string]any { return r.grains }),
 		"grains.items":           func([]any, map[string]any) (any, error) { return deepCopyOrdered(r.grains, r.order), nil },
 		"grains.has_value":       hasValue(func() map[string]any { return r.grains }),
 		"grains.filter_by":       func(a []any, kw map[string]any) (any, error) { return filterBy(r.order, r.grains, a, kw) },
-		"pillar.filter_by":       func(a []any, kw map[string]any) (any, error) { return filterBy(r.order, r.pillar, a, kw) },
+		"pillar.filter_by":       func(a []any, kw map[string]any) (any, error) { return filterBy(r.order, pil(), a, kw) },
 		"config.get":             configGet,
 		"config.option":          func(a []any, kw map[string]any) (any, error) { return configOption(r, a, kw) },
 		"config.valid_fileproto": configValidFileproto,
@@ -112,8 +113,8 @@ func newSaltObj(r *run, pillar bool) *saltObj {
 		"log.exception":       noop,
 		"config.items":        func([]any, map[string]any) (any, error) { return deepCopyOrdered(r.opts, r.order), nil },
 		"grains.ls":           keysOf(func() map[string]any { return r.grains }),
-		"pillar.ls":           keysOf(func() map[string]any { return r.pillar }),
-		"pillar.keys":         func(a []any, kw map[string]any) (any, error) { return keysAt(r.pillar, a) },
+		"pillar.ls":           keysOf(pil),
+		"pillar.keys":         func(a []any, kw map[string]any) (any, error) { return keysAt(pil(), a) },
 		"opts.get":            configGet,
 		"slsutil.serialize":   slsutilSerialize,
 		"slsutil.deserialize": slsutilDeserialize,

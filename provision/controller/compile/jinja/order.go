@@ -170,6 +170,20 @@ func (o *KeyOrder) Copied(src, dst map[string]any) {
 	o.maps[id] = mapOrder{m: dst, keys: o.keys(src, sortedKeys(src)), plain: !ok || e.plain}
 }
 
+// CopiedPlain notes dst, a copy of src that reached the host as JSON
+// (salt-ssh's pillar for templates rendered there): src's order, as
+// Python's dict keeps JSON's, but a plain dict, so `|yaml` sorts it.
+func (o *KeyOrder) CopiedPlain(src, dst map[string]any) {
+	if o == nil || len(dst) == 0 {
+		return
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if id := mapID(dst); id != nil {
+		o.maps[id] = mapOrder{m: dst, keys: o.keys(src, sortedKeys(src)), plain: true}
+	}
+}
+
 func sortedKeys(m map[string]any) []string {
 	keys := make([]string, 0, len(m))
 	for k := range m {
