@@ -1,9 +1,11 @@
 package e2e
 
 import (
+	"reflect"
 	"regexp"
 	"sort"
 	"strings"
+	"testing"
 )
 
 // normalise makes one host's state or function return comparable between
@@ -29,6 +31,10 @@ import (
 //  7. Failed requisites: in a comment "One or more requisite failed: A, B"
 //     the names are sorted (Salt joins a Python set of them, whose order
 //     follows string hashing, randomised per process).
+//  8. file.recurse's sections: its comment has one "#### PATH ####"
+//     section per directory and file it would change, in the order of
+//     the Python sets salt/states/file.py collects them in (string
+//     hashing, randomised per process); the sections are sorted by path.
 //
 // Host names need no rule: both twins are named "twin" (roster id and host
 // name).
@@ -41,6 +47,7 @@ var (
 	reScope    = regexp.MustCompile(`\brun-r[0-9a-f]{32}\.scope\b`)
 	reAptLine  = regexp.MustCompile(`(?m)^(?:(?:Get|Hit|Ign|Err):\d+ .*|Fetched .*)\n?`)
 	reReqFail  = regexp.MustCompile(`One or more requisite failed: ([^\n]*)`)
+	reSection  = regexp.MustCompile(`(?m)^#### .* ####$`)
 )
 
 func normaliseValue(tag, path string, v any) any {
@@ -64,6 +71,9 @@ func normaliseValue(tag, path string, v any) any {
 			if path == "" && k == "comment" { // rule 7
 				if c, ok := e.(string); ok {
 					e = reReqFail.ReplaceAllStringFunc(c, sortFailedRequisites)
+					if strings.HasPrefix(tag, "file_|-") && strings.HasSuffix(tag, "_|-recurse") { // rule 8
+						e = sortSections(e.(string))
+					}
 				}
 			}
 			if strings.HasPrefix(tag, "cmd_|-") && path == "/changes" && (k == "stdout" || k == "stderr") { // rule 6
@@ -94,4 +104,39 @@ func sortFailedRequisites(m string) string {
 	names := strings.Split(strings.TrimPrefix(m, prefix), ", ")
 	sort.Strings(names)
 	return prefix + strings.Join(names, ", ")
+}
+
+// sortSections sorts the "#### PATH ####" sections of a file.recurse
+// comment (rule 8); text before the first section stays first.
+func sortSections(c string) string {
+	idx := reSection.FindAllStringIndex(c, -1)
+	if len(idx) < 2 {
+		return c
+	}
+	head := c[:idx[0][0]]
+	var parts []string
+	for i, m := range idx {
+		end := len(c)
+		if i+1 < len(idx) {
+			end = idx[i+1][0]
+		}
+		parts = append(parts, strings.TrimRight(c[m[0]:end], "\n"))
+	}
+	sort.Strings(parts)
+	return head + strings.Join(parts, "\n\n")
+}
+
+// TestSortSections: rule 8 orders file.recurse's sections, whatever order
+// Salt's sets gave them, and leaves other comments alone.
+func TestSortSections(t *testing.T) {
+	a := "#### /d/sub ####\nnew dir\n\n\n#### /d/sub/two ####\nchanged\n\n#### /d/one ####\nchanged"
+	b := "#### /d/sub ####\nnew dir\n\n\n#### /d/one ####\nchanged\n\n#### /d/sub/two ####\nchanged"
+	tag := "file_|-x_|-/d_|-recurse"
+	na, nb := normalise(tag, map[string]any{"comment": a}), normalise(tag, map[string]any{"comment": b})
+	if !reflect.DeepEqual(na, nb) {
+		t.Errorf("%q\n%q", na, nb)
+	}
+	if n := normalise("file_|-x_|-/d_|-managed", map[string]any{"comment": a}); !reflect.DeepEqual(n, map[string]any{"comment": a}) {
+		t.Errorf("a managed file's comment changed: %q", n)
+	}
 }
