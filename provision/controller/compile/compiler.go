@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 
@@ -69,13 +70,26 @@ type Result struct {
 
 // Errors is a list of Salt-style compile error messages.
 type Errors struct {
+	// Msgs are the errors as Salt returns them (the host's return).
 	Msgs []string
+	// Details are what Salt logs instead of returning (a pillar render
+	// error's file, line and message): the runner shows them as the
+	// host's notes.
+	Details []string
 	// needsTarget: a template called a target function without Host.Call.
 	needsTarget bool
 }
 
 // Error joins the messages, one per line.
-func (e *Errors) Error() string { return strings.Join(e.Msgs, "\n") }
+func (e *Errors) Error() string {
+	return strings.Join(append(slices.Clone(e.Msgs), e.Details...), "\n")
+}
+
+// Messages are the errors as the host's return lists them.
+func (e *Errors) Messages() []string { return e.Msgs }
+
+// Notes are the details the operator reads beside the return.
+func (e *Errors) Notes() []string { return e.Details }
 
 // Unwrap is ErrNeedsTarget when the compile stopped for a target call.
 func (e *Errors) Unwrap() error {

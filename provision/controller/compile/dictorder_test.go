@@ -2,6 +2,9 @@ package compile
 
 import (
 	"context"
+	"errors"
+	"slices"
+	"strings"
 	"testing"
 
 	"brine/provision/wire/lowstate"
@@ -96,5 +99,31 @@ func TestFileTemplateDictOrder(t *testing.T) {
 	}
 	if sls != "{zeta: {n: 1}, alpha: {n: 2}}" {
 		t.Errorf("SLS |yaml: %q", sls)
+	}
+}
+
+// TestPillarRenderError: a pillar SLS that fails to render stops the
+// compile with salt-ssh's return (recorded with salt-ssh 3007.1 in
+// e2e/testdata/trees/jinja-strict) and the file, line and error as the
+// details Salt logs.
+func TestPillarRenderError(t *testing.T) {
+	root := writeTree(t, map[string]string{
+		"top.sls":    "base:\n  '*':\n    - common\n",
+		"common.sls": "greeting: hello\n# value: {{ salt['grains.get']('ip4_interfaces:eth1')[0] }}\n",
+		"s.sls":      "x: {test.nop: []}\n",
+	})
+	c := New(Tree{FileRoots: map[string][]string{"base": {root}}, PillarRoots: map[string][]string{"base": {root}}})
+	_, err := c.SLS(context.Background(), Host{ID: "h"}, "base", []string{"s"})
+	var ce *Errors
+	if !errors.As(err, &ce) {
+		t.Fatalf("want *Errors, got %v", err)
+	}
+	want := []string{"Pillar failed to render with the following messages:",
+		"Rendering SLS 'common' failed. Please see master log for details."}
+	if !slices.Equal(ce.Msgs, want) {
+		t.Errorf("return %q", ce.Msgs)
+	}
+	if len(ce.Details) != 1 || !strings.Contains(ce.Details[0], "common.sls:2: ") || !strings.Contains(ce.Details[0], "has no attribute 0") {
+		t.Errorf("details %q", ce.Details)
 	}
 }

@@ -21,12 +21,15 @@ type run struct {
 	pillar map[string]any
 	opts   map[string]any
 
-	errs   []string
-	mods   map[string]bool
-	iorder int
-	high   *fileState
-	files  map[string][]byte
-	salt   [3]*saltObj // the `salt` of state templates, of pillar templates, of file templates
+	errs []string
+	// pillarErrs are the pillar's errors (Salt's words), details what
+	// Salt logs about them instead of returning it (Errors.Details)
+	pillarErrs, details []string
+	mods                map[string]bool
+	iorder              int
+	high                *fileState
+	files               map[string][]byte
+	salt                [3]*saltObj // the `salt` of state templates, of pillar templates, of file templates
 	// hostPillar is the pillar as file templates see it (hostView)
 	hostPillar map[string]any
 
@@ -169,7 +172,7 @@ func (r *run) compilePillar() error {
 		}
 		targets, err := r.renderTopFile(env, full, src, true)
 		if err != nil {
-			r.errs = append(r.errs, "Pillar: "+err.Error())
+			r.pillarErr("Rendering Primary Top file failed, render error:\n" + err.Error())
 			continue
 		}
 		for _, sec := range targets {
@@ -188,10 +191,30 @@ func (r *run) compilePillar() error {
 	}
 	r.pillar = mergeDict(pillar, cli, false, r.order)
 	r.pillarDone()
+	if len(r.pillarErrs) > 0 {
+		// salt/client/ssh/wrapper/state.py: a pillar with errors stops the
+		// function before any state compiles
+		return &Errors{Msgs: append([]string{"Pillar failed to render with the following messages:"}, r.pillarErrs...),
+			Details: r.details, needsTarget: r.needsTarget}
+	}
 	if len(r.errs) > 0 {
 		return r.failure()
 	}
 	return nil
+}
+
+// pillarErr records an error of the pillar's compile, in Salt's words.
+func (r *run) pillarErr(msg string) { r.pillarErrs = append(r.pillarErrs, msg) }
+
+// pillarRenderErr records a pillar SLS that failed to render. As Salt's
+// pillar_safe_render_error (on by default) has it, the host's return
+// says which SLS and that the details are in the log; the details (file,
+// line, error) go to the log, which for brine is the host's notes on
+// stderr: a render error may quote pillar data, which stays out of
+// returns that are saved and shipped.
+func (r *run) pillarRenderErr(sls, detail string) {
+	r.pillarErr(fmt.Sprintf("Rendering SLS '%s' failed. Please see master log for details.", sls))
+	r.details = append(r.details, fmt.Sprintf("Rendering SLS '%s' failed, render error: %s", sls, detail))
 }
 
 // pillarDone hands the pillar to Host.OnPillar, before anything else
@@ -221,19 +244,19 @@ func (r *run) renderPillarSLS(env, sls string, seen map[string]bool) map[string]
 	seen[sls] = true
 	full, rel, src, ok := r.c.slsFile(r.c.tree.PillarRoots[env], sls)
 	if !ok {
-		r.errorf("Pillar: Specified SLS '%s' in environment '%s' is not available on the salt master", sls, env)
+		r.pillarErr(fmt.Sprintf("Specified SLS '%s' in environment '%s' is not available on the salt master", sls, env))
 		return nil
 	}
 	vars := r.baseVars(env, true)
 	slsVars(vars, sls, rel, full)
 	text, err := r.render(r.c.envRenderer(env, true), full, src, vars, "pillar\x00"+env+"\x00"+sls)
 	if err != nil {
-		r.errorf("Pillar: Rendering SLS '%s' failed, render error: %v", sls, err)
+		r.pillarRenderErr(sls, err.Error())
 		return nil
 	}
 	root, err := r.c.parseCached(text)
 	if err != nil {
-		r.errorf("Pillar: Rendering SLS '%s' failed, render error: %s: %v", sls, full, err)
+		r.pillarRenderErr(sls, fmt.Sprintf("%s: %v", full, err))
 		return nil
 	}
 	if root == nil {
@@ -241,12 +264,12 @@ func (r *run) renderPillarSLS(env, sls string, seen map[string]bool) map[string]
 	}
 	v, err := nodeValueOrdered(root, "", r.order)
 	if err != nil {
-		r.errorf("Pillar: Rendering SLS '%s' failed, render error: %s: %v", sls, full, err)
+		r.pillarRenderErr(sls, fmt.Sprintf("%s: %v", full, err))
 		return nil
 	}
 	data, ok := v.(map[string]any)
 	if !ok {
-		r.errorf("Pillar: SLS '%s' does not render to a dictionary", sls)
+		r.pillarErr(fmt.Sprintf("SLS '%s' does not render to a dictionary", sls))
 		return nil
 	}
 	inc, has := data["include"]
@@ -256,7 +279,7 @@ func (r *run) renderPillarSLS(env, sls string, seen map[string]bool) map[string]
 	delete(data, "include")
 	list, ok := inc.([]any)
 	if !ok {
-		r.errorf("Pillar: Include Declaration in SLS '%s' is not formed as a list", sls)
+		r.pillarErr(fmt.Sprintf("Include Declaration in SLS '%s' is not formed as a list", sls))
 		return data
 	}
 	out := map[string]any{}
@@ -275,7 +298,7 @@ func (r *run) renderPillarSLS(env, sls string, seen map[string]bool) map[string]
 		}
 		name, err := relativeSLS(sls, name, strings.HasSuffix(rel, "/init.sls"))
 		if err != nil {
-			r.errorf("Pillar: %v", err)
+			r.pillarErr(err.Error())
 			continue
 		}
 		sub := r.renderPillarSLS(env, name, seen)

@@ -147,7 +147,21 @@ func (hr *hostRun) errResult(err error) result.HostReturn {
 	if class == result.Unreachable {
 		return result.HostReturn{Unreachable: true, Failure: class, Retcode: 255, Error: err.Error()}
 	}
-	return result.HostReturn{Failure: class, Retcode: 1, Error: err.Error()}
+	ret := result.HostReturn{Failure: class, Retcode: 1, Error: err.Error()}
+	var listed interface {
+		Messages() []string
+		Notes() []string
+	}
+	if class == result.CompileFailed && errors.As(err, &listed) {
+		// the compile's errors as Salt returns them, and what Salt logs
+		// about them as the host's notes
+		list := make([]any, 0, len(listed.Messages()))
+		for _, m := range listed.Messages() {
+			list = append(list, m)
+		}
+		ret.Return, ret.Notes = list, listed.Notes()
+	}
+	return ret
 }
 
 func (hr *hostRun) run() result.HostReturn {

@@ -164,6 +164,11 @@ func Data(r HostReturn) any {
 			return compileErrors(r)
 		}
 	}
+	if _, isList := r.Return.([]any); isList && r.Failure == result.CompileFailed && strings.HasPrefix(r.Fun, "state.") {
+		// state.show_lowstate and friends return the compile's errors
+		// as Salt lists them
+		return compileErrors(r)
+	}
 	rc := r.Retcode
 	if rc == 0 {
 		rc = 1
