@@ -34,6 +34,13 @@ func Redact(r HostReturn, secrets []string) HostReturn {
 	rep := strings.NewReplacer(pairs...)
 	r.Error = rep.Replace(r.Error)
 	r.Return = redactValue(r.Return, rep)
+	if len(r.Notes) > 0 {
+		notes := make([]string, len(r.Notes))
+		for i, n := range r.Notes {
+			notes[i] = rep.Replace(n)
+		}
+		r.Notes = notes
+	}
 	return r
 }
 

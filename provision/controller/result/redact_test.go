@@ -7,7 +7,7 @@ import (
 )
 
 func TestRedact(t *testing.T) {
-	r := HostReturn{ID: "h1", Error: "login failed for hunter2!", Return: map[string]any{
+	r := HostReturn{ID: "h1", Error: "login failed for hunter2!", Notes: []string{"render error: hunter2 is undefined"}, Return: map[string]any{
 		"file_|-/etc/db.conf_|-/etc/db.conf_|-managed": map[string]any{
 			"changes": map[string]any{"diff": "--- \n+++ \n@@ -1 +1 @@\n-password=old-secret\n+password=hunter2\n"},
 			"comment": "File updated",
@@ -18,7 +18,7 @@ func TestRedact(t *testing.T) {
 	out := Redact(r, []string{"hunter2", "old-secret", "on"})
 	b, _ := json.Marshal(out)
 	for _, s := range []string{"hunter2", "old-secret"} {
-		if strings.Contains(string(b), s) || strings.Contains(out.Error, s) {
+		if strings.Contains(string(b), s) || strings.Contains(out.Error, s) || strings.Contains(strings.Join(out.Notes, " "), s) {
 			t.Errorf("%q survived redaction: %s %s", s, b, out.Error)
 		}
 	}
