@@ -7,10 +7,12 @@ package service
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
 	"brine/provision/host/state"
+	"brine/provision/host/state/hostcmd"
 	"brine/provision/wire/lowstate"
 )
 
@@ -358,19 +360,32 @@ func modWatch(ctx context.Context, env *state.Env, c lowstate.Chunk) *lowstate.R
 		// half-dead daemon (stale pid file) gets a clean start.
 		_ = m.Do(ctx, name, "stop")
 	}
+	// salt/states/service.py mod_watch trusts the init system's answer:
+	// the result is the command's success, with no status read after it
+	// (systemctl start of a unit whose Condition* is not met succeeds,
+	// and Salt says "Service started"; the next service.running finds
+	// it dead). systemd's failure is systemctl's message
+	// (CommandExecutionError); an init script's is Salt's words.
 	err := m.Do(ctx, name, action)
+	if err != nil {
+		if m.Name() == "systemd" {
+			var ee *hostcmd.ExitError
+			if errors.As(err, &ee) && ee.Msg != "" {
+				return state.Failed(ee.Msg)
+			}
+			return state.Failed(err.Error())
+		}
+		r := state.Failedf("Failed to %s the service", verb)
+		r.Changes = map[string]any{name: false}
+		return r
+	}
 	if d := state.ArgFloat(c, "init_delay", 0); d > 0 {
 		sleep(ctx, time.Duration(d*float64(time.Second)))
 	}
-	ok := err == nil && waitState(ctx, m, name, action != "stop")
-	if !ok {
-		r := state.Failedf("Failed to %s the service", verb)
-		r.Changes = map[string]any{name: false}
-		if err != nil {
-			r.Comment += "\n" + err.Error()
-		}
-		return r
-	}
+	// Give the service up to waitState's bound to get there, so the
+	// states after this one find it up (or down); its answer does not
+	// change the result, as above.
+	waitState(ctx, m, name, action != "stop")
 	return state.Changed("Service "+past, map[string]any{name: true})
 }
 

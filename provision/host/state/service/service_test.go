@@ -336,3 +336,40 @@ func TestInitDelay(t *testing.T) {
 	r := statetest.Call(env, Module(), "service.running", lowstate.Chunk{"name": "nginx", "init_delay": 0.05})
 	expect(t, "init_delay", r, "true", "Started service nginx\nDelayed return for 0.05 seconds", map[string]any{"nginx": true})
 }
+
+// TestSystemdModWatchTrustsSystemctl: a watched service's start counts as
+// done when systemctl says so, as Salt's mod_watch does (recorded with
+// salt-ssh 3007.1 in e2e/testdata/formulas/chrony: chrony's
+// ConditionCapability=CAP_SYS_TIME is not met in a container, systemctl
+// start succeeds, the unit stays inactive, Salt says "Service started");
+// systemctl's own failure is its message.
+func TestSystemdModWatchTrustsSystemctl(t *testing.T) {
+	startRC := 0
+	fx := &hostcmd.Fake{Handler: func(c state.Cmd, line string) (state.CmdResult, bool) {
+		switch line {
+		case "systemctl show -p LoadState --value chrony":
+			return state.CmdResult{Stdout: "loaded\n"}, true
+		case "systemctl is-active --quiet chrony":
+			return state.CmdResult{Retcode: 3}, true
+		case "systemctl stop chrony":
+			return state.CmdResult{}, true
+		case "systemctl start chrony":
+			if startRC != 0 {
+				return state.CmdResult{Retcode: startRC, Stderr: "Job for chrony.service failed.\n"}, true
+			}
+			return state.CmdResult{}, true
+		}
+		return state.CmdResult{}, false
+	}}
+	env := &state.Env{Root: t.TempDir(), Exec: fx, Grains: map[string]any{"init": "systemd"}}
+	c := lowstate.Chunk{"name": "chrony", "sfun": "running"}
+	r := statetest.Call(env, Module(), "service.mod_watch", c)
+	if statetest.Result(r) != "true" || r.Comment != "Service started" || !reflect.DeepEqual(r.Changes, map[string]any{"chrony": true}) {
+		t.Errorf("started: %s %q %v", statetest.Result(r), r.Comment, r.Changes)
+	}
+	startRC = 1
+	r = statetest.Call(env, Module(), "service.mod_watch", c)
+	if statetest.Result(r) != "false" || r.Comment != "Job for chrony.service failed." || len(r.Changes) != 0 {
+		t.Errorf("failed: %s %q %v", statetest.Result(r), r.Comment, r.Changes)
+	}
+}
