@@ -84,8 +84,22 @@ func (s *Systemd) Enabled(ctx context.Context, name string) (bool, error) {
 	if r.Err != nil {
 		return false, r.Err
 	}
+	// salt/modules/systemd_service.py enabled: is-enabled's success
+	// (enabled, enabled-runtime, static, indirect, generated...), and for
+	// an alias the unit behind it
 	out := strings.TrimSpace(r.Stdout)
-	return r.Retcode == 0 && (out == "enabled" || out == "enabled-runtime" || out == "alias"), nil
+	switch {
+	case r.Retcode == 0 && out != "alias":
+		return true, nil
+	case out == "alias":
+		id := hostcmd.Run(ctx, s.env, nil, "systemctl", "show", name, "-P", "Id")
+		if id.Err != nil {
+			return false, id.Err
+		}
+		real := hostcmd.Run(ctx, s.env, nil, "systemctl", "is-enabled", strings.TrimSpace(id.Stdout))
+		return real.Err == nil && real.Retcode == 0, real.Err
+	}
+	return false, nil
 }
 
 // Do implements Manager with systemctl ACTION.

@@ -373,3 +373,31 @@ func TestSystemdModWatchTrustsSystemctl(t *testing.T) {
 		t.Errorf("failed: %s %q %v", statetest.Result(r), r.Comment, r.Changes)
 	}
 }
+
+// TestSystemdEnabledAsSalt: a unit counts as enabled when systemctl
+// is-enabled succeeds (a static unit too: Salt says "already enabled",
+// recorded in e2e/testdata/trees/fn-service), and an alias as the unit
+// behind it.
+func TestSystemdEnabledAsSalt(t *testing.T) {
+	fx := &hostcmd.Fake{Handler: func(c state.Cmd, line string) (state.CmdResult, bool) {
+		switch line {
+		case "systemctl is-enabled fnstatic":
+			return state.CmdResult{Stdout: "static\n"}, true
+		case "systemctl is-enabled off":
+			return state.CmdResult{Stdout: "disabled\n", Retcode: 1}, true
+		case "systemctl is-enabled sshd":
+			return state.CmdResult{Stdout: "alias\n"}, true
+		case "systemctl show sshd -P Id":
+			return state.CmdResult{Stdout: "ssh.service\n"}, true
+		case "systemctl is-enabled ssh.service":
+			return state.CmdResult{Stdout: "disabled\n", Retcode: 1}, true
+		}
+		return state.CmdResult{}, false
+	}}
+	m := &Systemd{env: &state.Env{Root: t.TempDir(), Exec: fx}}
+	for name, want := range map[string]bool{"fnstatic": true, "off": false, "sshd": false} {
+		if got, err := m.Enabled(context.Background(), name); err != nil || got != want {
+			t.Errorf("%s: %v %v, want %v", name, got, err, want)
+		}
+	}
+}
