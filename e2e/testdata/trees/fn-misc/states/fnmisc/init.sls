@@ -110,6 +110,10 @@ git-repo-setup:
   cmd.run:
     - name: git init -q --bare -b main /srv/misc/repo.git && git clone -q /srv/misc/repo.git /tmp/seed && cd /tmp/seed && git -c user.email=a@b -c user.name=a commit -q --allow-empty -m init && git push -q origin HEAD:main
     - creates: /srv/misc/repo.git
+    # fixed dates: the commit id is the same on both twins
+    - env:
+        GIT_AUTHOR_DATE: '2026-01-01T00:00:00Z'
+        GIT_COMMITTER_DATE: '2026-01-01T00:00:00Z'
     - require:
       - pkg: git-pkg
 
