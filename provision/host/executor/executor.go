@@ -455,9 +455,17 @@ func (s *session) runState(ctx context.Context) (any, int, error) {
 		Pillar: b.Pillar,
 		Grains: s.grains,
 		Exec:   s.executor(),
+		Memo:   &state.Memo{},
 	}
 	res := state.Run(wctx, b.Chunks, state.Options{Test: req.Test, Failhard: req.Failhard, Registry: builtin.Registry(), Env: env})
 	s.noteStop(wctx)
+	if state.GrainsWereChanged(env.Memo) {
+		// a module.run of grains.setval...: the answer carries the grains
+		// as they are now, as an ad-hoc call's does
+		collected := s.collect(ctx)
+		s.resp.Grains = collected
+		s.resp.GrainsSHA, _ = grainsHash(collected)
+	}
 	rc := 0
 	for _, r := range res {
 		if r.Failed() {

@@ -77,3 +77,18 @@ func PkgRefreshPending(env *Env) bool {
 func PkgRefreshed(env *Env) {
 	env.Memo.Store(pkgRtag, false)
 }
+
+// grainsChanged marks a run in which a function changed the persistent
+// grains (grains.setval through module.run).
+const grainsChanged = "grains:changed"
+
+// GrainsChanged notes that the host's persistent grains changed: the
+// executor collects them again for its answer.
+func GrainsChanged(env *Env) { env.Memo.Store(grainsChanged, true) }
+
+// GrainsWereChanged reports whether a function of the run noted
+// GrainsChanged in m.
+func GrainsWereChanged(m *Memo) bool {
+	_, ok := m.Load(grainsChanged)
+	return ok
+}

@@ -100,11 +100,16 @@ func has(fun string) bool {
 }
 
 // call runs fun on the host; a successful pkg.refresh_db counts as the
-// run's package-list refresh (Salt's rtag).
+// run's package-list refresh (Salt's rtag), and a change to the persistent
+// grains is passed on to the executor.
 func call(ctx context.Context, env *state.Env, fun string, args []any, kwargs map[string]any, order []string) modules.Result {
-	r := modules.Run(ctx, hostEnv(env), fun, args, kwargs, order)
+	menv := hostEnv(env)
+	r := modules.Run(ctx, menv, fun, args, kwargs, order)
 	if fun == "pkg.refresh_db" && r.Err == nil {
 		state.PkgRefreshed(env)
+	}
+	if menv.GrainsChanged {
+		state.GrainsChanged(env)
 	}
 	return r
 }

@@ -179,3 +179,21 @@ func TestLegacyArgs(t *testing.T) {
 		t.Errorf("%+v", r)
 	}
 }
+
+// TestGrainsChangedReachesTheRun: grains.setval through module.run marks
+// the run, so the executor sends the grains as they are now.
+func TestGrainsChangedReachesTheRun(t *testing.T) {
+	memo := &state.Memo{}
+	root := t.TempDir()
+	env := &state.Env{Root: root, Exec: state.NewHostExecutor(), Memo: memo, Grains: map[string]any{"id": "h1"}}
+	r := statetest.Call(env, module.Module(), "", mk("run", "grains.setval", []any{"role", "web"}))
+	if r.Result == nil || !*r.Result {
+		t.Fatalf("%+v", r)
+	}
+	if !state.GrainsWereChanged(memo) {
+		t.Error("the run was not told that the grains changed")
+	}
+	if state.GrainsWereChanged(&state.Memo{}) {
+		t.Error("a fresh run says its grains changed")
+	}
+}
