@@ -127,3 +127,23 @@ func TestPillarRenderError(t *testing.T) {
 		t.Errorf("details %q", ce.Details)
 	}
 }
+
+// TestModuleRunArgOrder: a module.run chunk carries its functions in the
+// SLS's order, which the map of a chunk loses.
+func TestModuleRunArgOrder(t *testing.T) {
+	root := writeTree(t, map[string]string{
+		"s.sls": "calls:\n  module.run:\n    - test.true: []\n    - cmd.run:\n      - cmd: echo hi\n    - require: []\n",
+	})
+	c := New(Tree{FileRoots: map[string][]string{"base": {root}}})
+	res, err := c.SLS(context.Background(), Host{ID: "h"}, "base", []string{"s"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := res.Low[0][lowstate.KeyArgOrder]
+	if want := []any{"test.true", "cmd.run"}; !slices.Equal(got.([]any), want) {
+		t.Errorf("order %v", got)
+	}
+	if _, ok := res.Low[0].Public()[lowstate.KeyArgOrder]; ok {
+		t.Error("show_lowstate shows brine's own key")
+	}
+}

@@ -479,6 +479,17 @@ func (r *run) compileChunks(h *fileState) []*chunk {
 			if len(intText) > 0 {
 				base[lowstate.KeyIntText] = intText
 			}
+			if s.Module == "module" {
+				var order []any
+				for _, a := range s.Args {
+					if strings.Contains(a.Key, ".") {
+						order = append(order, a.Key)
+					}
+				}
+				if len(order) > 1 {
+					base[lowstate.KeyArgOrder] = order
+				}
+			}
 			fun := s.Fun()
 			if len(names) == 0 {
 				// values are shared with the highstate, which is read-only

@@ -44,6 +44,10 @@ const (
 	// fails it on the minion (a salt:// source that does not exist); see
 	// Failure.
 	KeyFail = "__brine_fail__"
+	// KeyArgOrder lists a module.run state's arguments in the order the
+	// SLS wrote them (a chunk is a map): Salt runs the functions in that
+	// order.
+	KeyArgOrder = "__brine_arg_order__"
 )
 
 // Failure is the value of KeyFail: the state fails with Comment (and

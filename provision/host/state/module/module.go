@@ -56,17 +56,30 @@ func internal(k string) bool {
 	return false
 }
 
-// args returns the chunk's keys module.run sees, sorted (the chunk does not
-// keep the SLS's order; Salt runs the functions in the order written).
+// args returns the chunk's keys module.run sees: in the SLS's order as the
+// compiler noted it (lowstate.KeyArgOrder; Salt runs the functions in the
+// order written), any other after them, sorted.
 func args(c lowstate.Chunk) []string {
 	var keys []string
-	for k := range c {
-		if !internal(k) {
-			keys = append(keys, k)
+	seen := map[string]bool{}
+	if l, ok := c[lowstate.KeyArgOrder].([]any); ok {
+		for _, e := range l {
+			if k, ok := e.(string); ok && !seen[k] && !internal(k) {
+				if _, has := c[k]; has {
+					keys = append(keys, k)
+					seen[k] = true
+				}
+			}
 		}
 	}
-	sort.Strings(keys)
-	return keys
+	var rest []string
+	for k := range c {
+		if !internal(k) && !seen[k] {
+			rest = append(rest, k)
+		}
+	}
+	sort.Strings(rest)
+	return append(keys, rest...)
 }
 
 // run is module.run: the new style (`- test.arg: [one, {two: 2}]`, every

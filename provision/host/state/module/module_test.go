@@ -197,3 +197,15 @@ func TestGrainsChangedReachesTheRun(t *testing.T) {
 		t.Error("a fresh run says its grains changed")
 	}
 }
+
+// TestFunctionsRunInSLSOrder: several functions under one module.run run,
+// and are reported, in the order the SLS wrote them (the compiler's
+// lowstate.KeyArgOrder), as Salt runs them.
+func TestFunctionsRunInSLSOrder(t *testing.T) {
+	env := &state.Env{Exec: state.NewHostExecutor()}
+	c := mk("run", "test.true", []any{}, "cmd.run", []any{map[string]any{"cmd": "echo hi"}})
+	c[lowstate.KeyArgOrder] = []any{"test.true", "cmd.run"}
+	if r := statetest.Call(env, module.Module(), "", c); r.Comment != "test.true: True, cmd.run: hi" {
+		t.Errorf("comment %q", r.Comment)
+	}
+}
