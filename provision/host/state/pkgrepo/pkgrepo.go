@@ -99,6 +99,16 @@ func setOption(opts []string, key, value string) []string {
 	return append(out, key+"="+value)
 }
 
+// hasOption reports whether opts sets key ("signed-by").
+func hasOption(opts []string, key string) bool {
+	for _, o := range opts {
+		if strings.HasPrefix(o, key+"=") {
+			return true
+		}
+	}
+	return false
+}
+
 // spec is what a managed/absent state asks for.
 type spec struct {
 	src     Source
@@ -109,6 +119,9 @@ type spec struct {
 	// trusted keys and the line written as given (Salt's mod_repo with
 	// aptkey); without it the key goes to keyring, named by signed-by
 	aptKey bool
+	// noAptKey: the host has no apt-key (Debian 13): Salt's mod_repo
+	// then refuses a line without signed-by
+	noAptKey bool
 	// line is the line written: the state's name as given when no
 	// argument changes it (Salt writes the repo line verbatim)
 	line string
@@ -148,12 +161,10 @@ func parseSpec(env *state.Env, c lowstate.Chunk) (spec, error) {
 		sp.keyring = c.Str("signedby")
 	}
 	changed := state.HasArg(c, "dist") || state.HasArg(c, "comps") || c.Str("architectures") != ""
-	if sp.keyURL != "" && sp.keyring == "" {
-		if fi, err := os.Stat(state.HostPath(env, "/usr/bin/apt-key")); err == nil && !fi.IsDir() {
-			sp.aptKey = true
-		} else {
-			sp.keyring = "/etc/apt/keyrings/" + base + ".asc"
-		}
+	fi, err := os.Stat(state.HostPath(env, "/usr/bin/apt-key"))
+	sp.noAptKey = err != nil || fi.IsDir()
+	if sp.keyURL != "" && sp.keyring == "" && !sp.noAptKey {
+		sp.aptKey = true
 	}
 	if sp.keyring != "" {
 		src.Options = setOption(src.Options, "signed-by", sp.keyring)
@@ -216,7 +227,9 @@ func managed(ctx context.Context, env *state.Env, c lowstate.Chunk) *lowstate.Re
 		if key, err = fetch.Source(ctx, env, c, sp.keyURL); err != nil {
 			return state.Failedf("Failed to configure repo '%s': Error: file not found: %s", name, sp.keyURL)
 		}
-	case sp.aptKey:
+	case sp.aptKey, sp.keyring == "":
+		// no apt-key and no keyring: Salt's mod_repo refuses the line
+		// below, before it would fetch the key
 	case sp.keyURL != "" && c.Str(lowstate.KeyUnfetched) != "":
 		// A dry run downloads nothing: a keyring in place is taken as the
 		// key (Salt does not fetch the key of a configured repo either).
@@ -266,6 +279,11 @@ func managed(ctx context.Context, env *state.Env, c lowstate.Chunk) *lowstate.Re
 	}
 	if env.Test {
 		return state.Pending(fmt.Sprintf("Package repo '%s' would be configured. This may cause pkg states to behave differently than stated if this action is repeated without test=True, due to the differences in the configured repositories.", name), ch)
+	}
+	if sp.noAptKey && !hasOption(sp.src.Options, "signed-by") {
+		// salt/modules/aptpkg.py mod_repo on a host without apt-key
+		// (Debian 13): a repository apt could not verify is not written
+		return state.Failedf("Failed to configure repo '%s': missing 'signedby' option when apt-key is missing", name)
 	}
 	if sp.aptKey && key != nil {
 		if r := aptKeyAdd(ctx, env, key, name, sp.keyURL); r != nil {

@@ -28,7 +28,8 @@ func TestManagedWithKeyFromURL(t *testing.T) {
 		return nil, os.ErrNotExist
 	}}
 	url := "https://download.docker.com/linux/debian/gpg"
-	c := lowstate.Chunk{"name": "deb [arch=amd64] https://download.docker.com/linux/debian bookworm stable", "key_url": url, "humanname": "Docker", lowstate.KeyFile: "keyhash"}
+	c := lowstate.Chunk{"name": "deb [arch=amd64] https://download.docker.com/linux/debian bookworm stable", "key_url": url, "humanname": "Docker", lowstate.KeyFile: "keyhash",
+		"signedby": "/etc/apt/keyrings/download.docker.com_linux_debian.asc"}
 	dry := lowstate.Chunk{lowstate.KeyUnfetched: url}
 	for k, v := range c {
 		if k != lowstate.KeyFile {
@@ -112,7 +113,7 @@ func TestManagedFileCompsAndAbsent(t *testing.T) {
 	if r := statetest.Call(env, Module(), "pkgrepo.managed", lowstate.Chunk{"name": "ppa:foo/bar"}); *r.Result != false || !strings.Contains(r.Comment, "not an apt source line") {
 		t.Errorf("bad name %q", r.Comment)
 	}
-	if r := statetest.Call(env, Module(), "pkgrepo.managed", lowstate.Chunk{"name": "deb http://x/ y z", "key_url": "https://127.0.0.1:1/none"}); *r.Result != false || !strings.Contains(r.Comment, "not downloaded by the controller") {
+	if r := statetest.Call(env, Module(), "pkgrepo.managed", lowstate.Chunk{"name": "deb http://x/ y z", "key_url": "https://127.0.0.1:1/none", "keyring": "/usr/share/keyrings/x.asc"}); *r.Result != false || !strings.Contains(r.Comment, "not downloaded by the controller") {
 		t.Errorf("unreachable key %q", r.Comment)
 	}
 }
@@ -152,5 +153,32 @@ func TestManagedKeyURLWithAptKey(t *testing.T) {
 	added = ""
 	if r := statetest.Call(env, Module(), "pkgrepo.managed", c); len(r.Changes) != 0 || r.Comment != "Package repo '"+name+"' already configured" {
 		t.Errorf("second: %v %q", r.Changes, r.Comment)
+	}
+}
+
+// TestManagedWithoutAptKey: on a host without apt-key (Debian 13) a line
+// without signed-by is refused when it would be written, in Salt's words
+// (salt/modules/aptpkg.py mod_repo; recorded with salt-ssh 3007.1 in
+// e2e/testdata/trees/fn-pkg/salt-debian13); a dry run predicts the line as
+// Salt's does, and nothing is written.
+func TestManagedWithoutAptKey(t *testing.T) {
+	root := t.TempDir()
+	fx := &hostcmd.Fake{}
+	env := &state.Env{Root: root, Exec: fx}
+	name := "deb http://deb.debian.org/debian bookworm-backports main"
+	c := lowstate.Chunk{"name": name, "key_url": "https://ftp-master.debian.org/keys/archive-key-12.asc", lowstate.KeyUnfetched: "https://ftp-master.debian.org/keys/archive-key-12.asc"}
+	env.Test = true
+	if r := statetest.Call(env, Module(), "pkgrepo.managed", c); r.Result != nil || !reflect.DeepEqual(r.Changes, map[string]any{"repo": name}) {
+		t.Errorf("test: %v %v %q", r.Result, r.Changes, r.Comment)
+	}
+	env.Test = false
+	for _, c := range []lowstate.Chunk{c, {"name": "deb http://deb.debian.org/debian bookworm contrib"}} {
+		r := statetest.Call(env, Module(), "pkgrepo.managed", c)
+		if *r.Result != false || r.Comment != "Failed to configure repo '"+c.Name()+"': missing 'signedby' option when apt-key is missing" || len(r.Changes) != 0 {
+			t.Errorf("apply: %v %v %q", *r.Result, r.Changes, r.Comment)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(root, "etc/apt")); !os.IsNotExist(err) || len(fx.Lines()) != 0 {
+		t.Errorf("wrote files or ran %v", fx.Lines())
 	}
 }
