@@ -79,16 +79,16 @@ type stepTally struct{ matched, total int }
 
 func (s stepTally) String() string { return fmt.Sprintf("%d/%d", s.matched, s.total) }
 
-// loadRecording reads testdata/.../salt/STEP.json.
+// loadRecording reads testdata/.../salt/STEP.json (salt-RELEASE/).
 func loadRecording(t *testing.T, spec treeSpec, step string) saltAnswer {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(spec.dir, "salt", step+".json"))
+	b, err := os.ReadFile(filepath.Join(spec.saltDir(), step+".json"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	var a saltAnswer
 	if err := json.Unmarshal(b, &a); err != nil {
-		t.Fatalf("%s/salt/%s.json: %v", spec.dir, step, err)
+		t.Fatalf("%s/%s.json: %v", spec.saltDir(), step, err)
 	}
 	return a
 }
@@ -238,27 +238,43 @@ var stepFields = map[string][]string{
 //
 //	BRINE_E2E_NET=13 CI=true go test -count=1 -run TestFormulas -v ./e2e
 //	(one: -run 'TestFormulas/openssh$')
+//
+// recordedSpecs are the trees and their release variants that have a
+// Salt recording (the others are logged).
+func recordedSpecs(t *testing.T) []treeSpec {
+	var out []treeSpec
+	for _, spec := range withReleases(treeSpecs(t)) {
+		switch _, err := os.Stat(filepath.Join(spec.saltDir(), "second.json")); {
+		case spec.Why != "":
+			t.Logf("%s: not recorded: %s", spec.name, spec.Why)
+		case err != nil && spec.release != "":
+			t.Logf("%s: not recorded on %s yet", spec.name, spec.release)
+		default:
+			out = append(out, spec)
+		}
+	}
+	return out
+}
+
 func TestFormulas(t *testing.T) {
 	c := newClient(t)
 	known := knownDifferences(t)
 	used := map[string]bool{}
 	var rows []string
 	var tot [4]stepTally
-	for _, spec := range treeSpecs(t) {
-		if spec.Why != "" {
-			t.Logf("%s: not recorded: %s", spec.name, spec.Why)
-			continue
-		}
+	byRelease := map[string]*[4]stepTally{} // "" is Debian 12
+	specs := recordedSpecs(t)
+	for _, spec := range specs {
 		t.Run(spec.name, func(t *testing.T) {
 			unlock, err := MachineLock(filepath.Dir(suite.fleet.Base), "formulas", 30*time.Minute)
 			if err != nil {
 				t.Fatal(err)
 			}
 			t.Cleanup(unlock)
-			h, err := suite.fleet.AddTwin("formula-"+spec.name, twinName, 41, Images[spec.Kind], t.Logf)
+			h, err := suite.fleet.AddTwin("formula-"+spec.hostID(), twinName, 41, Images[spec.Kind], t.Logf)
 			t.Cleanup(func() {
 				for _, x := range suite.fleet.Hosts {
-					if x.ID == "formula-"+spec.name {
+					if x.ID == "formula-"+spec.hostID() {
 						if err := suite.fleet.Remove(x); err != nil {
 							t.Error(err)
 						}
@@ -299,6 +315,13 @@ func TestFormulas(t *testing.T) {
 				diffs = append(diffs, d...)
 				tot[i].matched += tallies[i].matched
 				tot[i].total += tallies[i].total
+				rt := byRelease[spec.release]
+				if rt == nil {
+					rt = &[4]stepTally{}
+					byRelease[spec.release] = rt
+				}
+				rt[i].matched += tallies[i].matched
+				rt[i].total += tallies[i].total
 			}
 			if *formulasDiffs != "" {
 				f, err := os.OpenFile(*formulasDiffs, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
@@ -333,17 +356,18 @@ func TestFormulas(t *testing.T) {
 			t.Errorf("known-differences.yaml: %s %s %s no longer differs: remove the entry", d.Formula, d.State, d.Field)
 		}
 	}
-	table := fmt.Sprintf("| formula | render | dry run | apply | second run |\n|---|---|---|---|---|\n%s\n| all | %s | %s | %s | %s |\n",
-		strings.Join(rows, "\n"), tot[0], tot[1], tot[2], tot[3])
-	t.Logf("brine vs salt-ssh 3007.1 on twin hosts (states equal to Salt's / states; known differences: known-differences.yaml):\n%s", table)
-	// README.md's copy of the table, when every formula and tree ran
-	recorded := 0
-	for _, spec := range treeSpecs(t) {
-		if spec.Why == "" {
-			recorded++
+	var sums []string
+	for _, r := range []struct{ release, label string }{{"", "Debian 12"}, {"debian11", "Debian 11"}, {"debian13", "Debian 13"}} {
+		if rt := byRelease[r.release]; rt != nil && len(byRelease) > 1 {
+			sums = append(sums, fmt.Sprintf("| all on %s | %s | %s | %s | %s |", r.label, rt[0], rt[1], rt[2], rt[3]))
 		}
 	}
-	if len(rows) == recorded {
+	sums = append(sums, fmt.Sprintf("| all | %s | %s | %s | %s |", tot[0], tot[1], tot[2], tot[3]))
+	table := fmt.Sprintf("| formula | render | dry run | apply | second run |\n|---|---|---|---|---|\n%s\n%s\n",
+		strings.Join(rows, "\n"), strings.Join(sums, "\n"))
+	t.Logf("brine vs salt-ssh 3007.1 on twin hosts (states equal to Salt's / states; known differences: known-differences.yaml):\n%s", table)
+	// README.md's copy of the table, when every formula and tree ran
+	if len(rows) == len(specs) {
 		checkReadmeTable(t, table)
 	}
 }

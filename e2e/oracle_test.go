@@ -500,6 +500,41 @@ type treeSpec struct {
 	ExtraFilerefs []string `yaml:"extra_filerefs"`
 
 	name, dir string
+	// release is "" for Debian 12, else the Debian release a chroot
+	// tree's variant runs on ("debian11": name "x@debian11", its
+	// recording in salt-debian11/); see withReleases.
+	release string
+}
+
+// saltDir is where the spec's Salt recording is.
+func (s treeSpec) saltDir() string {
+	if s.release == "" {
+		return filepath.Join(s.dir, "salt")
+	}
+	return filepath.Join(s.dir, "salt-"+s.release)
+}
+
+// hostID is the spec's name as a host id.
+func (s treeSpec) hostID() string { return strings.ReplaceAll(s.name, "@", "-") }
+
+// withReleases adds, after each chroot-kind tree, its variants on the
+// other Debian releases the e2e images have (11 and 13): the same tree,
+// recorded with Salt and compared on those hosts. Booted (systemd) trees
+// run on Debian 12 only: the booted image is 12's.
+func withReleases(specs []treeSpec) []treeSpec {
+	var out []treeSpec
+	for _, s := range specs {
+		out = append(out, s)
+		if s.Kind != "chroot" || s.Why != "" {
+			continue
+		}
+		for _, r := range []struct{ name, kind string }{{"debian11", "chroot11"}, {"debian13", "chroot13"}} {
+			v := s
+			v.name, v.Kind, v.release = s.name+"@"+r.name, r.kind, r.name
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 // fileRoot and pillarRoot are the spec's roots.
@@ -581,7 +616,10 @@ func recordTree(t *testing.T, spec treeSpec) {
 	defer remove()
 	setupHost(t, h, spec.Setup)
 	o := newSaltOracle(t, h, spec.fileRoot(), spec.pillarRoot(), spec.ExtraFilerefs...)
-	dir := filepath.Join(spec.dir, "salt")
+	dir := spec.saltDir()
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
 	for _, step := range treeSteps {
 		a := o.call(45*time.Minute, step.args...)
 		o.keepThin()
@@ -668,6 +706,8 @@ func recordOutputs(t *testing.T) {
 // recordPart is the -run pattern that records dir again.
 func recordPart(dir string) string {
 	switch p := strings.Split(filepath.ToSlash(dir), "/"); {
+	case len(p) >= 4 && (p[1] == "formulas" || p[1] == "trees") && strings.HasPrefix(p[3], "salt-"):
+		return p[1] + "/" + p[2] + "@" + strings.TrimPrefix(p[3], "salt-") + "$"
 	case len(p) >= 3 && (p[1] == "formulas" || p[1] == "trees"):
 		return p[1] + "/" + p[2] + "$"
 	case len(p) >= 3:
@@ -746,11 +786,11 @@ func TestOracleRecord(t *testing.T) {
 	t.Run("outputs", recordOutputs)
 	for _, part := range []string{"formulas", "trees"} {
 		t.Run(part, func(t *testing.T) {
-			for _, spec := range treeSpecs(t) {
+			for _, spec := range withReleases(treeSpecs(t)) {
 				if !strings.HasPrefix(spec.dir, filepath.Join("testdata", part)) || spec.Why != "" {
 					continue
 				}
-				if _, err := os.Stat(filepath.Join(spec.dir, "salt", "second.json")); err == nil && *oracleMissing {
+				if _, err := os.Stat(filepath.Join(spec.saltDir(), "second.json")); err == nil && *oracleMissing {
 					continue
 				}
 				t.Run(spec.name, func(t *testing.T) { recordTree(t, spec) })
