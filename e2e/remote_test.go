@@ -78,6 +78,7 @@ repo:
     - name: deb http://deb.debian.org/debian bookworm contrib
     - file: /etc/apt/sources.list.d/brine-remote.list
     - key_url: %[1]s/keys/repo.asc
+    - signedby: /etc/apt/keyrings/deb.debian.org_debian.asc
     - refresh: False
 /etc/brine-remote/missing.conf:
   file.managed:
@@ -90,10 +91,12 @@ unrelated:
 	c := newClient(t)
 	hosts := "h04,h05,h06"
 	// These hosts are made like Debian 13, which has no apt-key: the key
-	// fetched once on the controller goes to a keyring and the line gets
-	// signed-by. (With apt-key, Debian 12's, Salt's mod_repo adds the key
-	// with it and writes the line as named; that path is compared with
-	// salt-ssh's recordings in testdata/trees/fn-pkg.)
+	// fetched once on the controller goes to the signedby keyring and the
+	// line gets signed-by (without signedby, Salt's mod_repo refuses the
+	// line there, as brine does: testdata/trees/fn-pkg/salt-debian13).
+	// With apt-key, Debian 12's, Salt's mod_repo adds the key with it and
+	// writes the line as named; that path is compared with salt-ssh's
+	// recordings in testdata/trees/fn-pkg.
 	for _, id := range strings.Split(hosts, ",") {
 		aptKey := filepath.Join(hostByID(t, id).Root, "usr/bin/apt-key")
 		if err := os.Rename(aptKey, aptKey+".e2e-away"); err == nil {
