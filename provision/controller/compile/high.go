@@ -228,40 +228,27 @@ func deepCopy(v any) any { return deepCopyOrdered(v, nil) }
 
 // deepCopyOrdered is deepCopy noting in o (may be nil) that each copied
 // map has its original's key order.
-func deepCopyOrdered(v any, o *jinja.KeyOrder) any {
-	switch t := v.(type) {
-	case map[string]any:
-		m := make(map[string]any, len(t))
-		for k, x := range t {
-			m[k] = deepCopyOrdered(x, o)
-		}
-		o.Copied(t, m)
-		return m
-	case []any:
-		l := make([]any, len(t))
-		for i, x := range t {
-			l[i] = deepCopyOrdered(x, o)
-		}
-		return l
-	}
-	return v
-}
+func deepCopyOrdered(v any, o *jinja.KeyOrder) any { return copyNoting(v, o.Copied) }
 
 // jsonCopy copies v as the host decodes it from JSON: maps keep their
 // order but become plain dicts (see jinja.KeyOrder.CopiedPlain).
-func jsonCopy(v any, o *jinja.KeyOrder) any {
+func jsonCopy(v any, o *jinja.KeyOrder) any { return copyNoting(v, o.CopiedPlain) }
+
+// copyNoting copies maps and lists of plain values, telling note each
+// copied map and its source.
+func copyNoting(v any, note func(src, dst map[string]any)) any {
 	switch t := v.(type) {
 	case map[string]any:
 		m := make(map[string]any, len(t))
 		for k, x := range t {
-			m[k] = jsonCopy(x, o)
+			m[k] = copyNoting(x, note)
 		}
-		o.CopiedPlain(t, m)
+		note(t, m)
 		return m
 	case []any:
 		l := make([]any, len(t))
 		for i, x := range t {
-			l[i] = jsonCopy(x, o)
+			l[i] = copyNoting(x, note)
 		}
 		return l
 	}

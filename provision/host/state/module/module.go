@@ -11,6 +11,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 
@@ -435,14 +437,7 @@ func dictResult(m map[string]any) bool {
 	return true
 }
 
-func sortedKeys(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
+func sortedKeys(m map[string]any) []string { return slices.Sorted(maps.Keys(m)) }
 
 // plural is Salt's `plr=(len(x) > 1 or "")`: "True" for several, "" for
 // one (Salt really prints "Unavailable functionTrue: a, b.").
